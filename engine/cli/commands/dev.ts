@@ -1,0 +1,83 @@
+import { existsSync, watch, type FSWatcher } from 'node:fs'
+import path from 'node:path'
+import { applyMigrations, readMigrations } from '../../migrate/index.ts'
+import { parseCommandArgs, parsePort } from '../args.ts'
+import type { Command } from '../command.ts'
+import { databasePath } from '../database-path.ts'
+import { generateProject } from '../generate-project.ts'
+import { colors, type CliIO } from '../io.ts'
+import { reportError } from '../report-error.ts'
+import { serve, untilSignal, type RunningServer } from './start.ts'
+import { openDatabase } from '../../shared/sqlite.ts'
+
+/** What the dev loop watches, relative to the project root. */
+export const WATCHED = ['koyalite.ts', 'schema', 'policies', 'functions'] as const
+const DEBOUNCE_MS = 75
+
+export const devCommand: Command = {
+  summary: 'Generate, migrate and serve, again on every change',
+  usage: `koyalite dev [--port 3000] [--host 127.0.0.1] [--db file]
+
+  Runs \`generate\`, applies migrations to the dev database and serves the app, then watches
+  koyalite.ts, schema/, policies/ and functions/. A change regenerates, migrates and restarts
+  the server on the same port; a definition with errors prints them and keeps the last good
+  server running. Destructive migrations are refused here as in \`generate\`.`,
+  async run(args, io) {
+    const { values } = parseCommandArgs('dev', args, { port: { type: 'string', short: 'p' }, host: { type: 'string' }, db: { type: 'string' } })
+    const c = colors(io)
+    const options = {
+      port: parsePort(values.port ?? io.env.PORT, 3000),
+      host: values.host ?? io.env.HOST ?? '127.0.0.1',
+      db: databasePath(io, values.db),
+      migrate: true,
+    }
+
+    const rebuild = async (): Promise<boolean> => {
+      try {
+        const result = await generateProject({ root: io.cwd })
+        if (result.migration) io.out(`${c.green('✓')} migration ${result.migration.name}`)
+        const db = openDatabase(options.db)
+        try {
+          for (const name of applyMigrations(db, readMigrations(io.cwd).migrations)) io.out(`  ${c.green('↑')} ${name}`)
+        } finally {
+          db.close()
+        }
+        return true
+      } catch (error) {
+        reportError(io, error)
+        return false
+      }
+    }
+
+    await rebuild()
+    let server: RunningServer | undefined = await serve(io, options)
+    io.out(`${c.green('✓')} dev server on ${c.bold(server.url)}; watching ${WATCHED.join(', ')}`)
+
+    let timer: NodeJS.Timeout | undefined
+    let running: Promise<void> = Promise.resolve()
+    const onChange = (file: string) => {
+      if (file.includes('node_modules') || file.startsWith('generated')) return
+      clearTimeout(timer)
+      timer = setTimeout(() => {
+        running = running.then(async () => {
+          io.out(c.dim(`change: ${file}`))
+          if (!(await rebuild())) return
+          await server?.close()
+          server = await serve(io, { ...options, migrate: false })
+          io.out(`${c.green('✓')} reloaded`)
+        })
+      }, DEBOUNCE_MS)
+    }
+    const watchers: FSWatcher[] = WATCHED.map((entry) => path.join(io.cwd, entry))
+      .filter((target) => existsSync(target))
+      .map((target) => watch(target, { recursive: true }, (_event, name) => onChange(path.relative(io.cwd, name ? path.join(target, name.toString()) : target))))
+
+    await untilSignal()
+    for (const watcher of watchers) watcher.close()
+    clearTimeout(timer)
+    await running
+    await server?.close()
+    server = undefined
+    return 0
+  },
+}

@@ -1,0 +1,66 @@
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { KoyaError } from '../../shared/errors.ts'
+import { parseCommandArgs } from '../args.ts'
+import type { Command } from '../command.ts'
+import { colors } from '../io.ts'
+
+/** The koyalite package's own root: where package.json names it. */
+export function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url))
+  for (;;) {
+    const manifest = path.join(dir, 'package.json')
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'koyalite') return dir
+    const parent = path.dirname(dir)
+    if (parent === dir) throw new KoyaError('KL_INT_UNEXPECTED', 'Cannot find the koyalite package root.')
+    dir = parent
+  }
+}
+
+/** A registry install depends on the version; a checkout of the engine links to it. */
+function dependencySpec(root: string): string {
+  const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }
+  return root.split(path.sep).includes('node_modules') ? `^${version}` : `file:${root}`
+}
+
+export const initCommand: Command = {
+  summary: 'Create a new KoyaLite project in a directory',
+  usage: `koyalite init <dir> [--name app-name]
+
+  Writes koyalite.ts, schema/ (users and notes), tsconfig.json and package.json into <dir>,
+  which must be new or empty. Then: cd <dir> && npm install && npx koyalite dev`,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs('init', args, { name: { type: 'string' } })
+    const target = positionals[0]
+    if (target === undefined) throw new KoyaError('KL_CLI_USAGE', 'init needs a directory.', { hint: 'Run `koyalite init my-app`.' })
+    const dir = path.resolve(io.cwd, target)
+    if (existsSync(dir) && readdirSync(dir).length > 0) throw new KoyaError('KL_CLI_INIT_NOT_EMPTY', `${dir} is not empty.`)
+    const name = (values.name ?? path.basename(dir)).toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'koyalite-app'
+
+    const root = packageRoot()
+    mkdirSync(dir, { recursive: true })
+    cpSync(path.join(root, 'templates', 'init'), dir, { recursive: true })
+    renameSync(path.join(dir, 'gitignore'), path.join(dir, '.gitignore')) // npm drops .gitignore from packages
+    for (const file of ['koyalite.ts', 'README.md']) {
+      const full = path.join(dir, file)
+      writeFileSync(full, readFileSync(full, 'utf8').replaceAll('{{name}}', name))
+    }
+    const manifest = {
+      name,
+      private: true,
+      type: 'module',
+      scripts: { dev: 'koyalite dev', generate: 'koyalite generate', start: 'koyalite generate && koyalite start', check: 'koyalite generate --check' },
+      dependencies: { koyalite: dependencySpec(root) },
+      // npm 11 runs dependency install scripts only when allowed: these two build native code.
+      allowScripts: { 'better-sqlite3': true, esbuild: true },
+      engines: { node: '>=22.12' },
+    }
+    writeFileSync(path.join(dir, 'package.json'), JSON.stringify(manifest, null, 2) + '\n')
+
+    const c = colors(io)
+    io.out(`${c.green('✓')} created ${c.bold(name)} in ${dir}`)
+    io.out(`\n  cd ${path.relative(io.cwd, dir) || '.'}\n  npm install\n  npx koyalite dev\n`)
+    return 0
+  },
+}

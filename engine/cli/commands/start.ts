@@ -1,0 +1,99 @@
+import type { FastifyInstance } from 'fastify'
+import { applyMigrations, readMigrations } from '../../migrate/index.ts'
+import { createServer, loadModel } from '../../runtime/index.ts'
+import { openDatabase, type SqliteDatabase } from '../../shared/sqlite.ts'
+import { parseCommandArgs, parsePort } from '../args.ts'
+import type { Command } from '../command.ts'
+import { databasePath } from '../database-path.ts'
+import { colors, type CliIO } from '../io.ts'
+
+export interface RunningServer {
+  readonly app: FastifyInstance
+  readonly db: SqliteDatabase
+  readonly url: string
+  close(): Promise<void>
+}
+
+export interface ServeOptions {
+  readonly port: number
+  readonly host: string
+  readonly db: string
+  readonly migrate: boolean
+}
+
+/** Boot the app from generated/: open the database, apply pending migrations, listen. */
+export async function serve(io: CliIO, options: ServeOptions): Promise<RunningServer> {
+  const model = loadModel(io.cwd)
+  const db = openDatabase(options.db)
+  try {
+    if (options.migrate) {
+      for (const name of applyMigrations(db, readMigrations(io.cwd).migrations)) io.out(`  ${colors(io).green('↑')} ${name}`)
+    }
+    const app = await createServer({ model, db, logger: { level: io.env.LOG_LEVEL ?? 'info' } })
+    const address = await app.listen({ port: options.port, host: options.host })
+    let closed = false
+    return {
+      app,
+      db,
+      url: address,
+      async close() {
+        if (closed) return
+        closed = true
+        await app.close() // stops accepting, lets in-flight requests finish
+        db.close()
+      },
+    }
+  } catch (error) {
+    db.close()
+    throw error
+  }
+}
+
+export function serveOptions(io: CliIO, args: readonly string[], command: string): ServeOptions {
+  const { values } = parseCommandArgs(command, args, {
+    port: { type: 'string', short: 'p' },
+    host: { type: 'string' },
+    db: { type: 'string' },
+    'no-migrate': { type: 'boolean' },
+  })
+  return {
+    port: parsePort(values.port ?? io.env.PORT, 3000),
+    host: values.host ?? io.env.HOST ?? '127.0.0.1',
+    db: databasePath(io, values.db),
+    migrate: !values['no-migrate'],
+  }
+}
+
+/** Resolve when SIGINT or SIGTERM arrives. */
+export function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      resolve(signal)
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+}
+
+export const startCommand: Command = {
+  summary: 'Serve the app from generated/ on embedded SQLite',
+  usage: `koyalite start [--port 3000] [--host 127.0.0.1] [--db file] [--no-migrate]
+
+  Serves the app described by generated/ (run \`koyalite generate\` first). Pending migrations
+  are applied before listening unless --no-migrate. SIGTERM or SIGINT stops accepting
+  connections, lets in-flight requests finish and closes the database.
+
+  --port <n>     port (default: $PORT, else 3000)
+  --host <addr>  address (default: $HOST, else 127.0.0.1)
+  --db <file>    SQLite database (default: $KOYA_DB, else ./data/koya.db)`,
+  async run(args, io) {
+    const server = await serve(io, serveOptions(io, args, 'start'))
+    io.out(`${colors(io).green('✓')} serving ${colors(io).bold(server.url)}`)
+    const signal = await untilSignal()
+    io.out(`${signal}: shutting down`)
+    await server.close()
+    return 0
+  },
+}

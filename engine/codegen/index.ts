@@ -1,0 +1,14 @@
+import type { GeneratedFile } from '../shared/generated-file.ts'
+import type { GenerateContext, Generator } from './generator.ts'
+import { modelGenerator } from './model/emit-model.ts'
+import { typesGenerator } from './types/emit-types.ts'
+
+export type { GenerateContext, Generator } from './generator.ts'
+
+/** Every artifact generator, in the order their files are listed. */
+export const generators: readonly Generator[] = [modelGenerator, typesGenerator]
+
+/** All generated files except migrations (which depend on the previous ones on disk). */
+export function emitArtifacts(context: GenerateContext): GeneratedFile[] {
+  return generators.flatMap((generator) => generator.generate(context))
+}

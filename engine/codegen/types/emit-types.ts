@@ -1,0 +1,94 @@
+import type { ColumnIR, TableIR } from '../../compiler/ir.ts'
+import { assertNever } from '../../shared/assert-never.ts'
+import { banner } from '../../shared/generated-file.ts'
+import { pascalCase } from '../../shared/naming.ts'
+import type { Generator } from '../generator.ts'
+
+/**
+ * generated/types.ts: for each table the API shapes (`Task`, `TaskInsert`, `TaskUpdate`) and the
+ * storage shape Kysely queries with (`TasksTable` in the `DB` interface).
+ */
+export const typesGenerator: Generator = {
+  name: 'types',
+  generate: ({ ir, source }) => {
+    const parts = [
+      banner(source).trimEnd(),
+      "import type { ColumnType, Generated } from 'koyalite/runtime'",
+      '',
+      '/** Any JSON value: what a json column without a schema holds. */',
+      'export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue }',
+      '',
+    ]
+    for (const table of ir.tables) parts.push(printTableTypes(table))
+    parts.push('/** The database as Kysely sees it: table name → storage shape. */', 'export interface DB {')
+    for (const table of ir.tables) parts.push(`  ${table.name}: ${storageName(table)}`)
+    parts.push('}', '')
+    return [{ path: 'generated/types.ts', contents: parts.join('\n') }]
+  },
+}
+
+function storageName(table: TableIR): string {
+  return `${pascalCase(table.name)}Table`
+}
+
+function printTableTypes(table: TableIR): string {
+  const writable = table.columns.filter((c) => !c.readOnly)
+  const optionalOnInsert = (c: ColumnIR) => c.nullable || c.default !== null
+  const lines = [
+    `/** A row of \`${table.name}\`. */`,
+    `export interface ${table.typeName} {`,
+    ...table.columns.map((c) => `  ${c.name}: ${valueType(c)}${c.nullable ? ' | null' : ''}`),
+    '}',
+    '',
+    `/** What creating a row of \`${table.name}\` takes; the system sets ${table.columns.filter((c) => c.readOnly).map((c) => c.name).join(', ')}. */`,
+    `export interface ${table.typeName}Insert {`,
+    ...writable.map((c) => `  ${c.name}${optionalOnInsert(c) ? '?' : ''}: ${valueType(c)}${c.nullable ? ' | null' : ''}`),
+    '}',
+    '',
+    `/** What updating a row of \`${table.name}\` takes. */`,
+    `export interface ${table.typeName}Update {`,
+    ...writable.map((c) => `  ${c.name}?: ${valueType(c)}${c.nullable ? ' | null' : ''}`),
+    '}',
+    '',
+    `/** How \`${table.name}\` is stored (booleans as 0/1, JSON as text). */`,
+    `export interface ${storageName(table)} {`,
+    ...table.columns.map((c) => `  ${c.name}: ${storageType(c)}`),
+    '}',
+    '',
+  ]
+  return lines.join('\n')
+}
+
+/** The API value type of a column, without null. */
+function valueType(column: ColumnIR): string {
+  switch (column.type) {
+    case 'id':
+    case 'text':
+    case 'timestamp':
+    case 'date':
+    case 'ref':
+    case 'createdAt':
+    case 'updatedAt':
+      return 'string'
+    case 'int':
+    case 'real':
+      return 'number'
+    case 'bool':
+      return 'boolean'
+    case 'json':
+      return 'JsonValue'
+    case 'enum':
+      return (column.values ?? []).map((v) => JSON.stringify(v)).join(' | ') || 'never'
+    default:
+      return assertNever(column.type, 'column type')
+  }
+}
+
+function storageType(column: ColumnIR): string {
+  const stored = column.type === 'bool' ? 'number' : column.type === 'json' ? 'string' : valueType(column)
+  const value = column.nullable ? `${stored} | null` : stored
+  if (column.type === 'id' || column.type === 'createdAt') return `ColumnType<${value}, ${value} | undefined, never>`
+  if (column.default !== null) return `Generated<${value}>`
+  if (column.nullable) return `ColumnType<${value}, ${value} | undefined, ${value}>`
+  return value
+}

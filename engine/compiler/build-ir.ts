@@ -1,0 +1,233 @@
+import { USERS_CORE_COLUMNS, table as tableBuilder, type AuthDef, type TableDef } from '../dsl/index.ts'
+import { MAX_NAME_LENGTH, ROLE_NAME_PATTERN, TABLE_NAME_PATTERN, reservedPrefixOf, typeNameOf } from '../shared/naming.ts'
+import { buildColumn, type ResolvedColumn } from './build-columns.ts'
+import { buildRelations, isIndexLeader } from './build-relations.ts'
+import { describeIssue, tableDefSchema, type ValidConfigDef } from './def-schemas.ts'
+import { PROJECT_IR_VERSION, type AuthIR, type IndexIR, type OAuthProviderIR, type ProjectIR, type SettingIR, type TableIR } from './ir.ts'
+import type { Problems } from './problems.ts'
+
+const DEFAULT_IDLE_TIMEOUT = '7d'
+const DEFAULT_ABSOLUTE_TIMEOUT = '30d'
+const TEXT_SEARCHABLE = new Set(['text', 'enum'])
+
+interface TableInProgress {
+  readonly def: TableDef
+  readonly columns: ResolvedColumn[]
+}
+
+/**
+ * Build the ProjectIR from a validated config, collecting every problem into `problems`.
+ * Returns the IR even when there are problems (callers check `problems.errors` first).
+ */
+export function buildProjectIR(config: ValidConfigDef, problems: Problems): ProjectIR {
+  const tables = collectTables(config, problems)
+  for (const table of tables) {
+    for (const [name, column] of Object.entries(table.def.columns)) table.columns.push(buildColumn(table.def, name, column.def, problems))
+    checkUsersTable(table, problems)
+  }
+  checkTableRenames(tables, problems)
+  const relations = buildRelations(tables.map((t) => ({ name: t.def.name, columns: t.columns })), problems)
+
+  const tableIRs: TableIR[] = tables
+    .map((table): TableIR => ({
+      name: table.def.name,
+      typeName: typeNameOf(table.def.name),
+      isUsers: table.def.users,
+      columns: table.columns.map((c) => c.ir),
+      primaryKey: 'id',
+      indexes: buildIndexes(table, problems),
+      relations: relations.get(table.def.name) ?? [],
+      search: buildSearch(table, problems),
+      renamedFrom: table.def.options.renamedFrom ?? null,
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name))
+
+  return {
+    version: PROJECT_IR_VERSION,
+    name: config.name,
+    tables: tableIRs,
+    roles: buildRoles(config.roles, problems),
+    auth: buildAuth(config.auth, problems),
+  }
+}
+
+function collectTables(config: ValidConfigDef, problems: Problems): TableInProgress[] {
+  const seen = new Set<unknown>()
+  const byName = new Map<string, TableInProgress>()
+  const occurrences = new Map<string, number>()
+  for (const [exportName, value] of Object.entries(config.tables)) {
+    if (seen.has(value)) continue // the same table exported under two names
+    seen.add(value)
+    const parsed = tableDefSchema.safeParse(value)
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        problems.add('KL_DEF_INVALID', `Table export "${exportName}" is not a valid table: ${describeIssue(issue)}.`, problems.atConfig('tables'))
+      }
+      continue
+    }
+    const def = value as TableDef
+    const occurrence = occurrences.get(def.name) ?? 0
+    occurrences.set(def.name, occurrence + 1)
+    const at = problems.atTable(def.name, occurrence)
+    if (byName.has(def.name)) {
+      const first = problems.atTable(def.name, 0)
+      problems.add('KL_DEF_DUPLICATE_TABLE', `Table "${def.name}" is declared twice (first at ${first.file}:${first.line}:${first.column}).`, at)
+      continue
+    }
+    if (!TABLE_NAME_PATTERN.test(def.name) || def.name.length > MAX_NAME_LENGTH) {
+      problems.add('KL_DEF_INVALID_NAME', `Table name "${def.name}" is not a lower-case identifier.`, at)
+    } else if (reservedPrefixOf(def.name)) {
+      problems.add('KL_DEF_RESERVED_NAME', `Table name "${def.name}" starts with the reserved prefix "${reservedPrefixOf(def.name)}".`, at)
+    }
+    if (def.name === 'users' && !def.users) {
+      problems.add('KL_DEF_USERS_TABLE', 'A table named "users" must be declared with table.users({ ... }), which adds the auth columns.', at)
+    }
+    byName.set(def.name, { def, columns: [] })
+  }
+  return [...byName.values()]
+}
+
+function checkUsersTable(table: TableInProgress, problems: Problems): void {
+  if (!table.def.users) return
+  const core = tableBuilder.users({}).columns as Record<string, { def: unknown }>
+  for (const name of USERS_CORE_COLUMNS) {
+    if (JSON.stringify(table.def.columns[name]?.def) !== JSON.stringify(core[name]?.def)) {
+      problems.add('KL_DEF_USERS_TABLE', `table.users() cannot override its core column "${name}".`, problems.atColumn('users', name))
+    }
+  }
+}
+
+function checkTableRenames(tables: readonly TableInProgress[], problems: Problems): void {
+  const names = new Set(tables.map((t) => t.def.name))
+  const claims = new Map<string, string>()
+  for (const { def, columns } of tables) {
+    const from = def.options.renamedFrom
+    if (from !== undefined) {
+      const at = problems.table(def.name)?.options.get('renamedFrom') ?? problems.atTable(def.name)
+      if (names.has(from)) problems.add('KL_DEF_RENAME', `Table "${def.name}" is renamed from "${from}", but a table "${from}" still exists.`, at)
+      else if (claims.has(from)) problems.add('KL_DEF_RENAME', `Tables "${claims.get(from)}" and "${def.name}" are both renamed from "${from}".`, at)
+      claims.set(from, def.name)
+    }
+    const columnNames = new Set(columns.map((c) => c.ir.name))
+    const columnClaims = new Map<string, string>()
+    for (const column of columns) {
+      const old = column.ir.renamedFrom
+      if (old === null) continue
+      const at = problems.atColumn(def.name, column.ir.name, 'renamedFrom')
+      if (columnNames.has(old)) problems.add('KL_DEF_RENAME', `Column "${column.ir.name}" on table "${def.name}" is renamed from "${old}", which is still a column.`, at)
+      else if (columnClaims.has(old)) problems.add('KL_DEF_RENAME', `Columns "${columnClaims.get(old)}" and "${column.ir.name}" on table "${def.name}" are both renamed from "${old}".`, at)
+      columnClaims.set(old, column.ir.name)
+    }
+  }
+}
+
+/**
+ * Indexes: declared in options, on a column (`.index()`, `.unique()`), and one per foreign key
+ * column that does not already lead an index (SQLite does not index foreign keys by itself, and
+ * cascades and relation lookups scan without one).
+ */
+function buildIndexes(table: TableInProgress, problems: Problems): IndexIR[] {
+  const name = table.def.name
+  const columnNames = new Set(table.columns.map((c) => c.ir.name))
+  const indexes: IndexIR[] = []
+  const add = (columns: readonly string[], unique: boolean, origin: IndexIR['origin'], at: ReturnType<Problems['atTable']>): void => {
+    const indexName = `${name}_${columns.join('_')}_${unique ? 'key' : 'idx'}`
+    const same = indexes.find((i) => i.columns.join() === columns.join() && i.unique === unique)
+    if (same) {
+      problems.add('KL_DEF_DUPLICATE_INDEX', `Table "${name}" declares the ${unique ? 'unique ' : ''}index on (${columns.join(', ')}) twice.`, at)
+      return
+    }
+    indexes.push({ name: indexName, columns: [...columns], unique, origin })
+  }
+
+  for (const column of table.columns) {
+    const at = problems.atColumn(name, column.ir.name)
+    if (column.ir.unique && column.ir.name !== 'id') add([column.ir.name], true, 'column', at)
+    if (column.index) add([column.ir.name], false, 'column', at)
+  }
+  for (const [position, entry] of (table.def.options.indexes ?? []).entries()) {
+    const at = problems.table(name)?.indexes[position] ?? problems.atTable(name)
+    const columns = Array.isArray(entry) ? (entry as readonly string[]) : (entry as { columns: readonly string[] }).columns
+    const unique = !Array.isArray(entry) && (entry as { unique?: boolean }).unique === true
+    const unknown = columns.filter((c) => !columnNames.has(c))
+    if (unknown.length > 0) {
+      problems.add('KL_DEF_UNKNOWN_COLUMN', `An index on table "${name}" names ${unknown.map((c) => `"${c}"`).join(', ')}, not a column of the table.`, at)
+      continue
+    }
+    if (new Set(columns).size !== columns.length) {
+      problems.add('KL_DEF_DUPLICATE_INDEX', `An index on table "${name}" lists a column twice.`, at)
+      continue
+    }
+    add(columns, unique, 'table', at)
+  }
+  for (const column of table.columns) {
+    if (column.ir.references && !isIndexLeader(column.ir, indexes)) {
+      indexes.push({ name: `${name}_${column.ir.name}_idx`, columns: [column.ir.name], unique: false, origin: 'foreignKey' })
+    }
+  }
+  return indexes.sort((a, b) => a.name.localeCompare(b.name))
+}
+
+function buildSearch(table: TableInProgress, problems: Problems): TableIR['search'] {
+  const search = table.def.options.search
+  if (!search) return null
+  const name = table.def.name
+  const byName = new Map(table.columns.map((c) => [c.ir.name, c.ir]))
+  const check = (kind: 'text' | 'semantic', fields: readonly string[] = []): string[] => {
+    for (const field of fields) {
+      const at = problems.table(name)?.search.get(`${kind}:${field}`) ?? problems.atTable(name)
+      const column = byName.get(field)
+      if (!column) problems.add('KL_DEF_UNKNOWN_COLUMN', `search.${kind} on table "${name}" names "${field}", not a column of the table.`, at)
+      else if (!TEXT_SEARCHABLE.has(column.type)) problems.add('KL_DEF_INVALID', `search.${kind} on table "${name}" names "${field}", a ${column.type} column; only text columns can be searched.`, at, 'List text columns only.')
+    }
+    return [...fields]
+  }
+  return { text: check('text', search.text), semantic: check('semantic', search.semantic) }
+}
+
+function buildRoles(roles: readonly string[], problems: Problems): string[] {
+  const result = new Set<string>(['admin'])
+  const declared = new Set<string>()
+  for (const role of roles) {
+    const at = problems.atConfig(`roles:${role}`)
+    if (!ROLE_NAME_PATTERN.test(role) || role.length > MAX_NAME_LENGTH) problems.add('KL_DEF_ROLE', `Role "${role}" is not a lower-case name.`, at)
+    else if (declared.has(role)) problems.add('KL_DEF_ROLE', `Role "${role}" is declared twice.`, at)
+    declared.add(role)
+    result.add(role)
+  }
+  return [...result].sort()
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 }
+
+export function parseDuration(text: string): number {
+  const match = /^([1-9]\d*)(s|m|h|d)$/.exec(text)
+  if (!match) throw new RangeError(`not a duration: ${text}`)
+  return Number(match[1]) * DURATION_UNITS[match[2]!]!
+}
+
+function buildAuth(auth: AuthDef | undefined, problems: Problems): AuthIR {
+  const email = auth?.email ?? true
+  const setting = (value: string | { readonly name: string }, secret: boolean, path: string): SettingIR => {
+    if (typeof value !== 'string') return { env: value.name }
+    if (secret) {
+      problems.add('KL_DEF_INVALID', `auth.${path} is written inline; a secret in koyalite.ts would be copied into generated/ and version control.`, problems.atConfig('auth'), `Read it from the environment: env('${path.split('.')[1]?.toUpperCase()}_CLIENT_SECRET').`)
+    }
+    return { value }
+  }
+  const provider = (name: 'github' | 'google'): OAuthProviderIR | null => {
+    const def = auth?.oauth?.[name]
+    if (!def) return null
+    return { clientId: setting(def.clientId, false, `oauth.${name}.clientId`), clientSecret: setting(def.clientSecret, true, `oauth.${name}.clientSecret`) }
+  }
+  const idle = parseDuration(auth?.session?.idleTimeout ?? DEFAULT_IDLE_TIMEOUT)
+  const absolute = parseDuration(auth?.session?.absoluteTimeout ?? DEFAULT_ABSOLUTE_TIMEOUT)
+  if (idle > absolute) {
+    problems.add('KL_DEF_INVALID', `auth.session.idleTimeout (${auth?.session?.idleTimeout ?? DEFAULT_IDLE_TIMEOUT}) is longer than absoluteTimeout (${auth?.session?.absoluteTimeout ?? DEFAULT_ABSOLUTE_TIMEOUT}).`, problems.atConfig('auth'), 'Make the idle timeout shorter than the absolute one.')
+  }
+  return {
+    email: { enabled: email !== false, verify: typeof email === 'object' ? email.verify === true : false },
+    oauth: { github: provider('github'), google: provider('google') },
+    session: { idleTimeoutSeconds: idle, absoluteTimeoutSeconds: absolute },
+  }
+}

@@ -1,0 +1,86 @@
+import { z } from 'zod'
+import type { ConfigDef, TableDef } from '../dsl/index.ts'
+
+/**
+ * zod schemas of the *Def objects the DSL builds. The DSL's types already reject most mistakes;
+ * these catch what types cannot (a definition built dynamically, a cast, plain JavaScript) and
+ * reject unknown keys so a typo never passes silently.
+ */
+
+const columnTypes = ['id', 'text', 'int', 'real', 'bool', 'timestamp', 'date', 'json', 'enum', 'ref', 'createdAt', 'updatedAt'] as const
+const referentialAction = z.enum(['cascade', 'restrict', 'set null', 'no action'])
+const isFunction = (value: unknown): value is (...args: never[]) => unknown => typeof value === 'function'
+
+const refDef = z.strictObject({
+  target: z.union([z.string(), z.custom<() => unknown>(isFunction, 'Expected a table name or a function returning a table')]),
+  onDelete: referentialAction.optional(),
+  inverse: z.string().optional(),
+})
+
+const jsonValidator = z.custom<{ safeParse: (value: unknown) => unknown }>(
+  (value) => typeof value === 'object' && value !== null && isFunction((value as { safeParse?: unknown }).safeParse),
+  'Expected a zod schema',
+)
+
+const columnDef = z.strictObject({
+  kind: z.literal('column'),
+  type: z.enum(columnTypes),
+  optional: z.boolean(),
+  hasDefault: z.boolean(),
+  default: z.unknown().optional(),
+  unique: z.boolean(),
+  index: z.boolean(),
+  min: z.number().finite().optional(),
+  max: z.number().finite().optional(),
+  values: z.array(z.unknown()).optional(),
+  ref: refDef.optional(),
+  renamedFrom: z.string().optional(),
+  schema: jsonValidator.optional(),
+})
+
+const column = z.object({ def: columnDef }, { error: 'Expected a column made with t.<type>()' })
+
+const indexDef = z.union([
+  z.array(z.string()).min(1, 'An index needs at least one column'),
+  z.strictObject({ columns: z.array(z.string()).min(1, 'An index needs at least one column'), unique: z.boolean().optional() }),
+])
+
+export const tableDefSchema = z.strictObject({
+  kind: z.literal('table'),
+  name: z.string(),
+  columns: z.record(z.string(), column),
+  options: z.strictObject({
+    indexes: z.array(indexDef).optional(),
+    search: z.strictObject({ text: z.array(z.string()).optional(), semantic: z.array(z.string()).optional() }).optional(),
+    renamedFrom: z.string().optional(),
+  }),
+  users: z.boolean(),
+})
+
+const setting = z.union([z.string(), z.strictObject({ kind: z.literal('env'), name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'Expected an environment variable name') })])
+const duration = z.string().regex(/^[1-9]\d*(s|m|h|d)$/, 'Expected a duration such as "30m", "12h" or "7d"')
+const oauthProvider = z.strictObject({ clientId: setting, clientSecret: setting })
+
+export const configDefSchema = z.strictObject({
+  kind: z.literal('config'),
+  name: z.string(),
+  tables: z.record(z.string(), z.unknown()),
+  roles: z.array(z.string()),
+  auth: z
+    .strictObject({
+      email: z.union([z.boolean(), z.strictObject({ verify: z.boolean().optional() })]).optional(),
+      oauth: z.strictObject({ github: oauthProvider.optional(), google: oauthProvider.optional() }).optional(),
+      session: z.strictObject({ idleTimeout: duration.optional(), absoluteTimeout: duration.optional() }).optional(),
+    })
+    .optional(),
+})
+
+/** Describe a zod issue for a person: where in the object, and what is wrong. */
+export function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = issue.path.length > 0 ? issue.path.map(String).join('.') : 'the object'
+  if (issue.code === 'unrecognized_keys') return `${where} has unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+  return `${where}: ${issue.message}`
+}
+
+export type ValidConfigDef = Omit<ConfigDef, 'tables'> & { readonly tables: Readonly<Record<string, unknown>> }
+export type ValidTableDef = TableDef

@@ -1,0 +1,11 @@
+/**
+ * `koyalite`: what an application's `koyalite.ts` imports. Pure and side-effect free: it only
+ * builds frozen definition objects that `koyalite generate` reads.
+ */
+export { t, Column } from './column.ts'
+export type { AnyColumn, ColumnDef, ColumnState, ColumnType, JsonValidator, RefDef, RefOptions, RefTarget, ReferentialAction } from './column.ts'
+export { table, USERS_CORE_COLUMNS } from './table.ts'
+export type { AnyTable, Columns, IndexDef, SearchDef, TableDef, TableOptions } from './table.ts'
+export { defineConfig, env } from './config.ts'
+export type { AuthDef, ConfigDef, ConfigInput, EnvRef, OAuthProviderDef, Setting } from './config.ts'
+export type { InferInsert, InferRow, InferUpdate, RelationalRow, TableNameOf, TableNamed, TablesOf } from './infer.ts'

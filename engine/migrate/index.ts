@@ -1,0 +1,7 @@
+export { planMigration, type PlannedMigration, type PlanOptions } from './plan.ts'
+export { readMigrations, checksumOf, MIGRATIONS_DIR, type MigrationFile, type MigrationSet } from './files.ts'
+export { applyMigrations, rollbackMigration, migrationStatus, readApplied, MIGRATIONS_TABLE, type MigrationStatus } from './runner.ts'
+export { buildSnapshot, buildRenameHints, EMPTY_SNAPSHOT, type SchemaSnapshot, type TableSnapshot, type ColumnSnapshot } from './snapshot.ts'
+export { diffSnapshots, type SchemaDiff } from './diff.ts'
+export { printSteps, describeStep } from './sqlite-ddl-printer.ts'
+export type { MigrationStep } from './steps.ts'

@@ -1,0 +1,25 @@
+import type { ColumnSnapshot, IndexSnapshot, TableSnapshot } from './snapshot.ts'
+
+/** One change to a SQLite schema. The printer turns each kind into SQL; the switch is exhaustive. */
+export type MigrationStep =
+  | { readonly kind: 'createTable'; readonly table: TableSnapshot }
+  | { readonly kind: 'dropTable'; readonly name: string }
+  | { readonly kind: 'renameTable'; readonly from: string; readonly to: string }
+  | { readonly kind: 'addColumn'; readonly table: string; readonly column: ColumnSnapshot }
+  | { readonly kind: 'dropColumn'; readonly table: string; readonly column: string }
+  | { readonly kind: 'renameColumn'; readonly table: string; readonly from: string; readonly to: string }
+  /**
+   * What ALTER TABLE cannot express (a type, nullability, default, CHECK or foreign key change):
+   * create the new shape, copy the rows, drop the old table, rename, recreate the indexes.
+   */
+  | { readonly kind: 'rebuildTable'; readonly table: TableSnapshot; readonly copy: readonly RebuildCopy[]; readonly reason: string }
+  | { readonly kind: 'createIndex'; readonly table: string; readonly index: IndexSnapshot }
+  | { readonly kind: 'dropIndex'; readonly name: string }
+
+/** A column of the rebuilt table and the SQL expression over the old table that fills it. */
+export interface RebuildCopy {
+  readonly column: string
+  readonly source: string
+}
+
+export type MigrationStepKind = MigrationStep['kind']

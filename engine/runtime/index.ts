@@ -1,0 +1,7 @@
+/**
+ * `koyalite/runtime`: what generated code and the server import. Never loads the TypeScript
+ * compiler.
+ */
+export type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
+export { createServer, type CreateServerOptions } from './server.ts'
+export { loadModel } from './model.ts'

@@ -1,0 +1,267 @@
+/**
+ * One error class and one registry of codes for all of KoyaLite.
+ *
+ * Codes are `KL_<FAMILY>_<REASON>`. A code, once published, keeps its meaning; a retired code is
+ * marked `retired` and never reused. `docs/errors.md` is printed from this registry (a test keeps
+ * the two in step), so the description and the "how to solve" text live here only.
+ */
+
+export interface SourceLocation {
+  /** Path relative to the project root, with forward slashes. */
+  readonly file: string
+  /** 1-based. */
+  readonly line: number
+  /** 1-based. */
+  readonly column: number
+}
+
+interface ErrorCodeInfo {
+  /** What the problem is, in one sentence. */
+  readonly description: string
+  /** How to solve it: the default hint when the thrower gives none. */
+  readonly solution: string
+  /** Set when the code is no longer emitted. Retired codes are never reused. */
+  readonly retired?: true
+}
+
+export const errorCodes = {
+  // ── DEF: the application definition (koyalite.ts, schema/) ─────────────────────────────────
+  KL_DEF_CONFIG_NOT_FOUND: {
+    description: 'The configuration file (koyalite.ts by default) does not exist.',
+    solution: 'Run the command from the project root, pass --config <file>, or create one with `koyalite init`.',
+  },
+  KL_DEF_SYNTAX: {
+    description: 'A file of the definition has a syntax error, so it cannot be loaded.',
+    solution: 'Fix the syntax at the reported location; the other checks run once the file parses.',
+  },
+  KL_DEF_TYPE_ERROR: {
+    description: 'TypeScript reported a type error in the definition.',
+    solution: 'Fix the type error at the reported location; the message is TypeScript\'s own.',
+  },
+  KL_DEF_LOAD_FAILED: {
+    description: 'Importing the configuration module threw an error.',
+    solution: 'Look at the cause printed with the error; code at the top level of koyalite.ts and schema/ runs at generate time.',
+  },
+  KL_DEF_NO_CONFIG_EXPORT: {
+    description: 'The configuration module has no default export made by defineConfig().',
+    solution: 'End koyalite.ts with `export default defineConfig({ ... })`, importing defineConfig from \'koyalite\'.',
+  },
+  KL_DEF_INVALID: {
+    description: 'A definition object has an unknown key or a value of the wrong shape.',
+    solution: 'Compare the object with the documented options; unknown keys are rejected so typos do not pass silently.',
+  },
+  KL_DEF_INVALID_NAME: {
+    description: 'A table, column, relation or role name is not a valid identifier.',
+    solution: 'Use letters, digits and underscores, starting with a letter (tables: lower case, e.g. `tasks`; columns: camelCase, e.g. `dueAt`).',
+  },
+  KL_DEF_RESERVED_NAME: {
+    description: 'A name uses a prefix or word that KoyaLite or SQLite reserves.',
+    solution: 'Rename it: names starting with `_koya_` or `sqlite_` belong to the system.',
+  },
+  KL_DEF_DUPLICATE_TABLE: {
+    description: 'Two tables have the same name.',
+    solution: 'Rename one of them; for a rename of an existing table pass `{ renamedFrom: \'old\' }` in its options.',
+  },
+  KL_DEF_UNKNOWN_REF_TABLE: {
+    description: 'A column references a table that is not passed to defineConfig().',
+    solution: 'Export the referenced table from the module passed as `tables`, or fix the table name in t.ref(\'name\').',
+  },
+  KL_DEF_REF_NAME: {
+    description: 'A relation derived from a ref collides with a column of the same table.',
+    solution: 'A ref named `xId` gives the relation `x`; rename the column or the ref so the two names differ.',
+  },
+  KL_DEF_AMBIGUOUS_INVERSE: {
+    description: 'Two refs would give the referenced table two has-many relations of the same name.',
+    solution: 'Name the inverse relation of one of them: `t.ref(() => users, { inverse: \'assignedTasks\' })`.',
+  },
+  KL_DEF_ENUM_VALUES: {
+    description: 'An enum column has no values, a duplicate value or a value that is not a non-empty string.',
+    solution: 'List each allowed value once: `t.enum([\'todo\', \'doing\', \'done\'])`.',
+  },
+  KL_DEF_ENUM_DEFAULT: {
+    description: 'The default of an enum column is not one of its values.',
+    solution: 'Use one of the listed values as the default, or add the value to the enum.',
+  },
+  KL_DEF_DEFAULT_TYPE: {
+    description: 'A column default does not fit the column (wrong type, or outside its min/max).',
+    solution: 'Give a default of the column\'s type that passes its own constraints.',
+  },
+  KL_DEF_MIN_MAX: {
+    description: 'A min/max constraint is used on a column type without one, or min is greater than max.',
+    solution: 'Use min/max on text (length), int and real (value) columns only, with min <= max.',
+  },
+  KL_DEF_UNKNOWN_COLUMN: {
+    description: 'An index, search field or option names a column the table does not have.',
+    solution: 'Use one of the table\'s column names (the keys of its column object).',
+  },
+  KL_DEF_DUPLICATE_INDEX: {
+    description: 'The same index is declared twice on a table.',
+    solution: 'Remove one of the two declarations (a column with .index() already has an index).',
+  },
+  KL_DEF_USERS_TABLE: {
+    description: 'The users table is misdeclared: declared twice, named `users` without table.users(), or overriding a core column.',
+    solution: 'Declare it once with `table.users({ ...extraColumns })`; id, email, emailVerified, createdAt and updatedAt are added for you.',
+  },
+  KL_DEF_RENAME: {
+    description: 'A renamedFrom() names a column or table that still exists, or two definitions claim the same old name.',
+    solution: 'renamedFrom(\'old\') is for an old name that no longer exists in the definition; remove the clash.',
+  },
+  KL_DEF_ROLE: {
+    description: 'A role is declared twice or has an invalid name.',
+    solution: 'Declare each role once, as a lower-case identifier; `admin` always exists and need not be listed.',
+  },
+  KL_DEF_GENERATED_STALE: {
+    description: '`koyalite generate --check` found generated/ out of date with the definition.',
+    solution: 'Run `koyalite generate` and commit the result.',
+  },
+
+  // ── MIG: migrations ──────────────────────────────────────────────────────────────────────────
+  KL_MIG_AMBIGUOUS_RENAME: {
+    description: 'A column or table disappeared while another of the same shape appeared: it could be a rename or a drop and an add.',
+    solution: 'Write `.renamedFrom(\'old\')` on the new column (or `{ renamedFrom: \'old\' }` on the table) to rename; pass --allow-data-loss to drop the old one.',
+  },
+  KL_MIG_DESTRUCTIVE: {
+    description: 'The change would drop or narrow data (drop a table or column, change a type, make a column required, tighten a constraint).',
+    solution: 'Review the change, back up the database, then run `koyalite generate --allow-data-loss`.',
+  },
+  KL_MIG_NEEDS_DEFAULT: {
+    description: 'A required column is added to an existing table without a default, so existing rows would have no value.',
+    solution: 'Give the column a `.default(...)`, or make it `.optional()`.',
+  },
+  KL_MIG_TAMPERED: {
+    description: 'A migration that was already applied has changed on disk (its checksum differs).',
+    solution: 'Restore the applied migration from version control; put new changes in a new migration with `koyalite generate`.',
+  },
+  KL_MIG_MISSING: {
+    description: 'The database records an applied migration that is not on disk.',
+    solution: 'Restore the missing file from version control, or use the database that belongs to this checkout.',
+  },
+  KL_MIG_FAILED: {
+    description: 'A migration failed while applying; its transaction was rolled back.',
+    solution: 'Read the SQLite message in the cause; existing data that violates a new constraint must be fixed first.',
+  },
+  KL_MIG_FOREIGN_KEY: {
+    description: 'After a migration, rows violate foreign keys; the migration was rolled back.',
+    solution: 'Fix or delete the rows that reference missing parents (listed in the message), then migrate again.',
+  },
+  KL_MIG_NOTHING_TO_UNDO: {
+    description: '`migrate down` found no applied migration to undo.',
+    solution: 'Nothing to do; `koyalite migrate status` lists what is applied.',
+  },
+  KL_MIG_SNAPSHOT: {
+    description: 'A migration snapshot in generated/migrations/meta is missing or unreadable.',
+    solution: 'Restore generated/migrations from version control; never edit generated files by hand.',
+  },
+
+  // ── API: the served HTTP surface ───────────────────────────────────────────────────────────
+  KL_API_BAD_REQUEST: {
+    description: 'The request is malformed: its body, headers or parameters cannot be read.',
+    solution: 'Check the request against the API reference at /docs.',
+  },
+  KL_API_NOT_FOUND: {
+    description: 'No route or row matches the request.',
+    solution: 'Check the path; rows you may not read answer exactly like missing rows.',
+  },
+
+  // ── CLI: command-line usage ──────────────────────────────────────────────────────────────────
+  KL_CLI_USAGE: {
+    description: 'The command line has an unknown command, an unknown flag or a missing value.',
+    solution: 'Run `koyalite --help` or `koyalite <command> --help`.',
+  },
+  KL_CLI_INIT_NOT_EMPTY: {
+    description: '`koyalite init` was pointed at a directory that is not empty.',
+    solution: 'Choose a new or empty directory.',
+  },
+
+  // ── INT: internal ────────────────────────────────────────────────────────────────────────────
+  KL_INT_UNEXPECTED: {
+    description: 'Something failed inside KoyaLite that should not have.',
+    solution: 'This is a bug: report it with the command you ran and the log line that carries the request id or stack.',
+  },
+} as const satisfies Record<string, ErrorCodeInfo>
+
+export type KoyaErrorCode = keyof typeof errorCodes
+
+export interface KoyaErrorOptions {
+  readonly hint?: string
+  readonly at?: SourceLocation
+  readonly cause?: unknown
+  /** Extra structured facts for machines (never secrets). */
+  readonly details?: Readonly<Record<string, unknown>>
+}
+
+/**
+ * The only error KoyaLite lets a user see.
+ *
+ * @example
+ * throw new KoyaError('KL_DEF_DUPLICATE_TABLE', 'Table "tasks" is declared twice.', {
+ *   at: { file: 'schema/tasks.ts', line: 4, column: 14 },
+ *   hint: 'Rename one of them.',
+ * })
+ */
+export class KoyaError extends Error {
+  override readonly name = 'KoyaError'
+  readonly code: KoyaErrorCode
+  readonly hint: string
+  readonly at: SourceLocation | undefined
+  readonly details: Readonly<Record<string, unknown>> | undefined
+
+  constructor(code: KoyaErrorCode, message: string, options: KoyaErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.hint = options.hint ?? errorCodes[code].solution
+    this.at = options.at
+    this.details = options.details
+  }
+
+  /** The body a response carries: never the cause, the stack or SQL. */
+  toJSON(): { code: KoyaErrorCode; message: string; hint: string } {
+    return { code: this.code, message: this.message, hint: this.hint }
+  }
+}
+
+/**
+ * Several problems reported together: the compiler collects every problem before it reports.
+ */
+export class KoyaErrorList extends Error {
+  override readonly name = 'KoyaErrorList'
+  readonly errors: readonly KoyaError[]
+
+  constructor(errors: readonly KoyaError[]) {
+    super(`${errors.length} problem${errors.length === 1 ? '' : 's'} found:\n` + errors.map((e) => formatKoyaError(e)).join('\n'))
+    this.errors = errors
+  }
+}
+
+export function isKoyaError(value: unknown): value is KoyaError {
+  return value instanceof KoyaError
+}
+
+export function formatLocation(at: SourceLocation): string {
+  return `${at.file}:${at.line}:${at.column}`
+}
+
+/** One line for the problem, one for the hint: how errors read on a terminal and in logs. */
+export function formatKoyaError(error: KoyaError): string {
+  const where = error.at ? `${formatLocation(error.at)} ` : ''
+  return `${where}${error.code}: ${error.message}\n  hint: ${error.hint}`
+}
+
+/** docs/errors.md, printed from the registry. */
+export function printErrorsDoc(): string {
+  const lines = [
+    '# Error codes',
+    '',
+    '<!-- Printed from engine/shared/errors.ts; a test keeps this file in step. Rewrite it with',
+    '     `KOYA_UPDATE_GOLDEN=1 npx vitest run test/shared`. -->',
+    '',
+    'Every error KoyaLite shows has a stable code `KL_<FAMILY>_<REASON>`, a message naming the',
+    'problem and the thing involved, and a hint naming the next action. HTTP responses carry',
+    '`{ code, message, hint }` only; causes, SQL and stacks go to the logs.',
+    '',
+  ]
+  for (const [code, info] of Object.entries(errorCodes) as [KoyaErrorCode, ErrorCodeInfo][]) {
+    lines.push(`## ${code}${info.retired ? ' (retired)' : ''}`, '', info.description, '', `**How to solve:** ${info.solution}`, '')
+  }
+  return lines.join('\n')
+}

@@ -1,0 +1,5 @@
+export { users } from './users'
+export { workspaces, members } from './workspaces'
+export { projects } from './projects'
+export { tasks } from './tasks'
+export { comments } from './comments'

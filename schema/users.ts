@@ -1,0 +1,7 @@
+import { table, t } from 'koyalite'
+
+/** The auth-managed users table, extended with the app's own columns. */
+export const users = table.users({
+  displayName: t.text().min(1).max(80),
+  avatarPath: t.text().optional(),
+})

@@ -1,0 +1,22 @@
+import { table, t } from 'koyalite'
+import { users } from './users'
+
+export const workspaces = table('workspaces', {
+  id: t.id(),
+  name: t.text().min(1).max(120),
+  slug: t.text().min(2).max(64).unique(),
+  ownerId: t.ref(() => users, { inverse: 'ownedWorkspaces' }),
+  createdAt: t.createdAt(),
+  updatedAt: t.updatedAt(),
+})
+
+/** Who belongs to a workspace, and with which role. */
+export const members = table('members', {
+  id: t.id(),
+  workspaceId: t.ref(() => workspaces, { onDelete: 'cascade' }),
+  userId: t.ref(() => users, { onDelete: 'cascade', inverse: 'memberships' }),
+  role: t.enum(['owner', 'editor', 'viewer']).default('viewer'),
+  createdAt: t.createdAt(),
+}, {
+  indexes: [{ columns: ['workspaceId', 'userId'], unique: true }],
+})
