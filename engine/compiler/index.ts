@@ -57,6 +57,21 @@ export async function compileProject(options: CompileOptions): Promise<CompileRe
   return { ir, warnings: problems.warnings, configFile }
 }
 
+/**
+ * Build the IR from a definition already in memory (no files, no TypeScript): what tests and
+ * tools that construct definitions in code use. Problems have no precise location.
+ *
+ * @throws KoyaErrorList with KL_DEF_* errors.
+ */
+export function compileDefinition(config: unknown, source = 'koyalite.ts'): ProjectIR {
+  const at = { file: source, line: 1, column: 1 }
+  const problems = new Problems({ config: at, configKeys: new Map(), tables: new Map() })
+  const parsed = validateConfig(config, problems)
+  const ir = parsed === undefined ? undefined : buildProjectIR(parsed, problems)
+  if (ir === undefined || problems.errors.length > 0) throw new KoyaErrorList(problems.errors)
+  return ir
+}
+
 async function importConfig(configPath: string, problems: Problems): Promise<ValidConfigDef | undefined> {
   let module: { default?: unknown }
   try {
@@ -66,7 +81,10 @@ async function importConfig(configPath: string, problems: Problems): Promise<Val
     problems.add('KL_DEF_LOAD_FAILED', `Importing ${problems.locations.config.file} failed: ${message.split('\n')[0]}`, problems.atConfig())
     return undefined
   }
-  const value = module.default
+  return validateConfig(module.default, problems)
+}
+
+function validateConfig(value: unknown, problems: Problems): ValidConfigDef | undefined {
   if (typeof value !== 'object' || value === null || (value as { kind?: unknown }).kind !== 'config') {
     problems.add('KL_DEF_NO_CONFIG_EXPORT', `${problems.locations.config.file} has no default export made by defineConfig().`, problems.atConfig())
     return undefined

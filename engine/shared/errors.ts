@@ -104,7 +104,7 @@ export const errorCodes = {
   },
   KL_DEF_RENAME: {
     description: 'A renamedFrom() names a column or table that still exists, or two definitions claim the same old name.',
-    solution: 'renamedFrom(\'old\') is for an old name that no longer exists in the definition; remove the clash.',
+    solution: '`renamedFrom(\'old\')` is for an old name that no longer exists in the definition; remove the clash.',
   },
   KL_DEF_ROLE: {
     description: 'A role is declared twice or has an invalid name.',

@@ -51,6 +51,7 @@ export const devCommand: Command = {
 
     await rebuild()
     let server: RunningServer | undefined = await serve(io, options)
+    const listeningPort = Number(new URL(server.url).port)
     io.out(`${c.green('✓')} dev server on ${c.bold(server.url)}; watching ${WATCHED.join(', ')}`)
 
     let timer: NodeJS.Timeout | undefined
@@ -63,7 +64,8 @@ export const devCommand: Command = {
           io.out(c.dim(`change: ${file}`))
           if (!(await rebuild())) return
           await server?.close()
-          server = await serve(io, { ...options, migrate: false })
+          // Same port as the first listen (which may have been --port 0).
+          server = await serve(io, { ...options, port: listeningPort, migrate: false })
           io.out(`${c.green('✓')} reloaded`)
         })
       }, DEBOUNCE_MS)

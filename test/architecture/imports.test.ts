@@ -1,0 +1,92 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { repoRoot } from '../helpers/paths.ts'
+
+/**
+ * ARCHITECTURE.md §3: imports run one way. Each layer lists the layers it may import; `ir` is
+ * engine/compiler/ir.ts, which the later layers may import for types only.
+ */
+type Layer = 'shared' | 'dsl' | 'compiler' | 'codegen' | 'migrate' | 'runtime' | 'cli'
+
+const allowed: Record<Layer, readonly (Layer | 'ir-types')[]> = {
+  shared: [],
+  dsl: ['shared'],
+  compiler: ['dsl', 'shared'],
+  codegen: ['shared', 'ir-types'],
+  migrate: ['shared', 'ir-types'],
+  runtime: ['shared', 'ir-types'],
+  cli: ['shared', 'dsl', 'compiler', 'codegen', 'migrate', 'runtime'],
+}
+
+/** Packages only the compiler may load: the runtime never loads the TypeScript compiler. */
+const compilerOnlyPackages = ['typescript', 'ts-morph']
+
+interface ImportEdge {
+  readonly file: string
+  readonly specifier: string
+  readonly typeOnly: boolean
+}
+
+const engineDir = path.join(repoRoot, 'engine')
+
+function engineFiles(dir = engineDir): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name)
+    if (entry.isDirectory()) return engineFiles(full)
+    return entry.name.endsWith('.ts') ? [full] : []
+  })
+}
+
+const IMPORT = /^\s*(import|export)\s+(type\s+)?(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]/gm
+const DYNAMIC_IMPORT = /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g
+
+function importsOf(file: string): ImportEdge[] {
+  const text = readFileSync(file, 'utf8')
+  const edges: ImportEdge[] = []
+  for (const match of text.matchAll(IMPORT)) edges.push({ file, specifier: match[3]!, typeOnly: match[2] !== undefined })
+  for (const match of text.matchAll(DYNAMIC_IMPORT)) edges.push({ file, specifier: match[1]!, typeOnly: false })
+  return edges
+}
+
+function layerOf(file: string): Layer {
+  return path.relative(engineDir, file).split(path.sep)[0] as Layer
+}
+
+describe('engine import direction', () => {
+  const files = engineFiles()
+
+  it('finds every layer of ARCHITECTURE.md §3 and nothing else', () => {
+    expect(new Set(files.map(layerOf))).toEqual(new Set(Object.keys(allowed)))
+  })
+
+  it('sees imports (the parser is not vacuous)', () => {
+    const edges = files.flatMap(importsOf)
+    expect(edges.length).toBeGreaterThan(50)
+    expect(edges.some((e) => e.typeOnly)).toBe(true)
+  })
+
+  for (const layer of Object.keys(allowed) as Layer[]) {
+    it(`${layer}/ imports only ${allowed[layer].join(', ') || 'nothing from the engine'}`, () => {
+      const violations: string[] = []
+      for (const file of files.filter((f) => layerOf(f) === layer)) {
+        for (const edge of importsOf(file)) {
+          const where = `${path.relative(repoRoot, file)} → ${edge.specifier}`
+          if (!edge.specifier.startsWith('.')) {
+            const pkg = edge.specifier.split('/')[0]!
+            if (layer !== 'compiler' && compilerOnlyPackages.includes(pkg)) violations.push(`${where} (only compiler/ may load the TypeScript compiler)`)
+            if (layer === 'dsl' && edge.specifier.startsWith('node:')) violations.push(`${where} (dsl/ is pure: no Node APIs)`)
+            continue
+          }
+          const target = path.resolve(path.dirname(file), edge.specifier)
+          const targetLayer = layerOf(target)
+          if (targetLayer === layer) continue
+          const isIrTypes = path.relative(engineDir, target) === path.join('compiler', 'ir.ts') && edge.typeOnly
+          if (isIrTypes && allowed[layer].includes('ir-types')) continue
+          if (!allowed[layer].includes(targetLayer)) violations.push(where)
+        }
+      }
+      expect(violations).toEqual([])
+    })
+  }
+})

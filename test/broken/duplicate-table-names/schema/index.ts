@@ -1,0 +1,2 @@
+export { tasks } from './tasks'
+export { todos } from './todos'

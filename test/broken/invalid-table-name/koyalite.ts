@@ -1,0 +1,7 @@
+import { defineConfig, table, t } from 'koyalite'
+
+const workItems = table('WorkItems', {
+  title: t.text(),
+})
+
+export default defineConfig({ name: 'koya-tasks', tables: { workItems } })

@@ -1,0 +1,2 @@
+export { tasks } from './tasks'
+export const PAGE_SIZE = 50

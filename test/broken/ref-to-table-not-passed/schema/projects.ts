@@ -1,0 +1,5 @@
+import { table, t } from 'koyalite'
+
+export const projects = table('projects', {
+  name: t.text().min(1).max(120),
+})

@@ -1,0 +1,2 @@
+export { todos } from './todos'
+export { tasks } from './tasks'

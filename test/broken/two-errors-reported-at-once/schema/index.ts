@@ -1,0 +1,2 @@
+export { projects } from './projects'
+export { tasks } from './tasks'

@@ -1,0 +1,10 @@
+import { defineConfig, table, t } from 'koyalite'
+
+const projects = table('projects', { name: t.text() })
+
+const tasks = table('tasks', {
+  projectId: t.ref(() => projects, { onDelet: 'cascade' }),
+  title: t.text(),
+})
+
+export default defineConfig({ name: 'koya-tasks', tables: { projects, tasks } })

@@ -1,0 +1,8 @@
+import { defineConfig, table, t } from 'koyalite'
+
+const users = table.users({
+  displayName: t.text(),
+  email: t.text().optional(),
+})
+
+export default defineConfig({ name: 'koya-tasks', tables: { users } })

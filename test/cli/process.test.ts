@@ -1,0 +1,121 @@
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { scratchProject } from '../helpers/cli.ts'
+import { repoRoot } from '../helpers/paths.ts'
+
+const bin = path.join(repoRoot, 'bin', 'koyalite.js')
+
+/** Start a long-running koyalite command; resolves once its output matches `ready`. */
+function startProcess(command: string, args: string[], cwd: string, ready: RegExp): Promise<{ child: ChildProcessWithoutNullStreams; match: RegExpMatchArray; output: () => string }> {
+  const child = spawn(command, args, { cwd, env: { ...process.env, LOG_LEVEL: 'warn', NO_COLOR: '1' } })
+  let output = ''
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`timed out waiting for ${ready}; output:\n${output}`))
+    }, 45_000)
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = output.match(ready)
+      if (match) {
+        clearTimeout(timer)
+        resolve({ child, match, output: () => output })
+      }
+    }
+    child.stdout.on('data', onData)
+    child.stderr.on('data', onData)
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`exited ${code} before ready; output:\n${output}`))
+    })
+  }).then((value) => {
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.removeAllListeners('exit')
+    return { ...(value as { child: ChildProcessWithoutNullStreams; match: RegExpMatchArray }), output: () => output }
+  })
+}
+
+function exitOf(child: ChildProcessWithoutNullStreams): Promise<number | null> {
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code)))
+}
+
+async function waitFor(condition: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
+  const until = Date.now() + ms
+  while (!(await condition())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+describe('koyalite start (a real process)', () => {
+  const project = scratchProject('minimal', 'start')
+  afterAll(() => project.remove())
+
+  it('migrates, serves /healthz on an ephemeral port and shuts down on SIGTERM', async () => {
+    expect(spawnSync('node', [bin, 'generate'], { cwd: project.root }).status).toBe(0)
+    const db = path.join(project.root, 'data', 'start.db')
+    const { child, match } = await startProcess('node', [bin, 'start', '--port', '0', '--db', db], project.root, /serving (http:\/\/127\.0\.0\.1:\d+)/)
+    const url = match[1]!
+    const health = await fetch(`${url}/healthz`)
+    expect(health.status).toBe(200)
+    expect(await health.json()).toEqual({ status: 'ok', app: 'minimal' })
+    const missing = await fetch(`${url}/nope`)
+    expect(missing.status).toBe(404)
+    expect(await missing.json()).toMatchObject({ code: 'KL_API_NOT_FOUND' })
+    const exited = exitOf(child)
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow()
+    expect(existsSync(db)).toBe(true)
+  })
+})
+
+describe('a new user: koyalite init outside the repository', () => {
+  const parent = mkdtempSync(path.join(os.tmpdir(), 'koya-init-'))
+  const app = path.join(parent, 'my-app')
+  afterAll(() => rmSync(parent, { recursive: true, force: true }))
+
+  it('scaffolds a project that installs and generates', () => {
+    const init = spawnSync('node', [bin, 'init', app], { encoding: 'utf8' })
+    expect(init.status, init.stderr).toBe(0)
+    expect(init.stdout).toContain('npx koyalite dev')
+    expect(JSON.parse(readFileSync(path.join(app, 'package.json'), 'utf8'))).toMatchObject({ name: 'my-app', dependencies: { koyalite: `file:${repoRoot}` } })
+    const again = spawnSync('node', [bin, 'init', app], { encoding: 'utf8' })
+    expect(again.status).toBe(1)
+    expect(again.stderr).toContain('KL_CLI_INIT_NOT_EMPTY')
+
+    const install = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: app, encoding: 'utf8' })
+    expect(install.status, install.stderr).toBe(0)
+    const generate = spawnSync('npx', ['koyalite', 'generate'], { cwd: app, encoding: 'utf8' })
+    expect(generate.status, generate.stderr).toBe(0)
+    expect(generate.stdout).toContain('0001_init')
+    expect(spawnSync('npx', ['koyalite', 'generate', '--check'], { cwd: app }).status).toBe(0)
+  })
+
+  it('runs `koyalite dev`: serves, and a saved schema change is generated, migrated and served on the same port', async () => {
+    const { child, match, output } = await startProcess('npx', ['koyalite', 'dev', '--port', '0'], app, /dev server on (http:\/\/127\.0\.0\.1:\d+)/)
+    try {
+      const url = match[1]!
+      expect((await fetch(`${url}/healthz`)).status).toBe(200)
+      appendFileSync(path.join(app, 'schema', 'notes.ts'), "\nexport const labels = table('labels', { name: t.text().max(40) })\n")
+      appendFileSync(path.join(app, 'schema', 'index.ts'), "export { labels } from './notes'\n")
+      await waitFor(() => /reloaded/.test(output()), 'the dev server to reload')
+      expect(readdirSync(path.join(app, 'generated', 'migrations'))).toContain('0002_create_table_labels.sql')
+      await waitFor(async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.status === 200, 'the server on the same port')
+
+      // A broken edit keeps the last good server and prints the problem with its location.
+      appendFileSync(path.join(app, 'schema', 'notes.ts'), "\nexport const broken = table('broken', { x: t.text().min(5).max(1) })\n")
+      appendFileSync(path.join(app, 'schema', 'index.ts'), "export { broken } from './notes'\n")
+      await waitFor(() => /KL_DEF_MIN_MAX/.test(output()), 'the compile error')
+      expect(output()).toMatch(/schema\/notes\.ts:\d+:\d+ KL_DEF_MIN_MAX/)
+      expect((await fetch(`${url}/healthz`)).status).toBe(200)
+    } finally {
+      const exited = exitOf(child)
+      child.kill('SIGTERM')
+      await exited
+    }
+  })
+})
