@@ -1,3 +1,4 @@
+import { inspect } from 'node:util'
 import { z } from 'zod'
 import { assertNever } from '../shared/assert-never.ts'
 import type { ColumnDef, TableDef } from '../dsl/index.ts'
@@ -26,10 +27,11 @@ export interface ResolvedColumn {
 export function buildColumn(table: TableDef, name: string, def: ColumnDef, problems: Problems): ResolvedColumn {
   const at = (modifier?: string) => problems.atColumn(table.name, name, modifier)
 
-  if (!IDENTIFIER_PATTERN.test(name) || name.length > MAX_NAME_LENGTH) {
-    problems.add('KL_DEF_INVALID_NAME', `Column "${name}" on table "${table.name}" is not a valid identifier.`, at())
-  } else if (reservedPrefixOf(name)) {
+  // The reserved prefix first: `_koya_x` also fails the pattern, but "reserved" is the real reason.
+  if (reservedPrefixOf(name)) {
     problems.add('KL_DEF_RESERVED_NAME', `Column "${name}" on table "${table.name}" starts with the reserved prefix "${reservedPrefixOf(name)}".`, at())
+  } else if (!IDENTIFIER_PATTERN.test(name) || name.length > MAX_NAME_LENGTH) {
+    problems.add('KL_DEF_INVALID_NAME', `Column "${name}" on table "${table.name}" is not a valid identifier.`, at())
   } else if ((RESERVED_COLUMN_NAMES as readonly string[]).includes(name)) {
     problems.add('KL_DEF_RESERVED_NAME', `Column "${name}" on table "${table.name}" is a word the REST query grammar reserves.`, at(), `Rename it (e.g. "${name}Value"); reserved: ${RESERVED_COLUMN_NAMES.join(', ')}.`)
   }
@@ -54,7 +56,11 @@ export function buildColumn(table: TableDef, name: string, def: ColumnDef, probl
     refTarget = resolveRefTarget(table.name, name, def.ref.target, problems)
     onDelete = def.ref.onDelete ?? 'no action'
     if (onDelete === 'set null' && !def.optional) {
-      problems.add('KL_DEF_INVALID', `Column "${name}" on table "${table.name}" uses onDelete: 'set null' but is not optional.`, at('ref'), 'Add .optional() to the column, or choose another onDelete.')
+      problems.add('KL_DEF_INVALID', `Column "${name}" on table "${table.name}" uses onDelete: 'set null' but is not optional.`, at('ref.onDelete'), 'Add .optional() to the column, or choose another onDelete.')
+    }
+    const inverse = def.ref.inverse
+    if (inverse !== undefined && (!IDENTIFIER_PATTERN.test(inverse) || inverse.length > MAX_NAME_LENGTH)) {
+      problems.add('KL_DEF_INVALID_NAME', `The inverse relation name "${inverse}" of column "${name}" on table "${table.name}" is not a valid identifier.`, at('ref.inverse'), `Use a camelCase name such as '${camelCaseOf(inverse)}'.`)
     }
   }
 
@@ -119,11 +125,11 @@ function buildDefault(
   const value = def.default
   const at = problems.atColumn(table, column, 'default')
   const wrong = (expected: string) =>
-    problems.add('KL_DEF_DEFAULT_TYPE', `The default of column "${column}" on table "${table}" is ${JSON.stringify(value) ?? String(value)}, not ${expected}.`, at)
+    problems.add('KL_DEF_DEFAULT_TYPE', `The default of column "${column}" on table "${table}" is ${describeValue(value)}, not ${expected}.`, at)
 
   if (def.type === 'enum') {
     if (typeof value !== 'string' || !values?.includes(value)) {
-      problems.add('KL_DEF_ENUM_DEFAULT', `The default ${JSON.stringify(value)} of column "${column}" on table "${table}" is not one of its values (${values?.map((v) => `'${v}'`).join(', ')}).`, at)
+      problems.add('KL_DEF_ENUM_DEFAULT', `The default ${describeValue(value)} of column "${column}" on table "${table}" is not one of its values (${values?.map((v) => `'${v}'`).join(', ')}).`, at)
       return null
     }
     return { kind: 'value', value }
@@ -156,6 +162,24 @@ function buildDefault(
     default:
       return assertNever(def.type, 'column type')
   }
+}
+
+/** A value for a message: JSON when it has one (BigInts and cycles have none), else String(). */
+function describeValue(value: unknown): string {
+  try {
+    const text = JSON.stringify(value)
+    if (text !== undefined) return text
+  } catch {
+    // Not representable as JSON: fall through.
+  }
+  return typeof value === 'function' ? 'a function' : inspect(value, { breakLength: Infinity })
+}
+
+/** `assigned-tasks` → `assignedTasks`: a suggestion for an invalid relation name. */
+function camelCaseOf(name: string): string {
+  const words = name.split(/[^A-Za-z0-9]+/).filter((word) => word.length > 0)
+  const camel = words.map((word, i) => (i === 0 ? word[0]!.toLowerCase() : word[0]!.toUpperCase()) + word.slice(1)).join('')
+  return /^[A-Za-z]/.test(camel) ? camel : `x${camel}`
 }
 
 function toJsonValue(value: unknown): JsonValue | undefined {

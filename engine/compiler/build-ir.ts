@@ -2,8 +2,9 @@ import { USERS_CORE_COLUMNS, table as tableBuilder, type AuthDef, type TableDef 
 import { MAX_NAME_LENGTH, ROLE_NAME_PATTERN, TABLE_NAME_PATTERN, reservedPrefixOf, typeNameOf } from '../shared/naming.ts'
 import { buildColumn, type ResolvedColumn } from './build-columns.ts'
 import { buildRelations, isIndexLeader } from './build-relations.ts'
-import { describeIssue, tableDefSchema, type ValidConfigDef } from './def-schemas.ts'
+import { describeIssue, issuePath, tableDefSchema, type ValidConfigDef } from './def-schemas.ts'
 import { PROJECT_IR_VERSION, type AuthIR, type IndexIR, type OAuthProviderIR, type ProjectIR, type SettingIR, type TableIR } from './ir.ts'
+import type { SourceLocation } from '../shared/errors.ts'
 import type { Problems } from './problems.ts'
 
 const DEFAULT_IDLE_TIMEOUT = '7d'
@@ -61,7 +62,7 @@ function collectTables(config: ValidConfigDef, problems: Problems): TableInProgr
     const parsed = tableDefSchema.safeParse(value)
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
-        problems.add('KL_DEF_INVALID', `Table export "${exportName}" is not a valid table: ${describeIssue(issue)}.`, problems.atConfig('tables'))
+        problems.add('KL_DEF_INVALID', `Table export "${exportName}" is not a valid table: ${describeIssue(issue)}.`, atTableIssue(value, issuePath(issue), problems))
       }
       continue
     }
@@ -74,10 +75,11 @@ function collectTables(config: ValidConfigDef, problems: Problems): TableInProgr
       problems.add('KL_DEF_DUPLICATE_TABLE', `Table "${def.name}" is declared twice (first at ${first.file}:${first.line}:${first.column}).`, at)
       continue
     }
-    if (!TABLE_NAME_PATTERN.test(def.name) || def.name.length > MAX_NAME_LENGTH) {
-      problems.add('KL_DEF_INVALID_NAME', `Table name "${def.name}" is not a lower-case identifier.`, at)
-    } else if (reservedPrefixOf(def.name)) {
+    // The reserved prefix first: `_koya_x` also fails the pattern, but "reserved" is the real reason.
+    if (reservedPrefixOf(def.name)) {
       problems.add('KL_DEF_RESERVED_NAME', `Table name "${def.name}" starts with the reserved prefix "${reservedPrefixOf(def.name)}".`, at)
+    } else if (!TABLE_NAME_PATTERN.test(def.name) || def.name.length > MAX_NAME_LENGTH) {
+      problems.add('KL_DEF_INVALID_NAME', `Table name "${def.name}" is not a lower-case identifier.`, at)
     }
     if (def.name === 'users' && !def.users) {
       problems.add('KL_DEF_USERS_TABLE', 'A table named "users" must be declared with table.users({ ... }), which adds the auth columns.', at)
@@ -85,6 +87,22 @@ function collectTables(config: ValidConfigDef, problems: Problems): TableInProgr
     byName.set(def.name, { def, columns: [] })
   }
   return [...byName.values()]
+}
+
+/**
+ * Where a problem in a table's definition object was written: the column or option the issue's
+ * path names, else the table, else the config's `tables`.
+ */
+function atTableIssue(value: unknown, path: readonly string[], problems: Problems): SourceLocation {
+  const name = (value as { name?: unknown } | null)?.name
+  if (typeof name !== 'string' || problems.table(name) === undefined) return problems.atConfig('tables')
+  const [area, key, ...rest] = path
+  if (area === 'columns' && key !== undefined) {
+    // columns.<name>.def.ref.onDelet → the ref option; other column fields → the column.
+    return problems.atColumn(name, key, rest[0] === 'def' && rest[1] === 'ref' ? ['ref', ...rest.slice(2, 3)].join('.') : undefined)
+  }
+  if (area === 'options' && key !== undefined) return problems.table(name)?.options.get(key) ?? problems.atTable(name)
+  return problems.atTable(name)
 }
 
 function checkUsersTable(table: TableInProgress, problems: Problems): void {
@@ -149,13 +167,15 @@ function buildIndexes(table: TableInProgress, problems: Problems): IndexIR[] {
     const at = problems.table(name)?.indexes[position] ?? problems.atTable(name)
     const columns = Array.isArray(entry) ? (entry as readonly string[]) : (entry as { columns: readonly string[] }).columns
     const unique = !Array.isArray(entry) && (entry as { unique?: boolean }).unique === true
+    const atColumn = (column: string) => problems.table(name)?.indexColumns.get(`${position}:${column}`) ?? at
     const unknown = columns.filter((c) => !columnNames.has(c))
     if (unknown.length > 0) {
-      problems.add('KL_DEF_UNKNOWN_COLUMN', `An index on table "${name}" names ${unknown.map((c) => `"${c}"`).join(', ')}, not a column of the table.`, at)
+      problems.add('KL_DEF_UNKNOWN_COLUMN', `An index on table "${name}" names ${unknown.map((c) => `"${c}"`).join(', ')}, not a column of the table.`, atColumn(unknown[0]!))
       continue
     }
-    if (new Set(columns).size !== columns.length) {
-      problems.add('KL_DEF_DUPLICATE_INDEX', `An index on table "${name}" lists a column twice.`, at)
+    const repeated = columns.find((c, i) => columns.indexOf(c) !== i)
+    if (repeated !== undefined) {
+      problems.add('KL_DEF_DUPLICATE_INDEX', `An index on table "${name}" lists the column "${repeated}" twice.`, atColumn(repeated))
       continue
     }
     add(columns, unique, 'table', at)
@@ -211,7 +231,7 @@ function buildAuth(auth: AuthDef | undefined, problems: Problems): AuthIR {
   const setting = (value: string | { readonly name: string }, secret: boolean, path: string): SettingIR => {
     if (typeof value !== 'string') return { env: value.name }
     if (secret) {
-      problems.add('KL_DEF_INVALID', `auth.${path} is written inline; a secret in koyalite.ts would be copied into generated/ and version control.`, problems.atConfig('auth'), `Read it from the environment: env('${path.split('.')[1]?.toUpperCase()}_CLIENT_SECRET').`)
+      problems.add('KL_DEF_INVALID', `auth.${path} is written inline; a secret in koyalite.ts would be copied into generated/ and version control.`, problems.atConfig(`auth.${path}`), `Read it from the environment: env('${path.split('.')[1]?.toUpperCase()}_CLIENT_SECRET').`)
     }
     return { value }
   }
@@ -223,7 +243,7 @@ function buildAuth(auth: AuthDef | undefined, problems: Problems): AuthIR {
   const idle = parseDuration(auth?.session?.idleTimeout ?? DEFAULT_IDLE_TIMEOUT)
   const absolute = parseDuration(auth?.session?.absoluteTimeout ?? DEFAULT_ABSOLUTE_TIMEOUT)
   if (idle > absolute) {
-    problems.add('KL_DEF_INVALID', `auth.session.idleTimeout (${auth?.session?.idleTimeout ?? DEFAULT_IDLE_TIMEOUT}) is longer than absoluteTimeout (${auth?.session?.absoluteTimeout ?? DEFAULT_ABSOLUTE_TIMEOUT}).`, problems.atConfig('auth'), 'Make the idle timeout shorter than the absolute one.')
+    problems.add('KL_DEF_INVALID', `auth.session.idleTimeout (${auth?.session?.idleTimeout ?? DEFAULT_IDLE_TIMEOUT}) is longer than absoluteTimeout (${auth?.session?.absoluteTimeout ?? DEFAULT_ABSOLUTE_TIMEOUT}).`, problems.atConfig(auth?.session?.idleTimeout === undefined ? 'auth.session.absoluteTimeout' : 'auth.session.idleTimeout'), 'Make the idle timeout shorter than the absolute one.')
   }
   return {
     email: { enabled: email !== false, verify: typeof email === 'object' ? email.verify === true : false },

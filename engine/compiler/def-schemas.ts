@@ -82,5 +82,19 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
   return `${where}: ${issue.message}`
 }
 
+/**
+ * The path of the value an issue is about, with the first unknown key appended for unknown-key
+ * issues: `['auth', 'session', 'absoluteTimout']`. Only object keys: array positions end it.
+ */
+export function issuePath(issue: z.core.$ZodIssue): string[] {
+  const keys: string[] = []
+  for (const part of issue.path) {
+    if (typeof part !== 'string') return keys
+    keys.push(part)
+  }
+  if (issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined) keys.push(issue.keys[0])
+  return keys
+}
+
 export type ValidConfigDef = Omit<ConfigDef, 'tables'> & { readonly tables: Readonly<Record<string, unknown>> }
 export type ValidTableDef = TableDef

@@ -1,4 +1,4 @@
-import { Node, SyntaxKind, type CallExpression, type ObjectLiteralExpression, type SourceFile } from 'ts-morph'
+import { Node, type CallExpression, type ObjectLiteralExpression, type SourceFile } from 'ts-morph'
 import type { SourceLocation } from '../shared/errors.ts'
 import { locationOf } from './source-project.ts'
 
@@ -12,7 +12,10 @@ import { locationOf } from './source-project.ts'
  */
 export interface ColumnLocations {
   readonly at: SourceLocation
-  /** The argument of each modifier call: `default` → the value, `ref` → the target, … */
+  /**
+   * The argument of each modifier call: `default` → the value, `ref` → the target, … and each
+   * property of an options object argument: `ref.onDelete` → that property.
+   */
   readonly modifiers: ReadonlyMap<string, SourceLocation>
 }
 
@@ -21,6 +24,8 @@ export interface TableLocations {
   readonly columns: ReadonlyMap<string, ColumnLocations>
   /** The `indexes` option's elements, in order. */
   readonly indexes: readonly SourceLocation[]
+  /** The column names written in `indexes`, keyed by the element's position: `0:projectId`. */
+  readonly indexColumns: ReadonlyMap<string, SourceLocation>
   /** `search.text` / `search.semantic` fields, keyed `text:title`. */
   readonly search: ReadonlyMap<string, SourceLocation>
   /** Other table options by key (`renamedFrom`). */
@@ -28,16 +33,20 @@ export interface TableLocations {
 }
 
 export interface DefinitionLocations {
-  /** The `defineConfig(…)` call, else the top of the config file. */
+  /** The `defineConfig(…)` call, else the config file's default export, else its top. */
   readonly config: SourceLocation
-  /** defineConfig's properties by key, and `roles:<name>` for each role. */
+  /**
+   * defineConfig's properties by dotted path (`auth`, `auth.session.idleTimeout`), and
+   * `roles:<name>` for each role.
+   */
   readonly configKeys: ReadonlyMap<string, SourceLocation>
   /** Each table name maps to every place it is declared (more than one is a duplicate). */
   readonly tables: ReadonlyMap<string, readonly TableLocations[]>
 }
 
 export function findDefinitionLocations(root: string, files: readonly SourceFile[], configFile: SourceFile): DefinitionLocations {
-  let config: SourceLocation = locationOf(root, configFile, 0)
+  const defaultExport = configFile.getExportAssignment((assignment) => !assignment.isExportEquals())
+  let config: SourceLocation = locationOf(root, configFile, defaultExport?.getStart() ?? 0)
   const configKeys = new Map<string, SourceLocation>()
   const tables = new Map<string, TableLocations[]>()
 
@@ -50,8 +59,8 @@ export function findDefinitionLocations(root: string, files: readonly SourceFile
         if (found) tables.set(found.name, [...(tables.get(found.name) ?? []), found.locations])
       } else if (callee === 'defineConfig') {
         config = locationOf(root, file, node.getStart())
-        const arg = node.getArguments()[0]
-        if (arg && Node.isObjectLiteralExpression(arg)) readConfigObject(root, file, arg, configKeys)
+        const arg = unwrap(node.getArguments()[0])
+        if (arg && Node.isObjectLiteralExpression(arg)) readConfigObject(root, file, arg, '', configKeys)
       }
     })
   }
@@ -66,57 +75,103 @@ function readTableCall(root: string, file: SourceFile, call: CallExpression, isU
     if (!nameArg || !Node.isStringLiteral(nameArg)) return undefined
     name = nameArg.getLiteralValue()
   }
-  const columnsArg = isUsers ? args[0] : args[1]
-  const optionsArg = isUsers ? args[1] : args[2]
+  const columnsArg = unwrap(isUsers ? args[0] : args[1])
+  const optionsArg = unwrap(isUsers ? args[1] : args[2])
   const columns = new Map<string, ColumnLocations>()
   if (columnsArg && Node.isObjectLiteralExpression(columnsArg)) {
     for (const property of columnsArg.getProperties()) {
       if (!Node.isPropertyAssignment(property)) continue
       const initializer = property.getInitializer()
-      columns.set(property.getName(), {
+      columns.set(propertyName(property), {
         at: locationOf(root, file, property.getStart()),
         modifiers: initializer ? readModifierCalls(root, file, initializer) : new Map(),
       })
     }
   }
   const indexes: SourceLocation[] = []
+  const indexColumns = new Map<string, SourceLocation>()
   const search = new Map<string, SourceLocation>()
   const options = new Map<string, SourceLocation>()
   if (optionsArg && Node.isObjectLiteralExpression(optionsArg)) {
     for (const property of optionsArg.getProperties()) {
       if (!Node.isPropertyAssignment(property)) continue
-      const key = property.getName()
-      const value = property.getInitializer()
+      const key = propertyName(property)
+      const value = unwrap(property.getInitializer())
       options.set(key, locationOf(root, file, property.getStart()))
       if (key === 'indexes' && value && Node.isArrayLiteralExpression(value)) {
-        for (const element of value.getElements()) indexes.push(locationOf(root, file, element.getStart()))
+        for (const [position, element] of value.getElements().entries()) {
+          indexes.push(locationOf(root, file, element.getStart()))
+          for (const [column, at] of readStringList(root, file, indexColumnList(element))) indexColumns.set(`${position}:${column}`, at)
+        }
       }
       if (key === 'search' && value && Node.isObjectLiteralExpression(value)) {
         for (const kind of value.getProperties()) {
           if (!Node.isPropertyAssignment(kind)) continue
-          const list = kind.getInitializer()
-          if (!list || !Node.isArrayLiteralExpression(list)) continue
-          for (const element of list.getElements()) {
-            if (Node.isStringLiteral(element)) search.set(`${kind.getName()}:${element.getLiteralValue()}`, locationOf(root, file, element.getStart()))
-          }
+          for (const [field, at] of readStringList(root, file, unwrap(kind.getInitializer()))) search.set(`${propertyName(kind)}:${field}`, at)
         }
       }
     }
   }
   const at = locationOf(root, file, (nameArg ?? call).getStart())
-  return { name, locations: { at, columns, indexes, search, options } }
+  return { name, locations: { at, columns, indexes, indexColumns, search, options } }
+}
+
+/** An `indexes` element's column list: `['a', 'b']` or `{ columns: ['a', 'b'] }`. */
+function indexColumnList(element: Node): Node | undefined {
+  const node = unwrap(element)
+  if (!node || !Node.isObjectLiteralExpression(node)) return node
+  const columns = node.getProperty('columns')
+  return columns && Node.isPropertyAssignment(columns) ? unwrap(columns.getInitializer()) : undefined
+}
+
+/** The string literals of an array literal, each with its location. */
+function readStringList(root: string, file: SourceFile, list: Node | undefined): Map<string, SourceLocation> {
+  const found = new Map<string, SourceLocation>()
+  if (!list || !Node.isArrayLiteralExpression(list)) return found
+  for (const element of list.getElements()) {
+    const literal = unwrap(element)
+    if (literal && Node.isStringLiteral(literal)) found.set(literal.getLiteralValue(), locationOf(root, file, literal.getStart()))
+  }
+  return found
+}
+
+/** `x as any`, `x satisfies T`, `(x)`, `x!`: the expression inside, where the definition is. */
+function unwrap(node: Node | undefined): Node | undefined {
+  let current = node
+  while (
+    current &&
+    (Node.isAsExpression(current) || Node.isSatisfiesExpression(current) || Node.isParenthesizedExpression(current) || Node.isNonNullExpression(current) || Node.isTypeAssertion(current))
+  ) {
+    current = current.getExpression()
+  }
+  return current
+}
+
+/** A property's name as the object has it: `'due-at': …` is "due-at", not "'due-at'". */
+function propertyName(property: Node & { getNameNode(): Node; getName(): string }): string {
+  const nameNode = property.getNameNode()
+  return Node.isStringLiteral(nameNode) || Node.isNoSubstitutionTemplateLiteral(nameNode) || Node.isNumericLiteral(nameNode) ? nameNode.getLiteralText() : property.getName()
 }
 
 /** `t.text().min(1).default('x')` → min → loc of `1`, default → loc of `'x'`, text → loc of `t.text`. */
 function readModifierCalls(root: string, file: SourceFile, expression: Node): Map<string, SourceLocation> {
   const modifiers = new Map<string, SourceLocation>()
-  let node: Node | undefined = expression
+  let node: Node | undefined = unwrap(expression)
   while (node && Node.isCallExpression(node)) {
     const callee = node.getExpression()
     const arg = node.getArguments()[0]
     if (Node.isPropertyAccessExpression(callee)) {
-      modifiers.set(callee.getName(), locationOf(root, file, (arg ?? callee.getNameNode()).getStart()))
-      node = callee.getExpression()
+      const name = callee.getName()
+      modifiers.set(name, locationOf(root, file, (arg ?? callee.getNameNode()).getStart()))
+      const options = unwrap(node.getArguments()[1])
+      if (options && Node.isObjectLiteralExpression(options)) {
+        for (const property of options.getProperties()) {
+          if (Node.isPropertyAssignment(property) || Node.isShorthandPropertyAssignment(property)) {
+            modifiers.set(`${name}.${propertyName(property)}`, locationOf(root, file, property.getStart()))
+          }
+        }
+      }
+      node = unwrap(callee.getExpression())
     } else {
       node = undefined
     }
@@ -124,17 +179,16 @@ function readModifierCalls(root: string, file: SourceFile, expression: Node): Ma
   return modifiers
 }
 
-function readConfigObject(root: string, file: SourceFile, object: ObjectLiteralExpression, keys: Map<string, SourceLocation>): void {
+function readConfigObject(root: string, file: SourceFile, object: ObjectLiteralExpression, prefix: string, keys: Map<string, SourceLocation>): void {
   for (const property of object.getProperties()) {
     if (!Node.isPropertyAssignment(property) && !Node.isShorthandPropertyAssignment(property)) continue
-    keys.set(property.getName(), locationOf(root, file, property.getStart()))
-    const value = Node.isPropertyAssignment(property) ? property.getInitializer() : undefined
-    if (property.getName() === 'roles' && value && Node.isArrayLiteralExpression(value)) {
-      for (const element of value.getElements()) {
-        if (element.getKind() === SyntaxKind.StringLiteral && Node.isStringLiteral(element)) {
-          keys.set(`roles:${element.getLiteralValue()}`, locationOf(root, file, element.getStart()))
-        }
-      }
+    const key = prefix + propertyName(property)
+    keys.set(key, locationOf(root, file, property.getStart()))
+    const value = Node.isPropertyAssignment(property) ? unwrap(property.getInitializer()) : undefined
+    if (key === 'roles') {
+      for (const [role, at] of readStringList(root, file, value)) keys.set(`roles:${role}`, at)
+    } else if (key !== 'tables' && value && Node.isObjectLiteralExpression(value)) {
+      readConfigObject(root, file, value, `${key}.`, keys)
     }
   }
 }

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs'
+import { findSourceMap } from 'node:module'
 import path from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { tsImport } from 'tsx/esm/api'
-import { KoyaError, KoyaErrorList } from '../shared/errors.ts'
+import { KoyaError, KoyaErrorList, type SourceLocation } from '../shared/errors.ts'
 import { buildProjectIR } from './build-ir.ts'
-import { configDefSchema, describeIssue, type ValidConfigDef } from './def-schemas.ts'
+import { configDefSchema, describeIssue, issuePath, type ValidConfigDef } from './def-schemas.ts'
 import { findDefinitionLocations } from './definition-locations.ts'
 import type { ProjectIR } from './ir.ts'
 import { Problems } from './problems.ts'
@@ -49,7 +50,7 @@ export async function compileProject(options: CompileOptions): Promise<CompileRe
   const problems = new Problems(findDefinitionLocations(root, source.files, configSource))
   const typeErrors = options.skipTypeCheck ? [] : source.typeErrors
 
-  const config = await importConfig(configPath, problems)
+  const config = await importConfig(root, configPath, problems)
   if (config === undefined) throw new KoyaErrorList([...typeErrors, ...problems.errors])
   const ir = buildProjectIR(config, problems)
   const errors = [...typeErrors, ...problems.errors]
@@ -72,16 +73,55 @@ export function compileDefinition(config: unknown, source = 'koyalite.ts'): Proj
   return ir
 }
 
-async function importConfig(configPath: string, problems: Problems): Promise<ValidConfigDef | undefined> {
+async function importConfig(root: string, configPath: string, problems: Problems): Promise<ValidConfigDef | undefined> {
   let module: { default?: unknown }
   try {
     module = (await tsImport(pathToFileURL(configPath).href, import.meta.url)) as { default?: unknown }
   } catch (cause) {
     const message = cause instanceof Error ? cause.message : String(cause)
-    problems.add('KL_DEF_LOAD_FAILED', `Importing ${problems.locations.config.file} failed: ${message.split('\n')[0]}`, problems.atConfig())
+    problems.add('KL_DEF_LOAD_FAILED', `Importing ${problems.locations.config.file} failed: ${message.split('\n')[0]}`, throwSite(root, cause) ?? problems.atConfig())
     return undefined
   }
   return validateConfig(module.default, problems)
+}
+
+/**
+ * Where in the project's own files an import failed: the innermost stack frame under the root
+ * and outside node_modules, as a position in the TypeScript source.
+ */
+function throwSite(root: string, cause: unknown): SourceLocation | undefined {
+  const stack = cause instanceof Error && typeof cause.stack === 'string' ? cause.stack : ''
+  for (const line of stack.split('\n')) {
+    const frame = /^\s+at (?:.*\()?(.+?):(\d+):(\d+)\)?$/.exec(line)
+    if (!frame) continue
+    const site = sourcePosition(frame[1]!, Number(frame[2]), Number(frame[3]))
+    // Frames such as `node:internal/…` or `<anonymous>` are not files.
+    if (site === undefined || !path.isAbsolute(site.file)) continue
+    const relative = relativePath(root, site.file)
+    if (relative.startsWith('../') || path.isAbsolute(relative) || relative.split('/').includes('node_modules')) continue
+    return { file: relative, line: site.line, column: site.column }
+  }
+  return undefined
+}
+
+/**
+ * A stack frame's position in the source file. Node prints frames it mapped through tsx's
+ * source maps as plain paths; a frame still printed as the module's URL was not mapped (a test
+ * runner or a library replaced Error.prepareStackTrace), so it is mapped here.
+ */
+function sourcePosition(where: string, line: number, column: number): { file: string; line: number; column: number } | undefined {
+  if (!where.startsWith('file:')) return { file: where, line, column }
+  const origin = findSourceMap(where)?.findOrigin(line, column)
+  if (origin && 'fileName' in origin) return { file: filePathOf(origin.fileName), line: origin.lineNumber, column: origin.columnNumber }
+  return { file: filePathOf(where), line, column }
+}
+
+function filePathOf(where: string): string {
+  try {
+    return where.startsWith('file:') ? fileURLToPath(where) : where
+  } catch {
+    return where
+  }
 }
 
 function validateConfig(value: unknown, problems: Problems): ValidConfigDef | undefined {
@@ -92,8 +132,7 @@ function validateConfig(value: unknown, problems: Problems): ValidConfigDef | un
   const parsed = configDefSchema.safeParse(value)
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      const key = typeof issue.path[0] === 'string' ? issue.path[0] : undefined
-      problems.add('KL_DEF_INVALID', `defineConfig(): ${describeIssue(issue)}.`, problems.atConfig(key))
+      problems.add('KL_DEF_INVALID', `defineConfig(): ${describeIssue(issue)}.`, problems.atConfig(issuePath(issue).join('.')))
     }
     return undefined
   }

@@ -24,14 +24,28 @@ export class Problems {
     return this.table(name, occurrence)?.at ?? this.locations.config
   }
 
-  /** The column's property, else the table. */
+  /**
+   * The modifier's argument (`default`), or an option of it (`ref.onDelete`), else the nearest
+   * of those found, else the column's property, else the table.
+   */
   atColumn(table: string, column: string, modifier?: string): SourceLocation {
     const found = this.table(table)?.columns.get(column)
-    if (found && modifier !== undefined) return found.modifiers.get(modifier) ?? found.at
-    return found?.at ?? this.atTable(table)
+    if (!found) return this.atTable(table)
+    return (modifier === undefined ? undefined : nearest(found.modifiers, modifier)) ?? found.at
   }
 
+  /** defineConfig's property at a dotted path (`auth.session.idleTimeout`), else the nearest enclosing one, else the call. */
   atConfig(key?: string): SourceLocation {
-    return (key === undefined ? undefined : this.locations.configKeys.get(key)) ?? this.locations.config
+    return (key === undefined ? undefined : nearest(this.locations.configKeys, key)) ?? this.locations.config
   }
+}
+
+/** The location of `a.b.c`, else of `a.b`, else of `a`. */
+function nearest(locations: ReadonlyMap<string, SourceLocation>, path: string): SourceLocation | undefined {
+  const parts = path.split('.')
+  for (let length = parts.length; length > 0; length--) {
+    const found = locations.get(parts.slice(0, length).join('.'))
+    if (found) return found
+  }
+  return undefined
 }

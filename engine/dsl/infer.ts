@@ -66,14 +66,17 @@ type BelongsTo<S, T extends AnyTable> = {
     : never
 }
 
-/** The has-many relation names table `U` gives table `N`: one per `xId` ref from `U` to `N`. */
+/**
+ * The has-many relation names table `U` gives table `N`: one per ref from `U` to `N` that is
+ * named `xId` (named after `U`, or its `inverse`) or that names an `inverse`.
+ */
 type InverseNames<U extends AnyTable, N extends string> = {
-  [K in keyof ColumnsOf<U>]: K extends `${string}Id`
-    ? ColumnStateOf<ColumnsOf<U>[K]>['target'] extends N
-      ? ColumnStateOf<ColumnsOf<U>[K]>['inverse'] extends infer I extends string
-        ? I
-        : U['name']
-      : never
+  [K in keyof ColumnsOf<U>]: ColumnStateOf<ColumnsOf<U>[K]>['target'] extends N
+    ? ColumnStateOf<ColumnsOf<U>[K]>['inverse'] extends infer I extends string
+      ? I
+      : K extends `${string}Id`
+        ? U['name']
+        : never
     : never
 }[keyof ColumnsOf<U>]
 

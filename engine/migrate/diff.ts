@@ -190,9 +190,21 @@ function sameStorage(o: ColumnSnapshot, n: ColumnSnapshot, renamedTables: Readon
     o.notNull === n.notNull &&
     o.primaryKey === n.primaryKey &&
     o.default === n.default &&
-    o.check === n.check &&
+    (o.check === null ? null : renameInCheck(o.check, o.name, n.name)) === n.check &&
     sameReference(o.references, n.references, renamedTables)
   )
+}
+
+/**
+ * A CHECK names its column; RENAME COLUMN rewrites that name (and only identifiers, never string
+ * literals), so a renamed column's CHECK is compared after the same rewrite.
+ */
+function renameInCheck(check: string, from: string, to: string): string {
+  if (from === to) return check
+  return check
+    .split(/('(?:[^']|'')*')/)
+    .map((part, i) => (i % 2 === 1 ? part : part.replaceAll(quoteIdent(from), quoteIdent(to))))
+    .join('')
 }
 
 function sameReference(o: ColumnSnapshot['references'], n: ColumnSnapshot['references'], renamedTables: ReadonlyMap<string, string>): boolean {
@@ -226,6 +238,8 @@ function copySource(o: ColumnSnapshot, n: ColumnSnapshot, options: DiffOptions):
   // Allowed to narrow into NOT NULL: fill the gaps with the new default, when there is one.
   if (options.allowDataLoss && !o.notNull && n.notNull && n.default !== null) return `COALESCE(${source}, ${n.default})`
   if (o.type === 'bool' && n.type !== 'bool' && n.sqlType === 'TEXT') return `CASE ${source} WHEN 1 THEN 'true' WHEN 0 THEN 'false' END`
+  // The reverse, so undoing bool → text works: other text is copied as is and fails if it does not fit.
+  if (n.type === 'bool' && o.type !== 'bool' && o.sqlType === 'TEXT') return `CASE ${source} WHEN 'true' THEN 1 WHEN 'false' THEN 0 ELSE ${source} END`
   return source
 }
 

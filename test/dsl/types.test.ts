@@ -90,6 +90,22 @@ describe('relations across the schema', () => {
     expectTypeOf<Task['createdBy']>().toEqualTypeOf<string>()
   })
 
+  it('gives a ref not named xId a has-many side only when it names an inverse', () => {
+    const people = table('people', { name: t.text() })
+    const reviews = table('reviews', {
+      authorId: t.ref(() => people, { inverse: 'writtenReviews' }),
+      reviewer: t.ref(() => people, { inverse: 'givenReviews' }),
+      subject: t.ref(() => people),
+    })
+    type S = { people: typeof people; reviews: typeof reviews }
+    type Person = RelationalRow<S, 'people'>
+    // Mutual assignability: expectTypeOf cannot see through the deferred key union.
+    type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+    expectTypeOf<Same<keyof Person, 'id' | 'name' | 'writtenReviews' | 'givenReviews'>>().toEqualTypeOf<true>()
+    expectTypeOf<Same<keyof RelationalRow<S, 'reviews'>, 'id' | 'authorId' | 'reviewer' | 'subject' | 'author'>>().toEqualTypeOf<true>()
+    expectTypeOf<Same<keyof Person, 'id' | 'name'>>().toEqualTypeOf<false>()
+  })
+
   it('lets a predicate traverse relations', () => {
     const canRead = (task: Task, auth: { userId: string | null }) =>
       task.project.workspace.members.some((m) => m.userId === auth.userId)

@@ -1,7 +1,6 @@
 import { defineConfig, table, t } from 'koyalite'
 
 const users = table.users({
-  displayName: t.text(),
   email: t.text().optional(),
 })
 
