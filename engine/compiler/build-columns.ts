@@ -88,7 +88,7 @@ function checkEnumValues(table: string, column: string, def: ColumnDef, problems
   if (values.length === 0) problems.add('KL_DEF_ENUM_VALUES', `Enum column "${column}" on table "${table}" has no values.`, at)
   else if (strings.length !== values.length) problems.add('KL_DEF_ENUM_VALUES', `Enum column "${column}" on table "${table}" has a value that is not a non-empty string.`, at)
   const duplicate = strings.find((v, i) => strings.indexOf(v) !== i)
-  if (duplicate !== undefined) problems.add('KL_DEF_ENUM_VALUES', `Enum column "${column}" on table "${table}" lists "${duplicate}" twice.`, at)
+  if (duplicate !== undefined) problems.add('KL_DEF_ENUM_VALUES', `Enum column "${column}" on table "${table}" lists "${duplicate}" twice.`, problems.atColumn(table, column, `enum.${duplicate}`))
   return [...new Set(strings)]
 }
 

@@ -13,8 +13,9 @@ import { locationOf } from './source-project.ts'
 export interface ColumnLocations {
   readonly at: SourceLocation
   /**
-   * The argument of each modifier call: `default` → the value, `ref` → the target, … and each
-   * property of an options object argument: `ref.onDelete` → that property.
+   * The argument of each modifier call: `default` → the value, `ref` → the target, …; each
+   * property of an options object argument: `ref.onDelete` → that property; and each enum value:
+   * `enum.todo`.
    */
   readonly modifiers: ReadonlyMap<string, SourceLocation>
 }
@@ -163,6 +164,8 @@ function readModifierCalls(root: string, file: SourceFile, expression: Node): Ma
     if (Node.isPropertyAccessExpression(callee)) {
       const name = callee.getName()
       modifiers.set(name, locationOf(root, file, (arg ?? callee.getNameNode()).getStart()))
+      // `t.enum(['a', 'b', 'a'])`: each value (the last of a repeated one), as `enum.a`.
+      if (name === 'enum') for (const [value, at] of readStringList(root, file, unwrap(arg))) modifiers.set(`enum.${value}`, at)
       const options = unwrap(node.getArguments()[1])
       if (options && Node.isObjectLiteralExpression(options)) {
         for (const property of options.getProperties()) {

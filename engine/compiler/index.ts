@@ -78,8 +78,9 @@ async function importConfig(root: string, configPath: string, problems: Problems
   try {
     module = (await tsImport(pathToFileURL(configPath).href, import.meta.url)) as { default?: unknown }
   } catch (cause) {
-    const message = cause instanceof Error ? cause.message : String(cause)
-    problems.add('KL_DEF_LOAD_FAILED', `Importing ${problems.locations.config.file} failed: ${message.split('\n')[0]}`, throwSite(root, cause) ?? problems.atConfig())
+    // The first line names the problem; machine paths become project-relative ones.
+    const message = (cause instanceof Error ? cause.message : String(cause)).split('\n')[0]!.replaceAll(`${root}${path.sep}`, '').replaceAll(pathToFileURL(root).href + '/', '')
+    problems.add('KL_DEF_LOAD_FAILED', `Importing ${problems.locations.config.file} failed: ${message}`, throwSite(root, cause) ?? problems.atConfig())
     return undefined
   }
   return validateConfig(module.default, problems)

@@ -71,7 +71,8 @@ export function loadSourceProject(root: string, configFile: string): SourceProje
 }
 
 function toKoyaError(root: string, file: SourceFile, diagnostic: ts.Diagnostic, code: 'KL_DEF_SYNTAX' | 'KL_DEF_TYPE_ERROR'): KoyaError {
-  const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')
+  // TypeScript names modules by absolute path (`typeof import("/home/…/schema/index")`).
+  const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n').replaceAll(`${root}/`, './')
   return new KoyaError(code, `${message} (TS${diagnostic.code})`, {
     at: locationOf(root, file, diagnostic.start ?? 0),
   })

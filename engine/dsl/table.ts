@@ -47,6 +47,8 @@ const usersCoreColumns = () => ({
   updatedAt: t.updatedAt(),
 })
 type UsersCore = ReturnType<typeof usersCoreColumns>
+/** The app's columns; a core column name among them is typed `never`, so only it is flagged. */
+type WithoutCoreColumns<C extends Columns> = { readonly [K in keyof C]: K extends keyof UsersCore ? never : C[K] }
 export const USERS_CORE_COLUMNS: readonly string[] = Object.freeze(Object.keys(usersCoreColumns()))
 
 function makeTable<N extends string, C extends Columns>(name: N, columns: C, options: TableOptions<C>, users: boolean): TableDef<N, C> {
@@ -81,7 +83,7 @@ interface TableFunction {
    * export const users = table.users({ displayName: t.text().max(80) })
    */
   users<const C extends Columns>(
-    columns: C & { readonly [K in keyof UsersCore]?: never },
+    columns: WithoutCoreColumns<C>,
     options?: TableOptions<UsersCore & C>,
   ): TableDef<'users', UsersCore & C>
 }

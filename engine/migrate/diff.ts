@@ -79,7 +79,10 @@ export function diffSnapshots(prev: SchemaSnapshot, next: SchemaSnapshot, hints:
     createSteps.push({ kind: 'createTable', table })
     for (const index of table.indexes) createSteps.push({ kind: 'createIndex', table: table.name, index })
   }
-  const dropSteps: MigrationStep[] = dropped.map((t) => ({ kind: 'dropTable', name: t.name }))
+  // Children before parents, so the file is also safe to run by hand with foreign keys on.
+  const dropSteps: MigrationStep[] = sortByDependency(dropped)
+    .reverse()
+    .map((t) => ({ kind: 'dropTable', name: t.name }))
 
   return { steps: [...renames, ...createSteps, ...tableSteps, ...dropSteps], problems }
 }
@@ -131,7 +134,7 @@ function diffTable(
   const changedPairs = pairs.filter(([o, n]) => !sameStorage(o, n, renamedTables))
   if (!options.allowDataLoss) {
     for (const [o, n] of changedPairs) {
-      const narrowing = narrowingOf(o, n)
+      const narrowing = narrowingOf(o, n, renamedTables)
       if (narrowing !== undefined) {
         problems.push(
           new KoyaError('KL_MIG_DESTRUCTIVE', `Column "${table.name}.${n.name}" ${narrowing}; existing values may not fit.`, {
@@ -214,8 +217,11 @@ function sameReference(o: ColumnSnapshot['references'], n: ColumnSnapshot['refer
 }
 
 /** Why a column change may not fit existing values, or undefined when every old value fits. */
-function narrowingOf(o: ColumnSnapshot, n: ColumnSnapshot): string | undefined {
+function narrowingOf(o: ColumnSnapshot, n: ColumnSnapshot, renamedTables: ReadonlyMap<string, string>): string | undefined {
   if (o.type !== n.type && !WIDENING.has(`${o.type}>${n.type}`)) return `changes type from ${o.type} to ${n.type}`
+  if (o.references !== null && n.references !== null && (renamedTables.get(o.references.table) ?? o.references.table) !== n.references.table) {
+    return `points at "${n.references.table}" instead of "${o.references.table}"`
+  }
   if (!o.notNull && n.notNull) return 'becomes required (NOT NULL)'
   if (n.min !== null && (o.min === null || n.min > o.min)) return `gets a higher minimum (${o.min ?? 'none'} → ${n.min})`
   if (n.max !== null && (o.max === null || n.max < o.max)) return `gets a lower maximum (${o.max ?? 'none'} → ${n.max})`

@@ -40,7 +40,7 @@ export const errorCodes = {
   },
   KL_DEF_LOAD_FAILED: {
     description: 'Importing the configuration module threw an error.',
-    solution: 'Look at the cause printed with the error; code at the top level of koyalite.ts and schema/ runs at generate time.',
+    solution: 'Fix the error at the reported location: code at the top level of koyalite.ts and schema/ runs when `koyalite generate` loads the definition.',
   },
   KL_DEF_NO_CONFIG_EXPORT: {
     description: 'The configuration module has no default export made by defineConfig().',

@@ -73,7 +73,7 @@ describe.concurrent('golden codegen', () => {
         expect(tables).toEqual(model.tables.map((t) => t.name).sort())
         expect(db.pragma('foreign_key_check')).toEqual([])
         expect(rollbackMigration(db, [migration])).toBe('0001_init')
-        expect(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name NOT LIKE '\\_koya\\_%' ESCAPE '\\'").get()).toEqual({ n: 0 })
+        expect(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE tbl_name NOT LIKE '\\_koya\\_%' ESCAPE '\\'").get()).toEqual({ n: 0 })
       } finally {
         db.close()
         rmSync(dir, { recursive: true, force: true })

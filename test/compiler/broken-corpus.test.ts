@@ -67,6 +67,8 @@ describe('broken projects: every problem is reported with its code at file:line:
         // No stack trace, ours or the user's: those go to logs, never into the message.
         expect(error.message, error.code).not.toContain('    at ')
         expect(error.hint, error.code).not.toContain('    at ')
+        // Messages name project files relative to the root, never the machine's paths.
+        expect(error.message, error.code).not.toContain(root)
       }
 
       const actual: ExpectedErrors = { errors: errors.map((e) => ({ code: e.code, at: formatLocation(e.at!) })) }

@@ -235,6 +235,39 @@ const matrix: MatrixCase[] = [
     },
   },
   {
+    name: 'renaming a self-referencing table keeps its links pointing at itself',
+    history: [[table('categories', { name: t.text(), parentId: t.ref('categories', { onDelete: 'cascade' }).optional() })]],
+    seed: (h) =>
+      h.insert('categories', [
+        { id: 'c1', name: 'Root', parentId: null },
+        { id: 'c2', name: 'Child', parentId: 'c1' },
+      ]),
+    after: [table('nodes', { name: t.text(), parentId: t.ref('nodes', { onDelete: 'cascade' }).optional() }, { renamedFrom: 'categories' })],
+    steps: ['renameTable', 'dropIndex', 'createIndex'],
+    sql: ['ALTER TABLE "categories" RENAME TO "nodes";', 'CREATE INDEX "nodes_parentId_idx" ON "nodes" ("parentId");'],
+    notSql: ['__koya_new_'],
+    data: { 'SELECT "id", "parentId" FROM "nodes" ORDER BY "id"': [{ id: 'c1', parentId: null }, { id: 'c2', parentId: 'c1' }] },
+    shape: (h) => {
+      expect(foreignKeysOf(h.db, 'nodes')).toEqual([{ from: 'parentId', table: 'nodes', to: 'id', on_delete: 'CASCADE' }])
+      expect(sqliteError(h.db, `UPDATE "nodes" SET "parentId" = 'c9' WHERE "id" = 'c2'`)).toMatch(/FOREIGN KEY constraint failed/)
+    },
+  },
+  {
+    name: 'dropping a parent table and its child together with --allow-data-loss',
+    history: [[...base, people]],
+    seed: (h) => {
+      seedBase(h)
+      seedPeople(h)
+    },
+    after: [people],
+    allowDataLoss: true,
+    steps: ['dropTable', 'dropTable'],
+    sql: ['DROP TABLE "projects";', 'DROP TABLE "tasks";'],
+    data: { 'SELECT "id" FROM "people" ORDER BY "id"': [{ id: 'u1' }, { id: 'u2' }] },
+    shape: (h) => expect(userTables(h.db)).toEqual(['people']),
+    lostOnDown: (old) => ({ ...old, projects: [], tasks: [] }),
+  },
+  {
     name: 'rebuilding a parent table does not cascade-delete its children',
     history: [base],
     seed: seedBase,
@@ -525,6 +558,44 @@ const matrix: MatrixCase[] = [
     sql: [`CASE "done" WHEN 1 THEN 'true' WHEN 0 THEN 'false' END`],
     data: { 'SELECT "id", "done" FROM "tasks" ORDER BY "id"': [{ id: 't1', done: 'true' }, { id: 't2', done: 'false' }, { id: 't3', done: 'false' }] },
     shape: (h) => expect(columnsOf(h.db, 'tasks').find((c) => c.name === 'done')).toMatchObject({ type: 'TEXT', dflt_value: "'false'" }),
+  },
+  {
+    name: 'a ref that becomes plain text drops its foreign key and keeps its values',
+    history: [[...base, people, table('notes', { authorId: t.ref('people'), body: t.text() })]],
+    seed: (h) => {
+      seedBase(h)
+      seedPeople(h)
+      h.insert('notes', [
+        { id: 'n1', authorId: 'u1', body: 'Hello' },
+        { id: 'n2', authorId: 'u2', body: 'World' },
+      ])
+    },
+    after: [...base, people, table('notes', { authorId: t.text(), body: t.text() })],
+    steps: ['rebuildTable'],
+    sql: ['  "authorId" TEXT NOT NULL,', 'DROP TABLE "notes";'],
+    notSql: ['REFERENCES "people"', 'CREATE INDEX'],
+    data: { 'SELECT "id", "authorId" FROM "notes" ORDER BY "id"': [{ id: 'n1', authorId: 'u1' }, { id: 'n2', authorId: 'u2' }] },
+    shape: (h) => {
+      expect(foreignKeysOf(h.db, 'notes')).toEqual([])
+      expect(indexesOf(h.db, 'notes')).toEqual([])
+      probe(h, () => h.db.exec(`UPDATE "notes" SET "authorId" = 'someone else'`))
+    },
+  },
+  {
+    name: 'an enum that becomes free text keeps its values and drops its CHECK',
+    history: [[projects, table('tasks', { ...taskColumns, status: t.enum(['todo', 'done']).default('todo') })]],
+    seed: (h) => {
+      seedBase(h)
+      h.db.exec(`UPDATE "tasks" SET "status" = 'done' WHERE "id" = 't3'`)
+    },
+    after: [projects, table('tasks', { ...taskColumns, status: t.text().default('todo') })],
+    steps: ['rebuildTable'],
+    sql: [`  "status" TEXT NOT NULL DEFAULT 'todo'\n) STRICT;`],
+    data: { 'SELECT "id", "status" FROM "tasks" ORDER BY "id"': [{ id: 't1', status: 'todo' }, { id: 't2', status: 'todo' }, { id: 't3', status: 'done' }] },
+    shape: (h) => {
+      expect(shapeOf(h.db).tasks!.checks).toEqual([])
+      probe(h, () => h.db.exec(`UPDATE "tasks" SET "status" = 'blocked'`))
+    },
   },
   {
     name: 'an enum that gains a value rebuilds its CHECK and accepts the value',

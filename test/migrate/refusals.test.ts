@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { table, t, type AnyTable } from '../../engine/dsl/index.ts'
 import type { KoyaErrorCode } from '../../engine/shared/errors.ts'
-import { base, omit, projects, seedBase, taskColumns } from './fixtures.ts'
+import { base, omit, people, projects, seedBase, taskColumns } from './fixtures.ts'
 import { dataOf, MigrationHarness, refusalsOf, shapeOf } from './helpers.ts'
 
 interface RefusalCase {
@@ -102,6 +102,15 @@ const refusals: RefusalCase[] = [
     after: base,
     code: 'KL_MIG_DESTRUCTIVE',
     message: ['changes type from real to int'],
+    hint: ['--allow-data-loss'],
+    allowedWithFlag: true,
+  },
+  {
+    name: 'pointing a ref at another table is refused: its values are ids of the old one',
+    before: [...base, people],
+    after: [people, table('projects', { name: t.text() }), table('tasks', { ...taskColumns, projectId: t.ref('people', { onDelete: 'cascade' }) })],
+    code: 'KL_MIG_DESTRUCTIVE',
+    message: ['Column "tasks.projectId" points at "people" instead of "projects"'],
     hint: ['--allow-data-loss'],
     allowedWithFlag: true,
   },
