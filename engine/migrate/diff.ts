@@ -132,8 +132,11 @@ function diffTable(
   }
 
   const changedPairs = pairs.filter(([o, n]) => !sameStorage(o, n, renamedTables))
+  // Stored alike but typed differently (text ↔ date): no SQL to run, yet the snapshot must
+  // record it and a narrowing must be refused like any other.
+  const retypedPairs = pairs.filter(([o, n]) => o.type !== n.type && sameStorage(o, n, renamedTables))
   if (!options.allowDataLoss) {
-    for (const [o, n] of changedPairs) {
+    for (const [o, n] of [...changedPairs, ...retypedPairs]) {
       const narrowing = narrowingOf(o, n, renamedTables)
       if (narrowing !== undefined) {
         problems.push(
@@ -179,6 +182,7 @@ function diffTable(
   }
   for (const column of droppedColumns) steps.push({ kind: 'dropColumn', table: table.name, column: column.name })
   for (const column of added) steps.push({ kind: 'addColumn', table: table.name, column })
+  for (const [o, n] of retypedPairs) steps.push({ kind: 'retypeColumn', table: table.name, column: n.name, from: o.type, to: n.type })
   for (const index of table.indexes) {
     const before = oldIndexes.get(index.name)
     if (!before || !sameIndex(before, index)) steps.push({ kind: 'createIndex', table: table.name, index })

@@ -42,6 +42,8 @@ export function printStep(step: MigrationStep): string[] {
         ...step.table.indexes.map((index) => printCreateIndex(step.table.name, index)),
       ]
     }
+    case 'retypeColumn':
+      return [`-- "${step.table}"."${step.column}" is now ${step.to} (was ${step.from}); stored alike, nothing to change.`]
     case 'createIndex':
       return [printCreateIndex(step.table, step.index)]
     case 'dropIndex':
@@ -91,6 +93,8 @@ export function describeStep(step: MigrationStep): string {
       return `rename column ${step.table}.${step.from} to ${step.to}`
     case 'rebuildTable':
       return `rebuild table ${step.table.name} (${step.reason})`
+    case 'retypeColumn':
+      return `retype column ${step.table}.${step.column} (${step.from} → ${step.to})`
     case 'createIndex':
       return `create index ${step.index.name}`
     case 'dropIndex':

@@ -1,3 +1,4 @@
+import type { ColumnType } from '../compiler/ir.ts'
 import type { ColumnSnapshot, IndexSnapshot, TableSnapshot } from './snapshot.ts'
 
 /** One change to a SQLite schema. The printer turns each kind into SQL; the switch is exhaustive. */
@@ -13,6 +14,8 @@ export type MigrationStep =
    * create the new shape, copy the rows, drop the old table, rename, recreate the indexes.
    */
   | { readonly kind: 'rebuildTable'; readonly table: TableSnapshot; readonly copy: readonly RebuildCopy[]; readonly reason: string }
+  /** A logical type change with the same storage (text ↔ date): recorded, no SQL needed. */
+  | { readonly kind: 'retypeColumn'; readonly table: string; readonly column: string; readonly from: ColumnType; readonly to: ColumnType }
   | { readonly kind: 'createIndex'; readonly table: string; readonly index: IndexSnapshot }
   | { readonly kind: 'dropIndex'; readonly name: string }
 
