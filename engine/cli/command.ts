@@ -1,8 +1,7 @@
 import type { CliIO } from './io.ts'
 
-/** A `koyalite` subcommand. `run` returns the exit code; errors it throws are reported by main. */
+/** A `koyalite` subcommand (its one-line summary is in main.ts). `run` returns the exit code; errors it throws are reported by main. */
 export interface Command {
-  readonly summary: string
   readonly usage: string
   run(args: readonly string[], io: CliIO): Promise<number>
 }

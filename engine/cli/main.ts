@@ -2,21 +2,21 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { KoyaError } from '../shared/errors.ts'
 import type { Command } from './command.ts'
-import { devCommand } from './commands/dev.ts'
-import { generateCommand } from './commands/generate.ts'
-import { initCommand, packageRoot } from './commands/init.ts'
-import { migrateCommand } from './commands/migrate.ts'
-import { startCommand } from './commands/start.ts'
+import { packageRoot } from './package-root.ts'
 import { colors, processIO, type CliIO } from './io.ts'
 import { reportError } from './report-error.ts'
 
+/**
+ * The commands, loaded on use: `generate` should not pay for Fastify and SQLite, nor `start`
+ * for the compiler.
+ */
 export const commands = {
-  init: initCommand,
-  generate: generateCommand,
-  migrate: migrateCommand,
-  start: startCommand,
-  dev: devCommand,
-} as const satisfies Record<string, Command>
+  init: { summary: 'Create a new KoyaLite project in a directory', load: async () => (await import('./commands/init.ts')).initCommand },
+  generate: { summary: 'Compile koyalite.ts into generated/ (model, types, migrations)', load: async () => (await import('./commands/generate.ts')).generateCommand },
+  migrate: { summary: 'Apply, undo or list migrations (up | down | status)', load: async () => (await import('./commands/migrate.ts')).migrateCommand },
+  start: { summary: 'Serve the app from generated/ on embedded SQLite', load: async () => (await import('./commands/start.ts')).startCommand },
+  dev: { summary: 'Generate, migrate and serve, again on every change', load: async () => (await import('./commands/dev.ts')).devCommand },
+} as const satisfies Record<string, { summary: string; load: () => Promise<Command> }>
 
 type CommandName = keyof typeof commands
 
@@ -55,7 +55,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
     if (!isCommandName(name)) {
       throw new KoyaError('KL_CLI_USAGE', `Unknown command "${name}".`, { hint: `Commands: ${Object.keys(commands).join(', ')}. Run \`koyalite --help\`.` })
     }
-    const command = commands[name]
+    const command = await commands[name].load()
     if (rest.includes('--help') || rest.includes('-h')) {
       io.out(command.usage)
       return 0

@@ -38,7 +38,7 @@ export function relativePath(root: string, filePath: string): string {
  * Load the config file and everything it imports, and type-check them. Only the project's own
  * files are reported on; libraries are trusted (skipLibCheck).
  */
-export function loadSourceProject(root: string, configFile: string): SourceProject {
+export function loadSourceProject(root: string, configFile: string, typeCheck = true): SourceProject {
   const tsconfig = path.join(root, 'tsconfig.json')
   const project = existsSync(tsconfig)
     ? new Project({ tsConfigFilePath: tsconfig, skipAddingFilesFromTsConfig: true, compilerOptions: { noEmit: true } })
@@ -60,7 +60,7 @@ export function loadSourceProject(root: string, configFile: string): SourceProje
       syntaxErrors.push(toKoyaError(root, file, diagnostic, 'KL_DEF_SYNTAX'))
     }
   }
-  if (syntaxErrors.length === 0) {
+  if (syntaxErrors.length === 0 && typeCheck) {
     for (const file of files) {
       for (const diagnostic of program.getSemanticDiagnostics(file.compilerNode)) {
         typeErrors.push(toKoyaError(root, file, diagnostic, 'KL_DEF_TYPE_ERROR'))

@@ -162,6 +162,34 @@ export const errorCodes = {
     description: 'No route or row matches the request.',
     solution: 'Check the path; rows you may not read answer exactly like missing rows.',
   },
+  KL_API_BAD_FILTER: {
+    description: 'A filter parameter or an or/and tree cannot be read: an unknown operator, a missing value, an unbalanced parenthesis or a malformed column path.',
+    solution: 'Write `column=operator.value` with eq, neq, gt, gte, lt, lte, like, ilike, in or is (e.g. `status=eq.todo`, `status=not.in.(done,archived)`, `body=is.null`) and `or=(a.eq.1,b.gt.2)` for alternatives; double-quote a value inside `in.(…)` or `or=(…)` that contains `,` `(` or `)`.',
+  },
+  KL_API_BAD_SELECT: {
+    description: 'The select parameter cannot be read.',
+    solution: 'List columns and embeds separated by commas, e.g. `select=id,title,project(name)`; rename with `alias:column`, choose the join with `relation!inner(…)` and the relationship with `relation!hint(…)`.',
+  },
+  KL_API_BAD_ORDER: {
+    description: 'An order parameter cannot be read, or is given twice for the same level.',
+    solution: 'Write `order=column`, `order=column.desc` or `order=column.asc.nullslast`, several terms separated by commas in one parameter.',
+  },
+  KL_API_BAD_PAGINATION: {
+    description: 'A limit or offset parameter is not a whole number of zero or more, or is given twice.',
+    solution: 'Pass digits only, once each, e.g. `limit=20&offset=40`.',
+  },
+  KL_API_BAD_COLUMN_LIST: {
+    description: 'An on_conflict or columns parameter is not a comma-separated list of column names.',
+    solution: 'Write `on_conflict=email` or `columns=title,status`; double-quote a name to use it exactly as written.',
+  },
+  KL_API_UNSUPPORTED_SYNTAX: {
+    description: 'The query uses PostgREST syntax that KoyaLite does not serve: array, range, regex or full-text operators, any/all quantifiers, JSON paths, spread embeds, aggregates, or ordering by an embedded column.',
+    solution: 'Rewrite the query with the supported grammar (eq, neq, gt, gte, lt, lte, like, ilike, in, is; or/and trees; embeds with aliases, hints and !inner); use /search/<table> for full-text search.',
+  },
+  KL_API_LIMIT_EXCEEDED: {
+    description: 'The request goes past a server limit: too many filter conditions, embeds nested too deep, an in-list or parameter too long, or a limit above the largest page.',
+    solution: 'Simplify the request or page through the rows; the message names the limit and its maximum.',
+  },
 
   // ── CLI: command-line usage ──────────────────────────────────────────────────────────────────
   KL_CLI_USAGE: {

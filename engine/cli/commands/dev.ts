@@ -15,7 +15,6 @@ export const WATCHED = ['koyalite.ts', 'schema', 'policies', 'functions'] as con
 const DEBOUNCE_MS = 75
 
 export const devCommand: Command = {
-  summary: 'Generate, migrate and serve, again on every change',
   usage: `koyalite dev [--port 3000] [--host 127.0.0.1] [--db file]
 
   Runs \`generate\`, applies migrations to the dev database and serves the app, then watches

@@ -5,7 +5,6 @@ import { colors, printError, type CliIO } from '../io.ts'
 import type { Command } from '../command.ts'
 
 export const generateCommand: Command = {
-  summary: 'Compile koyalite.ts into generated/ (model, types, migrations)',
   usage: `koyalite generate [--check] [--allow-data-loss] [--config koyalite.ts]
 
   Type-checks and validates the definition, reporting every problem at once, then writes

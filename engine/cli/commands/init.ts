@@ -1,22 +1,10 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { KoyaError } from '../../shared/errors.ts'
 import { parseCommandArgs } from '../args.ts'
 import type { Command } from '../command.ts'
 import { colors } from '../io.ts'
-
-/** The koyalite package's own root: where package.json names it. */
-export function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url))
-  for (;;) {
-    const manifest = path.join(dir, 'package.json')
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'koyalite') return dir
-    const parent = path.dirname(dir)
-    if (parent === dir) throw new KoyaError('KL_INT_UNEXPECTED', 'Cannot find the koyalite package root.')
-    dir = parent
-  }
-}
+import { packageRoot } from '../package-root.ts'
 
 /** A registry install depends on the version; a checkout of the engine links to it. */
 function dependencySpec(root: string): string {
@@ -25,7 +13,6 @@ function dependencySpec(root: string): string {
 }
 
 export const initCommand: Command = {
-  summary: 'Create a new KoyaLite project in a directory',
   usage: `koyalite init <dir> [--name app-name]
 
   Writes koyalite.ts, schema/ (users and notes), tsconfig.json and package.json into <dir>,

@@ -7,7 +7,6 @@ import { databasePath } from '../database-path.ts'
 import { colors } from '../io.ts'
 
 export const migrateCommand: Command = {
-  summary: 'Apply, undo or list migrations (up | down | status)',
   usage: `koyalite migrate <up|down|status> [--db file]
 
   up      apply every pending migration, each in its own transaction

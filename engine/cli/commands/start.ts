@@ -78,7 +78,6 @@ export function untilSignal(): Promise<string> {
 }
 
 export const startCommand: Command = {
-  summary: 'Serve the app from generated/ on embedded SQLite',
   usage: `koyalite start [--port 3000] [--host 127.0.0.1] [--db file] [--no-migrate]
 
   Serves the app described by generated/ (run \`koyalite generate\` first). Pending migrations
