@@ -1,20 +1,30 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
 import type { ProjectIR } from '../compiler/ir.ts'
 import { KoyaError } from '../shared/errors.ts'
 import type { SqliteDatabase } from '../shared/sqlite.ts'
+import { createActorResolver } from './auth/service-key.ts'
+import { createDataLayer } from './data/data-layer.ts'
+import { statusOf } from './rest/http-errors.ts'
+import { registerRestRoutes, type TableApi } from './rest/routes.ts'
 
 export interface CreateServerOptions {
   readonly model: ProjectIR
   readonly db: SqliteDatabase
+  /** The generated route modules (generated/api). Without them no /api route is served. */
+  readonly tables?: readonly TableApi[]
+  /** `Authorization: Bearer <serviceKey>` acts as the system role. Unset: nobody does over HTTP. */
+  readonly serviceKey?: string
   /** pino options, or false for no logs (tests). Default: info-level JSON logs. */
   readonly logger?: boolean | { level: string }
+  /** Largest request body in bytes. Default 1 MiB. */
+  readonly bodyLimit?: number
 }
 
 /**
  * The KoyaLite HTTP server for an app.
  *
  * @example
- * const app = await createServer({ model: loadModel(root), db: openDatabase('data/koya.db') })
+ * const app = await createServer({ model: loadModel(root), db: openDatabase('data/koya.db'), tables, serviceKey })
  * await app.listen({ port: 3000, host: '127.0.0.1' })
  */
 export async function createServer(options: CreateServerOptions): Promise<FastifyInstance> {
@@ -22,13 +32,18 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     logger: options.logger ?? { level: 'info' },
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
-    bodyLimit: 1024 * 1024,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    // Reject what the schema does not allow: Fastify's defaults would strip unknown fields and
+    // coerce types silently.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: true } },
   })
+  const data = createDataLayer(options.model, options.db)
   const ping = options.db.prepare('SELECT 1 AS ok')
+  const actorOf = createActorResolver(options.serviceKey)
 
   app.get('/healthz', async (_request, reply) => {
     try {
-      ping.get()
+      ping.all()
       return { status: 'ok', app: options.model.name }
     } catch (cause) {
       app.log.error({ err: cause }, 'database health check failed')
@@ -36,16 +51,33 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     }
   })
 
+  registerRestRoutes(app, { data, tables: options.tables ?? [], actorOf: (request) => actorOf(request.headers.authorization) })
+
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send(new KoyaError('KL_API_NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}.`).toJSON())
   })
   app.setErrorHandler((error, request, reply) => {
-    const status = (error as { statusCode?: number }).statusCode
-    if (status !== undefined && status >= 400 && status < 500) {
-      return reply.code(status).send(new KoyaError('KL_API_BAD_REQUEST', (error as Error).message).toJSON())
+    const koya = toKoyaError(error as FastifyError)
+    const status = koya ? statusOf(koya) : 500
+    if (koya && status < 500) {
+      if (koya.cause !== undefined) request.log.info({ err: koya.cause, code: koya.code }, 'request refused')
+      return reply.code(status).send(koya.toJSON())
     }
     request.log.error({ err: error }, 'request failed')
     return reply.code(500).send(new KoyaError('KL_INT_UNEXPECTED', 'The server failed to handle the request.').toJSON())
   })
   return app
+}
+
+/** Fastify's own errors (validation, body too large, bad JSON) as KoyaErrors; others pass through. */
+function toKoyaError(error: FastifyError): KoyaError | undefined {
+  if (error instanceof KoyaError) return error
+  if (error.validation) {
+    const problems = error.validation.slice(0, 10).map((v) => `${v.instancePath || '(body)'} ${v.message ?? 'is invalid'}${v.params && 'additionalProperty' in v.params ? ` ("${String(v.params.additionalProperty)}")` : ''}`)
+    return new KoyaError('KL_API_VALIDATION', `The ${error.validationContext ?? 'request'} is invalid: ${problems.join('; ')}.`)
+  }
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new KoyaError('KL_API_PAYLOAD_TOO_LARGE', 'The request body is too large.')
+  const status = error.statusCode
+  if (status !== undefined && status >= 400 && status < 500) return new KoyaError('KL_API_BAD_REQUEST', error.message)
+  return undefined
 }

@@ -158,6 +158,42 @@ export const errorCodes = {
     description: 'The request is malformed: its body, headers or parameters cannot be read.',
     solution: 'Check the request against the API reference at /docs.',
   },
+  KL_API_UNAUTHORIZED: {
+    description: 'The request carries no credentials that may use this endpoint.',
+    solution: 'Send `Authorization: Bearer <token>`: a session token, or the service key (KOYA_SERVICE_KEY) for server-side code.',
+  },
+  KL_API_UNKNOWN_COLUMN: {
+    description: 'The request names a column the table does not have (in select, a filter, order, on_conflict, columns or the body).',
+    solution: 'Use the column names of the table, as listed in the hint and at /docs.',
+  },
+  KL_API_UNKNOWN_RELATION: {
+    description: 'select embeds a relation the table does not have.',
+    solution: 'Embed one of the table\'s relations (a ref named `xId` gives `x`; the referenced table gets one named after this table).',
+  },
+  KL_API_VALIDATION: {
+    description: 'The request body does not match the table\'s schema (a type, a required column, an enum value, a length or an unknown field).',
+    solution: 'Fix the fields named in the message; the schemas are at /openapi.json and /docs.',
+  },
+  KL_API_FILTER_REQUIRED: {
+    description: 'A PATCH or DELETE on a whole table came without a filter.',
+    solution: 'Add a filter (e.g. `?id=eq.…` or `?status=eq.done`), or use /api/<table>/<id> for one row.',
+  },
+  KL_API_CONFLICT: {
+    description: 'The write would break a unique constraint: a row with the same value already exists.',
+    solution: 'Use another value, update the existing row, or upsert with `Prefer: resolution=merge-duplicates`.',
+  },
+  KL_API_CONSTRAINT: {
+    description: 'The write breaks a constraint of the table: a reference to a row that does not exist, a row still referenced, or a value check.',
+    solution: 'Make references point at existing rows, delete or move dependent rows first, and keep values within their limits.',
+  },
+  KL_API_NOT_ACCEPTABLE: {
+    description: 'A single object was asked for (`Accept: application/vnd.pgrst.object+json`) but the result has another number of rows.',
+    solution: 'Narrow the filter to exactly one row, or accept an array.',
+  },
+  KL_API_PAYLOAD_TOO_LARGE: {
+    description: 'The request body is larger than the server accepts.',
+    solution: 'Send fewer rows per request (bulk inserts of up to 1000 rows), or smaller values.',
+  },
   KL_API_NOT_FOUND: {
     description: 'No route or row matches the request.',
     solution: 'Check the path; rows you may not read answer exactly like missing rows.',
