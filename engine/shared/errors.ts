@@ -167,7 +167,7 @@ export const errorCodes = {
     solution: 'Use the column names of the table, as listed in the hint and at /docs.',
   },
   KL_API_UNKNOWN_RELATION: {
-    description: 'select embeds a relation the table does not have.',
+    description: '`select` embeds a relation the table does not have.',
     solution: 'Embed one of the table\'s relations (a ref named `xId` gives `x`; the referenced table gets one named after this table).',
   },
   KL_API_VALIDATION: {
