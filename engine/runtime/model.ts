@@ -1,7 +1,10 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { tsImport } from 'tsx/esm/api'
 import type { ProjectIR } from '../compiler/ir.ts'
 import { KoyaError } from '../shared/errors.ts'
+import type { TableApi } from './rest/routes.ts'
 
 const SUPPORTED_VERSION = 1
 
@@ -18,4 +21,20 @@ export function loadModel(root: string): ProjectIR {
     throw new KoyaError('KL_DEF_GENERATED_STALE', 'generated/model.json was written by another version of KoyaLite.', { hint: 'Run `koyalite generate` with this version.' })
   }
   return model as ProjectIR
+}
+
+/**
+ * Load generated/api: the route modules of the tables the API serves. They are TypeScript the
+ * generator wrote; tsx loads them (esbuild, not the TypeScript compiler).
+ */
+export async function loadTableApis(root: string): Promise<TableApi[]> {
+  const file = path.join(root, 'generated', 'api', 'index.ts')
+  if (!existsSync(file)) {
+    throw new KoyaError('KL_DEF_GENERATED_STALE', 'generated/api/index.ts is missing.', { hint: 'Run `koyalite generate` first.' })
+  }
+  const module = (await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: unknown }
+  if (!Array.isArray(module.default)) {
+    throw new KoyaError('KL_DEF_GENERATED_STALE', 'generated/api/index.ts does not export the list of route modules.', { hint: 'Run `koyalite generate` with this version.' })
+  }
+  return module.default as TableApi[]
 }

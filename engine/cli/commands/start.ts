@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { applyMigrations, readMigrations } from '../../migrate/index.ts'
-import { createServer, loadModel } from '../../runtime/index.ts'
+import { createServer, loadModel, loadTableApis } from '../../runtime/index.ts'
 import { openDatabase, type SqliteDatabase } from '../../shared/sqlite.ts'
 import { parseCommandArgs, parsePort } from '../args.ts'
 import type { Command } from '../command.ts'
@@ -29,7 +29,9 @@ export async function serve(io: CliIO, options: ServeOptions): Promise<RunningSe
     if (options.migrate) {
       for (const name of applyMigrations(db, readMigrations(io.cwd).migrations)) io.out(`  ${colors(io).green('↑')} ${name}`)
     }
-    const app = await createServer({ model, db, logger: { level: io.env.LOG_LEVEL ?? 'info' } })
+    const tables = await loadTableApis(io.cwd)
+    const serviceKey = io.env.KOYA_SERVICE_KEY
+    const app = await createServer({ model, db, tables, ...(serviceKey ? { serviceKey } : {}), logger: { level: io.env.LOG_LEVEL ?? 'info' } })
     const address = await app.listen({ port: options.port, host: options.host })
     let closed = false
     return {
@@ -86,7 +88,10 @@ export const startCommand: Command = {
 
   --port <n>     port (default: $PORT, else 3000)
   --host <addr>  address (default: $HOST, else 127.0.0.1)
-  --db <file>    SQLite database (default: $KOYA_DB, else ./data/koya.db)`,
+  --db <file>    SQLite database (default: $KOYA_DB, else ./data/koya.db)
+
+  Environment: KOYA_SERVICE_KEY, when set, is the bearer token of the system role (full access
+  to /api, for server-side code only); LOG_LEVEL (default info).`,
   async run(args, io) {
     const server = await serve(io, serveOptions(io, args, 'start'))
     io.out(`${colors(io).green('✓')} serving ${colors(io).bold(server.url)}`)
