@@ -4,7 +4,7 @@
  */
 export type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
 export { createServer, type CreateServerOptions } from './server.ts'
-export { loadModel, loadTableApis } from './model.ts'
+export { loadGeneratedDocs, loadModel, loadTableApis, type GeneratedDocs } from './model.ts'
 export { createDataLayer, type Actor, type DataLayer } from './data/data-layer.ts'
 export { defineTableApi, type TableApi } from './rest/routes.ts'
 export { parseQuery } from './rest/query-grammar.ts'

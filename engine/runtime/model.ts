@@ -38,3 +38,17 @@ export async function loadTableApis(root: string): Promise<TableApi[]> {
   }
   return module.default as TableApi[]
 }
+
+export interface GeneratedDocs {
+  readonly openapi: string | undefined
+  readonly docsPage: string | undefined
+}
+
+/** generated/openapi.json and generated/docs/index.html, served at /openapi.json and /docs. */
+export function loadGeneratedDocs(root: string): GeneratedDocs {
+  const read = (...parts: string[]) => {
+    const file = path.join(root, 'generated', ...parts)
+    return existsSync(file) ? readFileSync(file, 'utf8') : undefined
+  }
+  return { openapi: read('openapi.json'), docsPage: read('docs', 'index.html') }
+}

@@ -5,6 +5,7 @@ import type { SqliteDatabase } from '../shared/sqlite.ts'
 import { createActorResolver } from './auth/service-key.ts'
 import { createDataLayer } from './data/data-layer.ts'
 import { statusOf } from './rest/http-errors.ts'
+import type { GeneratedDocs } from './model.ts'
 import { registerRestRoutes, type TableApi } from './rest/routes.ts'
 
 export interface CreateServerOptions {
@@ -16,6 +17,8 @@ export interface CreateServerOptions {
   readonly serviceKey?: string
   /** pino options, or false for no logs (tests). Default: info-level JSON logs. */
   readonly logger?: boolean | { level: string }
+  /** generated/openapi.json and generated/docs/index.html, served at /openapi.json and /docs. */
+  readonly docs?: GeneratedDocs
   /** Largest request body in bytes. Default 1 MiB. */
   readonly bodyLimit?: number
 }
@@ -50,6 +53,18 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
       return reply.code(503).send({ status: 'unavailable', app: options.model.name })
     }
   })
+
+  const { openapi, docsPage } = options.docs ?? {}
+  if (openapi !== undefined) app.get('/openapi.json', async (_request, reply) => reply.type('application/json; charset=utf-8').send(openapi))
+  if (docsPage !== undefined) {
+    app.get('/docs', async (_request, reply) =>
+      reply
+        .type('text/html; charset=utf-8')
+        // The page is self-contained: it may load nothing, run only its own inline script.
+        .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:")
+        .send(docsPage),
+    )
+  }
 
   registerRestRoutes(app, { data, tables: options.tables ?? [], actorOf: (request) => actorOf(request.headers.authorization) })
 

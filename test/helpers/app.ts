@@ -6,7 +6,7 @@ import { insertSchema, rowSchema, updateSchema } from '../../engine/codegen/json
 import type { ProjectIR } from '../../engine/compiler/ir.ts'
 import { applyMigrations, readMigrations } from '../../engine/migrate/index.ts'
 import { createServer } from '../../engine/runtime/index.ts'
-import { loadModel } from '../../engine/runtime/model.ts'
+import { loadGeneratedDocs, loadModel } from '../../engine/runtime/model.ts'
 import type { TableApi } from '../../engine/runtime/rest/routes.ts'
 import { openDatabase, type SqliteDatabase } from '../../engine/shared/sqlite.ts'
 import { repoRoot } from './paths.ts'
@@ -30,7 +30,7 @@ export async function referenceApp(root = repoRoot): Promise<TestApp> {
   const db = openDatabase(path.join(dir, 'app.db'))
   applyMigrations(db, readMigrations(root).migrations)
   const model = loadModel(root)
-  const app = await createServer({ model, db, tables: tableApis(model), serviceKey: SERVICE_KEY, logger: false })
+  const app = await createServer({ model, db, tables: tableApis(model), docs: loadGeneratedDocs(root), serviceKey: SERVICE_KEY, logger: false })
   return {
     app,
     db,

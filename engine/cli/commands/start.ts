@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { applyMigrations, readMigrations } from '../../migrate/index.ts'
-import { createServer, loadModel, loadTableApis } from '../../runtime/index.ts'
+import { createServer, loadGeneratedDocs, loadModel, loadTableApis } from '../../runtime/index.ts'
 import { openDatabase, type SqliteDatabase } from '../../shared/sqlite.ts'
 import { parseCommandArgs, parsePort } from '../args.ts'
 import type { Command } from '../command.ts'
@@ -31,7 +31,7 @@ export async function serve(io: CliIO, options: ServeOptions): Promise<RunningSe
     }
     const tables = await loadTableApis(io.cwd)
     const serviceKey = io.env.KOYA_SERVICE_KEY
-    const app = await createServer({ model, db, tables, ...(serviceKey ? { serviceKey } : {}), logger: { level: io.env.LOG_LEVEL ?? 'info' } })
+    const app = await createServer({ model, db, tables, docs: loadGeneratedDocs(io.cwd), ...(serviceKey ? { serviceKey } : {}), logger: { level: io.env.LOG_LEVEL ?? 'info' } })
     const address = await app.listen({ port: options.port, host: options.host })
     let closed = false
     return {
