@@ -1,4 +1,4 @@
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerFactory } from 'fastify'
 import type { ProjectIR } from '../compiler/ir.ts'
 import { KoyaError } from '../shared/errors.ts'
 import type { SqliteDatabase } from '../shared/sqlite.ts'
@@ -19,6 +19,8 @@ export interface CreateServerOptions {
   readonly logger?: boolean | { level: string }
   /** generated/openapi.json and generated/docs/index.html, served at /openapi.json and /docs. */
   readonly docs?: GeneratedDocs
+  /** Fastify's serverFactory: `koyalite dev` serves every reloaded app from one listening server. */
+  readonly serverFactory?: FastifyServerFactory
   /** Largest request body in bytes. Default 1 MiB. */
   readonly bodyLimit?: number
 }
@@ -36,9 +38,18 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
     // Reject what the schema does not allow: Fastify's defaults would strip unknown fields and
     // coerce types silently.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: true } },
+  })
+  // postgrest-js sends `Content-Type: application/json` on every DELETE, with no body: read that
+  // as no body. Any other method still needs one (Fastify's parser, proto-poisoning checks kept).
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body: string, done) => {
+    if (body.length === 0 && request.method === 'DELETE') return done(null, undefined)
+    return parseJson(request, body, done)
   })
   const data = createDataLayer(options.model, options.db)
   const ping = options.db.prepare('SELECT 1 AS ok')

@@ -100,11 +100,24 @@ describe('a new user: koyalite init outside the repository', () => {
     try {
       const url = match[1]!
       expect((await fetch(`${url}/healthz`)).status).toBe(200)
+      expect((await fetch(`${url}/api/labels`)).status).toBe(404)
+      // Poll through the reload: the port must answer every request, old app or new.
+      let refused = 0
+      let polling = true
+      const poller = (async () => {
+        while (polling) {
+          await fetch(`${url}/healthz`).catch(() => refused++)
+          await new Promise((r) => setTimeout(r, 10))
+        }
+      })()
       appendFileSync(path.join(app, 'schema', 'notes.ts'), "\nexport const labels = table('labels', { name: t.text().max(40) })\n")
       appendFileSync(path.join(app, 'schema', 'index.ts'), "export { labels } from './notes'\n")
       await waitFor(() => /reloaded/.test(output()), 'the dev server to reload')
+      polling = false
+      await poller
+      expect(refused).toBe(0)
       expect(readdirSync(path.join(app, 'generated', 'migrations'))).toContain('0002_create_table_labels.sql')
-      await waitFor(async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.status === 200, 'the server on the same port')
+      expect((await fetch(`${url}/api/labels`)).status).toBe(401) // served now: it exists, and asks for credentials
 
       // A broken edit keeps the last good server and prints the problem with its location.
       appendFileSync(path.join(app, 'schema', 'notes.ts'), "\nexport const broken = table('broken', { x: t.text().min(5).max(1) })\n")

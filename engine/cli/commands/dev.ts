@@ -7,7 +7,9 @@ import { databasePath } from '../database-path.ts'
 import { generateProject } from '../generate-project.ts'
 import { colors, type CliIO } from '../io.ts'
 import { reportError } from '../report-error.ts'
-import { serve, untilSignal, type RunningServer } from './start.ts'
+import { untilSignal } from './start.ts'
+import { bootApp } from '../boot-app.ts'
+import { startHotServer } from '../hot-server.ts'
 import { openDatabase } from '../../shared/sqlite.ts'
 
 /** What the dev loop watches, relative to the project root. */
@@ -28,7 +30,6 @@ export const devCommand: Command = {
       port: parsePort(values.port ?? io.env.PORT, 3000),
       host: values.host ?? io.env.HOST ?? '127.0.0.1',
       db: databasePath(io, values.db),
-      migrate: true,
     }
 
     const rebuild = async (): Promise<boolean> => {
@@ -49,8 +50,10 @@ export const devCommand: Command = {
     }
 
     await rebuild()
-    let server: RunningServer | undefined = await serve(io, options)
-    const listeningPort = Number(new URL(server.url).port)
+    // One database connection and one listening server for the whole session; each reload
+    // builds a new app and swaps it in, so the port never closes.
+    const db = openDatabase(options.db)
+    const server = await startHotServer(options.port, options.host, (factory) => bootApp(io, db, factory))
     io.out(`${c.green('✓')} dev server on ${c.bold(server.url)}; watching ${WATCHED.join(', ')}`)
 
     let timer: NodeJS.Timeout | undefined
@@ -62,10 +65,12 @@ export const devCommand: Command = {
         running = running.then(async () => {
           io.out(c.dim(`change: ${file}`))
           if (!(await rebuild())) return
-          await server?.close()
-          // Same port as the first listen (which may have been --port 0).
-          server = await serve(io, { ...options, port: listeningPort, migrate: false })
-          io.out(`${c.green('✓')} reloaded`)
+          try {
+            await server.swap((factory) => bootApp(io, db, factory))
+            io.out(`${c.green('✓')} reloaded`)
+          } catch (error) {
+            reportError(io, error)
+          }
         })
       }, DEBOUNCE_MS)
     }
@@ -77,8 +82,8 @@ export const devCommand: Command = {
     for (const watcher of watchers) watcher.close()
     clearTimeout(timer)
     await running
-    await server?.close()
-    server = undefined
+    await server.close()
+    db.close()
     return 0
   },
 }

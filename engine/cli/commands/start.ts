@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import { applyMigrations, readMigrations } from '../../migrate/index.ts'
-import { createServer, loadGeneratedDocs, loadModel, loadTableApis } from '../../runtime/index.ts'
 import { openDatabase, type SqliteDatabase } from '../../shared/sqlite.ts'
 import { parseCommandArgs, parsePort } from '../args.ts'
 import type { Command } from '../command.ts'
+import { bootApp } from '../boot-app.ts'
 import { databasePath } from '../database-path.ts'
 import { colors, type CliIO } from '../io.ts'
 
@@ -23,15 +23,12 @@ export interface ServeOptions {
 
 /** Boot the app from generated/: open the database, apply pending migrations, listen. */
 export async function serve(io: CliIO, options: ServeOptions): Promise<RunningServer> {
-  const model = loadModel(io.cwd)
   const db = openDatabase(options.db)
   try {
     if (options.migrate) {
       for (const name of applyMigrations(db, readMigrations(io.cwd).migrations)) io.out(`  ${colors(io).green('↑')} ${name}`)
     }
-    const tables = await loadTableApis(io.cwd)
-    const serviceKey = io.env.KOYA_SERVICE_KEY
-    const app = await createServer({ model, db, tables, docs: loadGeneratedDocs(io.cwd), ...(serviceKey ? { serviceKey } : {}), logger: { level: io.env.LOG_LEVEL ?? 'info' } })
+    const app = await bootApp(io, db)
     const address = await app.listen({ port: options.port, host: options.host })
     let closed = false
     return {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { KoyaError } from '../../shared/errors.ts'
-import type { Actor, DataLayer, Target } from '../data/data-layer.ts'
+import { notOneRowError, type Actor, type DataLayer, type Target } from '../data/data-layer.ts'
 import { DEFAULT_QUERY_LIMITS, parseQuery, type ParsedQuery } from './query-grammar.ts'
 
 /**
@@ -58,10 +58,14 @@ function wantsObject(request: FastifyRequest): boolean {
 function sendRows(request: FastifyRequest, reply: FastifyReply, status: number, rows: readonly string[]): FastifyReply {
   reply.code(status).type('application/json; charset=utf-8')
   if (!wantsObject(request)) return reply.send(`[${rows.join(',')}]`)
-  if (rows.length !== 1) {
-    throw new KoyaError('KL_API_NOT_ACCEPTABLE', `A single object was asked for, but the result has ${rows.length} rows.`)
-  }
+  if (rows.length !== 1) throw notOneRowError(rows.length)
   return reply.type(`${SINGLE_OBJECT}; charset=utf-8`).send(rows[0])
+}
+
+// PostgREST's Content-Range for a write: `*/N` (N rows written) with Prefer: count=exact, `*/*`
+// without; postgrest-js reads the count after the slash.
+function writeRange(reply: FastifyReply, prefer: Preferences, count: number): void {
+  reply.header('content-range', `*/${prefer.count ? count : '*'}`)
 }
 
 /**
@@ -90,7 +94,12 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
       const prefer = parsePrefer(request.headers.prefer)
       const body = request.body as Record<string, unknown> | Record<string, unknown>[]
       const rows = Array.isArray(body) ? body : [body]
-      const result = data.insert(actorOf(request), api.table, rows, query, { returning: prefer.returning, ...(prefer.resolution ? { resolution: prefer.resolution } : {}) })
+      const result = data.insert(actorOf(request), api.table, rows, query, {
+        returning: prefer.returning,
+        single: wantsObject(request),
+        ...(prefer.resolution ? { resolution: prefer.resolution } : {}),
+      })
+      writeRange(reply, prefer, result.count)
       if (!prefer.returning) return reply.code(201).send()
       return sendRows(request, reply, 201, result.rows ?? [])
     })
@@ -98,19 +107,24 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
     const patch = (target: (request: FastifyRequest) => Target, single: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
       const query = queryOf(request)
       const prefer = parsePrefer(request.headers.prefer)
-      const result = data.update(actorOf(request), api.table, target(request), request.body as Record<string, unknown>, query, { returning: prefer.returning || single })
+      const result = data.update(actorOf(request), api.table, target(request), request.body as Record<string, unknown>, query, {
+        returning: prefer.returning || single,
+        single: !single && wantsObject(request),
+      })
       if (single) {
         if (result.count === 0) throw new KoyaError('KL_API_NOT_FOUND', `No row of "${api.table}" has that id.`)
         return reply.code(200).type('application/json; charset=utf-8').send(result.rows![0])
       }
+      writeRange(reply, prefer, result.count)
       if (!prefer.returning) return reply.code(204).send()
       return sendRows(request, reply, 200, result.rows ?? [])
     }
     const remove = (target: (request: FastifyRequest) => Target, single: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
       const query = queryOf(request)
       const prefer = parsePrefer(request.headers.prefer)
-      const result = data.delete(actorOf(request), api.table, target(request), query, { returning: prefer.returning })
+      const result = data.delete(actorOf(request), api.table, target(request), query, { returning: prefer.returning, single: !single && wantsObject(request) })
       if (single && result.count === 0) throw new KoyaError('KL_API_NOT_FOUND', `No row of "${api.table}" has that id.`)
+      writeRange(reply, prefer, result.count)
       if (!prefer.returning) return reply.code(204).send()
       return sendRows(request, reply, 200, result.rows ?? [])
     }

@@ -1,0 +1,218 @@
+import { Kysely, SqliteDialect, sql, type RawBuilder } from 'kysely'
+import type { ColumnIR, ProjectIR } from '../../compiler/ir.ts'
+import { KoyaError } from '../../shared/errors.ts'
+import type { SqliteDatabase } from '../../shared/sqlite.ts'
+import { uuidv7 } from '../../shared/uuid.ts'
+import type { ParsedQuery } from '../rest/query-grammar.ts'
+import { indexModel, type IndexedTable, type ModelIndex } from './model-index.ts'
+import { planRead, planReadByIds, type ReadPlan, type SqlValue } from './read-plan.ts'
+import { printCountQuery, printIdsQuery, printRowsQuery, type SourceOf } from './read-sql.ts'
+import { constraintError } from './sql-errors.ts'
+import { createStatementCache, type StatementCache } from './statement-cache.ts'
+
+/**
+ * Who is asking. The system role (the service key, jobs acting as the system) bypasses access
+ * rules; everyone else is subject to them: until policies exist, that means denied.
+ */
+export type Actor = { readonly kind: 'system' } | { readonly kind: 'anonymous' } | { readonly kind: 'user'; readonly userId: string; readonly roles: readonly string[] }
+
+export type Operation = 'read' | 'create' | 'update' | 'delete'
+
+export interface ListResult {
+  /** Each row as JSON text, in order. */
+  readonly rows: readonly string[]
+  /** With `count: true`: the number of rows the filters match, ignoring limit and offset. */
+  readonly total: number | undefined
+}
+
+export interface WriteOptions {
+  /** Read back the written rows (with the query's select): `Prefer: return=representation`. */
+  readonly returning: boolean
+  /**
+   * `Accept: application/vnd.pgrst.object+json`: the write must touch exactly one row, or it is
+   * rolled back with KL_API_NOT_ACCEPTABLE, as PostgREST does.
+   */
+  readonly single?: boolean
+}
+
+export interface InsertOptions extends WriteOptions {
+  /** `Prefer: resolution=…`: on a conflict with `onConflict` columns, update or skip. */
+  readonly resolution?: 'merge' | 'ignore'
+}
+
+export interface WriteResult {
+  /** The written rows as JSON text (only with `returning`). */
+  readonly rows: readonly string[] | undefined
+  readonly count: number
+}
+
+/**
+ * The data layer: every read and write of application tables, from every path (REST, GraphQL,
+ * search, jobs, functions), goes through it. It is the one place where access is decided:
+ * `sourceOf` gives each table's FROM item for the actor.
+ *
+ * @example
+ * const data = createDataLayer(model, db)
+ * const page = data.list({ kind: 'system' }, 'tasks', parseQuery(new URLSearchParams('status=eq.todo&limit=20')), { count: false })
+ */
+export interface DataLayer {
+  readonly model: ModelIndex
+  list(actor: Actor, table: string, query: ParsedQuery, options: { count: boolean }): ListResult
+  get(actor: Actor, table: string, id: string, query: ParsedQuery): string | undefined
+  insert(actor: Actor, table: string, rows: readonly Record<string, unknown>[], query: ParsedQuery, options: InsertOptions): WriteResult
+  update(actor: Actor, table: string, target: Target, patch: Record<string, unknown>, query: ParsedQuery, options: WriteOptions): WriteResult
+  delete(actor: Actor, table: string, target: Target, query: ParsedQuery, options: WriteOptions): WriteResult
+}
+
+/** The answer to a request for one object (`Accept: application/vnd.pgrst.object+json`) that found `rows` rows. */
+export function notOneRowError(rows: number): KoyaError {
+  return new KoyaError('KL_API_NOT_ACCEPTABLE', `A single object was asked for, but the result has ${rows} rows.`)
+}
+
+/** Inside a write's transaction: refuse (and so roll back) a single-object write that touched other than one row. */
+function checkSingle(options: WriteOptions, ids: readonly string[]): readonly string[] {
+  if (options.single && ids.length !== 1) throw notOneRowError(ids.length)
+  return ids
+}
+
+/** Which rows a write touches: one by id, or those the query's filters match. */
+export type Target = { readonly id: string } | { readonly filtered: true }
+
+export function createDataLayer(model: ProjectIR, db: SqliteDatabase): DataLayer {
+  const index = indexModel(model)
+  // Kysely builds and compiles the SQL; statements run through a cache of prepared ones.
+  const kysely = new Kysely<Record<string, never>>({ dialect: new SqliteDialect({ database: db }) })
+  const statements = createStatementCache(db)
+  const run = <R>(query: RawBuilder<R>): R[] => {
+    const compiled = query.compile(kysely)
+    return statements.all(compiled.sql, compiled.parameters as SqlValue[]) as R[]
+  }
+
+  const sourceOf =
+    (actor: Actor, _operation: Operation): SourceOf =>
+    (table) => {
+      if (actor.kind === 'system') return sql.id(table)
+      // Deny by default: with no policy for the table, only the system role has access.
+      throw new KoyaError('KL_API_UNAUTHORIZED', `Access to "${table}" needs credentials.`)
+    }
+
+  const readRows = (actor: Actor, plan: ReadPlan) => run(printRowsQuery(plan, sourceOf(actor, 'read'))).map((r) => r.row)
+  const readBack = (actor: Actor, table: IndexedTable, query: ParsedQuery, ids: readonly string[]) =>
+    ids.length === 0 ? [] : readRows(actor, planReadByIds(index, table, query, ids))
+  const targetIds = (actor: Actor, operation: Operation, table: IndexedTable, target: Target, query: ParsedQuery): string[] => {
+    if ('id' in target) {
+      sourceOf(actor, operation)(table.name)
+      return [target.id]
+    }
+    if (query.filters.length === 0) {
+      throw new KoyaError('KL_API_FILTER_REQUIRED', `${operation === 'update' ? 'PATCH' : 'DELETE'} /api/${table.name} needs a filter.`)
+    }
+    return run(printIdsQuery(planRead(index, table, { ...query, select: [{ kind: 'all' }] }), sourceOf(actor, operation))).map((r) => r.id)
+  }
+
+  return {
+    model: index,
+
+    list(actor, tableName, query, options) {
+      const table = index.table(tableName)
+      const plan = planRead(index, table, query)
+      const rows = readRows(actor, plan)
+      const total = options.count ? run(printCountQuery(plan, sourceOf(actor, 'read')))[0]!.count : undefined
+      return { rows, total }
+    },
+
+    get(actor, tableName, id, query) {
+      const table = index.table(tableName)
+      return readBack(actor, table, query, [id])[0]
+    },
+
+    insert(actor, tableName, rows, query, options) {
+      const table = index.table(tableName)
+      sourceOf(actor, 'create')(table.name)
+      const conflict = query.onConflict ?? ['id']
+      for (const column of conflict) checkColumn(table, column, 'on_conflict')
+      const now = new Date().toISOString()
+      const ids = writeTransaction(db, () =>
+        checkSingle(options, rows.flatMap((row) => {
+          const values = toStored(table, row, 'insert')
+          const id = uuidv7()
+          const columns = ['id', ...Object.keys(values)]
+          const params = [id, ...Object.values(values)]
+          const upsert = options.resolution === undefined ? sql`` : printUpsert(table, conflict, Object.keys(values), options.resolution, now)
+          const statement = sql`INSERT INTO ${sql.id(table.name)} (${sql.join(columns.map((c) => sql.id(c)))}) VALUES (${sql.join(params.map((v) => sql`${v}`))})${upsert} RETURNING "id"`
+          return run(statement as RawBuilder<{ id: string }>).map((r) => r.id)
+        })),
+      )
+      return { rows: options.returning ? readBack(actor, table, query, ids) : undefined, count: ids.length }
+    },
+
+    update(actor, tableName, target, patch, query, options) {
+      const table = index.table(tableName)
+      const values = toStored(table, patch, 'update')
+      if (Object.keys(values).length === 0) throw new KoyaError('KL_API_VALIDATION', 'The update sets no column.', { hint: `Send at least one column of "${table.name}".` })
+      const updatedAt = table.ir.columns.find((c) => c.type === 'updatedAt')
+      if (updatedAt) values[updatedAt.name] = new Date().toISOString()
+      const ids = writeTransaction(db, () => {
+        const touched = checkSingle(options, targetIds(actor, 'update', table, target, query))
+        if (touched.length === 0) return []
+        const assignments = Object.entries(values).map(([column, value]) => sql`${sql.id(column)} = ${value}`)
+        const statement = sql`UPDATE ${sql.id(table.name)} SET ${sql.join(assignments)} WHERE "id" IN (${sql.join(touched.map((id) => sql`${id}`))}) RETURNING "id"`
+        return run(statement as RawBuilder<{ id: string }>).map((r) => r.id)
+      })
+      return { rows: options.returning ? readBack(actor, table, query, ids) : undefined, count: ids.length }
+    },
+
+    delete(actor, tableName, target, query, options) {
+      const table = index.table(tableName)
+      return writeTransaction(db, () => {
+        const touched = checkSingle(options, targetIds(actor, 'delete', table, target, query))
+        const rows = options.returning ? readBack(actor, table, query, touched) : undefined
+        if (touched.length === 0) return { rows, count: 0 }
+        const statement = sql`DELETE FROM ${sql.id(table.name)} WHERE "id" IN (${sql.join(touched.map((id) => sql`${id}`))}) RETURNING "id"`
+        return { rows, count: run(statement as RawBuilder<{ id: string }>).length }
+      })
+    },
+  }
+}
+
+/** `ON CONFLICT (…) DO UPDATE SET c = excluded.c, …` or `DO NOTHING`. */
+function printUpsert(table: IndexedTable, conflict: readonly string[], columns: readonly string[], resolution: 'merge' | 'ignore', now: string): RawBuilder<unknown> {
+  const target = sql`(${sql.join(conflict.map((c) => sql.id(c)))})`
+  const updated = columns.filter((c) => !conflict.includes(c))
+  const updatedAt = table.ir.columns.find((c) => c.type === 'updatedAt')
+  if (resolution === 'ignore' || (updated.length === 0 && !updatedAt)) return sql` ON CONFLICT ${target} DO NOTHING`
+  const sets = updated.map((c) => sql`${sql.id(c)} = excluded.${sql.id(c)}`)
+  if (updatedAt) sets.push(sql`${sql.id(updatedAt.name)} = ${now}`)
+  return sql` ON CONFLICT ${target} DO UPDATE SET ${sql.join(sets)}`
+}
+
+function checkColumn(table: IndexedTable, name: string, where: string): ColumnIR {
+  const column = table.columns.get(name)
+  if (!column) throw new KoyaError('KL_API_UNKNOWN_COLUMN', `${where}: table "${table.name}" has no column "${name}".`, { hint: `Columns of "${table.name}": ${[...table.columns.keys()].join(', ')}.` })
+  return column
+}
+
+/** A body's values as SQLite stores them: booleans as 0/1, JSON as text. Unknown or read-only columns are refused. */
+function toStored(table: IndexedTable, values: Record<string, unknown>, operation: 'insert' | 'update'): Record<string, SqlValue> {
+  const stored: Record<string, SqlValue> = {}
+  for (const [name, value] of Object.entries(values)) {
+    const column = checkColumn(table, name, operation === 'insert' ? 'The new row' : 'The update')
+    if (column.readOnly) throw new KoyaError('KL_API_VALIDATION', `"${name}" is set by the system and cannot be written.`, { hint: `Leave "${name}" out of the body.` })
+    if (value === null || value === undefined) stored[name] = null
+    else if (column.type === 'bool') stored[name] = value === true ? 1 : value === false ? 0 : (value as SqlValue)
+    else if (column.type === 'json') stored[name] = JSON.stringify(value)
+    else stored[name] = value as SqlValue
+  }
+  return stored
+}
+
+/** Run in a transaction; a constraint failure becomes its API error (and rolls back). */
+function writeTransaction<T>(db: SqliteDatabase, work: () => T): T {
+  try {
+    return db.transaction(work)()
+  } catch (error) {
+    throw constraintError(error) ?? error
+  }
+}
+
+export type { StatementCache }

@@ -1,0 +1,161 @@
+import { sql, type RawBuilder } from 'kysely'
+import type { ColumnIR } from '../../compiler/ir.ts'
+import { assertNever } from '../../shared/assert-never.ts'
+import type { Condition, Field, OrderBy, ReadPlan } from './read-plan.ts'
+
+/**
+ * ReadPlan → SQL. Each row is built as JSON by SQLite (`json_object`), embedded relations as
+ * correlated subqueries (`json_group_array` for has-many), so a response is the rows' JSON
+ * texts joined: no object per row in JavaScript, no parse and stringify on the way out.
+ *
+ * `source(table)` gives the FROM item of each table: the place where access rules apply.
+ */
+export type SourceOf = (table: string) => RawBuilder<unknown>
+
+interface Printer {
+  readonly source: SourceOf
+  alias(): string
+}
+
+function printer(source: SourceOf): Printer {
+  let next = 0
+  return { source, alias: () => `t${next++}` }
+}
+
+/** `SELECT json_object(…) AS "row" FROM … WHERE … ORDER BY … LIMIT … OFFSET …` */
+export function printRowsQuery(plan: ReadPlan, source: SourceOf): RawBuilder<{ row: string }> {
+  const p = printer(source)
+  const alias = p.alias()
+  return sql`SELECT ${printRowJson(p, plan, alias)} AS "row" FROM ${p.source(plan.table.name)} AS ${sql.id(alias)}${printWhere(p, plan.where, alias)}${printOrder(plan.order, alias)}${printRange(plan.limit, plan.offset)}`
+}
+
+/** `SELECT count(*) AS "count" FROM … WHERE …`, for `Prefer: count=exact`. */
+export function printCountQuery(plan: ReadPlan, source: SourceOf): RawBuilder<{ count: number }> {
+  const p = printer(source)
+  const alias = p.alias()
+  return sql`SELECT count(*) AS "count" FROM ${p.source(plan.table.name)} AS ${sql.id(alias)}${printWhere(p, plan.where, alias)}`
+}
+
+/** `SELECT "id" FROM … WHERE …`: the rows a bulk update or delete touches. */
+export function printIdsQuery(plan: ReadPlan, source: SourceOf): RawBuilder<{ id: string }> {
+  const p = printer(source)
+  const alias = p.alias()
+  return sql`SELECT ${sql.id(alias, 'id')} AS "id" FROM ${p.source(plan.table.name)} AS ${sql.id(alias)}${printWhere(p, plan.where, alias)}`
+}
+
+function printRowJson(p: Printer, plan: ReadPlan, alias: string): RawBuilder<unknown> {
+  const pairs = plan.fields.map((field) => sql`${sql.lit(field.key)}, ${printField(p, field, alias)}`)
+  return sql`json_object(${sql.join(pairs)})`
+}
+
+function printField(p: Printer, field: Field, alias: string): RawBuilder<unknown> {
+  switch (field.kind) {
+    case 'column':
+      return printValue(field.column, alias)
+    case 'embed': {
+      const child = p.alias()
+      const { relation, plan } = field
+      if (relation.kind === 'belongsTo') {
+        // The parent row, or null when the ref is null or the parent is filtered out.
+        const join = sql`${sql.id(child, 'id')} = ${sql.id(alias, relation.column)}`
+        return sql`json((SELECT ${printRowJson(p, plan, child)} FROM ${p.source(relation.table)} AS ${sql.id(child)} WHERE ${join}${printAnd(p, plan.where, child)}))`
+      }
+      // Has-many: an array, in the embed's own order (json_group_array's ORDER BY), paged.
+      const join = sql`${sql.id(child, relation.column)} = ${sql.id(alias, 'id')}`
+      const orderColumns = plan.order.map((o, i) => sql`, ${sql.id(child, o.column.name)} AS ${sql.id(`o${i}`)}`)
+      const aggregateOrder = plan.order.length === 0 ? sql`` : sql` ORDER BY ${sql.join(plan.order.map((o, i) => printOrderTerm(sql.id(`o${i}`), o)))}`
+      const inner = sql`SELECT ${printRowJson(p, plan, child)} AS "r"${sql.join(orderColumns, sql``)} FROM ${p.source(relation.table)} AS ${sql.id(child)} WHERE ${join}${printAnd(p, plan.where, child)}${printOrder(plan.order, child)}${printRange(plan.limit, plan.offset)}`
+      return sql`json((SELECT json_group_array(json("r")${aggregateOrder}) FROM (${inner})))`
+    }
+    default:
+      return assertNever(field, 'field')
+  }
+}
+
+/** A column as JSON wants it: booleans as true/false, JSON text as JSON. */
+function printValue(column: ColumnIR, alias: string): RawBuilder<unknown> {
+  const ref = sql.id(alias, column.name)
+  if (column.type === 'bool') return sql`CASE ${ref} WHEN 1 THEN json('true') WHEN 0 THEN json('false') END`
+  if (column.type === 'json') return sql`json(${ref})`
+  return ref
+}
+
+function printWhere(p: Printer, conditions: readonly Condition[], alias: string): RawBuilder<unknown> {
+  return conditions.length === 0 ? sql`` : sql` WHERE ${sql.join(conditions.map((c) => printCondition(p, c, alias)), sql` AND `)}`
+}
+
+function printAnd(p: Printer, conditions: readonly Condition[], alias: string): RawBuilder<unknown> {
+  return conditions.length === 0 ? sql`` : sql` AND ${sql.join(conditions.map((c) => printCondition(p, c, alias)), sql` AND `)}`
+}
+
+const COMPARE = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=', like: 'GLOB', ilike: 'LIKE' } as const
+
+function printCondition(p: Printer, condition: Condition, alias: string): RawBuilder<unknown> {
+  const not = (inner: RawBuilder<unknown>, negated: boolean) => (negated ? sql`NOT (${inner})` : inner)
+  switch (condition.kind) {
+    case 'compare': {
+      const ref = sql.id(alias, condition.column.name)
+      const value = condition.operator === 'like' ? likeToGlob(String(condition.value)) : condition.operator === 'ilike' ? likeToLike(String(condition.value)) : condition.value
+      const escape = condition.operator === 'ilike' ? sql` ESCAPE '\\'` : sql``
+      return not(sql`${ref} ${sql.raw(COMPARE[condition.operator])} ${value}${escape}`, condition.negated)
+    }
+    case 'in': {
+      const ref = sql.id(alias, condition.column.name)
+      // An empty list matches nothing (`in.()` from `.in('id', [])`).
+      if (condition.values.length === 0) return not(sql`0`, condition.negated)
+      return not(sql`${ref} IN (${sql.join(condition.values.map((v) => sql`${v}`))})`, condition.negated)
+    }
+    case 'is': {
+      const ref = sql.id(alias, condition.column.name)
+      const test = condition.value === 'null' ? sql`${ref} IS NULL` : sql`${ref} IS ${sql.raw(condition.value === 'true' ? '1' : '0')}`
+      return condition.negated ? sql`NOT (${test})` : test
+    }
+    case 'and':
+    case 'or': {
+      if (condition.conditions.length === 0) return not(sql`${sql.raw(condition.kind === 'and' ? '1' : '0')}`, condition.negated)
+      const joined = sql.join(condition.conditions.map((c) => printCondition(p, c, alias)), sql` ${sql.raw(condition.kind.toUpperCase())} `)
+      return not(sql`(${joined})`, condition.negated)
+    }
+    case 'related': {
+      const child = p.alias()
+      const { relation, plan } = condition
+      const join = relation.kind === 'belongsTo' ? sql`${sql.id(child, 'id')} = ${sql.id(alias, relation.column)}` : sql`${sql.id(child, relation.column)} = ${sql.id(alias, 'id')}`
+      return sql`EXISTS (SELECT 1 FROM ${p.source(relation.table)} AS ${sql.id(child)} WHERE ${join}${printAnd(p, plan.where, child)})`
+    }
+    default:
+      return assertNever(condition, 'condition')
+  }
+}
+
+function printOrder(order: readonly OrderBy[], alias: string): RawBuilder<unknown> {
+  return order.length === 0 ? sql`` : sql` ORDER BY ${sql.join(order.map((o) => printOrderTerm(sql.id(alias, o.column.name), o)))}`
+}
+
+function printOrderTerm(ref: RawBuilder<unknown>, order: OrderBy): RawBuilder<unknown> {
+  return sql`${ref} ${sql.raw(order.direction === 'asc' ? 'ASC' : 'DESC')} NULLS ${sql.raw(order.nulls === 'first' ? 'FIRST' : 'LAST')}`
+}
+
+function printRange(limit: number | undefined, offset: number | undefined): RawBuilder<unknown> {
+  if (limit === undefined && offset === undefined) return sql``
+  return sql` LIMIT ${limit ?? -1} OFFSET ${offset ?? 0}`
+}
+
+/**
+ * PostgREST's `like` is PostgreSQL's case-sensitive LIKE with `*` for `%`. SQLite's LIKE ignores
+ * case, so it becomes GLOB: `%`/`*` → `*`, `_` → `?`, and GLOB's own `?` and `[` are escaped.
+ */
+export function likeToGlob(pattern: string): string {
+  let glob = ''
+  for (const char of pattern) {
+    if (char === '*' || char === '%') glob += '*'
+    else if (char === '_') glob += '?'
+    else if (char === '?' || char === '[') glob += `[${char}]`
+    else glob += char
+  }
+  return glob
+}
+
+/** `ilike`: SQLite's LIKE (ASCII case-insensitive) with `*` for `%`; a `\` escapes. */
+function likeToLike(pattern: string): string {
+  return pattern.replaceAll('*', '%')
+}
