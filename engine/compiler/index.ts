@@ -46,20 +46,16 @@ export async function compileProject(options: CompileOptions): Promise<CompileRe
   // The type-check runs on a worker thread while this one imports and builds the IR. Locations
   // are only needed when something is wrong: then the IR is built again with them (milliseconds).
   const check = startSourceCheck({ root, configPath, typeCheck: !(options.skipTypeCheck ?? false) })
-  try {
-    const imported = await importDefinition(root, configPath)
-    let attempt = buildFromImport(imported, unknownLocations(configFile))
-    // It imported, so it parses; unchecked and without problems, nothing is left to wait for.
-    if (options.skipTypeCheck && attempt.problems.errors.length === 0) return { ir: attempt.ir!, warnings: attempt.problems.warnings, configFile }
-    const { syntaxErrors, typeErrors } = await check.diagnostics
-    if (syntaxErrors.length > 0) throw new KoyaErrorList(syntaxErrors.map(toKoyaError))
-    if (attempt.problems.errors.length > 0) attempt = buildFromImport(imported, await check.locations())
-    const errors = [...typeErrors.map(toKoyaError), ...attempt.problems.errors]
-    if (errors.length > 0) throw new KoyaErrorList(errors)
-    return { ir: attempt.ir!, warnings: attempt.problems.warnings, configFile }
-  } finally {
-    check.close()
-  }
+  const imported = await importDefinition(root, configPath)
+  let attempt = buildFromImport(imported, unknownLocations(configFile))
+  // It imported, so it parses; unchecked and without problems, nothing is left to wait for.
+  if (options.skipTypeCheck && attempt.problems.errors.length === 0) return { ir: attempt.ir!, warnings: attempt.problems.warnings, configFile }
+  const { syntaxErrors, typeErrors } = await check.diagnostics
+  if (syntaxErrors.length > 0) throw new KoyaErrorList(syntaxErrors.map(toKoyaError))
+  if (attempt.problems.errors.length > 0) attempt = buildFromImport(imported, await check.locations())
+  const errors = [...typeErrors.map(toKoyaError), ...attempt.problems.errors]
+  if (errors.length > 0) throw new KoyaErrorList(errors)
+  return { ir: attempt.ir!, warnings: attempt.problems.warnings, configFile }
 }
 
 function buildFromImport(imported: ImportedDefinition, locations: DefinitionLocations): { ir: ProjectIR | undefined; problems: Problems } {

@@ -1,53 +1,80 @@
 import { Worker } from 'node:worker_threads'
 import { KoyaError } from '../shared/errors.ts'
 import type { DefinitionLocations } from './definition-locations.ts'
-import type { PlainProblem, SourceCheckRequest, WorkerReply } from './source-check.ts'
+import type { PlainProblem, SourceCheckRequest, WorkerReply, WorkerRequest } from './source-check.ts'
 
 export interface SourceCheck {
   readonly diagnostics: Promise<{ readonly syntaxErrors: readonly PlainProblem[]; readonly typeErrors: readonly PlainProblem[] }>
   /** Ask for the definitions' locations (an AST walk the happy path never pays for). */
   locations(): Promise<DefinitionLocations>
-  close(): void
 }
 
+interface Pending {
+  resolve(reply: WorkerReply): void
+  reject(error: Error): void
+}
+
+let worker: Worker | undefined
+let nextId = 1
+const pending = new Map<number, Pending>()
+
 /**
- * Start the type-check on a worker thread. The main thread never loads TypeScript: compiling a
- * valid definition costs max(type-check, import + IR + emit) instead of their sum.
+ * The type-check thread, started on first use and kept: it holds the TypeScript compiler and
+ * each definition's program. It keeps the process alive only while a check is pending.
  */
-export function startSourceCheck(request: SourceCheckRequest): SourceCheck {
+function sharedWorker(): Worker {
+  if (worker) return worker
   // Next to this file: the .js build in dist/, or the .ts source when run from a checkout
   // (Node strips the types of files outside node_modules).
   const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
-  const worker = new Worker(new URL(`./source-check-worker${extension}`, import.meta.url), { workerData: request })
-  const failed = new Promise<never>((_, reject) => {
-    worker.once('error', (cause) => reject(new KoyaError('KL_INT_UNEXPECTED', `Type-checking the definition failed: ${cause.message}`, { cause })))
-    worker.once('exit', (code) => reject(new KoyaError('KL_INT_UNEXPECTED', `The type-check worker stopped (exit code ${code}).`)))
+  const started = new Worker(new URL(`./source-check-worker${extension}`, import.meta.url))
+  started.unref()
+  started.on('message', (reply: WorkerReply) => {
+    const waiting = pending.get(reply.id)
+    pending.delete(reply.id)
+    if (pending.size === 0) started.unref()
+    waiting?.resolve(reply)
   })
-  failed.catch(() => undefined) // surfaced through the promises below
-  const reply = <K extends WorkerReply['kind']>(kind: K) =>
-    Promise.race([
-      new Promise<Extract<WorkerReply, { kind: K }>>((resolve) => {
-        const onMessage = (message: WorkerReply) => {
-          if (message.kind !== kind) return
-          worker.off('message', onMessage)
-          resolve(message as Extract<WorkerReply, { kind: K }>)
-        }
-        worker.on('message', onMessage)
-      }),
-      failed,
-    ])
-  const diagnostics = reply('diagnostics')
-  diagnostics.catch(() => undefined)
+  const fail = (error: Error) => {
+    worker = undefined
+    for (const waiting of pending.values()) waiting.reject(new KoyaError('KL_INT_UNEXPECTED', `Type-checking the definition failed: ${error.message}`, { cause: error }))
+    pending.clear()
+  }
+  started.on('error', fail)
+  started.on('exit', (code) => fail(new Error(`the type-check worker stopped (exit code ${code})`)))
+  worker = started
+  return started
+}
+
+function ask(request: Omit<WorkerRequest, 'id'>): Promise<WorkerReply> {
+  const target = sharedWorker()
+  const id = nextId++
+  const reply = new Promise<WorkerReply>((resolve, reject) => pending.set(id, { resolve, reject }))
+  target.ref()
+  target.postMessage({ ...request, id })
+  return reply.then((answer) => {
+    if (answer.kind === 'failed') throw new KoyaError('KL_INT_UNEXPECTED', `Type-checking the definition failed: ${answer.message}`)
+    return answer
+  })
+}
+
+/**
+ * Type-check a definition on the shared worker thread while the main thread imports it and
+ * builds the IR: a valid definition costs max(type-check, import + IR + emit), not their sum.
+ */
+export function startSourceCheck(request: SourceCheckRequest): SourceCheck {
+  const diagnostics = ask({ kind: 'check', request }).then((reply) => {
+    if (reply.kind !== 'diagnostics') throw new KoyaError('KL_INT_UNEXPECTED', `The type-check worker answered ${reply.kind}.`)
+    return { syntaxErrors: reply.syntaxErrors, typeErrors: reply.typeErrors }
+  })
+  diagnostics.catch(() => undefined) // awaited by the caller; never an unhandled rejection meanwhile
   return {
     diagnostics,
     async locations() {
-      const answer = reply('locations')
-      worker.postMessage('locations')
-      return (await answer).locations
-    },
-    close() {
-      worker.removeAllListeners('exit')
-      void worker.terminate()
+      await diagnostics // the locations are those of the program just checked
+      const reply = await ask({ kind: 'locations', request })
+      if (reply.kind !== 'locations') throw new KoyaError('KL_INT_UNEXPECTED', `The type-check worker answered ${reply.kind}.`)
+      return reply.locations
     },
   }
 }

@@ -1,12 +1,26 @@
-// Type-checks the definition on a worker thread, so the TypeScript compiler loads and checks
-// on another core while the main thread imports the definition and builds the IR. Locations
-// (an AST walk) are computed only if the main thread asks: it needs them only for problems.
-import { parentPort, workerData } from 'node:worker_threads'
-import { checkSources, locateDefinitions, type SourceCheckRequest, type WorkerReply } from './source-check.ts'
+// The type-check thread: the TypeScript compiler loads here once and keeps each definition's
+// program, so the main thread never loads it and later checks re-read only changed files.
+import { parentPort } from 'node:worker_threads'
+import { assertNever } from '../shared/assert-never.ts'
+import { SourceChecker, type WorkerReply, type WorkerRequest } from './source-check.ts'
 
-const request = workerData as SourceCheckRequest
-const checked = checkSources(request)
-parentPort?.postMessage({ kind: 'diagnostics', syntaxErrors: checked.syntaxErrors, typeErrors: checked.typeErrors } satisfies WorkerReply)
-parentPort?.on('message', (message: unknown) => {
-  if (message === 'locations') parentPort?.postMessage({ kind: 'locations', locations: locateDefinitions(checked.source, request) } satisfies WorkerReply)
+const checker = new SourceChecker()
+
+parentPort?.on('message', (message: WorkerRequest) => {
+  let reply: WorkerReply
+  try {
+    switch (message.kind) {
+      case 'check':
+        reply = { id: message.id, kind: 'diagnostics', ...checker.check(message.request) }
+        break
+      case 'locations':
+        reply = { id: message.id, kind: 'locations', locations: checker.locate(message.request) }
+        break
+      default:
+        assertNever(message, 'worker request')
+    }
+  } catch (error) {
+    reply = { id: message.id, kind: 'failed', message: error instanceof Error ? error.message : String(error) }
+  }
+  parentPort?.postMessage(reply)
 })

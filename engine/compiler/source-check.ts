@@ -1,3 +1,4 @@
+import type { Project } from 'ts-morph'
 import type { KoyaErrorCode, SourceLocation } from '../shared/errors.ts'
 import { findDefinitionLocations, type DefinitionLocations } from './definition-locations.ts'
 import { loadSourceProject, type SourceProject } from './source-project.ts'
@@ -15,18 +16,40 @@ export interface SourceCheckRequest {
   readonly typeCheck: boolean
 }
 
-/** What the worker posts: first the diagnostics, then, when asked, the locations. */
-export type WorkerReply =
-  | { readonly kind: 'diagnostics'; readonly syntaxErrors: readonly PlainProblem[]; readonly typeErrors: readonly PlainProblem[] }
-  | { readonly kind: 'locations'; readonly locations: DefinitionLocations }
+/** What the main thread asks the worker: check a definition, or locate the last one checked. */
+export type WorkerRequest =
+  | { readonly id: number; readonly kind: 'check'; readonly request: SourceCheckRequest }
+  | { readonly id: number; readonly kind: 'locations'; readonly request: SourceCheckRequest }
 
-/** Parse (and unless told otherwise type-check) the definition. Loads the TypeScript compiler. */
-export function checkSources({ root, configPath, typeCheck }: SourceCheckRequest) {
-  const source = loadSourceProject(root, configPath, typeCheck)
-  const plain = (e: PlainProblem): PlainProblem => ({ code: e.code, message: e.message, at: e.at })
-  return { source, syntaxErrors: source.syntaxErrors.map(plain), typeErrors: source.typeErrors.map(plain) }
+export type WorkerReply =
+  | { readonly id: number; readonly kind: 'diagnostics'; readonly syntaxErrors: readonly PlainProblem[]; readonly typeErrors: readonly PlainProblem[] }
+  | { readonly id: number; readonly kind: 'locations'; readonly locations: DefinitionLocations }
+  | { readonly id: number; readonly kind: 'failed'; readonly message: string }
+
+/** Projects kept between checks, by definition: a later check re-reads only changed files. */
+const MAX_PROJECTS = 4
+
+export class SourceChecker {
+  readonly #projects = new Map<string, { project: Project; last: SourceProject }>()
+
+  check(request: SourceCheckRequest): { syntaxErrors: PlainProblem[]; typeErrors: PlainProblem[] } {
+    const key = keyOf(request)
+    const cached = this.#projects.get(key)
+    this.#projects.delete(key)
+    const source = loadSourceProject(request.root, request.configPath, request.typeCheck, cached?.project)
+    this.#projects.set(key, { project: source.project, last: source })
+    if (this.#projects.size > MAX_PROJECTS) this.#projects.delete(this.#projects.keys().next().value!)
+    const plain = (e: PlainProblem): PlainProblem => ({ code: e.code, message: e.message, at: e.at })
+    return { syntaxErrors: source.syntaxErrors.map(plain), typeErrors: source.typeErrors.map(plain) }
+  }
+
+  /** The locations of the definition as last checked. */
+  locate(request: SourceCheckRequest): DefinitionLocations {
+    const last = this.#projects.get(keyOf(request))?.last ?? loadSourceProject(request.root, request.configPath, false)
+    return findDefinitionLocations(request.root, last.files, last.project.getSourceFileOrThrow(request.configPath))
+  }
 }
 
-export function locateDefinitions(source: SourceProject, { root, configPath }: SourceCheckRequest): DefinitionLocations {
-  return findDefinitionLocations(root, source.files, source.project.getSourceFileOrThrow(configPath))
+function keyOf(request: SourceCheckRequest): string {
+  return `${request.root}\0${request.configPath}`
 }

@@ -24,6 +24,13 @@ export interface SourceProject {
   readonly typeErrors: readonly KoyaError[]
 }
 
+function createProject(root: string): Project {
+  const tsconfig = path.join(root, 'tsconfig.json')
+  return existsSync(tsconfig)
+    ? new Project({ tsConfigFilePath: tsconfig, skipAddingFilesFromTsConfig: true, compilerOptions: { noEmit: true } })
+    : new Project({ compilerOptions: DEFAULT_COMPILER_OPTIONS })
+}
+
 /** A location for a position in a file, relative to the project root. */
 export function locationOf(root: string, file: SourceFile, position: number): SourceLocation {
   const { line, column } = file.getLineAndColumnAtPos(position)
@@ -38,11 +45,16 @@ export function relativePath(root: string, filePath: string): string {
  * Load the config file and everything it imports, and type-check them. Only the project's own
  * files are reported on; libraries are trusted (skipLibCheck).
  */
-export function loadSourceProject(root: string, configFile: string, typeCheck = true): SourceProject {
-  const tsconfig = path.join(root, 'tsconfig.json')
-  const project = existsSync(tsconfig)
-    ? new Project({ tsConfigFilePath: tsconfig, skipAddingFilesFromTsConfig: true, compilerOptions: { noEmit: true } })
-    : new Project({ compilerOptions: DEFAULT_COMPILER_OPTIONS })
+export function loadSourceProject(root: string, configFile: string, typeCheck = true, previous?: Project): SourceProject {
+  const project = previous ?? createProject(root)
+  if (previous) {
+    // Reuse the project: the standard library and the packages' declarations stay parsed; the
+    // definition's own files (small) are read again from the config, so a file no longer
+    // imported is no longer checked.
+    for (const file of previous.getSourceFiles()) {
+      if (!file.getFilePath().includes('/node_modules/') && !file.isDeclarationFile()) previous.removeSourceFile(file)
+    }
+  }
   project.addSourceFileAtPath(configFile)
   project.resolveSourceFileDependencies()
 
