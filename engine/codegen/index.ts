@@ -4,12 +4,13 @@ import { apiGenerator } from './api/emit-api.ts'
 import { docsGenerator } from './docs/emit-docs.ts'
 import { modelGenerator } from './model/emit-model.ts'
 import { openapiGenerator } from './openapi/emit-openapi.ts'
+import { sdkGenerator } from './sdk/emit-sdk.ts'
 import { typesGenerator } from './types/emit-types.ts'
 
 export type { GenerateContext, Generator } from './generator.ts'
 
 /** Every artifact generator, in the order their files are listed. */
-export const generators: readonly Generator[] = [modelGenerator, typesGenerator, apiGenerator, openapiGenerator, docsGenerator]
+export const generators: readonly Generator[] = [modelGenerator, typesGenerator, apiGenerator, openapiGenerator, docsGenerator, sdkGenerator]
 
 /** All generated files except migrations (which depend on the previous ones on disk). */
 export function emitArtifacts(context: GenerateContext): GeneratedFile[] {

@@ -58,7 +58,15 @@ export function planRead(model: ModelIndex, table: IndexedTable, query: ParsedQu
 
 /** A read of rows by id (what a write returns), with the caller's select. */
 export function planReadByIds(model: ModelIndex, table: IndexedTable, query: ParsedQuery, ids: readonly string[]): ReadPlan {
-  const plan = planLevel(model, table, [], query.select, { ...query, filters: [], order: [], limit: undefined, offset: undefined })
+  // The caller's top-level filters, order and range chose the ids; embedded ones still apply.
+  const embedded = {
+    ...query,
+    filters: query.filters.filter((f) => levelOf(f).length > 0),
+    order: query.order.filter((o) => o.path.length > 1),
+    limit: undefined,
+    offset: undefined,
+  }
+  const plan = planLevel(model, table, [], query.select, embedded)
   const id = columnOf(table, 'id', 'id')
   // Ids are UUIDv7, increasing in creation order: new rows come back in the order sent.
   return { ...plan, where: [{ kind: 'in', column: id, values: ids, negated: false }], order: [{ column: id, direction: 'asc', nulls: 'last' }] }

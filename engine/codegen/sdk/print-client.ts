@@ -1,0 +1,53 @@
+import type { ProjectIR } from '../../compiler/ir.ts'
+import { literal } from './print-table-types.ts'
+
+/**
+ * One property of the client object that createClient returns. Each table is one; the auth,
+ * storage, functions and search namespaces join as members of their own (with the declarations
+ * they need printed as further sections), all built on the same KoyaTransport.
+ */
+export interface ClientMember {
+  readonly name: string
+  /** One line of TSDoc. */
+  readonly doc: string
+  readonly type: string
+  /** The expression that builds it from `transport`. */
+  readonly create: string
+}
+
+/** `koya.tasks`: a TableClient per table, in table-name order. */
+export function tableMembers(ir: ProjectIR): ClientMember[] {
+  return ir.tables.map((table) => ({
+    name: table.name,
+    doc: `Rows of ${table.name} (${table.typeName}), at /api/${table.name}.`,
+    type: `TableClient<${literal(table.name)}>`,
+    create: `new TableClient(transport, ${literal(table.name)})`,
+  }))
+}
+
+/** The KoyaClient interface and createClient. */
+export function printClient(appName: string, members: readonly ClientMember[]): string {
+  return [
+    '// ─── Client ─────────────────────────────────────────────────────────────────────────────────────',
+    '',
+    `/** The client of ${appName}: one property per table. */`,
+    'export interface KoyaClient {',
+    ...members.flatMap((m) => [`  /** ${m.doc} */`, `  readonly ${m.name}: ${m.type}`]),
+    '}',
+    '',
+    '/**',
+    ' * A client for the server at options.url. It keeps no connection: make one per token, or pass a',
+    ' * token function.',
+    ' *',
+    ' * @example',
+    " * const koya = createClient({ url: 'http://127.0.0.1:3000', token })",
+    ' */',
+    'export function createClient(options: ClientOptions): KoyaClient {',
+    '  const transport = createTransport(options)',
+    '  return {',
+    ...members.map((m) => `    ${m.name}: ${m.create},`),
+    '  }',
+    '}',
+    '',
+  ].join('\n')
+}
