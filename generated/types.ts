@@ -51,7 +51,7 @@ export interface Member {
   id: string
   workspaceId: string
   userId: string
-  role: "owner" | "editor" | "viewer"
+  role: 'owner' | 'editor' | 'viewer'
   createdAt: string
 }
 
@@ -59,14 +59,14 @@ export interface Member {
 export interface MemberInsert {
   workspaceId: string
   userId: string
-  role?: "owner" | "editor" | "viewer"
+  role?: 'owner' | 'editor' | 'viewer'
 }
 
 /** What updating a row of `members` takes. */
 export interface MemberUpdate {
   workspaceId?: string
   userId?: string
-  role?: "owner" | "editor" | "viewer"
+  role?: 'owner' | 'editor' | 'viewer'
 }
 
 /** How `members` is stored (booleans as 0/1, JSON as text). */
@@ -74,7 +74,7 @@ export interface MembersTable {
   id: ColumnType<string, string | undefined, never>
   workspaceId: string
   userId: string
-  role: Generated<"owner" | "editor" | "viewer">
+  role: Generated<'owner' | 'editor' | 'viewer'>
   createdAt: ColumnType<string, string | undefined, never>
 }
 
@@ -122,7 +122,7 @@ export interface Task {
   projectId: string
   title: string
   body: string | null
-  status: "todo" | "doing" | "done"
+  status: 'todo' | 'doing' | 'done'
   priority: number
   dueAt: string | null
   assigneeId: string | null
@@ -136,7 +136,7 @@ export interface TaskInsert {
   projectId: string
   title: string
   body?: string | null
-  status?: "todo" | "doing" | "done"
+  status?: 'todo' | 'doing' | 'done'
   priority?: number
   dueAt?: string | null
   assigneeId?: string | null
@@ -148,7 +148,7 @@ export interface TaskUpdate {
   projectId?: string
   title?: string
   body?: string | null
-  status?: "todo" | "doing" | "done"
+  status?: 'todo' | 'doing' | 'done'
   priority?: number
   dueAt?: string | null
   assigneeId?: string | null
@@ -161,7 +161,7 @@ export interface TasksTable {
   projectId: string
   title: string
   body: ColumnType<string | null, string | null | undefined, string | null>
-  status: Generated<"todo" | "doing" | "done">
+  status: Generated<'todo' | 'doing' | 'done'>
   priority: Generated<number>
   dueAt: ColumnType<string | null, string | null | undefined, string | null>
   assigneeId: ColumnType<string | null, string | null | undefined, string | null>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { literal } from '../../engine/codegen/sdk/print-table-types.ts'
+import { literal } from '../../engine/codegen/ts-types.ts'
 import { errorCodes } from '../../engine/shared/errors.ts'
 import { column, project, table } from '../codegen/projects.ts'
 import { repoRoot } from '../helpers/paths.ts'

@@ -1,5 +1,5 @@
 import type { ProjectIR } from '../../compiler/ir.ts'
-import { literal } from './print-table-types.ts'
+import { literal } from '../ts-types.ts'
 
 /**
  * One property of the client object that createClient returns. Each table is one; the auth,

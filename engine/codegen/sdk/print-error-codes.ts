@@ -1,5 +1,5 @@
 import { errorCodes } from '../../shared/errors.ts'
-import { literal } from './print-table-types.ts'
+import { literal } from '../ts-types.ts'
 
 /** The codes the SDK itself raises, when the server gave no answer of its own. */
 export const CLIENT_ERROR_CODES = {

@@ -1,3 +1,4 @@
+import { literal, valueType } from '../ts-types.ts'
 import type { ColumnIR, RelationIR, TableIR } from '../../compiler/ir.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 
@@ -166,31 +167,4 @@ function columnType(column: ColumnIR): string {
   return column.nullable ? `${type} | null` : type
 }
 
-function valueType(column: ColumnIR): string {
-  switch (column.type) {
-    case 'id':
-    case 'text':
-    case 'timestamp':
-    case 'date':
-    case 'ref':
-    case 'createdAt':
-    case 'updatedAt':
-      return 'string'
-    case 'int':
-    case 'real':
-      return 'number'
-    case 'bool':
-      return 'boolean'
-    case 'json':
-      return 'JsonValue'
-    case 'enum':
-      return (column.values ?? []).map(literal).join(' | ') || 'never'
-    default:
-      return assertNever(column.type, 'column type')
-  }
-}
 
-/** A single-quoted TypeScript string literal. */
-export function literal(value: string): string {
-  return `'${JSON.stringify(value).slice(1, -1).replaceAll('\\"', '"').replaceAll("'", "\\'")}'`
-}

@@ -3,6 +3,7 @@ import { assertNever } from '../../shared/assert-never.ts'
 import { banner } from '../../shared/generated-file.ts'
 import { pascalCase } from '../../shared/naming.ts'
 import type { Generator } from '../generator.ts'
+import { valueType } from '../ts-types.ts'
 
 /**
  * generated/types.ts: for each table the API shapes (`Task`, `TaskInsert`, `TaskUpdate`) and the
@@ -59,30 +60,6 @@ function printTableTypes(table: TableIR): string {
   return lines.join('\n')
 }
 
-/** The API value type of a column, without null. */
-function valueType(column: ColumnIR): string {
-  switch (column.type) {
-    case 'id':
-    case 'text':
-    case 'timestamp':
-    case 'date':
-    case 'ref':
-    case 'createdAt':
-    case 'updatedAt':
-      return 'string'
-    case 'int':
-    case 'real':
-      return 'number'
-    case 'bool':
-      return 'boolean'
-    case 'json':
-      return 'JsonValue'
-    case 'enum':
-      return (column.values ?? []).map((v) => JSON.stringify(v)).join(' | ') || 'never'
-    default:
-      return assertNever(column.type, 'column type')
-  }
-}
 
 function storageType(column: ColumnIR): string {
   const stored = column.type === 'bool' ? 'number' : column.type === 'json' ? 'string' : valueType(column)
