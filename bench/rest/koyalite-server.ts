@@ -1,0 +1,25 @@
+// KoyaLite as `koyalite start` serves the reference app: the runtime's createServer with the
+// generated model and route modules, on the benchmark's database (already migrated), no logs.
+// Usage: BENCH_SERVICE_KEY=… node bench/rest/koyalite-server.ts <db file>; prints "listening <port>".
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createServer, loadModel, loadTableApis } from '../../engine/runtime/index.ts'
+import { openDatabase } from '../../engine/shared/sqlite.ts'
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+const file = process.argv[2]
+const serviceKey = process.env.BENCH_SERVICE_KEY
+if (!file || !serviceKey) throw new Error('usage: BENCH_SERVICE_KEY=… node bench/rest/koyalite-server.ts <db file>')
+
+const db = openDatabase(file)
+const app = await createServer({ model: loadModel(repo), db, tables: await loadTableApis(repo), serviceKey, logger: false })
+const address = await app.listen({ port: 0, host: '127.0.0.1' })
+console.log(`listening ${new URL(address).port}`)
+
+const stop = async () => {
+  await app.close()
+  db.close()
+  process.exit(0)
+}
+process.once('SIGTERM', stop)
+process.once('SIGINT', stop)
