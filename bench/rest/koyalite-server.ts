@@ -3,8 +3,9 @@
 // Usage: BENCH_SERVICE_KEY=… node bench/rest/koyalite-server.ts <db file>; prints "listening <port>".
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createServer, loadModel, loadTableApis } from '../../engine/runtime/index.ts'
-import { openDatabase } from '../../engine/shared/sqlite.ts'
+// The compiled engine (dist/, built by `npm install`), as `koyalite start` runs it.
+import { createServer, loadModel, loadTableApis } from '../../dist/engine/runtime/index.js'
+import { openDatabase } from '../../dist/engine/shared/sqlite.js'
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const file = process.argv[2]
@@ -12,7 +13,8 @@ const serviceKey = process.env.BENCH_SERVICE_KEY
 if (!file || !serviceKey) throw new Error('usage: BENCH_SERVICE_KEY=… node bench/rest/koyalite-server.ts <db file>')
 
 const db = openDatabase(file)
-const app = await createServer({ model: loadModel(repo), db, tables: await loadTableApis(repo), serviceKey, logger: false })
+const model = loadModel(repo)
+const app = await createServer({ model, db, tables: await loadTableApis(repo, model), serviceKey, logger: false })
 const address = await app.listen({ port: 0, host: '127.0.0.1' })
 console.log(`listening ${new URL(address).port}`)
 

@@ -4,12 +4,13 @@ import type { SqliteDatabase } from '../shared/sqlite.ts'
 import type { CliIO } from './io.ts'
 
 /** The app described by generated/ under the working directory, on an open database. */
-export async function bootApp(io: CliIO, db: SqliteDatabase, serverFactory?: FastifyServerFactory): Promise<FastifyInstance> {
+export async function bootApp(io: CliIO, db: SqliteDatabase, serverFactory?: FastifyServerFactory, version?: string): Promise<FastifyInstance> {
   const serviceKey = io.env.KOYA_SERVICE_KEY
+  const model = loadModel(io.cwd)
   return createServer({
-    model: loadModel(io.cwd),
+    model,
     db,
-    tables: await loadTableApis(io.cwd),
+    tables: await loadTableApis(io.cwd, model, version),
     docs: loadGeneratedDocs(io.cwd),
     ...(serviceKey ? { serviceKey } : {}),
     ...(serverFactory ? { serverFactory } : {}),

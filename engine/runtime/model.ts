@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { tsImport } from 'tsx/esm/api'
 import type { ProjectIR } from '../compiler/ir.ts'
 import { KoyaError } from '../shared/errors.ts'
 import type { TableApi } from './rest/routes.ts'
@@ -24,19 +23,25 @@ export function loadModel(root: string): ProjectIR {
 }
 
 /**
- * Load generated/api: the route modules of the tables the API serves. They are TypeScript the
- * generator wrote; tsx loads them (esbuild, not the TypeScript compiler).
+ * Load generated/api/<table>.ts for every table of the model: the route modules the API serves.
+ * They hold no type syntax, so Node imports them itself (no loader, no TypeScript); `version`
+ * makes `koyalite dev` read them afresh after a change.
  */
-export async function loadTableApis(root: string): Promise<TableApi[]> {
-  const file = path.join(root, 'generated', 'api', 'index.ts')
-  if (!existsSync(file)) {
-    throw new KoyaError('KL_DEF_GENERATED_STALE', 'generated/api/index.ts is missing.', { hint: 'Run `koyalite generate` first.' })
+export async function loadTableApis(root: string, model: ProjectIR, version?: string): Promise<TableApi[]> {
+  const apis: TableApi[] = []
+  for (const table of model.tables) {
+    const file = path.join(root, 'generated', 'api', `${table.name}.ts`)
+    if (!existsSync(file)) {
+      throw new KoyaError('KL_DEF_GENERATED_STALE', `generated/api/${table.name}.ts is missing.`, { hint: 'Run `koyalite generate`.' })
+    }
+    const url = pathToFileURL(file).href + (version === undefined ? '' : `?v=${encodeURIComponent(version)}`)
+    const module = (await import(url)) as { default?: TableApi }
+    if (module.default?.table !== table.name) {
+      throw new KoyaError('KL_DEF_GENERATED_STALE', `generated/api/${table.name}.ts does not describe table "${table.name}".`, { hint: 'Run `koyalite generate` with this version.' })
+    }
+    apis.push(module.default)
   }
-  const module = (await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: unknown }
-  if (!Array.isArray(module.default)) {
-    throw new KoyaError('KL_DEF_GENERATED_STALE', 'generated/api/index.ts does not export the list of route modules.', { hint: 'Run `koyalite generate` with this version.' })
-  }
-  return module.default as TableApi[]
+  return apis
 }
 
 export interface GeneratedDocs {

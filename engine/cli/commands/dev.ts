@@ -53,7 +53,8 @@ export const devCommand: Command = {
     // One database connection and one listening server for the whole session; each reload
     // builds a new app and swaps it in, so the port never closes.
     const db = openDatabase(options.db)
-    const server = await startHotServer(options.port, options.host, (factory) => bootApp(io, db, factory))
+    let version = 0
+    const server = await startHotServer(options.port, options.host, (factory) => bootApp(io, db, factory, String(version)))
     io.out(`${c.green('✓')} dev server on ${c.bold(server.url)}; watching ${WATCHED.join(', ')}`)
 
     let timer: NodeJS.Timeout | undefined
@@ -66,7 +67,8 @@ export const devCommand: Command = {
           io.out(c.dim(`change: ${file}`))
           if (!(await rebuild())) return
           try {
-            await server.swap((factory) => bootApp(io, db, factory))
+            version++
+            await server.swap((factory) => bootApp(io, db, factory, String(version)))
             io.out(`${c.green('✓')} reloaded`)
           } catch (error) {
             reportError(io, error)

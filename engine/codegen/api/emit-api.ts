@@ -5,14 +5,13 @@ import { insertSchema, rowSchema, updateSchema } from '../json-schema/column-sch
 
 /**
  * generated/api/<table>.ts: one route module per table, with the JSON Schemas its requests are
- * validated with (compiled once when the server registers the routes), and generated/api/index.ts
- * listing them. The runtime serves `/api/<table>` only for tables listed there.
+ * validated with (compiled once when the server registers the routes). Plain JavaScript in a .ts
+ * file: Node loads it without a TypeScript loader.
  */
 export const apiGenerator: Generator = {
   name: 'api',
   generate: ({ ir, source }) => [
     ...ir.tables.map((table) => ({ path: `generated/api/${table.name}.ts`, contents: printRouteModule(table, source) })),
-    { path: 'generated/api/index.ts', contents: printIndex(ir.tables.map((t) => t.name), source) },
   ],
 }
 
@@ -27,18 +26,6 @@ function printRouteModule(table: TableIR, source: string): string {
     `  table: ${JSON.stringify(table.name)},`,
     `  schemas: ${JSON.stringify(schemas, null, 2).replaceAll('\n', '\n  ')},`,
     '})',
-    '',
-  ].join('\n')
-}
-
-function printIndex(tables: readonly string[], source: string): string {
-  const binding = (name: string) => `${name}Api`
-  return [
-    banner(source).trimEnd(),
-    ...tables.map((name) => `import ${binding(name)} from './${name}'`),
-    '',
-    '/** Every table served under /api. */',
-    `export default [${tables.map(binding).join(', ')}]`,
     '',
   ].join('\n')
 }

@@ -22,11 +22,23 @@ function printer(source: SourceOf): Printer {
   return { source, alias: () => `t${next++}` }
 }
 
-/** `SELECT json_object(…) AS "row" FROM … WHERE … ORDER BY … LIMIT … OFFSET …` */
+/**
+ * The page's rows as JSON. The page is chosen first (ids and order keys only), and JSON is built
+ * for its rows alone: building it before ORDER BY … LIMIT would build it for every match.
+ *
+ * `SELECT json_object(…) AS "row" FROM (SELECT "id", <order keys> FROM … WHERE … ORDER BY … LIMIT …) AS page JOIN … ORDER BY <order keys>`
+ */
 export function printRowsQuery(plan: ReadPlan, source: SourceOf): RawBuilder<{ row: string }> {
   const p = printer(source)
+  const inner = p.alias()
   const alias = p.alias()
-  return sql`SELECT ${printRowJson(p, plan, alias)} AS "row" FROM ${p.source(plan.table.name)} AS ${sql.id(alias)}${printWhere(p, plan.where, alias)}${printOrder(plan.order, alias)}${printRange(plan.limit, plan.offset)}`
+  if (plan.limit === undefined && plan.offset === undefined) {
+    return sql`SELECT ${printRowJson(p, plan, alias)} AS "row" FROM ${p.source(plan.table.name)} AS ${sql.id(alias)}${printWhere(p, plan.where, alias)}${printOrder(plan.order, alias)}`
+  }
+  const keys = plan.order.map((o, i) => sql`, ${sql.id(inner, o.column.name)} AS ${sql.id(`o${i}`)}`)
+  const page = sql`SELECT ${sql.id(inner, 'id')} AS "k"${sql.join(keys, sql``)} FROM ${p.source(plan.table.name)} AS ${sql.id(inner)}${printWhere(p, plan.where, inner)}${printOrder(plan.order, inner)}${printRange(plan.limit, plan.offset)}`
+  const order = plan.order.length === 0 ? sql`` : sql` ORDER BY ${sql.join(plan.order.map((o, i) => printOrderTerm(sql.id('page', `o${i}`), o)))}`
+  return sql`SELECT ${printRowJson(p, plan, alias)} AS "row" FROM (${page}) AS "page" JOIN ${p.source(plan.table.name)} AS ${sql.id(alias)} ON ${sql.id(alias, 'id')} = "page"."k"${order}`
 }
 
 /** `SELECT count(*) AS "count" FROM … WHERE …`, for `Prefer: count=exact`. */
