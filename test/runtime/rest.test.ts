@@ -102,6 +102,12 @@ describe('REST: reads', () => {
     expect(missing.body).toMatchObject({ code: 'KL_API_NOT_FOUND' })
   })
 
+  it('answers gets of the same shape with each id\'s own row (compiled once, id filled per request)', async () => {
+    const titles = await Promise.all(ids.tasks.map(async (id) => ((await api('GET', `/api/tasks/${id}?select=title`)).body as { title: string }).title))
+    expect(new Set(titles).size).toBe(ids.tasks.length)
+    expect((await api('GET', `/api/tasks/${ids.tasks[0]}?select=title`)).body).toEqual({ title: titles[0] })
+  })
+
   it('returns a single object for Accept: application/vnd.pgrst.object+json, or 406', async () => {
     const one = await t.app.inject({ method: 'GET', url: '/api/tasks?select=title&status=eq.todo', headers: { ...system, accept: 'application/vnd.pgrst.object+json' } })
     expect(JSON.parse(one.body)).toEqual({ title: 'Ship it' })

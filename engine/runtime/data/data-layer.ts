@@ -75,6 +75,10 @@ function checkSingle(options: WriteOptions, ids: readonly string[]): readonly st
   return ids
 }
 
+/** The parameter a cached get fills with its id (an object: no request value can equal it). */
+const ID_SLOT = { slot: 'id' } as unknown as string
+const MAX_CACHED_READS = 256
+
 /** Which rows a write touches: one by id, or those the query's filters match. */
 export type Target = { readonly id: string } | { readonly filtered: true }
 
@@ -86,6 +90,24 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase): DataLayer
   const run = <R>(query: RawBuilder<R>): R[] => {
     const compiled = query.compile(kysely)
     return statements.all(compiled.sql, compiled.parameters as SqlValue[]) as R[]
+  }
+  // Reads are compiled once per shape (actor, table, parsed query): building and compiling the
+  // SQL costs more than running it. A get's id goes into its parameter slot per request.
+  // Whatever the actor contributes to the SQL must be in actorKey (the policies issue adds it).
+  const reads = new Map<string, { sql: string; parameters: readonly unknown[]; slot: number }>()
+  const actorKey = (actor: Actor) => actor.kind
+  const runCached = <R>(key: string, build: () => RawBuilder<R>, slotValue?: string): R[] => {
+    let compiled = reads.get(key)
+    if (compiled) reads.delete(key)
+    else {
+      const { sql: text, parameters } = build().compile(kysely)
+      compiled = { sql: text, parameters, slot: parameters.indexOf(ID_SLOT) }
+      if (reads.size >= MAX_CACHED_READS) reads.delete(reads.keys().next().value!)
+    }
+    reads.set(key, compiled)
+    const parameters = [...compiled.parameters] as SqlValue[]
+    if (compiled.slot !== -1) parameters[compiled.slot] = slotValue ?? null
+    return statements.all(compiled.sql, parameters) as R[]
   }
 
   const sourceOf =
@@ -115,15 +137,19 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase): DataLayer
 
     list(actor, tableName, query, options) {
       const table = index.table(tableName)
-      const plan = planRead(index, table, query)
-      const rows = readRows(actor, plan)
-      const total = options.count ? run(printCountQuery(plan, sourceOf(actor, 'read')))[0]!.count : undefined
+      const key = `${actorKey(actor)}\0${table.name}\0${JSON.stringify(query)}`
+      let plan: ReadPlan | undefined
+      const planned = () => (plan ??= planRead(index, table, query))
+      const rows = runCached(`rows\0${key}`, () => printRowsQuery(planned(), sourceOf(actor, 'read'))).map((r) => r.row)
+      const total = options.count ? runCached(`count\0${key}`, () => printCountQuery(planned(), sourceOf(actor, 'read')))[0]!.count : undefined
       return { rows, total }
     },
 
     get(actor, tableName, id, query) {
       const table = index.table(tableName)
-      return readBack(actor, table, query, [id])[0]
+      const key = `get\0${actorKey(actor)}\0${table.name}\0${JSON.stringify(query)}`
+      const build = () => printRowsQuery(planReadByIds(index, table, query, [ID_SLOT]), sourceOf(actor, 'read'))
+      return runCached(key, build, id)[0]?.row
     },
 
     insert(actor, tableName, rows, query, options) {
