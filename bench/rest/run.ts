@@ -126,7 +126,8 @@ async function checkSameAnswers(baseline: ServerProcess, koyalite: ServerProcess
 async function idleRssOfCli(db: string): Promise<{ rssMb: number; stale: boolean }> {
   const newest = (dir: string): number =>
     Math.max(...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(path.join(dir, e.name)) : e.name.endsWith('.ts') ? statSync(path.join(dir, e.name)).mtimeMs : 0)))
-  const built = path.join(repo, 'dist', 'engine', 'runtime', 'server.js')
+  // tsc rewrites only the outputs that changed; its build info is written on every build.
+  const built = path.join(repo, 'dist', '.tsbuildinfo')
   const stale = newest(path.join(repo, 'engine')) > statSync(built).mtimeMs
   const cli = await startServer({
     name: 'koyalite start',
@@ -199,7 +200,7 @@ async function benchmark(seed: SeedFiles): Promise<void> {
   console.log(rows.join('\n'))
   console.log('\n| server | RSS idle (after start) | RSS after the load | peak RSS |\n| --- | ---: | ---: | ---: |')
   console.log(`| baseline (baseline-server.ts) | ${mb(idle.baseline.rssMb)} MB | ${mb(loaded.baseline.rssMb)} MB | ${mb(loaded.baseline.peakMb)} MB |`)
-  console.log(`| KoyaLite (koyalite-server.ts, engine from source) | ${mb(idle.koyalite.rssMb)} MB | ${mb(loaded.koyalite.rssMb)} MB | ${mb(loaded.koyalite.peakMb)} MB |`)
+  console.log(`| KoyaLite (koyalite-server.ts, dist/) | ${mb(idle.koyalite.rssMb)} MB | ${mb(loaded.koyalite.rssMb)} MB | ${mb(loaded.koyalite.peakMb)} MB |`)
   console.log(`| KoyaLite (\`koyalite start\`, dist/${cli.stale ? ', **older than engine/**' : ''}) | ${mb(cli.rssMb)} MB (target < ${IDLE_RSS_TARGET_MB} MB: ${idleMet ? 'met' : '**missed**'}) | | |`)
   console.log(misses.length === 0 ? '\nEvery target is met.' : `\nMissed: ${misses.join('; ')}.`)
 }
