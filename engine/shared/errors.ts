@@ -237,6 +237,15 @@ export const errorCodes = {
     solution: 'Choose a new or empty directory.',
   },
 
+  KL_CLI_DATABASE: {
+    description: 'The SQLite database file cannot be opened (a missing directory that cannot be created, a directory in its place, no permission, or not a database).',
+    solution: 'Pass another file with --db (or KOYA_DB), or fix the permissions of the one named.',
+  },
+  KL_CLI_PORT_IN_USE: {
+    description: 'The server cannot listen: the port is taken or the address is not this machine\'s.',
+    solution: 'Stop the other process, or choose another port with --port (or PORT); --port 0 picks a free one.',
+  },
+
   // ── INT: internal ────────────────────────────────────────────────────────────────────────────
   KL_INT_UNEXPECTED: {
     description: 'Something failed inside KoyaLite that should not have.',

@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs'
+import net from 'node:net'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli, scratchProject } from '../helpers/cli.ts'
@@ -127,6 +128,27 @@ describe('koyalite CLI: generate and migrate on a project', () => {
     const other = path.join(project.root, 'data', 'from-env.db')
     const run = await runCli(project.root, ['migrate', 'status'], { KOYA_DB: other })
     expect(run.out).toMatch(/pending\s+0001_init/)
+  })
+
+  it('reports a database path it cannot open as KL_CLI_DATABASE, without a stack', async () => {
+    const run = await runCli(project.root, ['migrate', 'status', '--db', path.join(project.root, 'generated')])
+    expect(run.code).toBe(1)
+    expect(run.err).toContain('KL_CLI_DATABASE')
+    expect(run.err).not.toMatch(/\n\s+at /)
+  })
+
+  it('reports a port in use as KL_CLI_PORT_IN_USE, without a stack', async () => {
+    const busy = net.createServer()
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve))
+    const port = (busy.address() as net.AddressInfo).port
+    try {
+      const run = await runCli(project.root, ['start', '--port', String(port), '--db', db, '--no-migrate'], { LOG_LEVEL: 'silent' })
+      expect(run.code).toBe(1)
+      expect(run.err).toContain('KL_CLI_PORT_IN_USE')
+      expect(run.err).not.toMatch(/\n\s+at /)
+    } finally {
+      busy.close()
+    }
   })
 
   it('reports a missing config as KL_DEF_CONFIG_NOT_FOUND with exit 1', async () => {

@@ -3,14 +3,13 @@ import path from 'node:path'
 import { applyMigrations, readMigrations } from '../../migrate/index.ts'
 import { parseCommandArgs, parsePort } from '../args.ts'
 import type { Command } from '../command.ts'
-import { databasePath } from '../database-path.ts'
+import { databasePath, listenError, openCliDatabase } from '../database-path.ts'
 import { generateProject } from '../generate-project.ts'
 import { colors, type CliIO } from '../io.ts'
 import { reportError } from '../report-error.ts'
 import { untilSignal } from './start.ts'
 import { bootApp } from '../boot-app.ts'
 import { startHotServer } from '../hot-server.ts'
-import { openDatabase } from '../../shared/sqlite.ts'
 
 /** What the dev loop watches, relative to the project root. */
 export const WATCHED = ['koyalite.ts', 'schema', 'policies', 'functions'] as const
@@ -36,7 +35,7 @@ export const devCommand: Command = {
       try {
         const result = await generateProject({ root: io.cwd })
         if (result.migration) io.out(`${c.green('✓')} migration ${result.migration.name}`)
-        const db = openDatabase(options.db)
+        const db = openCliDatabase(options.db)
         try {
           for (const name of applyMigrations(db, readMigrations(io.cwd).migrations)) io.out(`  ${c.green('↑')} ${name}`)
         } finally {
@@ -52,9 +51,12 @@ export const devCommand: Command = {
     await rebuild()
     // One database connection and one listening server for the whole session; each reload
     // builds a new app and swaps it in, so the port never closes.
-    const db = openDatabase(options.db)
+    const db = openCliDatabase(options.db)
     let version = 0
-    const server = await startHotServer(options.port, options.host, (factory) => bootApp(io, db, factory, String(version)))
+    const server = await startHotServer(options.port, options.host, (factory) => bootApp(io, db, factory, String(version))).catch((cause: unknown) => {
+      db.close()
+      throw listenError(cause, options.host, options.port)
+    })
     io.out(`${c.green('✓')} dev server on ${c.bold(server.url)}; watching ${WATCHED.join(', ')}`)
 
     let timer: NodeJS.Timeout | undefined

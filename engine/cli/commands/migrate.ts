@@ -1,9 +1,8 @@
 import { applyMigrations, migrationStatus, readMigrations, rollbackMigration } from '../../migrate/index.ts'
 import { KoyaError } from '../../shared/errors.ts'
-import { openDatabase } from '../../shared/sqlite.ts'
 import { parseCommandArgs } from '../args.ts'
 import type { Command } from '../command.ts'
-import { databasePath } from '../database-path.ts'
+import { databasePath, openCliDatabase } from '../database-path.ts'
 import { colors } from '../io.ts'
 
 export const migrateCommand: Command = {
@@ -23,7 +22,7 @@ export const migrateCommand: Command = {
     const c = colors(io)
     const { migrations } = readMigrations(io.cwd)
     const file = databasePath(io, values.db)
-    const db = openDatabase(file)
+    const db = openCliDatabase(file)
     try {
       switch (action) {
         case 'up': {

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import { applyMigrations, readMigrations } from '../../migrate/index.ts'
-import { openDatabase, type SqliteDatabase } from '../../shared/sqlite.ts'
+import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import { parseCommandArgs, parsePort } from '../args.ts'
 import type { Command } from '../command.ts'
 import { bootApp } from '../boot-app.ts'
-import { databasePath } from '../database-path.ts'
+import { databasePath, listenError, openCliDatabase } from '../database-path.ts'
 import { colors, type CliIO } from '../io.ts'
 
 export interface RunningServer {
@@ -23,13 +23,15 @@ export interface ServeOptions {
 
 /** Boot the app from generated/: open the database, apply pending migrations, listen. */
 export async function serve(io: CliIO, options: ServeOptions): Promise<RunningServer> {
-  const db = openDatabase(options.db)
+  const db = openCliDatabase(options.db)
   try {
     if (options.migrate) {
       for (const name of applyMigrations(db, readMigrations(io.cwd).migrations)) io.out(`  ${colors(io).green('↑')} ${name}`)
     }
     const app = await bootApp(io, db)
-    const address = await app.listen({ port: options.port, host: options.host })
+    const address = await app.listen({ port: options.port, host: options.host }).catch((cause: unknown) => {
+      throw listenError(cause, options.host, options.port)
+    })
     let closed = false
     return {
       app,
