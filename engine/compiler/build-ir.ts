@@ -1,5 +1,5 @@
 import { USERS_CORE_COLUMNS, table as tableBuilder, type AuthDef, type TableDef } from '../dsl/index.ts'
-import { MAX_NAME_LENGTH, ROLE_NAME_PATTERN, TABLE_NAME_PATTERN, reservedPrefixOf, typeNameOf } from '../shared/naming.ts'
+import { MAX_NAME_LENGTH, RESERVED_TABLE_NAMES, ROLE_NAME_PATTERN, TABLE_NAME_PATTERN, pascalCase, reservedPrefixOf, typeNameOf } from '../shared/naming.ts'
 import { buildColumn, type ResolvedColumn } from './build-columns.ts'
 import { buildRelations, isIndexLeader } from './build-relations.ts'
 import { describeIssue, issuePath, tableDefSchema, type ValidConfigDef } from './def-schemas.ts'
@@ -43,6 +43,7 @@ export function buildProjectIR(config: ValidConfigDef, problems: Problems): Proj
     }))
     .sort((a, b) => a.name.localeCompare(b.name))
 
+  checkTypeNames(tableIRs, problems)
   return {
     version: PROJECT_IR_VERSION,
     name: config.name,
@@ -81,6 +82,9 @@ function collectTables(config: ValidConfigDef, problems: Problems): TableInProgr
     } else if (!TABLE_NAME_PATTERN.test(def.name) || def.name.length > MAX_NAME_LENGTH) {
       problems.add('KL_DEF_INVALID_NAME', `Table name "${def.name}" is not a lower-case identifier.`, at)
     }
+    if ((RESERVED_TABLE_NAMES as readonly string[]).includes(def.name)) {
+      problems.add('KL_DEF_RESERVED_NAME', `Table name "${def.name}" is reserved: the generated SDK has a \`${def.name}\` namespace of its own.`, at, `Rename the table (e.g. "${def.name}_items"); reserved: ${RESERVED_TABLE_NAMES.join(', ')}.`)
+    }
     if (def.name === 'users' && !def.users) {
       problems.add('KL_DEF_USERS_TABLE', 'A table named "users" must be declared with table.users({ ... }), which adds the auth columns.', at)
     }
@@ -103,6 +107,21 @@ function atTableIssue(value: unknown, path: readonly string[], problems: Problem
   }
   if (area === 'options' && key !== undefined) return problems.table(name)?.options.get(key) ?? problems.atTable(name)
   return problems.atTable(name)
+}
+
+/** Each table's generated names (`Task`, `TaskInsert`, `TaskUpdate`, `TasksTable`) must be its own. */
+function checkTypeNames(tables: readonly TableIR[], problems: Problems): void {
+  const owner = new Map<string, string>()
+  for (const table of tables) {
+    for (const name of [table.typeName, `${table.typeName}Insert`, `${table.typeName}Update`, `${pascalCase(table.name)}Table`]) {
+      const other = owner.get(name)
+      if (other !== undefined && other !== table.name) {
+        problems.add('KL_DEF_TYPE_NAME', `Tables "${other}" and "${table.name}" would both generate the type "${name}".`, problems.atTable(table.name))
+        break
+      }
+      owner.set(name, table.name)
+    }
+  }
 }
 
 function checkUsersTable(table: TableInProgress, problems: Problems): void {

@@ -58,6 +58,10 @@ export const errorCodes = {
     description: 'A name uses a prefix or word that KoyaLite or SQLite reserves.',
     solution: 'Rename it: names starting with `_koya_` or `sqlite_` belong to the system.',
   },
+  KL_DEF_TYPE_NAME: {
+    description: 'Two tables would generate the same type name (`tasks` and `task` both give `Task`; `task_inserts` gives `TaskInsert`).',
+    solution: 'Rename one of the tables.',
+  },
   KL_DEF_DUPLICATE_TABLE: {
     description: 'Two tables have the same name.',
     solution: 'Rename one of them; for a rename of an existing table pass `{ renamedFrom: \'old\' }` in its options.',
@@ -244,6 +248,16 @@ export const errorCodes = {
   KL_CLI_PORT_IN_USE: {
     description: 'The server cannot listen: the port is taken or the address is not this machine\'s.',
     solution: 'Stop the other process, or choose another port with --port (or PORT); --port 0 picks a free one.',
+  },
+
+  // ── CLIENT: raised by the generated SDK in the caller's process ─────────────────────────────
+  KL_CLIENT_NETWORK: {
+    description: 'The SDK could not reach the server (or the runtime has no fetch); the error\'s status is 0.',
+    solution: 'Check the `url` given to createClient and that the server is running.',
+  },
+  KL_CLIENT_BAD_RESPONSE: {
+    description: 'The server answered with something a KoyaLite server does not send (not JSON, or a count without a total).',
+    solution: 'Check that the `url` given to createClient points at a KoyaLite server, not a proxy\'s error page.',
   },
 
   // ── INT: internal ────────────────────────────────────────────────────────────────────────────

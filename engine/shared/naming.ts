@@ -11,6 +11,9 @@ export const MAX_NAME_LENGTH = 63
 /** Prefixes owned by the system: KoyaLite's own tables, and SQLite's. */
 export const RESERVED_PREFIXES = ['_koya_', 'sqlite_'] as const
 
+/** Table names the generated SDK uses for its own namespaces (`koya.auth`, `koya.storage`, …). */
+export const RESERVED_TABLE_NAMES = ['auth', 'storage', 'functions', 'search'] as const
+
 /** Column names the REST query grammar uses as parameters, so a column cannot take them. */
 export const RESERVED_COLUMN_NAMES = ['select', 'order', 'limit', 'offset', 'or', 'and', 'not', 'on_conflict', 'columns'] as const
 
