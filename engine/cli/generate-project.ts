@@ -30,7 +30,8 @@ export async function generateProject(options: GenerateProjectOptions): Promise<
   if (options.check) {
     const changes = compareFiles(options.root, files)
     if (changes.length > 0) {
-      throw new KoyaError('KL_DEF_GENERATED_STALE', `generated/ is out of date: ${changes.map((c) => `${c.path} (${c.state === 'created' ? 'missing' : 'differs'})`).join(', ')}.`)
+      const why = { created: 'missing', changed: 'differs', removed: 'no longer generated' } as const
+      throw new KoyaError('KL_DEF_GENERATED_STALE', `generated/ is out of date: ${changes.map((c) => `${c.path} (${why[c.state]})`).join(', ')}.`)
     }
     return { ir, migration, changes, warnings }
   }

@@ -77,6 +77,20 @@ describe('koyalite CLI: generate and migrate on a project', () => {
     expect((await runCli(project.root, ['generate', '--check'])).code).toBe(0)
   })
 
+  it('treats a file in generated/ that generate no longer writes as stale, and removes it', async () => {
+    const ghost = path.join(project.root, 'generated', 'api', 'ghost.ts')
+    writeFileSync(ghost, '// left over from a dropped table\n')
+    const check = await runCli(project.root, ['generate', '--check'])
+    expect(check.code).toBe(1)
+    expect(check.err).toContain('generated/api/ghost.ts (no longer generated)')
+    const generate = await runCli(project.root, ['generate'])
+    expect(generate.code).toBe(0)
+    expect(generate.out).toContain('- generated/api/ghost.ts')
+    expect(existsSync(ghost)).toBe(false)
+    expect(existsSync(path.join(project.root, 'generated', 'migrations', '0001_init.sql'))).toBe(true)
+    expect((await runCli(project.root, ['generate', '--check'])).code).toBe(0)
+  })
+
   it('applies, lists and undoes migrations on the --db file', async () => {
     const up = await runCli(project.root, ['migrate', 'up', '--db', db])
     expect(up.code, up.err).toBe(0)

@@ -39,7 +39,8 @@ function report(io: CliIO, result: Awaited<ReturnType<typeof generateProject>>, 
     io.out(`${c.green('✓')} generated/ is up to date (${tables}).`)
     return
   }
-  for (const change of result.changes) io.out(`  ${change.state === 'created' ? c.green('+') : c.yellow('~')} ${change.path.split(path.sep).join('/')}`)
+  const marks = { created: c.green('+'), changed: c.yellow('~'), removed: c.red('-') } as const
+  for (const change of result.changes) io.out(`  ${marks[change.state]} ${change.path.split(path.sep).join('/')}`)
   if (result.migration) io.out(`${c.green('✓')} migration ${c.bold(result.migration.name)}: ${result.migration.steps.length} step(s)`)
   io.out(`${c.green('✓')} generated ${tables} in ${Math.round(ms)} ms${result.changes.length === 0 ? ' (no changes)' : ''}.`)
 }
