@@ -31,16 +31,15 @@ export const devCommand: Command = {
       db: databasePath(io, values.db),
     }
 
+    // One database connection and one listening server for the whole session: each rebuild
+    // migrates through the connection the app serves with, and each reload builds a new app
+    // and swaps it in, so the port never closes.
+    const db = openCliDatabase(options.db)
     const rebuild = async (): Promise<boolean> => {
       try {
         const result = await generateProject({ root: io.cwd })
         if (result.migration) io.out(`${c.green('✓')} migration ${result.migration.name}`)
-        const db = openCliDatabase(options.db)
-        try {
-          for (const name of applyMigrations(db, readMigrations(io.cwd).migrations)) io.out(`  ${c.green('↑')} ${name}`)
-        } finally {
-          db.close()
-        }
+        for (const name of applyMigrations(db, readMigrations(io.cwd).migrations)) io.out(`  ${c.green('↑')} ${name}`)
         return true
       } catch (error) {
         reportError(io, error)
@@ -49,9 +48,6 @@ export const devCommand: Command = {
     }
 
     await rebuild()
-    // One database connection and one listening server for the whole session; each reload
-    // builds a new app and swaps it in, so the port never closes.
-    const db = openCliDatabase(options.db)
     let version = 0
     const server = await startHotServer(options.port, options.host, (factory) => bootApp(io, db, factory, String(version))).catch((cause: unknown) => {
       db.close()
