@@ -48,6 +48,7 @@ export function buildProjectIR(config: ValidConfigDef, problems: Problems): Proj
     version: PROJECT_IR_VERSION,
     name: config.name,
     tables: tableIRs,
+    policies: [],
     roles: buildRoles(config.roles, problems),
     auth: buildAuth(config.auth, problems),
   }

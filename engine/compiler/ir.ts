@@ -107,11 +107,106 @@ export interface AuthIR {
   readonly session: { readonly idleTimeoutSeconds: number; readonly absoluteTimeoutSeconds: number }
 }
 
+// ── Policies ──────────────────────────────────────────────────────────────────────────────────
+
+export type PolicyOperation = 'read' | 'create' | 'update' | 'delete'
+
+/** A literal a policy compares with. Booleans compare with bool columns (stored 0/1). */
+export type PolicyLiteral = string | number | boolean
+
+/**
+ * A value inside a policy predicate.
+ *
+ * Scopes are numbered from the outside in: 0 is the policy's row, 1 the variable of the outermost
+ * `.some/.every`, 2 the one nested in it, and so on. `path` follows belongs-to relations from
+ * that row first (`task.project.workspace.ownerId` is scope 0, path `['project', 'workspace']`,
+ * column `ownerId`). A path through a missing parent (a null ref) has no value: every comparison
+ * and null test on it is false.
+ */
+export type PolicyValueIR =
+  | { readonly kind: 'column'; readonly scope: number; readonly path: readonly string[]; readonly column: string }
+  | { readonly kind: 'literal'; readonly value: PolicyLiteral }
+  /** `auth.userId`: null for an anonymous caller. */
+  | { readonly kind: 'authUserId' }
+
+export type CompareOperator = '=' | '<>' | '<' | '<=' | '>' | '>='
+
+/**
+ * A policy predicate, compiled from the TypeScript arrow. Two-valued: the null rule makes every
+ * comparison with a null side false (not unknown), so `not` is plain negation.
+ */
+export type PolicyExprIR =
+  | { readonly kind: 'constant'; readonly value: boolean }
+  /** True only when both sides are non-null and the comparison holds. */
+  | { readonly kind: 'compare'; readonly operator: CompareOperator; readonly left: PolicyValueIR; readonly right: PolicyValueIR }
+  /** `x === null` (or `!==` when negated): the only test that sees null. */
+  | { readonly kind: 'isNull'; readonly value: PolicyValueIR; readonly negated: boolean }
+  /** `['a', 'b'].includes(x)`: x is non-null and one of the values. */
+  | { readonly kind: 'in'; readonly value: PolicyValueIR; readonly list: readonly PolicyLiteral[] }
+  /** `auth.roles.includes('admin')`. */
+  | { readonly kind: 'hasRole'; readonly role: string }
+  /** A bool column used as a condition (`project.archived`): true only when it is true. */
+  | { readonly kind: 'truthy'; readonly value: PolicyValueIR }
+  | { readonly kind: 'not'; readonly expr: PolicyExprIR }
+  | { readonly kind: 'and'; readonly exprs: readonly PolicyExprIR[] }
+  | { readonly kind: 'or'; readonly exprs: readonly PolicyExprIR[] }
+  /** `test ? then : otherwise`. */
+  | { readonly kind: 'conditional'; readonly test: PolicyExprIR; readonly then: PolicyExprIR; readonly otherwise: PolicyExprIR }
+  /**
+   * `.some(v => predicate)` / `.every(…)` over the has-many `relation` reached from scope `scope`
+   * through belongs-to `path`. Inside `predicate` the relation's row is scope `scope`'s depth + 1,
+   * i.e. the number of enclosing some/every plus one.
+   */
+  | {
+      readonly kind: 'some' | 'every'
+      readonly scope: number
+      readonly path: readonly string[]
+      readonly relation: string
+      readonly predicate: PolicyExprIR
+    }
+
+/** A bound parameter of a policy's SQL: a constant, or a fact about the caller filled per request. */
+export type PolicyParamIR =
+  | { readonly kind: 'value'; readonly value: string | number }
+  | { readonly kind: 'authUserId' }
+  /** The caller's roles as a JSON array text (read with `json_each`). */
+  | { readonly kind: 'authRoles' }
+
+export interface PolicyPredicateIR {
+  /** The arrow function as the user wrote it. */
+  readonly source: string
+  readonly at: { readonly file: string; readonly line: number; readonly column: number }
+  readonly expr: PolicyExprIR
+  /**
+   * SQLite boolean expression over the policy's row, aliased `"row"`; its own subqueries use
+   * aliases `"p1"`, `"p2"`, …. Every `?` is a bound parameter (`params`, in order); the printer
+   * never writes `?` anywhere else.
+   */
+  readonly sql: string
+  readonly params: readonly PolicyParamIR[]
+}
+
+/**
+ * The policies of one table. `null`: no rule for that operation, so only the system role may
+ * perform it (deny by default). `create` is checked on the new row; `update.using` selects the
+ * rows that may be changed and `update.check` must hold for the changed row (the same predicate
+ * when the user wrote a plain arrow).
+ */
+export interface TablePoliciesIR {
+  readonly table: string
+  readonly read: PolicyPredicateIR | null
+  readonly create: PolicyPredicateIR | null
+  readonly update: { readonly using: PolicyPredicateIR; readonly check: PolicyPredicateIR } | null
+  readonly delete: PolicyPredicateIR | null
+}
+
 export interface ProjectIR {
   readonly version: typeof PROJECT_IR_VERSION
   readonly name: string
   /** Sorted by name. */
   readonly tables: readonly TableIR[]
+  /** One entry per table that has at least one rule, sorted by table name. */
+  readonly policies: readonly TablePoliciesIR[]
   /** Sorted; always contains `admin`. */
   readonly roles: readonly string[]
   readonly auth: AuthIR

@@ -72,6 +72,7 @@ export function project(name: string, tables: readonly TableIR[]): ProjectIR {
     version: 1,
     name,
     tables,
+    policies: [],
     roles: ['admin'],
     auth: {
       email: { enabled: true, verify: false },

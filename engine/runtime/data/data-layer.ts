@@ -14,7 +14,18 @@ import { createStatementCache, type StatementCache } from './statement-cache.ts'
  * Who is asking. The system role (the service key, jobs acting as the system) bypasses access
  * rules; everyone else is subject to them: until policies exist, that means denied.
  */
-export type Actor = { readonly kind: 'system' } | { readonly kind: 'anonymous' } | { readonly kind: 'user'; readonly userId: string; readonly roles: readonly string[] }
+export type Actor =
+  | { readonly kind: 'system' }
+  | { readonly kind: 'anonymous' }
+  | {
+      readonly kind: 'user'
+      readonly userId: string
+      readonly roles: readonly string[]
+      /** The session the request came with (absent for actors made in code, e.g. jobs). */
+      readonly sessionId?: string
+      /** Set while an admin impersonates this user: the admin's user id (for the audit log). */
+      readonly impersonatorId?: string
+    }
 
 export type Operation = 'read' | 'create' | 'update' | 'delete'
 
