@@ -15,5 +15,8 @@ export async function bootApp(io: CliIO, db: SqliteDatabase, serverFactory?: Fas
     ...(serviceKey ? { serviceKey } : {}),
     ...(serverFactory ? { serverFactory } : {}),
     logger: { level: io.env.LOG_LEVEL ?? 'info' },
+    env: io.env,
+    // Behind NGINX (the Docker stack) the client address, which rate limits key on, is in X-Forwarded-For.
+    ...(io.env.KOYA_TRUST_PROXY ? { trustProxy: io.env.KOYA_TRUST_PROXY === 'true' ? true : io.env.KOYA_TRUST_PROXY } : {}),
   })
 }

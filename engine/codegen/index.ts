@@ -1,5 +1,6 @@
 import type { GeneratedFile } from '../shared/generated-file.ts'
 import type { GenerateContext, Generator } from './generator.ts'
+import { accessGenerator } from './access/emit-access.ts'
 import { apiGenerator } from './api/emit-api.ts'
 import { docsGenerator } from './docs/emit-docs.ts'
 import { modelGenerator } from './model/emit-model.ts'
@@ -10,7 +11,7 @@ import { typesGenerator } from './types/emit-types.ts'
 export type { GenerateContext, Generator } from './generator.ts'
 
 /** Every artifact generator, in the order their files are listed. */
-export const generators: readonly Generator[] = [modelGenerator, typesGenerator, apiGenerator, openapiGenerator, docsGenerator, sdkGenerator]
+export const generators: readonly Generator[] = [modelGenerator, typesGenerator, apiGenerator, openapiGenerator, docsGenerator, sdkGenerator, accessGenerator]
 
 /** All generated files except migrations (which depend on the previous ones on disk). */
 export function emitArtifacts(context: GenerateContext): GeneratedFile[] {

@@ -265,9 +265,35 @@ function buildAuth(auth: AuthDef | undefined, problems: Problems): AuthIR {
   if (idle > absolute) {
     problems.add('KL_DEF_INVALID', `auth.session.idleTimeout (${auth?.session?.idleTimeout ?? DEFAULT_IDLE_TIMEOUT}) is longer than absoluteTimeout (${auth?.session?.absoluteTimeout ?? DEFAULT_ABSOLUTE_TIMEOUT}).`, problems.atConfig(auth?.session?.idleTimeout === undefined ? 'auth.session.absoluteTimeout' : 'auth.session.idleTimeout'), 'Make the idle timeout shorter than the absolute one.')
   }
+  const publicUrl = auth?.publicUrl === undefined ? null : setting(auth.publicUrl, false, 'publicUrl')
+  if (publicUrl !== null && 'value' in publicUrl && !isHttpUrl(publicUrl.value)) {
+    problems.add('KL_DEF_INVALID', `auth.publicUrl "${publicUrl.value}" is not an absolute http(s) URL.`, problems.atConfig('auth.publicUrl'), "Write the URL people open, e.g. 'https://tasks.example.com', or env('KOYA_PUBLIC_URL').")
+  }
+  const trustedOrigins = (auth?.trustedOrigins ?? []).filter((origin, i) => {
+    if (isOrigin(origin)) return true
+    problems.add('KL_DEF_INVALID', `auth.trustedOrigins[${i}] "${origin}" is not an origin.`, problems.atConfig('auth.trustedOrigins'), "Write scheme, host and port only, e.g. 'https://app.example.com' (no path, no trailing slash).")
+    return false
+  })
+  const redirects = (auth?.redirects ?? []).filter((url, i) => {
+    if (isHttpUrl(url) && new URL(url).search === '' && new URL(url).hash === '' && !url.includes('@')) return true
+    problems.add('KL_DEF_INVALID', `auth.redirects[${i}] "${url}" is not an absolute http(s) URL without query, fragment or credentials.`, problems.atConfig('auth.redirects'), "Write the address a sign-in may return to, e.g. 'https://app.example.com/after-login'.")
+    return false
+  })
   return {
     email: { enabled: email !== false, verify: typeof email === 'object' ? email.verify === true : false },
     oauth: { github: provider('github'), google: provider('google') },
     session: { idleTimeoutSeconds: idle, absoluteTimeoutSeconds: absolute },
+    publicUrl,
+    trustedOrigins: [...new Set(trustedOrigins)].sort(),
+    redirects: [...new Set(redirects)].sort(),
   }
+}
+
+function isHttpUrl(text: string): boolean {
+  return URL.canParse(text) && ['http:', 'https:'].includes(new URL(text).protocol)
+}
+
+/** `https://app.example.com` or `http://localhost:5173`: what a browser sends as Origin. */
+function isOrigin(text: string): boolean {
+  return isHttpUrl(text) && new URL(text).origin === text
 }

@@ -57,6 +57,15 @@ export const tableDefSchema = z.strictObject({
   users: z.boolean(),
 })
 
+const predicate = z.custom<(...args: never[]) => unknown>(isFunction, 'Expected an arrow function (row, auth) => boolean')
+const tableRules = z.strictObject({
+  read: predicate.optional(),
+  create: predicate.optional(),
+  update: z.union([predicate, z.strictObject({ using: predicate, check: predicate })]).optional(),
+  delete: predicate.optional(),
+})
+const policiesDef = z.strictObject({ kind: z.literal('policies'), rules: z.record(z.string(), tableRules) }, { error: 'Expected the result of policies(schema, { … })' })
+
 const setting = z.union([z.string(), z.strictObject({ kind: z.literal('env'), name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'Expected an environment variable name') })])
 const duration = z.string().regex(/^[1-9]\d*(s|m|h|d)$/, 'Expected a duration such as "30m", "12h" or "7d"')
 const oauthProvider = z.strictObject({ clientId: setting, clientSecret: setting })
@@ -66,11 +75,15 @@ export const configDefSchema = z.strictObject({
   name: z.string(),
   tables: z.record(z.string(), z.unknown()),
   roles: z.array(z.string()),
+  policies: z.union([policiesDef, z.array(policiesDef)]).optional(),
   auth: z
     .strictObject({
       email: z.union([z.boolean(), z.strictObject({ verify: z.boolean().optional() })]).optional(),
       oauth: z.strictObject({ github: oauthProvider.optional(), google: oauthProvider.optional() }).optional(),
       session: z.strictObject({ idleTimeout: duration.optional(), absoluteTimeout: duration.optional() }).optional(),
+      publicUrl: setting.optional(),
+      trustedOrigins: z.array(z.string()).optional(),
+      redirects: z.array(z.string()).optional(),
     })
     .optional(),
 })

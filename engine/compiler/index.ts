@@ -6,6 +6,9 @@ import { configDefSchema, describeIssue, issuePath, type ValidConfigDef } from '
 import type { DefinitionLocations } from './definition-locations.ts'
 import { importDefinition, type ImportedDefinition } from './import-definition.ts'
 import type { ProjectIR } from './ir.ts'
+import { buildPolicies, policiesDefsOf } from './policy/build-policies.ts'
+import { readPolicySyntaxFromDefs } from './policy/compile-predicate.ts'
+import type { PolicySourceSyntax } from './policy/policy-syntax.ts'
 import { Problems } from './problems.ts'
 import type { PlainProblem } from './source-check.ts'
 import { startSourceCheck } from './source-check-client.ts'
@@ -47,25 +50,35 @@ export async function compileProject(options: CompileOptions): Promise<CompileRe
   // are only needed when something is wrong: then the IR is built again with them (milliseconds).
   const check = startSourceCheck({ root, configPath, typeCheck: !(options.skipTypeCheck ?? false) })
   const imported = await importDefinition(root, configPath)
-  let attempt = buildFromImport(imported, unknownLocations(configFile))
-  // It imported, so it parses; unchecked and without problems, nothing is left to wait for.
-  if (options.skipTypeCheck && attempt.problems.errors.length === 0) return { ir: attempt.ir!, warnings: attempt.problems.warnings, configFile }
-  const { syntaxErrors, typeErrors } = await check.diagnostics
+  let attempt = buildFromImport(imported, unknownLocations(configFile), undefined)
+  // It imported, so it parses; unchecked and without problems, nothing is left to wait for,
+  // unless it has policies: their source is read on the worker.
+  if (options.skipTypeCheck && attempt.problems.errors.length === 0 && !attempt.hasPolicies) return { ir: attempt.ir!, warnings: attempt.problems.warnings, configFile }
+  const { syntaxErrors, typeErrors, policies } = await check.diagnostics
   if (syntaxErrors.length > 0) throw new KoyaErrorList(syntaxErrors.map(toKoyaError))
-  if (attempt.problems.errors.length > 0) attempt = buildFromImport(imported, await check.locations())
+  if (attempt.hasPolicies || policies.calls.length > 0 || policies.problems.length > 0) attempt = buildFromImport(imported, unknownLocations(configFile), policies)
+  if (attempt.problems.errors.length > 0) attempt = buildFromImport(imported, await check.locations(), policies)
   const errors = [...typeErrors.map(toKoyaError), ...attempt.problems.errors]
   if (errors.length > 0) throw new KoyaErrorList(errors)
   return { ir: attempt.ir!, warnings: attempt.problems.warnings, configFile }
 }
 
-function buildFromImport(imported: ImportedDefinition, locations: DefinitionLocations): { ir: ProjectIR | undefined; problems: Problems } {
+/**
+ * Build the IR from the imported definition. Policies are built only once their source has been
+ * read (`policySyntax`); `hasPolicies` says whether the config has any to wait for.
+ */
+function buildFromImport(imported: ImportedDefinition, locations: DefinitionLocations, policySyntax: PolicySourceSyntax | undefined): { ir: ProjectIR | undefined; problems: Problems; hasPolicies: boolean } {
   const problems = new Problems(locations)
   if (!imported.ok) {
     problems.add('KL_DEF_LOAD_FAILED', `Importing ${locations.config.file} failed: ${imported.message}`, imported.at ?? problems.atConfig())
-    return { ir: undefined, problems }
+    return { ir: undefined, problems, hasPolicies: false }
   }
   const config = validateConfig(imported.value, problems)
-  return { ir: config === undefined ? undefined : buildProjectIR(config, problems), problems }
+  if (config === undefined) return { ir: undefined, problems, hasPolicies: false }
+  const ir = buildProjectIR(config, problems)
+  const defs = policiesDefsOf(config.policies)
+  if (policySyntax === undefined) return { ir, problems, hasPolicies: defs.length > 0 }
+  return { ir: { ...ir, policies: buildPolicies(defs, policySyntax, ir.tables, ir.roles, problems) }, problems, hasPolicies: defs.length > 0 }
 }
 
 /** Before the AST is read: every problem is placed at the top of the config file. */
@@ -78,15 +91,20 @@ function toKoyaError(problem: PlainProblem): KoyaError {
 }
 
 /**
- * Build the IR from a definition already in memory (no files, no TypeScript): what tests and
- * tools that construct definitions in code use. Problems have no precise location.
+ * Build the IR from a definition already in memory (no files): what tests and tools that
+ * construct definitions in code use. Problems have no precise location. Policies are read from
+ * the predicate functions themselves (`toString()`, which loads TypeScript on this thread):
+ * their locations are `<table.operation>:line:col` within the function's text, and code a tool
+ * rewrote (coverage instrumentation, minification) may not compile.
  *
- * @throws KoyaErrorList with KL_DEF_* errors.
+ * @throws KoyaErrorList with KL_DEF_* and KL_POLICY_* errors.
  */
 export function compileDefinition(config: unknown, source = 'koyalite.ts'): ProjectIR {
   const problems = new Problems(unknownLocations(source))
   const parsed = validateConfig(config, problems)
-  const ir = parsed === undefined ? undefined : buildProjectIR(parsed, problems)
+  let ir = parsed === undefined ? undefined : buildProjectIR(parsed, problems)
+  const defs = policiesDefsOf(parsed?.policies)
+  if (ir !== undefined && defs.length > 0) ir = { ...ir, policies: buildPolicies(defs, readPolicySyntaxFromDefs(defs), ir.tables, ir.roles, problems) }
   if (ir === undefined || problems.errors.length > 0) throw new KoyaErrorList(problems.errors)
   return ir
 }

@@ -105,6 +105,12 @@ export interface AuthIR {
   readonly email: { readonly enabled: boolean; readonly verify: boolean }
   readonly oauth: { readonly github: OAuthProviderIR | null; readonly google: OAuthProviderIR | null }
   readonly session: { readonly idleTimeoutSeconds: number; readonly absoluteTimeoutSeconds: number }
+  /** `auth.publicUrl`; null: `$KOYA_PUBLIC_URL`, else `http://127.0.0.1:3000`. */
+  readonly publicUrl: SettingIR | null
+  /** `auth.trustedOrigins`, each an origin (`https://app.example.com`), sorted. */
+  readonly trustedOrigins: readonly string[]
+  /** `auth.redirects`: absolute http(s) URLs without query or fragment, sorted. */
+  readonly redirects: readonly string[]
 }
 
 // ── Policies ──────────────────────────────────────────────────────────────────────────────────

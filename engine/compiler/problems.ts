@@ -15,6 +15,11 @@ export class Problems {
     this.errors.push(new KoyaError(code, message, hint === undefined ? { at } : { at, hint }))
   }
 
+  /** A problem that does not stop generation: printed, then the build goes on. */
+  warn(code: KoyaErrorCode, message: string, at: SourceLocation, hint?: string): void {
+    this.warnings.push(new KoyaError(code, message, hint === undefined ? { at } : { at, hint }))
+  }
+
   table(name: string, occurrence = 0): TableLocations | undefined {
     return this.locations.tables.get(name)?.[occurrence]
   }

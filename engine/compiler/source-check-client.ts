@@ -1,10 +1,11 @@
 import { Worker } from 'node:worker_threads'
 import { KoyaError } from '../shared/errors.ts'
 import type { DefinitionLocations } from './definition-locations.ts'
-import type { PlainProblem, SourceCheckRequest, WorkerReply, WorkerRequest } from './source-check.ts'
+import type { SourceCheckRequest, SourceCheckResult, WorkerReply, WorkerRequest } from './source-check.ts'
 
 export interface SourceCheck {
-  readonly diagnostics: Promise<{ readonly syntaxErrors: readonly PlainProblem[]; readonly typeErrors: readonly PlainProblem[] }>
+  /** The diagnostics, and the policies read from the source. */
+  readonly diagnostics: Promise<SourceCheckResult>
   /** Ask for the definitions' locations (an AST walk the happy path never pays for). */
   locations(): Promise<DefinitionLocations>
 }
@@ -65,7 +66,7 @@ function ask(request: Omit<WorkerRequest, 'id'>): Promise<WorkerReply> {
 export function startSourceCheck(request: SourceCheckRequest): SourceCheck {
   const diagnostics = ask({ kind: 'check', request }).then((reply) => {
     if (reply.kind !== 'diagnostics') throw new KoyaError('KL_INT_UNEXPECTED', `The type-check worker answered ${reply.kind}.`)
-    return { syntaxErrors: reply.syntaxErrors, typeErrors: reply.typeErrors }
+    return { syntaxErrors: reply.syntaxErrors, typeErrors: reply.typeErrors, policies: reply.policies }
   })
   diagnostics.catch(() => undefined) // awaited by the caller; never an unhandled rejection meanwhile
   return {

@@ -1,4 +1,5 @@
 import type { AnyTable } from './table.ts'
+import type { PoliciesDef } from './policies.ts'
 
 /** A value read from the environment when the app runs, never at generate time. */
 export interface EnvRef {
@@ -37,6 +38,24 @@ export interface AuthDef {
     readonly idleTimeout?: string
     readonly absoluteTimeout?: string
   }
+  /**
+   * The URL people reach the app at: email links are built from it and cookie writes must come
+   * from its origin. Default: `$KOYA_PUBLIC_URL`, else `http://127.0.0.1:3000`.
+   */
+  readonly publicUrl?: Setting
+  /**
+   * Other origins (`'https://app.example.com'`) whose pages may call the API with the session
+   * cookie (CSRF check) and read its answers (CORS). `$KOYA_TRUSTED_ORIGINS` (comma-separated) adds more.
+   */
+  readonly trustedOrigins?: readonly string[]
+  /**
+   * Where a sign-in (OAuth) may send the browser afterwards, besides the public URL's origin and
+   * the trusted origins: absolute http(s) URLs; one with a path allows that path and below it.
+   *
+   * @example
+   * redirects: ['https://app.example.com/after-login', 'http://localhost:5173']
+   */
+  readonly redirects?: readonly string[]
 }
 
 /** What `defineConfig` takes. */
@@ -47,6 +66,8 @@ export interface ConfigInput<Tables extends Readonly<Record<string, unknown>> = 
   readonly tables: Tables
   /** Roles beyond `admin`, which always exists. */
   readonly roles?: readonly string[]
+  /** Row-level-security rules made by `policies()`: one set, or an array of sets split over files. */
+  readonly policies?: PoliciesDef | readonly PoliciesDef[]
   readonly auth?: AuthDef
 }
 
@@ -56,6 +77,7 @@ export interface ConfigDef {
   readonly name: string
   readonly tables: Readonly<Record<string, AnyTable>>
   readonly roles: readonly string[]
+  readonly policies?: PoliciesDef | readonly PoliciesDef[]
   readonly auth?: AuthDef
 }
 

@@ -4,6 +4,8 @@
  */
 export type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
 export { createServer, type CreateServerOptions } from './server.ts'
+export { applySystemSchema, SYSTEM_MIGRATIONS } from './system/system-schema.ts'
+export { DEFAULT_AUTH_RATE_LIMITS, type AuthRateLimits, type OAuthRouteDeps } from './auth/auth-context.ts'
 export { loadGeneratedDocs, loadModel, loadTableApis, type GeneratedDocs } from './model.ts'
 export { createDataLayer, type Actor, type DataLayer } from './data/data-layer.ts'
 export { defineTableApi, type TableApi } from './rest/routes.ts'

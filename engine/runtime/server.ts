@@ -1,9 +1,14 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerFactory } from 'fastify'
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest, type FastifyServerFactory } from 'fastify'
+import type { DestinationStream } from 'pino'
 import type { ProjectIR } from '../compiler/ir.ts'
 import { KoyaError } from '../shared/errors.ts'
 import type { SqliteDatabase } from '../shared/sqlite.ts'
-import { createActorResolver } from './auth/service-key.ts'
+import type { AuthRateLimits } from './auth/auth-context.ts'
+import type { Env } from './auth/auth-settings.ts'
+import { registerAuth } from './auth/create-auth.ts'
+import { registerOAuthRoutes, type OAuthDeps } from './auth/oauth/routes.ts'
 import { createDataLayer } from './data/data-layer.ts'
+import { applySystemSchema } from './system/system-schema.ts'
 import { statusOf } from './rest/http-errors.ts'
 import type { GeneratedDocs } from './model.ts'
 import { registerRestRoutes, type TableApi } from './rest/routes.ts'
@@ -15,8 +20,21 @@ export interface CreateServerOptions {
   readonly tables?: readonly TableApi[]
   /** `Authorization: Bearer <serviceKey>` acts as the system role. Unset: nobody does over HTTP. */
   readonly serviceKey?: string
-  /** pino options, or false for no logs (tests). Default: info-level JSON logs. */
-  readonly logger?: boolean | { level: string }
+  /**
+   * pino options, or false for no logs. Default: info-level JSON logs on stdout; `stream` sends
+   * them elsewhere (tests capture them). Credentials are redacted whatever the options.
+   */
+  readonly logger?: boolean | { readonly level: string; readonly stream?: DestinationStream }
+  /** The clock sessions, tokens, rate limits and the audit log use. Default: the system clock. */
+  readonly clock?: () => Date
+  /** Where settings (`env('…')`, KOYA_PUBLIC_URL, KOYA_TRUSTED_ORIGINS, NODE_ENV) are read. Default: process.env. */
+  readonly env?: Env
+  /** Override the sign-up, login and reset rate limits (DEFAULT_AUTH_RATE_LIMITS). */
+  readonly authRateLimits?: Partial<AuthRateLimits>
+  /** Fastify's trustProxy: behind a proxy, the client address (for rate limits) comes from X-Forwarded-For. */
+  readonly trustProxy?: boolean | string | readonly string[]
+  /** Other OAuth provider endpoints than GitHub's and Google's own (tests run a local fake provider). */
+  readonly oauthEndpoints?: OAuthDeps['endpoints']
   /** generated/openapi.json and generated/docs/index.html, served at /openapi.json and /docs. */
   readonly docs?: GeneratedDocs
   /** Fastify's serverFactory: `koyalite dev` serves every reloaded app from one listening server. */
@@ -34,7 +52,8 @@ export interface CreateServerOptions {
  */
 export async function createServer(options: CreateServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? { level: 'info' },
+    logger: loggerOptions(options.logger),
+    ...(options.trustProxy !== undefined ? { trustProxy: typeof options.trustProxy === 'object' ? [...options.trustProxy] : options.trustProxy } : {}),
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -51,9 +70,22 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     if (body.length === 0 && request.method === 'DELETE') return done(null, undefined)
     return parseJson(request, body, done)
   })
+  const clock = options.clock ?? (() => new Date())
+  // The _koya_* tables (sessions, credentials, grants, audit log, outbox) are the runtime's own:
+  // created or brought up to date here, so no app migration has to.
+  applySystemSchema(options.db, clock)
   const data = createDataLayer(options.model, options.db)
   const ping = options.db.prepare('SELECT 1 AS ok')
-  const actorOf = createActorResolver(options.serviceKey)
+  const auth = await registerAuth(app, {
+    model: options.model,
+    db: options.db,
+    data,
+    tables: options.tables ?? [],
+    env: options.env ?? process.env,
+    clock,
+    serviceKey: options.serviceKey,
+    ...(options.authRateLimits ? { rateLimits: options.authRateLimits } : {}),
+  })
 
   app.get('/healthz', async (_request, reply) => {
     try {
@@ -77,7 +109,8 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     )
   }
 
-  registerRestRoutes(app, { data, tables: options.tables ?? [], actorOf: (request) => actorOf(request.headers.authorization) })
+  if (options.model.tables.some((table) => table.isUsers)) registerOAuthRoutes(app, { ...auth.oauthDeps, ...(options.oauthEndpoints ? { endpoints: options.oauthEndpoints } : {}) })
+  registerRestRoutes(app, { data, tables: options.tables ?? [], actorOf: auth.actorOf })
 
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send(new KoyaError('KL_API_NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}.`).toJSON())
@@ -85,14 +118,51 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   app.setErrorHandler((error, request, reply) => {
     const koya = toKoyaError(error as FastifyError)
     const status = koya ? statusOf(koya) : 500
-    if (koya && status < 500) {
+    // 500 is an unexpected failure (details to the logs only); other statuses, 502 from an OAuth
+    // provider included, are answers the code chose.
+    if (koya && status !== 500) {
       if (koya.cause !== undefined) request.log.info({ err: koya.cause, code: koya.code }, 'request refused')
+      const retryAfter = koya.details?.retryAfterSeconds
+      if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter))
       return reply.code(status).send(koya.toJSON())
     }
     request.log.error({ err: error }, 'request failed')
     return reply.code(500).send(new KoyaError('KL_INT_UNEXPECTED', 'The server failed to handle the request.').toJSON())
   })
   return app
+}
+
+const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  '*.password',
+  '*.currentPassword',
+  '*.newPassword',
+  '*.token',
+  '*.passwordHash',
+]
+
+/**
+ * pino with credentials redacted: headers that carry them, body fields that are them, and the
+ * `token` query parameter of emailed links in logged URLs.
+ */
+function loggerOptions(logger: CreateServerOptions['logger']) {
+  if (logger === false) return false
+  return {
+    level: 'info',
+    ...(typeof logger === 'object' ? logger : {}),
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    serializers: {
+      req: (request: FastifyRequest) => ({ method: request.method, url: redactUrl(request.url), host: request.host, remoteAddress: request.ip }),
+    },
+  }
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]')
 }
 
 /** Fastify's own errors (validation, body too large, bad JSON) as KoyaErrors; others pass through. */

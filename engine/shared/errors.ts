@@ -119,6 +119,40 @@ export const errorCodes = {
     solution: 'Run `koyalite generate` and commit the result.',
   },
 
+  // ── POLICY: row-level-security policies (policies/) ─────────────────────────────────────────
+  KL_POLICY_UNSUPPORTED: {
+    description: 'A policy uses a form the policy compiler cannot turn into SQL (a method call, an outer variable, a block body, arithmetic, `==`, a template literal, …), or a rule that was not written inline.',
+    solution: 'Rewrite the predicate with the supported forms: `=== !== < <= > >=`, `&& || !`, `?:`, literals, `x === null`, `auth.userId`, `auth.roles.includes(\'role\')`, `[\'a\', \'b\'].includes(row.col)`, a bool column, belongs-to traversal and `.some()`/`.every()` over has-many relations.',
+  },
+  KL_POLICY_NOT_INLINE: {
+    description: 'The rules given to policies() are not written inline as object literals of arrow functions, so the compiler cannot read them.',
+    solution: 'Write the rules inline: `policies(schema, { tasks: { read: (task, auth) => … } })`; split large rule sets over several files instead of sharing variables.',
+  },
+  KL_POLICY_UNKNOWN_TABLE: {
+    description: 'A policies() rule is keyed by a name that is not a table of the schema.',
+    solution: 'Key the rules by a table name (the first argument of `table(\'name\', …)`), and pass that table to defineConfig({ tables }).',
+  },
+  KL_POLICY_UNKNOWN_COLUMN: {
+    description: 'A policy reads a column or relation that the row does not have.',
+    solution: 'Use one of the table\'s columns, a belongs-to relation (a ref `xId` gives `x`) or a has-many relation.',
+  },
+  KL_POLICY_UNKNOWN_ROLE: {
+    description: 'A policy tests `auth.roles.includes(\'x\')` with a role that is not declared.',
+    solution: 'Declare the role in defineConfig({ roles: [...] }) or fix its spelling; `admin` always exists.',
+  },
+  KL_POLICY_DUPLICATE: {
+    description: 'The same operation of the same table has a rule in more than one place.',
+    solution: 'Keep one rule per table and operation; combine the conditions with `||` or `&&`.',
+  },
+  KL_POLICY_UNUSED: {
+    description: 'A policies() call in the definition\'s files is not among the policies passed to defineConfig(), so its rules would silently not apply.',
+    solution: 'Pass its result to defineConfig({ policies }) (an array may hold several), or delete it.',
+  },
+  KL_POLICY_UNINDEXED: {
+    description: 'A policy filters or joins on a column without an index, so every check scans the table (a warning).',
+    solution: 'Add the index the hint names to the table\'s options: `indexes: [[\'column\']]`.',
+  },
+
   // ── MIG: migrations ──────────────────────────────────────────────────────────────────────────
   KL_MIG_AMBIGUOUS_RENAME: {
     description: 'A column or table disappeared while another of the same shape appeared: it could be a rename or a drop and an add.',
@@ -165,6 +199,14 @@ export const errorCodes = {
   KL_API_UNAUTHORIZED: {
     description: 'The request carries no credentials that may use this endpoint.',
     solution: 'Send `Authorization: Bearer <token>`: a session token, or the service key (KOYA_SERVICE_KEY) for server-side code.',
+  },
+  KL_API_POLICY_DENIED: {
+    description: 'An access policy refused the operation: the table has no policy for it, or the rows do not satisfy it. Nothing was written.',
+    solution: 'Act on rows the policy named in the message admits (see generated/access.md), sign in as a user it admits, or use the service key from server-side code.',
+  },
+  KL_API_RESULT_NOT_READABLE: {
+    description: 'The write succeeded and stays committed, but the read policy does not let the caller read the written rows back (`Prefer: return=representation`).',
+    solution: 'Do not retry the write: it happened. Send it without `Prefer: return=representation`, or change the read policy so the writer can read what it writes.',
   },
   KL_API_UNKNOWN_COLUMN: {
     description: 'The request names a column the table does not have (in select, a filter, order, on_conflict, columns or the body).',
@@ -229,6 +271,104 @@ export const errorCodes = {
   KL_API_LIMIT_EXCEEDED: {
     description: 'The request goes past a server limit: too many filter conditions, embeds nested too deep, an in-list or parameter too long, or a limit above the largest page.',
     solution: 'Simplify the request or page through the rows; the message names the limit and its maximum.',
+  },
+
+  // ── AUTH: sessions, passwords, roles, impersonation ─────────────────────────────────────────
+  KL_AUTH_REQUIRED: {
+    description: 'The endpoint needs a signed-in user, and the request has no valid session (none sent, expired or revoked).',
+    solution: 'Sign in with POST /auth/login and send the session token as `Authorization: Bearer <token>` or in the session cookie.',
+  },
+  KL_AUTH_INVALID_CREDENTIALS: {
+    description: 'The email and password do not match an account.',
+    solution: 'Check the email and password; after several failures wait, or reset the password with POST /auth/password/forgot.',
+  },
+  KL_AUTH_EMAIL_NOT_VERIFIED: {
+    description: 'The account\'s email address is not verified yet, and the app requires verification before login.',
+    solution: 'Open the link in the verification email (POST /auth/verify-email with its token); POST /auth/verify-email/resend sends a new one.',
+  },
+  KL_AUTH_EMAIL_TAKEN: {
+    description: 'Sign-up was asked for an email address that already has an account.',
+    solution: 'Sign in instead, or reset the password with POST /auth/password/forgot.',
+  },
+  KL_AUTH_WEAK_PASSWORD: {
+    description: 'The password does not meet the rules: at least 10 and at most 256 characters.',
+    solution: 'Choose a longer password; a passphrase of several words is easy to remember.',
+  },
+  KL_AUTH_INVALID_TOKEN: {
+    description: 'A verification or password-reset token is unknown, already used or expired.',
+    solution: 'Ask for a new email (POST /auth/verify-email/resend or POST /auth/password/forgot) and use its link once, before it expires.',
+  },
+  KL_AUTH_RATE_LIMITED: {
+    description: 'Too many sign-up, login or password-reset attempts came from this address or for this account.',
+    solution: 'Wait the number of seconds in the Retry-After header, then try again.',
+  },
+  KL_AUTH_CSRF: {
+    description: 'A write authenticated by the session cookie came without an Origin header, or from an origin the app does not trust.',
+    solution: 'Send writes from the app\'s public URL or an origin listed in auth.trustedOrigins (KOYA_TRUSTED_ORIGINS), or authenticate with `Authorization: Bearer <token>` instead of the cookie.',
+  },
+  KL_AUTH_FORBIDDEN: {
+    description: 'The signed-in user lacks the role the endpoint needs (the admin API needs `admin` or the service key).',
+    solution: 'Ask an admin to grant the role (POST /admin/users/<id>/roles), or call the endpoint with the service key from server-side code.',
+  },
+  KL_AUTH_UNKNOWN_ROLE: {
+    description: 'A role grant names a role that defineConfig({ roles }) does not declare.',
+    solution: 'Grant one of the declared roles, or declare the role in koyalite.ts and run `koyalite generate`.',
+  },
+  KL_AUTH_USER_NOT_FOUND: {
+    description: 'The user an admin or impersonation request names does not exist.',
+    solution: 'Check the user id (GET /api/users as an admin or with the service key).',
+  },
+  KL_AUTH_IMPERSONATION: {
+    description: 'The impersonation request is not allowed: only an admin\'s own session may impersonate, never another admin or itself, and an impersonation session cannot change credentials or start another impersonation.',
+    solution: 'Sign in as an admin, give a reason, pick a user without the admin role; end the impersonation with POST /auth/impersonate/stop.',
+  },
+  KL_AUTH_CONFIG: {
+    description: 'An auth setting resolved at start is invalid (for example the public URL is not an http(s) URL).',
+    solution: 'Fix auth.publicUrl (or KOYA_PUBLIC_URL) and auth.trustedOrigins (or KOYA_TRUSTED_ORIGINS): absolute http(s) URLs.',
+  },
+  KL_AUTH_OAUTH_UNKNOWN_PROVIDER: {
+    description: 'An OAuth route names a provider KoyaLite does not sign in with (it knows `github` and `google`).',
+    solution: 'Use /auth/oauth/github or /auth/oauth/google.',
+  },
+  KL_AUTH_OAUTH_NOT_CONFIGURED: {
+    description: 'Sign-in with this OAuth provider is not set up for the app: koyalite.ts does not configure it, or its client id or secret is missing from the environment at start.',
+    solution: 'Add the provider to auth.oauth in koyalite.ts with env() settings, set those variables where the server runs and restart it (the start log names a missing variable).',
+  },
+  KL_AUTH_OAUTH_STATE: {
+    description: 'The OAuth callback\'s state does not match the one this browser started with (the state cookie is missing, expired or different), so the callback may be forged.',
+    solution: 'Start the sign-in again from /auth/oauth/<provider> in the same browser and finish it within ten minutes.',
+  },
+  KL_AUTH_OAUTH_DENIED: {
+    description: 'The OAuth provider sent the user back with an error instead of a code (for example the user declined to authorize the app).',
+    solution: 'Start the sign-in again and authorize the app at the provider.',
+  },
+  KL_AUTH_OAUTH_CODE_REJECTED: {
+    description: 'The OAuth provider refused to exchange the authorization code (the code is unknown, used or expired, or the PKCE verifier does not match).',
+    solution: 'Start the sign-in again from /auth/oauth/<provider>; a code works once, in the browser that started the flow.',
+  },
+  KL_AUTH_OAUTH_PROVIDER_ERROR: {
+    description: 'The OAuth provider could not be reached, or answered the token or profile request with something unexpected.',
+    solution: 'Try again later; if it persists, check the provider\'s status and that the server can reach it.',
+  },
+  KL_AUTH_OAUTH_NO_EMAIL: {
+    description: 'The OAuth provider gave no email address for the user, and an account needs one.',
+    solution: 'Add an email address to the account at the provider (GitHub: Settings → Emails), then sign in again.',
+  },
+  KL_AUTH_OAUTH_EMAIL_UNVERIFIED: {
+    description: 'The OAuth provider has not verified the user\'s email address, and an account with that address already exists: an unverified address never signs in to another account.',
+    solution: 'Verify the address at the provider (GitHub: Settings → Emails), or sign in to the existing account with its password.',
+  },
+  KL_AUTH_OAUTH_LINK_REFUSED: {
+    description: 'An account with the provider\'s email address exists but has not verified it, so the OAuth sign-in is not linked to it (whoever created that account may not own the address).',
+    solution: 'Verify the existing account\'s email (or reset its password with POST /auth/password/forgot, which proves ownership), then sign in with the provider again.',
+  },
+  KL_AUTH_OAUTH_SIGNUP_INCOMPLETE: {
+    description: 'A new account cannot be created from the OAuth profile: the users table has a required column the profile does not fill.',
+    solution: 'Give the column a default or make it `.optional()` in schema/users.ts; OAuth sign-up fills only email, emailVerified and a `name` or `displayName` text column.',
+  },
+  KL_AUTH_REDIRECT_NOT_ALLOWED: {
+    description: 'The `redirectTo` of a sign-in is not on the app\'s public URL origin nor in auth.redirects, so following it could send the user to another site.',
+    solution: 'Redirect to a path of the app (`/dashboard`), or add the address to auth.redirects in koyalite.ts.',
   },
 
   // ── CLI: command-line usage ──────────────────────────────────────────────────────────────────

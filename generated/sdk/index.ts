@@ -352,6 +352,10 @@ export interface KoyaClient {
   readonly users: TableClient<'users'>
   /** Rows of workspaces (Workspace), at /api/workspaces. */
   readonly workspaces: TableClient<'workspaces'>
+  /** Sign-up, login and the session at /auth; keeps the session token and sends it with every request. */
+  readonly auth: AuthClient
+  /** Role grants and the audit log at /admin: an admin's session or the service key. */
+  readonly admin: AdminClient
 }
 
 /**
@@ -362,7 +366,8 @@ export interface KoyaClient {
  * const koya = createClient({ url: 'http://127.0.0.1:3000', token })
  */
 export function createClient(options: ClientOptions): KoyaClient {
-  const transport = createTransport(options)
+  const slot: TokenSlot = { current: options.token }
+  const transport = createTransport(options, slot)
   return {
     comments: new TableClient(transport, 'comments'),
     members: new TableClient(transport, 'members'),
@@ -370,6 +375,8 @@ export function createClient(options: ClientOptions): KoyaClient {
     tasks: new TableClient(transport, 'tasks'),
     users: new TableClient(transport, 'users'),
     workspaces: new TableClient(transport, 'workspaces'),
+    auth: new AuthClient(transport, slot),
+    admin: new AdminClient(transport),
   }
 }
 
@@ -832,11 +839,269 @@ function quoted(value: string): string {
   return /^$|^\s|\s$|^\{|[,()"\\]/.test(value) ? '"' + value.replace(/["\\]/g, '\\$&') + '"' : value
 }
 
+// ─── Auth: the app's part ──────────────────────────────────────────────────────────────────────
+
+/** A user as the auth endpoints answer with it: a row of users. */
+export type AuthUser = User
+
+/** What signup takes: the columns of a new row of users (emailVerified is set by the server), and a password. */
+export type AuthSignupInput = Omit<UserInsert, 'emailVerified'> & { password: string }
+
+/** The roles of the app (defineConfig({ roles })); admin always exists. */
+export type AuthRole = 'admin' | 'support'
+
+/** The OAuth providers the app signs in with (auth.oauth). */
+export type AuthOAuthProvider = 'github'
+
+// ─── Auth: /auth ────────────────────────────────────────────────────────────────────────────────
+
+/** A session the server issued: its token (sent as 'Authorization: Bearer <token>') and when it lapses unless used. */
+export interface AuthSession {
+  token: string
+  /** ISO 8601, UTC. Using the session moves it forward, up to the app's absolute timeout. */
+  expiresAt: string
+}
+
+export interface AuthSignupResult {
+  user: AuthUser
+  /** null when the app requires a verified email: the link in the verification email comes first, then login. */
+  session: AuthSession | null
+  /** Set when the app requires a verified email before login. */
+  verificationRequired?: true
+}
+
+export interface AuthLoginResult {
+  user: AuthUser
+  session: AuthSession
+}
+
+/** The signed-in user, their roles and the session; impersonator is set while an admin acts as the user. */
+export interface AuthSessionInfo {
+  user: AuthUser
+  roles: AuthRole[]
+  session: { createdAt: string; expiresAt: string; absoluteExpiresAt: string }
+  impersonator?: { id: string; email: string; reason: string | null }
+}
+
+export interface AuthImpersonation {
+  /** The user the admin now acts as. */
+  user: AuthUser
+  /** The impersonation session: short-lived, never renewed, every write audited. */
+  session: AuthSession
+  impersonator: { id: string }
+}
+
+/**
+ * koya.auth: sign-up, login and the session. A session token the server issues (signup, login,
+ * changePassword, impersonate) is kept and sent with every later request; logout forgets it.
+ *
+ * @example
+ * const { user } = await koya.auth.login({ email, password })
+ * const info = await koya.auth.session()
+ * await koya.auth.logout()
+ */
+export class AuthClient {
+  readonly #transport: KoyaTransport
+  readonly #slot: TokenSlot
+
+  constructor(transport: KoyaTransport, slot: TokenSlot) {
+    this.#transport = transport
+    this.#slot = slot
+  }
+
+  /** Creates an account and, unless the app requires a verified email first, signs in. Throws KL_AUTH_EMAIL_TAKEN or KL_AUTH_WEAK_PASSWORD. */
+  async signup(input: AuthSignupInput): Promise<AuthSignupResult> {
+    const result = (await this.#send('POST', '/auth/signup', input)) as AuthSignupResult
+    if (result.session !== null) this.#slot.current = result.session.token
+    return result
+  }
+
+  /** Signs in and keeps the session token. Throws KL_AUTH_INVALID_CREDENTIALS, KL_AUTH_EMAIL_NOT_VERIFIED or KL_AUTH_RATE_LIMITED. */
+  async login(credentials: { email: string; password: string }): Promise<AuthLoginResult> {
+    const result = (await this.#send('POST', '/auth/login', credentials)) as AuthLoginResult
+    this.#slot.current = result.session.token
+    return result
+  }
+
+  /** Ends this session on the server, and forgets its token here even if the server cannot be reached. */
+  async logout(): Promise<void> {
+    try {
+      await this.#send('POST', '/auth/logout')
+    } finally {
+      this.#forget()
+    }
+  }
+
+  /** Ends every session of the user, on every device; returns how many ended. */
+  async logoutAll(): Promise<{ revoked: number }> {
+    const result = (await this.#send('POST', '/auth/logout-all')) as { revoked: number }
+    this.#forget()
+    return result
+  }
+
+  /** Who is signed in. Throws KL_AUTH_REQUIRED (401) without a live session. */
+  async session(): Promise<AuthSessionInfo> {
+    return (await this.#send('GET', '/auth/session')) as AuthSessionInfo
+  }
+
+  /** Marks the email verified with the token from the verification email's link. Throws KL_AUTH_INVALID_TOKEN. */
+  async verifyEmail(token: string): Promise<{ user: AuthUser }> {
+    return (await this.#send('POST', '/auth/verify-email', { token })) as { user: AuthUser }
+  }
+
+  /** Sends a new verification email. Answers alike whether or not the address has an account. */
+  async resendVerification(email: string): Promise<void> {
+    await this.#send('POST', '/auth/verify-email/resend', { email })
+  }
+
+  /** Sends a password reset email. Answers alike whether or not the address has an account. */
+  async forgotPassword(email: string): Promise<void> {
+    await this.#send('POST', '/auth/password/forgot', { email })
+  }
+
+  /** Sets a new password with the token from the reset email's link; every session of the user ends. */
+  async resetPassword(input: { token: string; password: string }): Promise<void> {
+    await this.#send('POST', '/auth/password/reset', input)
+  }
+
+  /** Changes the password: every session ends, and the new one the server issues is kept. */
+  async changePassword(input: { currentPassword: string; newPassword: string }): Promise<AuthSession> {
+    const result = (await this.#send('POST', '/auth/password/change', input)) as { session: AuthSession }
+    this.#slot.current = result.session.token
+    return result.session
+  }
+
+  /**
+   * Acts as another user (an admin's own session only; the reason goes into the audit log). The
+   * client sends the impersonation token until stopImpersonating.
+   */
+  async impersonate(input: { userId: string; reason: string }): Promise<AuthImpersonation> {
+    const result = (await this.#send('POST', '/auth/impersonate', input)) as AuthImpersonation
+    this.#slot.saved ??= { token: this.#slot.current }
+    this.#slot.current = result.session.token
+    return result
+  }
+
+  /** Ends the impersonation and goes back to the admin's own session. */
+  async stopImpersonating(): Promise<void> {
+    await this.#send('POST', '/auth/impersonate/stop')
+    this.#slot.current = this.#slot.saved === undefined ? null : this.#slot.saved.token
+    this.#slot.saved = undefined
+  }
+
+  /**
+   * The address to send the browser to for signing in with a provider; after the callback it
+   * lands on redirectTo (a path of the app, or an address the app allows), signed in by cookie.
+   */
+  oauthUrl(provider: AuthOAuthProvider, options: { redirectTo?: string } = {}): string {
+    const params: (readonly [string, string])[] = options.redirectTo === undefined ? [] : [['redirectTo', options.redirectTo]]
+    return this.#transport.urlOf('/auth/oauth/' + encodeURIComponent(provider), params)
+  }
+
+  /** The token the client sends now, or null: to keep a session across page loads, store it and pass it to createClient. */
+  async getToken(): Promise<string | null> {
+    const token = typeof this.#slot.current === 'function' ? await this.#slot.current() : this.#slot.current
+    return token ?? null
+  }
+
+  /** Sends this token from now on (null: none). */
+  setToken(token: string | null): void {
+    this.#slot.current = token
+    this.#slot.saved = undefined
+  }
+
+  #forget(): void {
+    this.#slot.current = null
+    this.#slot.saved = undefined
+  }
+
+  async #send(method: 'GET' | 'POST', path: string, body?: object): Promise<unknown> {
+    return (await this.#transport.request(body === undefined ? { method, path } : { method, path, body })).body
+  }
+}
+
+// ─── Admin: /admin ──────────────────────────────────────────────────────────────────────────────
+
+export interface AuthRoleGrants {
+  userId: string
+  /** The user's roles after the change. */
+  roles: AuthRole[]
+}
+
+/** One entry of the audit log. */
+export interface AuthAuditEntry {
+  id: string
+  /** ISO 8601, UTC. */
+  at: string
+  /** Who acted: the admin (also while impersonating); null for the service key. */
+  actorId: string | null
+  /** Whom it concerned: the impersonated user, the user whose roles changed. */
+  subjectId: string | null
+  action: 'impersonation.start' | 'impersonation.stop' | 'impersonation.write' | 'role.grant' | 'role.revoke' | (string & {})
+  reason: string | null
+  requestId: string | null
+  detail: { [key: string]: JsonValue } | null
+}
+
+export interface AuthAuditFilter {
+  /** Entries by this actor (a user id). */
+  actor?: string
+  /** Entries about this user. */
+  subject?: string
+  action?: AuthAuditEntry['action']
+  /** ISO 8601, inclusive. */
+  from?: string
+  /** ISO 8601, exclusive. */
+  to?: string
+  /** 1 to 1000; default 100. */
+  limit?: number
+}
+
+/**
+ * koya.admin: role grants and the audit log. Needs an admin's own session (not an
+ * impersonation) or the service key; otherwise KL_AUTH_REQUIRED or KL_AUTH_FORBIDDEN.
+ *
+ * @example
+ * await koya.admin.grantRole(userId, 'support')
+ * const recent = await koya.admin.audit({ action: 'impersonation.start', limit: 20 })
+ */
+export class AdminClient {
+  readonly #transport: KoyaTransport
+
+  constructor(transport: KoyaTransport) {
+    this.#transport = transport
+  }
+
+  /** Grants the user a role; returns their roles. Throws KL_AUTH_USER_NOT_FOUND or KL_AUTH_UNKNOWN_ROLE. */
+  async grantRole(userId: string, role: AuthRole): Promise<AuthRoleGrants> {
+    return (await this.#transport.request({ method: 'POST', path: this.#rolesPath(userId), body: { role } })).body as AuthRoleGrants
+  }
+
+  /** Takes a role from the user; returns their roles. */
+  async revokeRole(userId: string, role: AuthRole): Promise<AuthRoleGrants> {
+    return (await this.#transport.request({ method: 'DELETE', path: this.#rolesPath(userId) + '/' + encodeURIComponent(role) })).body as AuthRoleGrants
+  }
+
+  /** The audit log, newest first, filtered. */
+  async audit(filter: AuthAuditFilter = {}): Promise<AuthAuditEntry[]> {
+    const params: (readonly [string, string])[] = []
+    for (const name of ['actor', 'subject', 'action', 'from', 'to', 'limit'] as const) {
+      const value = filter[name]
+      if (value !== undefined) params.push([name, String(value)])
+    }
+    return (await this.#transport.request({ method: 'GET', path: '/admin/audit', params })).body as AuthAuditEntry[]
+  }
+
+  #rolesPath(userId: string): string {
+    return '/admin/users/' + encodeURIComponent(userId) + '/roles'
+  }
+}
+
 // ─── Errors ─────────────────────────────────────────────────────────────────────────────────────
 
 /**
- * The code of a KoyaClientError: the server's KL_API_* codes (each is explained in the
- * server's docs/errors.md), and KL_CLIENT_NETWORK and KL_CLIENT_BAD_RESPONSE from the client.
+ * The code of a KoyaClientError: the server's KL_API_* and KL_AUTH_* codes (each is explained
+ * in the server's docs/errors.md), and KL_CLIENT_NETWORK and KL_CLIENT_BAD_RESPONSE from the client.
  * Any other string is a code this SDK predates.
  */
 export type KoyaErrorCode =
@@ -853,18 +1118,44 @@ export type KoyaErrorCode =
   | 'KL_API_NOT_ACCEPTABLE'
   | 'KL_API_NOT_FOUND'
   | 'KL_API_PAYLOAD_TOO_LARGE'
+  | 'KL_API_POLICY_DENIED'
+  | 'KL_API_RESULT_NOT_READABLE'
   | 'KL_API_UNAUTHORIZED'
   | 'KL_API_UNKNOWN_COLUMN'
   | 'KL_API_UNKNOWN_RELATION'
   | 'KL_API_UNSUPPORTED_SYNTAX'
   | 'KL_API_VALIDATION'
+  | 'KL_AUTH_CONFIG'
+  | 'KL_AUTH_CSRF'
+  | 'KL_AUTH_EMAIL_NOT_VERIFIED'
+  | 'KL_AUTH_EMAIL_TAKEN'
+  | 'KL_AUTH_FORBIDDEN'
+  | 'KL_AUTH_IMPERSONATION'
+  | 'KL_AUTH_INVALID_CREDENTIALS'
+  | 'KL_AUTH_INVALID_TOKEN'
+  | 'KL_AUTH_OAUTH_CODE_REJECTED'
+  | 'KL_AUTH_OAUTH_DENIED'
+  | 'KL_AUTH_OAUTH_EMAIL_UNVERIFIED'
+  | 'KL_AUTH_OAUTH_LINK_REFUSED'
+  | 'KL_AUTH_OAUTH_NOT_CONFIGURED'
+  | 'KL_AUTH_OAUTH_NO_EMAIL'
+  | 'KL_AUTH_OAUTH_PROVIDER_ERROR'
+  | 'KL_AUTH_OAUTH_SIGNUP_INCOMPLETE'
+  | 'KL_AUTH_OAUTH_STATE'
+  | 'KL_AUTH_OAUTH_UNKNOWN_PROVIDER'
+  | 'KL_AUTH_RATE_LIMITED'
+  | 'KL_AUTH_REDIRECT_NOT_ALLOWED'
+  | 'KL_AUTH_REQUIRED'
+  | 'KL_AUTH_UNKNOWN_ROLE'
+  | 'KL_AUTH_USER_NOT_FOUND'
+  | 'KL_AUTH_WEAK_PASSWORD'
   | 'KL_CLIENT_BAD_RESPONSE'
   | 'KL_CLIENT_NETWORK'
   | 'KL_INT_UNEXPECTED'
   | (string & {})
 
 /**
- * A failed request: the server's stable code (KL_API_*), the HTTP status, a message naming the
+ * A failed request: the server's stable code (KL_API_*, KL_AUTH_*), the HTTP status, a message naming the
  * problem and a hint naming the next step. When no answer came, the code is KL_CLIENT_NETWORK
  * (status 0); when the answer is not what a KoyaLite server sends, KL_CLIENT_BAD_RESPONSE.
  *
@@ -907,6 +1198,15 @@ export interface ClientOptions {
   readonly headers?: Readonly<Record<string, string>> | undefined
 }
 
+/**
+ * The token the client sends: createClient's token until the auth namespace signs in or out.
+ * While an admin impersonates, their own token waits in saved.
+ */
+export interface TokenSlot {
+  current: ClientOptions['token']
+  saved?: { token: ClientOptions['token'] } | undefined
+}
+
 /** What the client needs of fetch: the global fetch of browsers, Node and Deno fits. */
 export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => Promise<FetchResponse>
 
@@ -919,6 +1219,8 @@ export interface FetchResponse {
 /** One HTTP exchange with the server: what every namespace of the client is built on. */
 export interface KoyaTransport {
   request(request: KoyaRequest): Promise<KoyaResponse>
+  /** The absolute URL of a path of the server, with query parameters: for links the browser opens. */
+  urlOf(path: string, params?: readonly (readonly [name: string, value: string])[]): string
 }
 
 export interface KoyaRequest {
@@ -940,13 +1242,22 @@ export interface KoyaResponse {
   readonly body: unknown
 }
 
-/** Sends requests to options.url with the token and headers; an answer outside 2xx throws KoyaClientError. */
-function createTransport(options: ClientOptions): KoyaTransport {
+/**
+ * Sends requests to options.url with the token and headers; an answer outside 2xx throws
+ * KoyaClientError. The token is read from slot on every request: it starts as options.token, and
+ * the auth namespace replaces it when it signs in or out.
+ */
+function createTransport(options: ClientOptions, slot: TokenSlot): KoyaTransport {
   const base = options.url.replace(/\/+$/, '')
+  const urlOf = (path: string, params: readonly (readonly [name: string, value: string])[] = []): string => {
+    const query = params.map(([name, value]) => encodeURIComponent(name) + '=' + encodeURIComponent(value)).join('&')
+    return query === '' ? base + path : base + path + '?' + query
+  }
   const defaults: Record<string, string> = { accept: 'application/json' }
   // Lower-case names, so a caller's 'Authorization' replaces ours instead of joining it.
   for (const [name, value] of Object.entries(options.headers ?? {})) defaults[name.toLowerCase()] = value
   return {
+    urlOf,
     async request(request) {
       // Called as a plain function: some browsers refuse a fetch called as a method of another object.
       const fetchFn = options.fetch ?? (globalThis as { fetch?: FetchLike }).fetch
@@ -954,7 +1265,7 @@ function createTransport(options: ClientOptions): KoyaTransport {
         throw new KoyaClientError('KL_CLIENT_NETWORK', 'No fetch function is available in this runtime.', { status: 0, hint: 'Pass one: createClient({ url, fetch }).' })
       }
       const headers = { ...defaults }
-      const token = typeof options.token === 'function' ? await options.token() : options.token
+      const token = typeof slot.current === 'function' ? await slot.current() : slot.current
       if (token) headers['authorization'] = 'Bearer ' + token
       if (request.prefer !== undefined && request.prefer.length > 0) headers['prefer'] = request.prefer.join(',')
       const init: { method: string; headers: Record<string, string>; body?: string } = { method: request.method, headers }
@@ -963,11 +1274,10 @@ function createTransport(options: ClientOptions): KoyaTransport {
         init.body = JSON.stringify(request.body)
       }
       const target = base + request.path
-      const query = (request.params ?? []).map(([name, value]) => encodeURIComponent(name) + '=' + encodeURIComponent(value)).join('&')
       let response: FetchResponse
       let text: string
       try {
-        response = await fetchFn(query === '' ? target : target + '?' + query, init)
+        response = await fetchFn(urlOf(request.path, request.params), init)
         text = await response.text()
       } catch (cause) {
         throw new KoyaClientError('KL_CLIENT_NETWORK', request.method + ' ' + target + ' failed: ' + describe(cause) + '.', {

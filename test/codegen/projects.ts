@@ -78,6 +78,9 @@ export function project(name: string, tables: readonly TableIR[]): ProjectIR {
       email: { enabled: true, verify: false },
       oauth: { github: null, google: null },
       session: { idleTimeoutSeconds: 1800, absoluteTimeoutSeconds: 604800 },
+      publicUrl: null,
+      trustedOrigins: [],
+      redirects: [],
     },
   }
 }

@@ -51,7 +51,7 @@ function check(files: string[], options: CompilerOptions): Map<string, string[]>
 }
 
 const header = [
-  "import { createClient, type Comment, type Project, type QueryResult, type Task, type User, type Where, type Workspace } from './sdk'",
+  "import { createClient, type AuthAuditEntry, type AuthRoleGrants, type AuthSession, type AuthSignupResult, type Comment, type Project, type QueryResult, type Task, type User, type Where, type Workspace } from './sdk'",
   'type Equal<A, B> = (<G>() => G extends A ? 1 : 2) extends (<G>() => G extends B ? 1 : 2) ? true : false',
   "const koya = createClient({ url: 'http://127.0.0.1:3000', token: 'token' })",
   "declare const me: User",
@@ -119,6 +119,42 @@ await koya.comments.list({ where: { meta: null } })
 declare const page: number | undefined
 const computed = await koya.tasks.list({ where: undefined, orderBy: undefined, limit: page, offset: page, select: undefined, include: { comments: { limit: page } } })
 export const computedOptions: Equal<typeof computed, (Task & { comments: Comment[] })[]> = true
+
+// Auth: sign-up takes the users table's columns; users come back as User; roles are the app's.
+const signedUp = await koya.auth.signup({ email: 'ada@example.com', password: 'correct horse battery', displayName: 'Ada' })
+export const signupResult: Equal<typeof signedUp, AuthSignupResult> = true
+export const signupUser: Equal<typeof signedUp.user, User> = true
+export const signupSession: Equal<typeof signedUp.session, AuthSession | null> = true
+await koya.auth.signup({ email: 'bob@example.com', password: 'correct horse battery', displayName: 'Bob', avatarPath: null })
+const loggedIn = await koya.auth.login({ email: 'ada@example.com', password: 'correct horse battery' })
+export const loginSession: Equal<typeof loggedIn.session, AuthSession> = true
+const info = await koya.auth.session()
+export const sessionUser: Equal<typeof info.user, User> = true
+export const sessionRoles: Equal<typeof info.roles, ('admin' | 'support')[]> = true
+export const sessionImpersonator: Equal<typeof info.impersonator, { id: string; email: string; reason: string | null } | undefined> = true
+const ended = await koya.auth.logoutAll()
+export const logoutAll: Equal<typeof ended, { revoked: number }> = true
+export const logout: Equal<Awaited<ReturnType<typeof koya.auth.logout>>, void> = true
+const verified = await koya.auth.verifyEmail('token')
+export const verifyEmail: Equal<typeof verified, { user: User }> = true
+await koya.auth.resendVerification('ada@example.com')
+await koya.auth.forgotPassword('ada@example.com')
+await koya.auth.resetPassword({ token: 'token', password: 'a new passphrase' })
+const renewed = await koya.auth.changePassword({ currentPassword: 'correct horse battery', newPassword: 'a new passphrase' })
+export const changePassword: Equal<typeof renewed, AuthSession> = true
+const acting = await koya.auth.impersonate({ userId: id, reason: 'ticket 42' })
+export const impersonatedUser: Equal<typeof acting.user, User> = true
+await koya.auth.stopImpersonating()
+export const oauthUrl: string = koya.auth.oauthUrl('github', { redirectTo: '/tasks' })
+export const token: Equal<Awaited<ReturnType<typeof koya.auth.getToken>>, string | null> = true
+koya.auth.setToken(null)
+const grants = await koya.admin.grantRole(id, 'support')
+export const grantRole: Equal<typeof grants, AuthRoleGrants> = true
+export const grantedRoles: Equal<typeof grants.roles, ('admin' | 'support')[]> = true
+await koya.admin.revokeRole(id, 'admin')
+const entries = await koya.admin.audit({ action: 'role.grant', actor: id, from: '2026-01-01T00:00:00.000Z', limit: 10 })
+export const audit: Equal<typeof entries, AuthAuditEntry[]> = true
+await koya.admin.audit()
 `
 
 /** Each misuse must fail to compile, on its own line. */
@@ -154,6 +190,21 @@ const misuses: [string, string][] = [
   ['a nullable belongs-to read as never null', 'export const assignee: User = (await koya.tasks.get(id, { include: { assignee: true } })).assignee'],
   ['an unknown table', 'await koya.secrets.list()'],
   ['an unknown option', 'await koya.tasks.list({ filter: { status: "todo" } })'],
+  ['signup without a password', "await koya.auth.signup({ email: 'a@example.com', displayName: 'A' })"],
+  ['signup without a required column of users', "await koya.auth.signup({ email: 'a@example.com', password: 'pw' })"],
+  ['signup setting emailVerified', "await koya.auth.signup({ email: 'a@example.com', password: 'pw', displayName: 'A', emailVerified: true })"],
+  ['signup with a column users does not have', "await koya.auth.signup({ email: 'a@example.com', password: 'pw', displayName: 'A', nickname: 'a' })"],
+  ['signup setting a read-only column', "await koya.auth.signup({ email: 'a@example.com', password: 'pw', displayName: 'A', id: 'x' })"],
+  ['login with a username', "await koya.auth.login({ username: 'ada', password: 'pw' })"],
+  ['login without a password', "await koya.auth.login({ email: 'a@example.com' })"],
+  ['changePassword without the current password', "await koya.auth.changePassword({ newPassword: 'pw' })"],
+  ['impersonate without a reason', 'await koya.auth.impersonate({ userId: id })'],
+  ['an OAuth provider the app does not configure', "koya.auth.oauthUrl('google')"],
+  ['granting a role the app does not declare', "await koya.admin.grantRole(id, 'owner')"],
+  ['revoking a role the app does not declare', "await koya.admin.revokeRole(id, 'superuser')"],
+  ['an unknown audit filter', 'await koya.admin.audit({ user: id })'],
+  ['a number where the audit filter takes a time', 'await koya.admin.audit({ from: 1 })'],
+  ['reading the session token from a signup result that may have none', 'export const t: string = (await koya.auth.signup({ email: "a@example.com", password: "pw", displayName: "A" })).session.token'],
 ]
 
 let files: ReturnType<typeof writeSdk>

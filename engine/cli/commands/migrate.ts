@@ -1,4 +1,5 @@
 import { applyMigrations, migrationStatus, readMigrations, rollbackMigration } from '../../migrate/index.ts'
+import { applySystemSchema } from '../../runtime/index.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import { parseCommandArgs } from '../args.ts'
 import type { Command } from '../command.ts'
@@ -8,7 +9,8 @@ import { colors } from '../io.ts'
 export const migrateCommand: Command = {
   usage: `koyalite migrate <up|down|status> [--db file]
 
-  up      apply every pending migration, each in its own transaction
+  up      apply every pending migration, each in its own transaction, and bring
+          KoyaLite's own _koya_* tables (sessions, credentials, audit log…) up to date
   down    undo the last applied migration with its .down.sql
   status  list migrations and whether each is applied
 
@@ -26,7 +28,7 @@ export const migrateCommand: Command = {
     try {
       switch (action) {
         case 'up': {
-          const applied = applyMigrations(db, migrations)
+          const applied = [...applyMigrations(db, migrations), ...applySystemSchema(db)]
           for (const name of applied) io.out(`  ${c.green('↑')} ${name}`)
           io.out(`${c.green('✓')} ${applied.length === 0 ? 'database is up to date' : `applied ${applied.length} migration(s)`} (${file}).`)
           return 0

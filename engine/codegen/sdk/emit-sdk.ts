@@ -2,6 +2,7 @@ import type { ProjectIR } from '../../compiler/ir.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import { banner, stableJson } from '../../shared/generated-file.ts'
 import type { Generator } from '../generator.ts'
+import { AUTH_MEMBER_NAMES, authClientSource, authMembers, printAuthTypes, usersTableOf } from './auth-client-source.ts'
 import { exampleCalls, exampleTable } from './examples.ts'
 import { printClient, tableMembers, type ClientMember } from './print-client.ts'
 import { printErrorCodes } from './print-error-codes.ts'
@@ -30,9 +31,12 @@ export const sdkGenerator: Generator = {
   },
 }
 
+/** The names printAuthTypes declares, whatever the app (its output varies only after the `=`). */
+const AUTH_TYPES_SHAPE = ['AuthUser', 'AuthSignupInput', 'AuthRole', 'AuthOAuthProvider'].map((name) => `export type ${name} = never`).join('\n')
+
 /** The top-level names index.ts declares besides the tables' types, read from the code that declares them. */
 export const SDK_DECLARED_NAMES: ReadonlySet<string> = new Set(
-  [printTableTypes([]), printClient('', []), printErrorCodes(), queryTypesSource, tableClientSource, transportSource].flatMap((code) =>
+  [printTableTypes([]), printClient('', []), printErrorCodes(), queryTypesSource, tableClientSource, transportSource, AUTH_TYPES_SHAPE, authClientSource].flatMap((code) =>
     [...code.matchAll(/^(?:export )?(?:type|interface|class|function|const) (\w+)/gm)].map((match) => match[1]!),
   ),
 )
@@ -51,6 +55,10 @@ function checkTypeNames(ir: ProjectIR): void {
       taken.set(name, `table "${table.name}"`)
     }
   }
+  // koya.<table> sits next to koya.auth and koya.admin.
+  if (usersTableOf(ir) !== undefined) {
+    for (const table of ir.tables) if (AUTH_MEMBER_NAMES.includes(table.name)) clashes.push(`koya.${table.name} (table "${table.name}", already the client's ${table.name} namespace)`)
+  }
   if (clashes.length === 0) return
   throw new KoyaError('KL_DEF_RESERVED_NAME', `The generated SDK would declare a type name twice: ${clashes.join(', ')}.`, {
     hint: "Rename the table; to keep its rows, pass { renamedFrom: 'old name' } in its options.",
@@ -63,7 +71,7 @@ function checkTypeNames(ir: ProjectIR): void {
  * printSdk, sending their requests through the same KoyaTransport.
  */
 function clientMembers(ir: ProjectIR): ClientMember[] {
-  return tableMembers(ir)
+  return [...tableMembers(ir), ...authMembers(ir)]
 }
 
 function printSdk(ir: ProjectIR, source: string): string {
@@ -73,6 +81,7 @@ function printSdk(ir: ProjectIR, source: string): string {
     printClient(ir.name, clientMembers(ir)),
     queryTypesSource,
     tableClientSource,
+    ...(usersTableOf(ir) === undefined ? [] : [printAuthTypes(ir), authClientSource]),
     printErrorCodes(),
     transportSource,
   ]

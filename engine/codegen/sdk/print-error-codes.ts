@@ -8,7 +8,7 @@ export const CLIENT_ERROR_CODES = {
 } as const
 
 /** The registry families whose codes reach clients over HTTP. Others join as their routes land. */
-const HTTP_FAMILIES = ['KL_API_', 'KL_INT_']
+const HTTP_FAMILIES = ['KL_API_', 'KL_AUTH_', 'KL_INT_']
 
 /** The KoyaErrorCode union: the HTTP codes of the registry and the client's own, for autocompletion. */
 export function printErrorCodes(): string {
@@ -20,8 +20,8 @@ export function printErrorCodes(): string {
     '// ─── Errors ─────────────────────────────────────────────────────────────────────────────────────',
     '',
     '/**',
-    ' * The code of a KoyaClientError: the server\'s KL_API_* codes (each is explained in the',
-    ' * server\'s docs/errors.md), and KL_CLIENT_NETWORK and KL_CLIENT_BAD_RESPONSE from the client.',
+    ' * The code of a KoyaClientError: the server\'s KL_API_* and KL_AUTH_* codes (each is explained',
+    ' * in the server\'s docs/errors.md), and KL_CLIENT_NETWORK and KL_CLIENT_BAD_RESPONSE from the client.',
     ' * Any other string is a code this SDK predates.',
     ' */',
     'export type KoyaErrorCode =',

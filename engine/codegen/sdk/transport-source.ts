@@ -8,7 +8,7 @@
  */
 export const transportSource = String.raw`
 /**
- * A failed request: the server's stable code (KL_API_*), the HTTP status, a message naming the
+ * A failed request: the server's stable code (KL_API_*, KL_AUTH_*), the HTTP status, a message naming the
  * problem and a hint naming the next step. When no answer came, the code is KL_CLIENT_NETWORK
  * (status 0); when the answer is not what a KoyaLite server sends, KL_CLIENT_BAD_RESPONSE.
  *
@@ -51,6 +51,15 @@ export interface ClientOptions {
   readonly headers?: Readonly<Record<string, string>> | undefined
 }
 
+/**
+ * The token the client sends: createClient's token until the auth namespace signs in or out.
+ * While an admin impersonates, their own token waits in saved.
+ */
+export interface TokenSlot {
+  current: ClientOptions['token']
+  saved?: { token: ClientOptions['token'] } | undefined
+}
+
 /** What the client needs of fetch: the global fetch of browsers, Node and Deno fits. */
 export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => Promise<FetchResponse>
 
@@ -63,6 +72,8 @@ export interface FetchResponse {
 /** One HTTP exchange with the server: what every namespace of the client is built on. */
 export interface KoyaTransport {
   request(request: KoyaRequest): Promise<KoyaResponse>
+  /** The absolute URL of a path of the server, with query parameters: for links the browser opens. */
+  urlOf(path: string, params?: readonly (readonly [name: string, value: string])[]): string
 }
 
 export interface KoyaRequest {
@@ -84,13 +95,22 @@ export interface KoyaResponse {
   readonly body: unknown
 }
 
-/** Sends requests to options.url with the token and headers; an answer outside 2xx throws KoyaClientError. */
-function createTransport(options: ClientOptions): KoyaTransport {
+/**
+ * Sends requests to options.url with the token and headers; an answer outside 2xx throws
+ * KoyaClientError. The token is read from slot on every request: it starts as options.token, and
+ * the auth namespace replaces it when it signs in or out.
+ */
+function createTransport(options: ClientOptions, slot: TokenSlot): KoyaTransport {
   const base = options.url.replace(/\/+$/, '')
+  const urlOf = (path: string, params: readonly (readonly [name: string, value: string])[] = []): string => {
+    const query = params.map(([name, value]) => encodeURIComponent(name) + '=' + encodeURIComponent(value)).join('&')
+    return query === '' ? base + path : base + path + '?' + query
+  }
   const defaults: Record<string, string> = { accept: 'application/json' }
   // Lower-case names, so a caller's 'Authorization' replaces ours instead of joining it.
   for (const [name, value] of Object.entries(options.headers ?? {})) defaults[name.toLowerCase()] = value
   return {
+    urlOf,
     async request(request) {
       // Called as a plain function: some browsers refuse a fetch called as a method of another object.
       const fetchFn = options.fetch ?? (globalThis as { fetch?: FetchLike }).fetch
@@ -98,7 +118,7 @@ function createTransport(options: ClientOptions): KoyaTransport {
         throw new KoyaClientError('KL_CLIENT_NETWORK', 'No fetch function is available in this runtime.', { status: 0, hint: 'Pass one: createClient({ url, fetch }).' })
       }
       const headers = { ...defaults }
-      const token = typeof options.token === 'function' ? await options.token() : options.token
+      const token = typeof slot.current === 'function' ? await slot.current() : slot.current
       if (token) headers['authorization'] = 'Bearer ' + token
       if (request.prefer !== undefined && request.prefer.length > 0) headers['prefer'] = request.prefer.join(',')
       const init: { method: string; headers: Record<string, string>; body?: string } = { method: request.method, headers }
@@ -107,11 +127,10 @@ function createTransport(options: ClientOptions): KoyaTransport {
         init.body = JSON.stringify(request.body)
       }
       const target = base + request.path
-      const query = (request.params ?? []).map(([name, value]) => encodeURIComponent(name) + '=' + encodeURIComponent(value)).join('&')
       let response: FetchResponse
       let text: string
       try {
-        response = await fetchFn(query === '' ? target : target + '?' + query, init)
+        response = await fetchFn(urlOf(request.path, request.params), init)
         text = await response.text()
       } catch (cause) {
         throw new KoyaClientError('KL_CLIENT_NETWORK', request.method + ' ' + target + ' failed: ' + describe(cause) + '.', {

@@ -1,16 +1,15 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
-import type { Actor } from '../data/data-layer.ts'
 
 /**
- * Resolve the actor of a request from its Authorization header. `Bearer <KOYA_SERVICE_KEY>` is
- * the system role; anything else is anonymous until sessions land (the auth issue).
+ * A test for the service key: `Authorization: Bearer <KOYA_SERVICE_KEY>` is the system role.
+ * Unset or empty: nothing matches, so nobody is the system role over HTTP.
+ *
+ * @example
+ * const isServiceKey = createServiceKeyCheck(process.env.KOYA_SERVICE_KEY)
+ * if (isServiceKey(bearer)) actor = { kind: 'system' }
  */
-export function createActorResolver(serviceKey: string | undefined): (authorization: string | undefined) => Actor {
+export function createServiceKeyCheck(serviceKey: string | undefined): (token: string) => boolean {
   // Compare digests, so the comparison takes the same time whatever the guess.
   const expected = serviceKey && serviceKey.length > 0 ? createHash('sha256').update(serviceKey).digest() : undefined
-  return (authorization) => {
-    const token = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1]
-    if (expected && token && timingSafeEqual(createHash('sha256').update(token).digest(), expected)) return { kind: 'system' }
-    return { kind: 'anonymous' }
-  }
+  return (token) => expected !== undefined && timingSafeEqual(createHash('sha256').update(token).digest(), expected)
 }

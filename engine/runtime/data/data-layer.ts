@@ -5,6 +5,7 @@ import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import { uuidv7 } from '../../shared/uuid.ts'
 import type { ParsedQuery } from '../rest/query-grammar.ts'
 import { indexModel, type IndexedTable, type ModelIndex } from './model-index.ts'
+import { createAccess, fillSlots, ID_SLOT, slotPositions, type PolicyRole, type SlotPositions } from './access.ts'
 import { planRead, planReadByIds, type ReadPlan, type SqlValue } from './read-plan.ts'
 import { printCountQuery, printIdsQuery, printRowsQuery, type SourceOf } from './read-sql.ts'
 import { constraintError } from './sql-errors.ts'
@@ -12,7 +13,7 @@ import { createStatementCache, type StatementCache } from './statement-cache.ts'
 
 /**
  * Who is asking. The system role (the service key, jobs acting as the system) bypasses access
- * rules; everyone else is subject to them: until policies exist, that means denied.
+ * rules; everyone else is subject to the policies (`auth.userId` is null for anonymous callers).
  */
 export type Actor =
   | { readonly kind: 'system' }
@@ -86,8 +87,6 @@ function checkSingle(options: WriteOptions, ids: readonly string[]): readonly st
   return ids
 }
 
-/** The parameter a cached get fills with its id (an object: no request value can equal it). */
-const ID_SLOT = { slot: 'id' } as unknown as string
 const MAX_CACHED_READS = 256
 
 /** Which rows a write touches: one by id, or those the query's filters match. */
@@ -95,52 +94,88 @@ export type Target = { readonly id: string } | { readonly filtered: true }
 
 export function createDataLayer(model: ProjectIR, db: SqliteDatabase): DataLayer {
   const index = indexModel(model)
-  // Kysely builds and compiles the SQL; statements run through a cache of prepared ones.
+  const access = createAccess(model)
+  // Kysely builds and compiles the SQL; statements run through a cache of prepared ones. The
+  // caller's facts (user id, roles) are slots in the compiled parameters, filled per request.
   const kysely = new Kysely<Record<string, never>>({ dialect: new SqliteDialect({ database: db }) })
   const statements = createStatementCache(db)
-  const run = <R>(query: RawBuilder<R>): R[] => {
+  const run = <R>(actor: Actor, query: RawBuilder<R>): R[] => {
     const compiled = query.compile(kysely)
-    return statements.all(compiled.sql, compiled.parameters as SqlValue[]) as R[]
+    return statements.all(compiled.sql, fillSlots(compiled.parameters, slotPositions(compiled.parameters), actor, undefined)) as R[]
   }
   // Reads are compiled once per shape (actor, table, parsed query): building and compiling the
-  // SQL costs more than running it. A get's id goes into its parameter slot per request.
-  // Whatever the actor contributes to the SQL must be in actorKey (the policies issue adds it).
-  const reads = new Map<string, { sql: string; parameters: readonly unknown[]; slot: number }>()
+  // SQL costs more than running it. A get's id and the caller's id and roles go into parameter
+  // slots per request, so the key holds only what changes the SQL text: the actor's kind (the
+  // system role reads tables bare; anonymous and signed-in callers differ in the errors a
+  // missing policy gives, which are thrown while building and so never cached).
+  const reads = new Map<string, { sql: string; parameters: readonly unknown[]; slots: SlotPositions }>()
   const actorKey = (actor: Actor) => actor.kind
-  const runCached = <R>(key: string, build: () => RawBuilder<R>, slotValue?: string): R[] => {
+  const runCached = <R>(actor: Actor, key: string, build: () => RawBuilder<R>, id?: string): R[] => {
     let compiled = reads.get(key)
     if (compiled) reads.delete(key)
     else {
       const { sql: text, parameters } = build().compile(kysely)
-      compiled = { sql: text, parameters, slot: parameters.indexOf(ID_SLOT) }
+      compiled = { sql: text, parameters, slots: slotPositions(parameters) }
       if (reads.size >= MAX_CACHED_READS) reads.delete(reads.keys().next().value!)
     }
     reads.set(key, compiled)
-    const parameters = [...compiled.parameters] as SqlValue[]
-    if (compiled.slot !== -1) parameters[compiled.slot] = slotValue ?? null
-    return statements.all(compiled.sql, parameters) as R[]
+    return statements.all(compiled.sql, fillSlots(compiled.parameters, compiled.slots, actor, id)) as R[]
   }
 
+  /** The single access decision point: each table's FROM item for the actor and operation. */
   const sourceOf =
-    (actor: Actor, _operation: Operation): SourceOf =>
-    (table) => {
-      if (actor.kind === 'system') return sql.id(table)
-      // Deny by default: with no policy for the table, only the system role has access.
-      throw new KoyaError('KL_API_UNAUTHORIZED', `Access to "${table}" needs credentials.`)
-    }
+    (actor: Actor, operation: Operation): SourceOf =>
+    (table, filtered) =>
+      access.source(actor, operation, table, filtered)
 
-  const readRows = (actor: Actor, plan: ReadPlan) => run(printRowsQuery(plan, sourceOf(actor, 'read'))).map((r) => r.row)
-  const readBack = (actor: Actor, table: IndexedTable, query: ParsedQuery, ids: readonly string[]) =>
-    ids.length === 0 ? [] : readRows(actor, planReadByIds(index, table, query, ids))
-  const targetIds = (actor: Actor, operation: Operation, table: IndexedTable, target: Target, query: ParsedQuery): string[] => {
+  const readRows = (actor: Actor, plan: ReadPlan) => run(actor, printRowsQuery(plan, sourceOf(actor, 'read'))).map((r) => r.row)
+  /**
+   * The written rows with the caller's select, through the read policy. A write that cannot be
+   * read back in full answers KL_API_RESULT_NOT_READABLE after it commits (the caller learns it
+   * happened, and must not retry it).
+   */
+  const readBack = (actor: Actor, table: IndexedTable, query: ParsedQuery, ids: readonly string[]): string[] => {
+    if (ids.length === 0) return []
+    if (actor.kind !== 'system' && !access.has('read', table.name)) return []
+    return readRows(actor, planReadByIds(index, table, query, ids))
+  }
+  const notReadable = (table: IndexedTable, written: number, verb: string) =>
+    new KoyaError('KL_API_RESULT_NOT_READABLE', `${written === 1 ? 'The row was' : `${written} rows were`} ${verb}, but the read policy of "${table.name}" does not let you read ${written === 1 ? 'it' : 'them all'} back.`)
+  const returned = (actor: Actor, table: IndexedTable, query: ParsedQuery, options: WriteOptions, ids: readonly string[], verb: string): WriteResult => {
+    if (!options.returning) return { rows: undefined, count: ids.length }
+    const rows = readBack(actor, table, query, ids)
+    if (rows.length !== ids.length) throw notReadable(table, ids.length, verb)
+    return { rows, count: ids.length }
+  }
+
+  /** Ids among `ids` whose row fails the policy (inside the write's transaction). */
+  const failing = (actor: Actor, role: PolicyRole, table: IndexedTable, ids: readonly string[]): string[] => {
+    if (actor.kind === 'system' || ids.length === 0) return []
+    const { predicate } = access.policy(actor, role, table.name)
+    const statement = sql`SELECT "row"."id" AS "id" FROM ${sql.id(table.name)} AS "row" WHERE "row"."id" IN (${sql.join(ids.map((id) => sql`${id}`))}) AND NOT COALESCE(${predicate}, 0)`
+    return run(actor, statement as RawBuilder<{ id: string }>).map((r) => r.id)
+  }
+  /** Whether the row `id` passes the operation's policy (the system role passes everything). */
+  const admits = (actor: Actor, operation: Operation, table: IndexedTable, id: string): boolean => {
+    if (actor.kind !== 'system' && !access.has(operation, table.name)) return false
+    const statement = sql`SELECT "id" FROM ${access.source(actor, operation, table.name, false)} AS "t" WHERE "id" = ${id}`
+    return run(actor, statement as RawBuilder<{ id: string }>).length > 0
+  }
+
+  const targetIds = (actor: Actor, operation: 'update' | 'delete', table: IndexedTable, target: Target, query: ParsedQuery): string[] => {
     if ('id' in target) {
-      sourceOf(actor, operation)(table.name)
-      return [target.id]
+      if (actor.kind === 'system') return [target.id]
+      access.policy(actor, operation, table.name)
+      if (admits(actor, operation, table, target.id)) return [target.id]
+      // A row the caller may not read answers as a missing one; a readable one is refused.
+      if (admits(actor, 'read', table, target.id)) throw access.denied(operation, table.name, `does not allow you to ${operation} that row`)
+      return []
     }
     if (query.filters.length === 0) {
       throw new KoyaError('KL_API_FILTER_REQUIRED', `${operation === 'update' ? 'PATCH' : 'DELETE'} /api/${table.name} needs a filter.`)
     }
-    return run(printIdsQuery(planRead(index, table, { ...query, select: [{ kind: 'all' }] }), sourceOf(actor, operation))).map((r) => r.id)
+    // Bulk writes touch only the rows that pass the operation's policy.
+    return run(actor, printIdsQuery(planRead(index, table, { ...query, select: [{ kind: 'all' }] }), sourceOf(actor, operation))).map((r) => r.id)
   }
 
   return {
@@ -151,8 +186,8 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase): DataLayer
       const key = `${actorKey(actor)}\0${table.name}\0${JSON.stringify(query)}`
       let plan: ReadPlan | undefined
       const planned = () => (plan ??= planRead(index, table, query))
-      const rows = runCached(`rows\0${key}`, () => printRowsQuery(planned(), sourceOf(actor, 'read'))).map((r) => r.row)
-      const total = options.count ? runCached(`count\0${key}`, () => printCountQuery(planned(), sourceOf(actor, 'read')))[0]!.count : undefined
+      const rows = runCached(actor, `rows\0${key}`, () => printRowsQuery(planned(), sourceOf(actor, 'read'))).map((r) => r.row)
+      const total = options.count ? runCached(actor, `count\0${key}`, () => printCountQuery(planned(), sourceOf(actor, 'read')))[0]!.count : undefined
       return { rows, total }
     },
 
@@ -160,27 +195,43 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase): DataLayer
       const table = index.table(tableName)
       const key = `get\0${actorKey(actor)}\0${table.name}\0${JSON.stringify(query)}`
       const build = () => printRowsQuery(planReadByIds(index, table, query, [ID_SLOT]), sourceOf(actor, 'read'))
-      return runCached(key, build, id)[0]?.row
+      return runCached(actor, key, build, id)[0]?.row
     },
 
     insert(actor, tableName, rows, query, options) {
       const table = index.table(tableName)
-      sourceOf(actor, 'create')(table.name)
+      if (actor.kind !== 'system') access.policy(actor, 'create', table.name)
       const conflict = query.onConflict ?? ['id']
       for (const column of conflict) checkColumn(table, column, 'on_conflict')
       const now = new Date().toISOString()
-      const ids = writeTransaction(db, () =>
-        checkSingle(options, rows.flatMap((row) => {
+      const ids = writeTransaction(db, () => {
+        const created: string[] = []
+        const merged: string[] = []
+        const written = rows.flatMap((row) => {
           const values = toStored(table, row, 'insert')
+          // An upsert that meets an existing row updates it: the update policy decides that path.
+          const existing = options.resolution === 'merge' && actor.kind !== 'system' ? conflictingId(actor, table, conflict, values) : undefined
+          if (existing !== undefined) {
+            access.policy(actor, 'update', table.name)
+            if (!admits(actor, 'update', table, existing)) throw access.denied('update', table.name, 'does not allow the upsert to change the existing row it conflicts with')
+          }
           const id = uuidv7()
           const columns = ['id', ...Object.keys(values)]
           const params = [id, ...Object.values(values)]
           const upsert = options.resolution === undefined ? sql`` : printUpsert(table, conflict, Object.keys(values), options.resolution, now)
           const statement = sql`INSERT INTO ${sql.id(table.name)} (${sql.join(columns.map((c) => sql.id(c)))}) VALUES (${sql.join(params.map((v) => sql`${v}`))})${upsert} RETURNING "id"`
-          return run(statement as RawBuilder<{ id: string }>).map((r) => r.id)
-        })),
-      )
-      return { rows: options.returning ? readBack(actor, table, query, ids) : undefined, count: ids.length }
+          const ids = run(actor, statement as RawBuilder<{ id: string }>).map((r) => r.id)
+          for (const written of ids) (written === existing ? merged : created).push(written)
+          return ids
+        })
+        // Checked on the stored rows (defaults filled), inside the transaction: a refusal rolls
+        // back every row of the request.
+        const refused = failing(actor, 'create', table, created)
+        if (refused.length > 0) throw access.denied('create', table.name, refused.length === 1 && created.length === 1 ? 'refused the new row' : `refused ${refused.length} of the ${created.length} new rows`)
+        if (failing(actor, 'updateCheck', table, merged).length > 0) throw access.denied('updateCheck', table.name, 'refused the row as the upsert would change it')
+        return checkSingle(options, written)
+      })
+      return returned(actor, table, query, options, ids, 'written')
     },
 
     update(actor, tableName, target, patch, query, options) {
@@ -194,21 +245,35 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase): DataLayer
         if (touched.length === 0) return []
         const assignments = Object.entries(values).map(([column, value]) => sql`${sql.id(column)} = ${value}`)
         const statement = sql`UPDATE ${sql.id(table.name)} SET ${sql.join(assignments)} WHERE "id" IN (${sql.join(touched.map((id) => sql`${id}`))}) RETURNING "id"`
-        return run(statement as RawBuilder<{ id: string }>).map((r) => r.id)
+        const changed = run(actor, statement as RawBuilder<{ id: string }>).map((r) => r.id)
+        const refused = failing(actor, 'updateCheck', table, changed)
+        if (refused.length > 0) throw access.denied('updateCheck', table.name, changed.length === 1 ? 'refused the changed row' : `refused ${refused.length} of the ${changed.length} changed rows`)
+        return changed
       })
-      return { rows: options.returning ? readBack(actor, table, query, ids) : undefined, count: ids.length }
+      return returned(actor, table, query, options, ids, 'updated')
     },
 
     delete(actor, tableName, target, query, options) {
       const table = index.table(tableName)
-      return writeTransaction(db, () => {
+      // The rows are read before they go; a shortfall is reported once the delete has committed.
+      const result = writeTransaction(db, () => {
         const touched = checkSingle(options, targetIds(actor, 'delete', table, target, query))
         const rows = options.returning ? readBack(actor, table, query, touched) : undefined
         if (touched.length === 0) return { rows, count: 0 }
         const statement = sql`DELETE FROM ${sql.id(table.name)} WHERE "id" IN (${sql.join(touched.map((id) => sql`${id}`))}) RETURNING "id"`
-        return { rows, count: run(statement as RawBuilder<{ id: string }>).length }
+        return { rows, count: run(actor, statement as RawBuilder<{ id: string }>).length }
       })
+      if (result.rows !== undefined && result.rows.length !== result.count) throw notReadable(table, result.count, 'deleted')
+      return result
     },
+  }
+
+  /** The id of the existing row an upsert's values conflict with, if any (a null never conflicts). */
+  function conflictingId(actor: Actor, table: IndexedTable, conflict: readonly string[], values: Record<string, SqlValue>): string | undefined {
+    const keys = conflict.map((column) => values[column])
+    if (keys.some((value) => value === undefined || value === null)) return undefined
+    const where = sql.join(conflict.map((column, i) => sql`${sql.id(column)} = ${keys[i]!}`), sql` AND `)
+    return run(actor, sql`SELECT "id" FROM ${sql.id(table.name)} WHERE ${where}` as RawBuilder<{ id: string }>)[0]?.id
   }
 }
 

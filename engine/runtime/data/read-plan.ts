@@ -18,6 +18,11 @@ export interface ReadPlan {
   readonly order: readonly OrderBy[]
   readonly limit: number | undefined
   readonly offset: number | undefined
+  /**
+   * The caller filters this level's table (not counting `!inner` embeds or the ids a write reads
+   * back): its policy-admitted rows are materialized first, so the filter never sees a hidden row.
+   */
+  readonly filtered: boolean
 }
 
 export type Field =
@@ -69,7 +74,7 @@ export function planReadByIds(model: ModelIndex, table: IndexedTable, query: Par
   const plan = planLevel(model, table, [], query.select, embedded)
   const id = columnOf(table, 'id', 'id')
   // Ids are UUIDv7, increasing in creation order: new rows come back in the order sent.
-  return { ...plan, where: [{ kind: 'in', column: id, values: ids, negated: false }], order: [{ column: id, direction: 'asc', nulls: 'last' }] }
+  return { ...plan, filtered: false, where: [{ kind: 'in', column: id, values: ids, negated: false }], order: [{ column: id, direction: 'asc', nulls: 'last' }] }
 }
 
 /** The embed level a filter applies to: `['project']` for `project.name=eq.x`. */
@@ -86,6 +91,7 @@ const samePath = (a: readonly string[], b: readonly string[]) => a.length === b.
 function planLevel(model: ModelIndex, table: IndexedTable, path: readonly string[], select: readonly SelectNode[], query: ParsedQuery): ReadPlan {
   const fields: Field[] = []
   const where: Condition[] = []
+  let filtered = false
   for (const node of select) {
     switch (node.kind) {
       case 'all':
@@ -109,7 +115,10 @@ function planLevel(model: ModelIndex, table: IndexedTable, path: readonly string
     }
   }
   for (const filter of query.filters) {
-    if (samePath(levelOf(filter), path)) where.push(planCondition(table, filter, path.length))
+    if (samePath(levelOf(filter), path)) {
+      where.push(planCondition(table, filter, path.length))
+      filtered = true
+    }
   }
   const range = query.embedRanges.find((r) => samePath(r.path, path))
   return {
@@ -126,6 +135,7 @@ function planLevel(model: ModelIndex, table: IndexedTable, path: readonly string
       }),
     limit: path.length === 0 ? query.limit : range?.limit,
     offset: path.length === 0 ? query.offset : range?.offset,
+    filtered,
   }
 }
 

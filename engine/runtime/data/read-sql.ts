@@ -8,9 +8,10 @@ import type { Condition, Field, OrderBy, ReadPlan } from './read-plan.ts'
  * correlated subqueries (`json_group_array` for has-many), so a response is the rows' JSON
  * texts joined: no object per row in JavaScript, no parse and stringify on the way out.
  *
- * `source(table)` gives the FROM item of each table: the place where access rules apply.
+ * `source(table, filtered)` gives the FROM item of each table: the place where access rules
+ * apply. `filtered`: the request filters that table at this point (see ReadPlan.filtered).
  */
-export type SourceOf = (table: string) => RawBuilder<unknown>
+export type SourceOf = (table: string, filtered: boolean) => RawBuilder<unknown>
 
 interface Printer {
   readonly source: SourceOf
@@ -33,26 +34,26 @@ export function printRowsQuery(plan: ReadPlan, source: SourceOf): RawBuilder<{ r
   const inner = p.alias()
   const alias = p.alias()
   if (plan.limit === undefined && plan.offset === undefined) {
-    return sql`SELECT ${printRowJson(p, plan, alias)} AS "row" FROM ${p.source(plan.table.name)} AS ${sql.id(alias)}${printWhere(p, plan.where, alias)}${printOrder(plan.order, alias)}`
+    return sql`SELECT ${printRowJson(p, plan, alias)} AS "row" FROM ${p.source(plan.table.name, plan.filtered)} AS ${sql.id(alias)}${printWhere(p, plan.where, alias)}${printOrder(plan.order, alias)}`
   }
   const keys = plan.order.map((o, i) => sql`, ${sql.id(inner, o.column.name)} AS ${sql.id(`o${i}`)}`)
-  const page = sql`SELECT ${sql.id(inner, 'id')} AS "k"${sql.join(keys, sql``)} FROM ${p.source(plan.table.name)} AS ${sql.id(inner)}${printWhere(p, plan.where, inner)}${printOrder(plan.order, inner)}${printRange(plan.limit, plan.offset)}`
+  const page = sql`SELECT ${sql.id(inner, 'id')} AS "k"${sql.join(keys, sql``)} FROM ${p.source(plan.table.name, plan.filtered)} AS ${sql.id(inner)}${printWhere(p, plan.where, inner)}${printOrder(plan.order, inner)}${printRange(plan.limit, plan.offset)}`
   const order = plan.order.length === 0 ? sql`` : sql` ORDER BY ${sql.join(plan.order.map((o, i) => printOrderTerm(sql.id('page', `o${i}`), o)))}`
-  return sql`SELECT ${printRowJson(p, plan, alias)} AS "row" FROM (${page}) AS "page" JOIN ${p.source(plan.table.name)} AS ${sql.id(alias)} ON ${sql.id(alias, 'id')} = "page"."k"${order}`
+  return sql`SELECT ${printRowJson(p, plan, alias)} AS "row" FROM (${page}) AS "page" JOIN ${p.source(plan.table.name, false)} AS ${sql.id(alias)} ON ${sql.id(alias, 'id')} = "page"."k"${order}`
 }
 
 /** `SELECT count(*) AS "count" FROM … WHERE …`, for `Prefer: count=exact`. */
 export function printCountQuery(plan: ReadPlan, source: SourceOf): RawBuilder<{ count: number }> {
   const p = printer(source)
   const alias = p.alias()
-  return sql`SELECT count(*) AS "count" FROM ${p.source(plan.table.name)} AS ${sql.id(alias)}${printWhere(p, plan.where, alias)}`
+  return sql`SELECT count(*) AS "count" FROM ${p.source(plan.table.name, plan.filtered)} AS ${sql.id(alias)}${printWhere(p, plan.where, alias)}`
 }
 
 /** `SELECT "id" FROM … WHERE …`: the rows a bulk update or delete touches. */
 export function printIdsQuery(plan: ReadPlan, source: SourceOf): RawBuilder<{ id: string }> {
   const p = printer(source)
   const alias = p.alias()
-  return sql`SELECT ${sql.id(alias, 'id')} AS "id" FROM ${p.source(plan.table.name)} AS ${sql.id(alias)}${printWhere(p, plan.where, alias)}`
+  return sql`SELECT ${sql.id(alias, 'id')} AS "id" FROM ${p.source(plan.table.name, plan.filtered)} AS ${sql.id(alias)}${printWhere(p, plan.where, alias)}`
 }
 
 function printRowJson(p: Printer, plan: ReadPlan, alias: string): RawBuilder<unknown> {
@@ -70,13 +71,13 @@ function printField(p: Printer, field: Field, alias: string): RawBuilder<unknown
       if (relation.kind === 'belongsTo') {
         // The parent row, or null when the ref is null or the parent is filtered out.
         const join = sql`${sql.id(child, 'id')} = ${sql.id(alias, relation.column)}`
-        return sql`json((SELECT ${printRowJson(p, plan, child)} FROM ${p.source(relation.table)} AS ${sql.id(child)} WHERE ${join}${printAnd(p, plan.where, child)}))`
+        return sql`json((SELECT ${printRowJson(p, plan, child)} FROM ${p.source(relation.table, plan.filtered)} AS ${sql.id(child)} WHERE ${join}${printAnd(p, plan.where, child)}))`
       }
       // Has-many: an array, in the embed's own order (json_group_array's ORDER BY), paged.
       const join = sql`${sql.id(child, relation.column)} = ${sql.id(alias, 'id')}`
       const orderColumns = plan.order.map((o, i) => sql`, ${sql.id(child, o.column.name)} AS ${sql.id(`o${i}`)}`)
       const aggregateOrder = plan.order.length === 0 ? sql`` : sql` ORDER BY ${sql.join(plan.order.map((o, i) => printOrderTerm(sql.id(`o${i}`), o)))}`
-      const inner = sql`SELECT ${printRowJson(p, plan, child)} AS "r"${sql.join(orderColumns, sql``)} FROM ${p.source(relation.table)} AS ${sql.id(child)} WHERE ${join}${printAnd(p, plan.where, child)}${printOrder(plan.order, child)}${printRange(plan.limit, plan.offset)}`
+      const inner = sql`SELECT ${printRowJson(p, plan, child)} AS "r"${sql.join(orderColumns, sql``)} FROM ${p.source(relation.table, plan.filtered)} AS ${sql.id(child)} WHERE ${join}${printAnd(p, plan.where, child)}${printOrder(plan.order, child)}${printRange(plan.limit, plan.offset)}`
       return sql`json((SELECT json_group_array(json("r")${aggregateOrder}) FROM (${inner})))`
     }
     default:
@@ -132,7 +133,7 @@ function printCondition(p: Printer, condition: Condition, alias: string): RawBui
       const child = p.alias()
       const { relation, plan } = condition
       const join = relation.kind === 'belongsTo' ? sql`${sql.id(child, 'id')} = ${sql.id(alias, relation.column)}` : sql`${sql.id(child, relation.column)} = ${sql.id(alias, 'id')}`
-      return sql`EXISTS (SELECT 1 FROM ${p.source(relation.table)} AS ${sql.id(child)} WHERE ${join}${printAnd(p, plan.where, child)})`
+      return sql`EXISTS (SELECT 1 FROM ${p.source(relation.table, plan.filtered)} AS ${sql.id(child)} WHERE ${join}${printAnd(p, plan.where, child)})`
     }
     default:
       return assertNever(condition, 'condition')

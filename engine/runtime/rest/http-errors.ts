@@ -1,8 +1,8 @@
 import { KoyaError, type KoyaErrorCode } from '../../shared/errors.ts'
 
-type ApiCode = Extract<KoyaErrorCode, `KL_API_${string}`>
+type ApiCode = Extract<KoyaErrorCode, `KL_API_${string}` | `KL_AUTH_${string}`>
 
-/** Every API error code's HTTP status, in one place. A new KL_API_ code does not build until it is here. */
+/** Every API and auth error code's HTTP status, in one place. A new KL_API_ or KL_AUTH_ code does not build until it is here. */
 export const API_STATUS: Record<ApiCode, number> = {
   KL_API_BAD_REQUEST: 400,
   KL_API_BAD_FILTER: 400,
@@ -17,11 +17,38 @@ export const API_STATUS: Record<ApiCode, number> = {
   KL_API_VALIDATION: 400,
   KL_API_FILTER_REQUIRED: 400,
   KL_API_UNAUTHORIZED: 401,
+  KL_API_POLICY_DENIED: 403,
+  KL_API_RESULT_NOT_READABLE: 403,
   KL_API_NOT_FOUND: 404,
   KL_API_NOT_ACCEPTABLE: 406,
   KL_API_CONFLICT: 409,
   KL_API_PAYLOAD_TOO_LARGE: 413,
   KL_API_CONSTRAINT: 422,
+  KL_AUTH_REQUIRED: 401,
+  KL_AUTH_INVALID_CREDENTIALS: 401,
+  KL_AUTH_EMAIL_NOT_VERIFIED: 403,
+  KL_AUTH_EMAIL_TAKEN: 409,
+  KL_AUTH_WEAK_PASSWORD: 400,
+  KL_AUTH_INVALID_TOKEN: 400,
+  KL_AUTH_RATE_LIMITED: 429,
+  KL_AUTH_CSRF: 403,
+  KL_AUTH_FORBIDDEN: 403,
+  KL_AUTH_UNKNOWN_ROLE: 400,
+  KL_AUTH_USER_NOT_FOUND: 404,
+  KL_AUTH_IMPERSONATION: 403,
+  KL_AUTH_OAUTH_UNKNOWN_PROVIDER: 404,
+  KL_AUTH_OAUTH_NOT_CONFIGURED: 404,
+  KL_AUTH_OAUTH_STATE: 400,
+  KL_AUTH_OAUTH_DENIED: 400,
+  KL_AUTH_OAUTH_CODE_REJECTED: 400,
+  KL_AUTH_OAUTH_PROVIDER_ERROR: 502,
+  KL_AUTH_OAUTH_NO_EMAIL: 400,
+  KL_AUTH_OAUTH_EMAIL_UNVERIFIED: 403,
+  KL_AUTH_OAUTH_LINK_REFUSED: 409,
+  KL_AUTH_OAUTH_SIGNUP_INCOMPLETE: 422,
+  KL_AUTH_REDIRECT_NOT_ALLOWED: 400,
+  // Raised at start, never in a response.
+  KL_AUTH_CONFIG: 500,
 }
 
 export function statusOf(error: KoyaError): number {

@@ -1,0 +1,70 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { KoyaError } from '../../shared/errors.ts'
+import type { AuthContext } from './auth-context.ts'
+import { PASSWORD_MIN_LENGTH } from './passwords.ts'
+
+/**
+ * The pages the emailed links open. A link does nothing by itself (mail scanners fetch links,
+ * which must not use up a single-use token): the page shows a button (and for a reset, a
+ * password field) that posts the token back as a form.
+ */
+const FORM_PATHS = new Set(['/auth/verify-email', '/auth/password/reset'])
+const TOKEN_SHAPE = /^[a-z2-7]{1,128}$/
+
+export function isFormPost(request: FastifyRequest): boolean {
+  return (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+}
+
+/** A small self-contained page: no script, no outside resources, and no Referer carrying the token. */
+export function sendPage(reply: FastifyReply, status: number, appName: string, title: string, body: string): FastifyReply {
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)} · ${escapeHtml(appName)}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem;color:#1f2328}button{font:inherit;padding:.5rem 1rem}input{font:inherit;padding:.4rem;width:100%;box-sizing:border-box;margin:.25rem 0 1rem}</style>
+</head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`
+  return reply
+    .code(status)
+    .type('text/html; charset=utf-8')
+    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+    .header('referrer-policy', 'no-referrer')
+    .header('cache-control', 'no-store')
+    .send(html)
+}
+
+export function registerAuthPages(app: FastifyInstance, ctx: AuthContext): void {
+  const appName = ctx.model.name
+  // Forms post urlencoded bodies; only these two endpoints take them (the API stays JSON-only,
+  // so a plain cross-site form cannot reach it).
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (request, body: string, done) => {
+    if (request.method !== 'POST' || !FORM_PATHS.has(request.url.split('?')[0]!)) {
+      return done(new KoyaError('KL_API_BAD_REQUEST', 'This endpoint takes JSON (Content-Type: application/json).'), undefined)
+    }
+    return done(null, Object.fromEntries(new URLSearchParams(body)))
+  })
+
+  const tokenOf = (request: FastifyRequest) => {
+    const token = (request.query as { token?: unknown }).token
+    return typeof token === 'string' && TOKEN_SHAPE.test(token) ? token : undefined
+  }
+  const invalid = (reply: FastifyReply) => sendPage(reply, 400, appName, 'This link does not work', '<p>The link is incomplete. Open it again from the email, or ask for a new one.</p>')
+
+  app.get('/auth/verify-email', async (request, reply) => {
+    const token = tokenOf(request)
+    if (token === undefined) return invalid(reply)
+    return sendPage(reply, 200, appName, 'Confirm your email address', `<form method="post" action="verify-email"><input type="hidden" name="token" value="${escapeHtml(token)}"><button type="submit">Confirm my email address</button></form>`)
+  })
+
+  app.get('/auth/password/reset', async (request, reply) => {
+    const token = tokenOf(request)
+    if (token === undefined) return invalid(reply)
+    return sendPage(
+      reply,
+      200,
+      appName,
+      'Choose a new password',
+      `<form method="post" action="reset"><input type="hidden" name="token" value="${escapeHtml(token)}"><label for="password">New password (at least ${PASSWORD_MIN_LENGTH} characters)</label><input id="password" type="password" name="password" minlength="${PASSWORD_MIN_LENGTH}" maxlength="256" autocomplete="new-password" required><button type="submit">Set the password</button></form>`,
+    )
+  })
+}

@@ -1,0 +1,227 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { isKoyaError, KoyaError } from '../../shared/errors.ts'
+import { statusOf } from '../rest/http-errors.ts'
+import type { TableApi } from '../rest/routes.ts'
+import type { AuthContext } from './auth-context.ts'
+import { renderDecoyEmail, sendTokenEmail } from './auth-emails.ts'
+import { escapeHtml, isFormPost, sendPage } from './auth-pages.ts'
+import { checkPasswordRules, hashPassword, verifyPassword } from './passwords.ts'
+import { recordImpersonationStop } from './impersonation-routes.ts'
+import type { IssuedSession, Session } from './session-store.ts'
+import { normalizeEmail } from './user-directory.ts'
+
+/** Longest value accepted where a password is read; the rules (checkPasswordRules) say less. */
+const PASSWORD_FIELD = { type: 'string', maxLength: 1024 } as const
+const EMAIL_FIELD = { type: 'string', minLength: 3, maxLength: 320 } as const
+const TOKEN_FIELD = { type: 'string', minLength: 1, maxLength: 128 } as const
+const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/
+
+const body = (properties: Record<string, object>) => ({ type: 'object', properties, required: Object.keys(properties), additionalProperties: false })
+
+/**
+ * What sign-up takes: the users table's insert schema (the app's own columns), without
+ * `emailVerified` (only a verification link sets it), plus `password`.
+ */
+export function signupBodySchema(usersApi: TableApi | undefined): object {
+  const insert = usersApi?.schemas.insert as { properties?: Record<string, object>; required?: string[] } | undefined
+  const { emailVerified: _verified, ...columns } = insert?.properties ?? { email: EMAIL_FIELD }
+  return {
+    type: 'object',
+    properties: { ...columns, password: PASSWORD_FIELD },
+    required: [...new Set([...(insert?.required ?? ['email']), 'password'])].filter((name) => name !== 'emailVerified'),
+    additionalProperties: false,
+  }
+}
+
+/** A user and a session as one JSON body; the user row is already JSON text. */
+function sendUser(reply: FastifyReply, status: number, user: string | undefined, fields: Record<string, unknown>): FastifyReply {
+  const rest = Object.entries(fields).map(([key, value]) => `,${JSON.stringify(key)}:${JSON.stringify(value)}`).join('')
+  return reply.code(status).type('application/json; charset=utf-8').send(`{"user":${user ?? 'null'}${rest}}`)
+}
+
+function checkEmailShape(email: string): void {
+  if (!EMAIL_SHAPE.test(email)) throw new KoyaError('KL_API_VALIDATION', 'The request body is invalid: /email is not an email address.')
+}
+
+/** The request's session, or KL_AUTH_REQUIRED. */
+export function requireSession(ctx: AuthContext, request: FastifyRequest): Session {
+  const { session, via } = ctx.requests.authOf(request)
+  if (session === undefined) {
+    throw new KoyaError('KL_AUTH_REQUIRED', via === 'service-key' ? 'The service key is not a user session.' : 'The request has no valid session.')
+  }
+  return session
+}
+
+/**
+ * Run an endpoint that the link pages' forms also post to: JSON callers get its JSON answer;
+ * a form gets a page, with the error's message when it fails.
+ */
+async function answerForm(ctx: AuthContext, request: FastifyRequest, reply: FastifyReply, title: string, done: string, work: () => (() => FastifyReply) | Promise<() => FastifyReply>): Promise<FastifyReply> {
+  if (!isFormPost(request)) return (await work())()
+  try {
+    await work()
+    return sendPage(reply, 200, ctx.model.name, title, `<p>${done}</p>`)
+  } catch (error) {
+    if (!isKoyaError(error) || statusOf(error) >= 500) throw error
+    return sendPage(reply, statusOf(error), ctx.model.name, 'That did not work', `<p>${escapeHtml(error.message)}</p><p>${escapeHtml(error.hint)}</p>`)
+  }
+}
+
+function refuseDuringImpersonation(session: Session, what: string): void {
+  if (session.impersonatorId !== null) {
+    throw new KoyaError('KL_AUTH_IMPERSONATION', `An impersonation session cannot ${what}.`, { hint: 'End the impersonation with POST /auth/impersonate/stop.' })
+  }
+}
+
+/**
+ * The email-and-password endpoints of /auth: sign-up, login, logout, the session, email
+ * verification and password reset and change.
+ */
+export function registerAuthRoutes(app: FastifyInstance, ctx: AuthContext, usersApi: TableApi | undefined): void {
+  const { users, sessions, limiter, limits, requests, settings } = ctx
+
+  const startSession = (reply: FastifyReply, userId: string): IssuedSession => {
+    const { issued } = sessions.create(userId)
+    requests.setCookie(reply, issued)
+    return issued
+  }
+
+  app.post('/auth/signup', { schema: { body: signupBodySchema(usersApi) } }, async (request, reply) => {
+    const { password, ...columns } = request.body as Record<string, unknown> & { email: string; password: string }
+    const email = normalizeEmail(columns.email)
+    checkEmailShape(email)
+    limiter.hit('signup-ip', request.ip, limits.signupPerIp)
+    limiter.hit('signup-account', email, limits.signupPerAccount)
+    checkPasswordRules(password)
+    const taken = () => new KoyaError('KL_AUTH_EMAIL_TAKEN', 'An account with this email already exists.')
+    if (users.findByEmail(email)) throw taken()
+    const passwordHash = await hashPassword(password)
+    const userId = ctx.db.transaction(() => {
+      if (users.findByEmail(email)) throw taken() // signed up meanwhile, while the hash was computed
+      const id = users.insertUser({ ...columns, email, emailVerified: false })
+      users.setPasswordHash(id, passwordHash, ctx.clock())
+      return id
+    })()
+    if (settings.verifyEmail) {
+      // No session until the address is verified: the link in the email is the way in.
+      await sendTokenEmail(ctx, 'verify-email', { id: userId, email })
+      return sendUser(reply, 201, users.readUser(userId), { session: null, verificationRequired: true })
+    }
+    return sendUser(reply, 201, users.readUser(userId), { session: startSession(reply, userId) })
+  })
+
+  app.post('/auth/login', { schema: { body: body({ email: EMAIL_FIELD, password: PASSWORD_FIELD }) } }, async (request, reply) => {
+    const { email: given, password } = request.body as { email: string; password: string }
+    const email = normalizeEmail(given)
+    limiter.hit('login-ip', request.ip, limits.loginPerIp)
+    limiter.check('login-account', email, limits.loginFailuresPerAccount)
+    const user = users.findByEmail(email)
+    const stored = user === undefined ? undefined : users.passwordHashOf(user.id)
+    // An unknown email costs one argon2 verification too, and answers with the same error.
+    const matches = stored === undefined ? await ctx.verifyUnknownPassword(password) : await verifyPassword(stored, password)
+    if (!matches || user === undefined) {
+      limiter.hit('login-account', email, limits.loginFailuresPerAccount)
+      throw new KoyaError('KL_AUTH_INVALID_CREDENTIALS', 'The email or password is wrong.')
+    }
+    limiter.reset('login-account', email)
+    if (settings.verifyEmail && !user.emailVerified) {
+      throw new KoyaError('KL_AUTH_EMAIL_NOT_VERIFIED', 'The email address of this account is not verified yet.')
+    }
+    return sendUser(reply, 200, users.readUser(user.id), { session: startSession(reply, user.id) })
+  })
+
+  app.post('/auth/logout', async (request, reply) => {
+    const { session, via } = requests.authOf(request)
+    if (session !== undefined) {
+      sessions.revoke(session.id)
+      if (session.impersonatorId !== null) recordImpersonationStop(ctx, request, session)
+    }
+    if (via === 'cookie') requests.clearCookie(reply)
+    return reply.code(204).send()
+  })
+
+  app.post('/auth/logout-all', async (request, reply) => {
+    const session = requireSession(ctx, request)
+    refuseDuringImpersonation(session, 'sign the user out everywhere')
+    const revoked = sessions.revokeAllOf(session.userId)
+    if (requests.authOf(request).via === 'cookie') requests.clearCookie(reply)
+    return reply.code(200).send({ revoked })
+  })
+
+  app.get('/auth/session', async (request, reply) => {
+    const session = requireSession(ctx, request)
+    const { actor } = requests.authOf(request)
+    const impersonator = session.impersonatorId === null ? undefined : users.findById(session.impersonatorId)
+    return sendUser(reply, 200, users.readUser(session.userId), {
+      roles: actor.kind === 'user' ? actor.roles : [],
+      session: { createdAt: session.createdAt, expiresAt: session.expiresAt, absoluteExpiresAt: session.absoluteExpiresAt },
+      ...(impersonator ? { impersonator: { id: impersonator.id, email: impersonator.email, reason: session.reason } } : {}),
+    })
+  })
+
+  app.post('/auth/verify-email', { schema: { body: body({ token: TOKEN_FIELD }) } }, async (request, reply) =>
+    answerForm(ctx, request, reply, 'Email address confirmed', 'You can close this page and sign in.', () => {
+      limiter.hit('token-ip', request.ip, limits.loginPerIp)
+      const userId = ctx.tokens.consume('verify-email', (request.body as { token: string }).token, ctx.clock(), (id) => users.findById(id)?.email)
+      if (userId === undefined) throw new KoyaError('KL_AUTH_INVALID_TOKEN', 'The verification link is unknown, already used or expired.')
+      users.markVerified(userId)
+      return () => sendUser(reply, 200, users.readUser(userId), {})
+    }),
+  )
+
+  // Forgot and resend answer the same whether or not the address has an account.
+  const emailRequest = (kind: 'verify-email' | 'reset-password', wanted: (user: { emailVerified: boolean }) => boolean) =>
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      const email = normalizeEmail((request.body as { email: string }).email)
+      limiter.hit('reset-ip', request.ip, limits.resetPerIp)
+      limiter.hit('reset-account', email, limits.resetPerAccount)
+      const user = users.findByEmail(email)
+      if (user !== undefined && wanted(user)) await sendTokenEmail(ctx, kind, user)
+      else await renderDecoyEmail(ctx, kind, email)
+      return reply.code(202).send({ ok: true })
+    }
+  app.post('/auth/verify-email/resend', { schema: { body: body({ email: EMAIL_FIELD }) } }, emailRequest('verify-email', (user) => !user.emailVerified))
+  app.post('/auth/password/forgot', { schema: { body: body({ email: EMAIL_FIELD }) } }, emailRequest('reset-password', () => true))
+
+  app.post('/auth/password/reset', { schema: { body: body({ token: TOKEN_FIELD, password: PASSWORD_FIELD }) } }, async (request, reply) =>
+    answerForm(ctx, request, reply, 'Password changed', 'Sign in with the new password; every session was signed out.', async () => {
+      const { token, password } = request.body as { token: string; password: string }
+      limiter.hit('reset-ip', request.ip, limits.resetPerIp)
+      checkPasswordRules(password) // before the token is used up
+      const passwordHash = await hashPassword(password)
+      ctx.db.transaction(() => {
+        const userId = ctx.tokens.consume('reset-password', token, ctx.clock(), (id) => users.findById(id)?.email)
+        if (userId === undefined) throw new KoyaError('KL_AUTH_INVALID_TOKEN', 'The password reset link is unknown, already used or expired.')
+        users.setPasswordHash(userId, passwordHash, ctx.clock())
+        // The link reached the inbox, which proves the address.
+        if (users.findById(userId)?.emailVerified === false) users.markVerified(userId)
+        sessions.revokeAllOf(userId)
+      })()
+      if (requests.authOf(request).via === 'cookie') requests.clearCookie(reply)
+      return () => reply.code(200).send({ ok: true })
+    }),
+  )
+
+  app.post('/auth/password/change', { schema: { body: body({ currentPassword: PASSWORD_FIELD, newPassword: PASSWORD_FIELD }) } }, async (request, reply) => {
+    const session = requireSession(ctx, request)
+    refuseDuringImpersonation(session, 'change the password')
+    const { currentPassword, newPassword } = request.body as { currentPassword: string; newPassword: string }
+    const user = users.findById(session.userId)!
+    limiter.check('login-account', user.email, limits.loginFailuresPerAccount)
+    const stored = users.passwordHashOf(user.id)
+    if (stored === undefined || !(await verifyPassword(stored, currentPassword))) {
+      limiter.hit('login-account', user.email, limits.loginFailuresPerAccount)
+      throw new KoyaError('KL_AUTH_INVALID_CREDENTIALS', 'The current password is wrong.')
+    }
+    checkPasswordRules(newPassword)
+    const passwordHash = await hashPassword(newPassword)
+    // Every session ends, this one too; the caller gets a fresh one.
+    const issued = ctx.db.transaction(() => {
+      users.setPasswordHash(user.id, passwordHash, ctx.clock())
+      sessions.revokeAllOf(user.id)
+      return sessions.create(user.id).issued
+    })()
+    if (requests.authOf(request).via === 'cookie') requests.setCookie(reply, issued)
+    return reply.code(200).send({ session: issued })
+  })
+}

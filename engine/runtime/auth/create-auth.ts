@@ -1,0 +1,130 @@
+import cookie from '@fastify/cookie'
+import cors from '@fastify/cors'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { ProjectIR } from '../../compiler/ir.ts'
+import { KoyaError } from '../../shared/errors.ts'
+import type { SqliteDatabase } from '../../shared/sqlite.ts'
+import type { Actor, DataLayer } from '../data/data-layer.ts'
+import type { TableApi } from '../rest/routes.ts'
+import { registerAdminRoutes } from './admin-routes.ts'
+import { createAuditLog } from './audit-log.ts'
+import { DEFAULT_AUTH_RATE_LIMITS, type AuthContext, type AuthRateLimits, type OAuthRouteDeps } from './auth-context.ts'
+import { registerAuthPages } from './auth-pages.ts'
+import { registerAuthRoutes } from './auth-routes.ts'
+import { resolveAuthSettings, type Env } from './auth-settings.ts'
+import { registerImpersonation } from './impersonation-routes.ts'
+import { createOneTimeTokens } from './one-time-tokens.ts'
+import { createDummyVerifier } from './passwords.ts'
+import { createRateLimiter } from './rate-limiter.ts'
+import { createRequestAuthResolver } from './request-auth.ts'
+import { createRoleGrants } from './role-grants.ts'
+import { createServiceKeyCheck } from './service-key.ts'
+import { createSessionStore } from './session-store.ts'
+import { createUserDirectory, normalizeEmail } from './user-directory.ts'
+
+export interface AuthOptions {
+  readonly model: ProjectIR
+  readonly db: SqliteDatabase
+  readonly data: DataLayer
+  readonly tables: readonly TableApi[]
+  readonly env: Env
+  readonly clock: () => Date
+  readonly serviceKey: string | undefined
+  readonly rateLimits?: Partial<AuthRateLimits>
+}
+
+export interface Auth {
+  /** The request's actor: what /api routes and the data layer act as. */
+  actorOf(request: FastifyRequest): Actor
+  /** What the OAuth routes are given. */
+  readonly oauthDeps: OAuthRouteDeps
+}
+
+/**
+ * Sessions, the /auth and /admin endpoints, CSRF and CORS, on `app`. The system tables must
+ * exist (applySystemSchema).
+ *
+ * @example
+ * const auth = await registerAuth(app, { model, db, data, tables, env: process.env, clock: () => new Date(), serviceKey })
+ * registerRestRoutes(app, { data, tables, actorOf: auth.actorOf })
+ */
+export async function registerAuth(app: FastifyInstance, options: AuthOptions): Promise<Auth> {
+  const { model, db, data, clock } = options
+  const settings = resolveAuthSettings(model.auth, options.env)
+  await app.register(cookie)
+  // Browsers may read answers only on the trusted origins; cookies go along (credentials).
+  await app.register(cors, {
+    origin: [...settings.allowedOrigins],
+    credentials: true,
+    methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'prefer', 'accept', 'range', 'x-request-id'],
+    exposedHeaders: ['content-range', 'retry-after', 'x-request-id'],
+    maxAge: 600,
+  })
+
+  const sessions = createSessionStore(db, settings, clock)
+  const grants = createRoleGrants(db, model.roles)
+  const requests = createRequestAuthResolver({ settings, sessions, grants, isServiceKey: createServiceKeyCheck(options.serviceKey) })
+  const users = createUserDirectory(db, data)
+  const ctx: AuthContext = {
+    db,
+    model,
+    data,
+    env: options.env,
+    clock,
+    settings,
+    limits: { ...DEFAULT_AUTH_RATE_LIMITS, ...options.rateLimits },
+    sessions,
+    users,
+    grants,
+    audit: createAuditLog(db, clock),
+    tokens: createOneTimeTokens(db),
+    limiter: createRateLimiter(clock),
+    requests,
+    verifyUnknownPassword: createDummyVerifier(),
+  }
+
+  app.addHook('onRequest', async (request) => requests.checkCsrf(request))
+  app.addHook('onSend', async (request, reply, payload) => {
+    requests.refreshCookie(request, reply)
+    return payload
+  })
+
+  const usersTable = model.tables.find((table) => table.isUsers)
+  if (usersTable !== undefined) {
+    if (settings.emailEnabled) {
+      registerAuthRoutes(app, ctx, options.tables.find((api) => api.table === usersTable.name))
+      registerAuthPages(app, ctx)
+    }
+    registerImpersonation(app, ctx)
+  }
+  registerAdminRoutes(app, ctx, usersTable !== undefined)
+
+  const oauthDeps: OAuthRouteDeps = {
+    db,
+    model,
+    env: options.env,
+    clock,
+    settings,
+    async startSession(reply, userId) {
+      const { issued } = sessions.create(userId)
+      requests.setCookie(reply, issued)
+      return issued
+    },
+    findUserByEmail: (email) => users.findByEmail(normalizeEmail(email)),
+    findUserById: (id) => users.findById(id),
+    async createUser(values) {
+      const email = normalizeEmail(String(values.email ?? ''))
+      const id = db.transaction(() => {
+        if (users.findByEmail(email)) throw new KoyaError('KL_AUTH_EMAIL_TAKEN', 'An account with this email already exists.')
+        return users.insertUser({ ...values, email })
+      })()
+      return users.findById(id)!
+    },
+    readUser: (userId) => users.readUser(userId),
+    markEmailVerified: (userId) => users.markVerified(userId),
+    authOf: (request) => requests.authOf(request),
+    rateLimit: (name, key, limit) => ctx.limiter.hit(name, key, limit),
+  }
+  return { actorOf: (request) => requests.authOf(request).actor, oauthDeps }
+}

@@ -1,0 +1,83 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { KoyaError } from '../../shared/errors.ts'
+import type { AuthContext } from './auth-context.ts'
+import { requireSession } from './auth-routes.ts'
+import { isWrite } from './request-auth.ts'
+import type { Session } from './session-store.ts'
+
+/** How long an impersonation lasts at most (and never past the admin's own session). */
+export const IMPERSONATION_LIFETIME_MS = 60 * 60 * 1000
+
+/** Requests that wrote their own audit entry (start, stop): the write hook skips them. */
+const selfAudited = new WeakSet<FastifyRequest>()
+
+export function recordImpersonationStop(ctx: AuthContext, request: FastifyRequest, session: Session): void {
+  ctx.audit.record({ actorId: session.impersonatorId, subjectId: session.userId, action: 'impersonation.stop', reason: session.reason, requestId: request.id, detail: null })
+  selfAudited.add(request)
+}
+
+/**
+ * POST /auth/impersonate and /auth/impersonate/stop, and the audit of every write made while
+ * impersonating (an onResponse hook: any request that is not GET/HEAD/OPTIONS and succeeded).
+ */
+export function registerImpersonation(app: FastifyInstance, ctx: AuthContext): void {
+  const { audit, users, sessions, grants, requests } = ctx
+
+  app.post(
+    '/auth/impersonate',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          properties: { userId: { type: 'string', minLength: 1, maxLength: 64 }, reason: { type: 'string', minLength: 1, maxLength: 500 } },
+          required: ['userId', 'reason'],
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { actor, session } = requests.authOf(request)
+      if (actor.kind === 'anonymous') throw new KoyaError('KL_AUTH_REQUIRED', 'Impersonation needs an admin\'s session.')
+      if (actor.kind === 'system' || session === undefined) {
+        throw new KoyaError('KL_AUTH_IMPERSONATION', 'The service key cannot impersonate: the audit log needs the admin who does.', { hint: 'Sign in as an admin and impersonate with that session.' })
+      }
+      if (session.impersonatorId !== null) throw new KoyaError('KL_AUTH_IMPERSONATION', 'An impersonation session cannot start another impersonation.')
+      if (!actor.roles.includes('admin')) throw new KoyaError('KL_AUTH_FORBIDDEN', 'Only an admin may impersonate.')
+      const { userId, reason: given } = request.body as { userId: string; reason: string }
+      const reason = given.trim()
+      if (reason === '') throw new KoyaError('KL_API_VALIDATION', 'The request body is invalid: /reason is blank.', { hint: 'Say why you impersonate the user (a ticket number, a support request); it goes into the audit log.' })
+      const target = users.findById(userId)
+      if (target === undefined) throw new KoyaError('KL_AUTH_USER_NOT_FOUND', 'No user has that id.')
+      if (target.id === actor.userId) throw new KoyaError('KL_AUTH_IMPERSONATION', 'An admin cannot impersonate themselves.')
+      if (grants.rolesOf(target.id).includes('admin')) throw new KoyaError('KL_AUTH_IMPERSONATION', 'An admin cannot impersonate another admin.')
+      const { issued } = sessions.createImpersonation(session, target.id, reason, new Date(ctx.clock().getTime() + IMPERSONATION_LIFETIME_MS))
+      audit.record({ actorId: actor.userId, subjectId: target.id, action: 'impersonation.start', reason, requestId: request.id, detail: { expiresAt: issued.expiresAt } })
+      selfAudited.add(request)
+      // A bearer token only: the admin's own cookie session stays as it is.
+      const body = `{"user":${users.readUser(target.id)},"session":${JSON.stringify(issued)},"impersonator":${JSON.stringify({ id: actor.userId })}}`
+      return reply.code(201).type('application/json; charset=utf-8').send(body)
+    },
+  )
+
+  app.post('/auth/impersonate/stop', async (request, reply) => {
+    const session = requireSession(ctx, request)
+    if (session.impersonatorId === null) throw new KoyaError('KL_AUTH_IMPERSONATION', 'This session is not an impersonation.', { hint: 'Send the impersonation session\'s token; to sign out, use POST /auth/logout.' })
+    sessions.revoke(session.id)
+    recordImpersonationStop(ctx, request, session)
+    return reply.code(204).send()
+  })
+
+  app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!isWrite(request) || reply.statusCode >= 400 || selfAudited.has(request)) return
+    const { session } = requests.authOf(request)
+    if (session?.impersonatorId == null) return
+    audit.record({
+      actorId: session.impersonatorId,
+      subjectId: session.userId,
+      action: 'impersonation.write',
+      reason: session.reason,
+      requestId: request.id,
+      detail: { method: request.method, url: request.url, status: reply.statusCode },
+    })
+  })
+}

@@ -1,0 +1,13 @@
+import type { SqliteDatabase } from '../../shared/sqlite.ts'
+
+type Statement = ReturnType<SqliteDatabase['prepare']>
+
+/**
+ * A statement prepared on first use. SQLite refuses to prepare a write to a table whose foreign
+ * key names a missing table (`_koya_sessions` → `users` before the app's first migration, or in
+ * an app without table.users), so preparing at start would stop a server that never uses it.
+ */
+export function lazyStatement(db: SqliteDatabase, sql: string): () => Statement {
+  let statement: Statement | undefined
+  return () => (statement ??= db.prepare(sql))
+}

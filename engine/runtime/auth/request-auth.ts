@@ -1,0 +1,136 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { KoyaError } from '../../shared/errors.ts'
+import type { Actor } from '../data/data-layer.ts'
+import type { AuthSettings } from './auth-settings.ts'
+import type { RoleGrants } from './role-grants.ts'
+import type { IssuedSession, Session, SessionStore } from './session-store.ts'
+
+/** Who a request is, and how it said so. */
+export interface RequestAuth {
+  readonly actor: Actor
+  /** The session the request came with (absent for the service key and anonymous requests). */
+  readonly session: Session | undefined
+  readonly via: 'none' | 'service-key' | 'bearer' | 'cookie'
+}
+
+export interface RequestAuthResolver {
+  /** Resolved once per request, on first use. */
+  authOf(request: FastifyRequest): RequestAuth
+  /** Refuse a cross-origin write that a browser could make with the victim's cookie. */
+  checkCsrf(request: FastifyRequest): void
+  /** Hand the session to the browser in the HttpOnly cookie. */
+  setCookie(reply: FastifyReply, issued: IssuedSession): void
+  clearCookie(reply: FastifyReply): void
+  /** After the handler: re-send a renewed cookie session's cookie, drop a dead one. */
+  refreshCookie(request: FastifyRequest, reply: FastifyReply): void
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+export function bearerOf(request: FastifyRequest): string | undefined {
+  return /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1]
+}
+
+export function isWrite(request: FastifyRequest): boolean {
+  return !SAFE_METHODS.has(request.method)
+}
+
+/**
+ * The request's actor, from (in order) the service key, a bearer session token, or the session
+ * cookie. Roles come from `_koya_role_grants` on every request, so a grant or revocation
+ * applies at once.
+ *
+ * @example
+ * const auth = createRequestAuthResolver({ settings, sessions, grants, isServiceKey })
+ * const actor = auth.authOf(request).actor
+ */
+export function createRequestAuthResolver(deps: {
+  readonly settings: AuthSettings
+  readonly sessions: SessionStore
+  readonly grants: RoleGrants
+  readonly isServiceKey: (token: string) => boolean
+}): RequestAuthResolver {
+  const { settings, sessions, grants, isServiceKey } = deps
+  const resolved = new WeakMap<FastifyRequest, RequestAuth & { renewed: boolean }>()
+  // Replies whose handler set or cleared the cookie itself: refreshCookie leaves them alone.
+  const handled = new WeakSet<FastifyReply>()
+  const anonymous: Actor = { kind: 'anonymous' }
+
+  const fromToken = (token: string, via: 'bearer' | 'cookie') => {
+    const found = sessions.validate(token)
+    if (found === undefined) return { actor: anonymous, session: undefined, via, renewed: false }
+    const { session, renewed } = found
+    // An impersonation lasts only while its admin still holds the admin role.
+    if (session.impersonatorId !== null && !grants.rolesOf(session.impersonatorId).includes('admin')) {
+      sessions.revoke(session.id)
+      return { actor: anonymous, session: undefined, via, renewed: false }
+    }
+    const actor: Actor = {
+      kind: 'user',
+      userId: session.userId,
+      roles: grants.rolesOf(session.userId),
+      sessionId: session.id,
+      ...(session.impersonatorId !== null ? { impersonatorId: session.impersonatorId } : {}),
+    }
+    return { actor, session, via, renewed }
+  }
+
+  const resolve = (request: FastifyRequest) => {
+    const bearer = bearerOf(request)
+    if (bearer !== undefined) {
+      if (isServiceKey(bearer)) return { actor: { kind: 'system' } as Actor, session: undefined, via: 'service-key' as const, renewed: false }
+      return fromToken(bearer, 'bearer')
+    }
+    const cookie = request.cookies[settings.cookieName]
+    if (cookie !== undefined && cookie !== '') return fromToken(cookie, 'cookie')
+    return { actor: anonymous, session: undefined, via: 'none' as const, renewed: false }
+  }
+
+  const cookieOptions = (expires: Date) =>
+    ({ path: '/', httpOnly: true, sameSite: 'lax', secure: settings.secureCookies, expires }) as const
+
+  return {
+    authOf(request) {
+      let auth = resolved.get(request)
+      if (auth === undefined) {
+        auth = resolve(request)
+        resolved.set(request, auth)
+      }
+      return auth
+    },
+
+    checkCsrf(request) {
+      // A bearer token is never attached by the browser on its own, so it cannot be forged
+      // cross-site; the cookie is, so cookie writes must prove where they come from.
+      if (!isWrite(request) || bearerOf(request) !== undefined) return
+      const origin = request.headers.origin
+      const allowed = origin !== undefined && settings.allowedOrigins.has(origin)
+      const hasCookie = (request.cookies[settings.cookieName] ?? '') !== ''
+      if (hasCookie && !allowed) {
+        throw new KoyaError('KL_AUTH_CSRF', origin === undefined ? `${request.method} with the session cookie came without an Origin header.` : `${request.method} with the session cookie came from the untrusted origin ${origin}.`)
+      }
+      // Without a cookie, a foreign page could still sign the browser in to the attacker's
+      // account (login CSRF): a browser's cross-origin write is refused too.
+      if (!hasCookie && origin !== undefined && !allowed) {
+        throw new KoyaError('KL_AUTH_CSRF', `${request.method} came from the untrusted origin ${origin}.`)
+      }
+    },
+
+    setCookie(reply, issued) {
+      handled.add(reply)
+      reply.setCookie(settings.cookieName, issued.token, cookieOptions(new Date(issued.expiresAt)))
+    },
+
+    clearCookie(reply) {
+      handled.add(reply)
+      reply.clearCookie(settings.cookieName, { path: '/', httpOnly: true, sameSite: 'lax', secure: settings.secureCookies })
+    },
+
+    refreshCookie(request, reply) {
+      const auth = resolved.get(request)
+      if (auth?.via !== 'cookie' || handled.has(reply)) return
+      if (auth.session === undefined) reply.clearCookie(settings.cookieName, { path: '/', httpOnly: true, sameSite: 'lax', secure: settings.secureCookies })
+      else if (auth.renewed) reply.setCookie(settings.cookieName, request.cookies[settings.cookieName]!, cookieOptions(new Date(auth.session.expiresAt)))
+    },
+  }
+}

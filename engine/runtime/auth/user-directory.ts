@@ -1,0 +1,72 @@
+import type { SqliteDatabase } from '../../shared/sqlite.ts'
+import type { DataLayer } from '../data/data-layer.ts'
+import { parseQuery } from '../rest/query-grammar.ts'
+import { lazyStatement } from './lazy-statement.ts'
+
+/** The auth-relevant columns of a user. */
+export interface UserRecord {
+  readonly id: string
+  readonly email: string
+  readonly emailVerified: boolean
+}
+
+export interface UserDirectory {
+  /** By email, as stored (auth stores emails trimmed and lower-cased: see normalizeEmail). */
+  findByEmail(email: string): UserRecord | undefined
+  findById(id: string): UserRecord | undefined
+  /** The user's row as the API shows it (JSON text), read as the system. */
+  readUser(id: string): string | undefined
+  /** Insert a row of `users` as the system (the data layer validates the values). Returns its id. */
+  insertUser(values: Record<string, unknown>): string
+  markVerified(id: string): void
+  passwordHashOf(userId: string): string | undefined
+  setPasswordHash(userId: string, passwordHash: string, now: Date): void
+}
+
+const SYSTEM = { kind: 'system' } as const
+const ALL_COLUMNS = parseQuery(new URLSearchParams())
+
+/**
+ * Emails are compared as written by people: surrounding spaces dropped, case folded. Every auth
+ * path normalizes before it stores or looks up, so one address is one account.
+ */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase()
+}
+
+/**
+ * The users table as auth needs it. Rows of `users` are written through the data layer (as the
+ * system); the credentials next to them live in `_koya_credentials`.
+ *
+ * @example
+ * const users = createUserDirectory(db, data)
+ * const id = users.insertUser({ email: 'ada@example.com', displayName: 'Ada' })
+ */
+export function createUserDirectory(db: SqliteDatabase, data: DataLayer): UserDirectory {
+  const byEmail = lazyStatement(db, 'SELECT "id", "email", "emailVerified" FROM "users" WHERE "email" = ?')
+  const byId = lazyStatement(db, 'SELECT "id", "email", "emailVerified" FROM "users" WHERE "id" = ?')
+  const credential = lazyStatement(db, 'SELECT "passwordHash" FROM "_koya_credentials" WHERE "userId" = ?')
+  const upsertCredential = lazyStatement(db, `INSERT INTO "_koya_credentials" ("userId", "passwordHash", "updatedAt") VALUES (?, ?, ?)
+    ON CONFLICT ("userId") DO UPDATE SET "passwordHash" = excluded."passwordHash", "updatedAt" = excluded."updatedAt"`)
+  const record = (row: unknown): UserRecord | undefined => {
+    if (row === undefined) return undefined
+    const { id, email, emailVerified } = row as { id: string; email: string; emailVerified: number }
+    return { id, email, emailVerified: emailVerified === 1 }
+  }
+  return {
+    findByEmail: (email) => record(byEmail().all(email)[0]),
+    findById: (id) => record(byId().all(id)[0]),
+    readUser: (id) => data.get(SYSTEM, 'users', id, ALL_COLUMNS),
+    insertUser(values) {
+      const written = data.insert(SYSTEM, 'users', [values], parseQuery(new URLSearchParams('select=id')), { returning: true })
+      return (JSON.parse(written.rows![0]!) as { id: string }).id
+    },
+    markVerified(id) {
+      data.update(SYSTEM, 'users', { id }, { emailVerified: true }, ALL_COLUMNS, { returning: false })
+    },
+    passwordHashOf: (userId) => (credential().all(userId)[0] as { passwordHash: string } | undefined)?.passwordHash,
+    setPasswordHash(userId, passwordHash, now) {
+      upsertCredential().run(userId, passwordHash, now.toISOString())
+    },
+  }
+}

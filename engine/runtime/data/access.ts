@@ -1,0 +1,159 @@
+import { sql, type RawBuilder } from 'kysely'
+import type { PolicyParamIR, PolicyPredicateIR, ProjectIR, TablePoliciesIR } from '../../compiler/ir.ts'
+import { assertNever } from '../../shared/assert-never.ts'
+import { KoyaError } from '../../shared/errors.ts'
+import type { Actor, Operation } from './data-layer.ts'
+import type { SqlValue } from './read-plan.ts'
+
+/**
+ * Parameters filled per request. A compiled statement keeps these objects where the values go,
+ * so one compiled SQL text serves every caller of the same shape (no request value can equal
+ * an object, so they cannot be confused with data).
+ */
+export const ID_SLOT = { slot: 'id' } as unknown as string
+export const AUTH_USER_SLOT = { slot: 'authUserId' } as unknown as string
+export const AUTH_ROLES_SLOT = { slot: 'authRoles' } as unknown as string
+
+/** The positions of the slots in a compiled statement's parameters. */
+export type SlotPositions = readonly (readonly [index: number, slot: string])[]
+
+export function slotPositions(parameters: readonly unknown[]): SlotPositions {
+  const positions: [number, string][] = []
+  parameters.forEach((p, i) => {
+    if (p === ID_SLOT || p === AUTH_USER_SLOT || p === AUTH_ROLES_SLOT) positions.push([i, p as string])
+  })
+  return positions
+}
+
+/** A compiled statement's parameters with the slots filled for this request. */
+export function fillSlots(parameters: readonly unknown[], positions: SlotPositions, actor: Actor, id: string | undefined): SqlValue[] {
+  const filled = [...parameters] as SqlValue[]
+  for (const [index, slot] of positions) {
+    if (slot === ID_SLOT) filled[index] = id ?? null
+    else if (slot === AUTH_USER_SLOT) filled[index] = actor.kind === 'user' ? actor.userId : null
+    else filled[index] = JSON.stringify(actor.kind === 'user' ? actor.roles : [])
+  }
+  return filled
+}
+
+/** Which policy decides: the four operations, and `update`'s check on the changed row. */
+export type PolicyRole = Operation | 'updateCheck'
+
+interface CompiledPolicy {
+  readonly ir: PolicyPredicateIR
+  /** The predicate over `"row"` with its parameters bound (caller facts as slots). */
+  readonly predicate: RawBuilder<unknown>
+}
+
+/**
+ * The access rules of a model, compiled once at boot from `ProjectIR.policies` (SQL text and
+ * parameters the compiler printed; the runtime never sees TypeScript).
+ *
+ * Deny by default: no policy for an operation means only the system role performs it.
+ */
+export interface Access {
+  /**
+   * The FROM item of `table` for the actor: the table itself for the system role, else its rows
+   * that pass the operation's policy. `filtered`: the request filters this table itself, so the
+   * policy-admitted rows are materialized first and the filter never runs on a hidden row (SQLite
+   * would otherwise be free to evaluate the filter first, and an error would be an oracle).
+   *
+   * @throws KoyaError KL_API_UNAUTHORIZED (anonymous) or KL_API_POLICY_DENIED (signed in) when
+   *   the table has no policy for the operation.
+   */
+  source(actor: Actor, operation: Operation, table: string, filtered: boolean): RawBuilder<unknown>
+  /** The compiled policy for a non-system actor; throws as `source` when there is none. */
+  policy(actor: Actor, role: PolicyRole, table: string): CompiledPolicy
+  /** Whether the table has a policy for the operation (for the 404-or-403 decision). */
+  has(role: PolicyRole, table: string): boolean
+  /** KL_API_POLICY_DENIED naming the table, operation and policy. */
+  denied(role: PolicyRole, table: string, what: string): KoyaError
+}
+
+export function createAccess(model: ProjectIR): Access {
+  const compiled = new Map<string, CompiledPolicy>()
+  const key = (role: PolicyRole, table: string) => `${role}\0${table}`
+  for (const policies of model.policies) {
+    for (const role of ['read', 'create', 'update', 'updateCheck', 'delete'] as const) {
+      const ir = predicateOf(policies, role)
+      if (ir) compiled.set(key(role, policies.table), { ir, predicate: bindPredicate(ir) })
+    }
+  }
+  const noPolicy = (actor: Actor, role: PolicyRole, table: string): KoyaError => {
+    if (actor.kind !== 'user') return new KoyaError('KL_API_UNAUTHORIZED', `Access to "${table}" needs credentials.`)
+    const operation = role === 'updateCheck' ? 'update' : role
+    return new KoyaError('KL_API_POLICY_DENIED', `Table "${table}" has no ${operation} policy, so only the service key may ${operation} its rows.`, {
+      hint: `Add a ${operation} rule for "${table}" to the app's policies(…), or ${operation} from server-side code with the service key.`,
+    })
+  }
+  const policy = (actor: Actor, role: PolicyRole, table: string): CompiledPolicy => {
+    const found = compiled.get(key(role, table))
+    if (!found) throw noPolicy(actor, role, table)
+    return found
+  }
+  return {
+    source(actor, operation, table, filtered) {
+      if (actor.kind === 'system') return sql.id(table)
+      const { predicate } = policy(actor, operation, table)
+      const admitted = sql`SELECT * FROM ${sql.id(table)} AS "row" WHERE ${predicate}`
+      // Without a filter of the caller's, a plain subquery: SQLite flattens it into the outer
+      // query, so the policy runs as part of the scan and the page stops at LIMIT.
+      if (!filtered) return sql`(${admitted})`
+      return sql`(WITH "admitted" AS MATERIALIZED (${admitted}) SELECT * FROM "admitted")`
+    },
+    policy,
+    has: (role, table) => compiled.has(key(role, table)),
+    denied(role, table, what) {
+      const found = compiled.get(key(role, table))
+      const name = role === 'updateCheck' ? 'update check' : `${role} policy`
+      const at = found ? ` (${found.ir.at.file}:${found.ir.at.line}:${found.ir.at.column})` : ''
+      return new KoyaError('KL_API_POLICY_DENIED', `The ${name} of "${table}"${at} ${what}. Nothing was written.`, {
+        hint: `See the ${role === 'updateCheck' ? 'update' : role} rule of "${table}" in generated/access.md for what it admits.`,
+      })
+    },
+  }
+}
+
+function predicateOf(policies: TablePoliciesIR, role: PolicyRole): PolicyPredicateIR | null {
+  switch (role) {
+    case 'read':
+      return policies.read
+    case 'create':
+      return policies.create
+    case 'update':
+      return policies.update?.using ?? null
+    case 'updateCheck':
+      return policies.update?.check ?? null
+    case 'delete':
+      return policies.delete
+    default:
+      return assertNever(role, 'policy role')
+  }
+}
+
+/** The printer's SQL with its `?`s bound: constants as values, caller facts as slots. */
+function bindPredicate(ir: PolicyPredicateIR): RawBuilder<unknown> {
+  // The printer writes `?` only as a placeholder, so splitting on it is exact.
+  const parts = ir.sql.split('?')
+  if (parts.length !== ir.params.length + 1) {
+    throw new KoyaError('KL_INT_UNEXPECTED', `The policy at ${ir.at.file}:${ir.at.line} has ${parts.length - 1} placeholders but ${ir.params.length} parameters.`)
+  }
+  let built: RawBuilder<unknown> = sql.raw(parts[0]!)
+  ir.params.forEach((param, i) => {
+    built = sql`${built}${paramValue(param)}${sql.raw(parts[i + 1]!)}`
+  })
+  return sql`(${built})`
+}
+
+function paramValue(param: PolicyParamIR): SqlValue {
+  switch (param.kind) {
+    case 'value':
+      return param.value
+    case 'authUserId':
+      return AUTH_USER_SLOT
+    case 'authRoles':
+      return AUTH_ROLES_SLOT
+    default:
+      return assertNever(param, 'policy parameter')
+  }
+}

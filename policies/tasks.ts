@@ -1,0 +1,20 @@
+import { policies } from 'koyalite'
+import * as schema from '../schema'
+
+export default policies(schema, {
+  tasks: {
+    read: (task, auth) => task.project.workspace.members.some((m) => m.userId === auth.userId),
+    create: (task, auth) =>
+      task.createdBy === auth.userId && task.project.workspace.members.some((m) => m.userId === auth.userId && m.role !== 'viewer'),
+    // `check` holds the changed row to the same rule: a task cannot be moved into a project
+    // of a workspace where the caller cannot edit.
+    update: {
+      using: (task, auth) => task.project.workspace.members.some((m) => m.userId === auth.userId && m.role !== 'viewer'),
+      check: (task, auth) => task.project.workspace.members.some((m) => m.userId === auth.userId && m.role !== 'viewer'),
+    },
+    delete: (task, auth) =>
+      task.createdBy === auth.userId ||
+      task.project.workspace.members.some((m) => m.userId === auth.userId && m.role === 'owner') ||
+      auth.roles.includes('admin'),
+  },
+})

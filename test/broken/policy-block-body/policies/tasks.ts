@@ -1,0 +1,10 @@
+import { policies } from 'koyalite'
+import * as schema from '../schema'
+
+export default policies(schema, {
+  tasks: {
+    read: (task, auth) => {
+      return task.createdBy === auth.userId
+    },
+  },
+})

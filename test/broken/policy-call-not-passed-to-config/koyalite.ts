@@ -1,0 +1,6 @@
+import { defineConfig } from 'koyalite'
+import * as tables from './schema'
+import policies from './policies/tasks'
+import './policies/projects'
+
+export default defineConfig({ name: 'broken', tables, policies, roles: ['support'] })

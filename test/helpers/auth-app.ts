@@ -1,0 +1,130 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { Writable } from 'node:stream'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import type { ProjectIR } from '../../engine/compiler/ir.ts'
+import { applyMigrations, readMigrations } from '../../engine/migrate/index.ts'
+import type { AuthRateLimits } from '../../engine/runtime/auth/auth-context.ts'
+import { createServer } from '../../engine/runtime/index.ts'
+import { loadModel } from '../../engine/runtime/model.ts'
+import { openDatabase, type SqliteDatabase } from '../../engine/shared/sqlite.ts'
+import { SERVICE_KEY, tableApis } from './app.ts'
+import { repoRoot } from './paths.ts'
+
+export { SERVICE_KEY }
+export const PUBLIC_URL = 'https://tasks.example.com'
+export const ORIGIN = { origin: PUBLIC_URL }
+
+/** Limits high enough that only the rate-limit tests meet them. */
+const GENEROUS: AuthRateLimits = {
+  signupPerIp: { max: 10_000, windowSeconds: 60 },
+  signupPerAccount: { max: 10_000, windowSeconds: 60 },
+  loginPerIp: { max: 10_000, windowSeconds: 60 },
+  loginFailuresPerAccount: { max: 10_000, windowSeconds: 60 },
+  resetPerIp: { max: 10_000, windowSeconds: 60 },
+  resetPerAccount: { max: 10_000, windowSeconds: 60 },
+}
+
+export interface AuthTestApp {
+  readonly app: FastifyInstance
+  readonly db: SqliteDatabase
+  readonly model: ProjectIR
+  readonly file: string
+  /** Every log line the server wrote. */
+  readonly logs: string[]
+  now(): Date
+  advance(ms: number): void
+  close(): Promise<void>
+}
+
+/**
+ * The reference app (email verification on, 30 min idle / 7 d absolute sessions) on a fresh
+ * SQLite file, with a clock the test moves and its logs captured.
+ */
+export async function authApp(options: { rateLimits?: Partial<AuthRateLimits>; env?: Record<string, string> } = {}): Promise<AuthTestApp> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'koya-auth-'))
+  const file = path.join(dir, 'app.db')
+  const db = openDatabase(file)
+  applyMigrations(db, readMigrations(repoRoot).migrations)
+  const model = loadModel(repoRoot)
+  let time = Date.parse('2026-11-26T09:00:00.000Z')
+  const logs: string[] = []
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs.push(chunk.toString())
+      done()
+    },
+  })
+  const app = await createServer({
+    model,
+    db,
+    tables: tableApis(model),
+    serviceKey: SERVICE_KEY,
+    logger: { level: 'debug', stream },
+    clock: () => new Date(time),
+    env: { KOYA_PUBLIC_URL: PUBLIC_URL, ...options.env },
+    authRateLimits: { ...GENEROUS, ...options.rateLimits },
+  })
+  return {
+    app,
+    db,
+    model,
+    file,
+    logs,
+    now: () => new Date(time),
+    advance(ms) {
+      time += ms
+    },
+    async close() {
+      await app.close()
+      db.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+export interface Reply {
+  readonly status: number
+  readonly body: any // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly headers: LightMyRequestResponse['headers']
+  readonly cookies: LightMyRequestResponse['cookies']
+  readonly raw: string
+}
+
+export async function call(t: AuthTestApp, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, options: { body?: unknown; token?: string; cookie?: string; headers?: Record<string, string>; ip?: string } = {}): Promise<Reply> {
+  const headers: Record<string, string> = { ...options.headers }
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`
+  if (options.cookie !== undefined) headers.cookie = `koya_session=${options.cookie}`
+  const response = await t.app.inject({
+    method,
+    url,
+    headers,
+    ...(options.ip ? { remoteAddress: options.ip } : {}),
+    ...(options.body === undefined ? {} : { payload: options.body as object }),
+  })
+  return { status: response.statusCode, body: response.body && String(response.headers['content-type']).includes('json') ? JSON.parse(response.body) : undefined, headers: response.headers, cookies: response.cookies, raw: response.body }
+}
+
+/** The newest email of a kind to an address, and the token in its link. */
+export function lastEmail(t: AuthTestApp, kind: string, to: string): { subject: string; text: string; html: string; token: string } | undefined {
+  const row = t.db.prepare('SELECT "subject", "text", "html" FROM "_koya_outbox" WHERE "kind" = ? AND "to" = ? ORDER BY "id" DESC LIMIT 1').all(kind, to)[0] as { subject: string; text: string; html: string } | undefined
+  if (row === undefined) return undefined
+  const token = /[?&]token=([a-z2-7]+)/.exec(row.text)?.[1]
+  if (token === undefined) throw new Error(`no token in the ${kind} email to ${to}`)
+  return { ...row, token }
+}
+
+let counter = 0
+
+/** Sign up, verify the address through the emailed link, sign in: a user with a session token. */
+export async function signedInUser(t: AuthTestApp, name = 'user', password = 'correct horse battery'): Promise<{ id: string; email: string; password: string; token: string }> {
+  const email = `${name}-${++counter}@example.com`
+  const signup = await call(t, 'POST', '/auth/signup', { body: { email, password, displayName: name } })
+  if (signup.status !== 201) throw new Error(`signup: ${signup.raw}`)
+  const verify = await call(t, 'POST', '/auth/verify-email', { body: { token: lastEmail(t, 'verify-email', email)!.token } })
+  if (verify.status !== 200) throw new Error(`verify: ${verify.raw}`)
+  const login = await call(t, 'POST', '/auth/login', { body: { email, password } })
+  if (login.status !== 200) throw new Error(`login: ${login.raw}`)
+  return { id: signup.body.user.id, email, password, token: login.body.session.token }
+}

@@ -1,0 +1,149 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEFAULT_AUTH_RATE_LIMITS } from '../../engine/runtime/auth/auth-context.ts'
+import { authApp, call, lastEmail, signedInUser, type AuthTestApp } from '../helpers/auth-app.ts'
+
+describe('auth: no account enumeration', () => {
+  let t: AuthTestApp
+  beforeAll(async () => {
+    t = await authApp()
+  })
+  afterAll(() => t.close())
+
+  it('answers an unknown email exactly as a wrong password', async () => {
+    const user = await signedInUser(t, 'enum')
+    const wrong = await call(t, 'POST', '/auth/login', { body: { email: user.email, password: 'not the password at all' } })
+    const unknown = await call(t, 'POST', '/auth/login', { body: { email: 'nobody@example.com', password: 'not the password at all' } })
+    expect(wrong.status).toBe(401)
+    expect(unknown.status).toBe(wrong.status)
+    expect(unknown.raw).toBe(wrong.raw)
+    expect(JSON.parse(unknown.raw).code).toBe('KL_AUTH_INVALID_CREDENTIALS')
+  })
+
+  it('spends a password hash on an unknown email too (same timing class)', async () => {
+    const user = await signedInUser(t, 'timing')
+    const time = async (email: string) => {
+      const start = performance.now()
+      await call(t, 'POST', '/auth/login', { body: { email, password: 'not the password at all' } })
+      return performance.now() - start
+    }
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+    const wrong: number[] = []
+    const unknown: number[] = []
+    for (let i = 0; i < 5; i++) {
+      wrong.push(await time(user.email))
+      unknown.push(await time(`nobody-${i}@example.com`))
+    }
+    // argon2id costs tens of milliseconds; a lookup that skipped it would cost well under one.
+    expect(median(unknown) / median(wrong)).toBeGreaterThan(0.3)
+  })
+
+  it('forgot and resend answer the same for known and unknown addresses', async () => {
+    const user = await signedInUser(t, 'forgot')
+    const known = await call(t, 'POST', '/auth/password/forgot', { body: { email: user.email } })
+    const unknown = await call(t, 'POST', '/auth/password/forgot', { body: { email: 'nobody@example.com' } })
+    expect([known.status, known.raw]).toEqual([unknown.status, unknown.raw])
+    expect(lastEmail(t, 'reset-password', user.email)).toBeDefined()
+    expect(lastEmail(t, 'reset-password', 'nobody@example.com')).toBeUndefined()
+    const resendKnown = await call(t, 'POST', '/auth/verify-email/resend', { body: { email: user.email } })
+    const resendUnknown = await call(t, 'POST', '/auth/verify-email/resend', { body: { email: 'nobody@example.com' } })
+    expect([resendKnown.status, resendKnown.raw]).toEqual([resendUnknown.status, resendUnknown.raw])
+  })
+
+  it('resend issues a new verification link for an unverified address', async () => {
+    await call(t, 'POST', '/auth/signup', { body: { email: 'late@example.com', password: 'correct horse battery', displayName: 'Late' } })
+    const first = lastEmail(t, 'verify-email', 'late@example.com')!
+    await call(t, 'POST', '/auth/verify-email/resend', { body: { email: 'late@example.com' } })
+    const second = lastEmail(t, 'verify-email', 'late@example.com')!
+    expect(second.token).not.toBe(first.token)
+    expect((await call(t, 'POST', '/auth/verify-email', { body: { token: first.token } })).body.code).toBe('KL_AUTH_INVALID_TOKEN')
+    expect((await call(t, 'POST', '/auth/verify-email', { body: { token: second.token } })).status).toBe(200)
+  })
+})
+
+describe('auth: rate limits', () => {
+  let t: AuthTestApp
+  beforeAll(async () => {
+    t = await authApp({ rateLimits: DEFAULT_AUTH_RATE_LIMITS })
+  })
+  afterAll(() => t.close())
+
+  it('locks an account after 10 failed logins, even for the right password, until the window ends', async () => {
+    const user = await signedInUser(t, 'locked')
+    for (let i = 0; i < 10; i++) {
+      const failed = await call(t, 'POST', '/auth/login', { body: { email: user.email, password: 'wrong password here' }, ip: `10.0.0.${i}` })
+      expect(failed.status).toBe(401)
+    }
+    const locked = await call(t, 'POST', '/auth/login', { body: { email: user.email, password: user.password }, ip: '10.0.1.1' })
+    expect(locked.status).toBe(429)
+    expect(locked.body).toMatchObject({ code: 'KL_AUTH_RATE_LIMITED', message: expect.any(String), hint: expect.any(String) })
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0)
+    expect(Number(locked.headers['retry-after'])).toBeLessThanOrEqual(900)
+    // Unknown accounts are limited the same way (no enumeration through the limiter).
+    t.advance(Number(locked.headers['retry-after']) * 1000)
+    expect((await call(t, 'POST', '/auth/login', { body: { email: user.email, password: user.password }, ip: '10.0.1.1' })).status).toBe(200)
+  })
+
+  it('limits logins per client address', async () => {
+    let last
+    for (let i = 0; i <= DEFAULT_AUTH_RATE_LIMITS.loginPerIp.max; i++) {
+      last = await call(t, 'POST', '/auth/login', { body: { email: `spray-${i}@example.com`, password: 'wrong password here' }, ip: '10.9.9.9' })
+    }
+    expect(last!.status).toBe(429)
+    expect(last!.body.code).toBe('KL_AUTH_RATE_LIMITED')
+    const elsewhere = await call(t, 'POST', '/auth/login', { body: { email: 'spray-0@example.com', password: 'wrong password here' }, ip: '10.9.9.10' })
+    expect(elsewhere.status).toBe(401)
+  })
+
+  it('limits sign-ups per address and reset emails per account', async () => {
+    const statuses: number[] = []
+    for (let i = 0; i <= DEFAULT_AUTH_RATE_LIMITS.signupPerIp.max; i++) {
+      statuses.push((await call(t, 'POST', '/auth/signup', { body: { email: `bulk-${i}@example.com`, password: 'correct horse battery', displayName: 'B' }, ip: '10.8.8.8' })).status)
+    }
+    expect(statuses.slice(0, -1).every((s) => s === 201)).toBe(true)
+    expect(statuses.at(-1)).toBe(429)
+
+    const forgot = []
+    for (let i = 0; i <= DEFAULT_AUTH_RATE_LIMITS.resetPerAccount.max; i++) {
+      forgot.push(await call(t, 'POST', '/auth/password/forgot', { body: { email: 'bulk-0@example.com' }, ip: `10.7.7.${i}` }))
+    }
+    expect(forgot.at(-2)!.status).toBe(202)
+    expect(forgot.at(-1)!.body.code).toBe('KL_AUTH_RATE_LIMITED')
+    const reset = []
+    for (let i = 0; i <= DEFAULT_AUTH_RATE_LIMITS.resetPerIp.max; i++) {
+      reset.push(await call(t, 'POST', '/auth/password/reset', { body: { token: 'guess', password: 'a long new password' }, ip: '10.6.6.6' }))
+    }
+    expect(reset.at(-2)!.body.code).toBe('KL_AUTH_INVALID_TOKEN')
+    expect(reset.at(-1)!.status).toBe(429)
+  })
+})
+
+describe('auth: secrets stay secret', () => {
+  it('no password or session token in the database file, its WAL, or the logs', async () => {
+    const t = await authApp()
+    try {
+      const user = await signedInUser(t, 'secret', 'my very secret passphrase')
+      await call(t, 'GET', '/auth/session', { token: user.token })
+      await call(t, 'GET', '/auth/session', { cookie: user.token })
+      await call(t, 'POST', '/auth/login', { body: { email: user.email, password: 'a wrong secret passphrase' } })
+      const changed = await call(t, 'POST', '/auth/password/change', { token: user.token, body: { currentPassword: 'my very secret passphrase', newPassword: 'my changed secret passphrase' } })
+      await call(t, 'POST', '/auth/password/forgot', { body: { email: user.email } })
+      const resetToken = lastEmail(t, 'reset-password', user.email)!.token
+      await call(t, 'POST', '/auth/password/reset', { body: { token: resetToken, password: 'my reset secret passphrase' } })
+      await call(t, 'GET', `/auth/verify-email?token=${resetToken}`)
+      const secrets = ['my very secret passphrase', 'my changed secret passphrase', 'my reset secret passphrase', 'a wrong secret passphrase', user.token, changed.body.session.token]
+
+      const bytes = [t.file, `${t.file}-wal`].filter(existsSync).map((f) => readFileSync(f).toString('latin1')).join('')
+      expect(bytes.length).toBeGreaterThan(0)
+      expect(bytes).toContain('$argon2id$') // the hashes are there, the secrets are not
+      for (const secret of secrets) expect(bytes).not.toContain(secret)
+
+      const logs = t.logs.join('')
+      expect(logs).toContain('/auth/session') // requests are logged
+      expect(logs).toContain('/auth/verify-email?token=[redacted]')
+      for (const secret of [...secrets, resetToken]) expect(logs).not.toContain(secret)
+    } finally {
+      await t.close()
+    }
+  })
+})

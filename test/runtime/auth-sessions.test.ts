@@ -1,0 +1,264 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { authApp, call, lastEmail, ORIGIN, PUBLIC_URL, SERVICE_KEY, signedInUser, type AuthTestApp } from '../helpers/auth-app.ts'
+
+let t: AuthTestApp
+beforeAll(async () => {
+  t = await authApp()
+})
+afterAll(() => t.close())
+
+const MINUTE = 60 * 1000
+const session = (token: string) => call(t, 'GET', '/auth/session', { token })
+
+describe('auth: sign-up, verification, login, logout', () => {
+  it('signs up with the users table\'s columns; with verification on, no session until the link is used', async () => {
+    const signup = await call(t, 'POST', '/auth/signup', { body: { email: ' Ada@Example.com ', password: 'correct horse battery', displayName: 'Ada' } })
+    expect(signup.status).toBe(201)
+    expect(signup.body).toMatchObject({ user: { email: 'ada@example.com', displayName: 'Ada', emailVerified: false }, session: null, verificationRequired: true })
+    expect(signup.body.user).not.toHaveProperty('password')
+    expect(signup.cookies).toEqual([])
+
+    const refused = await call(t, 'POST', '/auth/login', { body: { email: 'ada@example.com', password: 'correct horse battery' } })
+    expect(refused.status).toBe(403)
+    expect(refused.body.code).toBe('KL_AUTH_EMAIL_NOT_VERIFIED')
+
+    const email = lastEmail(t, 'verify-email', 'ada@example.com')!
+    expect(email.text).toContain(`${PUBLIC_URL}/auth/verify-email?token=${email.token}`)
+    const verified = await call(t, 'POST', '/auth/verify-email', { body: { token: email.token } })
+    expect(verified.status).toBe(200)
+    expect(verified.body.user).toMatchObject({ email: 'ada@example.com', emailVerified: true })
+    // Single use.
+    expect((await call(t, 'POST', '/auth/verify-email', { body: { token: email.token } })).body.code).toBe('KL_AUTH_INVALID_TOKEN')
+
+    const login = await call(t, 'POST', '/auth/login', { body: { email: 'ADA@example.com', password: 'correct horse battery' } })
+    expect(login.status).toBe(200)
+    expect(login.body.user.email).toBe('ada@example.com')
+    expect(login.body.session).toEqual({ token: expect.stringMatching(/^[a-z2-7]{32}$/), expiresAt: new Date(t.now().getTime() + 30 * MINUTE).toISOString() })
+    const cookie = login.cookies.find((c) => c.name === 'koya_session')!
+    expect(cookie).toMatchObject({ value: login.body.session.token, httpOnly: true, sameSite: 'Lax', path: '/' })
+    expect(cookie.secure).toBeFalsy()
+  })
+
+  it('refuses sign-up with a short password, an unknown column, a taken email or emailVerified', async () => {
+    const short = await call(t, 'POST', '/auth/signup', { body: { email: 'short@example.com', password: 'nine char', displayName: 'S' } })
+    expect(short).toMatchObject({ status: 400, body: { code: 'KL_AUTH_WEAK_PASSWORD' } })
+    const long = await call(t, 'POST', '/auth/signup', { body: { email: 'long@example.com', password: 'x'.repeat(128), displayName: 'L' } })
+    expect(long.status).toBe(201)
+    const tooLong = await call(t, 'POST', '/auth/signup', { body: { email: 'toolong@example.com', password: 'x'.repeat(257), displayName: 'L' } })
+    expect(tooLong.body.code).toBe('KL_AUTH_WEAK_PASSWORD')
+    const unknown = await call(t, 'POST', '/auth/signup', { body: { email: 'u@example.com', password: 'correct horse battery', displayName: 'U', role: 'admin' } })
+    expect(unknown).toMatchObject({ status: 400, body: { code: 'KL_API_VALIDATION' } })
+    const verifiedByHand = await call(t, 'POST', '/auth/signup', { body: { email: 'v@example.com', password: 'correct horse battery', displayName: 'V', emailVerified: true } })
+    expect(verifiedByHand.body.code).toBe('KL_API_VALIDATION')
+    const missing = await call(t, 'POST', '/auth/signup', { body: { email: 'm@example.com', password: 'correct horse battery' } })
+    expect(missing.body.code).toBe('KL_API_VALIDATION')
+    const taken = await call(t, 'POST', '/auth/signup', { body: { email: 'LONG@example.com', password: 'correct horse battery', displayName: 'L' } })
+    expect(taken).toMatchObject({ status: 409, body: { code: 'KL_AUTH_EMAIL_TAKEN' } })
+  })
+
+  it('answers GET /auth/session with the user, roles and session, by bearer token or cookie', async () => {
+    const user = await signedInUser(t, 'sess')
+    const bearer = await session(user.token)
+    expect(bearer.status).toBe(200)
+    expect(bearer.body).toMatchObject({ user: { id: user.id, email: user.email }, roles: [], session: { expiresAt: expect.any(String), absoluteExpiresAt: expect.any(String) } })
+    expect(bearer.body).not.toHaveProperty('impersonator')
+    const cookie = await call(t, 'GET', '/auth/session', { cookie: user.token })
+    expect(cookie.body.user.id).toBe(user.id)
+    expect((await call(t, 'GET', '/auth/session')).body.code).toBe('KL_AUTH_REQUIRED')
+    expect((await session('not-a-token')).status).toBe(401)
+  })
+
+  it('logout revokes the session and clears the cookie', async () => {
+    const user = await signedInUser(t, 'out')
+    const out = await call(t, 'POST', '/auth/logout', { cookie: user.token, headers: ORIGIN })
+    expect(out.status).toBe(204)
+    expect(out.cookies.find((c) => c.name === 'koya_session')).toMatchObject({ value: '', maxAge: 0 })
+    expect((await session(user.token)).status).toBe(401)
+  })
+
+  it('logout-all revokes every session of the user, and only theirs', async () => {
+    const user = await signedInUser(t, 'all')
+    const second = (await call(t, 'POST', '/auth/login', { body: { email: user.email, password: user.password } })).body.session.token
+    const other = await signedInUser(t, 'bystander')
+    const out = await call(t, 'POST', '/auth/logout-all', { token: second })
+    expect(out.body).toEqual({ revoked: 2 })
+    expect((await session(user.token)).status).toBe(401)
+    expect((await session(second)).status).toBe(401)
+    expect((await session(other.token)).status).toBe(200)
+  })
+})
+
+describe('auth: session lifetime', () => {
+  it('expires after the idle timeout without use', async () => {
+    const user = await signedInUser(t, 'idle')
+    t.advance(29 * MINUTE)
+    expect((await session(user.token)).status).toBe(200) // renewed here (more than half elapsed)
+    t.advance(29 * MINUTE)
+    expect((await session(user.token)).status).toBe(200)
+    t.advance(31 * MINUTE)
+    expect((await session(user.token)).body.code).toBe('KL_AUTH_REQUIRED')
+    // Expired sessions are deleted, not only refused.
+    expect(t.db.prepare('SELECT count(*) AS n FROM "_koya_sessions" WHERE "userId" = ?').all(user.id)).toEqual([{ n: 0 }])
+  })
+
+  it('slides: renews the idle expiry once half of it has passed, and re-sends the cookie', async () => {
+    const user = await signedInUser(t, 'slide')
+    const first = (await session(user.token)).body.session.expiresAt
+    t.advance(10 * MINUTE)
+    expect((await session(user.token)).body.session.expiresAt).toBe(first) // less than half elapsed: no write
+    t.advance(6 * MINUTE)
+    const renewed = await call(t, 'GET', '/auth/session', { cookie: user.token })
+    expect(renewed.body.session.expiresAt).toBe(new Date(t.now().getTime() + 30 * MINUTE).toISOString())
+    const cookie = renewed.cookies.find((c) => c.name === 'koya_session')!
+    expect(cookie.value).toBe(user.token)
+    expect(new Date(cookie.expires!).toISOString()).toBe(new Date(Math.floor((t.now().getTime() + 30 * MINUTE) / 1000) * 1000).toISOString())
+  })
+
+  it('ends at the absolute timeout however often it is used', async () => {
+    const user = await signedInUser(t, 'absolute')
+    const start = t.now().getTime()
+    const absolute = (await session(user.token)).body.session.absoluteExpiresAt
+    expect(absolute).toBe(new Date(start + 7 * 24 * 60 * MINUTE).toISOString())
+    let last
+    for (let elapsed = 0; elapsed < 7 * 24 * 60 * MINUTE - 20 * MINUTE; elapsed += 20 * MINUTE) {
+      t.advance(20 * MINUTE)
+      last = await session(user.token)
+      expect(last.status).toBe(200)
+    }
+    // Renewal never goes past the absolute expiry.
+    expect(Date.parse(last!.body.session.expiresAt)).toBeLessThanOrEqual(Date.parse(absolute))
+    t.advance(Date.parse(absolute) - t.now().getTime())
+    expect((await session(user.token)).status).toBe(401)
+  })
+
+  it('a dead cookie is cleared', async () => {
+    const dead = await call(t, 'GET', '/auth/session', { cookie: 'nope' })
+    expect(dead.status).toBe(401)
+    expect(dead.cookies.find((c) => c.name === 'koya_session')).toMatchObject({ value: '', maxAge: 0 })
+  })
+})
+
+describe('auth: passwords', () => {
+  it('password change checks the current password, revokes every session and issues a new one', async () => {
+    const user = await signedInUser(t, 'change')
+    const second = (await call(t, 'POST', '/auth/login', { body: { email: user.email, password: user.password } })).body.session.token
+    const wrong = await call(t, 'POST', '/auth/password/change', { token: user.token, body: { currentPassword: 'not the password', newPassword: 'a new long password' } })
+    expect(wrong).toMatchObject({ status: 401, body: { code: 'KL_AUTH_INVALID_CREDENTIALS' } })
+    const weak = await call(t, 'POST', '/auth/password/change', { token: user.token, body: { currentPassword: user.password, newPassword: 'short' } })
+    expect(weak.body.code).toBe('KL_AUTH_WEAK_PASSWORD')
+    const changed = await call(t, 'POST', '/auth/password/change', { token: user.token, body: { currentPassword: user.password, newPassword: 'a new long password' } })
+    expect(changed.status).toBe(200)
+    expect((await session(user.token)).status).toBe(401)
+    expect((await session(second)).status).toBe(401)
+    expect((await session(changed.body.session.token)).status).toBe(200)
+    expect((await call(t, 'POST', '/auth/login', { body: { email: user.email, password: user.password } })).status).toBe(401)
+    expect((await call(t, 'POST', '/auth/login', { body: { email: user.email, password: 'a new long password' } })).status).toBe(200)
+  })
+
+  it('password reset: the emailed token sets a new password once, revokes every session, and expires', async () => {
+    const user = await signedInUser(t, 'reset')
+    const forgot = await call(t, 'POST', '/auth/password/forgot', { body: { email: user.email.toUpperCase() } })
+    expect(forgot).toMatchObject({ status: 202, body: { ok: true } })
+    const email = lastEmail(t, 'reset-password', user.email)!
+    expect(email.text).toContain(`${PUBLIC_URL}/auth/password/reset?token=${email.token}`)
+
+    const weak = await call(t, 'POST', '/auth/password/reset', { body: { token: email.token, password: 'short' } })
+    expect(weak.body.code).toBe('KL_AUTH_WEAK_PASSWORD') // and the token still works:
+    const reset = await call(t, 'POST', '/auth/password/reset', { body: { token: email.token, password: 'reset to this one' } })
+    expect(reset).toMatchObject({ status: 200, body: { ok: true } })
+    expect((await session(user.token)).status).toBe(401)
+    expect((await call(t, 'POST', '/auth/password/reset', { body: { token: email.token, password: 'and again to this' } })).body.code).toBe('KL_AUTH_INVALID_TOKEN')
+    expect((await call(t, 'POST', '/auth/login', { body: { email: user.email, password: 'reset to this one' } })).status).toBe(200)
+
+    await call(t, 'POST', '/auth/password/forgot', { body: { email: user.email } })
+    const late = lastEmail(t, 'reset-password', user.email)!
+    t.advance(61 * MINUTE)
+    expect((await call(t, 'POST', '/auth/password/reset', { body: { token: late.token, password: 'too late for this' } })).body.code).toBe('KL_AUTH_INVALID_TOKEN')
+  })
+
+  it('a newer reset email makes the older link stop working', async () => {
+    const user = await signedInUser(t, 'twice')
+    await call(t, 'POST', '/auth/password/forgot', { body: { email: user.email } })
+    const first = lastEmail(t, 'reset-password', user.email)!
+    await call(t, 'POST', '/auth/password/forgot', { body: { email: user.email } })
+    expect((await call(t, 'POST', '/auth/password/reset', { body: { token: first.token, password: 'from the old link' } })).body.code).toBe('KL_AUTH_INVALID_TOKEN')
+  })
+})
+
+describe('auth: CSRF on cookie-authenticated writes', () => {
+  it('refuses a cookie write without Origin or from another origin; the public origin passes', async () => {
+    const user = await signedInUser(t, 'csrf')
+    const none = await call(t, 'POST', '/auth/logout-all', { cookie: user.token })
+    expect(none).toMatchObject({ status: 403, body: { code: 'KL_AUTH_CSRF' } })
+    const evil = await call(t, 'POST', '/auth/logout-all', { cookie: user.token, headers: { origin: 'https://evil.example' } })
+    expect(evil.body.code).toBe('KL_AUTH_CSRF')
+    expect((await session(user.token)).status).toBe(200) // nothing was revoked
+    const ok = await call(t, 'POST', '/auth/logout-all', { cookie: user.token, headers: ORIGIN })
+    expect(ok.status).toBe(200)
+  })
+
+  it('exempts bearer requests, and reads', async () => {
+    const user = await signedInUser(t, 'bearer')
+    expect((await call(t, 'GET', '/auth/session', { cookie: user.token, headers: { origin: 'https://evil.example' } })).status).toBe(200)
+    const write = await call(t, 'POST', '/auth/logout', { token: user.token, headers: { origin: 'https://evil.example' } })
+    expect(write.status).toBe(204)
+  })
+
+  it('refuses a cross-origin login (login CSRF) and answers CORS only to trusted origins', async () => {
+    const login = await call(t, 'POST', '/auth/login', { body: { email: 'x@example.com', password: 'whatever password' }, headers: { origin: 'https://evil.example' } })
+    expect(login.body.code).toBe('KL_AUTH_CSRF')
+    const trusted = await t.app.inject({ method: 'OPTIONS', url: '/auth/session', headers: { origin: PUBLIC_URL, 'access-control-request-method': 'GET' } })
+    expect(trusted.headers['access-control-allow-origin']).toBe(PUBLIC_URL)
+    expect(trusted.headers['access-control-allow-credentials']).toBe('true')
+    const evil = await t.app.inject({ method: 'OPTIONS', url: '/auth/session', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } })
+    expect(evil.headers['access-control-allow-origin']).toBeUndefined()
+  })
+})
+
+describe('auth: the pages emailed links open', () => {
+  const form = (url: string, fields: Record<string, string>, headers: Record<string, string> = ORIGIN) =>
+    t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, payload: new URLSearchParams(fields).toString() })
+
+  it('the verification link shows a button; only posting its form uses the token', async () => {
+    await call(t, 'POST', '/auth/signup', { body: { email: 'page@example.com', password: 'correct horse battery', displayName: 'P' } })
+    const { token } = lastEmail(t, 'verify-email', 'page@example.com')!
+    const page = await t.app.inject({ method: 'GET', url: `/auth/verify-email?token=${token}` })
+    expect(page.statusCode).toBe(200)
+    expect(page.headers['content-type']).toContain('text/html')
+    expect(page.headers['referrer-policy']).toBe('no-referrer')
+    expect(page.headers['content-security-policy']).toContain("default-src 'none'")
+    expect(page.body).toContain(`<form method="post" action="verify-email"><input type="hidden" name="token" value="${token}">`)
+    expect(t.db.prepare('SELECT "emailVerified" FROM "users" WHERE "email" = ?').all('page@example.com')).toEqual([{ emailVerified: 0 }])
+
+    const posted = await form('/auth/verify-email', { token })
+    expect(posted.statusCode).toBe(200)
+    expect(posted.body).toContain('Email address confirmed')
+    const again = await form('/auth/verify-email', { token })
+    expect(again.statusCode).toBe(400)
+    expect(again.body).toContain('already used or expired')
+    expect(t.db.prepare('SELECT "emailVerified" FROM "users" WHERE "email" = ?').all('page@example.com')).toEqual([{ emailVerified: 1 }])
+  })
+
+  it('the reset link shows a password form that sets the password', async () => {
+    const user = await signedInUser(t, 'pagereset')
+    await call(t, 'POST', '/auth/password/forgot', { body: { email: user.email } })
+    const { token } = lastEmail(t, 'reset-password', user.email)!
+    const page = await t.app.inject({ method: 'GET', url: `/auth/password/reset?token=${token}` })
+    expect(page.body).toContain('<form method="post" action="reset">')
+    expect(page.body).toContain('type="password" name="password" minlength="10"')
+    const weak = await form('/auth/password/reset', { token, password: 'short' })
+    expect([weak.statusCode, weak.headers['content-type']]).toEqual([400, 'text/html; charset=utf-8'])
+    expect((await form('/auth/password/reset', { token, password: 'set from the page' })).statusCode).toBe(200)
+    expect((await call(t, 'POST', '/auth/login', { body: { email: user.email, password: 'set from the page' } })).status).toBe(200)
+  })
+
+  it('a form from another origin is refused; a token that is not one is not echoed; the API takes no forms', async () => {
+    expect((await form('/auth/verify-email', { token: 'abc' }, { origin: 'https://evil.example' })).statusCode).toBe(403)
+    const odd = await t.app.inject({ method: 'GET', url: `/auth/verify-email?token=${encodeURIComponent('"><script>alert(1)</script>')}` })
+    expect(odd.statusCode).toBe(400)
+    expect(odd.body).not.toContain('<script>')
+    const api = await form('/api/users', { email: 'f@example.com', displayName: 'F' }, { authorization: `Bearer ${SERVICE_KEY}` })
+    expect(api.statusCode).toBe(400)
+    expect(JSON.parse(api.body).code).toBe('KL_API_BAD_REQUEST')
+  })
+})
