@@ -338,7 +338,7 @@ export interface Tables {
 
 // ─── Client ─────────────────────────────────────────────────────────────────────────────────────
 
-/** The client of koya-tasks: one property per table. */
+/** The client of koya-tasks: one property per table, and the auth and admin namespaces. */
 export interface KoyaClient {
   /** Rows of comments (Comment), at /api/comments. */
   readonly comments: TableClient<'comments'>

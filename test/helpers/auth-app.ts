@@ -42,12 +42,12 @@ export interface AuthTestApp {
  * The reference app (email verification on, 30 min idle / 7 d absolute sessions) on a fresh
  * SQLite file, with a clock the test moves and its logs captured.
  */
-export async function authApp(options: { rateLimits?: Partial<AuthRateLimits>; env?: Record<string, string> } = {}): Promise<AuthTestApp> {
+export async function authApp(options: { rateLimits?: Partial<AuthRateLimits>; env?: Record<string, string>; model?: (model: ProjectIR) => ProjectIR } = {}): Promise<AuthTestApp> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'koya-auth-'))
   const file = path.join(dir, 'app.db')
   const db = openDatabase(file)
   applyMigrations(db, readMigrations(repoRoot).migrations)
-  const model = loadModel(repoRoot)
+  const model = (options.model ?? ((m) => m))(loadModel(repoRoot))
   let time = Date.parse('2026-11-26T09:00:00.000Z')
   const logs: string[] = []
   const stream = new Writable({
@@ -65,6 +65,10 @@ export async function authApp(options: { rateLimits?: Partial<AuthRateLimits>; e
     clock: () => new Date(time),
     env: { KOYA_PUBLIC_URL: PUBLIC_URL, ...options.env },
     authRateLimits: { ...GENEROUS, ...options.rateLimits },
+  }).catch((error: unknown) => {
+    db.close()
+    rmSync(dir, { recursive: true, force: true })
+    throw error
   })
   return {
     app,

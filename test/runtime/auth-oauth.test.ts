@@ -242,7 +242,10 @@ describe('OAuth sign-in', () => {
   it('a callback whose state differs from the cookie is refused before any exchange', async () => {
     const flow = await startFlow('github')
     const before = provider.exchanges.length
-    expectError(await finish(flow, { query: { state: 'forged-state' } }), 400, 'KL_AUTH_OAUTH_STATE')
+    const forged = await finish(flow, { query: { state: 'forged-state' } })
+    expectError(forged, 400, 'KL_AUTH_OAUTH_STATE')
+    // A failed callback spends the flow too.
+    expect(forged.cookies.find((c) => c.name === 'koya_oauth_state')).toMatchObject({ value: '' })
     expectError(await finish(flow, { cookies: { koya_oauth_state: 'other' } }), 400, 'KL_AUTH_OAUTH_STATE')
     const withoutCookies = await app.inject({ method: 'GET', url: flow.callback.pathname + flow.callback.search })
     expectError(withoutCookies, 400, 'KL_AUTH_OAUTH_STATE')
@@ -286,8 +289,11 @@ describe('OAuth sign-in', () => {
     expect((await signIn('github', 'http://localhost:5173/')).headers.location).toBe('http://localhost:5173/')
     expect((await signIn('github')).headers.location).toBe(`${PUBLIC_URL}/`)
     const flow = await startFlow('github', '/home')
+    const sessions = count('_koya_sessions')
     const tampered = await finish(flow, { cookies: { koya_oauth_redirect: 'https://evil.example/' } })
     expectError(tampered, 400, 'KL_AUTH_REDIRECT_NOT_ALLOWED')
+    // Refused before the code was used: no session.
+    expect(count('_koya_sessions')).toBe(sessions)
   })
 
   it('an unknown provider is 404 KL_AUTH_OAUTH_UNKNOWN_PROVIDER', async () => {

@@ -197,6 +197,14 @@ describe('auth: CSRF on cookie-authenticated writes', () => {
     expect(ok.status).toBe(200)
   })
 
+  it('accepts a page of the server itself (Origin matches Host) even when the public URL is elsewhere', async () => {
+    const user = await signedInUser(t, 'samehost')
+    const ok = await call(t, 'POST', '/auth/logout', { cookie: user.token, headers: { origin: 'http://localhost:3000', host: 'localhost:3000' } })
+    expect(ok.status).toBe(204)
+    const forged = await call(t, 'POST', '/auth/logout', { cookie: user.token, headers: { origin: 'http://evil.example', host: 'localhost:3000' } })
+    expect(forged.body.code).toBe('KL_AUTH_CSRF')
+  })
+
   it('exempts bearer requests, and reads', async () => {
     const user = await signedInUser(t, 'bearer')
     expect((await call(t, 'GET', '/auth/session', { cookie: user.token, headers: { origin: 'https://evil.example' } })).status).toBe(200)
@@ -260,5 +268,40 @@ describe('auth: the pages emailed links open', () => {
     const api = await form('/api/users', { email: 'f@example.com', displayName: 'F' }, { authorization: `Bearer ${SERVICE_KEY}` })
     expect(api.statusCode).toBe(400)
     expect(JSON.parse(api.body).code).toBe('KL_API_BAD_REQUEST')
+  })
+})
+
+describe('auth: without email verification, and in production', () => {
+  it('sign-up starts a session at once when auth.email.verify is off', async () => {
+    const app = await authApp({ model: (m) => ({ ...m, auth: { ...m.auth, email: { enabled: true, verify: false } } }) })
+    try {
+      const signup = await call(app, 'POST', '/auth/signup', { body: { email: 'now@example.com', password: 'correct horse battery', displayName: 'N' } })
+      expect(signup.status).toBe(201)
+      expect(signup.body.session).toEqual({ token: expect.any(String), expiresAt: expect.any(String) })
+      expect(signup.cookies.find((c) => c.name === 'koya_session')?.value).toBe(signup.body.session.token)
+      expect((await call(app, 'GET', '/auth/session', { token: signup.body.session.token })).body.user.email).toBe('now@example.com')
+      expect(app.db.prepare('SELECT count(*) AS n FROM "_koya_outbox"').all()).toEqual([{ n: 0 }])
+      expect((await call(app, 'POST', '/auth/login', { body: { email: 'now@example.com', password: 'correct horse battery' } })).status).toBe(200)
+    } finally {
+      await app.close()
+    }
+  })
+
+  it('with NODE_ENV=production the cookie is Secure and __Host- prefixed', async () => {
+    const app = await authApp({ model: (m) => ({ ...m, auth: { ...m.auth, email: { enabled: true, verify: false } } }), env: { NODE_ENV: 'production' } })
+    try {
+      const signup = await call(app, 'POST', '/auth/signup', { body: { email: 'prod@example.com', password: 'correct horse battery', displayName: 'P' } })
+      expect(signup.cookies).toEqual([expect.objectContaining({ name: '__Host-koya_session', secure: true, httpOnly: true, sameSite: 'Lax', path: '/' })])
+      const viaCookie = await app.app.inject({ method: 'GET', url: '/auth/session', headers: { cookie: `__Host-koya_session=${signup.body.session.token}` } })
+      expect(viaCookie.statusCode).toBe(200)
+      // The unprefixed name is not read in production (a sibling subdomain could plant it).
+      expect((await call(app, 'GET', '/auth/session', { cookie: signup.body.session.token })).status).toBe(401)
+    } finally {
+      await app.close()
+    }
+  })
+
+  it('refuses to start with a public URL that is not http(s)', async () => {
+    await expect(authApp({ env: { KOYA_PUBLIC_URL: 'ftp://example.com' } })).rejects.toMatchObject({ code: 'KL_AUTH_CONFIG' })
   })
 })

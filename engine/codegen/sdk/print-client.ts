@@ -30,7 +30,7 @@ export function printClient(appName: string, members: readonly ClientMember[]): 
   return [
     '// ─── Client ─────────────────────────────────────────────────────────────────────────────────────',
     '',
-    `/** The client of ${appName}: one property per table. */`,
+    `/** The client of ${appName}: one property per table${members.some((m) => m.type === 'AuthClient') ? ', and the auth and admin namespaces' : ''}. */`,
     'export interface KoyaClient {',
     ...members.flatMap((m) => [`  /** ${m.doc} */`, `  readonly ${m.name}: ${m.type}`]),
     '}',

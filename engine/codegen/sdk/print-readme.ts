@@ -1,6 +1,7 @@
 import type { ProjectIR, RelationIR, TableIR } from '../../compiler/ir.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 import { banner } from '../../shared/generated-file.ts'
+import { usersTableOf } from './auth-client-source.ts'
 import { exampleCalls, exampleParent, exampleTable, sortedRelations } from './examples.ts'
 import { CLIENT_ERROR_CODES } from './print-error-codes.ts'
 
@@ -120,6 +121,7 @@ export function printReadme(ir: ProjectIR, source: string): string {
     '`offset`, applied to the related rows.',
     '',
     ...(example ? exampleInclude(ir, example) : []),
+    ...authSection(ir),
     '## Errors',
     '',
     'A request that fails throws `KoyaClientError` with:',
@@ -139,9 +141,55 @@ export function printReadme(ir: ProjectIR, source: string): string {
     '`index.ts` exports, besides each table\'s types: `Tables` (the map every type is read from),',
     "`RowOf<'table'>`, `InsertOf<'table'>`, `UpdateOf<'table'>`, `Where<'table'>`, `OrderBy<'table'>`,",
     "`Include<'table'>`, `QueryResult<'table', select, include>` (what a read returns), `KoyaClient`,",
-    '`ClientOptions`, `KoyaErrorCode` and `TableClient`.',
+    '`ClientOptions`, `KoyaErrorCode` and `TableClient`; with a users table also the `Auth*` types',
+    '(`AuthUser`, `AuthSignupInput`, `AuthSession`, `AuthRole`, …), `AuthClient` and `AdminClient`.',
     '',
   ].join('\n')
+}
+
+/** `koya.auth` and `koya.admin`, for an app with a users table. */
+function authSection(ir: ProjectIR): string[] {
+  const users = usersTableOf(ir)
+  if (users === undefined) return []
+  const provider = (['github', 'google'] as const).find((name) => ir.auth.oauth[name] !== null)
+  return [
+    '## Auth',
+    '',
+    `\`koya.auth\` signs users in and keeps the session token: after \`signup\` (when it signs in), \`login\`,`,
+    '`changePassword` and `impersonate`, every request carries it as `Authorization: Bearer <token>`;',
+    '`logout` and `logoutAll` forget it. To keep a session across page loads, store `await',
+    'koya.auth.getToken()` and pass it to `createClient({ url, token })` next time.',
+    '',
+    '```ts',
+    `await koya.auth.signup({ email, password${users.columns.some((c) => c.name === 'displayName' && !c.nullable && c.default === null) ? ", displayName: 'Ada'" : ''} })`,
+    'const { user } = await koya.auth.login({ email, password })',
+    'const { roles } = await koya.auth.session()',
+    'await koya.auth.logout()',
+    '```',
+    '',
+    '| method | returns | request |',
+    '| --- | --- | --- |',
+    `| \`signup({ email, password, …columns })\` | \`{ user, session }\` (\`session\` is null until the email is verified, when the app requires it) | \`POST /auth/signup\` |`,
+    '| `login({ email, password })` | `{ user, session }` | `POST /auth/login` |',
+    '| `logout()` | nothing | `POST /auth/logout` |',
+    '| `logoutAll()` | `{ revoked }`: the sessions ended on every device | `POST /auth/logout-all` |',
+    '| `session()` | `{ user, roles, session, impersonator? }` | `GET /auth/session` |',
+    '| `verifyEmail(token)` | `{ user }` | `POST /auth/verify-email` |',
+    '| `resendVerification(email)` | nothing | `POST /auth/verify-email/resend` |',
+    '| `forgotPassword(email)` | nothing | `POST /auth/password/forgot` |',
+    '| `resetPassword({ token, password })` | nothing | `POST /auth/password/reset` |',
+    '| `changePassword({ currentPassword, newPassword })` | the new session (kept) | `POST /auth/password/change` |',
+    '| `impersonate({ userId, reason })` | `{ user, session, impersonator }`; the client acts as the user | `POST /auth/impersonate` |',
+    "| `stopImpersonating()` | nothing; the client goes back to the admin's session | `POST /auth/impersonate/stop` |",
+    ...(provider ? [`| \`oauthUrl('${provider}', { redirectTo })\` | the address to open in the browser to sign in with the provider | \`GET /auth/oauth/<provider>\` |`] : []),
+    '| `getToken()`, `setToken(token)` | the token the client sends / send another | |',
+    '',
+    "`koya.admin` needs an admin's session or the service key: `grantRole(userId, role)` and",
+    '`revokeRole(userId, role)` (`POST` and `DELETE /admin/users/<id>/roles`) return the user\'s roles;',
+    '`audit({ actor, subject, action, from, to, limit })` (`GET /admin/audit`) returns the audit log,',
+    'newest first. Roles are typed: only the app\'s roles compile.',
+    '',
+  ]
 }
 
 function describeRelation(relation: RelationIR): string {

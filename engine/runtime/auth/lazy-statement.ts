@@ -1,6 +1,7 @@
+import type Database from 'better-sqlite3'
 import type { SqliteDatabase } from '../../shared/sqlite.ts'
 
-type Statement = ReturnType<SqliteDatabase['prepare']>
+type Statement = Database.Statement<unknown[]>
 
 /**
  * A statement prepared on first use. SQLite refuses to prepare a write to a table whose foreign
@@ -9,5 +10,5 @@ type Statement = ReturnType<SqliteDatabase['prepare']>
  */
 export function lazyStatement(db: SqliteDatabase, sql: string): () => Statement {
   let statement: Statement | undefined
-  return () => (statement ??= db.prepare(sql))
+  return () => (statement ??= db.prepare<unknown[]>(sql))
 }

@@ -31,6 +31,15 @@ export function bearerOf(request: FastifyRequest): string | undefined {
   return /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1]
 }
 
+/**
+ * A page served by this server itself: the browser sets both Origin and Host, so a foreign page
+ * cannot make them agree (with DNS rebinding they agree on the attacker's name, under which the
+ * browser holds no cookie of ours).
+ */
+function isSameHost(origin: string, host: string): boolean {
+  return URL.canParse(origin) && new URL(origin).host === host
+}
+
 export function isWrite(request: FastifyRequest): boolean {
   return !SAFE_METHODS.has(request.method)
 }
@@ -104,7 +113,7 @@ export function createRequestAuthResolver(deps: {
       // cross-site; the cookie is, so cookie writes must prove where they come from.
       if (!isWrite(request) || bearerOf(request) !== undefined) return
       const origin = request.headers.origin
-      const allowed = origin !== undefined && settings.allowedOrigins.has(origin)
+      const allowed = origin !== undefined && (settings.allowedOrigins.has(origin) || isSameHost(origin, request.host))
       const hasCookie = (request.cookies[settings.cookieName] ?? '') !== ''
       if (hasCookie && !allowed) {
         throw new KoyaError('KL_AUTH_CSRF', origin === undefined ? `${request.method} with the session cookie came without an Origin header.` : `${request.method} with the session cookie came from the untrusted origin ${origin}.`)

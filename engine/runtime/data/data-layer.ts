@@ -125,8 +125,8 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase): DataLayer
   /** The single access decision point: each table's FROM item for the actor and operation. */
   const sourceOf =
     (actor: Actor, operation: Operation): SourceOf =>
-    (table, filtered) =>
-      access.source(actor, operation, table, filtered)
+    (table, filter) =>
+      access.source(actor, operation, table, filter)
 
   const readRows = (actor: Actor, plan: ReadPlan) => run(actor, printRowsQuery(plan, sourceOf(actor, 'read'))).map((r) => r.row)
   /**
@@ -158,7 +158,7 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase): DataLayer
   /** Whether the row `id` passes the operation's policy (the system role passes everything). */
   const admits = (actor: Actor, operation: Operation, table: IndexedTable, id: string): boolean => {
     if (actor.kind !== 'system' && !access.has(operation, table.name)) return false
-    const statement = sql`SELECT "id" FROM ${access.source(actor, operation, table.name, false)} AS "t" WHERE "id" = ${id}`
+    const statement = sql`SELECT "id" FROM ${access.source(actor, operation, table.name, undefined)} AS "t" WHERE "id" = ${id}`
     return run(actor, statement as RawBuilder<{ id: string }>).length > 0
   }
 

@@ -19,10 +19,11 @@ export interface ReadPlan {
   readonly limit: number | undefined
   readonly offset: number | undefined
   /**
-   * The caller filters this level's table (not counting `!inner` embeds or the ids a write reads
-   * back): its policy-admitted rows are materialized first, so the filter never sees a hidden row.
+   * The caller's own filters on this level's table. They are kept apart from `where` (`!inner`
+   * embeds, the ids a write reads back) because the access layer applies them: only to rows the
+   * policy admits, so a filter never runs on a hidden row.
    */
-  readonly filtered: boolean
+  readonly filters: readonly Condition[]
 }
 
 export type Field =
@@ -74,7 +75,7 @@ export function planReadByIds(model: ModelIndex, table: IndexedTable, query: Par
   const plan = planLevel(model, table, [], query.select, embedded)
   const id = columnOf(table, 'id', 'id')
   // Ids are UUIDv7, increasing in creation order: new rows come back in the order sent.
-  return { ...plan, filtered: false, where: [{ kind: 'in', column: id, values: ids, negated: false }], order: [{ column: id, direction: 'asc', nulls: 'last' }] }
+  return { ...plan, where: [{ kind: 'in', column: id, values: ids, negated: false }], order: [{ column: id, direction: 'asc', nulls: 'last' }] }
 }
 
 /** The embed level a filter applies to: `['project']` for `project.name=eq.x`. */
@@ -91,7 +92,7 @@ const samePath = (a: readonly string[], b: readonly string[]) => a.length === b.
 function planLevel(model: ModelIndex, table: IndexedTable, path: readonly string[], select: readonly SelectNode[], query: ParsedQuery): ReadPlan {
   const fields: Field[] = []
   const where: Condition[] = []
-  let filtered = false
+  const filters: Condition[] = []
   for (const node of select) {
     switch (node.kind) {
       case 'all':
@@ -115,10 +116,7 @@ function planLevel(model: ModelIndex, table: IndexedTable, path: readonly string
     }
   }
   for (const filter of query.filters) {
-    if (samePath(levelOf(filter), path)) {
-      where.push(planCondition(table, filter, path.length))
-      filtered = true
-    }
+    if (samePath(levelOf(filter), path)) filters.push(planCondition(table, filter, path.length))
   }
   const range = query.embedRanges.find((r) => samePath(r.path, path))
   return {
@@ -135,7 +133,7 @@ function planLevel(model: ModelIndex, table: IndexedTable, path: readonly string
       }),
     limit: path.length === 0 ? query.limit : range?.limit,
     offset: path.length === 0 ? query.offset : range?.offset,
-    filtered,
+    filters,
   }
 }
 

@@ -8,10 +8,17 @@ import type { Condition, Field, OrderBy, ReadPlan } from './read-plan.ts'
  * correlated subqueries (`json_group_array` for has-many), so a response is the rows' JSON
  * texts joined: no object per row in JavaScript, no parse and stringify on the way out.
  *
- * `source(table, filtered)` gives the FROM item of each table: the place where access rules
- * apply. `filtered`: the request filters that table at this point (see ReadPlan.filtered).
+ * `source(table, filter)` gives the FROM item of each table: the place where access rules apply.
+ * `filter` prints the caller's filters on that table over a given alias; the source applies them
+ * (only to the rows the policy admits), so the printer never puts them in its own WHERE.
  */
-export type SourceOf = (table: string, filtered: boolean) => RawBuilder<unknown>
+export type SourceOf = (table: string, filter: ((alias: string) => RawBuilder<unknown>) | undefined) => RawBuilder<unknown>
+
+/** The caller's filters of a plan level, for its source. */
+function filterOf(p: Printer, plan: ReadPlan): ((alias: string) => RawBuilder<unknown>) | undefined {
+  if (plan.filters.length === 0) return undefined
+  return (alias) => sql.join(plan.filters.map((c) => printCondition(p, c, alias)), sql` AND `)
+}
 
 interface Printer {
   readonly source: SourceOf
@@ -34,26 +41,26 @@ export function printRowsQuery(plan: ReadPlan, source: SourceOf): RawBuilder<{ r
   const inner = p.alias()
   const alias = p.alias()
   if (plan.limit === undefined && plan.offset === undefined) {
-    return sql`SELECT ${printRowJson(p, plan, alias)} AS "row" FROM ${p.source(plan.table.name, plan.filtered)} AS ${sql.id(alias)}${printWhere(p, plan.where, alias)}${printOrder(plan.order, alias)}`
+    return sql`SELECT ${printRowJson(p, plan, alias)} AS "row" FROM ${p.source(plan.table.name, filterOf(p, plan))} AS ${sql.id(alias)}${printWhere(p, plan.where, alias)}${printOrder(plan.order, alias)}`
   }
   const keys = plan.order.map((o, i) => sql`, ${sql.id(inner, o.column.name)} AS ${sql.id(`o${i}`)}`)
-  const page = sql`SELECT ${sql.id(inner, 'id')} AS "k"${sql.join(keys, sql``)} FROM ${p.source(plan.table.name, plan.filtered)} AS ${sql.id(inner)}${printWhere(p, plan.where, inner)}${printOrder(plan.order, inner)}${printRange(plan.limit, plan.offset)}`
+  const page = sql`SELECT ${sql.id(inner, 'id')} AS "k"${sql.join(keys, sql``)} FROM ${p.source(plan.table.name, filterOf(p, plan))} AS ${sql.id(inner)}${printWhere(p, plan.where, inner)}${printOrder(plan.order, inner)}${printRange(plan.limit, plan.offset)}`
   const order = plan.order.length === 0 ? sql`` : sql` ORDER BY ${sql.join(plan.order.map((o, i) => printOrderTerm(sql.id('page', `o${i}`), o)))}`
-  return sql`SELECT ${printRowJson(p, plan, alias)} AS "row" FROM (${page}) AS "page" JOIN ${p.source(plan.table.name, false)} AS ${sql.id(alias)} ON ${sql.id(alias, 'id')} = "page"."k"${order}`
+  return sql`SELECT ${printRowJson(p, plan, alias)} AS "row" FROM (${page}) AS "page" JOIN ${p.source(plan.table.name, undefined)} AS ${sql.id(alias)} ON ${sql.id(alias, 'id')} = "page"."k"${order}`
 }
 
 /** `SELECT count(*) AS "count" FROM … WHERE …`, for `Prefer: count=exact`. */
 export function printCountQuery(plan: ReadPlan, source: SourceOf): RawBuilder<{ count: number }> {
   const p = printer(source)
   const alias = p.alias()
-  return sql`SELECT count(*) AS "count" FROM ${p.source(plan.table.name, plan.filtered)} AS ${sql.id(alias)}${printWhere(p, plan.where, alias)}`
+  return sql`SELECT count(*) AS "count" FROM ${p.source(plan.table.name, filterOf(p, plan))} AS ${sql.id(alias)}${printWhere(p, plan.where, alias)}`
 }
 
 /** `SELECT "id" FROM … WHERE …`: the rows a bulk update or delete touches. */
 export function printIdsQuery(plan: ReadPlan, source: SourceOf): RawBuilder<{ id: string }> {
   const p = printer(source)
   const alias = p.alias()
-  return sql`SELECT ${sql.id(alias, 'id')} AS "id" FROM ${p.source(plan.table.name, plan.filtered)} AS ${sql.id(alias)}${printWhere(p, plan.where, alias)}`
+  return sql`SELECT ${sql.id(alias, 'id')} AS "id" FROM ${p.source(plan.table.name, filterOf(p, plan))} AS ${sql.id(alias)}${printWhere(p, plan.where, alias)}`
 }
 
 function printRowJson(p: Printer, plan: ReadPlan, alias: string): RawBuilder<unknown> {
@@ -71,13 +78,13 @@ function printField(p: Printer, field: Field, alias: string): RawBuilder<unknown
       if (relation.kind === 'belongsTo') {
         // The parent row, or null when the ref is null or the parent is filtered out.
         const join = sql`${sql.id(child, 'id')} = ${sql.id(alias, relation.column)}`
-        return sql`json((SELECT ${printRowJson(p, plan, child)} FROM ${p.source(relation.table, plan.filtered)} AS ${sql.id(child)} WHERE ${join}${printAnd(p, plan.where, child)}))`
+        return sql`json((SELECT ${printRowJson(p, plan, child)} FROM ${p.source(relation.table, filterOf(p, plan))} AS ${sql.id(child)} WHERE ${join}${printAnd(p, plan.where, child)}))`
       }
       // Has-many: an array, in the embed's own order (json_group_array's ORDER BY), paged.
       const join = sql`${sql.id(child, relation.column)} = ${sql.id(alias, 'id')}`
       const orderColumns = plan.order.map((o, i) => sql`, ${sql.id(child, o.column.name)} AS ${sql.id(`o${i}`)}`)
       const aggregateOrder = plan.order.length === 0 ? sql`` : sql` ORDER BY ${sql.join(plan.order.map((o, i) => printOrderTerm(sql.id(`o${i}`), o)))}`
-      const inner = sql`SELECT ${printRowJson(p, plan, child)} AS "r"${sql.join(orderColumns, sql``)} FROM ${p.source(relation.table, plan.filtered)} AS ${sql.id(child)} WHERE ${join}${printAnd(p, plan.where, child)}${printOrder(plan.order, child)}${printRange(plan.limit, plan.offset)}`
+      const inner = sql`SELECT ${printRowJson(p, plan, child)} AS "r"${sql.join(orderColumns, sql``)} FROM ${p.source(relation.table, filterOf(p, plan))} AS ${sql.id(child)} WHERE ${join}${printAnd(p, plan.where, child)}${printOrder(plan.order, child)}${printRange(plan.limit, plan.offset)}`
       return sql`json((SELECT json_group_array(json("r")${aggregateOrder}) FROM (${inner})))`
     }
     default:
@@ -133,7 +140,7 @@ function printCondition(p: Printer, condition: Condition, alias: string): RawBui
       const child = p.alias()
       const { relation, plan } = condition
       const join = relation.kind === 'belongsTo' ? sql`${sql.id(child, 'id')} = ${sql.id(alias, relation.column)}` : sql`${sql.id(child, relation.column)} = ${sql.id(alias, 'id')}`
-      return sql`EXISTS (SELECT 1 FROM ${p.source(relation.table, plan.filtered)} AS ${sql.id(child)} WHERE ${join}${printAnd(p, plan.where, child)})`
+      return sql`EXISTS (SELECT 1 FROM ${p.source(relation.table, filterOf(p, plan))} AS ${sql.id(child)} WHERE ${join}${printAnd(p, plan.where, child)})`
     }
     default:
       return assertNever(condition, 'condition')

@@ -120,6 +120,8 @@ export function registerOAuthRoutes(app: FastifyInstance, deps: OAuthDeps): void
       if (code === undefined || code === '') {
         throw new KoyaError('KL_AUTH_OAUTH_CODE_REJECTED', 'The sign-in callback carries no authorization code.')
       }
+      // Checked again, before anything happens: the cookie came back from the browser.
+      const redirectTo = checkRedirect(cookies.redirect, publicUrl, allowedRedirects)
       deps.rateLimit('oauth-callback-ip', request.ip, CALLBACK_LIMIT)
       const accessToken = accessTokenOf(await exchangeCode(provider.client, provider.endpoints.token, code, cookies.verifier))
       const profile = await fetchOAuthProfile(provider.name, provider.endpoints, accessToken)
@@ -130,8 +132,7 @@ export function registerOAuthRoutes(app: FastifyInstance, deps: OAuthDeps): void
         throw new KoyaError('KL_AUTH_EMAIL_NOT_VERIFIED', 'The email address of this account is not verified yet.')
       }
       await deps.startSession(reply, user.id)
-      // Checked again: the cookie came back from the browser.
-      return reply.redirect(checkRedirect(cookies.redirect, publicUrl, allowedRedirects), 302)
+      return reply.redirect(redirectTo, 302)
     },
   )
 }
