@@ -400,9 +400,14 @@ describe('postgrest-js: errors for bad queries', () => {
     expect(await db.from('tasks').select('id').eq('priority', 'high')).toMatchObject({ status: 400, error: koyaError('KL_API_BAD_FILTER') })
   })
 
-  it('without the service key: 401', async () => {
+  it('without the service key: the read policy decides (an anonymous caller is in no workspace)', async () => {
     const anonymous = new PostgrestClient(`${url}/api`)
-    expect(await anonymous.from('tasks').select('*')).toMatchObject({ data: null, status: 401, error: koyaError('KL_API_UNAUTHORIZED') })
+    expect(await anonymous.from('tasks').select('*')).toMatchObject({ data: [], status: 200, error: null })
+  })
+
+  it('without the service key, on an operation no policy allows: 401', async () => {
+    const anonymous = new PostgrestClient(`${url}/api`)
+    expect(await anonymous.from('users').insert({ email: 'anonymous@example.com', displayName: 'Anonymous' })).toMatchObject({ status: 401, error: koyaError('KL_API_UNAUTHORIZED') })
   })
 })
 

@@ -267,11 +267,20 @@ describe('SDK: values that need quoting round-trip', () => {
 })
 
 describe('SDK: errors', () => {
-  it('throws KL_API_UNAUTHORIZED (401) without a token', async () => {
+  it('reads through the policies without a token: an anonymous caller is in no workspace', async () => {
+    expect(await sdk.createClient({ url }).tasks.list()).toEqual([])
+  })
+
+  it('throws KL_API_UNAUTHORIZED (401) without a token where a table has no policy for the operation', async () => {
     const anonymous = sdk.createClient({ url })
-    const error = await failure(anonymous.tasks.list())
+    const error = await failure(anonymous.users.create({ email: 'anonymous@example.com', displayName: 'Anonymous' }))
     expect(error).toMatchObject({ code: 'KL_API_UNAUTHORIZED', status: 401 })
     expect(error.message).not.toBe('')
+  })
+
+  it('throws KL_AUTH_REQUIRED (401) for a token that is no session', async () => {
+    const error = await failure(sdk.createClient({ url, token: 'not-a-session' }).tasks.list())
+    expect(error).toMatchObject({ code: 'KL_AUTH_REQUIRED', status: 401 })
   })
 
   it('throws KL_API_VALIDATION (400) with the message and hint from the server', async () => {

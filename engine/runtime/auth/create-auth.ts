@@ -126,5 +126,19 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
     authOf: (request) => requests.authOf(request),
     rateLimit: (name, key, limit) => ctx.limiter.hit(name, key, limit),
   }
-  return { actorOf: (request) => requests.authOf(request).actor, oauthDeps }
+  return {
+    actorOf(request) {
+      const { actor, via } = requests.authOf(request)
+      // A bearer token that is no session (expired, revoked, mistyped, a wrong service key) is
+      // refused rather than read as anonymous: the client holds a credential it must replace,
+      // and answering with anonymous data would hide that. A dead cookie is cleared instead.
+      if (via === 'bearer' && actor.kind === 'anonymous') {
+        throw new KoyaError('KL_AUTH_REQUIRED', 'The bearer token is not a valid session or service key: it expired, was revoked or is mistyped.', {
+          hint: 'Sign in again with POST /auth/login, or send no Authorization header to act anonymously.',
+        })
+      }
+      return actor
+    },
+    oauthDeps,
+  }
 }

@@ -8,7 +8,8 @@ const user = await koya.users.create({ email: 'deno@example.com', displayName: '
 const found = await koya.users.list({ where: { email: 'deno@example.com' }, select: ['id', 'displayName'] })
 let refused = ''
 try {
-  await createClient({ url: url! }).users.list()
+  // users has no create policy: only the service key creates rows there.
+  await createClient({ url: url! }).users.create({ email: 'anonymous@example.com', displayName: 'Anonymous' })
 } catch (error) {
   refused = error instanceof KoyaClientError ? `${error.status} ${error.code}` : String(error)
 }
