@@ -282,10 +282,6 @@ export const errorCodes = {
     description: 'The email and password do not match an account.',
     solution: 'Check the email and password; after several failures wait, or reset the password with POST /auth/password/forgot.',
   },
-  KL_AUTH_EMAIL_NOT_VERIFIED: {
-    description: 'The account\'s email address is not verified yet, and the app requires verification before login.',
-    solution: 'Open the link in the verification email (POST /auth/verify-email with its token); POST /auth/verify-email/resend sends a new one.',
-  },
   KL_AUTH_EMAIL_TAKEN: {
     description: 'Sign-up was asked for an email address that already has an account.',
     solution: 'Sign in instead, or reset the password with POST /auth/password/forgot.',

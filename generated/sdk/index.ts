@@ -864,10 +864,8 @@ export interface AuthSession {
 
 export interface AuthSignupResult {
   user: AuthUser
-  /** null when the app requires a verified email: the link in the verification email comes first, then login. */
-  session: AuthSession | null
-  /** Set when the app requires a verified email before login. */
-  verificationRequired?: true
+  /** The new user is signed in at once; with email verification on, user.emailVerified stays false until the emailed link is used. */
+  session: AuthSession
 }
 
 export interface AuthLoginResult {
@@ -912,11 +910,11 @@ export class AuthClient {
   /** Creates an account and, unless the app requires a verified email first, signs in. Throws KL_AUTH_EMAIL_TAKEN or KL_AUTH_WEAK_PASSWORD. */
   async signup(input: AuthSignupInput): Promise<AuthSignupResult> {
     const result = (await this.#send('POST', '/auth/signup', input)) as AuthSignupResult
-    if (result.session !== null) this.#slot.current = result.session.token
+    this.#slot.current = result.session.token
     return result
   }
 
-  /** Signs in and keeps the session token. Throws KL_AUTH_INVALID_CREDENTIALS, KL_AUTH_EMAIL_NOT_VERIFIED or KL_AUTH_RATE_LIMITED. */
+  /** Signs in and keeps the session token. Throws KL_AUTH_INVALID_CREDENTIALS or KL_AUTH_RATE_LIMITED. */
   async login(credentials: { email: string; password: string }): Promise<AuthLoginResult> {
     const result = (await this.#send('POST', '/auth/login', credentials)) as AuthLoginResult
     this.#slot.current = result.session.token
@@ -1127,7 +1125,6 @@ export type KoyaErrorCode =
   | 'KL_API_VALIDATION'
   | 'KL_AUTH_CONFIG'
   | 'KL_AUTH_CSRF'
-  | 'KL_AUTH_EMAIL_NOT_VERIFIED'
   | 'KL_AUTH_EMAIL_TAKEN'
   | 'KL_AUTH_FORBIDDEN'
   | 'KL_AUTH_IMPERSONATION'

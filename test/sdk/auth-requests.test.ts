@@ -75,11 +75,11 @@ describe('SDK auth: requests', () => {
     expect(last()).toMatchObject({ target: '/api/tasks', authorization: 'Bearer new-token' })
   })
 
-  it('signup that needs a verified email first keeps no token', async () => {
-    const { koya, last } = client({ 'POST /auth/signup': { status: 201, body: { user, session: null, verificationRequired: true } } })
-    expect(await koya.auth.signup({ email: 'ada@example.com', password: 'pw', displayName: 'Ada' })).toMatchObject({ session: null, verificationRequired: true })
+  it('signup keeps the new session\'s token', async () => {
+    const { koya, last } = client({ 'POST /auth/signup': { status: 201, body: { user, session: session('s1') } } })
+    expect(await koya.auth.signup({ email: 'ada@example.com', password: 'pw', displayName: 'Ada' })).toMatchObject({ session: { token: 's1' } })
     await koya.auth.session().catch(() => undefined)
-    expect(last().authorization).toBeUndefined()
+    expect(last().authorization).toBe('Bearer s1')
   })
 
   it('login keeps the token; logout sends it, then the client sends none', async () => {

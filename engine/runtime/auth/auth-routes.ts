@@ -102,11 +102,9 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AuthContext, users
       users.setPasswordHash(id, passwordHash, ctx.clock())
       return id
     })()
-    if (settings.verifyEmail) {
-      // No session until the address is verified: the link in the email is the way in.
-      await sendTokenEmail(ctx, 'verify-email', { id: userId, email })
-      return sendUser(reply, 201, users.readUser(userId), { session: null, verificationRequired: true })
-    }
+    // The new user is signed in at once (the Lucia way); `emailVerified` stays false until the
+    // emailed link is used, and only a verified address links OAuth accounts.
+    if (settings.verifyEmail) await sendTokenEmail(ctx, 'verify-email', { id: userId, email })
     return sendUser(reply, 201, users.readUser(userId), { session: startSession(reply, userId) })
   })
 
@@ -124,9 +122,6 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AuthContext, users
       throw new KoyaError('KL_AUTH_INVALID_CREDENTIALS', 'The email or password is wrong.')
     }
     limiter.reset('login-account', email)
-    if (settings.verifyEmail && !user.emailVerified) {
-      throw new KoyaError('KL_AUTH_EMAIL_NOT_VERIFIED', 'The email address of this account is not verified yet.')
-    }
     return sendUser(reply, 200, users.readUser(user.id), { session: startSession(reply, user.id) })
   })
 

@@ -127,10 +127,6 @@ export function registerOAuthRoutes(app: FastifyInstance, deps: OAuthDeps): void
       const profile = await fetchOAuthProfile(provider.name, provider.endpoints, accessToken)
       const { user, outcome } = await resolveOAuthAccount(deps, provider.name, profile, deps.clock())
       request.log.info({ provider: provider.name, userId: user.id, outcome }, 'oauth sign-in')
-      // As POST /auth/login: an app that requires a verified email lets no one in without one.
-      if (deps.settings.verifyEmail && !user.emailVerified) {
-        throw new KoyaError('KL_AUTH_EMAIL_NOT_VERIFIED', 'The email address of this account is not verified yet.')
-      }
       await deps.startSession(reply, user.id)
       return reply.redirect(redirectTo, 302)
     },
