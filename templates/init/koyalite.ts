@@ -2,9 +2,11 @@
 // `npx koyalite dev` does that on every save and serves the app.
 import { defineConfig } from 'koyalite'
 import * as tables from './schema'
+import policies from './policies'
 
 export default defineConfig({
   name: '{{name}}',
   tables,
+  policies,
   roles: ['admin'],
 })

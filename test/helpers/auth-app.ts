@@ -5,7 +5,7 @@ import { Writable } from 'node:stream'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { ProjectIR } from '../../engine/compiler/ir.ts'
 import { applyMigrations, readMigrations } from '../../engine/migrate/index.ts'
-import type { AuthRateLimits } from '../../engine/runtime/auth/auth-context.ts'
+import { DEFAULT_AUTH_RATE_LIMITS, type AuthRateLimits } from '../../engine/runtime/auth/auth-context.ts'
 import { createServer } from '../../engine/runtime/index.ts'
 import { loadModel } from '../../engine/runtime/model.ts'
 import { openDatabase, type SqliteDatabase } from '../../engine/shared/sqlite.ts'
@@ -17,14 +17,7 @@ export const PUBLIC_URL = 'https://tasks.example.com'
 export const ORIGIN = { origin: PUBLIC_URL }
 
 /** Limits high enough that only the rate-limit tests meet them. */
-const GENEROUS: AuthRateLimits = {
-  signupPerIp: { max: 10_000, windowSeconds: 60 },
-  signupPerAccount: { max: 10_000, windowSeconds: 60 },
-  loginPerIp: { max: 10_000, windowSeconds: 60 },
-  loginFailuresPerAccount: { max: 10_000, windowSeconds: 60 },
-  resetPerIp: { max: 10_000, windowSeconds: 60 },
-  resetPerAccount: { max: 10_000, windowSeconds: 60 },
-}
+const GENEROUS = Object.fromEntries(Object.keys(DEFAULT_AUTH_RATE_LIMITS).map((name) => [name, { max: 10_000, windowSeconds: 60 }])) as unknown as AuthRateLimits
 
 export interface AuthTestApp {
   readonly app: FastifyInstance
