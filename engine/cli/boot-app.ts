@@ -17,6 +17,21 @@ export async function bootApp(io: CliIO, db: SqliteDatabase, serverFactory?: Fas
     logger: { level: io.env.LOG_LEVEL ?? 'info' },
     env: io.env,
     // Behind NGINX (the Docker stack) the client address, which rate limits key on, is in X-Forwarded-For.
-    ...(io.env.KOYA_TRUST_PROXY ? { trustProxy: io.env.KOYA_TRUST_PROXY === 'true' ? true : io.env.KOYA_TRUST_PROXY } : {}),
+    ...trustProxyOf(io.env.KOYA_TRUST_PROXY),
   })
+}
+
+/**
+ * KOYA_TRUST_PROXY as Fastify's trustProxy: `true`/`false`, a hop count (`1`), or addresses and
+ * CIDR ranges separated by commas (`10.0.0.0/8,127.0.0.1`).
+ */
+export function trustProxyOf(value: string | undefined): { trustProxy?: boolean | string[] | ((address: string, hop: number) => boolean) } {
+  const text = value?.trim() ?? ''
+  if (text === '' || text === 'false') return {}
+  if (text === 'true') return { trustProxy: true }
+  if (/^\d+$/.test(text)) {
+    const hops = Number(text)
+    return { trustProxy: (_address, hop) => hop < hops }
+  }
+  return { trustProxy: text.split(',').map((part) => part.trim()).filter((part) => part !== '') }
 }

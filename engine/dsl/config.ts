@@ -27,7 +27,7 @@ export interface OAuthProviderDef {
 }
 
 export interface AuthDef {
-  /** Email and password sign-in; `verify` requires a verified email before login. */
+  /** Email and password sign-in; `verify` sends a verification email at sign-up (the link sets `emailVerified`). */
   readonly email?: boolean | { readonly verify?: boolean }
   readonly oauth?: {
     readonly github?: OAuthProviderDef

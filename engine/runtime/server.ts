@@ -32,7 +32,7 @@ export interface CreateServerOptions {
   /** Override the sign-up, login and reset rate limits (DEFAULT_AUTH_RATE_LIMITS). */
   readonly authRateLimits?: Partial<AuthRateLimits>
   /** Fastify's trustProxy: behind a proxy, the client address (for rate limits) comes from X-Forwarded-For. */
-  readonly trustProxy?: boolean | string | readonly string[]
+  readonly trustProxy?: boolean | string | readonly string[] | ((address: string, hop: number) => boolean)
   /** Other OAuth provider endpoints than GitHub's and Google's own (tests run a local fake provider). */
   readonly oauthEndpoints?: OAuthDeps['endpoints']
   /** generated/openapi.json and generated/docs/index.html, served at /openapi.json and /docs. */
@@ -53,7 +53,7 @@ export interface CreateServerOptions {
 export async function createServer(options: CreateServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(options.logger),
-    ...(options.trustProxy !== undefined ? { trustProxy: typeof options.trustProxy === 'object' ? [...options.trustProxy] : options.trustProxy } : {}),
+    ...(options.trustProxy !== undefined ? { trustProxy: Array.isArray(options.trustProxy) ? [...options.trustProxy] : (options.trustProxy as boolean | string | ((address: string, hop: number) => boolean)) } : {}),
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,

@@ -461,3 +461,23 @@ describe('what refusals say', () => {
     expect((await asSystem('GET', `/api/tasks/${fresh}`)).status).toBe(404)
   })
 })
+
+describe('the users table\'s auth-managed columns', () => {
+  it.each([
+    ['email', { email: 'someone-else@example.com' }],
+    ['emailVerified', { emailVerified: true }],
+  ])('a user cannot write their own %s, though the update policy admits their row', async (_name, patch) => {
+    const reply = await as('editor', 'PATCH', `/api/users/${id('editor')}`, { body: patch })
+    expect(reply.status).toBe(400)
+    expect(reply.body.code).toBe('KL_API_VALIDATION')
+    const row = await asSystem('GET', `/api/users/${id('editor')}?select=email,emailVerified`)
+    expect(row.body).toMatchObject({ email: expect.stringMatching(/^editor-\d+@example\.com$/), emailVerified: true })
+  })
+
+  it('the service key may still write them', async () => {
+    const reply = await asSystem('PATCH', `/api/users/${id('bystander')}`, { emailVerified: false })
+    expect(reply.status).toBe(200)
+    expect(reply.body.emailVerified).toBe(false)
+    expect((await asSystem('PATCH', `/api/users/${id('bystander')}`, { emailVerified: true })).status).toBe(200)
+  })
+})

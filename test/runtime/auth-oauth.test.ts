@@ -348,3 +348,19 @@ describe('checkRedirect', () => {
     })
   }
 })
+
+describe('an app that signs in only through OAuth', () => {
+  it('still reads and ends sessions, and has no password endpoints', async () => {
+    await app.close()
+    app = await oauthApp(modelWith({ email: { enabled: false, verify: false } }))
+    provider.user = { id: '808', name: 'Only OAuth', emails: [{ email: 'oauth-only@example.com', primary: true, verified: true }] }
+    const signedIn = await signIn('github')
+    expect(signedIn.statusCode, signedIn.body).toBe(302)
+    const token = cookiesOf(signedIn)['koya_session']!
+    expect(await sessionUser(signedIn)).toEqual(expect.any(String))
+    expect((await app.inject({ method: 'POST', url: '/auth/login', payload: { email: 'oauth-only@example.com', password: 'x'.repeat(12) } })).statusCode).toBe(404)
+    const logout = await app.inject({ method: 'POST', url: '/auth/logout', headers: { authorization: `Bearer ${token}` } })
+    expect(logout.statusCode).toBe(204)
+    expect((await app.inject({ method: 'GET', url: '/auth/session', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(401)
+  })
+})

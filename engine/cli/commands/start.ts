@@ -89,8 +89,18 @@ export const startCommand: Command = {
   --host <addr>  address (default: $HOST, else 127.0.0.1)
   --db <file>    SQLite database (default: $KOYA_DB, else ./data/koya.db)
 
-  Environment: KOYA_SERVICE_KEY, when set, is the bearer token of the system role (full access
-  to /api, for server-side code only); LOG_LEVEL (default info).`,
+  Environment:
+    KOYA_SERVICE_KEY      when set, the bearer token of the system role (past every policy;
+                          for server-side code only)
+    KOYA_PUBLIC_URL       the URL people open, when koyalite.ts sets no auth.publicUrl: emailed
+                          links and OAuth callbacks are built from it (default
+                          http://127.0.0.1:3000)
+    KOYA_TRUSTED_ORIGINS  comma-separated origins whose pages may use the session cookie and
+                          read answers (CSRF, CORS), added to auth.trustedOrigins
+    KOYA_TRUST_PROXY      behind a proxy: true, or the proxies' addresses (comma-separated);
+                          client addresses for rate limits come from X-Forwarded-For
+    NODE_ENV=production   Secure session cookie (__Host-koya_session)
+    LOG_LEVEL             default info`,
   async run(args, io) {
     const server = await serve(io, serveOptions(io, args, 'start'))
     io.out(`${colors(io).green('✓')} serving ${colors(io).bold(server.url)}`)

@@ -69,11 +69,11 @@ export function buildAuthPaths(ir: ProjectIR, taken: ReadonlySet<string>, errorS
 
   const paths: Record<string, PathItemObject> = {
     '/auth/signup': {
-      post: op('signup', AUTH_TAG, 'Sign up', `Create an account with a password and the app's own columns of \`${users.name}\`. When the app requires a verified email, the answer has no session: the link in the verification email comes first, then login.`, {
+      post: op('signup', AUTH_TAG, 'Sign up', `Create an account with a password and the app's own columns of \`${users.name}\`. The new user is signed in at once; when the app verifies email, a verification email is sent and \`emailVerified\` stays false until its link is used.`, {
         ...open,
         requestBody: body(`The columns of a new \`${users.name}\` row (\`emailVerified\` is set by the server) and a password.`, ref('SignupRequest')),
         responses: {
-          '201': ok('Signed up; signed in too unless the app requires a verified email.', ref('SignupResult')),
+          '201': ok('Signed up and signed in.', ref('SignupResult')),
           '400': invalidBody('KL_AUTH_WEAK_PASSWORD'),
           '409': error('An account with this email exists', 'KL_AUTH_EMAIL_TAKEN'),
           '429': rateLimited,

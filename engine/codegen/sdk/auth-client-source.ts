@@ -108,7 +108,7 @@ export class AuthClient {
     this.#slot = slot
   }
 
-  /** Creates an account and, unless the app requires a verified email first, signs in. Throws KL_AUTH_EMAIL_TAKEN or KL_AUTH_WEAK_PASSWORD. */
+  /** Creates an account and signs in. Throws KL_AUTH_EMAIL_TAKEN or KL_AUTH_WEAK_PASSWORD. */
   async signup(input: AuthSignupInput): Promise<AuthSignupResult> {
     const result = (await this.#send('POST', '/auth/signup', input)) as AuthSignupResult
     this.#slot.current = result.session.token

@@ -155,7 +155,7 @@ function authSection(ir: ProjectIR): string[] {
   return [
     '## Auth',
     '',
-    `\`koya.auth\` signs users in and keeps the session token: after \`signup\` (when it signs in), \`login\`,`,
+    `\`koya.auth\` signs users in and keeps the session token: after \`signup\`, \`login\`,`,
     '`changePassword` and `impersonate`, every request carries it as `Authorization: Bearer <token>`;',
     '`logout` and `logoutAll` forget it. To keep a session across page loads, store `await',
     'koya.auth.getToken()` and pass it to `createClient({ url, token })` next time.',
@@ -169,7 +169,7 @@ function authSection(ir: ProjectIR): string[] {
     '',
     '| method | returns | request |',
     '| --- | --- | --- |',
-    `| \`signup({ email, password, …columns })\` | \`{ user, session }\` (\`session\` is null until the email is verified, when the app requires it) | \`POST /auth/signup\` |`,
+    `| \`signup({ email, password, …columns })\` | \`{ user, session }\` (signed in at once; \`user.emailVerified\` is false until the emailed link is used) | \`POST /auth/signup\` |`,
     '| `login({ email, password })` | `{ user, session }` | `POST /auth/login` |',
     '| `logout()` | nothing | `POST /auth/logout` |',
     '| `logoutAll()` | `{ revoked }`: the sessions ended on every device | `POST /auth/logout-all` |',

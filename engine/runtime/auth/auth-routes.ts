@@ -125,35 +125,6 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AuthContext, users
     return sendUser(reply, 200, users.readUser(user.id), { session: startSession(reply, user.id) })
   })
 
-  app.post('/auth/logout', async (request, reply) => {
-    const { session, via } = requests.authOf(request)
-    if (session !== undefined) {
-      sessions.revoke(session.id)
-      if (session.impersonatorId !== null) recordImpersonationStop(ctx, request, session)
-    }
-    if (via === 'cookie') requests.clearCookie(reply)
-    return reply.code(204).send()
-  })
-
-  app.post('/auth/logout-all', async (request, reply) => {
-    const session = requireSession(ctx, request)
-    refuseDuringImpersonation(session, 'sign the user out everywhere')
-    const revoked = sessions.revokeAllOf(session.userId)
-    if (requests.authOf(request).via === 'cookie') requests.clearCookie(reply)
-    return reply.code(200).send({ revoked })
-  })
-
-  app.get('/auth/session', async (request, reply) => {
-    const session = requireSession(ctx, request)
-    const { actor } = requests.authOf(request)
-    const impersonator = session.impersonatorId === null ? undefined : users.findById(session.impersonatorId)
-    return sendUser(reply, 200, users.readUser(session.userId), {
-      roles: actor.kind === 'user' ? actor.roles : [],
-      session: { createdAt: session.createdAt, expiresAt: session.expiresAt, absoluteExpiresAt: session.absoluteExpiresAt },
-      ...(impersonator ? { impersonator: { id: impersonator.id, email: impersonator.email, reason: session.reason } } : {}),
-    })
-  })
-
   app.post('/auth/verify-email', { schema: { body: body({ token: TOKEN_FIELD }) } }, async (request, reply) =>
     answerForm(ctx, request, reply, 'Email address confirmed', 'You can close this page and sign in.', () => {
       limiter.hit('token-ip', request.ip, limits.loginPerIp)
@@ -218,5 +189,42 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AuthContext, users
     })()
     if (requests.authOf(request).via === 'cookie') requests.setCookie(reply, issued)
     return reply.code(200).send({ session: issued })
+  })
+}
+
+/**
+ * The session endpoints every app with a users table has, whichever way its users sign in
+ * (password or OAuth): logout, logout everywhere, and the current session.
+ */
+export function registerSessionRoutes(app: FastifyInstance, ctx: AuthContext): void {
+  const { users, sessions, requests } = ctx
+
+  app.post('/auth/logout', async (request, reply) => {
+    const { session, via } = requests.authOf(request)
+    if (session !== undefined) {
+      sessions.revoke(session.id)
+      if (session.impersonatorId !== null) recordImpersonationStop(ctx, request, session)
+    }
+    if (via === 'cookie') requests.clearCookie(reply)
+    return reply.code(204).send()
+  })
+
+  app.post('/auth/logout-all', async (request, reply) => {
+    const session = requireSession(ctx, request)
+    refuseDuringImpersonation(session, 'sign the user out everywhere')
+    const revoked = sessions.revokeAllOf(session.userId)
+    if (requests.authOf(request).via === 'cookie') requests.clearCookie(reply)
+    return reply.code(200).send({ revoked })
+  })
+
+  app.get('/auth/session', async (request, reply) => {
+    const session = requireSession(ctx, request)
+    const { actor } = requests.authOf(request)
+    const impersonator = session.impersonatorId === null ? undefined : users.findById(session.impersonatorId)
+    return sendUser(reply, 200, users.readUser(session.userId), {
+      roles: actor.kind === 'user' ? actor.roles : [],
+      session: { createdAt: session.createdAt, expiresAt: session.expiresAt, absoluteExpiresAt: session.absoluteExpiresAt },
+      ...(impersonator ? { impersonator: { id: impersonator.id, email: impersonator.email, reason: session.reason } } : {}),
+    })
   })
 }

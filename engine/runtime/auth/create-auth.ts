@@ -10,7 +10,7 @@ import { registerAdminRoutes } from './admin-routes.ts'
 import { createAuditLog } from './audit-log.ts'
 import { DEFAULT_AUTH_RATE_LIMITS, type AuthContext, type AuthRateLimits, type OAuthRouteDeps } from './auth-context.ts'
 import { registerAuthPages } from './auth-pages.ts'
-import { registerAuthRoutes } from './auth-routes.ts'
+import { registerAuthRoutes, registerSessionRoutes } from './auth-routes.ts'
 import { resolveAuthSettings, type Env } from './auth-settings.ts'
 import { registerImpersonation } from './impersonation-routes.ts'
 import { createOneTimeTokens } from './one-time-tokens.ts'
@@ -92,6 +92,9 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
 
   const usersTable = model.tables.find((table) => table.isUsers)
   if (usersTable !== undefined) {
+    // Sessions, logout and the session endpoint serve OAuth-only apps too; the password and
+    // email endpoints exist only with email sign-in.
+    registerSessionRoutes(app, ctx)
     if (settings.emailEnabled) {
       registerAuthRoutes(app, ctx, options.tables.find((api) => api.table === usersTable.name))
       registerAuthPages(app, ctx)

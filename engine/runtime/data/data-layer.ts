@@ -208,7 +208,7 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase): DataLayer
         const created: string[] = []
         const merged: string[] = []
         const written = rows.flatMap((row) => {
-          const values = toStored(table, row, 'insert')
+          const values = toStored(table, checkAuthManaged(actor, table, row), 'insert')
           // An upsert that meets an existing row updates it: the update policy decides that path.
           const existing = options.resolution === 'merge' && actor.kind !== 'system' ? conflictingId(actor, table, conflict, values) : undefined
           if (existing !== undefined) {
@@ -236,7 +236,7 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase): DataLayer
 
     update(actor, tableName, target, patch, query, options) {
       const table = index.table(tableName)
-      const values = toStored(table, patch, 'update')
+      const values = toStored(table, checkAuthManaged(actor, table, patch), 'update')
       if (Object.keys(values).length === 0) throw new KoyaError('KL_API_VALIDATION', 'The update sets no column.', { hint: `Send at least one column of "${table.name}".` })
       const updatedAt = table.ir.columns.find((c) => c.type === 'updatedAt')
       if (updatedAt) values[updatedAt.name] = new Date().toISOString()
@@ -260,8 +260,12 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase): DataLayer
         const touched = checkSingle(options, targetIds(actor, 'delete', table, target, query))
         const rows = options.returning ? readBack(actor, table, query, touched) : undefined
         if (touched.length === 0) return { rows, count: 0 }
-        const statement = sql`DELETE FROM ${sql.id(table.name)} WHERE "id" IN (${sql.join(touched.map((id) => sql`${id}`))}) RETURNING "id"`
-        return { rows, count: run(actor, statement as RawBuilder<{ id: string }>).length }
+        const ids = sql.join(touched.map((id) => sql`${id}`))
+        // Counted before the DELETE: RETURNING leaves out a touched row that ON DELETE CASCADE
+        // removed first (a reply deleted along with its parent), though it is gone all the same.
+        const count = run(actor, sql`SELECT "id" FROM ${sql.id(table.name)} WHERE "id" IN (${ids})` as RawBuilder<{ id: string }>).length
+        run(actor, sql`DELETE FROM ${sql.id(table.name)} WHERE "id" IN (${ids}) RETURNING "id"`)
+        return { rows, count }
       })
       if (result.rows !== undefined && result.rows.length !== result.count) throw notReadable(table, result.count, 'deleted')
       return result
@@ -295,6 +299,24 @@ function checkColumn(table: IndexedTable, name: string, where: string): ColumnIR
 }
 
 /** A body's values as SQLite stores them: booleans as 0/1, JSON as text. Unknown or read-only columns are refused. */
+/**
+ * The users table's address and its verified flag belong to /auth: a caller who could write them
+ * could claim someone else's address, and OAuth links accounts by verified address. Only the
+ * system role writes them through the API.
+ */
+const AUTH_MANAGED = ['email', 'emailVerified'] as const
+
+function checkAuthManaged(actor: Actor, table: IndexedTable, values: Record<string, unknown>): Record<string, unknown> {
+  if (actor.kind === 'system' || !table.ir.isUsers) return values
+  const managed = AUTH_MANAGED.find((name) => name in values)
+  if (managed !== undefined) {
+    throw new KoyaError('KL_API_VALIDATION', `"${managed}" of "${table.name}" is managed by /auth and cannot be written through the API.`, {
+      hint: managed === 'email' ? 'Sign up with POST /auth/signup; only the service key changes an address here.' : 'Verify the address with the emailed link (POST /auth/verify-email).',
+    })
+  }
+  return values
+}
+
 function toStored(table: IndexedTable, values: Record<string, unknown>, operation: 'insert' | 'update'): Record<string, SqlValue> {
   const stored: Record<string, SqlValue> = {}
   for (const [name, value] of Object.entries(values)) {
