@@ -3,6 +3,7 @@ import type { PolicyParamIR, PolicyPredicateIR, ProjectIR, TablePoliciesIR } fro
 import { assertNever } from '../../shared/assert-never.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import type { Actor, Operation } from './data-layer.ts'
+import type { CallerFilter } from './read-sql.ts'
 import type { SqlValue } from './read-plan.ts'
 
 /**
@@ -54,16 +55,17 @@ interface CompiledPolicy {
 export interface Access {
   /**
    * The FROM item of `table` for the actor: the table itself for the system role, else its rows
-   * that pass the operation's policy. `filter` (the caller's filters, printed over an alias) is
-   * applied inside: for a policy, as `CASE WHEN <policy> THEN <filter> ELSE 0 END`, because
-   * SQLite is free to evaluate WHERE terms in any order (even across a flattened subquery), and a
-   * filter that errors on a hidden row would be an oracle. CASE evaluates its branches only
-   * after the test, so a filter runs on admitted rows alone.
+   * that pass the operation's policy. The caller's filters are applied inside. Those that may
+   * fail (`filter.guarded`) go in `CASE WHEN <policy> THEN <filter> ELSE 0 END`, because SQLite
+   * is free to evaluate WHERE terms in any order (even across a flattened subquery), and a filter
+   * that errors on a hidden row would be an oracle; CASE evaluates its branches only after the
+   * test, so such a filter runs on admitted rows alone. Those that cannot fail (`filter.total`)
+   * stay plain terms, so an index on their columns still serves the query.
    *
    * @throws KoyaError KL_API_UNAUTHORIZED (anonymous) or KL_API_POLICY_DENIED (signed in) when
    *   the table has no policy for the operation.
    */
-  source(actor: Actor, operation: Operation, table: string, filter: ((alias: string) => RawBuilder<unknown>) | undefined): RawBuilder<unknown>
+  source(actor: Actor, operation: Operation, table: string, filter: CallerFilter | undefined): RawBuilder<unknown>
   /** The compiled policy for a non-system actor; throws as `source` when there is none. */
   policy(actor: Actor, role: PolicyRole, table: string): CompiledPolicy
   /** Whether the table has a policy for the operation (for the 404-or-403 decision). */
@@ -95,14 +97,19 @@ export function createAccess(model: ProjectIR): Access {
   }
   return {
     source(actor, operation, table, filter) {
-      if (actor.kind === 'system') return filter ? sql`(SELECT * FROM ${sql.id(table)} AS "row" WHERE ${filter('row')})` : sql.id(table)
+      const total = filter?.total ? [filter.total('row')] : []
+      const guarded = filter?.guarded?.('row')
+      if (actor.kind === 'system') {
+        const terms = [...total, ...(guarded ? [guarded] : [])]
+        return terms.length === 0 ? sql.id(table) : sql`(SELECT * FROM ${sql.id(table)} AS "row" WHERE ${sql.join(terms, sql` AND `)})`
+      }
       const { predicate } = policy(actor, operation, table)
       // A plain subquery, which SQLite flattens into the outer query: the policy runs as part of
       // the scan, ORDER BY can use an index and the page stops at LIMIT. (A MATERIALIZED CTE
       // of the admitted rows would also keep filters off hidden rows, but evaluates the policy
       // on the whole table first: 5 req/s instead of ~3000 in bench/policies.)
-      if (!filter) return sql`(SELECT * FROM ${sql.id(table)} AS "row" WHERE ${predicate})`
-      return sql`(SELECT * FROM ${sql.id(table)} AS "row" WHERE CASE WHEN ${predicate} THEN ${filter('row')} ELSE 0 END)`
+      const admitted = guarded ? sql`CASE WHEN ${predicate} THEN ${guarded} ELSE 0 END` : predicate
+      return sql`(SELECT * FROM ${sql.id(table)} AS "row" WHERE ${sql.join([...total, admitted], sql` AND `)})`
     },
     policy,
     has: (role, table) => compiled.has(key(role, table)),

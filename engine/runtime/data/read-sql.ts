@@ -12,12 +12,44 @@ import type { Condition, Field, OrderBy, ReadPlan } from './read-plan.ts'
  * `filter` prints the caller's filters on that table over a given alias; the source applies them
  * (only to the rows the policy admits), so the printer never puts them in its own WHERE.
  */
-export type SourceOf = (table: string, filter: ((alias: string) => RawBuilder<unknown>) | undefined) => RawBuilder<unknown>
+export type SourceOf = (table: string, filter: CallerFilter | undefined) => RawBuilder<unknown>
+
+/**
+ * The caller's filters on one table, in two parts. `total` holds those that cannot fail whatever
+ * a row holds (comparisons, `in` and `is` against bound values): evaluating them on a hidden row
+ * reveals nothing, so they may run in any order and use the table's indexes. `guarded` holds the
+ * rest (pattern matches, relation tests), which must run only on rows the policy admits.
+ */
+export interface CallerFilter {
+  readonly total: ((alias: string) => RawBuilder<unknown>) | undefined
+  readonly guarded: ((alias: string) => RawBuilder<unknown>) | undefined
+}
 
 /** The caller's filters of a plan level, for its source. */
-function filterOf(p: Printer, plan: ReadPlan): ((alias: string) => RawBuilder<unknown>) | undefined {
+function filterOf(p: Printer, plan: ReadPlan): CallerFilter | undefined {
   if (plan.filters.length === 0) return undefined
-  return (alias) => sql.join(plan.filters.map((c) => printCondition(p, c, alias)), sql` AND `)
+  const print = (conditions: readonly Condition[]) =>
+    conditions.length === 0 ? undefined : (alias: string) => sql.join(conditions.map((c) => printCondition(p, c, alias)), sql` AND `)
+  return { total: print(plan.filters.filter(isTotal)), guarded: print(plan.filters.filter((c) => !isTotal(c))) }
+}
+
+/** Whether a condition cannot raise an error on any row (see CallerFilter). */
+function isTotal(condition: Condition): boolean {
+  switch (condition.kind) {
+    case 'compare':
+      // like/ilike are GLOB/LIKE, functions an application may replace: guarded.
+      return condition.operator !== 'like' && condition.operator !== 'ilike'
+    case 'in':
+    case 'is':
+      return true
+    case 'and':
+    case 'or':
+      return condition.conditions.every(isTotal)
+    case 'related':
+      return false
+    default:
+      return assertNever(condition, 'condition')
+  }
 }
 
 interface Printer {
