@@ -145,6 +145,16 @@ describe('printPolicySql: runs on SQLite with the null rule', () => {
     expect(admitted('projects', eq(col('archived'), lit(false)), U1)).toEqual(['p1'])
   })
 
+  it("an in-list never matches a number with a text, whatever the column's affinity", () => {
+    // `['1', 3].includes(task.priority)`: SQLite would read '1' as 1 for an int column
+    // (regression: property test seed 652016301).
+    expect(admitted('tasks', { kind: 'in', value: col('priority'), list: ['1', 3] }, U1)).toEqual(['t3'])
+    expect(printPolicySql({ kind: 'in', value: col('priority'), list: ['1'] }, 'tasks', POLICY_TABLES).sql).toBe('0')
+    expect(admitted('users', { kind: 'in', value: col('level', 0, []), list: ['3'] }, U1)).toEqual([])
+    // And a text column holds no number: 1 is not 'a'… nor the text '1'.
+    expect(admitted('tasks', { kind: 'in', value: col('title'), list: [1, 'a'] }, U1)).toEqual(['t1'])
+  })
+
   it('nested quantifiers see outer scopes', () => {
     // Workspaces where some project has a task owned by a member of that workspace.
     const expr: PolicyExprIR = {

@@ -69,20 +69,32 @@ type Kind = 'text' | 'int' | 'bool'
 
 function kindOf(table: TableIR, column: string): Kind {
   const type = table.columns.find((c) => c.name === column)!.type
-  return type === 'int' ? 'int' : type === 'bool' ? 'bool' : 'text'
+  return type === 'int' || type === 'real' ? 'int' : type === 'bool' ? 'bool' : 'text'
 }
 
 const TEXT_LITERALS = ['u0', 'u1', 'u2', 'w0', 'w1', 'p0', 'p1', 't0', 't1', ...STATUSES, ...ROLES, ...TITLES]
 
-function literalOf(random: Random, kind: Kind): PolicyLiteral {
-  if (kind === 'int') return random.int(4)
-  if (kind === 'bool') return random.chance(0.5)
-  return random.pick(TEXT_LITERALS)
+/** What random expressions draw their literals and roles from. */
+export interface ExprOptions {
+  readonly texts?: readonly string[]
+  readonly ints?: readonly number[]
+  readonly roles?: readonly string[]
+  /**
+   * The chance that an `in` list mixes numbers and strings (`['1', 2].includes(task.priority)`,
+   * which TypeScript accepts): SQLite's column affinity must not make '1' equal 1.
+   */
+  readonly mixedLists?: number
 }
 
 /** Random PolicyExprIR over `table`, with `.some/.every`, belongs-to paths and every atom. */
-export function randomExpr(random: Random, table: string, tables: readonly TableIR[], depth = 3): PolicyExprIR {
+export function randomExpr(random: Random, table: string, tables: readonly TableIR[], depth = 3, options: ExprOptions = {}): PolicyExprIR {
   const byName = new Map(tables.map((t) => [t.name, t]))
+  const roles = options.roles ?? APP_ROLES
+  const literalOf = (random: Random, kind: Kind): PolicyLiteral => {
+    if (kind === 'int') return options.ints ? random.pick(options.ints) : random.int(4)
+    if (kind === 'bool') return random.chance(0.5)
+    return random.pick(options.texts ?? TEXT_LITERALS)
+  }
   const tableOf = (name: string) => byName.get(name)!
 
   /** A scope and a belongs-to path from it (up to two hops), and where it lands. */
@@ -133,11 +145,14 @@ export function randomExpr(random: Random, table: string, tables: readonly Table
       case 4: {
         const value = columnValue(scopes)!
         if (value.kind === 'bool') return { kind: 'truthy', value: value.value }
-        const list = Array.from({ length: random.int(4) }, () => literalOf(random, value.kind))
+        const mixed = options.mixedLists !== undefined && random.chance(options.mixedLists)
+        // A mixed list's other items look like the value's kind: '1' for an int, 1 for a text.
+        const lookalike = (): PolicyLiteral => (value.kind === 'int' ? String(literalOf(random, 'int')) : Number(random.int(4)))
+        const list = Array.from({ length: random.int(4) }, () => (mixed && random.chance(0.5) ? lookalike() : literalOf(random, value.kind)))
         return { kind: 'in', value: value.value, list }
       }
       case 5:
-        return { kind: 'hasRole', role: random.pick(APP_ROLES) }
+        return { kind: 'hasRole', role: random.pick(roles) }
       default: {
         const value = columnValue(scopes, 'bool')
         return value ? { kind: 'truthy', value: value.value } : { kind: 'constant', value: true }

@@ -74,10 +74,16 @@ class Printer {
         return this.atom([expr.left, expr.right], scopes, ([left, right]) => `${left} ${expr.operator} ${right}`)
       case 'isNull':
         return this.atom([expr.value], scopes, ([value]) => `${value} IS ${expr.negated ? 'NOT ' : ''}NULL`)
-      case 'in':
+      case 'in': {
+        // A column's affinity would make SQLite convert an item of the other kind before
+        // comparing ('1' IN an int column matches 1), but a number never equals a text (as in
+        // `['1', 2].includes(task.priority)`): such items are left out.
+        const kind = this.storageOf(expr.value, scopes)
+        const list = kind === undefined ? expr.list : expr.list.filter((v) => (typeof v === 'string' ? 'text' : 'number') === kind)
         // An empty list admits nothing; `x IN ()` is not SQLite.
-        if (expr.list.length === 0) return '0'
-        return this.atom([expr.value], scopes, ([value]) => `${value} IN (${expr.list.map((v) => this.literal(v)).join(', ')})`)
+        if (list.length === 0) return '0'
+        return this.atom([expr.value], scopes, ([value]) => `${value} IN (${list.map((v) => this.literal(v)).join(', ')})`)
+      }
       case 'hasRole': {
         const alias = this.alias()
         this.params.push({ kind: 'authRoles' })
@@ -183,6 +189,15 @@ class Printer {
     if (hops.length === 0) return test
     const from = hops.map((hop) => `${quoteIdent(hop.table.name)} ${quoteIdent(hop.alias)}`).join(', ')
     return `EXISTS (SELECT 1 FROM ${from} WHERE ${hops.map((hop) => hop.link).join(' AND ')} AND ${test})`
+  }
+
+  /** How a column value is stored (bools as 0/1 numbers); undefined for a value without affinity. */
+  private storageOf(value: PolicyValueIR, scopes: readonly Scope[]): 'text' | 'number' | undefined {
+    if (value.kind !== 'column') return undefined
+    let table = this.scope(scopes, value.scope).table
+    for (const name of value.path) table = this.table(this.relation(table, name, 'belongsTo').table)
+    const type = table.columns.find((c) => c.name === value.column)?.type
+    return type === 'int' || type === 'real' || type === 'bool' ? 'number' : 'text'
   }
 
   private scope(scopes: readonly Scope[], index: number): Scope {

@@ -298,7 +298,6 @@ function checkColumn(table: IndexedTable, name: string, where: string): ColumnIR
   return column
 }
 
-/** A body's values as SQLite stores them: booleans as 0/1, JSON as text. Unknown or read-only columns are refused. */
 /**
  * The users table's address and its verified flag belong to /auth: a caller who could write them
  * could claim someone else's address, and OAuth links accounts by verified address. Only the
@@ -317,6 +316,7 @@ function checkAuthManaged(actor: Actor, table: IndexedTable, values: Record<stri
   return values
 }
 
+/** A body's values as SQLite stores them: booleans as 0/1, JSON as text. Unknown or read-only columns are refused. */
 function toStored(table: IndexedTable, values: Record<string, unknown>, operation: 'insert' | 'update'): Record<string, SqlValue> {
   const stored: Record<string, SqlValue> = {}
   for (const [name, value] of Object.entries(values)) {
