@@ -21,7 +21,7 @@ const SERVER_CORE = 0
 const WRK_CORE = 1
 const CASES = {
   list: '/api/tasks?order=id&limit=20',
-  // A filter of the caller's on the policy's table: KoyaLite materializes the admitted rows first.
+  // A filter of the caller's on the policy's table: a comparison, so it runs beside the policy.
   'list-filtered': '/api/tasks?status=eq.todo&order=id&limit=20',
 } as const
 type Case = keyof typeof CASES
