@@ -1,3 +1,4 @@
+import { hash } from '@node-rs/argon2'
 import { existsSync, readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_AUTH_RATE_LIMITS } from '../../engine/runtime/auth/auth-context.ts'
@@ -145,5 +146,25 @@ describe('auth: secrets stay secret', () => {
     } finally {
       await t.close()
     }
+  })
+})
+
+describe('auth: password hashes follow the current parameters', () => {
+  let t: AuthTestApp
+  beforeAll(async () => {
+    t = await authApp()
+  })
+  afterAll(() => t.close())
+
+  it('a login with a hash made with weaker parameters stores a fresh one', async () => {
+    const user = await signedInUser(t, 'legacy')
+    const weak = await hash(user.password.normalize('NFKC'), { memoryCost: 8192, timeCost: 1 })
+    t.db.prepare('UPDATE "_koya_credentials" SET "passwordHash" = ? WHERE "userId" = ?').run(weak, user.id)
+    const login = await call(t, 'POST', '/auth/login', { body: { email: user.email, password: user.password } })
+    expect(login.status).toBe(200)
+    const stored = (t.db.prepare('SELECT "passwordHash" FROM "_koya_credentials" WHERE "userId" = ?').get(user.id) as { passwordHash: string }).passwordHash
+    expect(stored).not.toBe(weak)
+    expect(stored).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
+    expect((await call(t, 'POST', '/auth/login', { body: { email: user.email, password: user.password } })).status).toBe(200)
   })
 })

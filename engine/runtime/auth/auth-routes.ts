@@ -5,7 +5,7 @@ import type { TableApi } from '../rest/routes.ts'
 import type { AuthContext } from './auth-context.ts'
 import { renderDecoyEmail, sendTokenEmail } from './auth-emails.ts'
 import { escapeHtml, isFormPost, sendPage } from './auth-pages.ts'
-import { checkPasswordRules, hashPassword, verifyPassword } from './passwords.ts'
+import { checkPasswordRules, hashPassword, needsRehash, verifyPassword } from './passwords.ts'
 import { recordImpersonationStop } from './impersonation-routes.ts'
 import type { IssuedSession, Session } from './session-store.ts'
 import { normalizeEmail } from './user-directory.ts'
@@ -122,6 +122,11 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AuthContext, users
       throw new KoyaError('KL_AUTH_INVALID_CREDENTIALS', 'The email or password is wrong.')
     }
     limiter.reset('login-account', email)
+    if (await needsRehash(stored!)) {
+      const fresh = await hashPassword(password)
+      // Only when the password did not change meanwhile: hashing ran off the event loop.
+      if (users.passwordHashOf(user.id) === stored) users.setPasswordHash(user.id, fresh, ctx.clock())
+    }
     return sendUser(reply, 200, users.readUser(user.id), { session: startSession(reply, user.id) })
   })
 

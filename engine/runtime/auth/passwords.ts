@@ -32,6 +32,23 @@ export function hashPassword(password: string): Promise<string> {
   return hash(password.normalize('NFKC'))
 }
 
+/** The algorithm and parameters of a stored hash: `$argon2id$v=19$m=19456,t=2,p=1`. */
+function parametersOf(stored: string): string {
+  return stored.split('$').slice(0, 4).join('$')
+}
+
+let currentParameters: Promise<string> | undefined
+
+/**
+ * Whether a stored hash was made with other parameters than hashPassword's (an older KoyaLite, or
+ * imported users): login then stores a fresh hash, so stronger settings reach every account
+ * that signs in.
+ */
+export async function needsRehash(stored: string): Promise<boolean> {
+  currentParameters ??= hashPassword('parameters probe').then(parametersOf)
+  return parametersOf(stored) !== (await currentParameters)
+}
+
 export async function verifyPassword(stored: string, password: string): Promise<boolean> {
   try {
     return await verify(stored, password.normalize('NFKC'))
