@@ -42,7 +42,7 @@ function authPathsOf(ir: ProjectIR): string[] {
   if (!ir.tables.some((t) => t.isUsers)) return []
   const oauth = ir.auth.oauth.github !== null || ir.auth.oauth.google !== null ? ['/auth/oauth/{provider}', '/auth/oauth/{provider}/callback'] : []
   const auth = ['/auth/signup', '/auth/login', '/auth/logout', '/auth/logout-all', '/auth/session', '/auth/verify-email', '/auth/verify-email/resend', '/auth/password/forgot', '/auth/password/reset', '/auth/password/change', '/auth/impersonate', '/auth/impersonate/stop']
-  return [...auth, ...oauth, '/admin/users/{id}/roles', '/admin/users/{id}/roles/{role}', '/admin/audit']
+  return [...auth, ...oauth, '/admin/users/{id}/roles', '/admin/users/{id}/roles/{role}', '/admin/users/{id}/sessions', '/admin/audit']
 }
 
 function parameters(doc: OpenApiDocument, operation: OperationObject): ParameterObject[] {

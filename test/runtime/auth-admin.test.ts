@@ -150,6 +150,23 @@ describe('impersonation', () => {
   })
 })
 
+describe('DELETE /admin/users/:id/sessions', () => {
+  it('signs a user out everywhere, audited; admins and the service key only', async () => {
+    const carol = await signedInUser(t, 'carol')
+    const second = (await call(t, 'POST', '/auth/login', { body: { email: carol.email, password: carol.password } })).body.session.token as string
+    expect((await call(t, 'DELETE', `/admin/users/${carol.id}/sessions`, { token: (await fresh(ada)).token })).body.code).toBe('KL_AUTH_FORBIDDEN')
+    expect((await session(carol.token)).status).toBe(200)
+
+    const revoked = await call(t, 'DELETE', `/admin/users/${carol.id}/sessions`, { token: (await fresh(admin)).token })
+    expect(revoked.body).toEqual({ userId: carol.id, revoked: 2 })
+    expect((await session(carol.token)).status).toBe(401)
+    expect((await session(second)).status).toBe(401)
+    const entries = await call(t, 'GET', `/admin/audit?subject=${carol.id}&action=sessions.revoke`, { token: SERVICE_KEY })
+    expect(entries.body).toEqual([expect.objectContaining({ actorId: admin.id, subjectId: carol.id, action: 'sessions.revoke' })])
+    expect((await call(t, 'DELETE', '/admin/users/nobody/sessions', { token: SERVICE_KEY })).body.code).toBe('KL_AUTH_USER_NOT_FOUND')
+  })
+})
+
 describe('GET /admin/audit', () => {
   it('filters by actor, subject, action and time, newest first, with a limit; admins and the service key only', async () => {
     bob = await fresh(bob)

@@ -192,6 +192,12 @@ describe('SDK admin: requests', () => {
     ])
   })
 
+  it('revokeSessions addresses the user in the path', async () => {
+    const { koya, sent } = client({ 'DELETE /admin/users/u%201/sessions': { body: { userId: 'u 1', revoked: 2 } } }, { token: 'service' })
+    expect(await koya.admin.revokeSessions('u 1')).toEqual({ userId: 'u 1', revoked: 2 })
+    expect(sent.map((s) => [s.method, new URL(s.url).pathname])).toEqual([['DELETE', '/admin/users/u%201/sessions']])
+  })
+
   it('audit sends only the filters given, as query parameters', async () => {
     const entries = [{ id: 'e1', at: '2026-01-01T00:00:00.000Z', actorId: 'a', subjectId: 'u', action: 'role.grant', reason: null, requestId: 'r', detail: { role: 'support' } }]
     const { koya, sent } = client({ 'GET /admin/audit': { body: entries } })

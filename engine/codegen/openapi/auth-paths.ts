@@ -194,12 +194,21 @@ export function buildAuthPaths(ir: ProjectIR, taken: ReadonlySet<string>, errorS
         responses: { '200': ok('The user\'s roles now.', ref('RoleGrants')), '400': invalidBody(), ...adminErrors(error) },
       }),
     },
+    '/admin/users/{id}/sessions': {
+      delete: op('revokeSessions', ADMIN_TAG, 'Sign a user out everywhere', 'End every session of the user (and impersonations of them); recorded in the audit log.', {
+        parameters: [userIdParameter],
+        responses: {
+          '200': ok('How many sessions ended.', { type: 'object', properties: { userId: { type: 'string' }, revoked: { type: 'integer', minimum: 0 } }, required: ['userId', 'revoked'] }),
+          ...adminErrors(error),
+        },
+      }),
+    },
     '/admin/audit': {
       get: op('listAuditEntries', ADMIN_TAG, 'Audit log', 'Impersonations (start, stop, every write) and role changes, newest first.', {
         parameters: [
           query('actor', 'Entries by this user id.', { type: 'string', maxLength: 200 }),
           query('subject', 'Entries about this user id.', { type: 'string', maxLength: 200 }),
-          query('action', 'One action: `impersonation.start`, `impersonation.stop`, `impersonation.write`, `role.grant`, `role.revoke`.', { type: 'string', maxLength: 200 }),
+          query('action', 'One action: `impersonation.start`, `impersonation.stop`, `impersonation.write`, `role.grant`, `role.revoke`, `sessions.revoke`.', { type: 'string', maxLength: 200 }),
           query('from', 'From this time, inclusive (ISO 8601).', { type: 'string', format: 'date-time' }),
           query('to', 'Up to this time, exclusive (ISO 8601).', { type: 'string', format: 'date-time' }),
           query('limit', 'At most this many entries (1 to 1000; default 100).', { type: 'integer', minimum: 1, maximum: 1000 }),

@@ -281,6 +281,11 @@ export class AdminClient {
     return (await this.#transport.request({ method: 'DELETE', path: this.#rolesPath(userId) + '/' + encodeURIComponent(role) })).body as AuthRoleGrants
   }
 
+  /** Signs the user out everywhere: every session ends. Returns how many did. */
+  async revokeSessions(userId: string): Promise<{ userId: string; revoked: number }> {
+    return (await this.#transport.request({ method: 'DELETE', path: '/admin/users/' + encodeURIComponent(userId) + '/sessions' })).body as { userId: string; revoked: number }
+  }
+
   /** The audit log, newest first, filtered. */
   async audit(filter: AuthAuditFilter = {}): Promise<AuthAuditEntry[]> {
     const params: (readonly [string, string])[] = []

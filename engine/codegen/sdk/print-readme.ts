@@ -186,6 +186,7 @@ function authSection(ir: ProjectIR): string[] {
     '',
     "`koya.admin` needs an admin's session or the service key: `grantRole(userId, role)` and",
     '`revokeRole(userId, role)` (`POST` and `DELETE /admin/users/<id>/roles`) return the user\'s roles;',
+    '`revokeSessions(userId)` (`DELETE /admin/users/<id>/sessions`) signs the user out everywhere;',
     '`audit({ actor, subject, action, from, to, limit })` (`GET /admin/audit`) returns the audit log,',
     'newest first. Roles are typed: only the app\'s roles compile.',
     '',

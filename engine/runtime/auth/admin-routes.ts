@@ -13,7 +13,7 @@ export function requireAdmin(ctx: AuthContext, request: FastifyRequest): { reado
 
 const MAX_AUDIT_ENTRIES = 1000
 
-/** POST/DELETE /admin/users/:id/roles (with a users table) and GET /admin/audit. */
+/** POST/DELETE /admin/users/:id/roles and DELETE /admin/users/:id/sessions (with a users table), and GET /admin/audit. */
 export function registerAdminRoutes(app: FastifyInstance, ctx: AuthContext, hasUsers: boolean): void {
   if (hasUsers) registerRoleRoutes(app, ctx)
   registerAuditRoute(app, ctx)
@@ -40,6 +40,16 @@ function registerRoleRoutes(app: FastifyInstance, ctx: AuthContext): void {
       return { userId: user.id, roles: grants.rolesOf(user.id) }
     },
   )
+
+  // Sign a user out everywhere (a stolen device, a departing employee): their impersonations
+  // by admins end with them.
+  app.delete('/admin/users/:id/sessions', { schema: { params: idParams } }, async (request) => {
+    const { actorId } = requireAdmin(ctx, request)
+    const user = userOf((request.params as { id: string }).id)
+    const revoked = ctx.sessions.revokeAllOf(user.id)
+    audit.record({ actorId, subjectId: user.id, action: 'sessions.revoke', reason: null, requestId: request.id, detail: { revoked } })
+    return { userId: user.id, revoked }
+  })
 
   app.delete('/admin/users/:id/roles/:role', { schema: { params: idParams } }, async (request) => {
     const { actorId } = requireAdmin(ctx, request)
