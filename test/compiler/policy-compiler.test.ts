@@ -322,3 +322,18 @@ describe('reading policies() calls from the source', () => {
     ])
   })
 })
+
+describe('literals of another type than their column (past the type checker, with casts)', () => {
+  it.each([
+    ["(task) => (task.priority as unknown) === '1'", 'an int column against a string'],
+    ['(task) => [true].includes(task.priority as never)', 'an int column against a boolean list'],
+    ["(task) => task.project.archived === (1 as never)", 'a bool column against a number'],
+    ["(task) => [1, 'todo'].includes(task.status as never)", 'an enum column against a number in a list'],
+  ])('%s is refused (%s): SQLite would convert, JavaScript would not', (source) => {
+    expect(problemsOf(source)[0]).toMatch(/^KL_POLICY_UNSUPPORTED /)
+  })
+
+  it('literals of the column\'s own type compile', () => {
+    expect(compile("(task) => task.priority === 1 && ['todo'].includes(task.status) && task.project.archived === false")).toMatchObject({ kind: 'and' })
+  })
+})

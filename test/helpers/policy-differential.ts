@@ -157,6 +157,8 @@ export function cascade(tables: readonly TableIR[], rows: Rows, table: string, i
   return { deleted, blocked: blockers.some(([t, id]) => !deleted.get(t)!.has(id)) }
 }
 
+const SYSTEM: Actor = { kind: 'system' }
+
 /** Checks every table × caller × operation; fails (expect) with the context on the first difference. */
 export function checkEveryOperation(world: World): void {
   const { model, db, intended, random } = world
@@ -197,12 +199,14 @@ export function checkEveryOperation(world: World): void {
       checkReads(data, actor, table.name, read === null ? null : evaluator.admitted(read, table.name, caller), all, sample, at)
 
       // Update by id: the using rule picks the row (a hidden row answers as a missing one), the
-      // check judges the changed row in the changed world.
+      // check judges the changed row against the world as it was before the write (as
+      // PostgreSQL's WITH CHECK does: the write does not vouch for itself). The changed row is
+      // what the same write stores for the system role, which no rule stops.
       const using = policy('update')
       const check = policy('updateCheck')
-      const afterUpdate = (changed: readonly Captured[]): PolicyEvaluator => {
-        const byId = new Map(changed.map((c) => [c.row.id, c.row]))
-        return new PolicyEvaluator(model.tables, { ...rows, [table.name]: all.map((r) => byId.get(r.id) ?? r) })
+      const asSystem = (write: () => unknown, event: Captured['event']): Captured[] => {
+        rolledBack(db, write)
+        return capture.take().filter((c) => c.event === event && c.table === table.name)
       }
       if (patch) {
         for (const row of sample) {
@@ -213,8 +217,10 @@ export function checkEveryOperation(world: World): void {
             expect(written, what).toEqual([])
             expect(got, what).toBe(using === null ? noPolicy(actor) : readable(row) ? 'KL_API_POLICY_DENIED' : 'count 0')
           } else {
-            expect(written.map((c) => c.row.id), what).toEqual([row.id])
-            expect(got, what).toBe(passes(check!, written[0]!.row, afterUpdate(written)) ? 'count 1' : 'KL_API_POLICY_DENIED (check)')
+            const [proposed] = asSystem(() => data.update(SYSTEM, table.name, { id: String(row.id) }, patch, q(''), { returning: false }), 'update')
+            const allowed = passes(check!, proposed!.row)
+            expect(written.map((c) => c.row.id), what).toEqual(allowed ? [row.id] : [])
+            expect(got, what).toBe(allowed ? 'count 1' : 'KL_API_POLICY_DENIED (check)')
           }
         }
         // Update by filter: exactly the rows the using rule admits, all or none by the check.
@@ -225,9 +231,9 @@ export function checkEveryOperation(world: World): void {
           expect(got, what).toBe(noPolicy(actor))
         } else {
           const admitted = evaluator.admitted(using, table.name, caller)
-          expect(written.map((c) => String(c.row.id)).sort(), what).toEqual(admitted)
-          const changed = afterUpdate(written)
-          const refused = written.filter((c) => !passes(check!, c.row, changed))
+          const proposed = admitted.length === 0 ? [] : asSystem(() => data.update(SYSTEM, table.name, { filtered: true }, patch, q(`id=in.(${admitted.join(',')})`), { returning: false }), 'update')
+          const refused = proposed.filter((c) => !passes(check!, c.row))
+          expect(written.map((c) => String(c.row.id)).sort(), what).toEqual(refused.length > 0 ? [] : admitted)
           expect(got, what).toBe(refused.length > 0 ? 'KL_API_POLICY_DENIED (check)' : `count ${admitted.length}`)
         }
       }
@@ -258,7 +264,8 @@ export function checkEveryOperation(world: World): void {
         }
       }
 
-      // Insert: the create rule judges the row as stored (id, defaults, timestamps filled).
+      // Insert: the create rule judges the row as it would be stored (id, defaults, timestamps
+      // filled), against the world before the write.
       if (newRow) {
         const got = rolledBack(db, () => outcome(() => data.insert(actor, table.name, [newRow], q(''), { returning: false })))
         const written = capture.take().filter((c) => c.event === 'insert' && c.table === table.name)
@@ -269,10 +276,10 @@ export function checkEveryOperation(world: World): void {
           expect(written, what).toEqual([])
           expect(got, what).toBe(create === null ? noPolicy(actor) : 'KL_API_VALIDATION')
         } else {
-          expect(written, what).toHaveLength(1)
-          const stored = written[0]!.row
-          const after = new PolicyEvaluator(model.tables, { ...rows, [table.name]: [...all, stored] })
-          expect(got, what).toBe(passes(create, stored, after) ? 'count 1' : 'KL_API_POLICY_DENIED')
+          const [proposed] = asSystem(() => data.insert(SYSTEM, table.name, [newRow], q(''), { returning: false }), 'insert')
+          const allowed = passes(create, proposed!.row)
+          expect(written, what).toHaveLength(allowed ? 1 : 0)
+          expect(got, what).toBe(allowed ? 'count 1' : 'KL_API_POLICY_DENIED')
         }
       }
     }

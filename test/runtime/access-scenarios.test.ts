@@ -63,12 +63,13 @@ const MATRIX: Record<Table, Record<ActorName, Rights>> = {
     owner: { read: ['P1'], create: true, update: true, delete: true },
     admin: { read: [], create: false, update: false, delete: false },
   },
-  // The target task was created by the editor; admins may delete tasks they cannot read.
+  // Workspace owners delete tasks (a creator could be claimed by any editor, so it gives no
+  // right); admins may delete tasks they cannot read.
   tasks: {
     anonymous: { read: [], create: false, update: false, delete: false },
     outsider: { read: ['T2'], create: false, update: false, delete: false },
     viewer: { read: ['T1'], create: false, update: false, delete: false },
-    editor: { read: ['T1'], create: true, update: true, delete: true },
+    editor: { read: ['T1'], create: true, update: true, delete: false },
     owner: { read: ['T1'], create: true, update: true, delete: true },
     admin: { read: [], create: false, update: false, delete: true },
   },
@@ -479,5 +480,56 @@ describe('the users table\'s auth-managed columns', () => {
     expect(reply.status).toBe(200)
     expect(reply.body.emailVerified).toBe(false)
     expect((await asSystem('PATCH', `/api/users/${id('bystander')}`, { emailVerified: true })).status).toBe(200)
+  })
+})
+
+describe('a write never vouches for itself: create and update checks see the world before the write', () => {
+  it('an outsider cannot make themselves an owner of W1 (the new membership would admit itself)', async () => {
+    const before = await countRows('members')
+    const reply = await as('outsider', 'POST', '/api/members', { body: { workspaceId: id('W1'), userId: id('outsider'), role: 'owner' } })
+    expect({ status: reply.status, code: reply.body?.code }).toEqual({ status: 403, code: 'KL_API_POLICY_DENIED' })
+    expect(await countRows('members')).toBe(before)
+    expect((await as('outsider', 'GET', '/api/tasks?select=id')).body.map((t: { id: string }) => labelOf.get(t.id))).toEqual(['T2'])
+  })
+
+  it('an owner cannot move their membership into a workspace they are not in', async () => {
+    const reply = await as('owner', 'PATCH', `/api/members/${id('M1')}`, { body: { workspaceId: id('W2') } })
+    expect({ status: reply.status, code: reply.body?.code }).toEqual({ status: 403, code: 'KL_API_POLICY_DENIED' })
+    expect((await asSystem('GET', `/api/members/${id('M1')}?select=workspaceId`)).body.workspaceId).toBe(id('W1'))
+  })
+
+  it('an editor cannot move a comment into another workspace\'s task', async () => {
+    const reply = await as('editor', 'PATCH', `/api/comments/${id('C1')}`, { body: { taskId: id('T2') } })
+    expect(reply.status).toBe(403)
+    expect((await asSystem('GET', `/api/comments/${id('C1')}?select=taskId`)).body.taskId).toBe(id('T1'))
+  })
+
+  it('a reply cannot point at a comment of another task', async () => {
+    const before = await countRows('comments')
+    const reply = await as('editor', 'POST', '/api/comments', { body: { taskId: id('T1'), authorId: id('editor'), parentId: id('C2'), body: 'Psst' } })
+    expect(reply.status).toBe(403)
+    expect(await countRows('comments')).toBe(before)
+  })
+
+  it('claiming a task as its creator gives no right to delete it', async () => {
+    const fresh = (await asSystem('POST', '/api/tasks?select=id', { projectId: id('P1'), title: 'The owner\'s', createdBy: id('owner') }, { prefer: 'return=representation' })).body[0].id as string
+    expect((await as('editor', 'PATCH', `/api/tasks/${fresh}`, { body: { createdBy: id('editor') } })).status).toBe(200)
+    expect((await as('editor', 'DELETE', `/api/tasks/${fresh}`)).status).toBe(403)
+    await restoreWorld()
+  })
+})
+
+describe('a write refused for its read-back writes nothing', () => {
+  it('an unknown column in select is refused before the insert', async () => {
+    const before = await countRows('comments')
+    const reply = await as('editor', 'POST', '/api/comments?select=id,nope', { body: { taskId: id('T1'), authorId: id('editor'), body: 'Hello' }, headers: { prefer: 'return=representation' } })
+    expect(reply.body.code).toBe('KL_API_UNKNOWN_COLUMN')
+    expect(await countRows('comments')).toBe(before)
+  })
+
+  it('an unknown column in select is refused before the update', async () => {
+    const reply = await as('editor', 'PATCH', `/api/comments/${id('C1')}?select=bogus`, { body: { body: 'Changed' } })
+    expect(reply.body.code).toBe('KL_API_UNKNOWN_COLUMN')
+    expect((await asSystem('GET', `/api/comments/${id('C1')}?select=body`)).body.body).toBe('Draft is up')
   })
 })

@@ -219,8 +219,12 @@ describe('policies: writes', () => {
   })
 
   it('upsert on a unique column: the existing row must pass update, the merged row the update check', () => {
-    db.exec("CREATE UNIQUE INDEX workspaces_name_key ON workspaces (name)")
-    const upsert = (actor: Actor, row: Record<string, unknown>) => data.insert(actor, 'workspaces', [row], q('on_conflict=name'), { returning: false, resolution: 'merge' })
+    db.exec('CREATE UNIQUE INDEX workspaces_name_key ON workspaces (name)')
+    // The model declares the key too: on_conflict must name a unique key the model knows.
+    const model = policyTestModel()
+    const keyed = { ...model, tables: model.tables.map((t) => (t.name === 'workspaces' ? { ...t, indexes: [...t.indexes, { name: 'workspaces_name_key', columns: ['name'], unique: true, origin: 'table' as const }] } : t)) }
+    const withKey = createDataLayer(keyed, db)
+    const upsert = (actor: Actor, row: Record<string, unknown>) => withKey.insert(actor, 'workspaces', [row], q('on_conflict=name'), { returning: false, resolution: 'merge' })
     // Bob conflicts with Ada's "Acme": the update policy (owner) refuses.
     const error = refusal(() => upsert(actors.bob, { name: 'Acme', ownerId: 'bob' }))
     expect(error.message).toBe('The update policy of "workspaces" (policies/test.ts:1:1) does not allow the upsert to change the existing row it conflicts with. Nothing was written.')
@@ -228,5 +232,26 @@ describe('policies: writes', () => {
     expect(refusal(() => upsert(actors.ada, { name: 'Acme', ownerId: 'bob' })).message).toContain('The update check of "workspaces"')
     expect(db.prepare("SELECT ownerId FROM workspaces WHERE name = 'Acme'").get()).toEqual({ ownerId: 'ada' })
     expect(upsert(actors.ada, { name: 'Acme', ownerId: 'ada' }).count).toBe(1)
+    // A key the model does not declare is refused before SQLite would fail on it.
+    expect(refusal(() => data.insert(actors.ada, 'workspaces', [{ name: 'Acme', ownerId: 'ada' }], q('on_conflict=ownerId'), { returning: false, resolution: 'merge' })).code).toBe('KL_API_VALIDATION')
+  })
+
+  it('upsert whose conflict column is left to its default still meets the existing row, and its update policy', () => {
+    // tasks get a `slot` (default 'main') unique per project; t1 is p1's 'main'.
+    db.exec(`ALTER TABLE tasks ADD COLUMN slot TEXT NOT NULL DEFAULT 'main';
+      UPDATE tasks SET slot = id WHERE id <> 't1';
+      CREATE UNIQUE INDEX tasks_projectId_slot_key ON tasks (projectId, slot)`)
+    const model = policyTestModel()
+    const slot = { name: 'slot', type: 'text' as const, nullable: false, default: { kind: 'value' as const, value: 'main' }, unique: false, min: null, max: null, values: null, references: null, readOnly: false, jsonSchema: null, renamedFrom: null }
+    const keyed = {
+      ...model,
+      tables: model.tables.map((t) => (t.name === 'tasks' ? { ...t, columns: [...t.columns, slot], indexes: [...t.indexes, { name: 'tasks_projectId_slot_key', columns: ['projectId', 'slot'], unique: true, origin: 'table' as const }] } : t)),
+    }
+    const withSlot = createDataLayer(keyed, db)
+    // Bob may not update Ada's t1; leaving out `slot` must not make the merge look like an insert.
+    const error = refusal(() => withSlot.insert(actors.bob, 'tasks', [{ projectId: 'p1', title: 'Mine now', ownerId: 'bob' }], q('on_conflict=projectId,slot'), { returning: false, resolution: 'merge' }))
+    expect(error.code).toBe('KL_API_POLICY_DENIED')
+    expect(titles()[0]).toBe('Write spec')
+    expect(db.prepare("SELECT ownerId FROM tasks WHERE id = 't1'").get()).toEqual({ ownerId: 'ada' })
   })
 })

@@ -6,6 +6,7 @@ import type { PolicyRole } from '../../engine/runtime/data/access.ts'
 import { createDataLayer, type Actor } from '../../engine/runtime/data/data-layer.ts'
 import { loadModel } from '../../engine/runtime/model.ts'
 import { parseQuery } from '../../engine/runtime/rest/query-grammar.ts'
+import { KoyaErrorList } from '../../engine/shared/errors.ts'
 import { authApp, call, signedInUser, SERVICE_KEY, type AuthTestApp } from '../helpers/auth-app.ts'
 import { repoRoot } from '../helpers/paths.ts'
 import { asUser, policyApp } from '../helpers/policy-app.ts'
@@ -36,7 +37,7 @@ import { printPolicySource } from '../helpers/policy-source.ts'
 type Property = 'ir' | 'reference' | 'source' | 'server'
 const REGRESSIONS: readonly { readonly property: Property; readonly seed: number; readonly why: string }[] = [
   { property: 'reference', seed: 0, why: 'a bulk delete of a comment and its reply counted the reply, removed by ON DELETE CASCADE first, as not deleted' },
-  { property: 'source', seed: 652016301, why: "['1'].includes(u.level) matched level 1: the int column's affinity read '1' as a number" },
+  { property: 'source', seed: 652016301, why: "['1'].includes(u.level) matched level 1: the int column's affinity read '1' as a number (the compiler now refuses such a list)" },
 ]
 
 const SEED = Number(process.env.KOYA_PROPERTY_SEED ?? 20261126)
@@ -185,6 +186,9 @@ function sourceCase(seed: number): SourceCase {
       try {
         compiled = compilePolicyPredicate(source, table.name, { tables, roles })
       } catch (error) {
+        // A mixed list ([1, 'a'].includes(text column)) gets past TypeScript only with a cast;
+        // the compiler refuses it rather than let SQLite convert one kind to the other.
+        if (error instanceof KoyaErrorList && error.errors.every((e) => / column (against|with) /.test(e.message))) return undefined
         throw new Error(`seed ${seed}: ${table.name}.${role} did not compile:\n${source}\n${String(error)}\nIR ${JSON.stringify(expr)}`, { cause: error })
       }
       intendedRules.set(`${table.name}.${role}`, expr)

@@ -242,6 +242,7 @@ function failure(run: () => unknown): KoyaError {
 }
 
 const badInputs: [name: string, query: string, code: KoyaErrorCode][] = [
+  ['a quoted alias with a control character is refused', 'select="a%00b":title', 'KL_API_BAD_SELECT'],
   // filters
   ['an unknown operator is refused', 'status=equals.todo', 'KL_API_BAD_FILTER'],
   ['a value without an operator is refused (PostgREST would ignore it)', 'status=todo', 'KL_API_BAD_FILTER'],

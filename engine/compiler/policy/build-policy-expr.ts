@@ -1,6 +1,6 @@
 import { assertNever } from '../../shared/assert-never.ts'
 import type { KoyaErrorCode, SourceLocation } from '../../shared/errors.ts'
-import type { CompareOperator, PolicyExprIR, PolicyLiteral, PolicyValueIR, TableIR } from '../ir.ts'
+import type { ColumnType, CompareOperator, PolicyExprIR, PolicyLiteral, PolicyValueIR, TableIR } from '../ir.ts'
 import { SUPPORTED_POLICY_FORMS, type PolicyArrowSyntax, type PolicyCompareOperator, type PolicySyntaxNode } from './policy-syntax.ts'
 
 /** What a policy expression is resolved against. */
@@ -25,7 +25,7 @@ type Operand =
       readonly ref: PolicyValueIR | null
     }
   | { readonly kind: 'many'; readonly scope: number; readonly path: readonly string[]; readonly relation: string; readonly table: TableIR }
-  | { readonly kind: 'value'; readonly value: PolicyValueIR; readonly bool: boolean }
+  | { readonly kind: 'value'; readonly value: PolicyValueIR; readonly bool: boolean; readonly type?: ColumnType }
   | { readonly kind: 'null' }
   | { readonly kind: 'auth' }
   | { readonly kind: 'roles' }
@@ -175,7 +175,7 @@ class ExprBuilder {
       case 'row': {
         const column = object.table.columns.find((c) => c.name === node.name)
         if (column !== undefined) {
-          return { kind: 'value', value: { kind: 'column', scope: object.scope, path: object.path, column: column.name }, bool: column.type === 'bool' }
+          return { kind: 'value', value: { kind: 'column', scope: object.scope, path: object.path, column: column.name }, bool: column.type === 'bool', type: column.type }
         }
         const relation = object.table.relations.find((r) => r.name === node.name)
         const target = relation === undefined ? undefined : this.tables.get(relation.table)
@@ -232,7 +232,11 @@ class ExprBuilder {
       if (other.kind === 'row' && other.ref !== null) return { kind: 'isNull', value: other.ref, negated }
       return this.unsupported(`Comparing ${describeOperand(other)} with null`, node.at, 'Test a column or a belongs-to relation: row.col === null, task.assignee === null.')
     }
-    if (left.kind === 'value' && right.kind === 'value') return { kind: 'compare', operator: COMPARE_OPERATORS[node.operator], left: left.value, right: right.value }
+    if (left.kind === 'value' && right.kind === 'value') {
+      const mismatch = literalMismatch(left, right) ?? literalMismatch(right, left)
+      if (mismatch !== undefined) return this.unsupported(mismatch, node.at, 'Compare a column with a literal of its own type: SQLite would convert one to the other, which JavaScript never does.')
+      return { kind: 'compare', operator: COMPARE_OPERATORS[node.operator], left: left.value, right: right.value }
+    }
     const wrong = left.kind === 'value' ? right : left
     const hint = wrong.kind === 'row' ? 'Compare rows by their ids: a.id === b.id (or the ref column, task.projectId === project.id).' : SUPPORTED_POLICY_FORMS
     return this.unsupported(`Comparing ${describeOperand(wrong)}`, node.at, hint)
@@ -283,10 +287,39 @@ class ExprBuilder {
       const value = this.operand(argument, env, depth)
       if (value === undefined) return undefined
       if (value.kind !== 'value') return this.unsupported(`Testing whether a list includes ${describeOperand(value)}`, argument.at, "Test a column: ['todo', 'doing'].includes(task.status).")
+      const expected = value.type === undefined ? undefined : LITERAL_KIND[value.type]
+      const stranger = expected === undefined ? undefined : object.values.find((item) => typeof item !== expected)
+      if (stranger !== undefined) {
+        return this.unsupported(`Testing a ${value.type} column against ${JSON.stringify(stranger)}`, at, 'List literals of the column\'s own type: SQLite would convert one to the other, which JavaScript never does.')
+      }
       return { kind: 'in', value: value.value, list: object.values }
     }
     return this.unsupported(`.includes() on ${describeOperand(object)}`, at, "Use .includes() on auth.roles or on an array literal: ['a', 'b'].includes(row.col).")
   }
+}
+
+/** The kind of literal each column type compares with (json: any, so not checked). */
+const LITERAL_KIND: Record<ColumnType, 'string' | 'number' | 'boolean' | undefined> = {
+  id: 'string',
+  text: 'string',
+  enum: 'string',
+  ref: 'string',
+  timestamp: 'string',
+  date: 'string',
+  createdAt: 'string',
+  updatedAt: 'string',
+  int: 'number',
+  real: 'number',
+  bool: 'boolean',
+  json: undefined,
+}
+
+/** A column compared with a literal of another kind (reachable only past the type checker). */
+function literalMismatch(column: Extract<Operand, { kind: 'value' }>, other: Extract<Operand, { kind: 'value' }>): string | undefined {
+  if (column.type === undefined || other.value.kind !== 'literal') return undefined
+  const expected = LITERAL_KIND[column.type]
+  if (expected === undefined || typeof other.value.value === expected) return undefined
+  return `Comparing a ${column.type} column with ${JSON.stringify(other.value.value)}`
 }
 
 function capitalize(text: string): string {

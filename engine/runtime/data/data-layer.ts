@@ -7,6 +7,7 @@ import type { ParsedQuery } from '../rest/query-grammar.ts'
 import { indexModel, type IndexedTable, type ModelIndex } from './model-index.ts'
 import { createAccess, fillSlots, ID_SLOT, slotPositions, type PolicyRole, type SlotPositions } from './access.ts'
 import { planRead, planReadByIds, type ReadPlan, type SqlValue } from './read-plan.ts'
+import { printChangedRows, printNewRows, proposeNewRow } from './proposed-rows.ts'
 import { printCountQuery, printIdsQuery, printRowsQuery, type SourceOf } from './read-sql.ts'
 import { constraintError } from './sql-errors.ts'
 import { createStatementCache, type StatementCache } from './statement-cache.ts'
@@ -148,12 +149,19 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase): DataLayer
     return { rows, count: ids.length }
   }
 
-  /** Ids among `ids` whose row fails the policy (inside the write's transaction). */
-  const failing = (actor: Actor, role: PolicyRole, table: IndexedTable, ids: readonly string[]): string[] => {
-    if (actor.kind === 'system' || ids.length === 0) return []
+  /** Ids of the proposed rows (proposed-rows.ts) that fail the policy, judged before the write. */
+  const failing = (actor: Actor, role: PolicyRole, table: IndexedTable, proposed: RawBuilder<unknown>): string[] => {
+    if (actor.kind === 'system') return []
     const { predicate } = access.policy(actor, role, table.name)
-    const statement = sql`SELECT "row"."id" AS "id" FROM ${sql.id(table.name)} AS "row" WHERE "row"."id" IN (${sql.join(ids.map((id) => sql`${id}`))}) AND NOT COALESCE(${predicate}, 0)`
+    const statement = sql`SELECT "row"."id" AS "id" FROM ${proposed} AS "row" WHERE NOT COALESCE(${predicate}, 0)`
     return run(actor, statement as RawBuilder<{ id: string }>).map((r) => r.id)
+  }
+  /**
+   * Plan and compile the read-back of a write before the write: an unknown column in `select`, or
+   * an embedded table the caller may not read, refuses the request while nothing is written yet.
+   */
+  const prepareReadBack = (actor: Actor, table: IndexedTable, query: ParsedQuery): void => {
+    printRowsQuery(planReadByIds(index, table, query, [ID_SLOT]), sourceOf(actor, 'read')).compile(kysely)
   }
   /** Whether the row `id` passes the operation's policy (the system role passes everything). */
   const admits = (actor: Actor, operation: Operation, table: IndexedTable, id: string): boolean => {
@@ -202,33 +210,31 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase): DataLayer
       const table = index.table(tableName)
       if (actor.kind !== 'system') access.policy(actor, 'create', table.name)
       const conflict = query.onConflict ?? ['id']
-      for (const column of conflict) checkColumn(table, column, 'on_conflict')
+      checkConflictTarget(table, conflict)
+      if (options.returning) prepareReadBack(actor, table, query)
       const now = new Date().toISOString()
       const ids = writeTransaction(db, () => {
-        const created: string[] = []
-        const merged: string[] = []
-        const written = rows.flatMap((row) => {
+        const planned = rows.map((row) => {
           const values = toStored(table, checkAuthManaged(actor, table, row), 'insert')
-          // An upsert that meets an existing row updates it: the update policy decides that path.
-          const existing = options.resolution === 'merge' && actor.kind !== 'system' ? conflictingId(actor, table, conflict, values) : undefined
-          if (existing !== undefined) {
-            access.policy(actor, 'update', table.name)
-            if (!admits(actor, 'update', table, existing)) throw access.denied('update', table.name, 'does not allow the upsert to change the existing row it conflicts with')
-          }
-          const id = uuidv7()
-          const columns = ['id', ...Object.keys(values)]
-          const params = [id, ...Object.values(values)]
+          const proposed = proposeNewRow(table, uuidv7(), values, now)
+          // An upsert that meets an existing row acts on it: found with the defaults filled in,
+          // as SQLite's ON CONFLICT will compare them.
+          const existing = options.resolution === undefined ? undefined : conflictingId(actor, table, conflict, proposed)
+          return { values, proposed, existing }
+        })
+        checkProposedInserts(actor, table, planned, conflict, options.resolution, now)
+        const written = planned.flatMap(({ values, proposed, existing }) => {
+          const columns = Object.keys(proposed)
           const upsert = options.resolution === undefined ? sql`` : printUpsert(table, conflict, Object.keys(values), options.resolution, now)
-          const statement = sql`INSERT INTO ${sql.id(table.name)} (${sql.join(columns.map((c) => sql.id(c)))}) VALUES (${sql.join(params.map((v) => sql`${v}`))})${upsert} RETURNING "id"`
+          const statement = sql`INSERT INTO ${sql.id(table.name)} (${sql.join(columns.map((c) => sql.id(c)))}) VALUES (${sql.join(columns.map((c) => sql`${proposed[c]!}`))})${upsert} RETURNING "id"`
           const ids = run(actor, statement as RawBuilder<{ id: string }>).map((r) => r.id)
-          for (const written of ids) (written === existing ? merged : created).push(written)
+          // The row written is the one proposed, or the existing one the checks saw: any other
+          // is a row this request wrote a moment ago, which no check judged.
+          if (ids.some((id) => id !== proposed.id && id !== existing)) {
+            throw new KoyaError('KL_API_CONFLICT', `Two rows of the request have the same ${conflict.join(', ')}.`, { hint: 'Send each row once.' })
+          }
           return ids
         })
-        // Checked on the stored rows (defaults filled), inside the transaction: a refusal rolls
-        // back every row of the request.
-        const refused = failing(actor, 'create', table, created)
-        if (refused.length > 0) throw access.denied('create', table.name, refused.length === 1 && created.length === 1 ? 'refused the new row' : `refused ${refused.length} of the ${created.length} new rows`)
-        if (failing(actor, 'updateCheck', table, merged).length > 0) throw access.denied('updateCheck', table.name, 'refused the row as the upsert would change it')
         return checkSingle(options, written)
       })
       return returned(actor, table, query, options, ids, 'written')
@@ -240,21 +246,22 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase): DataLayer
       if (Object.keys(values).length === 0) throw new KoyaError('KL_API_VALIDATION', 'The update sets no column.', { hint: `Send at least one column of "${table.name}".` })
       const updatedAt = table.ir.columns.find((c) => c.type === 'updatedAt')
       if (updatedAt) values[updatedAt.name] = new Date().toISOString()
+      if (options.returning) prepareReadBack(actor, table, query)
       const ids = writeTransaction(db, () => {
         const touched = checkSingle(options, targetIds(actor, 'update', table, target, query))
         if (touched.length === 0) return []
+        const refused = failing(actor, 'updateCheck', table, printChangedRows(table, touched, values))
+        if (refused.length > 0) throw access.denied('updateCheck', table.name, touched.length === 1 ? 'refused the changed row' : `refused ${refused.length} of the ${touched.length} changed rows`)
         const assignments = Object.entries(values).map(([column, value]) => sql`${sql.id(column)} = ${value}`)
         const statement = sql`UPDATE ${sql.id(table.name)} SET ${sql.join(assignments)} WHERE "id" IN (${sql.join(touched.map((id) => sql`${id}`))}) RETURNING "id"`
-        const changed = run(actor, statement as RawBuilder<{ id: string }>).map((r) => r.id)
-        const refused = failing(actor, 'updateCheck', table, changed)
-        if (refused.length > 0) throw access.denied('updateCheck', table.name, changed.length === 1 ? 'refused the changed row' : `refused ${refused.length} of the ${changed.length} changed rows`)
-        return changed
+        return run(actor, statement as RawBuilder<{ id: string }>).map((r) => r.id)
       })
       return returned(actor, table, query, options, ids, 'updated')
     },
 
     delete(actor, tableName, target, query, options) {
       const table = index.table(tableName)
+      if (options.returning) prepareReadBack(actor, table, query)
       // The rows are read before they go; a shortfall is reported once the delete has committed.
       const result = writeTransaction(db, () => {
         const touched = checkSingle(options, targetIds(actor, 'delete', table, target, query))
@@ -270,6 +277,39 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase): DataLayer
       if (result.rows !== undefined && result.rows.length !== result.count) throw notReadable(table, result.count, 'deleted')
       return result
     },
+  }
+
+  /**
+   * Judge an insert's proposed rows before anything is written: new rows by `create`; rows an
+   * upsert merges onto by `update.using` (the stored row) and `update.check` (the row merged).
+   * A refusal throws, and the transaction writes nothing.
+   */
+  function checkProposedInserts(
+    actor: Actor,
+    table: IndexedTable,
+    planned: readonly { values: Record<string, SqlValue>; proposed: Record<string, SqlValue>; existing: string | undefined }[],
+    conflict: readonly string[],
+    resolution: InsertOptions['resolution'],
+    now: string,
+  ): void {
+    if (actor.kind === 'system') return
+    const created = planned.filter((p) => p.existing === undefined).map((p) => p.proposed)
+    if (created.length > 0) {
+      const refused = failing(actor, 'create', table, printNewRows(table, created))
+      if (refused.length > 0) throw access.denied('create', table.name, refused.length === 1 && created.length === 1 ? 'refused the new row' : `refused ${refused.length} of the ${created.length} new rows`)
+    }
+    if (resolution !== 'merge') return // ignore-duplicates leaves an existing row as it is
+    const updatedAt = table.ir.columns.find((c) => c.type === 'updatedAt')
+    for (const { values, existing } of planned) {
+      if (existing === undefined) continue
+      access.policy(actor, 'update', table.name)
+      if (!admits(actor, 'update', table, existing)) throw access.denied('update', table.name, 'does not allow the upsert to change the existing row it conflicts with')
+      const merged = Object.fromEntries(Object.entries(values).filter(([column]) => !conflict.includes(column)))
+      if (updatedAt) merged[updatedAt.name] = now
+      if (failing(actor, 'updateCheck', table, printChangedRows(table, [existing], merged)).length > 0) {
+        throw access.denied('updateCheck', table.name, 'refused the row as the upsert would change it')
+      }
+    }
   }
 
   /** The id of the existing row an upsert's values conflict with, if any (a null never conflicts). */
@@ -290,6 +330,21 @@ function printUpsert(table: IndexedTable, conflict: readonly string[], columns: 
   const sets = updated.map((c) => sql`${sql.id(c)} = excluded.${sql.id(c)}`)
   if (updatedAt) sets.push(sql`${sql.id(updatedAt.name)} = ${now}`)
   return sql` ON CONFLICT ${target} DO UPDATE SET ${sql.join(sets)}`
+}
+
+/**
+ * `on_conflict` must name the primary key or the columns of a unique index, as SQLite's ON
+ * CONFLICT requires (else the statement itself fails).
+ */
+function checkConflictTarget(table: IndexedTable, conflict: readonly string[]): void {
+  for (const column of conflict) checkColumn(table, column, 'on_conflict')
+  const same = (columns: readonly string[]) => columns.length === conflict.length && columns.every((c) => conflict.includes(c))
+  const keys = [['id'], ...table.ir.columns.filter((c) => c.unique).map((c) => [c.name]), ...table.ir.indexes.filter((i) => i.unique).map((i) => i.columns)]
+  if (keys.some(same)) return
+  const unique = [...new Set(keys.map((columns) => columns.join(',')))]
+  throw new KoyaError('KL_API_VALIDATION', `on_conflict=${conflict.join(',')} is not a unique key of "${table.name}".`, {
+    hint: `Unique keys of "${table.name}": ${unique.map((u) => `on_conflict=${u}`).join(', ')}.`,
+  })
 }
 
 function checkColumn(table: IndexedTable, name: string, where: string): ColumnIR {

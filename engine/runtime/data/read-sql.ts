@@ -25,12 +25,22 @@ export interface CallerFilter {
   readonly guarded: ((alias: string) => RawBuilder<unknown>) | undefined
 }
 
-/** The caller's filters of a plan level, for its source. */
+/**
+ * The caller's filters of a plan level, for its source: its own filters, and the relation tests
+ * of its `!inner` embeds (they carry the embedded table's filters, so they wait behind the
+ * policy like any filter that may fail).
+ */
 function filterOf(p: Printer, plan: ReadPlan): CallerFilter | undefined {
-  if (plan.filters.length === 0) return undefined
+  const inner = plan.where.filter((c) => c.kind === 'related')
+  if (plan.filters.length === 0 && inner.length === 0) return undefined
   const print = (conditions: readonly Condition[]) =>
     conditions.length === 0 ? undefined : (alias: string) => sql.join(conditions.map((c) => printCondition(p, c, alias)), sql` AND `)
-  return { total: print(plan.filters.filter(isTotal)), guarded: print(plan.filters.filter((c) => !isTotal(c))) }
+  return { total: print(plan.filters.filter(isTotal)), guarded: print([...plan.filters.filter((c) => !isTotal(c)), ...inner]) }
+}
+
+/** The plan's own conditions (a page's ids), without the relation tests its source applies. */
+function plainWhere(plan: ReadPlan): readonly Condition[] {
+  return plan.where.filter((c) => c.kind !== 'related')
 }
 
 /** Whether a condition cannot raise an error on any row (see CallerFilter). */
@@ -73,10 +83,10 @@ export function printRowsQuery(plan: ReadPlan, source: SourceOf): RawBuilder<{ r
   const inner = p.alias()
   const alias = p.alias()
   if (plan.limit === undefined && plan.offset === undefined) {
-    return sql`SELECT ${printRowJson(p, plan, alias)} AS "row" FROM ${p.source(plan.table.name, filterOf(p, plan))} AS ${sql.id(alias)}${printWhere(p, plan.where, alias)}${printOrder(plan.order, alias)}`
+    return sql`SELECT ${printRowJson(p, plan, alias)} AS "row" FROM ${p.source(plan.table.name, filterOf(p, plan))} AS ${sql.id(alias)}${printWhere(p, plainWhere(plan), alias)}${printOrder(plan.order, alias)}`
   }
   const keys = plan.order.map((o, i) => sql`, ${sql.id(inner, o.column.name)} AS ${sql.id(`o${i}`)}`)
-  const page = sql`SELECT ${sql.id(inner, 'id')} AS "k"${sql.join(keys, sql``)} FROM ${p.source(plan.table.name, filterOf(p, plan))} AS ${sql.id(inner)}${printWhere(p, plan.where, inner)}${printOrder(plan.order, inner)}${printRange(plan.limit, plan.offset)}`
+  const page = sql`SELECT ${sql.id(inner, 'id')} AS "k"${sql.join(keys, sql``)} FROM ${p.source(plan.table.name, filterOf(p, plan))} AS ${sql.id(inner)}${printWhere(p, plainWhere(plan), inner)}${printOrder(plan.order, inner)}${printRange(plan.limit, plan.offset)}`
   const order = plan.order.length === 0 ? sql`` : sql` ORDER BY ${sql.join(plan.order.map((o, i) => printOrderTerm(sql.id('page', `o${i}`), o)))}`
   // The page's ids came through the table's source, so its rows are joined from the table
   // itself: going through the source again would evaluate the access policy twice per row.
@@ -87,14 +97,14 @@ export function printRowsQuery(plan: ReadPlan, source: SourceOf): RawBuilder<{ r
 export function printCountQuery(plan: ReadPlan, source: SourceOf): RawBuilder<{ count: number }> {
   const p = printer(source)
   const alias = p.alias()
-  return sql`SELECT count(*) AS "count" FROM ${p.source(plan.table.name, filterOf(p, plan))} AS ${sql.id(alias)}${printWhere(p, plan.where, alias)}`
+  return sql`SELECT count(*) AS "count" FROM ${p.source(plan.table.name, filterOf(p, plan))} AS ${sql.id(alias)}${printWhere(p, plainWhere(plan), alias)}`
 }
 
 /** `SELECT "id" FROM … WHERE …`: the rows a bulk update or delete touches. */
 export function printIdsQuery(plan: ReadPlan, source: SourceOf): RawBuilder<{ id: string }> {
   const p = printer(source)
   const alias = p.alias()
-  return sql`SELECT ${sql.id(alias, 'id')} AS "id" FROM ${p.source(plan.table.name, filterOf(p, plan))} AS ${sql.id(alias)}${printWhere(p, plan.where, alias)}`
+  return sql`SELECT ${sql.id(alias, 'id')} AS "id" FROM ${p.source(plan.table.name, filterOf(p, plan))} AS ${sql.id(alias)}${printWhere(p, plainWhere(plan), alias)}`
 }
 
 function printRowJson(p: Printer, plan: ReadPlan, alias: string): RawBuilder<unknown> {
@@ -112,13 +122,13 @@ function printField(p: Printer, field: Field, alias: string): RawBuilder<unknown
       if (relation.kind === 'belongsTo') {
         // The parent row, or null when the ref is null or the parent is filtered out.
         const join = sql`${sql.id(child, 'id')} = ${sql.id(alias, relation.column)}`
-        return sql`json((SELECT ${printRowJson(p, plan, child)} FROM ${p.source(relation.table, filterOf(p, plan))} AS ${sql.id(child)} WHERE ${join}${printAnd(p, plan.where, child)}))`
+        return sql`json((SELECT ${printRowJson(p, plan, child)} FROM ${p.source(relation.table, filterOf(p, plan))} AS ${sql.id(child)} WHERE ${join}${printAnd(p, plainWhere(plan), child)}))`
       }
       // Has-many: an array, in the embed's own order (json_group_array's ORDER BY), paged.
       const join = sql`${sql.id(child, relation.column)} = ${sql.id(alias, 'id')}`
       const orderColumns = plan.order.map((o, i) => sql`, ${sql.id(child, o.column.name)} AS ${sql.id(`o${i}`)}`)
       const aggregateOrder = plan.order.length === 0 ? sql`` : sql` ORDER BY ${sql.join(plan.order.map((o, i) => printOrderTerm(sql.id(`o${i}`), o)))}`
-      const inner = sql`SELECT ${printRowJson(p, plan, child)} AS "r"${sql.join(orderColumns, sql``)} FROM ${p.source(relation.table, filterOf(p, plan))} AS ${sql.id(child)} WHERE ${join}${printAnd(p, plan.where, child)}${printOrder(plan.order, child)}${printRange(plan.limit, plan.offset)}`
+      const inner = sql`SELECT ${printRowJson(p, plan, child)} AS "r"${sql.join(orderColumns, sql``)} FROM ${p.source(relation.table, filterOf(p, plan))} AS ${sql.id(child)} WHERE ${join}${printAnd(p, plainWhere(plan), child)}${printOrder(plan.order, child)}${printRange(plan.limit, plan.offset)}`
       return sql`json((SELECT json_group_array(json("r")${aggregateOrder}) FROM (${inner})))`
     }
     default:
@@ -174,7 +184,7 @@ function printCondition(p: Printer, condition: Condition, alias: string): RawBui
       const child = p.alias()
       const { relation, plan } = condition
       const join = relation.kind === 'belongsTo' ? sql`${sql.id(child, 'id')} = ${sql.id(alias, relation.column)}` : sql`${sql.id(child, relation.column)} = ${sql.id(alias, 'id')}`
-      return sql`EXISTS (SELECT 1 FROM ${p.source(relation.table, filterOf(p, plan))} AS ${sql.id(child)} WHERE ${join}${printAnd(p, plan.where, child)})`
+      return sql`EXISTS (SELECT 1 FROM ${p.source(relation.table, filterOf(p, plan))} AS ${sql.id(child)} WHERE ${join}${printAnd(p, plainWhere(plan), child)})`
     }
     default:
       return assertNever(condition, 'condition')

@@ -186,6 +186,8 @@ export function readName(s: Scanner, what: string): string {
     const quoted = tryReadQuoted(s)
     if (quoted === undefined) s.fail(`the quoted ${what} is not closed with "`)
     if (quoted === '') s.fail(`the quoted ${what} is empty`)
+    // No name or alias has control characters; SQLite would refuse one in a string literal.
+    if (/\p{Cc}/u.test(quoted)) s.fail(`the quoted ${what} has a control character`)
     return quoted
   }
   const start = s.pos
