@@ -31,6 +31,8 @@ export interface CreateServerOptions {
   readonly env?: Env
   /** Override the sign-up, login and reset rate limits (DEFAULT_AUTH_RATE_LIMITS). */
   readonly authRateLimits?: Partial<AuthRateLimits>
+  /** Most keys (client addresses, accounts) each auth rate limit keeps in memory. Default 100,000. */
+  readonly rateLimitCapacity?: number
   /** Fastify's trustProxy: behind a proxy, the client address (for rate limits) comes from X-Forwarded-For. */
   readonly trustProxy?: boolean | string | readonly string[] | ((address: string, hop: number) => boolean)
   /** Other OAuth provider endpoints than GitHub's and Google's own (tests run a local fake provider). */
@@ -54,8 +56,16 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   const app = Fastify({
     logger: loggerOptions(options.logger),
     ...(options.trustProxy !== undefined ? { trustProxy: Array.isArray(options.trustProxy) ? [...options.trustProxy] : (options.trustProxy as boolean | string | ((address: string, hop: number) => boolean)) } : {}),
-    requestIdHeader: 'x-request-id',
+    // The request id is always the server's own: the audit log records it, and a client must not
+    // choose what an audit entry points to (or make it match another request's). A client's
+    // X-Request-Id is kept beside it in the request's log lines, to find them from the client side.
+    requestIdHeader: false,
     genReqId: () => crypto.randomUUID(),
+    childLoggerFactory(logger, bindings, childOptions, raw) {
+      const clientRequestId = raw.headers['x-request-id']
+      const given = typeof clientRequestId === 'string' && clientRequestId !== ''
+      return logger.child(given ? { ...bindings, clientRequestId: clientRequestId.slice(0, MAX_CLIENT_REQUEST_ID) } : bindings, childOptions)
+    },
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
     // Reject what the schema does not allow: Fastify's defaults would strip unknown fields and
@@ -85,6 +95,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     clock,
     serviceKey: options.serviceKey,
     ...(options.authRateLimits ? { rateLimits: options.authRateLimits } : {}),
+    ...(options.rateLimitCapacity !== undefined ? { rateLimitCapacity: options.rateLimitCapacity } : {}),
   })
 
   app.get('/healthz', async (_request, reply) => {
@@ -131,6 +142,9 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   })
   return app
 }
+
+/** Characters of a client's X-Request-Id kept in the logs. */
+const MAX_CLIENT_REQUEST_ID = 200
 
 const REDACTED_PATHS = [
   'req.headers.authorization',

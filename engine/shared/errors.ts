@@ -351,8 +351,8 @@ export const errorCodes = {
     solution: 'Add an email address to the account at the provider (GitHub: Settings → Emails), then sign in again.',
   },
   KL_AUTH_OAUTH_EMAIL_UNVERIFIED: {
-    description: 'The OAuth provider has not verified the user\'s email address, and an account with that address already exists: an unverified address never signs in to another account.',
-    solution: 'Verify the address at the provider (GitHub: Settings → Emails), or sign in to the existing account with its password.',
+    description: 'The OAuth provider has not verified the user\'s email address, so no account is created from it or linked to it (whoever holds the provider account may not own the address).',
+    solution: 'Verify the address at the provider (GitHub: Settings → Emails), then sign in again; or sign up (or sign in) with the email address and a password.',
   },
   KL_AUTH_OAUTH_LINK_REFUSED: {
     description: 'An account with the provider\'s email address exists but has not verified it, so the OAuth sign-in is not linked to it (whoever created that account may not own the address).',

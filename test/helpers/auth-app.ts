@@ -35,7 +35,7 @@ export interface AuthTestApp {
  * The reference app (email verification on, 30 min idle / 7 d absolute sessions) on a fresh
  * SQLite file, with a clock the test moves and its logs captured.
  */
-export async function authApp(options: { rateLimits?: Partial<AuthRateLimits>; env?: Record<string, string>; model?: (model: ProjectIR) => ProjectIR } = {}): Promise<AuthTestApp> {
+export async function authApp(options: { rateLimits?: Partial<AuthRateLimits>; rateLimitCapacity?: number; env?: Record<string, string>; model?: (model: ProjectIR) => ProjectIR } = {}): Promise<AuthTestApp> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'koya-auth-'))
   const file = path.join(dir, 'app.db')
   const db = openDatabase(file)
@@ -58,6 +58,7 @@ export async function authApp(options: { rateLimits?: Partial<AuthRateLimits>; e
     clock: () => new Date(time),
     env: { KOYA_PUBLIC_URL: PUBLIC_URL, ...options.env },
     authRateLimits: { ...GENEROUS, ...options.rateLimits },
+    ...(options.rateLimitCapacity !== undefined ? { rateLimitCapacity: options.rateLimitCapacity } : {}),
   }).catch((error: unknown) => {
     db.close()
     rmSync(dir, { recursive: true, force: true })

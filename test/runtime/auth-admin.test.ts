@@ -17,6 +17,14 @@ const fresh = async <U extends { email: string; password: string; token: string 
   token: (await call(t, 'POST', '/auth/login', { body: { email: user.email, password: user.password } })).body.session.token,
 })
 
+/** The server's id of the one request that came with this X-Request-Id, read from its log lines. */
+function serverRequestIdOf(clientRequestId: string): string {
+  const lines = t.logs.flatMap((chunk) => chunk.split('\n')).filter((line) => line !== '').map((line) => JSON.parse(line) as { reqId?: string; clientRequestId?: string })
+  const ids = [...new Set(lines.filter((line) => line.clientRequestId === clientRequestId).map((line) => line.reqId))]
+  expect(ids).toHaveLength(1)
+  return ids[0]!
+}
+
 beforeAll(async () => {
   t = await authApp()
   admin = await signedInUser(t, 'admin')
@@ -71,12 +79,46 @@ describe('impersonation', () => {
     const seen = await session(token)
     expect(seen.body).toMatchObject({ user: { id: ada.id }, roles: [], impersonator: { id: admin.id, email: admin.email, reason: 'ticket #42' } })
 
-    // Non-refreshable: it does not slide, and ends after an hour however it is used.
-    t.advance(40 * MINUTE)
+    // Non-refreshable: it does not slide, and ends after an hour however it is used. (The admin
+    // keeps their own session alive meanwhile: the impersonation ends with it too.)
+    t.advance(20 * MINUTE)
+    expect((await session(admin.token)).status).toBe(200)
+    t.advance(20 * MINUTE)
     expect((await session(token)).body.session.expiresAt).toBe(started.body.session.expiresAt)
+    expect((await session(admin.token)).status).toBe(200)
     t.advance(21 * MINUTE)
     expect((await session(token)).status).toBe(401)
-    expect((await session(admin.token)).status).toBe(401) // the admin's own session idled out too (30 min)
+    expect((await session(admin.token)).status).toBe(200)
+  })
+
+  it('ends when the admin\'s own session idles out, though the impersonation is in use', async () => {
+    admin = await fresh(admin)
+    const token = (await call(t, 'POST', '/auth/impersonate', { token: admin.token, body: { userId: ada.id, reason: 'ticket 1' } })).body.session.token as string
+    const displayName = () => (t.db.prepare('SELECT "displayName" FROM "users" WHERE "id" = ?').get(ada.id) as { displayName: string }).displayName
+    t.advance(20 * MINUTE)
+    expect((await call(t, 'PATCH', `/api/users/${ada.id}`, { token, body: { displayName: 'Ada, while the admin is there' } })).status).toBe(200)
+    // The admin's session idles out at 30 minutes (using the impersonation does not renew it).
+    t.advance(15 * MINUTE)
+    const late = await call(t, 'PATCH', `/api/users/${ada.id}`, { token, body: { displayName: 'Ada, after the admin left' } })
+    expect(late).toMatchObject({ status: 401, body: { code: 'KL_AUTH_REQUIRED' } })
+    expect(displayName()).toBe('Ada, while the admin is there')
+    expect((await session(token)).status).toBe(401)
+    expect((await session(admin.token)).status).toBe(401)
+  })
+
+  it('ends when its target is granted admin', async () => {
+    admin = await fresh(admin)
+    const token = (await call(t, 'POST', '/auth/impersonate', { token: admin.token, body: { userId: bob.id, reason: 'ticket 9' } })).body.session.token as string
+    expect((await session(token)).status).toBe(200)
+    expect((await grant(bob.id, 'admin')).status).toBe(200)
+    const after = await session(token)
+    expect(after.status).toBe(401)
+    expect(after.body).not.toHaveProperty('roles')
+    expect((await grant(ada.id, 'support', token)).body.code).toBe('KL_AUTH_REQUIRED')
+    // Revoking the grant again does not bring it back.
+    expect((await revoke(bob.id, 'admin')).status).toBe(200)
+    expect((await session(token)).status).toBe(401)
+    expect((await session(admin.token)).status).toBe(200)
   })
 
   it('every write during an impersonation is audited with the reason and request id; start and stop too', async () => {
@@ -96,13 +138,31 @@ describe('impersonation', () => {
     expect((await session(token)).status).toBe(401)
 
     const entries = (await call(t, 'GET', `/admin/audit?subject=${bob.id}&actor=${admin.id}`, { token: admin.token })).body as { action: string; reason: string; requestId: string; detail: unknown }[]
-    const log = entries.filter((e) => e.action.startsWith('impersonation.'))
+    const log = entries.filter((e) => e.action.startsWith('impersonation.') && e.reason === 'support request 7')
+    // The request ids are the server's; the client's X-Request-Id is beside them in the logs.
     expect(log.map((e) => [e.action, e.reason, e.requestId])).toEqual([
-      ['impersonation.stop', 'support request 7', 'req-stop-2'],
-      ['impersonation.write', 'support request 7', 'req-write-2'],
-      ['impersonation.start', 'support request 7', 'req-start-2'],
+      ['impersonation.stop', 'support request 7', serverRequestIdOf('req-stop-2')],
+      ['impersonation.write', 'support request 7', serverRequestIdOf('req-write-2')],
+      ['impersonation.start', 'support request 7', serverRequestIdOf('req-start-2')],
     ])
+    for (const entry of log) expect(entry.requestId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
     expect(log[1]!.detail).toEqual({ method: 'PATCH', url: `/api/users/${bob.id}`, status: 200 })
+  })
+
+  it('a client\'s X-Request-Id never becomes an audited request id', async () => {
+    admin = await fresh(admin)
+    const started = await call(t, 'POST', '/auth/impersonate', { token: admin.token, body: { userId: bob.id, reason: 'forged id' } })
+    const token = started.body.session.token as string
+    const auditOf = async (action: string) => ((await call(t, 'GET', `/admin/audit?subject=${bob.id}&action=${action}&limit=1`, { token: SERVICE_KEY })).body as { requestId: string; reason: string }[])[0]!
+    const start = await auditOf('impersonation.start')
+    expect(start.reason).toBe('forged id')
+    // The write claims the start's request id, to make the two entries look like one request.
+    const patch = await call(t, 'PATCH', `/api/users/${bob.id}`, { token, body: { displayName: 'Bob (forged id)' }, headers: { 'x-request-id': start.requestId } })
+    expect(patch.status).toBe(200)
+    const write = await auditOf('impersonation.write')
+    expect(write.requestId).not.toBe(start.requestId)
+    expect(write.requestId).toBe(serverRequestIdOf(start.requestId))
+    await call(t, 'POST', '/auth/impersonate/stop', { token })
   })
 
   it('refuses: another admin, oneself, a non-admin, no reason, nested, the service key, an unknown user', async () => {

@@ -107,6 +107,14 @@ async function sessionUser(response: LightMyRequestResponse): Promise<string | u
   return session.statusCode === 200 ? (session.json() as { user: { id: string } }).user.id : undefined
 }
 
+/** The token of the newest email of a kind to an address, read from the outbox. */
+function outboxToken(kind: string, to: string): string {
+  const row = db.prepare('SELECT "text" FROM "_koya_outbox" WHERE "kind" = ? AND "to" = ? ORDER BY "id" DESC LIMIT 1').get(kind, to) as { text: string } | undefined
+  const token = /[?&]token=([a-z2-7]+)/.exec(row?.text ?? '')?.[1]
+  if (token === undefined) throw new Error(`no ${kind} email to ${to}`)
+  return token
+}
+
 function links() {
   return db.prepare('SELECT "provider", "providerUserId", "userId", "email" FROM "_koya_oauth_accounts" ORDER BY "provider"').all()
 }
@@ -207,24 +215,80 @@ describe('OAuth sign-in', () => {
     expect(count('_koya_sessions')).toBe(0)
   })
 
-  it('a new user with an unverified provider email is created unverified, and signed in', async () => {
-    provider.user = { id: '606', name: null, emails: [{ email: 'fresh@example.com', primary: true, verified: false }] }
+  it('an unverified provider email creates no account, links nothing and signs nobody in', async () => {
+    provider.user = { id: '606', name: 'Fresh', emails: [{ email: 'fresh@example.com', primary: true, verified: false }] }
+    for (const name of ['github', 'google'] as const) {
+      const response = await signIn(name)
+      expectError(response, 403, 'KL_AUTH_OAUTH_EMAIL_UNVERIFIED')
+      expect(response.json().message).toContain('fresh@example.com')
+      expect(response.cookies.find((c) => c.name === 'koya_session')).toBeUndefined()
+    }
+    expect(count('users')).toBe(0)
+    expect(count('_koya_oauth_accounts')).toBe(0)
+    expect(count('_koya_sessions')).toBe(0)
+  })
+
+  it('a new user without a name at the provider gets the provider login as displayName', async () => {
+    provider.user = { id: '616', name: null, emails: [{ email: 'noname@example.com', primary: true, verified: true }] }
     const signedIn = await signIn('github')
     expect(signedIn.statusCode, signedIn.body).toBe(302)
-    // No name at GitHub: the login fills displayName.
-    expect(db.prepare('SELECT "email", "emailVerified", "displayName" FROM "users"').get()).toEqual({ email: 'fresh@example.com', emailVerified: 0, displayName: 'user606' })
-    expect(count('_koya_oauth_accounts')).toBe(1)
+    expect(db.prepare('SELECT "email", "emailVerified", "displayName" FROM "users"').get()).toEqual({ email: 'noname@example.com', emailVerified: 1, displayName: 'user616' })
     expect(await sessionUser(signedIn)).toBe((db.prepare('SELECT "id" FROM "users"').get() as { id: string }).id)
   })
 
-  it('the provider verifying the address later verifies the account it created', async () => {
-    provider.user = { id: '616', name: 'Later', emails: [{ email: 'later@example.com', primary: true, verified: false }] }
-    expect((await signIn('github')).statusCode).toBe(302)
-    expect(db.prepare('SELECT "emailVerified" FROM "users"').get()).toEqual({ emailVerified: 0 })
-    provider.user = { id: '616', name: 'Later', emails: [{ email: 'later@example.com', primary: true, verified: true }] }
+  it('an address the provider verifies later signs up then, verified, and not before', async () => {
+    provider.user = { id: '626', name: 'Later', emails: [{ email: 'later@example.com', primary: true, verified: false }] }
+    expectError(await signIn('github'), 403, 'KL_AUTH_OAUTH_EMAIL_UNVERIFIED')
+    expect(count('users')).toBe(0)
+    provider.user = { id: '626', name: 'Later', emails: [{ email: 'later@example.com', primary: true, verified: true }] }
     const response = await signIn('github')
     expect(response.statusCode, response.body).toBe(302)
+    expect(db.prepare('SELECT "email", "emailVerified" FROM "users"').get()).toEqual({ email: 'later@example.com', emailVerified: 1 })
+    expect(links()).toEqual([{ provider: 'github', providerUserId: '626', userId: await sessionUser(response), email: 'later@example.com' }])
+  })
+
+  it('an unverified provider address cannot squat an account and keep a way into it after its owner recovers the address', async () => {
+    // The attacker's provider account lists the victim's address, unverified.
+    const attacker = { id: '666', name: 'Mallory', emails: [{ email: 'victim@example.com', primary: true, verified: false }] }
+    provider.user = attacker
+    expectError(await signIn('github'), 403, 'KL_AUTH_OAUTH_EMAIL_UNVERIFIED')
+    // So the address is free: the victim signs up and proves it through a password reset.
+    const signup = await app.inject({ method: 'POST', url: '/auth/signup', payload: { email: 'victim@example.com', password: 'victims own password', displayName: 'V' } })
+    expect(signup.statusCode, signup.body).toBe(201)
+    await app.inject({ method: 'POST', url: '/auth/password/forgot', payload: { email: 'victim@example.com' } })
+    const reset = await app.inject({ method: 'POST', url: '/auth/password/reset', payload: { token: outboxToken('reset-password', 'victim@example.com'), password: 'victims new password' } })
+    expect(reset.statusCode, reset.body).toBe(200)
     expect(db.prepare('SELECT "emailVerified" FROM "users"').get()).toEqual({ emailVerified: 1 })
+    // The attacker's provider account still gets nowhere.
+    provider.user = attacker
+    const again = await signIn('github')
+    expectError(again, 403, 'KL_AUTH_OAUTH_EMAIL_UNVERIFIED')
+    expect(await sessionUser(again)).toBeUndefined()
+    expect(count('_koya_oauth_accounts')).toBe(0)
+  })
+
+  it('a link an unverified account got from an unverified address (before the rule) is dropped when the owner proves the address', async () => {
+    // What an earlier KoyaLite wrote for an OAuth sign-up with an unverified address.
+    const squatted = seedUser('owner@example.com', false)
+    db.prepare('INSERT INTO "_koya_oauth_accounts" ("provider", "providerUserId", "userId", "email", "createdAt") VALUES (?, ?, ?, ?, ?)').run('github', '667', squatted, 'owner@example.com', '2026-01-01T00:00:00.000Z')
+    await app.inject({ method: 'POST', url: '/auth/password/forgot', payload: { email: 'owner@example.com' } })
+    const reset = await app.inject({ method: 'POST', url: '/auth/password/reset', payload: { token: outboxToken('reset-password', 'owner@example.com'), password: 'the owners password' } })
+    expect(reset.statusCode, reset.body).toBe(200)
+    expect(count('_koya_oauth_accounts')).toBe(0)
+    provider.user = { id: '667', name: 'Mallory', emails: [{ email: 'owner@example.com', primary: true, verified: false }] }
+    const attempt = await signIn('github')
+    expectError(attempt, 403, 'KL_AUTH_OAUTH_EMAIL_UNVERIFIED')
+    expect(await sessionUser(attempt)).toBeUndefined()
+
+    // An account that is verified already keeps its links when a verification link comes in late.
+    const signup = await app.inject({ method: 'POST', url: '/auth/signup', payload: { email: 'kept@example.com', password: 'the kept password', displayName: 'K' } })
+    const lateLink = outboxToken('verify-email', 'kept@example.com')
+    await app.inject({ method: 'POST', url: '/auth/password/forgot', payload: { email: 'kept@example.com' } })
+    await app.inject({ method: 'POST', url: '/auth/password/reset', payload: { token: outboxToken('reset-password', 'kept@example.com'), password: 'the kept password 2' } })
+    provider.user = { id: '668', name: 'Kept', emails: [{ email: 'kept@example.com', primary: true, verified: true }] }
+    expect((await signIn('github')).statusCode).toBe(302)
+    expect((await app.inject({ method: 'POST', url: '/auth/verify-email', payload: { token: lateLink } })).statusCode).toBe(200)
+    expect(links()).toEqual([{ provider: 'github', providerUserId: '668', userId: signup.json().user.id, email: 'kept@example.com' }])
   })
 
   it('a provider account without an email address is refused', async () => {

@@ -2,6 +2,7 @@ import { hash } from '@node-rs/argon2'
 import { existsSync, readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_AUTH_RATE_LIMITS } from '../../engine/runtime/auth/auth-context.ts'
+import { addressKey } from '../../engine/runtime/auth/rate-limiter.ts'
 import { authApp, call, lastEmail, signedInUser, type AuthTestApp } from '../helpers/auth-app.ts'
 
 describe('auth: no account enumeration', () => {
@@ -85,6 +86,49 @@ describe('auth: rate limits', () => {
     expect((await call(t, 'POST', '/auth/login', { body: { email: user.email, password: user.password }, ip: '10.0.1.1' })).status).toBe(200)
   })
 
+  it('parallel guesses cannot get past the per-account limit: a right password beyond it is refused', async () => {
+    const user = await signedInUser(t, 'parallel')
+    const { max } = DEFAULT_AUTH_RATE_LIMITS.loginFailuresPerAccount
+    // All in flight at once, each from its own address; the right password comes last.
+    const guesses = Array.from({ length: 60 }, (_, i) => (i === 59 ? user.password : `wrong guess number ${i}`))
+    const answers = await Promise.all(guesses.map((password, i) => call(t, 'POST', '/auth/login', { body: { email: user.email, password }, ip: `10.50.0.${i}` })))
+    expect(answers.filter((a) => a.status === 401)).toHaveLength(max)
+    expect(answers.filter((a) => a.status === 429)).toHaveLength(60 - max)
+    expect(answers[59]!.body.code).toBe('KL_AUTH_RATE_LIMITED')
+  })
+
+  it('parallel current-password guesses at password change count against the same limit', async () => {
+    const user = await signedInUser(t, 'parallelchange')
+    const { max } = DEFAULT_AUTH_RATE_LIMITS.loginFailuresPerAccount
+    const guesses = Array.from({ length: 30 }, (_, i) => (i === 29 ? user.password : `wrong guess number ${i}`))
+    const answers = await Promise.all(guesses.map((currentPassword) => call(t, 'POST', '/auth/password/change', { token: user.token, body: { currentPassword, newPassword: 'taken over at last' } })))
+    expect(answers.filter((a) => a.status === 401)).toHaveLength(max)
+    expect(answers[29]!.body.code).toBe('KL_AUTH_RATE_LIMITED')
+    // Nothing changed: a change would have ended every session, this one too.
+    expect((await call(t, 'GET', '/auth/session', { token: user.token })).status).toBe(200)
+  })
+
+  it('a right password clears the count, so its owner is not locked out by their own logins', async () => {
+    const user = await signedInUser(t, 'often')
+    const { max } = DEFAULT_AUTH_RATE_LIMITS.loginFailuresPerAccount
+    for (let i = 0; i < max * 2; i++) {
+      expect((await call(t, 'POST', '/auth/login', { body: { email: user.email, password: user.password }, ip: `10.52.0.${i}` })).status).toBe(200)
+    }
+  })
+
+  it('counts an IPv6 client by its /64, and an IPv4-mapped address as the IPv4', async () => {
+    const { max } = DEFAULT_AUTH_RATE_LIMITS.loginPerIp
+    // Each request from another address of one /64 (what a single subscriber holds).
+    const statuses = []
+    for (let i = 1; i <= max + 1; i++) statuses.push((await t.app.inject({ method: 'POST', url: '/auth/verify-email', payload: { token: 'x' }, remoteAddress: `2001:db8:5:6:${i.toString(16)}::1` })).statusCode)
+    expect(statuses.slice(0, max).every((s) => s === 400)).toBe(true)
+    expect(statuses.at(-1)).toBe(429)
+    expect((await t.app.inject({ method: 'POST', url: '/auth/verify-email', payload: { token: 'x' }, remoteAddress: '2001:db8:5:7::1' })).statusCode).toBe(400)
+
+    for (let i = 0; i < max; i++) await call(t, 'POST', '/auth/login', { body: { email: `mapped-${i}@example.com`, password: 'wrong password here' }, ip: '::ffff:198.51.100.7' })
+    expect((await call(t, 'POST', '/auth/login', { body: { email: 'mapped@example.com', password: 'wrong password here' }, ip: '198.51.100.7' })).status).toBe(429)
+  })
+
   it('limits logins per client address', async () => {
     let last
     for (let i = 0; i <= DEFAULT_AUTH_RATE_LIMITS.loginPerIp.max; i++) {
@@ -116,6 +160,60 @@ describe('auth: rate limits', () => {
     }
     expect(reset.at(-2)!.body.code).toBe('KL_AUTH_INVALID_TOKEN')
     expect(reset.at(-1)!.status).toBe(429)
+  })
+})
+
+describe('addressKey', () => {
+  const cases: [string, string][] = [
+    ['203.0.113.7', '203.0.113.7'],
+    ['2001:db8:1:2:aa:bb:cc:dd', '2001:db8:1:2::/64'],
+    ['2001:DB8:1:2::1', '2001:db8:1:2::/64'],
+    ['2001:db8::1', '2001:db8:0:0::/64'],
+    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+    ['::ffff:198.51.100.7', '198.51.100.7'],
+    ['::ffff:c633:6407', '198.51.100.7'],
+    ['64:ff9b::198.51.100.7', '64:ff9b:0:0::/64'],
+  ]
+  for (const [ip, key] of cases) it(`${ip} → ${key}`, () => expect(addressKey(ip)).toBe(key))
+})
+
+describe('auth: rate limit tables under a flood of keys', () => {
+  const CAPACITY = 40
+  const lockout = { loginFailuresPerAccount: { max: 3, windowSeconds: 900 }, loginPerIp: { max: 30, windowSeconds: 600 } }
+  let t: AuthTestApp
+  beforeAll(async () => {
+    t = await authApp({ rateLimits: lockout, rateLimitCapacity: CAPACITY })
+  })
+  afterAll(() => t.close())
+
+  const login = (email: string, password: string, ip: string) => call(t, 'POST', '/auth/login', { body: { email, password }, ip })
+
+  it('a flood of client addresses does not push out an account\'s lockout', async () => {
+    const user = await signedInUser(t, 'floodvictim')
+    for (let i = 0; i < 3; i++) expect((await login(user.email, 'wrong password here', `10.60.0.${i}`)).status).toBe(401)
+    expect((await login(user.email, user.password, '10.60.1.1')).status).toBe(429)
+    // Five times the capacity in distinct IPv4 addresses, each a new window of its own.
+    for (let i = 0; i < CAPACITY * 5; i++) {
+      await t.app.inject({ method: 'POST', url: '/auth/verify-email', payload: { token: 'x' }, remoteAddress: `10.61.${i >> 8}.${i & 255}` })
+    }
+    expect((await login(user.email, user.password, '10.60.1.2')).status).toBe(429)
+  })
+
+  it('a full account table refuses new accounts rather than forget a live lockout; expired windows make room', async () => {
+    const user = await signedInUser(t, 'tablevictim')
+    for (let i = 0; i < 3; i++) await login(user.email, 'wrong password here', `10.62.0.${i}`)
+    // Made-up accounts, one per address, until the table is full.
+    const made = []
+    for (let i = 0; i < CAPACITY; i++) made.push((await login(`made-up-${i}@example.com`, 'wrong password here', `10.63.0.${i}`)).status)
+    // The table held this test's victim and at most the previous test's: the rest fit, then no more.
+    expect(made.slice(0, CAPACITY - 2).every((s) => s === 401)).toBe(true)
+    expect(made.at(-1)).toBe(429)
+    expect((await login(user.email, user.password, '10.62.1.1')).status).toBe(429)
+    // Once the windows have ended there is room again, and the lockout is over.
+    t.advance(900 * 1000)
+    expect((await login('made-up-late@example.com', 'wrong password here', '10.64.0.1')).status).toBe(401)
+    expect((await login(user.email, user.password, '10.62.1.2')).status).toBe(200)
   })
 })
 

@@ -32,8 +32,8 @@ describe('auth: sign-up, verification, login, logout', () => {
     expect(login.body.user.email).toBe('ada@example.com')
     expect(login.body.session).toEqual({ token: expect.stringMatching(/^[a-z2-7]{32}$/), expiresAt: new Date(t.now().getTime() + 30 * MINUTE).toISOString() })
     const cookie = login.cookies.find((c) => c.name === 'koya_session')!
-    expect(cookie).toMatchObject({ value: login.body.session.token, httpOnly: true, sameSite: 'Lax', path: '/' })
-    expect(cookie.secure).toBeFalsy()
+    // Secure: the public URL is https (NODE_ENV is not production, so no __Host- prefix).
+    expect(cookie).toMatchObject({ value: login.body.session.token, httpOnly: true, sameSite: 'Lax', path: '/', secure: true })
   })
 
   it('refuses sign-up with a short password, an unknown column, a taken email or emailVerified', async () => {
@@ -173,6 +173,29 @@ describe('auth: passwords', () => {
     expect((await call(t, 'POST', '/auth/password/reset', { body: { token: late.token, password: 'too late for this' } })).body.code).toBe('KL_AUTH_INVALID_TOKEN')
   })
 
+  it('a password change makes an outstanding reset link stop working', async () => {
+    const user = await signedInUser(t, 'changeafterforgot')
+    await call(t, 'POST', '/auth/password/forgot', { body: { email: user.email } })
+    const { token } = lastEmail(t, 'reset-password', user.email)!
+    const changed = await call(t, 'POST', '/auth/password/change', { token: user.token, body: { currentPassword: user.password, newPassword: 'brand new secret 1' } })
+    expect(changed.status).toBe(200)
+    const reset = await call(t, 'POST', '/auth/password/reset', { body: { token, password: 'attacker chosen pw' } })
+    expect(reset).toMatchObject({ status: 400, body: { code: 'KL_AUTH_INVALID_TOKEN' } })
+    expect((await call(t, 'POST', '/auth/login', { body: { email: user.email, password: 'attacker chosen pw' } })).status).toBe(401)
+    expect((await call(t, 'POST', '/auth/login', { body: { email: user.email, password: 'brand new secret 1' } })).status).toBe(200)
+  })
+
+  it('counts a password\'s length after NFKC normalization, as it is hashed', async () => {
+    // Ten code points, five characters once "e" and the combining accent compose.
+    const composed = await call(t, 'POST', '/auth/signup', { body: { email: 'nfkc@example.com', password: 'e\u0301'.repeat(5), displayName: 'N' } })
+    expect(composed).toMatchObject({ status: 400, body: { code: 'KL_AUTH_WEAK_PASSWORD' } })
+    expect(composed.body.message).toContain('has 5 characters')
+    // One code point that NFKC expands to three: 86 of them are 258 characters, over the maximum.
+    const expanded = await call(t, 'POST', '/auth/signup', { body: { email: 'nfkc2@example.com', password: '\u2026'.repeat(86), displayName: 'N' } })
+    expect(expanded.body.code).toBe('KL_AUTH_WEAK_PASSWORD')
+    expect((await call(t, 'POST', '/auth/signup', { body: { email: 'nfkc3@example.com', password: '\u2026'.repeat(4), displayName: 'N' } })).status).toBe(201)
+  })
+
   it('a newer reset email makes the older link stop working', async () => {
     const user = await signedInUser(t, 'twice')
     await call(t, 'POST', '/auth/password/forgot', { body: { email: user.email } })
@@ -196,10 +219,30 @@ describe('auth: CSRF on cookie-authenticated writes', () => {
 
   it('accepts a page of the server itself (Origin matches Host) even when the public URL is elsewhere', async () => {
     const user = await signedInUser(t, 'samehost')
-    const ok = await call(t, 'POST', '/auth/logout', { cookie: user.token, headers: { origin: 'http://localhost:3000', host: 'localhost:3000' } })
+    const ok = await call(t, 'POST', '/auth/logout', { cookie: user.token, headers: { origin: 'https://localhost:3000', host: 'localhost:3000' } })
     expect(ok.status).toBe(204)
-    const forged = await call(t, 'POST', '/auth/logout', { cookie: user.token, headers: { origin: 'http://evil.example', host: 'localhost:3000' } })
+    const forged = await call(t, 'POST', '/auth/logout', { cookie: user.token, headers: { origin: 'https://evil.example', host: 'localhost:3000' } })
     expect(forged.body.code).toBe('KL_AUTH_CSRF')
+  })
+
+  it('a page on the server\'s host counts only with the same scheme; with an https public URL, only https', async () => {
+    const user = await signedInUser(t, 'scheme')
+    // An http page on the public URL's host is one a network attacker can write.
+    const plain = await call(t, 'POST', '/auth/logout-all', { cookie: user.token, headers: { origin: 'http://tasks.example.com', host: 'tasks.example.com' } })
+    expect(plain).toMatchObject({ status: 403, body: { code: 'KL_AUTH_CSRF' } })
+    expect((await call(t, 'POST', '/auth/logout-all', { cookie: user.token, headers: { origin: 'http://localhost:3000', host: 'localhost:3000' } })).body.code).toBe('KL_AUTH_CSRF')
+    expect((await session(user.token)).status).toBe(200) // nothing was revoked
+
+    // An http public URL: the request's own scheme decides (inject requests arrive as http).
+    const local = await authApp({ env: { KOYA_PUBLIC_URL: 'http://127.0.0.1:3000' } })
+    try {
+      const other = await signedInUser(local, 'scheme')
+      const https = await call(local, 'POST', '/auth/logout', { cookie: other.token, headers: { origin: 'https://localhost:3000', host: 'localhost:3000' } })
+      expect(https.body.code).toBe('KL_AUTH_CSRF')
+      expect((await call(local, 'POST', '/auth/logout', { cookie: other.token, headers: { origin: 'http://localhost:3000', host: 'localhost:3000' } })).status).toBe(204)
+    } finally {
+      await local.close()
+    }
   })
 
   it('exempts bearer requests, and reads', async () => {
@@ -230,7 +273,7 @@ describe('auth: the pages emailed links open', () => {
     const page = await t.app.inject({ method: 'GET', url: `/auth/verify-email?token=${token}` })
     expect(page.statusCode).toBe(200)
     expect(page.headers['content-type']).toContain('text/html')
-    expect(page.headers['referrer-policy']).toBe('no-referrer')
+    expect(page.headers['referrer-policy']).toBe('same-origin')
     expect(page.headers['content-security-policy']).toContain("default-src 'none'")
     expect(page.body).toContain(`<form method="post" action="verify-email"><input type="hidden" name="token" value="${token}">`)
     expect(t.db.prepare('SELECT "emailVerified" FROM "users" WHERE "email" = ?').all('page@example.com')).toEqual([{ emailVerified: 0 }])
@@ -242,6 +285,22 @@ describe('auth: the pages emailed links open', () => {
     expect(again.statusCode).toBe(400)
     expect(again.body).toContain('already used or expired')
     expect(t.db.prepare('SELECT "emailVerified" FROM "users" WHERE "email" = ?').all('page@example.com')).toEqual([{ emailVerified: 1 }])
+  })
+
+  it('the page\'s form works as a browser posts it (Origin of the public URL); Origin null is refused', async () => {
+    await call(t, 'POST', '/auth/signup', { body: { email: 'browser@example.com', password: 'correct horse battery', displayName: 'B' } })
+    const { token } = lastEmail(t, 'verify-email', 'browser@example.com')!
+    const page = await t.app.inject({ method: 'GET', url: `/auth/verify-email?token=${token}`, headers: { host: 'tasks.example.com' } })
+    // same-origin: the browser keeps the page's origin on its own form post (no-referrer made it "null").
+    expect(page.headers['referrer-policy']).toBe('same-origin')
+    const browser = { host: 'tasks.example.com', 'sec-fetch-site': 'same-origin', referer: `${PUBLIC_URL}/auth/verify-email?token=${token}` }
+    // Origin null (a sandboxed frame, a page that hides its origin) says nothing about where the post comes from.
+    const hidden = await form('/auth/verify-email', { token }, { ...browser, origin: 'null' })
+    expect(hidden.statusCode).toBe(403)
+    expect(JSON.parse(hidden.body).code).toBe('KL_AUTH_CSRF')
+    const posted = await form('/auth/verify-email', { token }, { ...browser, origin: PUBLIC_URL })
+    expect(posted.statusCode).toBe(200) // the refused post did not use the token up
+    expect(posted.body).toContain('Email address confirmed')
   })
 
   it('the reset link shows a password form that sets the password', async () => {
@@ -281,6 +340,19 @@ describe('auth: without email verification, and in production', () => {
       expect((await call(app, 'POST', '/auth/login', { body: { email: 'now@example.com', password: 'correct horse battery' } })).status).toBe(200)
     } finally {
       await app.close()
+    }
+  })
+
+  it('the cookie is Secure with an https public URL, and not with an http one (outside production)', async () => {
+    const signup = (app: AuthTestApp, email: string) => call(app, 'POST', '/auth/signup', { body: { email, password: 'correct horse battery', displayName: 'S' } })
+    expect((await signup(t, 'https@example.com')).cookies).toEqual([expect.objectContaining({ name: 'koya_session', secure: true, httpOnly: true })])
+    const local = await authApp({ env: { KOYA_PUBLIC_URL: 'http://127.0.0.1:3000' } })
+    try {
+      const cookie = (await signup(local, 'http@example.com')).cookies.find((c) => c.name === 'koya_session')!
+      expect(cookie.value).not.toBe('')
+      expect(cookie.secure).toBeFalsy()
+    } finally {
+      await local.close()
     }
   })
 

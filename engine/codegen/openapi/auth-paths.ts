@@ -297,7 +297,7 @@ function oauthPaths(ir: ProjectIR, users: TableIR, error: ErrorResponseOf): Reco
             'KL_AUTH_OAUTH_NO_EMAIL',
             'KL_AUTH_REDIRECT_NOT_ALLOWED',
           ),
-          '403': error('The provider did not verify the email of an existing account', 'KL_AUTH_OAUTH_EMAIL_UNVERIFIED'),
+          '403': error('The provider did not verify the email address, so no account is created or linked', 'KL_AUTH_OAUTH_EMAIL_UNVERIFIED'),
           '404': unknown,
           '409': error('An account with this email exists but never verified it, so it is not linked', 'KL_AUTH_OAUTH_LINK_REFUSED'),
           '422': error('A new account would lack a required column of the users table', 'KL_AUTH_OAUTH_SIGNUP_INCOMPLETE'),

@@ -16,7 +16,10 @@ export interface AuthRateLimits {
   readonly signupPerIp: RateLimit
   readonly signupPerAccount: RateLimit
   readonly loginPerIp: RateLimit
-  /** Failed logins (and failed current-password checks) per account. */
+  /**
+   * Login attempts per account (and current-password checks at password change), counted before
+   * the password is checked; a success clears them.
+   */
   readonly loginFailuresPerAccount: RateLimit
   /** Forgot, reset and resend-verification requests. */
   readonly resetPerIp: RateLimit
@@ -86,9 +89,8 @@ export interface OAuthRouteDeps {
   createUser(values: Record<string, unknown>): Promise<UserRecord>
   /** The user's row as the API shows it (JSON text). */
   readUser(userId: string): string | undefined
-  markEmailVerified(userId: string): void
   /** Who the request is (session, service key or anonymous). */
   authOf(request: FastifyRequest): RequestAuth
-  /** Count a hit for a key under a name; over the limit, throws KL_AUTH_RATE_LIMITED (429). */
-  rateLimit(name: string, key: string, limit: RateLimit): void
+  /** Count a hit of a client address under a name; over the limit, throws KL_AUTH_RATE_LIMITED (429). */
+  rateLimitAddress(name: string, ip: string, limit: RateLimit): void
 }

@@ -19,7 +19,11 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 }
 
-/** A small self-contained page: no script, no outside resources, and no Referer carrying the token. */
+/**
+ * A small self-contained page: no script, no outside resources. Its URL carries the token, so
+ * the Referer goes to this server only (`same-origin`). Not `no-referrer`: with it, browsers
+ * send the form's post with `Origin: null`, which the CSRF check must refuse.
+ */
 export function sendPage(reply: FastifyReply, status: number, appName: string, title: string, body: string): FastifyReply {
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)} · ${escapeHtml(appName)}</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem;color:#1f2328}button{font:inherit;padding:.5rem 1rem}input{font:inherit;padding:.4rem;width:100%;box-sizing:border-box;margin:.25rem 0 1rem}</style>
@@ -28,7 +32,7 @@ export function sendPage(reply: FastifyReply, status: number, appName: string, t
     .code(status)
     .type('text/html; charset=utf-8')
     .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
-    .header('referrer-policy', 'no-referrer')
+    .header('referrer-policy', 'same-origin')
     .header('cache-control', 'no-store')
     .send(html)
 }

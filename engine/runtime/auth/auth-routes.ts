@@ -90,8 +90,8 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AuthContext, users
     const { password, ...columns } = request.body as Record<string, unknown> & { email: string; password: string }
     const email = normalizeEmail(columns.email)
     checkEmailShape(email)
-    limiter.hit('signup-ip', request.ip, limits.signupPerIp)
-    limiter.hit('signup-account', email, limits.signupPerAccount)
+    limiter.hitAddress('signup-ip', request.ip, limits.signupPerIp)
+    limiter.hitAccount('signup-account', email, limits.signupPerAccount)
     checkPasswordRules(password)
     const taken = () => new KoyaError('KL_AUTH_EMAIL_TAKEN', 'An account with this email already exists.')
     if (users.findByEmail(email)) throw taken()
@@ -111,17 +111,17 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AuthContext, users
   app.post('/auth/login', { schema: { body: body({ email: EMAIL_FIELD, password: PASSWORD_FIELD }) } }, async (request, reply) => {
     const { email: given, password } = request.body as { email: string; password: string }
     const email = normalizeEmail(given)
-    limiter.hit('login-ip', request.ip, limits.loginPerIp)
-    limiter.check('login-account', email, limits.loginFailuresPerAccount)
+    limiter.hitAddress('login-ip', request.ip, limits.loginPerIp)
+    // Counted before the password is checked, in the same tick as the limit: argon2 runs off the
+    // event loop, so counting only failures afterwards would let any number of parallel guesses
+    // pass the limit before the first of them failed. A success clears the count.
+    limiter.hitAccount('login-account', email, limits.loginFailuresPerAccount)
     const user = users.findByEmail(email)
     const stored = user === undefined ? undefined : users.passwordHashOf(user.id)
     // An unknown email costs one argon2 verification too, and answers with the same error.
     const matches = stored === undefined ? await ctx.verifyUnknownPassword(password) : await verifyPassword(stored, password)
-    if (!matches || user === undefined) {
-      limiter.hit('login-account', email, limits.loginFailuresPerAccount)
-      throw new KoyaError('KL_AUTH_INVALID_CREDENTIALS', 'The email or password is wrong.')
-    }
-    limiter.reset('login-account', email)
+    if (!matches || user === undefined) throw new KoyaError('KL_AUTH_INVALID_CREDENTIALS', 'The email or password is wrong.')
+    limiter.resetAccount('login-account', email)
     if (await needsRehash(stored!)) {
       const fresh = await hashPassword(password)
       // Only when the password did not change meanwhile: hashing ran off the event loop.
@@ -132,7 +132,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AuthContext, users
 
   app.post('/auth/verify-email', { schema: { body: body({ token: TOKEN_FIELD }) } }, async (request, reply) =>
     answerForm(ctx, request, reply, 'Email address confirmed', 'You can close this page and sign in.', () => {
-      limiter.hit('token-ip', request.ip, limits.loginPerIp)
+      limiter.hitAddress('token-ip', request.ip, limits.loginPerIp)
       const userId = ctx.tokens.consume('verify-email', (request.body as { token: string }).token, ctx.clock(), (id) => users.findById(id)?.email)
       if (userId === undefined) throw new KoyaError('KL_AUTH_INVALID_TOKEN', 'The verification link is unknown, already used or expired.')
       users.markVerified(userId)
@@ -144,8 +144,8 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AuthContext, users
   const emailRequest = (kind: 'verify-email' | 'reset-password', wanted: (user: { emailVerified: boolean }) => boolean) =>
     async (request: FastifyRequest, reply: FastifyReply) => {
       const email = normalizeEmail((request.body as { email: string }).email)
-      limiter.hit('reset-ip', request.ip, limits.resetPerIp)
-      limiter.hit('reset-account', email, limits.resetPerAccount)
+      limiter.hitAddress('reset-ip', request.ip, limits.resetPerIp)
+      limiter.hitAccount('reset-account', email, limits.resetPerAccount)
       const user = users.findByEmail(email)
       if (user !== undefined && wanted(user)) await sendTokenEmail(ctx, kind, user)
       else await renderDecoyEmail(ctx, kind, email)
@@ -157,7 +157,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AuthContext, users
   app.post('/auth/password/reset', { schema: { body: body({ token: TOKEN_FIELD, password: PASSWORD_FIELD }) } }, async (request, reply) =>
     answerForm(ctx, request, reply, 'Password changed', 'Sign in with the new password; every session was signed out.', async () => {
       const { token, password } = request.body as { token: string; password: string }
-      limiter.hit('reset-ip', request.ip, limits.resetPerIp)
+      limiter.hitAddress('reset-ip', request.ip, limits.resetPerIp)
       checkPasswordRules(password) // before the token is used up
       const passwordHash = await hashPassword(password)
       ctx.db.transaction(() => {
@@ -178,17 +178,20 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AuthContext, users
     refuseDuringImpersonation(session, 'change the password')
     const { currentPassword, newPassword } = request.body as { currentPassword: string; newPassword: string }
     const user = users.findById(session.userId)!
-    limiter.check('login-account', user.email, limits.loginFailuresPerAccount)
+    // Counted before the check, as at login (parallel guesses), and against the same count.
+    limiter.hitAccount('login-account', user.email, limits.loginFailuresPerAccount)
     const stored = users.passwordHashOf(user.id)
     if (stored === undefined || !(await verifyPassword(stored, currentPassword))) {
-      limiter.hit('login-account', user.email, limits.loginFailuresPerAccount)
       throw new KoyaError('KL_AUTH_INVALID_CREDENTIALS', 'The current password is wrong.')
     }
+    limiter.resetAccount('login-account', user.email)
     checkPasswordRules(newPassword)
     const passwordHash = await hashPassword(newPassword)
-    // Every session ends, this one too; the caller gets a fresh one.
+    // Every session ends, this one too; the caller gets a fresh one. A reset link emailed before
+    // stops working: whoever holds it (a forwarded or leaked email) must not undo the change.
     const issued = ctx.db.transaction(() => {
       users.setPasswordHash(user.id, passwordHash, ctx.clock())
+      ctx.tokens.revokeAllOf('reset-password', user.id)
       sessions.revokeAllOf(user.id)
       return sessions.create(user.id).issued
     })()

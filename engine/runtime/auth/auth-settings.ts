@@ -11,8 +11,9 @@ export interface AuthSettings {
   readonly publicUrl: string
   /** The origins whose cookie writes pass the CSRF check and whose pages CORS lets read answers. */
   readonly allowedOrigins: ReadonlySet<string>
-  /** NODE_ENV=production: cookies are Secure and named with the `__Host-` prefix. */
+  /** Cookies are Secure with NODE_ENV=production or an https public URL. */
   readonly secureCookies: boolean
+  /** `__Host-koya_session` with NODE_ENV=production, else `koya_session`. */
   readonly cookieName: string
   readonly idleTimeoutMs: number
   readonly absoluteTimeoutMs: number
@@ -44,14 +45,17 @@ export function resolveAuthSettings(auth: AuthIR, env: Env): AuthSettings {
     if (url.origin !== origin.replace(/\/$/, '')) throw new KoyaError('KL_AUTH_CONFIG', `The trusted origin "${origin}" has a path; an origin is scheme, host and port.`)
     return url.origin
   })
-  const secureCookies = env.NODE_ENV === 'production'
+  const production = env.NODE_ENV === 'production'
   return {
     publicUrl: publicUrl.href.replace(/\/$/, ''),
     allowedOrigins: new Set([publicUrl.origin, ...origins]),
-    secureCookies,
+    // People reach an https public URL over https only, so a staging server without
+    // NODE_ENV=production must not let the session token travel over plain http either.
+    secureCookies: production || publicUrl.protocol === 'https:',
     // __Host-: the browser only accepts it Secure, for path /, without a Domain, so a sibling
-    // subdomain cannot plant or overwrite the session cookie.
-    cookieName: secureCookies ? '__Host-koya_session' : 'koya_session',
+    // subdomain cannot plant or overwrite the session cookie. Only in production, so the name
+    // clients and tests see does not change with the public URL's scheme.
+    cookieName: production ? '__Host-koya_session' : 'koya_session',
     idleTimeoutMs: auth.session.idleTimeoutSeconds * 1000,
     absoluteTimeoutMs: auth.session.absoluteTimeoutSeconds * 1000,
     emailEnabled: auth.email.enabled,

@@ -31,6 +31,8 @@ export interface AuthOptions {
   readonly clock: () => Date
   readonly serviceKey: string | undefined
   readonly rateLimits?: Partial<AuthRateLimits>
+  /** Most keys each rate limit keeps in memory (createRateLimiter's maxKeysPerName). */
+  readonly rateLimitCapacity?: number
 }
 
 export interface Auth {
@@ -79,7 +81,7 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
     grants,
     audit: createAuditLog(db, clock),
     tokens: createOneTimeTokens(db),
-    limiter: createRateLimiter(clock),
+    limiter: createRateLimiter(clock, options.rateLimitCapacity !== undefined ? { maxKeysPerName: options.rateLimitCapacity } : {}),
     requests,
     verifyUnknownPassword: createDummyVerifier(),
   }
@@ -125,9 +127,8 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
       return users.findById(id)!
     },
     readUser: (userId) => users.readUser(userId),
-    markEmailVerified: (userId) => users.markVerified(userId),
     authOf: (request) => requests.authOf(request),
-    rateLimit: (name, key, limit) => ctx.limiter.hit(name, key, limit),
+    rateLimitAddress: (name, ip, limit) => ctx.limiter.hitAddress(name, ip, limit),
   }
   return {
     actorOf(request) {

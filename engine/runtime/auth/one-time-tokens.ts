@@ -18,6 +18,8 @@ export interface OneTimeTokens {
    * unexpired and issued for the address the user still has.
    */
   consume(kind: OneTimeTokenKind, token: string, now: Date, currentEmailOf: (userId: string) => string | undefined): string | undefined
+  /** Make every outstanding token of the kind for the user stop working. */
+  revokeAllOf(kind: OneTimeTokenKind, userId: string): void
 }
 
 /**
@@ -46,6 +48,9 @@ export function createOneTimeTokens(db: SqliteDatabase): OneTimeTokens {
       const row = take().all(hashToken(token), kind)[0] as { userId: string; email: string; expiresAt: string } | undefined
       if (row === undefined || now.getTime() >= Date.parse(row.expiresAt)) return undefined
       return currentEmailOf(row.userId) === row.email ? row.userId : undefined
+    },
+    revokeAllOf(kind, userId) {
+      removeOfUser().run(userId, kind)
     },
   }
 }

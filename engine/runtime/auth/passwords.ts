@@ -8,11 +8,13 @@ export const PASSWORD_MAX_LENGTH = 256
 
 /**
  * Refuse a password that breaks the rules (length in code points, so an emoji counts once).
+ * The length is that of the NFKC form, which is what gets hashed: `e` and a combining accent
+ * are one character there, so ten of them are a five-character password.
  *
  * @throws KoyaError KL_AUTH_WEAK_PASSWORD
  */
 export function checkPasswordRules(password: string): void {
-  const length = [...password].length
+  const length = [...password.normalize('NFKC')].length
   if (length < PASSWORD_MIN_LENGTH) {
     throw new KoyaError('KL_AUTH_WEAK_PASSWORD', `The password has ${length} characters; it needs at least ${PASSWORD_MIN_LENGTH}.`)
   }

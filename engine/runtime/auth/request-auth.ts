@@ -34,10 +34,13 @@ export function bearerOf(request: FastifyRequest): string | undefined {
 /**
  * A page served by this server itself: the browser sets both Origin and Host, so a foreign page
  * cannot make them agree (with DNS rebinding they agree on the attacker's name, under which the
- * browser holds no cookie of ours).
+ * browser holds no cookie of ours). The scheme must agree too: an http page on our host is one a
+ * network attacker can write. Behind a TLS proxy the request itself may arrive as http, so with
+ * an https public URL only https pages count.
  */
-function isSameHost(origin: string, host: string): boolean {
-  return URL.canParse(origin) && new URL(origin).host === host
+function isOwnPage(origin: string, request: FastifyRequest, httpsOnly: boolean): boolean {
+  const own = `${httpsOnly ? 'https' : request.protocol}://${request.host}`
+  return URL.canParse(origin) && URL.canParse(own) && new URL(origin).origin === new URL(own).origin
 }
 
 export function isWrite(request: FastifyRequest): boolean {
@@ -64,20 +67,24 @@ export function createRequestAuthResolver(deps: {
   // Replies whose handler set or cleared the cookie itself: refreshCookie leaves them alone.
   const handled = new WeakSet<FastifyReply>()
   const anonymous: Actor = { kind: 'anonymous' }
+  const httpsOnly = settings.publicUrl.startsWith('https:')
 
   const fromToken = (token: string, via: 'bearer' | 'cookie') => {
     const found = sessions.validate(token)
     if (found === undefined) return { actor: anonymous, session: undefined, via, renewed: false }
     const { session, renewed } = found
-    // An impersonation lasts only while its admin still holds the admin role.
-    if (session.impersonatorId !== null && !grants.rolesOf(session.impersonatorId).includes('admin')) {
+    const roles = grants.rolesOf(session.userId)
+    // An impersonation lasts only while its admin still holds the admin role, and while its
+    // target does not: acting as another admin is refused at the start, and a grant made since
+    // must not hand the impersonating admin that admin's powers.
+    if (session.impersonatorId !== null && (!grants.rolesOf(session.impersonatorId).includes('admin') || roles.includes('admin'))) {
       sessions.revoke(session.id)
       return { actor: anonymous, session: undefined, via, renewed: false }
     }
     const actor: Actor = {
       kind: 'user',
       userId: session.userId,
-      roles: grants.rolesOf(session.userId),
+      roles,
       sessionId: session.id,
       ...(session.impersonatorId !== null ? { impersonatorId: session.impersonatorId } : {}),
     }
@@ -113,7 +120,9 @@ export function createRequestAuthResolver(deps: {
       // cross-site; the cookie is, so cookie writes must prove where they come from.
       if (!isWrite(request) || bearerOf(request) !== undefined) return
       const origin = request.headers.origin
-      const allowed = origin !== undefined && (settings.allowedOrigins.has(origin) || isSameHost(origin, request.host))
+      // `Origin: null` (a sandboxed frame, a page with Referrer-Policy: no-referrer, a redirect
+      // across origins) says nothing about where the write comes from: refused like a foreign one.
+      const allowed = origin !== undefined && (settings.allowedOrigins.has(origin) || isOwnPage(origin, request, httpsOnly))
       const hasCookie = (request.cookies[settings.cookieName] ?? '') !== ''
       if (hasCookie && !allowed) {
         throw new KoyaError('KL_AUTH_CSRF', origin === undefined ? `${request.method} with the session cookie came without an Origin header.` : `${request.method} with the session cookie came from the untrusted origin ${origin}.`)

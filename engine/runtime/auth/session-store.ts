@@ -47,7 +47,7 @@ export interface SessionStore {
 export function createSessionStore(db: SqliteDatabase, settings: AuthSettings, clock: () => Date): SessionStore {
   const insert = lazyStatement(db, `INSERT INTO "_koya_sessions" ("id", "userId", "createdAt", "expiresAt", "absoluteExpiresAt", "impersonatorId", "impersonatorSessionId", "reason")
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-  const select = lazyStatement(db, `SELECT s.*, a."absoluteExpiresAt" AS "adminAbsoluteExpiresAt"
+  const select = lazyStatement(db, `SELECT s.*, a."expiresAt" AS "adminExpiresAt"
     FROM "_koya_sessions" s LEFT JOIN "_koya_sessions" a ON a."id" = s."impersonatorSessionId"
     WHERE s."id" = ?`)
   const extend = lazyStatement(db, 'UPDATE "_koya_sessions" SET "expiresAt" = ? WHERE "id" = ?')
@@ -89,15 +89,17 @@ export function createSessionStore(db: SqliteDatabase, settings: AuthSettings, c
     },
 
     validate(token) {
-      const row = select().all(hashToken(token))[0] as (Session & { adminAbsoluteExpiresAt: string | null }) | undefined
+      const row = select().all(hashToken(token))[0] as (Session & { adminExpiresAt: string | null }) | undefined
       if (row === undefined) return undefined
       const now = clock().getTime()
-      const { adminAbsoluteExpiresAt, ...session } = row
+      const { adminExpiresAt, ...session } = row
       const expired =
         now >= Date.parse(session.expiresAt) ||
         now >= Date.parse(session.absoluteExpiresAt) ||
-        // An impersonation ends with the admin's session (a revoked one cascades already).
-        (session.impersonatorSessionId !== null && (adminAbsoluteExpiresAt === null || now >= Date.parse(adminAbsoluteExpiresAt)))
+        // An impersonation ends with the admin's session: revoked (the row is gone) or expired,
+        // idle or absolute (its idle expiry never passes its absolute one). Using the
+        // impersonation does not keep the admin's session alive.
+        (session.impersonatorSessionId !== null && (adminExpiresAt === null || now >= Date.parse(adminExpiresAt)))
       if (expired) {
         remove().run(session.id)
         return undefined

@@ -18,6 +18,10 @@ export interface UserDirectory {
   readUser(id: string): string | undefined
   /** Insert a row of `users` as the system (the data layer validates the values). Returns its id. */
   insertUser(values: Record<string, unknown>): string
+  /**
+   * The user proved the address (a verification or reset link reached the inbox). Provider links
+   * the account held while unverified are dropped: see the body.
+   */
   markVerified(id: string): void
   passwordHashOf(userId: string): string | undefined
   setPasswordHash(userId: string, passwordHash: string, now: Date): void
@@ -46,6 +50,7 @@ export function createUserDirectory(db: SqliteDatabase, data: DataLayer): UserDi
   const byEmail = lazyStatement(db, 'SELECT "id", "email", "emailVerified" FROM "users" WHERE "email" = ?')
   const byId = lazyStatement(db, 'SELECT "id", "email", "emailVerified" FROM "users" WHERE "id" = ?')
   const credential = lazyStatement(db, 'SELECT "passwordHash" FROM "_koya_credentials" WHERE "userId" = ?')
+  const removeLinks = lazyStatement(db, 'DELETE FROM "_koya_oauth_accounts" WHERE "userId" = ?')
   const upsertCredential = lazyStatement(db, `INSERT INTO "_koya_credentials" ("userId", "passwordHash", "updatedAt") VALUES (?, ?, ?)
     ON CONFLICT ("userId") DO UPDATE SET "passwordHash" = excluded."passwordHash", "updatedAt" = excluded."updatedAt"`)
   const record = (row: unknown): UserRecord | undefined => {
@@ -62,7 +67,14 @@ export function createUserDirectory(db: SqliteDatabase, data: DataLayer): UserDi
       return (JSON.parse(written.rows![0]!) as { id: string }).id
     },
     markVerified(id) {
-      data.update(SYSTEM, 'users', { id }, { emailVerified: true }, ALL_COLUMNS, { returning: false })
+      db.transaction(() => {
+        // An unverified account holds provider links only from OAuth sign-ups with an address the
+        // provider had not verified (KoyaLite made those before it refused them). Whoever held
+        // that provider account never proved the address; the person proving it now would
+        // otherwise share the account with them.
+        if (record(byId().all(id)[0])?.emailVerified === false) removeLinks().run(id)
+        data.update(SYSTEM, 'users', { id }, { emailVerified: true }, ALL_COLUMNS, { returning: false })
+      })()
     },
     passwordHashOf: (userId) => (credential().all(userId)[0] as { passwordHash: string } | undefined)?.passwordHash,
     setPasswordHash(userId, passwordHash, now) {

@@ -15,15 +15,17 @@ export interface OAuthAccountResult {
 /** Text columns OAuth sign-up fills with the provider's display name. */
 const NAME_COLUMNS = ['displayName', 'name']
 
-type AccountDeps = Pick<OAuthRouteDeps, 'db' | 'model' | 'findUserByEmail' | 'findUserById' | 'createUser' | 'markEmailVerified'>
+type AccountDeps = Pick<OAuthRouteDeps, 'db' | 'model' | 'findUserByEmail' | 'findUserById' | 'createUser'>
 
 /**
  * Find or make the user a provider profile signs in as:
  * 1. an existing link (`_koya_oauth_accounts`, provider + provider user id) signs in its user;
- * 2. else a user with the same email is linked, only when the provider verified the address
- *    and the user verified it too (an unverified address on either side may belong to someone
- *    else: an account pre-registered with a victim's address must not receive their sign-in);
- * 3. else a new user is created, emailVerified when the provider verified the address.
+ * 2. else a user with the same email is linked, only when the user verified the address;
+ * 3. else a new user is created, emailVerified, and linked.
+ * 2 and 3 need an address the provider verified. An unverified one may belong to someone else:
+ * linked to an account pre-registered with a victim's address, it would receive their sign-in;
+ * made into a new account, it would squat the address, and when the owner later recovered the
+ * account by a password reset, the squatter's link would still sign in to it.
  * A refusal creates and links nothing.
  */
 export async function resolveOAuthAccount(deps: AccountDeps, provider: OAuthProviderName, profile: OAuthProfile, now: Date): Promise<OAuthAccountResult> {
@@ -41,23 +43,16 @@ export async function resolveOAuthAccount(deps: AccountDeps, provider: OAuthProv
   }
 
   const linked = linkedUser()
-  if (linked !== undefined) {
-    // The provider now vouches for the address this account was created with.
-    if (!linked.emailVerified && profile.emailVerified && profile.email === linked.email) {
-      deps.markEmailVerified(linked.id)
-      return { user: { ...linked, emailVerified: true }, outcome: 'signedIn' }
-    }
-    return { user: linked, outcome: 'signedIn' }
-  }
+  if (linked !== undefined) return { user: linked, outcome: 'signedIn' }
 
   if (profile.email === null) {
     throw new KoyaError('KL_AUTH_OAUTH_NO_EMAIL', 'The sign-in provider gave no email address for this account.')
   }
+  if (!profile.emailVerified) {
+    throw new KoyaError('KL_AUTH_OAUTH_EMAIL_UNVERIFIED', `The sign-in provider has not verified the email address ${profile.email}, so no account is created or linked with it.`)
+  }
   const existing = deps.findUserByEmail(profile.email)
   if (existing !== undefined) {
-    if (!profile.emailVerified) {
-      throw new KoyaError('KL_AUTH_OAUTH_EMAIL_UNVERIFIED', 'The sign-in provider has not verified this email address, and an account with it already exists.')
-    }
     if (!existing.emailVerified) {
       throw new KoyaError('KL_AUTH_OAUTH_LINK_REFUSED', 'An account with this email address exists but has not verified it, so the sign-in is not linked to it.')
     }
@@ -81,7 +76,8 @@ function usersTableOf(deps: AccountDeps): TableIR {
  * column without a default that the profile cannot fill makes sign-up impossible: say which.
  */
 function newUserRow(users: TableIR, email: string, profile: OAuthProfile): Record<string, unknown> {
-  const row: Record<string, unknown> = { email, emailVerified: profile.emailVerified }
+  // Only a provider-verified address gets this far.
+  const row: Record<string, unknown> = { email, emailVerified: true }
   for (const column of users.columns) {
     if (column.readOnly || column.name in row) continue
     if (NAME_COLUMNS.includes(column.name) && column.type === 'text') {

@@ -59,7 +59,7 @@ export function registerOAuthRoutes(app: FastifyInstance, deps: OAuthDeps): void
   // The public URL's origin and the trusted origins (which may already write with the session
   // cookie, so returning to them adds no risk), and auth.redirects.
   const allowedRedirects = [...(deps.model.auth.redirects ?? []), ...deps.settings.allowedOrigins]
-  const secure = deps.settings.secureCookies || base.protocol === 'https:'
+  const secure = deps.settings.secureCookies
   const { providers, missing } = resolveOAuthProviders(deps.model.auth, deps.env)
   if (missing.length > 0) app.log.warn({ missing }, 'OAuth providers without their client id or secret are turned off')
 
@@ -122,7 +122,7 @@ export function registerOAuthRoutes(app: FastifyInstance, deps: OAuthDeps): void
       }
       // Checked again, before anything happens: the cookie came back from the browser.
       const redirectTo = checkRedirect(cookies.redirect, publicUrl, allowedRedirects)
-      deps.rateLimit('oauth-callback-ip', request.ip, CALLBACK_LIMIT)
+      deps.rateLimitAddress('oauth-callback-ip', request.ip, CALLBACK_LIMIT)
       const accessToken = accessTokenOf(await exchangeCode(provider.client, provider.endpoints.token, code, cookies.verifier))
       const profile = await fetchOAuthProfile(provider.name, provider.endpoints, accessToken)
       const { user, outcome } = await resolveOAuthAccount(deps, provider.name, profile, deps.clock())
