@@ -115,8 +115,10 @@ async function checkSameAnswers(baseline: ServerProcess, koyalite: ServerProcess
   const body = JSON.stringify({ projectId, title: 'Check', body: 'Created by the benchmark.', priority: 2, createdBy: userId })
   const created = await same('create', '/api/tasks', { method: 'POST', body, headers: { 'content-type': 'application/json' } })
   if (created.status !== 201 || created.body !== undefined) throw new Error(`create answered ${created.status} ${JSON.stringify(created.body)}`)
+  // Without the service key neither server hands the task out: the baseline refuses (401), and
+  // KoyaLite's read policy admits no anonymous caller, so the row answers as missing (404).
   const anonymous = [await fetch(`${baseline.url}/api/tasks/${taskId}`), await fetch(`${koyalite.url}/api/tasks/${taskId}`)]
-  if (anonymous.some((r) => r.status !== 401)) throw new Error(`without the service key: ${anonymous.map((r) => r.status).join(', ')}, not 401`)
+  if (anonymous[0]!.status !== 401 || anonymous[1]!.status !== 404) throw new Error(`without the service key: ${anonymous.map((r) => r.status).join(', ')}, not 401, 404`)
 }
 
 /**

@@ -67,8 +67,15 @@ export function registerImpersonation(app: FastifyInstance, ctx: AuthContext): v
     return reply.code(204).send()
   })
 
-  app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!isWrite(request) || reply.statusCode >= 400 || selfAudited.has(request)) return
+  app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    try {
+      if (isWrite(request) && reply.statusCode < 400 && !selfAudited.has(request)) auditImpersonatedWrite(request, reply)
+    } finally {
+      done()
+    }
+  })
+
+  function auditImpersonatedWrite(request: FastifyRequest, reply: FastifyReply): void {
     const { session } = requests.authOf(request)
     if (session?.impersonatorId == null) return
     audit.record({
@@ -79,5 +86,5 @@ export function registerImpersonation(app: FastifyInstance, ctx: AuthContext): v
       requestId: request.id,
       detail: { method: request.method, url: request.url, status: reply.statusCode },
     })
-  })
+  }
 }
