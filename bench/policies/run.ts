@@ -6,14 +6,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { isDeepStrictEqual, parseArgs } from 'node:util'
 import { openDatabase } from '../../engine/shared/sqlite.ts'
 import { uuidv7 } from '../../engine/shared/uuid.ts'
 import { seedDatabase } from '../rest/seed.ts'
 import { startServer, waitForQuiet, type ServerProcess } from '../rest/servers.ts'
-import { missingTools } from '../rest/wrk.ts'
+import { missingTools, runWrkScript, type WrkResult } from '../rest/wrk.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const repo = path.resolve(here, '../..')
@@ -57,33 +56,8 @@ function seedMembers(db: string, userIds: readonly string[]): void {
   }
 }
 
-interface WrkResult {
-  readonly requestsPerSecond: number
-  readonly p50Ms: number
-  readonly p99Ms: number
-  readonly errors: number
-}
-
 function runWrk(url: string, route: string, user: string, connections: number, seconds: number): Promise<WrkResult> {
-  const argv = ['-c', String(WRK_CORE), 'wrk', '-t', '1', '-c', String(connections), '-d', `${seconds}s`, '--timeout', '30s', '-s', path.join(here, 'wrk.lua'), url, '--', route, user]
-  return new Promise((resolve, reject) => {
-    const child = spawn('taskset', argv, { stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()))
-    child.once('error', reject)
-    child.once('exit', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith('BENCH_RESULT '))
-      if (code !== 0 || !line) return reject(new Error(`wrk failed (exit ${code}):\n${out}`))
-      const raw = JSON.parse(line.slice('BENCH_RESULT '.length)) as { requests: number; duration_us: number; p50_us: number; p99_us: number; errors: Record<string, number> }
-      resolve({
-        requestsPerSecond: raw.requests / (raw.duration_us / 1e6),
-        p50Ms: raw.p50_us / 1000,
-        p99Ms: raw.p99_us / 1000,
-        errors: Object.values(raw.errors).reduce((a, b) => a + b, 0),
-      })
-    })
-  })
+  return runWrkScript({ script: path.join(here, 'wrk.lua'), scriptArgs: [route, user], url, connections, seconds, core: WRK_CORE })
 }
 
 const started: ServerProcess[] = []

@@ -37,7 +37,15 @@ export interface WrkOptions {
 
 /** One wrk run (one thread, `connections` connections) pinned to `core`. */
 export function runWrk(options: WrkOptions): Promise<WrkResult> {
-  const args = ['-c', String(options.core), 'wrk', '-t', '1', '-c', String(options.connections), '-d', `${options.seconds}s`, '--timeout', '30s', '-s', script, options.url, '--', options.benchCase, options.serviceKey, options.idsDir]
+  return runWrkScript({ ...options, script, scriptArgs: [options.benchCase, options.serviceKey, options.idsDir] })
+}
+
+/**
+ * wrk with a Lua script that prints `BENCH_RESULT {json}` when done (requests, duration_us,
+ * p50_us, p99_us, errors), pinned to `core` with taskset.
+ */
+export function runWrkScript(options: { readonly script: string; readonly scriptArgs: readonly string[]; readonly url: string; readonly connections: number; readonly seconds: number; readonly core: number }): Promise<WrkResult> {
+  const args = ['-c', String(options.core), 'wrk', '-t', '1', '-c', String(options.connections), '-d', `${options.seconds}s`, '--timeout', '30s', '-s', options.script, options.url, '--', ...options.scriptArgs]
   return new Promise((resolve, reject) => {
     const child = spawn('taskset', args, { stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
