@@ -1,6 +1,6 @@
 import { KoyaError } from '../shared/errors.ts'
 import type { ColumnSnapshot, IndexSnapshot, RenameHints, SchemaSnapshot, TableSnapshot } from './snapshot.ts'
-import { quoteIdent } from './sql-text.ts'
+import { quoteIdent } from '../shared/sql-text.ts'
 import type { MigrationStep, RebuildCopy } from './steps.ts'
 
 export interface DiffOptions {

@@ -1,5 +1,5 @@
 import type { ColumnIR, ColumnType, DefaultIR, ProjectIR, ReferentialAction, TableIR } from '../compiler/ir.ts'
-import { quoteIdent, quoteLiteral } from './sql-text.ts'
+import { quoteIdent, quoteLiteral } from '../shared/sql-text.ts'
 
 /**
  * What the database looks like after a migration: the SQL-relevant part of the IR. Stored as

@@ -1,6 +1,6 @@
 import { assertNever } from '../shared/assert-never.ts'
 import type { ColumnSnapshot, IndexSnapshot, TableSnapshot } from './snapshot.ts'
-import { quoteIdent } from './sql-text.ts'
+import { quoteIdent } from '../shared/sql-text.ts'
 import type { MigrationStep } from './steps.ts'
 
 /** The prefix of the temporary table a rebuild copies into. */

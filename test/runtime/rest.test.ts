@@ -163,6 +163,27 @@ describe('REST: writes', () => {
     expect((await api('DELETE', `/api/tasks/${extra!.id}`)).status).toBe(404)
   })
 
+  it('counts a bulk delete of a comment and its reply as two, though the reply went first by ON DELETE CASCADE', async () => {
+    const [parent] = (await api('POST', '/api/comments', { taskId: ids.tasks[1], authorId: ids.ada, body: 'Parent' }, { prefer: 'return=representation' })).body as { id: string }[]
+    await api('POST', '/api/comments', { taskId: ids.tasks[1], authorId: ids.bob, body: 'Reply', parentId: parent!.id })
+    const deleted = await api('DELETE', '/api/comments?body=in.(Parent,Reply)', undefined, { prefer: 'return=representation,count=exact' })
+    expect(deleted.headers['content-range']).toBe('*/2')
+    expect((deleted.body as { body: string }[]).map((c) => c.body).sort()).toEqual(['Parent', 'Reply'])
+    const missing = await api('DELETE', `/api/comments/${parent!.id}`, undefined, { prefer: 'count=exact' })
+    expect(missing.status).toBe(404)
+  })
+
+  it('reads back one-row writes of the same shape, embeds included, each as its own row', async () => {
+    const select = 'select=title,project(name)'
+    const written = await Promise.all(
+      ['Shape A', 'Shape B'].map(async (title) => (await api('POST', `/api/tasks?${select}`, { title, projectId: ids.project, createdBy: ids.ada }, { prefer: 'return=representation' })).body),
+    )
+    expect(written).toEqual([[{ title: 'Shape A', project: { name: 'Launch' } }], [{ title: 'Shape B', project: { name: 'Launch' } }]])
+    const deleted = await api('DELETE', `/api/tasks?title=eq.Shape B&${select}`, undefined, { prefer: 'return=representation' })
+    expect(deleted.body).toEqual([{ title: 'Shape B', project: { name: 'Launch' } }])
+    await api('DELETE', '/api/tasks?title=eq.Shape A')
+  })
+
   it('upserts with Prefer: resolution=merge-duplicates on a unique column', async () => {
     const upsert = await api('POST', '/api/workspaces?on_conflict=slug', { name: 'Acme Inc', slug: 'acme', ownerId: ids.ada }, { prefer: 'resolution=merge-duplicates,return=representation' })
     expect(upsert.status).toBe(201)

@@ -1,4 +1,5 @@
 import { assertNever } from '../../shared/assert-never.ts'
+import { quoteIdent } from '../../shared/sql-text.ts'
 import type { PolicyExprIR, PolicyLiteral, PolicyParamIR, PolicyValueIR, RelationIR, TableIR } from '../ir.ts'
 
 /**
@@ -34,11 +35,6 @@ interface Hop {
   readonly table: TableIR
   /** `"p1"."id" = "row"."projectId"`: links this parent to the row (or parent) before it. */
   readonly link: string
-}
-
-/** Quote an identifier for SQLite. */
-export function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`
 }
 
 class Printer {

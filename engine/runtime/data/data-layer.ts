@@ -1,13 +1,13 @@
 import { Kysely, SqliteDialect, sql, type RawBuilder } from 'kysely'
-import type { ColumnIR, ProjectIR } from '../../compiler/ir.ts'
+import type { ProjectIR } from '../../compiler/ir.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import { uuidv7 } from '../../shared/uuid.ts'
 import type { ParsedQuery } from '../rest/query-grammar.ts'
-import { indexModel, type IndexedTable, type ModelIndex } from './model-index.ts'
+import { columnOf, indexModel, type IndexedTable, type ModelIndex } from './model-index.ts'
 import { createAccess, fillSlots, ID_SLOT, slotPositions, type PolicyRole, type SlotPositions } from './access.ts'
 import { planRead, planReadByIds, type ReadPlan, type SqlValue } from './read-plan.ts'
-import { printChangedRows, printNewRows, proposeNewRow } from './proposed-rows.ts'
+import { printChangedRows, printNewRows, proposeNewRow, storedValue } from './proposed-rows.ts'
 import { printCountQuery, printIdsQuery, printRowsQuery, type SourceOf } from './read-sql.ts'
 import { constraintError } from './sql-errors.ts'
 import { createStatementCache, type StatementCache } from './statement-cache.ts'
@@ -109,9 +109,10 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase): DataLayer
   // slots per request, so the key holds only what changes the SQL text: the actor's kind (the
   // system role reads tables bare; anonymous and signed-in callers differ in the errors a
   // missing policy gives, which are thrown while building and so never cached).
-  const reads = new Map<string, { sql: string; parameters: readonly unknown[]; slots: SlotPositions }>()
+  type CompiledRead = { sql: string; parameters: readonly unknown[]; slots: SlotPositions }
+  const reads = new Map<string, CompiledRead>()
   const actorKey = (actor: Actor) => actor.kind
-  const runCached = <R>(actor: Actor, key: string, build: () => RawBuilder<R>, id?: string): R[] => {
+  const compileCached = (key: string, build: () => RawBuilder<unknown>): CompiledRead => {
     let compiled = reads.get(key)
     if (compiled) reads.delete(key)
     else {
@@ -120,8 +121,17 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase): DataLayer
       if (reads.size >= MAX_CACHED_READS) reads.delete(reads.keys().next().value!)
     }
     reads.set(key, compiled)
+    return compiled
+  }
+  const runCached = <R>(actor: Actor, key: string, build: () => RawBuilder<R>, id?: string): R[] => {
+    const compiled = compileCached(key, build)
     return statements.all(compiled.sql, fillSlots(compiled.parameters, compiled.slots, actor, id)) as R[]
   }
+  /** One row by id with the query's select: what `get` answers, and a one-row write reads back. */
+  const readOne = (actor: Actor, table: IndexedTable, query: ParsedQuery) => ({
+    key: `get\0${actorKey(actor)}\0${table.name}\0${JSON.stringify(query)}`,
+    build: () => printRowsQuery(planReadByIds(index, table, query, [ID_SLOT]), sourceOf(actor, 'read')),
+  })
 
   /** The single access decision point: each table's FROM item for the actor and operation. */
   const sourceOf =
@@ -137,7 +147,10 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase): DataLayer
    */
   const readBack = (actor: Actor, table: IndexedTable, query: ParsedQuery, ids: readonly string[]): string[] => {
     if (ids.length === 0) return []
-    if (actor.kind !== 'system' && !access.has('read', table.name)) return []
+    if (ids.length === 1) {
+      const { key, build } = readOne(actor, table, query)
+      return runCached(actor, key, build, ids[0]).map((r) => r.row)
+    }
     return readRows(actor, planReadByIds(index, table, query, ids))
   }
   const notReadable = (table: IndexedTable, written: number, verb: string) =>
@@ -158,25 +171,28 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase): DataLayer
   }
   /**
    * Plan and compile the read-back of a write before the write: an unknown column in `select`, or
-   * an embedded table the caller may not read, refuses the request while nothing is written yet.
+   * a table the caller may not read, refuses the request while nothing is written yet. The
+   * compiled statement is cached, so a one-row write reads back without planning again.
    */
   const prepareReadBack = (actor: Actor, table: IndexedTable, query: ParsedQuery): void => {
-    printRowsQuery(planReadByIds(index, table, query, [ID_SLOT]), sourceOf(actor, 'read')).compile(kysely)
+    const { key, build } = readOne(actor, table, query)
+    compileCached(key, build)
   }
-  /** Whether the row `id` passes the operation's policy (the system role passes everything). */
+  /**
+   * Whether the row `id` exists and passes the operation's policy (the system role passes
+   * everything). @throws as `access.source` when the table has no policy for the operation.
+   */
   const admits = (actor: Actor, operation: Operation, table: IndexedTable, id: string): boolean => {
-    if (actor.kind !== 'system' && !access.has(operation, table.name)) return false
     const statement = sql`SELECT "id" FROM ${access.source(actor, operation, table.name, undefined)} AS "t" WHERE "id" = ${id}`
     return run(actor, statement as RawBuilder<{ id: string }>).length > 0
   }
 
+  /** The existing rows a write touches, found inside its transaction. */
   const targetIds = (actor: Actor, operation: 'update' | 'delete', table: IndexedTable, target: Target, query: ParsedQuery): string[] => {
     if ('id' in target) {
-      if (actor.kind === 'system') return [target.id]
-      access.policy(actor, operation, table.name)
       if (admits(actor, operation, table, target.id)) return [target.id]
       // A row the caller may not read answers as a missing one; a readable one is refused.
-      if (admits(actor, 'read', table, target.id)) throw access.denied(operation, table.name, `does not allow you to ${operation} that row`)
+      if (access.has('read', table.name) && admits(actor, 'read', table, target.id)) throw access.denied(operation, table.name, `does not allow you to ${operation} that row`)
       return []
     }
     if (query.filters.length === 0) {
@@ -200,9 +216,7 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase): DataLayer
     },
 
     get(actor, tableName, id, query) {
-      const table = index.table(tableName)
-      const key = `get\0${actorKey(actor)}\0${table.name}\0${JSON.stringify(query)}`
-      const build = () => printRowsQuery(planReadByIds(index, table, query, [ID_SLOT]), sourceOf(actor, 'read'))
+      const { key, build } = readOne(actor, index.table(tableName), query)
       return runCached(actor, key, build, id)[0]?.row
     },
 
@@ -226,7 +240,7 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase): DataLayer
         const written = planned.flatMap(({ values, proposed, existing }) => {
           const columns = Object.keys(proposed)
           const upsert = options.resolution === undefined ? sql`` : printUpsert(table, conflict, Object.keys(values), options.resolution, now)
-          const statement = sql`INSERT INTO ${sql.id(table.name)} (${sql.join(columns.map((c) => sql.id(c)))}) VALUES (${sql.join(columns.map((c) => sql`${proposed[c]!}`))})${upsert} RETURNING "id"`
+          const statement = sql`INSERT INTO ${sql.id(table.name)} (${sql.join(columns.map((c) => sql.id(c)))}) VALUES (${sql.join(columns.map((c) => proposed[c]!))})${upsert} RETURNING "id"`
           const ids = run(actor, statement as RawBuilder<{ id: string }>).map((r) => r.id)
           // The row written is the one proposed, or the existing one the checks saw: any other
           // is a row this request wrote a moment ago, which no check judged.
@@ -244,8 +258,7 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase): DataLayer
       const table = index.table(tableName)
       const values = toStored(table, checkAuthManaged(actor, table, patch), 'update')
       if (Object.keys(values).length === 0) throw new KoyaError('KL_API_VALIDATION', 'The update sets no column.', { hint: `Send at least one column of "${table.name}".` })
-      const updatedAt = table.ir.columns.find((c) => c.type === 'updatedAt')
-      if (updatedAt) values[updatedAt.name] = new Date().toISOString()
+      if (table.updatedAt) values[table.updatedAt.name] = new Date().toISOString()
       if (options.returning) prepareReadBack(actor, table, query)
       const ids = writeTransaction(db, () => {
         const touched = checkSingle(options, targetIds(actor, 'update', table, target, query))
@@ -253,7 +266,7 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase): DataLayer
         const refused = failing(actor, 'updateCheck', table, printChangedRows(table, touched, values))
         if (refused.length > 0) throw access.denied('updateCheck', table.name, touched.length === 1 ? 'refused the changed row' : `refused ${refused.length} of the ${touched.length} changed rows`)
         const assignments = Object.entries(values).map(([column, value]) => sql`${sql.id(column)} = ${value}`)
-        const statement = sql`UPDATE ${sql.id(table.name)} SET ${sql.join(assignments)} WHERE "id" IN (${sql.join(touched.map((id) => sql`${id}`))}) RETURNING "id"`
+        const statement = sql`UPDATE ${sql.id(table.name)} SET ${sql.join(assignments)} WHERE "id" IN (${sql.join(touched)}) RETURNING "id"`
         return run(actor, statement as RawBuilder<{ id: string }>).map((r) => r.id)
       })
       return returned(actor, table, query, options, ids, 'updated')
@@ -266,13 +279,10 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase): DataLayer
       const result = writeTransaction(db, () => {
         const touched = checkSingle(options, targetIds(actor, 'delete', table, target, query))
         const rows = options.returning ? readBack(actor, table, query, touched) : undefined
-        if (touched.length === 0) return { rows, count: 0 }
-        const ids = sql.join(touched.map((id) => sql`${id}`))
-        // Counted before the DELETE: RETURNING leaves out a touched row that ON DELETE CASCADE
-        // removed first (a reply deleted along with its parent), though it is gone all the same.
-        const count = run(actor, sql`SELECT "id" FROM ${sql.id(table.name)} WHERE "id" IN (${ids})` as RawBuilder<{ id: string }>).length
-        run(actor, sql`DELETE FROM ${sql.id(table.name)} WHERE "id" IN (${ids}) RETURNING "id"`)
-        return { rows, count }
+        // The count is the touched rows, which exist: RETURNING would leave out one that ON DELETE
+        // CASCADE removed first (a reply deleted along with its parent), though it is gone all the same.
+        if (touched.length > 0) run(actor, sql`DELETE FROM ${sql.id(table.name)} WHERE "id" IN (${sql.join(touched)}) RETURNING "id"`)
+        return { rows, count: touched.length }
       })
       if (result.rows !== undefined && result.rows.length !== result.count) throw notReadable(table, result.count, 'deleted')
       return result
@@ -299,10 +309,9 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase): DataLayer
       if (refused.length > 0) throw access.denied('create', table.name, refused.length === 1 && created.length === 1 ? 'refused the new row' : `refused ${refused.length} of the ${created.length} new rows`)
     }
     if (resolution !== 'merge') return // ignore-duplicates leaves an existing row as it is
-    const updatedAt = table.ir.columns.find((c) => c.type === 'updatedAt')
+    const { updatedAt } = table
     for (const { values, existing } of planned) {
       if (existing === undefined) continue
-      access.policy(actor, 'update', table.name)
       if (!admits(actor, 'update', table, existing)) throw access.denied('update', table.name, 'does not allow the upsert to change the existing row it conflicts with')
       const merged = Object.fromEntries(Object.entries(values).filter(([column]) => !conflict.includes(column)))
       if (updatedAt) merged[updatedAt.name] = now
@@ -325,7 +334,7 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase): DataLayer
 function printUpsert(table: IndexedTable, conflict: readonly string[], columns: readonly string[], resolution: 'merge' | 'ignore', now: string): RawBuilder<unknown> {
   const target = sql`(${sql.join(conflict.map((c) => sql.id(c)))})`
   const updated = columns.filter((c) => !conflict.includes(c))
-  const updatedAt = table.ir.columns.find((c) => c.type === 'updatedAt')
+  const { updatedAt } = table
   if (resolution === 'ignore' || (updated.length === 0 && !updatedAt)) return sql` ON CONFLICT ${target} DO NOTHING`
   const sets = updated.map((c) => sql`${sql.id(c)} = excluded.${sql.id(c)}`)
   if (updatedAt) sets.push(sql`${sql.id(updatedAt.name)} = ${now}`)
@@ -337,7 +346,7 @@ function printUpsert(table: IndexedTable, conflict: readonly string[], columns: 
  * CONFLICT requires (else the statement itself fails).
  */
 function checkConflictTarget(table: IndexedTable, conflict: readonly string[]): void {
-  for (const column of conflict) checkColumn(table, column, 'on_conflict')
+  for (const column of conflict) columnOf(table, column, 'on_conflict')
   const same = (columns: readonly string[]) => columns.length === conflict.length && columns.every((c) => conflict.includes(c))
   const keys = [['id'], ...table.ir.columns.filter((c) => c.unique).map((c) => [c.name]), ...table.ir.indexes.filter((i) => i.unique).map((i) => i.columns)]
   if (keys.some(same)) return
@@ -345,12 +354,6 @@ function checkConflictTarget(table: IndexedTable, conflict: readonly string[]): 
   throw new KoyaError('KL_API_VALIDATION', `on_conflict=${conflict.join(',')} is not a unique key of "${table.name}".`, {
     hint: `Unique keys of "${table.name}": ${unique.map((u) => `on_conflict=${u}`).join(', ')}.`,
   })
-}
-
-function checkColumn(table: IndexedTable, name: string, where: string): ColumnIR {
-  const column = table.columns.get(name)
-  if (!column) throw new KoyaError('KL_API_UNKNOWN_COLUMN', `${where}: table "${table.name}" has no column "${name}".`, { hint: `Columns of "${table.name}": ${[...table.columns.keys()].join(', ')}.` })
-  return column
 }
 
 /**
@@ -375,12 +378,10 @@ function checkAuthManaged(actor: Actor, table: IndexedTable, values: Record<stri
 function toStored(table: IndexedTable, values: Record<string, unknown>, operation: 'insert' | 'update'): Record<string, SqlValue> {
   const stored: Record<string, SqlValue> = {}
   for (const [name, value] of Object.entries(values)) {
-    const column = checkColumn(table, name, operation === 'insert' ? 'The new row' : 'The update')
+    const column = columnOf(table, name, operation === 'insert' ? 'The new row' : 'The update')
     if (column.readOnly) throw new KoyaError('KL_API_VALIDATION', `"${name}" is set by the system and cannot be written.`, { hint: `Leave "${name}" out of the body.` })
-    if (value === null || value === undefined) stored[name] = null
-    else if (column.type === 'bool') stored[name] = value === true ? 1 : value === false ? 0 : (value as SqlValue)
-    else if (column.type === 'json') stored[name] = JSON.stringify(value)
-    else stored[name] = value as SqlValue
+    // A null clears the column (SQL NULL), for a json column too: not the JSON text 'null'.
+    stored[name] = value === null || value === undefined ? null : storedValue(column, value)
   }
   return stored
 }

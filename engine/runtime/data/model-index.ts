@@ -7,8 +7,8 @@ export interface IndexedTable {
   readonly name: string
   readonly columns: ReadonlyMap<string, ColumnIR>
   readonly relations: ReadonlyMap<string, RelationIR>
-  /** Columns an insert or update may set. */
-  readonly writable: ReadonlySet<string>
+  /** The `updatedAt` column, which every update and merging upsert sets. */
+  readonly updatedAt: ColumnIR | undefined
 }
 
 export interface ModelIndex {
@@ -25,7 +25,7 @@ export function indexModel(model: ProjectIR): ModelIndex {
         name: table.name,
         columns: new Map(table.columns.map((c) => [c.name, c])),
         relations: new Map(table.relations.map((r) => [r.name, r])),
-        writable: new Set(table.columns.filter((c) => !c.readOnly).map((c) => c.name)),
+        updatedAt: table.columns.find((c) => c.type === 'updatedAt'),
       },
     ]),
   )

@@ -25,12 +25,17 @@ export function proposeNewRow(table: IndexedTable, id: string, values: Readonly<
   return row
 }
 
+/** A value (from a request body or a default) as SQLite stores it in `column`: booleans as 0/1, JSON as text. */
+export function storedValue(column: ColumnIR, value: unknown): SqlValue {
+  if (column.type === 'bool') return value === true ? 1 : value === false ? 0 : (value as SqlValue)
+  if (column.type === 'json') return JSON.stringify(value)
+  return value as SqlValue
+}
+
 function storedDefault(column: ColumnIR, value: DefaultIR, now: string): SqlValue {
   switch (value.kind) {
     case 'value':
-      if (column.type === 'bool') return value.value === true ? 1 : 0
-      if (column.type === 'json') return JSON.stringify(value.value)
-      return value.value as SqlValue
+      return storedValue(column, value.value)
     case 'now':
       return now
     case 'uuidv7':
@@ -49,5 +54,5 @@ export function printNewRows(table: IndexedTable, rows: readonly Readonly<Record
 /** `(SELECT "old"."id" AS "id", ? AS "title", "old"."status" AS "status", … FROM t AS "old" WHERE "old"."id" IN (…))`: stored rows with a patch applied. */
 export function printChangedRows(table: IndexedTable, ids: readonly string[], patch: Readonly<Record<string, SqlValue>>): RawBuilder<unknown> {
   const columns = table.ir.columns.map((c) => (c.name in patch ? sql`${patch[c.name]!} AS ${sql.id(c.name)}` : sql`${sql.id('old', c.name)} AS ${sql.id(c.name)}`))
-  return sql`(SELECT ${sql.join(columns)} FROM ${sql.id(table.name)} AS "old" WHERE "old"."id" IN (${sql.join(ids.map((id) => sql`${id}`))}))`
+  return sql`(SELECT ${sql.join(columns)} FROM ${sql.id(table.name)} AS "old" WHERE "old"."id" IN (${sql.join(ids)}))`
 }

@@ -167,7 +167,7 @@ function printCondition(p: Printer, condition: Condition, alias: string): RawBui
       const ref = sql.id(alias, condition.column.name)
       // An empty list matches nothing (`in.()` from `.in('id', [])`).
       if (condition.values.length === 0) return not(sql`0`, condition.negated)
-      return not(sql`${ref} IN (${sql.join(condition.values.map((v) => sql`${v}`))})`, condition.negated)
+      return not(sql`${ref} IN (${sql.join(condition.values)})`, condition.negated)
     }
     case 'is': {
       const ref = sql.id(alias, condition.column.name)

@@ -1,4 +1,4 @@
-/** Quoting for the few SQL texts that are printed, not bound: DDL in migration files. */
+/** Quoting for the few SQL texts that are printed, not bound: DDL in migration files, policy SQL the compiler prints. */
 
 /** `tasks` → `"tasks"`; embedded quotes are doubled. */
 export function quoteIdent(name: string): string {
