@@ -1,4 +1,4 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest, type FastifyServerFactory } from 'fastify'
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from 'fastify'
 import type { DestinationStream } from 'pino'
 import type { ProjectIR } from '../compiler/ir.ts'
 import { KoyaError } from '../shared/errors.ts'
@@ -66,6 +66,9 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
       const given = typeof clientRequestId === 'string' && clientRequestId !== ''
       return logger.child(given ? { ...bindings, clientRequestId: clientRequestId.slice(0, MAX_CLIENT_REQUEST_ID) } : bindings, childOptions)
     },
+    // A path Fastify's router cannot decode (`/api/%E0%A4%A`) fails before any hook or the error
+    // handler: answered the same way rather than with Fastify's own error body.
+    frameworkErrors: sendError,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
     // Reject what the schema does not allow: Fastify's defaults would strip unknown fields and
@@ -126,21 +129,24 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send(new KoyaError('KL_API_NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}.`).toJSON())
   })
-  app.setErrorHandler((error, request, reply) => {
-    const koya = toKoyaError(error as FastifyError)
-    const status = koya ? statusOf(koya) : 500
-    // 500 is an unexpected failure (details to the logs only); other statuses, 502 from an OAuth
-    // provider included, are answers the code chose.
-    if (koya && status !== 500) {
-      if (koya.cause !== undefined) request.log.info({ err: koya.cause, code: koya.code }, 'request refused')
-      const retryAfter = koya.details?.retryAfterSeconds
-      if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter))
-      return reply.code(status).send(koya.toJSON())
-    }
-    request.log.error({ err: error }, 'request failed')
-    return reply.code(500).send(new KoyaError('KL_INT_UNEXPECTED', 'The server failed to handle the request.').toJSON())
-  })
+  app.setErrorHandler(sendError)
   return app
+}
+
+/** Every error a request meets, as `{ code, message, hint? }` at the status its code maps to. */
+function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const koya = toKoyaError(error)
+  const status = koya ? statusOf(koya) : 500
+  // 500 is an unexpected failure (details to the logs only); other statuses, 502 from an OAuth
+  // provider included, are answers the code chose.
+  if (koya && status !== 500) {
+    if (koya.cause !== undefined) request.log.info({ err: koya.cause, code: koya.code }, 'request refused')
+    const retryAfter = koya.details?.retryAfterSeconds
+    if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter))
+    return reply.code(status).send(koya.toJSON())
+  }
+  request.log.error({ err: error }, 'request failed')
+  return reply.code(500).send(new KoyaError('KL_INT_UNEXPECTED', 'The server failed to handle the request.').toJSON())
 }
 
 /** Characters of a client's X-Request-Id kept in the logs. */
@@ -183,7 +189,7 @@ function redactUrl(url: string): string {
 function toKoyaError(error: FastifyError): KoyaError | undefined {
   if (error instanceof KoyaError) return error
   if (error.validation) {
-    const problems = error.validation.slice(0, 10).map((v) => `${v.instancePath || '(body)'} ${v.message ?? 'is invalid'}${v.params && 'additionalProperty' in v.params ? ` ("${String(v.params.additionalProperty)}")` : ''}`)
+    const problems = error.validation.slice(0, 10).map((v) => `${v.instancePath || `(${error.validationContext ?? 'request'})`} ${v.message ?? 'is invalid'}${v.params && 'additionalProperty' in v.params ? ` ("${String(v.params.additionalProperty)}")` : ''}`)
     return new KoyaError('KL_API_VALIDATION', `The ${error.validationContext ?? 'request'} is invalid: ${problems.join('; ')}.`)
   }
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new KoyaError('KL_API_PAYLOAD_TOO_LARGE', 'The request body is too large.')

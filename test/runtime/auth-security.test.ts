@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_AUTH_RATE_LIMITS } from '../../engine/runtime/auth/auth-context.ts'
 import { addressKey } from '../../engine/runtime/auth/rate-limiter.ts'
-import { authApp, call, lastEmail, signedInUser, type AuthTestApp } from '../helpers/auth-app.ts'
+import { authApp, call, lastEmail, SERVICE_KEY, signedInUser, type AuthTestApp } from '../helpers/auth-app.ts'
 
 describe('auth: no account enumeration', () => {
   let t: AuthTestApp
@@ -215,6 +215,39 @@ describe('auth: rate limit tables under a flood of keys', () => {
     expect((await login('made-up-late@example.com', 'wrong password here', '10.64.0.1')).status).toBe(401)
     expect((await login(user.email, user.password, '10.62.1.2')).status).toBe(200)
   })
+})
+
+describe('auth: odd requests get a coded answer, never a 500 or a framework error', () => {
+  let t: AuthTestApp
+  beforeAll(async () => {
+    t = await authApp()
+  })
+  afterAll(() => t.close())
+
+  const json = { 'content-type': 'application/json' }
+  const service = { authorization: `Bearer ${SERVICE_KEY}` }
+  const scenarios: [string, { method: 'GET' | 'POST'; url: string; payload?: string; headers?: Record<string, string> }, number, string, RegExp?][] = [
+    ['a login body that is not JSON', { method: 'POST', url: '/auth/login', payload: '{"email":', headers: json }, 400, 'KL_API_BAD_REQUEST'],
+    ['a form posted to a JSON endpoint', { method: 'POST', url: '/auth/login', payload: 'email=a%40b.co&password=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 400, 'KL_API_BAD_REQUEST'],
+    ['a JSON array for a login', { method: 'POST', url: '/auth/login', payload: '[]', headers: json }, 400, 'KL_API_VALIDATION'],
+    ['an email longer than any address', { method: 'POST', url: '/auth/login', payload: JSON.stringify({ email: `${'a'.repeat(400)}@example.com`, password: 'x' }), headers: json }, 400, 'KL_API_VALIDATION'],
+    ['a sign-up password with an unpaired surrogate', { method: 'POST', url: '/auth/signup', payload: JSON.stringify({ email: 'lone@example.com', password: 'correct horse \ud800 battery', displayName: 'Lone' }), headers: json }, 400, 'KL_AUTH_WEAK_PASSWORD', /unpaired surrogate/],
+    ['a session cookie that is not a token', { method: 'GET', url: '/auth/session', headers: { cookie: 'koya_session=%%%"' } }, 401, 'KL_AUTH_REQUIRED'],
+    ['a path that is not valid percent-encoding', { method: 'GET', url: '/auth/oauth/%E0%A4%A' }, 400, 'KL_API_BAD_REQUEST', /not a valid url/],
+    ['an OAuth callback with its code twice', { method: 'GET', url: '/auth/oauth/github/callback?code=a&code=b&state=s' }, 400, 'KL_API_VALIDATION'],
+    ['an audit filter the endpoint does not have, named as a query parameter', { method: 'GET', url: '/admin/audit?bogus=1', headers: service }, 400, 'KL_API_VALIDATION', /The querystring is invalid: \(querystring\) must NOT have additional properties \("bogus"\)/],
+    ['an audit time that is not one', { method: 'GET', url: '/admin/audit?from=yesterday', headers: service }, 400, 'KL_API_BAD_REQUEST'],
+  ]
+  for (const [name, request, status, code, message] of scenarios) {
+    it(`${name}: ${status} ${code}`, async () => {
+      const response = await t.app.inject(request)
+      expect(response.statusCode).toBe(status)
+      const body = JSON.parse(response.body) as Record<string, unknown>
+      expect(body.code).toBe(code)
+      expect(Object.keys(body).sort()).toEqual(['code', 'hint', 'message'])
+      if (message) expect(body.message).toMatch(message)
+    })
+  }
 })
 
 describe('auth: secrets stay secret', () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { authApp, call, lastEmail, ORIGIN, PUBLIC_URL, SERVICE_KEY, signedInUser, type AuthTestApp } from '../helpers/auth-app.ts'
 
@@ -69,8 +70,16 @@ describe('auth: sign-up, verification, login, logout', () => {
     const user = await signedInUser(t, 'out')
     const out = await call(t, 'POST', '/auth/logout', { cookie: user.token, headers: ORIGIN })
     expect(out.status).toBe(204)
-    expect(out.cookies.find((c) => c.name === 'koya_session')).toMatchObject({ value: '', maxAge: 0 })
+    // Cleared with the attributes it was set with: a browser keeps a cookie whose path differs.
+    expect(out.cookies.find((c) => c.name === 'koya_session')).toMatchObject({ value: '', maxAge: 0, path: '/', httpOnly: true, sameSite: 'Lax', secure: true })
     expect((await session(user.token)).status).toBe(401)
+  })
+
+  it('stores a session under the SHA-256 of its token, never the token (so sessions outlive an upgrade)', async () => {
+    const user = await signedInUser(t, 'stored')
+    const ids = (t.db.prepare('SELECT "id" FROM "_koya_sessions" WHERE "userId" = ?').all(user.id) as { id: string }[]).map((row) => row.id)
+    expect(ids).toContain(createHash('sha256').update(user.token).digest('hex'))
+    expect(ids).not.toContain(user.token)
   })
 
   it('logout-all revokes every session of the user, and only theirs', async () => {

@@ -1,4 +1,5 @@
 import type { ProjectIR, TableIR } from '../../compiler/ir.ts'
+import { AUTH_FIELDS, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../shared/auth-fields.ts'
 import type { KoyaErrorCode } from '../../shared/errors.ts'
 import { insertSchema, type JsonSchema } from '../json-schema/column-schemas.ts'
 import type { OperationObject, ParameterObject, PathItemObject, ResponseObject, TagObject } from './openapi-types.ts'
@@ -52,9 +53,8 @@ export function buildAuthPaths(ir: ProjectIR, taken: ReadonlySet<string>, errorS
   const ok = (description: string, schema: JsonSchema): ResponseObject => ({ description, content: json(schema) })
   const okTrue: JsonSchema = { type: 'object', properties: { ok: { type: 'boolean', const: true } }, required: ['ok'] }
   const body = (description: string, schema: JsonSchema) => ({ description, required: true, content: json(schema) })
-  const email: JsonSchema = { type: 'string', minLength: 3, maxLength: 320, format: 'email', description: 'Compared trimmed and lower-cased.' }
-  const password: JsonSchema = { type: 'string', maxLength: 1024, description: '10 to 256 characters (`KL_AUTH_WEAK_PASSWORD` otherwise).' }
-  const token: JsonSchema = { type: 'string', minLength: 1, maxLength: 128, description: 'The `token` parameter of the emailed link.' }
+  const email: JsonSchema = { ...AUTH_FIELDS.email, format: 'email', description: 'Compared trimmed and lower-cased.' }
+  const token: JsonSchema = { ...AUTH_FIELDS.token, description: 'The `token` parameter of the emailed link.' }
   const object = (properties: Record<string, JsonSchema>, extra: JsonSchema = {}): JsonSchema => ({ type: 'object', properties, required: Object.keys(properties), additionalProperties: false, ...extra })
   const op = (id: string, tag: string, summary: string, description: string, rest: Omit<OperationObject, 'operationId' | 'tags' | 'summary' | 'description' | 'parameters'> & { parameters?: OperationObject['parameters'] }): OperationObject => ({
     operationId: id,
@@ -161,7 +161,7 @@ export function buildAuthPaths(ir: ProjectIR, taken: ReadonlySet<string>, errorS
     },
     '/auth/impersonate': {
       post: op('impersonate', AUTH_TAG, 'Impersonate a user', 'An admin acts as another user (never an admin, never themselves) for at most an hour, with a reason; the start, the end and every write are in the audit log. The answer carries a bearer token only: the admin\'s cookie session stays as it is.', {
-        requestBody: body('Whom, and why (for the audit log).', object({ userId: { type: 'string', minLength: 1, maxLength: 64 }, reason: { type: 'string', minLength: 1, maxLength: 500 } })),
+        requestBody: body('Whom, and why (for the audit log).', object({ userId: AUTH_FIELDS.userId, reason: AUTH_FIELDS.reason })),
         responses: {
           '201': ok('The impersonation session.', ref('Impersonation')),
           '400': invalidBody(),
@@ -225,7 +225,10 @@ export function buildAuthPaths(ir: ProjectIR, taken: ReadonlySet<string>, errorS
   return { paths, schemas: authSchemas(users, names, ir) }
 }
 
-const userIdParameter: ParameterObject = { name: 'id', in: 'path', required: true, description: 'The user\'s `id`.', schema: { type: 'string', minLength: 1, maxLength: 64 } }
+const userIdParameter: ParameterObject = { name: 'id', in: 'path', required: true, description: 'The user\'s `id`.', schema: AUTH_FIELDS.userId }
+
+/** A password field: the length the server reads, and the rules it applies. */
+const password: JsonSchema = { ...AUTH_FIELDS.password, description: `${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters (\`KL_AUTH_WEAK_PASSWORD\` otherwise).` }
 
 function query(name: string, description: string, schema: JsonSchema): ParameterObject {
   return { name, in: 'query', required: false, description, schema }
@@ -326,7 +329,7 @@ function authSchemas(users: TableIR, names: Record<AuthSchema, string>, ir: Proj
     SignupRequest: {
       type: 'object',
       description: `What sign-up takes: the columns of a new \`${users.name}\` row, except \`emailVerified\`, and a password.`,
-      properties: { ...columns, password: { type: 'string', maxLength: 1024, description: '10 to 256 characters (`KL_AUTH_WEAK_PASSWORD` otherwise).' } },
+      properties: { ...columns, password },
       required: [...insert.required.filter((c) => c !== 'emailVerified'), 'password'],
       additionalProperties: false,
     },

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { AUTH_FIELDS } from '../../shared/auth-fields.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import type { AuthContext } from './auth-context.ts'
 
@@ -21,7 +22,8 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: AuthContext, hasU
 
 function registerRoleRoutes(app: FastifyInstance, ctx: AuthContext): void {
   const { grants, users, audit } = ctx
-  const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 }, role: { type: 'string', minLength: 1, maxLength: 64 } } }
+  const role = { type: 'string', minLength: 1, maxLength: 64 }
+  const idParams = { type: 'object', properties: { id: AUTH_FIELDS.userId, role } }
   const userOf = (id: string) => {
     const user = users.findById(id)
     if (user === undefined) throw new KoyaError('KL_AUTH_USER_NOT_FOUND', 'No user has that id.')
@@ -30,7 +32,7 @@ function registerRoleRoutes(app: FastifyInstance, ctx: AuthContext): void {
 
   app.post(
     '/admin/users/:id/roles',
-    { schema: { params: idParams, body: { type: 'object', properties: { role: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['role'], additionalProperties: false } } },
+    { schema: { params: idParams, body: { type: 'object', properties: { role }, required: ['role'], additionalProperties: false } } },
     async (request) => {
       const { actorId } = requireAdmin(ctx, request)
       const user = userOf((request.params as { id: string }).id)

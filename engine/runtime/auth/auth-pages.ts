@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { KoyaError } from '../../shared/errors.ts'
 import type { AuthContext } from './auth-context.ts'
-import { PASSWORD_MIN_LENGTH } from './passwords.ts'
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../shared/auth-fields.ts'
 
 /**
  * The pages the emailed links open. A link does nothing by itself (mail scanners fetch links,
@@ -68,7 +68,7 @@ export function registerAuthPages(app: FastifyInstance, ctx: AuthContext): void 
       200,
       appName,
       'Choose a new password',
-      `<form method="post" action="reset"><input type="hidden" name="token" value="${escapeHtml(token)}"><label for="password">New password (at least ${PASSWORD_MIN_LENGTH} characters)</label><input id="password" type="password" name="password" minlength="${PASSWORD_MIN_LENGTH}" maxlength="256" autocomplete="new-password" required><button type="submit">Set the password</button></form>`,
+      `<form method="post" action="reset"><input type="hidden" name="token" value="${escapeHtml(token)}"><label for="password">New password (at least ${PASSWORD_MIN_LENGTH} characters)</label><input id="password" type="password" name="password" minlength="${PASSWORD_MIN_LENGTH}" maxlength="${PASSWORD_MAX_LENGTH}" autocomplete="new-password" required><button type="submit">Set the password</button></form>`,
     )
   })
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { AUTH_FIELDS } from '../../shared/auth-fields.ts'
 import { isKoyaError, KoyaError } from '../../shared/errors.ts'
 import { statusOf } from '../rest/http-errors.ts'
 import type { TableApi } from '../rest/routes.ts'
@@ -10,10 +11,7 @@ import { recordImpersonationStop } from './impersonation-routes.ts'
 import type { IssuedSession, Session } from './session-store.ts'
 import { normalizeEmail } from './user-directory.ts'
 
-/** Longest value accepted where a password is read; the rules (checkPasswordRules) say less. */
-const PASSWORD_FIELD = { type: 'string', maxLength: 1024 } as const
-const EMAIL_FIELD = { type: 'string', minLength: 3, maxLength: 320 } as const
-const TOKEN_FIELD = { type: 'string', minLength: 1, maxLength: 128 } as const
+const { email: EMAIL_FIELD, password: PASSWORD_FIELD, token: TOKEN_FIELD } = AUTH_FIELDS
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/
 
 const body = (properties: Record<string, object>) => ({ type: 'object', properties, required: Object.keys(properties), additionalProperties: false })

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { AUTH_FIELDS } from '../../shared/auth-fields.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import type { AuthContext } from './auth-context.ts'
 import { requireSession } from './auth-routes.ts'
@@ -29,7 +30,7 @@ export function registerImpersonation(app: FastifyInstance, ctx: AuthContext): v
       schema: {
         body: {
           type: 'object',
-          properties: { userId: { type: 'string', minLength: 1, maxLength: 64 }, reason: { type: 'string', minLength: 1, maxLength: 500 } },
+          properties: { userId: AUTH_FIELDS.userId, reason: AUTH_FIELDS.reason },
           required: ['userId', 'reason'],
           additionalProperties: false,
         },

@@ -1,10 +1,10 @@
 import { hash, verify } from '@node-rs/argon2'
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../shared/auth-fields.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import { generateToken } from './tokens.ts'
 
-/** NIST SP 800-63B: at least 8, allow at least 64; we ask 10 and accept up to 256. */
-export const PASSWORD_MIN_LENGTH = 10
-export const PASSWORD_MAX_LENGTH = 256
+/** With the u flag a surrogate pair is one code point, so only an unpaired half matches. */
+const LONE_SURROGATE = /\p{Cs}/u
 
 /**
  * Refuse a password that breaks the rules (length in code points, so an emoji counts once).
@@ -14,6 +14,11 @@ export const PASSWORD_MAX_LENGTH = 256
  * @throws KoyaError KL_AUTH_WEAK_PASSWORD
  */
 export function checkPasswordRules(password: string): void {
+  // JSON can carry a lone UTF-16 surrogate; argon2 hashes UTF-8, where every one of them becomes
+  // U+FFFD, so two such passwords that differ only there would be the same password.
+  if (LONE_SURROGATE.test(password)) {
+    throw new KoyaError('KL_AUTH_WEAK_PASSWORD', 'The password contains an unpaired surrogate (\\uD800–\\uDFFF), which is not text.', { hint: 'Send the password as valid Unicode text.' })
+  }
   const length = [...password.normalize('NFKC')].length
   if (length < PASSWORD_MIN_LENGTH) {
     throw new KoyaError('KL_AUTH_WEAK_PASSWORD', `The password has ${length} characters; it needs at least ${PASSWORD_MIN_LENGTH}.`)

@@ -102,8 +102,11 @@ export function createRequestAuthResolver(deps: {
     return { actor: anonymous, session: undefined, via: 'none' as const, renewed: false }
   }
 
-  const cookieOptions = (expires: Date) =>
-    ({ path: '/', httpOnly: true, sameSite: 'lax', secure: settings.secureCookies, expires }) as const
+  // One set of attributes for setting and clearing: a browser only clears a cookie whose path
+  // (and, with __Host-, Secure) match the one it holds.
+  const cookieAttributes = { path: '/', httpOnly: true, sameSite: 'lax', secure: settings.secureCookies } as const
+  const clear = (reply: FastifyReply) => reply.clearCookie(settings.cookieName, cookieAttributes)
+  const set = (reply: FastifyReply, token: string, expiresAt: string) => reply.setCookie(settings.cookieName, token, { ...cookieAttributes, expires: new Date(expiresAt) })
 
   return {
     authOf(request) {
@@ -136,19 +139,19 @@ export function createRequestAuthResolver(deps: {
 
     setCookie(reply, issued) {
       handled.add(reply)
-      reply.setCookie(settings.cookieName, issued.token, cookieOptions(new Date(issued.expiresAt)))
+      set(reply, issued.token, issued.expiresAt)
     },
 
     clearCookie(reply) {
       handled.add(reply)
-      reply.clearCookie(settings.cookieName, { path: '/', httpOnly: true, sameSite: 'lax', secure: settings.secureCookies })
+      clear(reply)
     },
 
     refreshCookie(request, reply) {
       const auth = resolved.get(request)
       if (auth?.via !== 'cookie' || handled.has(reply)) return
-      if (auth.session === undefined) reply.clearCookie(settings.cookieName, { path: '/', httpOnly: true, sameSite: 'lax', secure: settings.secureCookies })
-      else if (auth.renewed) reply.setCookie(settings.cookieName, request.cookies[settings.cookieName]!, cookieOptions(new Date(auth.session.expiresAt)))
+      if (auth.session === undefined) clear(reply)
+      else if (auth.renewed) set(reply, request.cookies[settings.cookieName]!, auth.session.expiresAt)
     },
   }
 }

@@ -1,5 +1,5 @@
-import { sha256 } from '@oslojs/crypto/sha2'
-import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from '@oslojs/encoding'
+import { createHash } from 'node:crypto'
+import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding'
 
 /**
  * A new secret token: 20 random bytes (160 bits) as 32 lower-case base32 characters, the way the
@@ -16,11 +16,12 @@ export function generateToken(): string {
 
 /**
  * The stored form of a token: its SHA-256 as hex. A database leak gives no usable token, and a
- * 160-bit random token needs no salt or slow hash.
+ * 160-bit random token needs no salt or slow hash. Node's native hash: a session request
+ * computes one, and the stored form must never change (it is every session's id).
  *
  * @example
  * db.prepare('SELECT … FROM "_koya_sessions" WHERE "id" = ?').all(hashToken(token))
  */
 export function hashToken(token: string): string {
-  return encodeHexLowerCase(sha256(new TextEncoder().encode(token)))
+  return createHash('sha256').update(token).digest('hex')
 }

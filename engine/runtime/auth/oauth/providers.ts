@@ -1,4 +1,5 @@
 import type { AuthIR, SettingIR } from '../../../compiler/ir.ts'
+import { settingValue, type Env } from '../auth-settings.ts'
 
 /** The OAuth providers KoyaLite signs in with. */
 export type OAuthProviderName = 'github' | 'google'
@@ -83,16 +84,17 @@ export interface ResolvedOAuthProviders {
  * const { providers, missing } = resolveOAuthProviders(model.auth, process.env)
  * if (missing.length > 0) app.log.warn({ missing }, 'OAuth providers left out')
  */
-export function resolveOAuthProviders(auth: AuthIR, env: Readonly<Record<string, string | undefined>>): ResolvedOAuthProviders {
+export function resolveOAuthProviders(auth: AuthIR, env: Env): ResolvedOAuthProviders {
   const providers: Partial<Record<OAuthProviderName, OAuthClientSettings>> = {}
   const missing: string[] = []
   for (const name of OAUTH_PROVIDERS) {
     const def = auth.oauth[name]
     if (def === null) continue
     const read = (setting: SettingIR, field: string): string | undefined => {
-      const value = 'env' in setting ? env[setting.env] : setting.value
-      if (value === undefined || value === '') missing.push(`${name}.${field}${'env' in setting ? ` (env ${setting.env})` : ''}`)
-      return value === '' ? undefined : value
+      const value = settingValue(setting, env)
+      if (value !== undefined && value !== '') return value
+      missing.push(`${name}.${field}${'env' in setting ? ` (env ${setting.env})` : ''}`)
+      return undefined
     }
     const clientId = read(def.clientId, 'clientId')
     const clientSecret = read(def.clientSecret, 'clientSecret')
