@@ -1,6 +1,6 @@
 import { emitArtifacts } from '../codegen/index.ts'
 import { compileProject } from '../compiler/index.ts'
-import type { ProjectIR } from '../compiler/ir.ts'
+import type { ProjectIR } from '../ir/project-ir.ts'
 import { planMigration, readMigrations, type PlannedMigration } from '../migrate/index.ts'
 import { KoyaError } from '../shared/errors.ts'
 import type { GeneratedFile } from '../shared/generated-file.ts'

@@ -1,4 +1,4 @@
-import type { ColumnIR } from '../compiler/ir.ts'
+import type { ColumnIR } from '../ir/project-ir.ts'
 import { assertNever } from '../shared/assert-never.ts'
 
 /** A TypeScript string literal in single quotes: `it's` → `'it\'s'`. */

@@ -3,11 +3,10 @@ import { z } from 'zod'
 import { assertNever } from '../shared/assert-never.ts'
 import type { ColumnDef, TableDef } from '../dsl/index.ts'
 import { IDENTIFIER_PATTERN, MAX_NAME_LENGTH, RESERVED_COLUMN_NAMES, reservedPrefixOf } from '../shared/naming.ts'
-import type { ColumnIR, DefaultIR, JsonValue, ReferentialAction } from './ir.ts'
+import { COLUMN_TYPE_FACTS } from '../ir/column-types.ts'
+import type { ColumnIR, DefaultIR, JsonValue, ReferentialAction } from '../ir/project-ir.ts'
 import type { Problems } from './problems.ts'
 
-const SYSTEM_TYPES = new Set(['id', 'createdAt', 'updatedAt'])
-const BOUNDED_TYPES = new Set(['text', 'int', 'real'])
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/
 
@@ -42,7 +41,7 @@ export function buildColumn(table: TableDef, name: string, def: ColumnDef, probl
   if (name === 'id' && def.type !== 'id') {
     problems.add('KL_DEF_INVALID', `Column "id" on table "${table.name}" must be t.id(): the primary key is a generated UUIDv7.`, at(), 'Write `id: t.id()`, or leave the column out and it is added for you.')
   }
-  if (SYSTEM_TYPES.has(def.type) && (def.optional || def.hasDefault)) {
+  if (COLUMN_TYPE_FACTS[def.type].system && (def.optional || def.hasDefault)) {
     problems.add('KL_DEF_INVALID', `Column "${name}" on table "${table.name}" is set by the system (t.${def.type}()) and cannot be optional or have a default.`, at(def.optional ? 'optional' : 'default'), 'Remove .optional() / .default() from it.')
   }
 
@@ -74,7 +73,7 @@ export function buildColumn(table: TableDef, name: string, def: ColumnDef, probl
     max,
     values,
     references: refTarget === undefined ? null : { table: refTarget, column: 'id', onDelete },
-    readOnly: SYSTEM_TYPES.has(def.type),
+    readOnly: COLUMN_TYPE_FACTS[def.type].system,
     jsonSchema: def.type === 'json' && def.schema ? jsonSchemaOf(def.schema) : null,
     renamedFrom: def.renamedFrom ?? null,
   }
@@ -97,7 +96,7 @@ function checkBounds(table: string, column: string, def: ColumnDef, problems: Pr
   const max = def.max ?? null
   if (min === null && max === null) return { min, max }
   const at = problems.atColumn(table, column, min !== null ? 'min' : 'max')
-  if (!BOUNDED_TYPES.has(def.type)) {
+  if (!COLUMN_TYPE_FACTS[def.type].bounded) {
     problems.add('KL_DEF_MIN_MAX', `Column "${column}" on table "${table}" is ${def.type}, which has no min/max.`, at)
     return { min: null, max: null }
   }

@@ -3,7 +3,7 @@ import { MAX_NAME_LENGTH, RESERVED_TABLE_NAMES, ROLE_NAME_PATTERN, TABLE_NAME_PA
 import { buildColumn, type ResolvedColumn } from './build-columns.ts'
 import { buildRelations, isIndexLeader } from './build-relations.ts'
 import { describeIssue, issuePath, tableDefSchema, type ValidConfigDef } from './def-schemas.ts'
-import { PROJECT_IR_VERSION, type AuthIR, type IndexIR, type OAuthProviderIR, type ProjectIR, type SettingIR, type TableIR } from './ir.ts'
+import { PROJECT_IR_VERSION, type AuthIR, type IndexIR, type OAuthProviderIR, type ProjectIR, type SettingIR, type TableIR } from '../ir/project-ir.ts'
 import type { SourceLocation } from '../shared/errors.ts'
 import type { Problems } from './problems.ts'
 

@@ -1,5 +1,5 @@
 import { relationNameOf } from '../shared/naming.ts'
-import type { ColumnIR, RelationIR } from './ir.ts'
+import type { ColumnIR, RelationIR } from '../ir/project-ir.ts'
 import type { Problems } from './problems.ts'
 import type { ResolvedColumn } from './build-columns.ts'
 

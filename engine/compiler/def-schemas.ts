@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { ConfigDef, TableDef } from '../dsl/index.ts'
+import { COLUMN_TYPES } from '../shared/column-types.ts'
 
 /**
  * zod schemas of the *Def objects the DSL builds. The DSL's types already reject most mistakes;
@@ -7,7 +8,6 @@ import type { ConfigDef, TableDef } from '../dsl/index.ts'
  * reject unknown keys so a typo never passes silently.
  */
 
-const columnTypes = ['id', 'text', 'int', 'real', 'bool', 'timestamp', 'date', 'json', 'enum', 'ref', 'createdAt', 'updatedAt'] as const
 const referentialAction = z.enum(['cascade', 'restrict', 'set null', 'no action'])
 const isFunction = (value: unknown): value is (...args: never[]) => unknown => typeof value === 'function'
 
@@ -24,7 +24,7 @@ const jsonValidator = z.custom<{ safeParse: (value: unknown) => unknown }>(
 
 const columnDef = z.strictObject({
   kind: z.literal('column'),
-  type: z.enum(columnTypes),
+  type: z.enum(COLUMN_TYPES),
   optional: z.boolean(),
   hasDefault: z.boolean(),
   default: z.unknown().optional(),

@@ -5,7 +5,7 @@ import { buildProjectIR } from './build-ir.ts'
 import { configDefSchema, describeIssue, issuePath, type ValidConfigDef } from './def-schemas.ts'
 import type { DefinitionLocations } from './definition-locations.ts'
 import { importDefinition, type ImportedDefinition } from './import-definition.ts'
-import type { ProjectIR } from './ir.ts'
+import type { ProjectIR } from '../ir/project-ir.ts'
 import { buildPolicies, policiesDefsOf } from './policy/build-policies.ts'
 import { readPolicySyntaxFromDefs } from './policy/compile-predicate.ts'
 import type { PolicySourceSyntax } from './policy/policy-syntax.ts'
@@ -13,7 +13,7 @@ import { Problems } from './problems.ts'
 import type { PlainProblem } from './source-check.ts'
 import { startSourceCheck } from './source-check-client.ts'
 
-export type * from './ir.ts'
+export type * from '../ir/project-ir.ts'
 export { parseDuration } from './build-ir.ts'
 
 export interface CompileOptions {

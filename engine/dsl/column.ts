@@ -1,19 +1,8 @@
+import type { ColumnType } from '../shared/column-types.ts'
 import type { AnyTable } from './table.ts'
 
 /** The column types a table can have. */
-export type ColumnType =
-  | 'id'
-  | 'text'
-  | 'int'
-  | 'real'
-  | 'bool'
-  | 'timestamp'
-  | 'date'
-  | 'json'
-  | 'enum'
-  | 'ref'
-  | 'createdAt'
-  | 'updatedAt'
+export type { ColumnType }
 
 /** What happens to referencing rows when the referenced row is deleted or its id changes. */
 export type ReferentialAction = 'cascade' | 'restrict' | 'set null' | 'no action'

@@ -1,6 +1,6 @@
 import { KoyaErrorList } from '../shared/errors.ts'
 import { stableJson, type GeneratedFile } from '../shared/generated-file.ts'
-import type { ProjectIR } from '../compiler/ir.ts'
+import type { ProjectIR } from '../ir/project-ir.ts'
 import { diffSnapshots } from './diff.ts'
 import { MIGRATIONS_DIR, type MigrationSet } from './files.ts'
 import { buildRenameHints, buildSnapshot, EMPTY_SNAPSHOT, type RenameHints, type SchemaSnapshot } from './snapshot.ts'

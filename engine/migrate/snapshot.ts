@@ -1,4 +1,5 @@
-import type { ColumnIR, ColumnType, DefaultIR, ProjectIR, ReferentialAction, TableIR } from '../compiler/ir.ts'
+import { COLUMN_TYPE_FACTS, type ColumnTypeFacts } from '../ir/column-types.ts'
+import type { ColumnIR, ColumnType, DefaultIR, ProjectIR, ReferentialAction, TableIR } from '../ir/project-ir.ts'
 import { quoteIdent, quoteLiteral } from '../shared/sql-text.ts'
 
 /**
@@ -7,7 +8,7 @@ import { quoteIdent, quoteLiteral } from '../shared/sql-text.ts'
  */
 export const SNAPSHOT_VERSION = 1
 
-export type SqlType = 'TEXT' | 'INTEGER' | 'REAL'
+export type SqlType = ColumnTypeFacts['storage']
 
 export interface ColumnSnapshot {
   readonly name: string
@@ -51,21 +52,6 @@ export interface RenameHints {
   readonly tables: ReadonlyMap<string, string>
   /** Keyed by `table.column` with the table's new name. */
   readonly columns: ReadonlyMap<string, string>
-}
-
-const SQL_TYPES: Record<ColumnType, SqlType> = {
-  id: 'TEXT',
-  text: 'TEXT',
-  int: 'INTEGER',
-  real: 'REAL',
-  bool: 'INTEGER',
-  timestamp: 'TEXT',
-  date: 'TEXT',
-  json: 'TEXT',
-  enum: 'TEXT',
-  ref: 'TEXT',
-  createdAt: 'TEXT',
-  updatedAt: 'TEXT',
 }
 
 /** ISO 8601 UTC with milliseconds, the format every timestamp column holds. */
@@ -113,7 +99,7 @@ function buildColumnSnapshot(column: ColumnIR): ColumnSnapshot {
   return {
     name: column.name,
     type: column.type,
-    sqlType: SQL_TYPES[column.type],
+    sqlType: COLUMN_TYPE_FACTS[column.type].storage,
     notNull: !column.nullable,
     primaryKey: column.type === 'id',
     default: printDefault(column.default, column.type),

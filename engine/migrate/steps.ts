@@ -1,4 +1,4 @@
-import type { ColumnType } from '../compiler/ir.ts'
+import type { ColumnType } from '../ir/project-ir.ts'
 import type { ColumnSnapshot, IndexSnapshot, TableSnapshot } from './snapshot.ts'
 
 /** One change to a SQLite schema. The printer turns each kind into SQL; the switch is exhaustive. */

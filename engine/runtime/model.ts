@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { ProjectIR } from '../compiler/ir.ts'
+import type { ProjectIR } from '../ir/project-ir.ts'
 import { KoyaError } from '../shared/errors.ts'
 import type { TableApi } from './rest/routes.ts'
 

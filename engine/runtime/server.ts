@@ -1,6 +1,6 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from 'fastify'
 import type { DestinationStream } from 'pino'
-import type { ProjectIR } from '../compiler/ir.ts'
+import type { ProjectIR } from '../ir/project-ir.ts'
 import { KoyaError } from '../shared/errors.ts'
 import type { SqliteDatabase } from '../shared/sqlite.ts'
 import type { AuthRateLimits } from './auth/auth-context.ts'

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import type { ColumnIR, ProjectIR, TableIR } from '../../engine/compiler/ir.ts'
+import type { ColumnIR, ProjectIR, TableIR } from '../../engine/ir/project-ir.ts'
 import { fixturesDir, repoRoot } from '../helpers/paths.ts'
 
 /** A project whose generated/ the golden test keeps current: the reference app and every fixture. */

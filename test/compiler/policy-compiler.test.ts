@@ -1,7 +1,7 @@
 import { ts } from 'ts-morph'
 import { describe, expect, it } from 'vitest'
 import { compileDefinition, compileProject } from '../../engine/compiler/index.ts'
-import type { PolicyExprIR, PolicyValueIR } from '../../engine/compiler/ir.ts'
+import type { PolicyExprIR, PolicyValueIR } from '../../engine/ir/project-ir.ts'
 import { buildPolicies } from '../../engine/compiler/policy/build-policies.ts'
 import { compilePolicyPredicate, readPolicySyntaxFromDefs } from '../../engine/compiler/policy/compile-predicate.ts'
 import { readPolicySyntax } from '../../engine/compiler/policy/read-policy-syntax.ts'

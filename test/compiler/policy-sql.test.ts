@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { PolicyExprIR, PolicyParamIR, PolicyValueIR } from '../../engine/compiler/ir.ts'
+import type { PolicyExprIR, PolicyParamIR, PolicyValueIR } from '../../engine/ir/project-ir.ts'
 import { checkPolicyIndexes } from '../../engine/compiler/policy/policy-indexes.ts'
 import { printPolicySql } from '../../engine/compiler/policy/policy-sql.ts'
 import type { SqliteDatabase } from '../../engine/shared/sqlite.ts'

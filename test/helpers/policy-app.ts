@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import { insertSchema, rowSchema, updateSchema } from '../../engine/codegen/json-schema/column-schemas.ts'
-import type { ProjectIR } from '../../engine/compiler/ir.ts'
+import type { ProjectIR } from '../../engine/ir/project-ir.ts'
 import { createDataLayer, type Actor } from '../../engine/runtime/data/data-layer.ts'
 import { statusOf } from '../../engine/runtime/rest/http-errors.ts'
 import { registerRestRoutes } from '../../engine/runtime/rest/routes.ts'

@@ -1,6 +1,6 @@
 import { expect } from 'vitest'
 import { Kysely, SqliteDialect, sql } from 'kysely'
-import type { PolicyExprIR, ProjectIR, TableIR } from '../../engine/compiler/ir.ts'
+import type { PolicyExprIR, ProjectIR, TableIR } from '../../engine/ir/project-ir.ts'
 import { createAccess, fillSlots, slotPositions, type PolicyRole } from '../../engine/runtime/data/access.ts'
 import { createDataLayer, type Actor, type DataLayer } from '../../engine/runtime/data/data-layer.ts'
 import { parseQuery } from '../../engine/runtime/rest/query-grammar.ts'

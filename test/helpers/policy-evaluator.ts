@@ -1,4 +1,4 @@
-import type { CompareOperator, PolicyExprIR, PolicyLiteral, PolicyValueIR, TableIR } from '../../engine/compiler/ir.ts'
+import type { CompareOperator, PolicyExprIR, PolicyLiteral, PolicyValueIR, TableIR } from '../../engine/ir/project-ir.ts'
 
 /**
  * A reference evaluator of PolicyIR over rows in memory, written apart from the SQL printer (it

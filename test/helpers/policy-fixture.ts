@@ -1,4 +1,4 @@
-import type { PolicyExprIR, PolicyValueIR, ProjectIR } from '../../engine/compiler/ir.ts'
+import type { PolicyExprIR, PolicyValueIR, ProjectIR } from '../../engine/ir/project-ir.ts'
 import type { Actor } from '../../engine/runtime/data/data-layer.ts'
 import { policyModel } from './policy-schema.ts'
 

@@ -1,4 +1,4 @@
-import type { CompareOperator, PolicyExprIR, PolicyLiteral, PolicyValueIR, TableIR } from '../../engine/compiler/ir.ts'
+import type { CompareOperator, PolicyExprIR, PolicyLiteral, PolicyValueIR, TableIR } from '../../engine/ir/project-ir.ts'
 import type { Row, Rows } from './policy-evaluator.ts'
 
 /**

@@ -1,4 +1,4 @@
-import type { ColumnIR, TableIR } from '../../engine/compiler/ir.ts'
+import type { ColumnIR, TableIR } from '../../engine/ir/project-ir.ts'
 import type { SqliteDatabase } from '../../engine/shared/sqlite.ts'
 import type { Row, Rows } from './policy-evaluator.ts'
 import type { Random } from './policy-random.ts'

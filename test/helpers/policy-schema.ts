@@ -1,4 +1,4 @@
-import type { ColumnIR, ColumnType, IndexIR, PolicyExprIR, PolicyPredicateIR, ProjectIR, RelationIR, TableIR, TablePoliciesIR } from '../../engine/compiler/ir.ts'
+import type { ColumnIR, ColumnType, IndexIR, PolicyExprIR, PolicyPredicateIR, ProjectIR, RelationIR, TableIR, TablePoliciesIR } from '../../engine/ir/project-ir.ts'
 import { printPolicySql } from '../../engine/compiler/policy/policy-sql.ts'
 import { planMigration, printSteps } from '../../engine/migrate/index.ts'
 import { openDatabase, type SqliteDatabase } from '../../engine/shared/sqlite.ts'

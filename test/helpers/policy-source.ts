@@ -1,4 +1,4 @@
-import type { PolicyExprIR, PolicyLiteral, PolicyValueIR, TableIR } from '../../engine/compiler/ir.ts'
+import type { PolicyExprIR, PolicyLiteral, PolicyValueIR, TableIR } from '../../engine/ir/project-ir.ts'
 import type { Random } from './policy-random.ts'
 
 /**

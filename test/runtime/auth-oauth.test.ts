@@ -1,6 +1,6 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { ProjectIR } from '../../engine/compiler/ir.ts'
+import type { ProjectIR } from '../../engine/ir/project-ir.ts'
 import { applyMigrations, readMigrations } from '../../engine/migrate/index.ts'
 import { resolveOAuthProviders } from '../../engine/runtime/auth/oauth/providers.ts'
 import { checkRedirect } from '../../engine/runtime/auth/oauth/redirects.ts'

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { PolicyExprIR, ProjectIR, TableIR } from '../../engine/compiler/ir.ts'
+import type { PolicyExprIR, ProjectIR, TableIR } from '../../engine/ir/project-ir.ts'
 import { compilePolicyPredicate } from '../../engine/compiler/policy/compile-predicate.ts'
 import type { PolicyRole } from '../../engine/runtime/data/access.ts'
 import { createDataLayer, type Actor } from '../../engine/runtime/data/data-layer.ts'

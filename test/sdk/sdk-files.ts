@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import type { ProjectIR } from '../../engine/compiler/ir.ts'
+import type { ProjectIR } from '../../engine/ir/project-ir.ts'
 import { sdkGenerator } from '../../engine/codegen/sdk/emit-sdk.ts'
 import type { GeneratedFile } from '../../engine/shared/generated-file.ts'
 import { repoRoot } from '../helpers/paths.ts'

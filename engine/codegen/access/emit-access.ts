@@ -1,4 +1,5 @@
-import type { PolicyExprIR, PolicyParamIR, PolicyPredicateIR, PolicyValueIR, ProjectIR, TableIR, TablePoliciesIR } from '../../compiler/ir.ts'
+import type { PolicyExprIR, PolicyParamIR, PolicyPredicateIR, PolicyValueIR, ProjectIR, TableIR, TablePoliciesIR } from '../../ir/project-ir.ts'
+import { predicateOf } from '../../ir/policy-roles.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 import type { Generator } from '../generator.ts'
 
@@ -31,14 +32,14 @@ function printAccess(ir: ProjectIR, source: string): string {
   ]
   for (const table of ir.tables) {
     const p = policies.get(table.name)
-    lines.push(`| ${table.name} | ${OPERATIONS.map((op) => cell(primary(p, op))).join(' | ')} |`)
+    lines.push(`| ${table.name} | ${OPERATIONS.map((op) => cell(predicateOf(p, op))).join(' | ')} |`)
   }
   for (const table of ir.tables) {
     lines.push('', `## ${table.name}`)
     const p = policies.get(table.name)
     for (const op of OPERATIONS) {
       lines.push('', `### ${op}`, '')
-      const predicate = primary(p, op)
+      const predicate = predicateOf(p, op)
       if (!predicate) {
         lines.push('System only: no policy.')
         continue
@@ -51,23 +52,6 @@ function printAccess(ir: ProjectIR, source: string): string {
     }
   }
   return lines.join('\n') + '\n'
-}
-
-/** The policy that selects rows for an operation (update: `using`). */
-function primary(policies: TablePoliciesIR | undefined, op: Operation): PolicyPredicateIR | null {
-  if (!policies) return null
-  switch (op) {
-    case 'read':
-      return policies.read
-    case 'create':
-      return policies.create
-    case 'update':
-      return policies.update?.using ?? null
-    case 'delete':
-      return policies.delete
-    default:
-      return assertNever(op, 'operation')
-  }
 }
 
 const samePredicate = (a: PolicyPredicateIR, b: PolicyPredicateIR) => a.sql === b.sql && a.source === b.source && JSON.stringify(a.params) === JSON.stringify(b.params)

@@ -1,4 +1,4 @@
-import type { TableIR } from '../../compiler/ir.ts'
+import type { TableIR } from '../../ir/project-ir.ts'
 import { banner } from '../../shared/generated-file.ts'
 import type { Generator } from '../generator.ts'
 import { insertSchema, rowSchema, updateSchema } from '../json-schema/column-schemas.ts'

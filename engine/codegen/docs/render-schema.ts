@@ -1,4 +1,4 @@
-import type { JsonValue } from '../../compiler/ir.ts'
+import type { JsonValue } from '../../ir/project-ir.ts'
 import type { JsonSchema } from '../json-schema/column-schemas.ts'
 import type { OpenApiDocument } from '../openapi/openapi-types.ts'
 import { anchor, escapeHtml, inlineMarkdown, markdown } from './html.ts'

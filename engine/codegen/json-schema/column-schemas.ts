@@ -1,4 +1,4 @@
-import type { ColumnIR, JsonValue, TableIR } from '../../compiler/ir.ts'
+import type { ColumnIR, JsonValue, TableIR } from '../../ir/project-ir.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 import { stableJson } from '../../shared/generated-file.ts'
 

@@ -1,4 +1,4 @@
-import type { ProjectIR, TableIR } from '../../compiler/ir.ts'
+import type { ProjectIR, TableIR } from '../../ir/project-ir.ts'
 import { AUTH_FIELDS, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../shared/auth-fields.ts'
 import type { KoyaErrorCode } from '../../shared/errors.ts'
 import { insertSchema, type JsonSchema } from '../json-schema/column-schemas.ts'

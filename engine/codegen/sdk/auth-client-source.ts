@@ -1,4 +1,4 @@
-import type { ProjectIR, TableIR } from '../../compiler/ir.ts'
+import type { ProjectIR, TableIR } from '../../ir/project-ir.ts'
 import { literal } from '../ts-types.ts'
 import type { ClientMember } from './print-client.ts'
 

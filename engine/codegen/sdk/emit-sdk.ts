@@ -1,4 +1,4 @@
-import type { ProjectIR } from '../../compiler/ir.ts'
+import type { ProjectIR } from '../../ir/project-ir.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import { banner, stableJson } from '../../shared/generated-file.ts'
 import type { Generator } from '../generator.ts'

@@ -1,4 +1,4 @@
-import type { ColumnIR, RelationIR, TableIR } from '../../compiler/ir.ts'
+import type { ColumnIR, RelationIR, TableIR } from '../../ir/project-ir.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 
 /**

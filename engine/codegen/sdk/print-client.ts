@@ -1,4 +1,4 @@
-import type { ProjectIR } from '../../compiler/ir.ts'
+import type { ProjectIR } from '../../ir/project-ir.ts'
 import { literal } from '../ts-types.ts'
 
 /**

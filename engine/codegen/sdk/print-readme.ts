@@ -1,4 +1,4 @@
-import type { ProjectIR, RelationIR, TableIR } from '../../compiler/ir.ts'
+import type { ProjectIR, RelationIR, TableIR } from '../../ir/project-ir.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 import { banner } from '../../shared/generated-file.ts'
 import { usersTableOf } from './auth-client-source.ts'

@@ -1,5 +1,5 @@
 import { literal, valueType } from '../ts-types.ts'
-import type { ColumnIR, RelationIR, TableIR } from '../../compiler/ir.ts'
+import type { ColumnIR, RelationIR, TableIR } from '../../ir/project-ir.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 
 /**

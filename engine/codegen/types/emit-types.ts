@@ -1,4 +1,4 @@
-import type { ColumnIR, TableIR } from '../../compiler/ir.ts'
+import type { ColumnIR, TableIR } from '../../ir/project-ir.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 import { banner } from '../../shared/generated-file.ts'
 import { pascalCase } from '../../shared/naming.ts'

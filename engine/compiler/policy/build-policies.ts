@@ -1,7 +1,7 @@
 import type { PoliciesDef } from '../../dsl/index.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 import { formatLocation, type SourceLocation } from '../../shared/errors.ts'
-import type { PolicyOperation, PolicyPredicateIR, TableIR, TablePoliciesIR } from '../ir.ts'
+import type { PolicyOperation, PolicyPredicateIR, TableIR, TablePoliciesIR } from '../../ir/project-ir.ts'
 import type { Problems } from '../problems.ts'
 import { buildPolicyExpr, type PolicyContext } from './build-policy-expr.ts'
 import { checkPolicyIndexes } from './policy-indexes.ts'

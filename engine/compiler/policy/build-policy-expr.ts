@@ -1,6 +1,6 @@
 import { assertNever } from '../../shared/assert-never.ts'
 import type { KoyaErrorCode, SourceLocation } from '../../shared/errors.ts'
-import type { ColumnType, CompareOperator, PolicyExprIR, PolicyLiteral, PolicyValueIR, TableIR } from '../ir.ts'
+import type { ColumnType, CompareOperator, PolicyExprIR, PolicyLiteral, PolicyValueIR, TableIR } from '../../ir/project-ir.ts'
 import { SUPPORTED_POLICY_FORMS, type PolicyArrowSyntax, type PolicyCompareOperator, type PolicySyntaxNode } from './policy-syntax.ts'
 
 /** What a policy expression is resolved against. */

@@ -1,6 +1,6 @@
 import type { PoliciesDef } from '../../dsl/index.ts'
 import { KoyaError, KoyaErrorList, type SourceLocation } from '../../shared/errors.ts'
-import type { PolicyExprIR, PolicyOperation, ProjectIR } from '../ir.ts'
+import type { PolicyExprIR, PolicyOperation, ProjectIR } from '../../ir/project-ir.ts'
 import { buildPolicyExpr } from './build-policy-expr.ts'
 import type { PolicyArrowSyntax, PolicyRuleSyntax, PolicySourceSyntax, PolicySyntaxProblem } from './policy-syntax.ts'
 import { readPredicateSource } from './read-policy-syntax.ts'

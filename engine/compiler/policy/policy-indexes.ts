@@ -1,5 +1,5 @@
 import { assertNever } from '../../shared/assert-never.ts'
-import type { PolicyExprIR, PolicyPredicateIR, PolicyValueIR, TableIR, TablePoliciesIR } from '../ir.ts'
+import type { PolicyExprIR, PolicyPredicateIR, PolicyValueIR, TableIR, TablePoliciesIR } from '../../ir/project-ir.ts'
 
 export interface PolicyIndexWarning {
   readonly message: string

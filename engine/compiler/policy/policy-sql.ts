@@ -1,6 +1,6 @@
 import { assertNever } from '../../shared/assert-never.ts'
 import { quoteIdent } from '../../shared/sql-text.ts'
-import type { PolicyExprIR, PolicyLiteral, PolicyParamIR, PolicyValueIR, RelationIR, TableIR } from '../ir.ts'
+import type { PolicyExprIR, PolicyLiteral, PolicyParamIR, PolicyValueIR, RelationIR, TableIR } from '../../ir/project-ir.ts'
 
 /**
  * Print a policy predicate as a SQLite boolean expression over the policy's row, aliased

@@ -1,5 +1,5 @@
 import type { KoyaErrorCode, SourceLocation } from '../../shared/errors.ts'
-import type { PolicyOperation } from '../ir.ts'
+import type { PolicyOperation } from '../../ir/project-ir.ts'
 
 /**
  * The policy syntax tree: what the type-check worker reads from each policy arrow, as plain data

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module'
 import type { ts as TS } from 'ts-morph'
 import type { KoyaErrorCode, SourceLocation } from '../../shared/errors.ts'
-import type { PolicyOperation } from '../ir.ts'
+import type { PolicyOperation } from '../../ir/project-ir.ts'
 import {
   SUPPORTED_POLICY_FORMS,
   type PoliciesCallSyntax,

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { ProjectIR } from '../../compiler/ir.ts'
+import type { ProjectIR } from '../../ir/project-ir.ts'
 import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import type { DataLayer } from '../data/data-layer.ts'
 import type { AuditLog } from './audit-log.ts'

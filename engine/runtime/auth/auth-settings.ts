@@ -1,4 +1,4 @@
-import type { AuthIR, SettingIR } from '../../compiler/ir.ts'
+import type { AuthIR, SettingIR } from '../../ir/project-ir.ts'
 import { KoyaError } from '../../shared/errors.ts'
 
 export const DEFAULT_PUBLIC_URL = 'http://127.0.0.1:3000'

@@ -1,7 +1,7 @@
 import cookie from '@fastify/cookie'
 import cors from '@fastify/cors'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { ProjectIR } from '../../compiler/ir.ts'
+import type { ProjectIR } from '../../ir/project-ir.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import type { Actor, DataLayer } from '../data/data-layer.ts'

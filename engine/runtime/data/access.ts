@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely'
-import type { PolicyParamIR, PolicyPredicateIR, ProjectIR, TablePoliciesIR } from '../../compiler/ir.ts'
+import { POLICY_ROLES, predicateOf, type PolicyRole } from '../../ir/policy-roles.ts'
+import type { PolicyParamIR, PolicyPredicateIR, ProjectIR } from '../../ir/project-ir.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import type { Actor, Operation } from './data-layer.ts'
@@ -37,8 +38,7 @@ export function fillSlots(parameters: readonly unknown[], positions: SlotPositio
   return filled
 }
 
-/** Which policy decides: the four operations, and `update`'s check on the changed row. */
-export type PolicyRole = Operation | 'updateCheck'
+export type { PolicyRole }
 
 interface CompiledPolicy {
   readonly ir: PolicyPredicateIR
@@ -78,7 +78,7 @@ export function createAccess(model: ProjectIR): Access {
   const compiled = new Map<string, CompiledPolicy>()
   const key = (role: PolicyRole, table: string) => `${role}\0${table}`
   for (const policies of model.policies) {
-    for (const role of ['read', 'create', 'update', 'updateCheck', 'delete'] as const) {
+    for (const role of POLICY_ROLES) {
       const ir = predicateOf(policies, role)
       if (ir) compiled.set(key(role, policies.table), { ir, predicate: bindPredicate(ir) })
     }
@@ -121,23 +121,6 @@ export function createAccess(model: ProjectIR): Access {
         hint: `See the ${role === 'updateCheck' ? 'update' : role} rule of "${table}" in generated/access.md for what it admits.`,
       })
     },
-  }
-}
-
-function predicateOf(policies: TablePoliciesIR, role: PolicyRole): PolicyPredicateIR | null {
-  switch (role) {
-    case 'read':
-      return policies.read
-    case 'create':
-      return policies.create
-    case 'update':
-      return policies.update?.using ?? null
-    case 'updateCheck':
-      return policies.update?.check ?? null
-    case 'delete':
-      return policies.delete
-    default:
-      return assertNever(role, 'policy role')
   }
 }
 

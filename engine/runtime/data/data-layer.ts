@@ -1,5 +1,5 @@
 import { Kysely, SqliteDialect, sql, type RawBuilder } from 'kysely'
-import type { ProjectIR } from '../../compiler/ir.ts'
+import type { ProjectIR } from '../../ir/project-ir.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import { uuidv7 } from '../../shared/uuid.ts'

@@ -1,4 +1,4 @@
-import type { ColumnIR, ProjectIR, RelationIR, TableIR } from '../../compiler/ir.ts'
+import type { ColumnIR, ProjectIR, RelationIR, TableIR } from '../../ir/project-ir.ts'
 import { KoyaError } from '../../shared/errors.ts'
 
 /** A table with its columns and relations indexed by name: built once at boot. */

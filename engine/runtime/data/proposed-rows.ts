@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely'
-import type { ColumnIR, DefaultIR } from '../../compiler/ir.ts'
+import type { ColumnIR, DefaultIR } from '../../ir/project-ir.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 import { uuidv7 } from '../../shared/uuid.ts'
 import type { IndexedTable } from './model-index.ts'

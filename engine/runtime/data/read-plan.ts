@@ -1,4 +1,5 @@
-import type { ColumnIR, RelationIR } from '../../compiler/ir.ts'
+import { COLUMN_TYPE_FACTS } from '../../ir/column-types.ts'
+import type { ColumnIR, RelationIR } from '../../ir/project-ir.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import type { FilterNode, FilterOperator, FilterValue, ParsedQuery, SelectNode } from '../rest/query-grammar.ts'
@@ -43,8 +44,6 @@ export interface OrderBy {
   readonly direction: 'asc' | 'desc'
   readonly nulls: 'first' | 'last'
 }
-
-const TEXT_TYPES = new Set(['id', 'text', 'timestamp', 'date', 'json', 'enum', 'ref', 'createdAt', 'updatedAt'])
 
 /** Resolve a parsed query against the model. @throws KoyaError KL_API_* naming the bad part. */
 export function planRead(model: ModelIndex, table: IndexedTable, query: ParsedQuery): ReadPlan {
@@ -173,7 +172,7 @@ function planCompare(table: IndexedTable, filter: Extract<FilterNode, { kind: 'c
       return { kind: 'in', column, values: value.values.map((v) => coerce(column, v, where)), negated }
     case 'like':
     case 'ilike':
-      if (!TEXT_TYPES.has(column.type)) throw new KoyaError('KL_API_BAD_FILTER', `${where} applies to text columns; "${column.name}" is ${column.type}.`)
+      if (!COLUMN_TYPE_FACTS[column.type].textual) throw new KoyaError('KL_API_BAD_FILTER', `${where} applies to text columns; "${column.name}" is ${column.type}.`)
       return { kind: 'compare', column, operator, value: textOf(value, where), negated }
     case 'eq':
     case 'neq':

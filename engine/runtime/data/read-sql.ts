@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely'
-import type { ColumnIR } from '../../compiler/ir.ts'
+import type { ColumnIR } from '../../ir/project-ir.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 import type { Condition, Field, OrderBy, ReadPlan } from './read-plan.ts'
 

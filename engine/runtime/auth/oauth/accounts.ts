@@ -1,4 +1,4 @@
-import type { ColumnIR, TableIR } from '../../../compiler/ir.ts'
+import type { ColumnIR, TableIR } from '../../../ir/project-ir.ts'
 import { KoyaError } from '../../../shared/errors.ts'
 import type { OAuthRouteDeps } from '../auth-context.ts'
 import type { UserRecord } from '../user-directory.ts'

@@ -1,4 +1,4 @@
-import type { AuthIR, SettingIR } from '../../../compiler/ir.ts'
+import type { AuthIR, SettingIR } from '../../../ir/project-ir.ts'
 import { settingValue, type Env } from '../auth-settings.ts'
 
 /** The OAuth providers KoyaLite signs in with. */

@@ -8,19 +8,9 @@
 
 export const PROJECT_IR_VERSION = 1
 
-export type ColumnType =
-  | 'id'
-  | 'text'
-  | 'int'
-  | 'real'
-  | 'bool'
-  | 'timestamp'
-  | 'date'
-  | 'json'
-  | 'enum'
-  | 'ref'
-  | 'createdAt'
-  | 'updatedAt'
+import type { ColumnType } from '../shared/column-types.ts'
+
+export type { ColumnType }
 
 export type ReferentialAction = 'cascade' | 'restrict' | 'set null' | 'no action'
 
