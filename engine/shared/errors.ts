@@ -240,6 +240,14 @@ export const errorCodes = {
     description: 'The request body is larger than the server accepts.',
     solution: 'Send fewer rows per request (bulk inserts of up to 1000 rows), or smaller values.',
   },
+  KL_API_HEADERS_TOO_LARGE: {
+    description: 'The request line or headers are larger than the server reads (16 KiB in all), so the request was not read.',
+    solution: 'Send long filters or lists in fewer, shorter requests (split an `in.(…)` list), or move data into a request body.',
+  },
+  KL_API_REQUEST_TIMEOUT: {
+    description: 'The client did not send the whole request in time, so the server closed the connection.',
+    solution: 'Send the request at once; a proxy in front of the server should not hold requests back.',
+  },
   KL_API_NOT_FOUND: {
     description: 'No route or row matches the request.',
     solution: 'Check the path; rows you may not read answer exactly like missing rows.',
