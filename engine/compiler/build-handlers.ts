@@ -83,7 +83,7 @@ function checkCron(cron: string, timezone: string | undefined, key: string, prob
   try {
     job = new Cron(cron, { paused: true })
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message.replace(/^CronPattern: /, '') : String(cause)
+    const reason = (cause instanceof Error ? cause.message : String(cause)).replace(/^CronPattern: /, '').replace(/\.$/, '')
     problems.add('KL_DEF_CRON', `${key}.cron "${cron}" is not a cron expression: ${reason}.`, problems.atConfig(`${key}.cron`))
     return
   } finally {
