@@ -111,6 +111,25 @@ describe('loading bundled handlers at run time', () => {
   })
 })
 
+describe('a bundled function', () => {
+  it("runs on Deno, and its stack names the function's .ts file and line", () => {
+    const bundle = pathToFileURL(path.join(root, 'generated', 'functions', 'hello.js')).href
+    const script = [
+      `const { default: hello } = await import(${JSON.stringify(bundle)})`,
+      "console.log(await (await hello(new Request('http://localhost/?name=Deno'))).text())",
+      "try { await hello(new Request('http://localhost/?name=boom')) } catch (error) { console.log(error.stack) }",
+    ].join('\n')
+    const deno = path.join(repoRoot, 'node_modules', '.bin', 'deno')
+    // No permissions at all: the bundle needs no file, network or environment access to load.
+    const run = spawnSync(deno, ['eval', '--no-config', '--no-lock', script], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' } })
+    expect(run.status, run.stderr).toBe(0)
+    const throwLine = readFileSync(path.join(root, 'functions', 'hello.ts'), 'utf8').split('\n').findIndex((l) => l.includes('throw new Error')) + 1
+    expect(run.stdout).toContain('Hello, Deno!')
+    expect(run.stdout).toContain('hello failed on purpose')
+    expect(run.stdout).toContain(`${pathToFileURL(path.join(root, 'functions', 'hello.ts')).href}:${throwLine}:`)
+  })
+})
+
 describe('loadHandlers', () => {
   it('returns empty tables for a project without handlers', async () => {
     const handlers = await loadHandlers(path.join(fixturesDir, 'minimal'))
