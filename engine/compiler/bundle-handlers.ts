@@ -47,8 +47,10 @@ function commonOptions(root: string, source: string): BuildOptions {
  */
 export async function bundleHandlers(options: BundleHandlersOptions): Promise<GeneratedFile[]> {
   const root = path.resolve(options.root)
-  const results = await Promise.allSettled([bundleHandlerTable(root, options.configFile, options.ir), ...(options.ir.functions ?? []).map((fn) => bundleFunction(root, fn))])
-  const errors = results.flatMap((result) => (result.status === 'rejected' ? bundleErrors(root, result.reason) : []))
+  const functions = options.ir.functions ?? []
+  const results = await Promise.allSettled([bundleHandlerTable(root, options.configFile, options.ir), ...functions.map((fn) => bundleFunction(root, fn))])
+  const what = ['the jobs and webhooks', ...functions.map((fn) => `function "${fn.name}"`)]
+  const errors = results.flatMap((result, i) => (result.status === 'rejected' ? bundleErrors(root, what[i]!, result.reason) : []))
   if (errors.length > 0) throw new KoyaErrorList(errors)
   return results.flatMap((result) => (result.status === 'fulfilled' ? result.value : []))
 }
@@ -104,14 +106,14 @@ function outputFiles(root: string, files: readonly { path: string; text: string 
 }
 
 /** esbuild's failure as KoyaErrors at the user's file:line:col (esbuild's columns are 0-based). */
-function bundleErrors(root: string, reason: unknown): KoyaError[] {
+function bundleErrors(root: string, what: string, reason: unknown): KoyaError[] {
   const messages = (reason as { errors?: readonly Message[] } | undefined)?.errors
   if (!Array.isArray(messages) || messages.length === 0) {
-    return [new KoyaError('KL_DEF_BUNDLE', `Bundling handlers failed: ${reason instanceof Error ? reason.message.split('\n')[0] : String(reason)}.`)]
+    return [new KoyaError('KL_DEF_BUNDLE', `Bundling ${what} failed: ${reason instanceof Error ? reason.message.split('\n')[0] : String(reason)}.`)]
   }
   return messages.map((message) => {
     const file = message.location?.file
     const at = file === undefined || file.startsWith('generated/') ? undefined : { file: path.relative(root, path.resolve(root, file)).split(path.sep).join('/'), line: message.location!.line, column: message.location!.column + 1 }
-    return new KoyaError('KL_DEF_BUNDLE', `Bundling handlers failed: ${message.text.replaceAll(root + path.sep, '')}.`, at === undefined ? {} : { at })
+    return new KoyaError('KL_DEF_BUNDLE', `Bundling ${what} failed: ${message.text.replaceAll(root + path.sep, '')}.`, at === undefined ? {} : { at })
   })
 }

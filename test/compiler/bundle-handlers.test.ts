@@ -103,6 +103,9 @@ describe('bundled handlers', () => {
       { code: 'KL_DEF_BUNDLE', at: 'functions/checkout.ts:1:25' },
       { code: 'KL_DEF_BUNDLE', at: 'functions/greeting.ts:3:1' },
     ])
-    for (const error of (thrown as KoyaErrorList).errors) expect(error.message).not.toContain(root)
+    const messages = (thrown as KoyaErrorList).errors.map((e) => e.message)
+    expect(messages[0]).toBe('Bundling function "checkout" failed: Could not resolve "./nowhere.ts".')
+    expect(messages[1]).toMatch(/^Bundling function "hello" failed: /)
+    for (const message of messages) expect(message).not.toContain(root)
   })
 })
