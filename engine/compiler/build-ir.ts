@@ -6,6 +6,10 @@ import { describeIssue, issuePath, tableDefSchema, type ValidConfigDef } from '.
 import { PROJECT_IR_VERSION, type AuthIR, type IndexIR, type OAuthProviderIR, type ProjectIR, type SettingIR, type TableIR } from '../ir/project-ir.ts'
 import type { SourceLocation } from '../shared/errors.ts'
 import type { Problems } from './problems.ts'
+import { buildHandlerIRs } from './build-handlers.ts'
+import { parseDuration } from './durations.ts'
+
+export { parseDuration }
 
 const DEFAULT_IDLE_TIMEOUT = '7d'
 const DEFAULT_ABSOLUTE_TIMEOUT = '30d'
@@ -18,9 +22,10 @@ interface TableInProgress {
 
 /**
  * Build the ProjectIR from a validated config, collecting every problem into `problems`.
- * Returns the IR even when there are problems (callers check `problems.errors` first).
+ * Returns the IR even when there are problems (callers check `problems.errors` first). `root`
+ * is where function files are looked for; without it their existence is not checked.
  */
-export function buildProjectIR(config: ValidConfigDef, problems: Problems): ProjectIR {
+export function buildProjectIR(config: ValidConfigDef, problems: Problems, root?: string): ProjectIR {
   const tables = collectTables(config, problems)
   for (const table of tables) {
     for (const [name, column] of Object.entries(table.def.columns)) table.columns.push(buildColumn(table.def, name, column.def, problems))
@@ -51,6 +56,7 @@ export function buildProjectIR(config: ValidConfigDef, problems: Problems): Proj
     policies: [],
     roles: buildRoles(config.roles, problems),
     auth: buildAuth(config.auth, problems),
+    ...buildHandlerIRs(config, new Set(tableIRs.map((t) => t.name)), problems, root),
   }
 }
 
@@ -236,14 +242,6 @@ function buildRoles(roles: readonly string[], problems: Problems): string[] {
     result.add(role)
   }
   return [...result].sort()
-}
-
-const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 }
-
-export function parseDuration(text: string): number {
-  const match = /^([1-9]\d*)(s|m|h|d)$/.exec(text)
-  if (!match) throw new RangeError(`not a duration: ${text}`)
-  return Number(match[1]) * DURATION_UNITS[match[2]!]!
 }
 
 function buildAuth(auth: AuthDef | undefined, problems: Problems): AuthIR {

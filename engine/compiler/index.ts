@@ -14,7 +14,8 @@ import type { PlainProblem } from './source-check.ts'
 import { startSourceCheck } from './source-check-client.ts'
 
 export type * from '../ir/project-ir.ts'
-export { parseDuration } from './build-ir.ts'
+export { parseDuration, parseDurationMs } from './durations.ts'
+export { bundleHandlers, type BundleHandlersOptions } from './bundle-handlers.ts'
 
 export interface CompileOptions {
   /** The project root: where koyalite.ts, schema/ and generated/ live. */
@@ -50,14 +51,14 @@ export async function compileProject(options: CompileOptions): Promise<CompileRe
   // are only needed when something is wrong: then the IR is built again with them (milliseconds).
   const check = startSourceCheck({ root, configPath, typeCheck: !(options.skipTypeCheck ?? false) })
   const imported = await importDefinition(root, configPath)
-  let attempt = buildFromImport(imported, unknownLocations(configFile), undefined)
+  let attempt = buildFromImport(root, imported, unknownLocations(configFile), undefined)
   // It imported, so it parses; unchecked and without problems, nothing is left to wait for,
   // unless it has policies: their source is read on the worker.
   if (options.skipTypeCheck && attempt.problems.errors.length === 0 && !attempt.hasPolicies) return { ir: attempt.ir!, warnings: attempt.problems.warnings, configFile }
   const { syntaxErrors, typeErrors, policies } = await check.diagnostics
   if (syntaxErrors.length > 0) throw new KoyaErrorList(syntaxErrors.map(toKoyaError))
-  if (attempt.hasPolicies || policies.calls.length > 0 || policies.problems.length > 0) attempt = buildFromImport(imported, unknownLocations(configFile), policies)
-  if (attempt.problems.errors.length > 0) attempt = buildFromImport(imported, await check.locations(), policies)
+  if (attempt.hasPolicies || policies.calls.length > 0 || policies.problems.length > 0) attempt = buildFromImport(root, imported, unknownLocations(configFile), policies)
+  if (attempt.problems.errors.length > 0) attempt = buildFromImport(root, imported, await check.locations(), policies)
   const errors = [...typeErrors.map(toKoyaError), ...attempt.problems.errors]
   if (errors.length > 0) throw new KoyaErrorList(errors)
   return { ir: attempt.ir!, warnings: attempt.problems.warnings, configFile }
@@ -67,7 +68,7 @@ export async function compileProject(options: CompileOptions): Promise<CompileRe
  * Build the IR from the imported definition. Policies are built only once their source has been
  * read (`policySyntax`); `hasPolicies` says whether the config has any to wait for.
  */
-function buildFromImport(imported: ImportedDefinition, locations: DefinitionLocations, policySyntax: PolicySourceSyntax | undefined): { ir: ProjectIR | undefined; problems: Problems; hasPolicies: boolean } {
+function buildFromImport(root: string, imported: ImportedDefinition, locations: DefinitionLocations, policySyntax: PolicySourceSyntax | undefined): { ir: ProjectIR | undefined; problems: Problems; hasPolicies: boolean } {
   const problems = new Problems(locations)
   if (!imported.ok) {
     problems.add('KL_DEF_LOAD_FAILED', `Importing ${locations.config.file} failed: ${imported.message}`, imported.at ?? problems.atConfig())
@@ -75,7 +76,7 @@ function buildFromImport(imported: ImportedDefinition, locations: DefinitionLoca
   }
   const config = validateConfig(imported.value, problems)
   if (config === undefined) return { ir: undefined, problems, hasPolicies: false }
-  const ir = buildProjectIR(config, problems)
+  const ir = buildProjectIR(config, problems, root)
   const defs = policiesDefsOf(config.policies)
   if (policySyntax === undefined) return { ir, problems, hasPolicies: defs.length > 0 }
   return { ir: { ...ir, policies: buildPolicies(defs, policySyntax, ir.tables, ir.roles, problems) }, problems, hasPolicies: defs.length > 0 }

@@ -9,6 +9,7 @@ export { defineModule, type FeatureModule, type ModuleProvides, type Runtime } f
 export { FEATURE_MODULES, systemMigrations, type ModuleName, type ModuleOptions } from './modules/index.ts'
 export { DEFAULT_AUTH_RATE_LIMITS, type AuthRateLimits, type OAuthRouteDeps } from './auth/auth-context.ts'
 export { loadGeneratedDocs, loadModel, loadTableApis, type GeneratedDocs } from './model.ts'
+export { loadHandlers, type Handlers, type JobHandler, type LoadHandlersOptions, type WebhookHandlers } from './handlers/load-handlers.ts'
 export { createDataLayer, type Actor, type DataLayer } from './data/data-layer.ts'
 export { defineTableApi, type TableApi } from './rest/routes.ts'
 export { parseQuery } from './rest/query-grammar.ts'
