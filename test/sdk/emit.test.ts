@@ -1,4 +1,9 @@
-import { describe, expect, it } from 'vitest'
+import { execFile } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, describe, expect, it } from 'vitest'
 import { literal } from '../../engine/codegen/ts-types.ts'
 import { errorCodes } from '../../engine/shared/errors.ts'
 import { column, project, table } from '../codegen/projects.ts'
@@ -94,5 +99,37 @@ describe('SDK generator refuses tables whose type names it cannot print', () => 
     const error = refusal([table('tasks', 'Task', []), table('task_inserts', 'TaskInsert', [])])
     expect(error).toMatchObject({ code: 'KL_DEF_RESERVED_NAME', message: expect.stringContaining('TaskInsert (table "task_inserts", already declared by table "tasks")') })
     expect(error!.hint).toContain('renamedFrom')
+  })
+})
+
+describe('SDK: the imports its README shows run in plain Node', () => {
+  // Outside the repository: nothing resolves through its node_modules or its tsconfig.
+  const app = mkdtempSync(path.join(os.tmpdir(), 'koya-sdk-import-'))
+  afterAll(() => rmSync(app, { recursive: true, force: true }))
+  for (const f of files) {
+    mkdirSync(path.join(app, path.dirname(f.path)), { recursive: true })
+    writeFileSync(path.join(app, f.path), f.contents)
+  }
+  writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }))
+  const readme = file('README.md')
+  const node = (script: string) => promisify(execFile)(process.execPath, [script], { cwd: app })
+  const probe = 'console.log(typeof createClient, typeof createClient({ url: "http://127.0.0.1:9" }).tasks.list)\n'
+
+  it('imports ./generated/sdk by the line the README and index.ts show, from a file next to generated/', async () => {
+    const line = readme.split('\n').find((l) => l.startsWith('import ') && l.includes('./generated/sdk'))!
+    expect(line).toBeDefined()
+    expect(index).toContain(` * ${line}\n`)
+    writeFileSync(path.join(app, 'main.mjs'), `${line}\n${probe}`)
+    expect((await node('main.mjs')).stdout).toBe('function function\n')
+  })
+
+  it('imports the package by its name once `npm install ./generated/sdk` links it (package.json exports)', async () => {
+    const name = JSON.parse(file('package.json')).name as string
+    expect(readme).toContain('`npm install ./generated/sdk`')
+    const line = `import { createClient } from '${name}'`
+    expect(readme).toContain(`\`${line}\``)
+    await promisify(execFile)('npm', ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error', './generated/sdk'], { cwd: app })
+    writeFileSync(path.join(app, 'package-import.mjs'), `${line}\n${probe}`)
+    expect((await node('package-import.mjs')).stdout).toBe('function function\n')
   })
 })
