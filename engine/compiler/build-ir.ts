@@ -64,8 +64,10 @@ function collectTables(config: ValidConfigDef, problems: Problems): TableInProgr
     const parsed = tableDefSchema.safeParse(value)
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
-        problems.add('KL_DEF_INVALID', `Table export "${exportName}" is not a valid table: ${describeIssue(issue)}.`, atTableIssue(value, issuePath(issue), problems))
+        problems.addShapeIssue('KL_DEF_INVALID', `Table export "${exportName}" is not a valid table: ${describeIssue(issue)}.`, atTableIssue(value, issuePath(issue), problems))
       }
+      const name = (value as { name?: unknown } | null)?.name
+      if (typeof name === 'string') problems.brokenTables.add(name)
       continue
     }
     const def = value as TableDef
