@@ -21,7 +21,7 @@ export interface CompileOptions {
   readonly root: string
   /** The config file, relative to root or absolute. Default: `koyalite.ts`. */
   readonly configFile?: string
-  /** Skip the TypeScript type-check (the AST is still read, for locations, when there are problems). Default: false. */
+  /** Skip the TypeScript type-check (the source is still parsed, for the policies and the locations). Default: false. */
   readonly skipTypeCheck?: boolean
 }
 
