@@ -1,5 +1,5 @@
 import { USERS_CORE_COLUMNS, table as tableBuilder, type AuthDef, type TableDef } from '../dsl/index.ts'
-import { MAX_NAME_LENGTH, RESERVED_TABLE_NAMES, ROLE_NAME_PATTERN, TABLE_NAME_PATTERN, pascalCase, reservedPrefixOf, typeNameOf } from '../shared/naming.ts'
+import { MAX_NAME_LENGTH, RESERVED_TABLE_NAMES, ROLE_NAME_PATTERN, SDK_TYPE_NAMES, TABLE_NAME_PATTERN, pascalCase, reservedPrefixOf, typeNameOf } from '../shared/naming.ts'
 import { buildColumn, type ResolvedColumn } from './build-columns.ts'
 import { buildRelations, isIndexLeader } from './build-relations.ts'
 import { describeIssue, issuePath, tableDefSchema, type ValidConfigDef } from './def-schemas.ts'
@@ -70,8 +70,10 @@ function collectTables(config: ValidConfigDef, problems: Problems): TableInProgr
     const parsed = tableDefSchema.safeParse(value)
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
-        problems.add('KL_DEF_INVALID', `Table export "${exportName}" is not a valid table: ${describeIssue(issue)}.`, atTableIssue(value, issuePath(issue), problems))
+        problems.addShapeIssue('KL_DEF_INVALID', `Table export "${exportName}" is not a valid table: ${describeIssue(issue)}.`, atTableIssue(value, issuePath(issue), problems))
       }
+      const name = (value as { name?: unknown } | null)?.name
+      if (typeof name === 'string') problems.brokenTables.add(name)
       continue
     }
     const def = value as TableDef
@@ -116,10 +118,17 @@ function atTableIssue(value: unknown, path: readonly string[], problems: Problem
   return problems.atTable(name)
 }
 
-/** Each table's generated names (`Task`, `TaskInsert`, `TaskUpdate`, `TasksTable`) must be its own. */
+/**
+ * Each table's generated names (`Task`, `TaskInsert`, `TaskUpdate`, `TasksTable`) must be its own:
+ * neither another table's nor one the generated SDK declares itself.
+ */
 function checkTypeNames(tables: readonly TableIR[], problems: Problems): void {
   const owner = new Map<string, string>()
   for (const table of tables) {
+    const sdkName = [table.typeName, `${table.typeName}Insert`, `${table.typeName}Update`].find((name) => SDK_TYPE_NAMES.includes(name))
+    if (sdkName !== undefined) {
+      problems.add('KL_DEF_RESERVED_NAME', `Table "${table.name}" would generate the type "${sdkName}", which the generated SDK declares itself.`, problems.atTable(table.name), `Rename the table (e.g. "${table.name}_items"); to keep its rows, pass { renamedFrom: '${table.name}' } in the new table's options.`)
+    }
     for (const name of [table.typeName, `${table.typeName}Insert`, `${table.typeName}Update`, `${pascalCase(table.name)}Table`]) {
       const other = owner.get(name)
       if (other !== undefined && other !== table.name) {

@@ -45,6 +45,11 @@ export interface DefinitionLocations {
   readonly tables: ReadonlyMap<string, readonly TableLocations[]>
 }
 
+/** No definition found: every problem is placed at the top of the config file. */
+export function configOnlyLocations(configFile: string): DefinitionLocations {
+  return { config: { file: configFile, line: 1, column: 1 }, configKeys: new Map(), tables: new Map() }
+}
+
 export function findDefinitionLocations(root: string, files: readonly SourceFile[], configFile: SourceFile): DefinitionLocations {
   const defaultExport = configFile.getExportAssignment((assignment) => !assignment.isExportEquals())
   let config: SourceLocation = locationOf(root, configFile, defaultExport?.getStart() ?? 0)

@@ -5,7 +5,7 @@
  * No dependencies: it needs only fetch, and runs in browsers, Node and Deno. See README.md.
  *
  * @example
- * import { createClient, KoyaClientError } from './generated/sdk'
+ * import { createClient, KoyaClientError } from './generated/sdk/index.ts'
  * const koya = createClient({ url: 'http://127.0.0.1:3000', token })
  * const rows = await koya.tasks.list({ where: { status: 'todo' }, orderBy: { createdAt: 'desc' }, limit: 20, include: { project: true } })
  * const row = await koya.tasks.create({ projectId, title: '…', createdBy })
