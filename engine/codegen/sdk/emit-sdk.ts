@@ -2,7 +2,8 @@ import type { ProjectIR } from '../../ir/project-ir.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import { banner, stableJson } from '../../shared/generated-file.ts'
 import type { Generator } from '../generator.ts'
-import { AUTH_MEMBER_NAMES, authClientSource, authMembers, printAuthTypes, usersTableOf } from './auth-client-source.ts'
+import { routeGroupsOf } from '../route-groups.ts'
+import { adminTypesSource, APP_AUTH_TYPE_NAMES, authMembers, authTypesSource, printAuthSections, reservedMemberNames } from './auth-client-source.ts'
 import { exampleCalls, exampleTable } from './examples.ts'
 import { printClient, tableMembers, type ClientMember } from './print-client.ts'
 import { printErrorCodes } from './print-error-codes.ts'
@@ -31,12 +32,12 @@ export const sdkGenerator: Generator = {
   },
 }
 
-/** The names printAuthTypes declares, whatever the app (its output varies only after the `=`). */
-const AUTH_TYPES_SHAPE = ['AuthUser', 'AuthSignupInput', 'AuthRole', 'AuthOAuthProvider'].map((name) => `export type ${name} = never`).join('\n')
+/** The names printAppAuthTypes declares, whatever the app. */
+const AUTH_TYPES_SHAPE = APP_AUTH_TYPE_NAMES.map((name) => `export type ${name} = never`).join('\n')
 
 /** The top-level names index.ts declares besides the tables' types, read from the code that declares them. */
 export const SDK_DECLARED_NAMES: ReadonlySet<string> = new Set(
-  [printTableTypes([]), printClient('', []), printErrorCodes(), queryTypesSource, tableClientSource, transportSource, AUTH_TYPES_SHAPE, authClientSource].flatMap((code) =>
+  [printTableTypes([]), printClient('', []), printErrorCodes(), queryTypesSource, tableClientSource, transportSource, AUTH_TYPES_SHAPE, authTypesSource, adminTypesSource, 'class AuthClient', 'class AdminClient'].flatMap((code) =>
     [...code.matchAll(/^(?:export )?(?:type|interface|class|function|const) (\w+)/gm)].map((match) => match[1]!),
   ),
 )
@@ -56,9 +57,8 @@ function checkTypeNames(ir: ProjectIR): void {
     }
   }
   // koya.<table> sits next to koya.auth and koya.admin.
-  if (usersTableOf(ir) !== undefined) {
-    for (const table of ir.tables) if (AUTH_MEMBER_NAMES.includes(table.name)) clashes.push(`koya.${table.name} (table "${table.name}", already the client's ${table.name} namespace)`)
-  }
+  const reserved = reservedMemberNames(ir)
+  for (const table of ir.tables) if (reserved.includes(table.name)) clashes.push(`koya.${table.name} (table "${table.name}", already the client's ${table.name} namespace)`)
   if (clashes.length === 0) return
   throw new KoyaError('KL_DEF_RESERVED_NAME', `The generated SDK would declare a type name twice: ${clashes.join(', ')}.`, {
     hint: "Rename the table; to keep its rows, pass { renamedFrom: 'old name' } in its options.",
@@ -71,7 +71,7 @@ function checkTypeNames(ir: ProjectIR): void {
  * printSdk, sending their requests through the same KoyaTransport.
  */
 function clientMembers(ir: ProjectIR): ClientMember[] {
-  return [...tableMembers(ir), ...authMembers(ir)]
+  return [...tableMembers(ir), ...authMembers(routeGroupsOf(ir))]
 }
 
 function printSdk(ir: ProjectIR, source: string): string {
@@ -81,7 +81,7 @@ function printSdk(ir: ProjectIR, source: string): string {
     printClient(ir.name, clientMembers(ir)),
     queryTypesSource,
     tableClientSource,
-    ...(usersTableOf(ir) === undefined ? [] : [printAuthTypes(ir), authClientSource]),
+    ...printAuthSections(ir, routeGroupsOf(ir)),
     printErrorCodes(),
     transportSource,
   ]

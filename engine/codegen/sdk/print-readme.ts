@@ -1,7 +1,10 @@
 import type { ProjectIR, RelationIR, TableIR } from '../../ir/project-ir.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 import { banner } from '../../shared/generated-file.ts'
-import { usersTableOf } from './auth-client-source.ts'
+import { oauthProvidersOf, signupIsUniform, usersTableOf } from '../../ir/routes/auth-routes.ts'
+import { openApiPath } from '../../ir/routes/route-contract.ts'
+import { routeGroupsOf } from '../route-groups.ts'
+import { sdkNamespacesOf, signatureOf } from './print-namespaces.ts'
 import { exampleCalls, exampleParent, exampleTable, sortedRelations } from './examples.ts'
 import { CLIENT_ERROR_CODES } from './print-error-codes.ts'
 
@@ -141,22 +144,35 @@ export function printReadme(ir: ProjectIR, source: string): string {
     '`index.ts` exports, besides each table\'s types: `Tables` (the map every type is read from),',
     "`RowOf<'table'>`, `InsertOf<'table'>`, `UpdateOf<'table'>`, `Where<'table'>`, `OrderBy<'table'>`,",
     "`Include<'table'>`, `QueryResult<'table', select, include>` (what a read returns), `KoyaClient`,",
-    '`ClientOptions`, `KoyaErrorCode` and `TableClient`; with a users table also the `Auth*` types',
-    '(`AuthUser`, `AuthSignupInput`, `AuthSession`, `AuthRole`, …), `AuthClient` and `AdminClient`.',
+    '`ClientOptions`, `KoyaErrorCode`, `TableClient`, `AdminClient` and the `Auth*` types it uses; with a',
+    'users table also `AuthClient` and its types (`AuthUser`, `AuthSignupInput`, `AuthSession`, …).',
     '',
   ].join('\n')
 }
 
-/** `koya.auth` and `koya.admin`, for an app with a users table. */
+/** `koya.auth` and `koya.admin`: the methods of the route contract, and the helpers that send no request. */
 function authSection(ir: ProjectIR): string[] {
   const users = usersTableOf(ir)
-  if (users === undefined) return []
-  const provider = (['github', 'google'] as const).find((name) => ir.auth.oauth[name] !== null)
+  const namespaces = sdkNamespacesOf(routeGroupsOf(ir))
+  const rows = (namespace: string) =>
+    (namespaces.get(namespace) ?? []).map((route) => `| \`${signatureOf(route)}\` | \`${route.sdk.returns}\`: ${route.sdk.doc.replaceAll('|', '\\|')} | \`${route.method} ${openApiPath(route.path)}\` |`)
+  const admin = [
+    '## Admin',
+    '',
+    "`koya.admin` needs an admin's session or the service key. Roles are typed: only the app's roles compile.",
+    '',
+    '| method | returns | request |',
+    '| --- | --- | --- |',
+    ...rows('admin'),
+    '',
+  ]
+  if (users === undefined) return admin
+  const provider = oauthProvidersOf(ir)[0]
   return [
     '## Auth',
     '',
-    `\`koya.auth\` signs users in and keeps the session token: after \`signup\`, \`login\`,`,
-    '`changePassword` and `impersonate`, every request carries it as `Authorization: Bearer <token>`;',
+    `\`koya.auth\` signs users in and keeps the session token: after \`login\`, \`changePassword\`,`,
+    `\`impersonate\`${signupIsUniform(ir) ? '' : ' and `signup`'}, every request carries it as \`Authorization: Bearer <token>\`;`,
     '`logout` and `logoutAll` forget it. To keep a session across page loads, store `await',
     'koya.auth.getToken()` and pass it to `createClient({ url, token })` next time.',
     '',
@@ -169,27 +185,11 @@ function authSection(ir: ProjectIR): string[] {
     '',
     '| method | returns | request |',
     '| --- | --- | --- |',
-    `| \`signup({ email, password, …columns })\` | \`{ user, session }\` (signed in at once; \`user.emailVerified\` is false until the emailed link is used) | \`POST /auth/signup\` |`,
-    '| `login({ email, password })` | `{ user, session }` | `POST /auth/login` |',
-    '| `logout()` | nothing | `POST /auth/logout` |',
-    '| `logoutAll()` | `{ revoked }`: the sessions ended on every device | `POST /auth/logout-all` |',
-    '| `session()` | `{ user, roles, session, impersonator? }` | `GET /auth/session` |',
-    '| `verifyEmail(token)` | `{ user }` | `POST /auth/verify-email` |',
-    '| `resendVerification(email)` | nothing | `POST /auth/verify-email/resend` |',
-    '| `forgotPassword(email)` | nothing | `POST /auth/password/forgot` |',
-    '| `resetPassword({ token, password })` | nothing | `POST /auth/password/reset` |',
-    '| `changePassword({ currentPassword, newPassword })` | the new session (kept) | `POST /auth/password/change` |',
-    '| `impersonate({ userId, reason })` | `{ user, session, impersonator }`; the client acts as the user | `POST /auth/impersonate` |',
-    "| `stopImpersonating()` | nothing; the client goes back to the admin's session | `POST /auth/impersonate/stop` |",
+    ...rows('auth'),
     ...(provider ? [`| \`oauthUrl('${provider}', { redirectTo })\` | the address to open in the browser to sign in with the provider | \`GET /auth/oauth/<provider>\` |`] : []),
     '| `getToken()`, `setToken(token)` | the token the client sends / send another | |',
     '',
-    "`koya.admin` needs an admin's session or the service key: `grantRole(userId, role)` and",
-    '`revokeRole(userId, role)` (`POST` and `DELETE /admin/users/<id>/roles`) return the user\'s roles;',
-    '`revokeSessions(userId)` (`DELETE /admin/users/<id>/sessions`) signs the user out everywhere;',
-    '`audit({ actor, subject, action, from, to, limit })` (`GET /admin/audit`) returns the audit log,',
-    'newest first. Roles are typed: only the app\'s roles compile.',
-    '',
+    ...admin,
   ]
 }
 
