@@ -19,7 +19,7 @@ export interface AuthRateLimits {
   /**
    * Login attempts per account and client address (and current-password checks at password
    * change), counted before the password is checked; a success clears them. Over it, that client
-   * is locked out of that account, not the account's owner elsewhere (decision 42).
+   * is locked out of that account, not the account's owner elsewhere (decision 41).
    */
   readonly loginFailuresPerAccount: RateLimit
   /**

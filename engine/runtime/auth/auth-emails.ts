@@ -33,7 +33,7 @@ function linkFor(ctx: AuthContext, kind: OneTimeTokenKind, token: string): strin
 
 /**
  * Tell an account's owner that someone signed up with their address: with email verification
- * on, sign-up answers the same whether or not an account exists (decision 43), so the owner
+ * on, sign-up answers the same whether or not an account exists (decision 42), so the owner
  * hears of it here instead. The link is the app's public URL: no token, nothing to use up.
  */
 export async function sendSignupAttemptEmail(ctx: AuthContext, user: { readonly email: string }): Promise<void> {

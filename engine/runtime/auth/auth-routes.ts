@@ -92,7 +92,7 @@ export function passwordHandlers(ctx: AuthContext): RouteHandlers<PasswordRouteI
       limiter.hitAccount('signup-account', email, limits.signupPerAccount)
       checkPasswordRules(password)
       if (settings.verifyEmail) {
-        // Uniform (decision 43): the same answer, after the same work (a hash, an email),
+        // Uniform (decision 42): the same answer, after the same work (a hash, an email),
         // whether or not the address has an account; its owner hears of the attempt.
         const passwordHash = await hashPassword(password)
         const created = ctx.db.transaction(() => {

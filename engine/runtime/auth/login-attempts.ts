@@ -4,7 +4,7 @@ import { addressKey } from './rate-limiter.ts'
 /**
  * Password guesses (login, and the current password at password change) are limited per
  * (account, client address) pair, with a much higher ceiling per account across clients
- * (decision 42). A lockout then shuts out the guessing client, not the account's owner: ten
+ * (decision 41). A lockout then shuts out the guessing client, not the account's owner: ten
  * wrong passwords from anywhere no longer lock the real owner out for fifteen minutes.
  */
 
