@@ -1,7 +1,7 @@
 import type { ProjectIR, RelationIR, TableIR } from '../../ir/project-ir.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 import { banner } from '../../shared/generated-file.ts'
-import { oauthProvidersOf, signupIsUniform, usersTableOf } from '../../ir/routes/auth-routes.ts'
+import { oauthProvidersOf, usersTableOf } from '../../ir/routes/auth-routes.ts'
 import { openApiPath } from '../../ir/routes/route-contract.ts'
 import { routeGroupsOf } from '../route-groups.ts'
 import { sdkNamespacesOf, signatureOf } from './print-namespaces.ts'
@@ -155,14 +155,17 @@ function authSection(ir: ProjectIR): string[] {
   const users = usersTableOf(ir)
   const namespaces = sdkNamespacesOf(routeGroupsOf(ir))
   const rows = (namespace: string) =>
-    (namespaces.get(namespace) ?? []).map((route) => `| \`${signatureOf(route)}\` | \`${route.sdk.returns}\`: ${route.sdk.doc.replaceAll('|', '\\|')} | \`${route.method} ${openApiPath(route.path)}\` |`)
+    (namespaces.get(namespace) ?? []).map((route) => `| \`${signatureOf(route)}\` | ${route.sdk.doc.replaceAll('|', '\\|')} | \`${route.sdk.returns.replaceAll('|', '\\|')}\` | \`${route.method} ${openApiPath(route.path)}\` |`)
+  // The methods after which the client sends a new session token.
+  const signsIn = (namespaces.get('auth') ?? []).filter((route) => route.sdk.token === 'keep' || route.sdk.token === 'aside').map((route) => `\`${route.sdk.name}\``)
+  const listed = signsIn.length < 2 ? signsIn.join('') : `${signsIn.slice(0, -1).join(', ')} and ${signsIn.at(-1)}`
   const admin = [
     '## Admin',
     '',
     "`koya.admin` needs an admin's session or the service key. Roles are typed: only the app's roles compile.",
     '',
-    '| method | returns | request |',
-    '| --- | --- | --- |',
+    '| method | what it does | returns | request |',
+    '| --- | --- | --- | --- |',
     ...rows('admin'),
     '',
   ]
@@ -171,10 +174,10 @@ function authSection(ir: ProjectIR): string[] {
   return [
     '## Auth',
     '',
-    `\`koya.auth\` signs users in and keeps the session token: after \`login\`, \`changePassword\`,`,
-    `\`impersonate\`${signupIsUniform(ir) ? '' : ' and `signup`'}, every request carries it as \`Authorization: Bearer <token>\`;`,
-    '`logout` and `logoutAll` forget it. To keep a session across page loads, store `await',
-    'koya.auth.getToken()` and pass it to `createClient({ url, token })` next time.',
+    `\`koya.auth\` signs users in and keeps the session token: after ${listed}, every request`,
+    'carries it as `Authorization: Bearer <token>`; `logout` and `logoutAll` forget it. To keep a',
+    'session across page loads, store `await koya.auth.getToken()` and pass it to',
+    '`createClient({ url, token })` next time.',
     '',
     '```ts',
     `await koya.auth.signup({ email, password${users.columns.some((c) => c.name === 'displayName' && !c.nullable && c.default === null) ? ", displayName: 'Ada'" : ''} })`,
@@ -183,11 +186,11 @@ function authSection(ir: ProjectIR): string[] {
     'await koya.auth.logout()',
     '```',
     '',
-    '| method | returns | request |',
-    '| --- | --- | --- |',
+    '| method | what it does | returns | request |',
+    '| --- | --- | --- | --- |',
     ...rows('auth'),
-    ...(provider ? [`| \`oauthUrl('${provider}', { redirectTo })\` | the address to open in the browser to sign in with the provider | \`GET /auth/oauth/<provider>\` |`] : []),
-    '| `getToken()`, `setToken(token)` | the token the client sends / send another | |',
+    ...(provider ? [`| \`oauthUrl('${provider}', { redirectTo })\` | The address to open in the browser to sign in with the provider. | \`string\` | \`GET /auth/oauth/<provider>\` |`] : []),
+    '| `getToken()`, `setToken(token)` | The token the client sends; send another. | `Promise<string \\| null>`, `void` | |',
     '',
     ...admin,
   ]

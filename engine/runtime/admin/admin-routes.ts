@@ -9,7 +9,13 @@ import type { SessionStore } from '../auth/session-store.ts'
 import type { UserDirectory } from '../auth/user-directory.ts'
 import { registerContractRoutes, type RouteHandlers } from '../http/route-contract.ts'
 
-/** What the admin module needs from auth: who a request is, and the users, roles, sessions and audit log it manages. */
+/**
+ * What the admin module needs from auth: who a request is, and the users, roles, sessions and
+ * audit log it manages.
+ *
+ * @example
+ * const { adminDeps } = await registerAuth(app, options)
+ */
 export interface AdminDeps {
   readonly model: ProjectIR
   readonly clock: () => Date

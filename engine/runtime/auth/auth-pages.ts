@@ -41,6 +41,9 @@ export function sendPage(reply: FastifyReply, status: number, appName: string, t
 /**
  * Forms post urlencoded bodies; only the contract's entries that say so (`body.form`) take them
  * (the API stays JSON-only, so a plain cross-site form cannot reach it).
+ *
+ * @example
+ * registerFormParser(app, authRoutes(model, { usersInsert })!.routes)
  */
 export function registerFormParser(app: FastifyInstance, routes: readonly RouteContract[]): void {
   const formPaths = new Set(routes.filter((route) => route.method === 'POST' && route.body?.form === true).map((route) => route.path))
@@ -52,7 +55,12 @@ export function registerFormParser(app: FastifyInstance, routes: readonly RouteC
   })
 }
 
-/** The pages the emailed links open (GET /auth/verify-email, GET /auth/password/reset). */
+/**
+ * The pages the emailed links open (GET /auth/verify-email, GET /auth/password/reset).
+ *
+ * @example
+ * const { verifyEmailPage, resetPasswordPage } = pageHandlers(ctx)
+ */
 export function pageHandlers(ctx: AuthContext): RouteHandlers<'verifyEmailPage' | 'resetPasswordPage'> {
   const appName = ctx.model.name
   const tokenOf = (request: FastifyRequest) => {

@@ -61,6 +61,9 @@ function refuseDuringImpersonation(session: Session, what: string): void {
 /**
  * The email-and-password endpoints of /auth: sign-up, login, email verification and password
  * reset and change. Their routes come from the contract (engine/ir/routes/auth-routes.ts).
+ *
+ * @example
+ * registerContractRoutes(app, { ids, routes, handlers: { ...passwordHandlers(ctx), ...sessionHandlers(ctx), … }, isAnonymous })
  */
 export function passwordHandlers(ctx: AuthContext): RouteHandlers<PasswordRouteId> {
   const { users, sessions, limiter, limits, requests, settings } = ctx
@@ -200,6 +203,9 @@ export function passwordHandlers(ctx: AuthContext): RouteHandlers<PasswordRouteI
 /**
  * The session endpoints every app with a users table has, whichever way its users sign in
  * (password or OAuth): logout, logout everywhere, and the current session.
+ *
+ * @example
+ * const { logout, logoutAll, getSession } = sessionHandlers(ctx)
  */
 export function sessionHandlers(ctx: AuthContext): RouteHandlers<SessionRouteId> {
   const { users, sessions, requests } = ctx

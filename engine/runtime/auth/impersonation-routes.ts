@@ -20,6 +20,9 @@ export function recordImpersonationStop(ctx: AuthContext, request: FastifyReques
 /**
  * POST /auth/impersonate and /auth/impersonate/stop. Writes made while impersonating are
  * audited by registerImpersonationAudit.
+ *
+ * @example
+ * const { impersonate, stopImpersonating } = impersonationHandlers(ctx)
  */
 export function impersonationHandlers(ctx: AuthContext): RouteHandlers<'impersonate' | 'stopImpersonating'> {
   const { audit, users, sessions, grants, requests } = ctx
@@ -57,7 +60,13 @@ export function impersonationHandlers(ctx: AuthContext): RouteHandlers<'imperson
   }
 }
 
-/** The audit of every write made while impersonating: an onResponse hook on any request that is not GET/HEAD/OPTIONS and succeeded. */
+/**
+ * The audit of every write made while impersonating: an onResponse hook on any request that is
+ * not GET/HEAD/OPTIONS and succeeded.
+ *
+ * @example
+ * registerImpersonationAudit(app, ctx)
+ */
 export function registerImpersonationAudit(app: FastifyInstance, ctx: AuthContext): void {
   const { audit, requests } = ctx
   app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {

@@ -43,6 +43,9 @@ export function countPasswordAttempt(ctx: AuthContext, email: string, ip: string
 /**
  * A right password clears its client's attempts at the account. The account's ceiling keeps
  * its count: the owner signing in must not hand spread-out guessers a fresh allowance.
+ *
+ * @example
+ * if (await verifyPassword(stored, password)) clearPasswordAttempts(ctx, email, request.ip)
  */
 export function clearPasswordAttempts(ctx: AuthContext, email: string, ip: string): void {
   ctx.limiter.resetAccount(PAIR, pairKey(email, ip))

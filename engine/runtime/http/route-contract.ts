@@ -9,9 +9,20 @@ import { KoyaError } from '../../shared/errors.ts'
  * feature attaches to the entry's id.
  */
 
+/**
+ * What answers one contract entry: a Fastify handler.
+ *
+ * @example
+ * const getSession: RouteHandler = async (request, reply) => reply.code(200).send(sessionOf(request))
+ */
 export type RouteHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>
 
-/** One handler per operation id: a missing or an extra id does not compile. */
+/**
+ * One handler per operation id: a missing or an extra id does not compile.
+ *
+ * @example
+ * const handlers: RouteHandlers<AdminRouteId> = { grantRole, revokeRole, revokeSessions, listAuditEntries }
+ */
 export type RouteHandlers<Id extends string> = { readonly [K in Id]: RouteHandler }
 
 export interface ContractRegistration<Id extends string> {
@@ -89,7 +100,12 @@ function anonymousRefusal(route: RouteContract, request: FastifyRequest): KoyaEr
   }
 }
 
-/** The Fastify schema of an entry: its params, query and body, as JSON Schema objects. */
+/**
+ * The Fastify schema of an entry: its params, query and body, as JSON Schema objects.
+ *
+ * @example
+ * schemaOf(route).body // the entry's body schema, compiled by Fastify at registration
+ */
 export function schemaOf(route: RouteContract): FastifySchema {
   const objectOf = (parameters: readonly RouteParameter[], closed: boolean, allRequired: boolean): RouteSchema => {
     const required = parameters.filter((p) => allRequired || p.required === true).map((p) => p.name)
