@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { routeGroupsOf } from '../../engine/codegen/route-groups.ts'
+import { pathParameterNames } from '../../engine/ir/routes/route-contract.ts'
 import { referenceIr, writeSdk } from './sdk-files.ts'
 
 /**
@@ -213,5 +215,34 @@ describe('SDK admin: requests', () => {
     expect(await koya.admin.audit({ action: 'role.grant', subject: 'u', limit: 20 })).toEqual(entries)
     await koya.admin.audit()
     expect(sent.map((s) => s.target)).toEqual(['/admin/audit?subject=u&action=role.grant&limit=20', '/admin/audit'])
+  })
+})
+
+describe('SDK namespaces follow the route contract', () => {
+  it('every contract entry with an SDK method is that method, sending the entry\'s method to its path, and no entry is missing', async () => {
+    const ir = referenceIr()
+    const routes = routeGroupsOf(ir).flatMap((group) => group.routes)
+    const withSdk = routes.filter((route) => route.sdk !== undefined)
+    expect(withSdk.length).toBeGreaterThan(10)
+    for (const route of withSdk) {
+      const { namespace, name, input } = route.sdk!
+      const { koya, sent } = client({}, { token: 'tok' })
+      // Path parameters first, then the input: an object, a field's value, or further values.
+      const params = pathParameterNames(route.path).map((p) => `${p}-value`)
+      const rest = input.kind === 'none' ? [] : input.kind === 'bodyRest' ? input.fields.map((f) => `${f.name}-value`) : input.kind === 'bodyField' ? [`${input.field}-value`] : [{}]
+      expect(typeof koya[namespace][name], `${namespace}.${name}`).toBe('function')
+      await koya[namespace][name](...params, ...rest).catch(() => undefined)
+      const path = route.path.replace(/:(\w+)/g, (_: string, p: string) => `${p}-value`)
+      expect(sent[0], `${namespace}.${name}`).toMatchObject({ method: route.method, target: path })
+      if (input.kind === 'bodyField') expect(sent[0]!.body).toEqual({ [input.field]: `${input.field}-value` })
+      if (input.kind === 'bodyRest') expect(sent[0]!.body).toEqual(Object.fromEntries(input.fields.map((f) => [f.name, `${f.name}-value`])))
+    }
+    // Each namespace has exactly the contract's methods, besides the helpers that send nothing.
+    const { koya } = client()
+    const helpers = ['oauthUrl', 'getToken', 'setToken', 'constructor']
+    for (const namespace of new Set(withSdk.map((route) => route.sdk!.namespace))) {
+      const methods = Object.getOwnPropertyNames(Object.getPrototypeOf(koya[namespace])).filter((name) => !helpers.includes(name))
+      expect(methods.sort(), namespace).toEqual(withSdk.filter((route) => route.sdk!.namespace === namespace).map((route) => route.sdk!.name).sort())
+    }
   })
 })
