@@ -4,6 +4,7 @@ import type { DestinationStream } from 'pino'
 import type { ProjectIR } from '../ir/project-ir.ts'
 import { KoyaError } from '../shared/errors.ts'
 import type { SqliteDatabase } from '../shared/sqlite.ts'
+import type { AdminDeps } from './admin/admin-routes.ts'
 import type { Env } from './auth/auth-settings.ts'
 import { createDataLayer, type Actor } from './data/data-layer.ts'
 import { checkJsonDepth } from './http/json-body.ts'
@@ -98,6 +99,8 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   // runtime's own: created or brought up to date here, so no app migration has to.
   applySystemSchema(options.db, systemMigrations(), clock)
   let actorOf: ((request: FastifyRequest) => Actor) | undefined
+  let adminDeps: AdminDeps | undefined
+  const notYet = (what: string) => new KoyaError('KL_INT_UNEXPECTED', `A feature module asked for ${what} before the auth module registered.`)
   const runtime: Runtime = {
     model: options.model,
     db: options.db,
@@ -107,13 +110,18 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     env: options.env ?? process.env,
     dev: options.dev ?? false,
     actorOf(request) {
-      if (!actorOf) throw new KoyaError('KL_INT_UNEXPECTED', 'A feature module asked who a request is before the auth module registered.')
+      if (!actorOf) throw notYet('who a request is')
       return actorOf(request)
+    },
+    adminDeps() {
+      if (!adminDeps) throw notYet('the admin services')
+      return adminDeps
     },
   }
   for (const name of Object.keys(FEATURE_MODULES) as ModuleName[]) {
     const provides = await registerModule(app, FEATURE_MODULES[name] as FeatureModule<unknown>, runtime, options[name])
     if (provides?.actorOf) actorOf = provides.actorOf
+    if (provides?.adminDeps) adminDeps = provides.adminDeps
   }
   return app
 }

@@ -299,7 +299,7 @@ export const errorCodes = {
 
   // ── AUTH: sessions, passwords, roles, impersonation ─────────────────────────────────────────
   KL_AUTH_REQUIRED: {
-    description: 'The endpoint needs a signed-in user, and the request has no valid session (none sent, expired or revoked).',
+    description: 'The endpoint needs a signed-in user, and the request has no valid session (none sent, an empty or unknown bearer token, expired or revoked).',
     solution: 'Sign in with POST /auth/login and send the session token as `Authorization: Bearer <token>` or in the session cookie.',
   },
   KL_AUTH_INVALID_CREDENTIALS: {
@@ -307,7 +307,7 @@ export const errorCodes = {
     solution: 'Check the email and password; after several failures wait, or reset the password with POST /auth/password/forgot.',
   },
   KL_AUTH_EMAIL_TAKEN: {
-    description: 'Sign-up was asked for an email address that already has an account.',
+    description: 'Sign-up was asked for an email address that already has an account. Only apps without email verification answer this: with `auth.email.verify`, sign-up answers alike for every address.',
     solution: 'Sign in instead, or reset the password with POST /auth/password/forgot.',
   },
   KL_AUTH_WEAK_PASSWORD: {
@@ -319,7 +319,7 @@ export const errorCodes = {
     solution: 'Ask for a new email (POST /auth/verify-email/resend or POST /auth/password/forgot) and use its link once, before it expires.',
   },
   KL_AUTH_RATE_LIMITED: {
-    description: 'Too many sign-up, login or password-reset attempts came from this address or for this account.',
+    description: 'Too many sign-up, login or password-reset attempts came from this address, for this account from this address, or for this account from everywhere.',
     solution: 'Wait the number of seconds in the Retry-After header, then try again.',
   },
   KL_AUTH_CSRF: {

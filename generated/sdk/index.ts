@@ -354,7 +354,7 @@ export interface KoyaClient {
   readonly workspaces: TableClient<'workspaces'>
   /** Sign-up, login and the session at /auth; keeps the session token and sends it with every request. */
   readonly auth: AuthClient
-  /** Role grants and the audit log at /admin: an admin's session or the service key. */
+  /** Role grants, sessions and the audit log at /admin: an admin's session or the service key. */
   readonly admin: AdminClient
 }
 
@@ -847,6 +847,11 @@ export type AuthUser = User
 /** What signup takes: the columns of a new row of users (emailVerified is set by the server), and a password. */
 export type AuthSignupInput = Omit<UserInsert, 'emailVerified'> & { password: string }
 
+/** What signup answers: the app verifies email, so the answer is the same whether or not the address has an account, and nobody is signed in. */
+export interface AuthSignupResult {
+  ok: true
+}
+
 /** The roles of the app (defineConfig({ roles })); admin always exists. */
 export type AuthRole = 'admin' | 'support'
 
@@ -860,12 +865,6 @@ export interface AuthSession {
   token: string
   /** ISO 8601, UTC. Using the session moves it forward, up to the app's absolute timeout. */
   expiresAt: string
-}
-
-export interface AuthSignupResult {
-  user: AuthUser
-  /** The new user is signed in at once; with email verification on, user.emailVerified stays false until the emailed link is used. */
-  session: AuthSession
 }
 
 export interface AuthLoginResult {
@@ -889,9 +888,47 @@ export interface AuthImpersonation {
   impersonator: { id: string }
 }
 
+// ─── Admin: /admin ──────────────────────────────────────────────────────────────────────────────
+
+export interface AuthRoleGrants {
+  userId: string
+  /** The user's roles after the change. */
+  roles: AuthRole[]
+}
+
+/** One entry of the audit log. */
+export interface AuthAuditEntry {
+  id: string
+  /** ISO 8601, UTC. */
+  at: string
+  /** Who acted: the admin (also while impersonating); null for the service key. */
+  actorId: string | null
+  /** Whom it concerned: the impersonated user, the user whose roles changed. */
+  subjectId: string | null
+  action: 'impersonation.start' | 'impersonation.stop' | 'impersonation.write' | 'role.grant' | 'role.revoke' | 'sessions.revoke' | (string & {})
+  reason: string | null
+  requestId: string | null
+  detail: { [key: string]: JsonValue } | null
+}
+
+export interface AuthAuditFilter {
+  /** Entries by this actor (a user id). */
+  actor?: string
+  /** Entries about this user. */
+  subject?: string
+  action?: AuthAuditEntry['action']
+  /** ISO 8601, inclusive. */
+  from?: string
+  /** ISO 8601, exclusive. */
+  to?: string
+  /** 1 to 1000; default 100. */
+  limit?: number
+}
+
 /**
- * koya.auth: sign-up, login and the session. A session token the server issues (signup, login,
- * changePassword, impersonate) is kept and sent with every later request; logout forgets it.
+ * koya.auth: sign-up, login and the session. A session token the server issues (login,
+ * changePassword, impersonate; signup when it signs in) is kept and sent with every later
+ * request; logout forgets it.
  *
  * @example
  * const { user } = await koya.auth.login({ email, password })
@@ -907,39 +944,16 @@ export class AuthClient {
     this.#slot = slot
   }
 
-  /** Creates an account and signs in. Throws KL_AUTH_EMAIL_TAKEN or KL_AUTH_WEAK_PASSWORD. */
+  /** Creates an account; answers alike whether or not the address has one, and signs nobody in (the app verifies email): sign in with login. Throws KL_AUTH_WEAK_PASSWORD. */
   async signup(input: AuthSignupInput): Promise<AuthSignupResult> {
-    const result = (await this.#send('POST', '/auth/signup', input)) as AuthSignupResult
-    this.#slot.current = result.session.token
-    return result
+    return (await this.#send('POST', '/auth/signup', input)) as AuthSignupResult
   }
 
   /** Signs in and keeps the session token. Throws KL_AUTH_INVALID_CREDENTIALS or KL_AUTH_RATE_LIMITED. */
-  async login(credentials: { email: string; password: string }): Promise<AuthLoginResult> {
-    const result = (await this.#send('POST', '/auth/login', credentials)) as AuthLoginResult
+  async login(input: { email: string; password: string }): Promise<AuthLoginResult> {
+    const result = (await this.#send('POST', '/auth/login', input)) as AuthLoginResult
     this.#slot.current = result.session.token
     return result
-  }
-
-  /** Ends this session on the server, and forgets its token here even if the server cannot be reached. */
-  async logout(): Promise<void> {
-    try {
-      await this.#send('POST', '/auth/logout')
-    } finally {
-      this.#forget()
-    }
-  }
-
-  /** Ends every session of the user, on every device; returns how many ended. */
-  async logoutAll(): Promise<{ revoked: number }> {
-    const result = (await this.#send('POST', '/auth/logout-all')) as { revoked: number }
-    this.#forget()
-    return result
-  }
-
-  /** Who is signed in. Throws KL_AUTH_REQUIRED (401) without a live session. */
-  async session(): Promise<AuthSessionInfo> {
-    return (await this.#send('GET', '/auth/session')) as AuthSessionInfo
   }
 
   /** Marks the email verified with the token from the verification email's link. Throws KL_AUTH_INVALID_TOKEN. */
@@ -969,10 +983,28 @@ export class AuthClient {
     return result.session
   }
 
-  /**
-   * Acts as another user (an admin's own session only; the reason goes into the audit log). The
-   * client sends the impersonation token until stopImpersonating.
-   */
+  /** Ends this session on the server, and forgets its token here even if the server cannot be reached. */
+  async logout(): Promise<void> {
+    try {
+      await this.#send('POST', '/auth/logout')
+    } finally {
+      this.#forget()
+    }
+  }
+
+  /** Ends every session of the user, on every device; returns how many ended. */
+  async logoutAll(): Promise<{ revoked: number }> {
+    const result = (await this.#send('POST', '/auth/logout-all')) as { revoked: number }
+    this.#forget()
+    return result
+  }
+
+  /** Who is signed in. Throws KL_AUTH_REQUIRED (401) without a live session. */
+  async session(): Promise<AuthSessionInfo> {
+    return (await this.#send('GET', '/auth/session')) as AuthSessionInfo
+  }
+
+  /** Acts as another user (an admin's own session only; the reason goes into the audit log). The client sends the impersonation token until stopImpersonating. */
   async impersonate(input: { userId: string; reason: string }): Promise<AuthImpersonation> {
     const result = (await this.#send('POST', '/auth/impersonate', input)) as AuthImpersonation
     this.#slot.saved ??= { token: this.#slot.current }
@@ -1013,54 +1045,16 @@ export class AuthClient {
     this.#slot.saved = undefined
   }
 
-  async #send(method: 'GET' | 'POST', path: string, body?: object): Promise<unknown> {
-    return (await this.#transport.request(body === undefined ? { method, path } : { method, path, body })).body
+  async #send(method: KoyaRequest['method'], path: string, body?: object, params?: readonly (readonly [string, string])[]): Promise<unknown> {
+    return (await this.#transport.request({ method, path, ...(body === undefined ? {} : { body }), ...(params === undefined ? {} : { params }) })).body
   }
 }
 
-// ─── Admin: /admin ──────────────────────────────────────────────────────────────────────────────
-
-export interface AuthRoleGrants {
-  userId: string
-  /** The user's roles after the change. */
-  roles: AuthRole[]
-}
-
-/** One entry of the audit log. */
-export interface AuthAuditEntry {
-  id: string
-  /** ISO 8601, UTC. */
-  at: string
-  /** Who acted: the admin (also while impersonating); null for the service key. */
-  actorId: string | null
-  /** Whom it concerned: the impersonated user, the user whose roles changed. */
-  subjectId: string | null
-  action: 'impersonation.start' | 'impersonation.stop' | 'impersonation.write' | 'role.grant' | 'role.revoke' | (string & {})
-  reason: string | null
-  requestId: string | null
-  detail: { [key: string]: JsonValue } | null
-}
-
-export interface AuthAuditFilter {
-  /** Entries by this actor (a user id). */
-  actor?: string
-  /** Entries about this user. */
-  subject?: string
-  action?: AuthAuditEntry['action']
-  /** ISO 8601, inclusive. */
-  from?: string
-  /** ISO 8601, exclusive. */
-  to?: string
-  /** 1 to 1000; default 100. */
-  limit?: number
-}
-
 /**
- * koya.admin: role grants and the audit log. Needs an admin's own session (not an
+ * koya.admin: role grants, sessions and the audit log. Needs an admin's own session (not an
  * impersonation) or the service key; otherwise KL_AUTH_REQUIRED or KL_AUTH_FORBIDDEN.
  *
  * @example
- * await koya.admin.grantRole(userId, 'support')
  * const recent = await koya.admin.audit({ action: 'impersonation.start', limit: 20 })
  */
 export class AdminClient {
@@ -1072,17 +1066,17 @@ export class AdminClient {
 
   /** Grants the user a role; returns their roles. Throws KL_AUTH_USER_NOT_FOUND or KL_AUTH_UNKNOWN_ROLE. */
   async grantRole(userId: string, role: AuthRole): Promise<AuthRoleGrants> {
-    return (await this.#transport.request({ method: 'POST', path: this.#rolesPath(userId), body: { role } })).body as AuthRoleGrants
+    return (await this.#send('POST', '/admin/users/' + encodeURIComponent(userId) + '/roles', { role })) as AuthRoleGrants
   }
 
   /** Takes a role from the user; returns their roles. */
   async revokeRole(userId: string, role: AuthRole): Promise<AuthRoleGrants> {
-    return (await this.#transport.request({ method: 'DELETE', path: this.#rolesPath(userId) + '/' + encodeURIComponent(role) })).body as AuthRoleGrants
+    return (await this.#send('DELETE', '/admin/users/' + encodeURIComponent(userId) + '/roles/' + encodeURIComponent(role))) as AuthRoleGrants
   }
 
   /** Signs the user out everywhere: every session ends. Returns how many did. */
   async revokeSessions(userId: string): Promise<{ userId: string; revoked: number }> {
-    return (await this.#transport.request({ method: 'DELETE', path: '/admin/users/' + encodeURIComponent(userId) + '/sessions' })).body as { userId: string; revoked: number }
+    return (await this.#send('DELETE', '/admin/users/' + encodeURIComponent(userId) + '/sessions')) as { userId: string; revoked: number }
   }
 
   /** The audit log, newest first, filtered. */
@@ -1092,11 +1086,11 @@ export class AdminClient {
       const value = filter[name]
       if (value !== undefined) params.push([name, String(value)])
     }
-    return (await this.#transport.request({ method: 'GET', path: '/admin/audit', params })).body as AuthAuditEntry[]
+    return (await this.#send('GET', '/admin/audit', undefined, params)) as AuthAuditEntry[]
   }
 
-  #rolesPath(userId: string): string {
-    return '/admin/users/' + encodeURIComponent(userId) + '/roles'
+  async #send(method: KoyaRequest['method'], path: string, body?: object, params?: readonly (readonly [string, string])[]): Promise<unknown> {
+    return (await this.#transport.request({ method, path, ...(body === undefined ? {} : { body }), ...(params === undefined ? {} : { params }) })).body
   }
 }
 

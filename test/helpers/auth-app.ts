@@ -117,12 +117,17 @@ export function lastEmail(t: AuthTestApp, kind: string, to: string): { subject: 
 
 let counter = 0
 
-/** Sign up and verify the address through the emailed link: a verified user with the session sign-up gave. */
+/**
+ * Sign up, verify the address through the emailed link and log in: a verified user and a
+ * session. (The reference app verifies email, so sign-up itself signs nobody in.)
+ */
 export async function signedInUser(t: AuthTestApp, name = 'user', password = 'correct horse battery'): Promise<{ id: string; email: string; password: string; token: string }> {
   const email = `${name}-${++counter}@example.com`
   const signup = await call(t, 'POST', '/auth/signup', { body: { email, password, displayName: name } })
-  if (signup.status !== 201) throw new Error(`signup: ${signup.raw}`)
+  if (signup.status !== 202) throw new Error(`signup: ${signup.raw}`)
   const verify = await call(t, 'POST', '/auth/verify-email', { body: { token: lastEmail(t, 'verify-email', email)!.token } })
   if (verify.status !== 200) throw new Error(`verify: ${verify.raw}`)
-  return { id: signup.body.user.id, email, password, token: signup.body.session.token }
+  const login = await call(t, 'POST', '/auth/login', { body: { email, password } })
+  if (login.status !== 200) throw new Error(`login: ${login.raw}`)
+  return { id: verify.body.user.id, email, password, token: login.body.session.token }
 }

@@ -70,28 +70,35 @@ describe('auth: rate limits', () => {
   })
   afterAll(() => t.close())
 
-  it('locks an account after 10 failed logins, even for the right password, until the window ends', async () => {
+  it('locks a client out of an account after 10 failed logins, even for the right password; the owner elsewhere still signs in', async () => {
     const user = await signedInUser(t, 'locked')
     for (let i = 0; i < 10; i++) {
-      const failed = await call(t, 'POST', '/auth/login', { body: { email: user.email, password: 'wrong password here' }, ip: `10.0.0.${i}` })
+      const failed = await call(t, 'POST', '/auth/login', { body: { email: user.email, password: 'wrong password here' }, ip: '10.0.0.1' })
       expect(failed.status).toBe(401)
     }
-    const locked = await call(t, 'POST', '/auth/login', { body: { email: user.email, password: user.password }, ip: '10.0.1.1' })
+    const locked = await call(t, 'POST', '/auth/login', { body: { email: user.email, password: user.password }, ip: '10.0.0.1' })
     expect(locked.status).toBe(429)
     expect(locked.body).toMatchObject({ code: 'KL_AUTH_RATE_LIMITED', message: expect.any(String), hint: expect.any(String) })
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0)
     expect(Number(locked.headers['retry-after'])).toBeLessThanOrEqual(900)
-    // Unknown accounts are limited the same way (no enumeration through the limiter).
-    t.advance(Number(locked.headers['retry-after']) * 1000)
+    // Ten wrong passwords from one client do not lock the owner out from another (a DoS).
     expect((await call(t, 'POST', '/auth/login', { body: { email: user.email, password: user.password }, ip: '10.0.1.1' })).status).toBe(200)
+    // An IPv6 client is one client across its /64.
+    for (let i = 0; i < 10; i++) await call(t, 'POST', '/auth/login', { body: { email: user.email, password: 'wrong password here' }, ip: `2001:db8:9:9::${i + 1}` })
+    expect((await call(t, 'POST', '/auth/login', { body: { email: user.email, password: user.password }, ip: '2001:db8:9:9::ff' })).status).toBe(429)
+    // Unknown accounts are limited the same way (no enumeration through the limiter).
+    for (let i = 0; i < 10; i++) await call(t, 'POST', '/auth/login', { body: { email: 'nobody-here@example.com', password: 'wrong password here' }, ip: '10.0.0.1' })
+    expect((await call(t, 'POST', '/auth/login', { body: { email: 'nobody-here@example.com', password: 'wrong password here' }, ip: '10.0.0.1' })).status).toBe(429)
+    t.advance(Number(locked.headers['retry-after']) * 1000)
+    expect((await call(t, 'POST', '/auth/login', { body: { email: user.email, password: user.password }, ip: '10.0.0.1' })).status).toBe(200)
   })
 
-  it('parallel guesses cannot get past the per-account limit: a right password beyond it is refused', async () => {
+  it('parallel guesses from one client cannot get past its limit: a right password beyond it is refused', async () => {
     const user = await signedInUser(t, 'parallel')
     const { max } = DEFAULT_AUTH_RATE_LIMITS.loginFailuresPerAccount
-    // All in flight at once, each from its own address; the right password comes last.
+    // All in flight at once from one address; the right password comes last.
     const guesses = Array.from({ length: 60 }, (_, i) => (i === 59 ? user.password : `wrong guess number ${i}`))
-    const answers = await Promise.all(guesses.map((password, i) => call(t, 'POST', '/auth/login', { body: { email: user.email, password }, ip: `10.50.0.${i}` })))
+    const answers = await Promise.all(guesses.map((password) => call(t, 'POST', '/auth/login', { body: { email: user.email, password }, ip: '10.50.0.1' })))
     expect(answers.filter((a) => a.status === 401)).toHaveLength(max)
     expect(answers.filter((a) => a.status === 429)).toHaveLength(60 - max)
     expect(answers[59]!.body.code).toBe('KL_AUTH_RATE_LIMITED')
@@ -145,7 +152,7 @@ describe('auth: rate limits', () => {
     for (let i = 0; i <= DEFAULT_AUTH_RATE_LIMITS.signupPerIp.max; i++) {
       statuses.push((await call(t, 'POST', '/auth/signup', { body: { email: `bulk-${i}@example.com`, password: 'correct horse battery', displayName: 'B' }, ip: '10.8.8.8' })).status)
     }
-    expect(statuses.slice(0, -1).every((s) => s === 201)).toBe(true)
+    expect(statuses.slice(0, -1).every((s) => s === 202)).toBe(true)
     expect(statuses.at(-1)).toBe(429)
 
     const forgot = []
@@ -178,6 +185,42 @@ describe('addressKey', () => {
   for (const [ip, key] of cases) it(`${ip} → ${key}`, () => expect(addressKey(ip)).toBe(key))
 })
 
+describe('auth: the per-account ceiling across clients', () => {
+  // Three failures per (account, client), seven attempts per account from all clients: the
+  // ceiling counts every attempt, so signedInUser's own login is one of them.
+  const limits = { loginFailuresPerAccount: { max: 3, windowSeconds: 900 }, loginAttemptsPerAccount: { max: 7, windowSeconds: 900 }, loginPerIp: { max: 30, windowSeconds: 600 } }
+  let t: AuthTestApp
+  beforeAll(async () => {
+    t = await authApp({ rateLimits: limits })
+  })
+  afterAll(() => t.close())
+  const login = (email: string, password: string, ip: string) => call(t, 'POST', '/auth/login', { body: { email, password }, ip })
+
+  it('past the ceiling, only a client with no failures may try, once; the owner\'s right password gets through', async () => {
+    const user = await signedInUser(t, 'ceiling')
+    // Two guessers use up their own attempts and, together, the account's ceiling.
+    for (const ip of ['10.70.0.1', '10.70.0.2']) for (let i = 0; i < 3; i++) expect((await login(user.email, 'wrong password here', ip)).status).toBe(401)
+    expect((await login(user.email, user.password, '10.70.0.1')).status).toBe(429)
+    // A third guesser gets one try (it cannot be told from the owner), then is locked out.
+    expect((await login(user.email, 'wrong password here', '10.70.0.3')).status).toBe(401)
+    expect((await login(user.email, user.password, '10.70.0.3')).status).toBe(429)
+    // The owner, from a client with no failures, signs in; that client stays clean.
+    expect((await login(user.email, user.password, '10.70.0.9')).status).toBe(200)
+    expect((await login(user.email, user.password, '10.70.0.9')).status).toBe(200)
+  })
+
+  it('parallel guesses from many clients past the ceiling get at most one try each', async () => {
+    const user = await signedInUser(t, 'ceilingparallel')
+    for (let i = 0; i < 3; i++) await login(user.email, 'wrong password here', '10.71.0.1')
+    for (let i = 0; i < 3; i++) await login(user.email, 'wrong password here', '10.71.0.2')
+    // Five clients, four guesses each, all in flight at once.
+    const clients = ['10.71.1.1', '10.71.1.2', '10.71.1.3', '10.71.1.4', '10.71.1.5']
+    const answers = await Promise.all(clients.flatMap((ip) => Array.from({ length: 4 }, (_, i) => login(user.email, `wrong guess ${i}`, ip).then((a) => ({ ip, status: a.status })))))
+    for (const ip of clients) expect(answers.filter((a) => a.ip === ip && a.status === 401), ip).toHaveLength(1)
+    expect(answers.filter((a) => a.status === 429)).toHaveLength(15)
+  })
+})
+
 describe('auth: rate limit tables under a flood of keys', () => {
   const CAPACITY = 40
   const lockout = { loginFailuresPerAccount: { max: 3, windowSeconds: 900 }, loginPerIp: { max: 30, windowSeconds: 600 } }
@@ -191,29 +234,29 @@ describe('auth: rate limit tables under a flood of keys', () => {
 
   it('a flood of client addresses does not push out an account\'s lockout', async () => {
     const user = await signedInUser(t, 'floodvictim')
-    for (let i = 0; i < 3; i++) expect((await login(user.email, 'wrong password here', `10.60.0.${i}`)).status).toBe(401)
-    expect((await login(user.email, user.password, '10.60.1.1')).status).toBe(429)
+    for (let i = 0; i < 3; i++) expect((await login(user.email, 'wrong password here', '10.60.0.1')).status).toBe(401)
+    expect((await login(user.email, user.password, '10.60.0.1')).status).toBe(429)
     // Five times the capacity in distinct IPv4 addresses, each a new window of its own.
     for (let i = 0; i < CAPACITY * 5; i++) {
       await t.app.inject({ method: 'POST', url: '/auth/verify-email', payload: { token: 'x' }, remoteAddress: `10.61.${i >> 8}.${i & 255}` })
     }
-    expect((await login(user.email, user.password, '10.60.1.2')).status).toBe(429)
+    expect((await login(user.email, user.password, '10.60.0.1')).status).toBe(429)
   })
 
   it('a full account table refuses new accounts rather than forget a live lockout; expired windows make room', async () => {
     const user = await signedInUser(t, 'tablevictim')
-    for (let i = 0; i < 3; i++) await login(user.email, 'wrong password here', `10.62.0.${i}`)
+    for (let i = 0; i < 3; i++) await login(user.email, 'wrong password here', '10.62.0.1')
     // Made-up accounts, one per address, until the table is full.
     const made = []
     for (let i = 0; i < CAPACITY; i++) made.push((await login(`made-up-${i}@example.com`, 'wrong password here', `10.63.0.${i}`)).status)
     // The table held this test's victim and at most the previous test's: the rest fit, then no more.
     expect(made.slice(0, CAPACITY - 2).every((s) => s === 401)).toBe(true)
     expect(made.at(-1)).toBe(429)
-    expect((await login(user.email, user.password, '10.62.1.1')).status).toBe(429)
+    expect((await login(user.email, user.password, '10.62.0.1')).status).toBe(429)
     // Once the windows have ended there is room again, and the lockout is over.
     t.advance(900 * 1000)
     expect((await login('made-up-late@example.com', 'wrong password here', '10.64.0.1')).status).toBe(401)
-    expect((await login(user.email, user.password, '10.62.1.2')).status).toBe(200)
+    expect((await login(user.email, user.password, '10.62.0.1')).status).toBe(200)
   })
 })
 

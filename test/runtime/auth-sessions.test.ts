@@ -12,13 +12,15 @@ const MINUTE = 60 * 1000
 const session = (token: string) => call(t, 'GET', '/auth/session', { token })
 
 describe('auth: sign-up, verification, login, logout', () => {
-  it('signs up with the users table\'s columns into a session; with verification on, the address stays unverified until the link is used', async () => {
+  it('signs up with the users table\'s columns; with verification on, nobody is signed in and the address stays unverified until the link is used', async () => {
     const signup = await call(t, 'POST', '/auth/signup', { body: { email: ' Ada@Example.com ', password: 'correct horse battery', displayName: 'Ada' } })
-    expect(signup.status).toBe(201)
-    expect(signup.body).toMatchObject({ user: { email: 'ada@example.com', displayName: 'Ada', emailVerified: false }, session: { token: expect.stringMatching(/^[a-z2-7]{32}$/), expiresAt: expect.any(String) } })
-    expect(signup.body.user).not.toHaveProperty('password')
-    expect(signup.cookies.find((c) => c.name === 'koya_session')).toMatchObject({ value: signup.body.session.token, httpOnly: true, sameSite: 'Lax' })
-    expect((await session(signup.body.session.token)).body.user).toMatchObject({ email: 'ada@example.com', emailVerified: false })
+    expect(signup).toMatchObject({ status: 202, body: { ok: true } })
+    expect(signup.cookies).toEqual([])
+    // Login works before the link is used; the address is not verified yet.
+    const early = await call(t, 'POST', '/auth/login', { body: { email: 'ada@example.com', password: 'correct horse battery' } })
+    expect(early.body.user).toMatchObject({ email: 'ada@example.com', displayName: 'Ada', emailVerified: false })
+    expect(early.body.user).not.toHaveProperty('password')
+    expect((await session(early.body.session.token)).body.user).toMatchObject({ email: 'ada@example.com', emailVerified: false })
 
     const email = lastEmail(t, 'verify-email', 'ada@example.com')!
     expect(email.text).toContain(`${PUBLIC_URL}/auth/verify-email?token=${email.token}`)
@@ -37,11 +39,11 @@ describe('auth: sign-up, verification, login, logout', () => {
     expect(cookie).toMatchObject({ value: login.body.session.token, httpOnly: true, sameSite: 'Lax', path: '/', secure: true })
   })
 
-  it('refuses sign-up with a short password, an unknown column, a taken email or emailVerified', async () => {
+  it('refuses sign-up with a short password, an unknown column or emailVerified', async () => {
     const short = await call(t, 'POST', '/auth/signup', { body: { email: 'short@example.com', password: 'nine char', displayName: 'S' } })
     expect(short).toMatchObject({ status: 400, body: { code: 'KL_AUTH_WEAK_PASSWORD' } })
     const long = await call(t, 'POST', '/auth/signup', { body: { email: 'long@example.com', password: 'x'.repeat(128), displayName: 'L' } })
-    expect(long.status).toBe(201)
+    expect(long.status).toBe(202)
     const tooLong = await call(t, 'POST', '/auth/signup', { body: { email: 'toolong@example.com', password: 'x'.repeat(257), displayName: 'L' } })
     expect(tooLong.body.code).toBe('KL_AUTH_WEAK_PASSWORD')
     const unknown = await call(t, 'POST', '/auth/signup', { body: { email: 'u@example.com', password: 'correct horse battery', displayName: 'U', role: 'admin' } })
@@ -50,8 +52,33 @@ describe('auth: sign-up, verification, login, logout', () => {
     expect(verifiedByHand.body.code).toBe('KL_API_VALIDATION')
     const missing = await call(t, 'POST', '/auth/signup', { body: { email: 'm@example.com', password: 'correct horse battery' } })
     expect(missing.body.code).toBe('KL_API_VALIDATION')
-    const taken = await call(t, 'POST', '/auth/signup', { body: { email: 'LONG@example.com', password: 'correct horse battery', displayName: 'L' } })
-    expect(taken).toMatchObject({ status: 409, body: { code: 'KL_AUTH_EMAIL_TAKEN' } })
+  })
+
+  it('with verification on, sign-up answers a taken address exactly like a new one, and emails its owner instead', async () => {
+    const owner = await signedInUser(t, 'owner')
+    const outbox = () => t.db.prepare('SELECT "kind", "to" FROM "_koya_outbox" ORDER BY "id"').all() as { kind: string; to: string }[]
+    const before = outbox().length
+    const fresh = await call(t, 'POST', '/auth/signup', { body: { email: 'fresh-address@example.com', password: 'correct horse battery', displayName: 'F' } })
+    const taken = await call(t, 'POST', '/auth/signup', { body: { email: owner.email.toUpperCase(), password: 'an attacker guess', displayName: 'T' } })
+    for (const answer of [fresh, taken]) {
+      expect(answer.status).toBe(202)
+      expect(answer.raw).toBe('{"ok":true}')
+      expect(answer.cookies).toEqual([])
+      expect(Object.keys(answer.headers).sort()).toEqual(Object.keys(fresh.headers).sort())
+    }
+    // One email each: a verification link to the new address, a notice to the owner.
+    expect(outbox().slice(before)).toEqual([
+      { kind: 'verify-email', to: 'fresh-address@example.com' },
+      { kind: 'signup-attempt', to: owner.email },
+    ])
+    const notice = t.db.prepare('SELECT "subject", "text" FROM "_koya_outbox" WHERE "kind" = \'signup-attempt\'').all()[0] as { subject: string; text: string }
+    expect(notice.subject).toBe('Someone tried to sign up for koya-tasks with your address')
+    expect(notice.text).toContain(PUBLIC_URL)
+    expect(notice.text).not.toMatch(/token=/)
+    // The owner's account is untouched: their password still works, the attacker's does not.
+    expect((await call(t, 'POST', '/auth/login', { body: { email: owner.email, password: owner.password } })).status).toBe(200)
+    expect((await call(t, 'POST', '/auth/login', { body: { email: owner.email, password: 'an attacker guess' } })).status).toBe(401)
+    expect(t.db.prepare('SELECT count(*) AS n FROM "users" WHERE "email" = ?').all(owner.email)).toEqual([{ n: 1 }])
   })
 
   it('answers GET /auth/session with the user, roles and session, by bearer token or cookie', async () => {
@@ -202,7 +229,7 @@ describe('auth: passwords', () => {
     // One code point that NFKC expands to three: 86 of them are 258 characters, over the maximum.
     const expanded = await call(t, 'POST', '/auth/signup', { body: { email: 'nfkc2@example.com', password: '\u2026'.repeat(86), displayName: 'N' } })
     expect(expanded.body.code).toBe('KL_AUTH_WEAK_PASSWORD')
-    expect((await call(t, 'POST', '/auth/signup', { body: { email: 'nfkc3@example.com', password: '\u2026'.repeat(4), displayName: 'N' } })).status).toBe(201)
+    expect((await call(t, 'POST', '/auth/signup', { body: { email: 'nfkc3@example.com', password: '\u2026'.repeat(4), displayName: 'N' } })).status).toBe(202)
   })
 
   it('a newer reset email makes the older link stop working', async () => {
@@ -347,13 +374,19 @@ describe('auth: without email verification, and in production', () => {
       expect((await call(app, 'GET', '/auth/session', { token: signup.body.session.token })).body.user.email).toBe('now@example.com')
       expect(app.db.prepare('SELECT count(*) AS n FROM "_koya_outbox"').all()).toEqual([{ n: 0 }])
       expect((await call(app, 'POST', '/auth/login', { body: { email: 'now@example.com', password: 'correct horse battery' } })).status).toBe(200)
+      // Without verification there is no inbox to tell: a taken address is a 409, as documented.
+      const taken = await call(app, 'POST', '/auth/signup', { body: { email: 'NOW@example.com', password: 'correct horse battery', displayName: 'N' } })
+      expect(taken).toMatchObject({ status: 409, body: { code: 'KL_AUTH_EMAIL_TAKEN' } })
     } finally {
       await app.close()
     }
   })
 
   it('the cookie is Secure with an https public URL, and not with an http one (outside production)', async () => {
-    const signup = (app: AuthTestApp, email: string) => call(app, 'POST', '/auth/signup', { body: { email, password: 'correct horse battery', displayName: 'S' } })
+    const signup = async (app: AuthTestApp, email: string) => {
+      await call(app, 'POST', '/auth/signup', { body: { email, password: 'correct horse battery', displayName: 'S' } })
+      return call(app, 'POST', '/auth/login', { body: { email, password: 'correct horse battery' } })
+    }
     expect((await signup(t, 'https@example.com')).cookies).toEqual([expect.objectContaining({ name: 'koya_session', secure: true, httpOnly: true })])
     const local = await authApp({ env: { KOYA_PUBLIC_URL: 'http://127.0.0.1:3000' } })
     try {

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { routeGroupsOf } from '../../engine/codegen/route-groups.ts'
+import { pathParameterNames } from '../../engine/ir/routes/route-contract.ts'
 import { referenceIr, writeSdk } from './sdk-files.ts'
 
 /**
@@ -30,18 +32,27 @@ interface Sdk {
 
 let sdk: Sdk
 let files: ReturnType<typeof writeSdk>
+/** The reference app with email verification off: sign-up signs in. */
+let noVerifySdk: Sdk
+let noVerifyFiles: ReturnType<typeof writeSdk>
 
 beforeAll(async () => {
   files = writeSdk(referenceIr(), 'auth-requests')
   sdk = (await import(files.index)) as Sdk
+  const ir = referenceIr()
+  noVerifyFiles = writeSdk({ ...ir, auth: { ...ir.auth, email: { enabled: true, verify: false } } }, 'auth-requests-noverify')
+  noVerifySdk = (await import(noVerifyFiles.index)) as Sdk
 })
-afterAll(() => files?.remove())
+afterAll(() => {
+  files?.remove()
+  noVerifyFiles?.remove()
+})
 
 const user = { id: 'u1', email: 'ada@example.com', emailVerified: true, displayName: 'Ada', avatarPath: null, createdAt: 'c', updatedAt: 'u' }
 const session = (token: string) => ({ token, expiresAt: '2026-05-01T10:30:00.000Z' })
 
 /** What the fake server answers per `METHOD /path`; anything else is 200 `{}`. */
-function client(answers: Record<string, Answer | (() => Answer)> = {}, options: { token?: unknown; url?: string } = {}) {
+function client(answers: Record<string, Answer | (() => Answer)> = {}, options: { token?: unknown; url?: string } = {}, from: Sdk = sdk) {
   const sent: Sent[] = []
   const fetch: Fetch = async (url, init) => {
     const parsed = new URL(url)
@@ -52,7 +63,7 @@ function client(answers: Record<string, Answer | (() => Answer)> = {}, options: 
     const text = answer.status === 204 ? '' : JSON.stringify(answer.body ?? {})
     return { status: answer.status ?? 200, headers: { get: () => null }, text: async () => text }
   }
-  const koya = sdk.createClient({ url: options.url ?? 'http://api.test', fetch, ...(options.token === undefined ? {} : { token: options.token }) })
+  const koya = from.createClient({ url: options.url ?? 'http://api.test', fetch, ...(options.token === undefined ? {} : { token: options.token }) })
   return { koya, sent, last: () => sent.at(-1)! }
 }
 
@@ -66,18 +77,18 @@ async function failure(call: Promise<unknown>): Promise<ClientError> {
 }
 
 describe('SDK auth: requests', () => {
-  it('signup posts the user columns and password, and keeps the session token it gets', async () => {
-    const { koya, sent, last } = client({ 'POST /auth/signup': { status: 201, body: { user, session: session('new-token') } } }, { token: 'old-token' })
+  it('signup posts the user columns and password; with verification on it answers { ok } and leaves the token as it was', async () => {
+    const { koya, sent, last } = client({ 'POST /auth/signup': { status: 202, body: { ok: true } } }, { token: 'old-token' })
     const result = await koya.auth.signup({ email: 'ada@example.com', password: 'correct horse battery', displayName: 'Ada' })
-    expect(result.user).toEqual(user)
+    expect(result).toEqual({ ok: true })
     expect(sent[0]).toMatchObject({ method: 'POST', target: '/auth/signup', authorization: 'Bearer old-token', body: { email: 'ada@example.com', password: 'correct horse battery', displayName: 'Ada' } })
     await koya.tasks.list()
-    expect(last()).toMatchObject({ target: '/api/tasks', authorization: 'Bearer new-token' })
+    expect(last()).toMatchObject({ target: '/api/tasks', authorization: 'Bearer old-token' })
   })
 
-  it('signup keeps the new session\'s token', async () => {
-    const { koya, last } = client({ 'POST /auth/signup': { status: 201, body: { user, session: session('s1') } } })
-    expect(await koya.auth.signup({ email: 'ada@example.com', password: 'pw', displayName: 'Ada' })).toMatchObject({ session: { token: 's1' } })
+  it('without verification, signup keeps the new session\'s token', async () => {
+    const { koya, last } = client({ 'POST /auth/signup': { status: 201, body: { user, session: session('s1') } } }, {}, noVerifySdk)
+    expect(await koya.auth.signup({ email: 'ada@example.com', password: 'pw', displayName: 'Ada' })).toMatchObject({ user, session: { token: 's1' } })
     await koya.auth.session().catch(() => undefined)
     expect(last().authorization).toBe('Bearer s1')
   })
@@ -204,5 +215,34 @@ describe('SDK admin: requests', () => {
     expect(await koya.admin.audit({ action: 'role.grant', subject: 'u', limit: 20 })).toEqual(entries)
     await koya.admin.audit()
     expect(sent.map((s) => s.target)).toEqual(['/admin/audit?subject=u&action=role.grant&limit=20', '/admin/audit'])
+  })
+})
+
+describe('SDK namespaces follow the route contract', () => {
+  it('every contract entry with an SDK method is that method, sending the entry\'s method to its path, and no entry is missing', async () => {
+    const ir = referenceIr()
+    const routes = routeGroupsOf(ir).flatMap((group) => group.routes)
+    const withSdk = routes.filter((route) => route.sdk !== undefined)
+    expect(withSdk.length).toBeGreaterThan(10)
+    for (const route of withSdk) {
+      const { namespace, name, input } = route.sdk!
+      const { koya, sent } = client({}, { token: 'tok' })
+      // Path parameters first, then the input: an object, a field's value, or further values.
+      const params = pathParameterNames(route.path).map((p) => `${p}-value`)
+      const rest = input.kind === 'none' ? [] : input.kind === 'bodyRest' ? input.fields.map((f) => `${f.name}-value`) : input.kind === 'bodyField' ? [`${input.field}-value`] : [{}]
+      expect(typeof koya[namespace][name], `${namespace}.${name}`).toBe('function')
+      await koya[namespace][name](...params, ...rest).catch(() => undefined)
+      const path = route.path.replace(/:(\w+)/g, (_: string, p: string) => `${p}-value`)
+      expect(sent[0], `${namespace}.${name}`).toMatchObject({ method: route.method, target: path })
+      if (input.kind === 'bodyField') expect(sent[0]!.body).toEqual({ [input.field]: `${input.field}-value` })
+      if (input.kind === 'bodyRest') expect(sent[0]!.body).toEqual(Object.fromEntries(input.fields.map((f) => [f.name, `${f.name}-value`])))
+    }
+    // Each namespace has exactly the contract's methods, besides the helpers that send nothing.
+    const { koya } = client()
+    const helpers = ['oauthUrl', 'getToken', 'setToken', 'constructor']
+    for (const namespace of new Set(withSdk.map((route) => route.sdk!.namespace))) {
+      const methods = Object.getOwnPropertyNames(Object.getPrototypeOf(koya[namespace])).filter((name) => !helpers.includes(name))
+      expect(methods.sort(), namespace).toEqual(withSdk.filter((route) => route.sdk!.namespace === namespace).map((route) => route.sdk!.name).sort())
+    }
   })
 })

@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
-import { AUTH_MEMBER_NAMES } from '../../engine/codegen/sdk/auth-client-source.ts'
+import { reservedMemberNames } from '../../engine/codegen/sdk/auth-client-source.ts'
 import { SDK_DECLARED_NAMES } from '../../engine/codegen/sdk/emit-sdk.ts'
 import { literal } from '../../engine/codegen/ts-types.ts'
 import { compileDefinition } from '../../engine/compiler/index.ts'
@@ -93,7 +93,7 @@ describe('the type names the SDK declares itself are the compiler\'s to refuse',
   })
 
   it('reserves the client\'s own namespaces as table names', () => {
-    for (const name of AUTH_MEMBER_NAMES) expect(RESERVED_TABLE_NAMES).toContain(name)
+    for (const name of reservedMemberNames(ir)) expect(RESERVED_TABLE_NAMES).toContain(name)
   })
 
   it('refuses a table whose types take an SDK name, or another table\'s, when compiling (transports gives Transport: fine)', () => {

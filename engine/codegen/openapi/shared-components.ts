@@ -86,7 +86,9 @@ export function errorResponses(errorSchema: string): Record<ErrorResponse, Respo
     BadRequest: response(`The request cannot be read: a malformed filter, \`select\`, \`order\`, page or column list, an unknown column or relation, unsupported syntax, or a server limit. Codes: ${badQuery}.`),
     BadWrite: response(`The body ${badBody}; or the request cannot be read (${badQuery}).`),
     FilterRequired: response(`No filter was given (${codes(FILTER_REQUIRED)}): a PATCH or DELETE on a whole table needs at least one. Or the body ${badBody}; or the request cannot be read (${badQuery}).`),
-    Unauthorized: response(`The credentials are missing, invalid or expired (${codes('KL_API_UNAUTHORIZED')}).`),
+    Unauthorized: response(
+      `A bearer token that is no live session: empty, expired, revoked or mistyped (${codes('KL_AUTH_REQUIRED')}); or an anonymous caller where the policy needs a user (${codes('KL_API_UNAUTHORIZED')}).`,
+    ),
     Forbidden: response('A policy refused the write; the message names the policy.'),
     NotFound: response(`No row has this \`id\`, or you may not read it: the two answer alike (${codes('KL_API_NOT_FOUND')}).`),
     NotAcceptable: response(`\`Accept: ${SINGLE_OBJECT}\` asked for one object, but the result has another number of rows (${codes('KL_API_NOT_ACCEPTABLE')}).`),

@@ -1,36 +1,96 @@
-import type { ProjectIR, TableIR } from '../../ir/project-ir.ts'
+import type { ProjectIR } from '../../ir/project-ir.ts'
+import { oauthProvidersOf, signupIsUniform, usersTableOf } from '../../ir/routes/auth-routes.ts'
+import type { RouteGroup } from '../../ir/routes/route-contract.ts'
 import { literal } from '../ts-types.ts'
 import type { ClientMember } from './print-client.ts'
+import { namespaceMembers, printNamespaceClasses, type NamespaceExtras } from './print-namespaces.ts'
 
 /**
- * The SDK's `auth` and `admin` namespaces: sign-up, login, sessions, email verification,
- * passwords and impersonation at /auth, role grants and the audit log at /admin. The app's part
- * (the user row, what sign-up takes, the roles, the OAuth providers) is printed from the IR; the
- * clients are the same for every app. Both exist only when the app has a users table.
+ * The SDK's `auth` and `admin` namespaces. Their methods are printed from the route contract
+ * (engine/ir/routes, print-namespaces.ts); here are the types they use (the app's part printed
+ * from the IR, the rest the same for every app) and the helpers that send no request.
  */
 
-/** The users table, when the app has one: without it there is no one to sign in. */
-export function usersTableOf(ir: ProjectIR): TableIR | undefined {
-  return ir.tables.find((t) => t.isUsers)
+export { usersTableOf }
+
+/** The names `koya.*` reserves besides the tables, for an app with and without a users table. */
+export function reservedMemberNames(ir: ProjectIR): string[] {
+  return usersTableOf(ir) === undefined ? ['admin'] : ['auth', 'admin']
 }
 
-/** `koya.auth` and `koya.admin`. */
-export function authMembers(ir: ProjectIR): ClientMember[] {
-  if (usersTableOf(ir) === undefined) return []
-  return [
-    { name: 'auth', doc: 'Sign-up, login and the session at /auth; keeps the session token and sends it with every request.', type: 'AuthClient', create: 'new AuthClient(transport, slot)' },
-    { name: 'admin', doc: 'Role grants and the audit log at /admin: an admin\'s session or the service key.', type: 'AdminClient', create: 'new AdminClient(transport)' },
-  ]
+const EXTRAS: Record<string, NamespaceExtras> = {
+  auth: {
+    memberDoc: 'Sign-up, login and the session at /auth; keeps the session token and sends it with every request.',
+    classDoc: [
+      'koya.auth: sign-up, login and the session. A session token the server issues (login,',
+      'changePassword, impersonate; signup when it signs in) is kept and sent with every later',
+      'request; logout forgets it.',
+      '',
+      '@example',
+      'const { user } = await koya.auth.login({ email, password })',
+      'const info = await koya.auth.session()',
+      'await koya.auth.logout()',
+    ],
+    members: String.raw`
+  /**
+   * The address to send the browser to for signing in with a provider; after the callback it
+   * lands on redirectTo (a path of the app, or an address the app allows), signed in by cookie.
+   */
+  oauthUrl(provider: AuthOAuthProvider, options: { redirectTo?: string } = {}): string {
+    const params: (readonly [string, string])[] = options.redirectTo === undefined ? [] : [['redirectTo', options.redirectTo]]
+    return this.#transport.urlOf('/auth/oauth/' + encodeURIComponent(provider), params)
+  }
+
+  /** The token the client sends now, or null: to keep a session across page loads, store it and pass it to createClient. */
+  async getToken(): Promise<string | null> {
+    const token = typeof this.#slot.current === 'function' ? await this.#slot.current() : this.#slot.current
+    return token ?? null
+  }
+
+  /** Sends this token from now on (null: none). */
+  setToken(token: string | null): void {
+    this.#slot.current = token
+    this.#slot.saved = undefined
+  }`,
+    usesSlot: true,
+  },
+  admin: {
+    memberDoc: "Role grants, sessions and the audit log at /admin: an admin's session or the service key.",
+    classDoc: [
+      "koya.admin: role grants, sessions and the audit log. Needs an admin's own session (not an",
+      'impersonation) or the service key; otherwise KL_AUTH_REQUIRED or KL_AUTH_FORBIDDEN.',
+      '',
+      '@example',
+      "const recent = await koya.admin.audit({ action: 'impersonation.start', limit: 20 })",
+    ],
+    members: '',
+    usesSlot: false,
+  },
 }
 
-/** The names `koya.*` reserves besides the tables. */
-export const AUTH_MEMBER_NAMES: readonly string[] = ['auth', 'admin']
+/** `koya.auth` and `koya.admin`, as the contract has them. */
+export function authMembers(groups: readonly RouteGroup[]): ClientMember[] {
+  return namespaceMembers(groups, EXTRAS)
+}
 
-/** The app's types for the auth namespaces; empty without a users table. */
-export function printAuthTypes(ir: ProjectIR): string {
+/** The types and classes of the contract's namespaces. */
+export function printAuthSections(ir: ProjectIR, groups: readonly RouteGroup[]): string[] {
+  const users = usersTableOf(ir) !== undefined
+  return [printAppAuthTypes(ir), ...(users ? [authTypesSource] : []), adminTypesSource, printNamespaceClasses(groups, EXTRAS)]
+}
+
+/** The app's types for the namespaces: the roles always; with a users table the user, sign-up and OAuth types. */
+export function printAppAuthTypes(ir: ProjectIR): string {
   const users = usersTableOf(ir)
-  if (users === undefined) return ''
-  const providers = (['github', 'google'] as const).filter((name) => ir.auth.oauth[name] !== null)
+  const roles = [
+    '/** The roles of the app (defineConfig({ roles })); admin always exists. */',
+    `export type AuthRole = ${[...ir.roles].map(literal).join(' | ') || 'never'}`,
+    '',
+  ]
+  if (users === undefined) return ['// ─── Auth: the app\'s part ──────────────────────────────────────────────────────────────────────', '', ...roles].join('\n')
+  const signupResult = signupIsUniform(ir)
+    ? ['/** What signup answers: the app verifies email, so the answer is the same whether or not the address has an account, and nobody is signed in. */', 'export interface AuthSignupResult {', '  ok: true', '}']
+    : ['export interface AuthSignupResult {', '  user: AuthUser', '  /** The new user is signed in at once. */', '  session: AuthSession', '}']
   return [
     '// ─── Auth: the app\'s part ──────────────────────────────────────────────────────────────────────',
     '',
@@ -40,20 +100,20 @@ export function printAuthTypes(ir: ProjectIR): string {
     `/** What signup takes: the columns of a new row of ${users.name} (emailVerified is set by the server), and a password. */`,
     `export type AuthSignupInput = Omit<${users.typeName}Insert, 'emailVerified'> & { password: string }`,
     '',
-    '/** The roles of the app (defineConfig({ roles })); admin always exists. */',
-    `export type AuthRole = ${[...ir.roles].map(literal).join(' | ') || 'never'}`,
+    ...signupResult,
     '',
+    ...roles,
     '/** The OAuth providers the app signs in with (auth.oauth). */',
-    `export type AuthOAuthProvider = ${providers.map(literal).join(' | ') || 'never'}`,
+    `export type AuthOAuthProvider = ${oauthProvidersOf(ir).map(literal).join(' | ') || 'never'}`,
     '',
   ].join('\n')
 }
 
-/**
- * The auth and admin clients, printed verbatim when the app has a users table. Written as
- * String.raw text: the SDK code in it uses no backticks and no template literals.
- */
-export const authClientSource = String.raw`
+/** The declarations printAppAuthTypes makes, whatever the app (its output varies only after the `=` or inside the braces). */
+export const APP_AUTH_TYPE_NAMES: readonly string[] = ['AuthUser', 'AuthSignupInput', 'AuthSignupResult', 'AuthRole', 'AuthOAuthProvider']
+
+/** The auth types the same for every app with a users table. */
+export const authTypesSource = String.raw`
 // ─── Auth: /auth ────────────────────────────────────────────────────────────────────────────────
 
 /** A session the server issued: its token (sent as 'Authorization: Bearer <token>') and when it lapses unless used. */
@@ -61,12 +121,6 @@ export interface AuthSession {
   token: string
   /** ISO 8601, UTC. Using the session moves it forward, up to the app's absolute timeout. */
   expiresAt: string
-}
-
-export interface AuthSignupResult {
-  user: AuthUser
-  /** The new user is signed in at once; with email verification on, user.emailVerified stays false until the emailed link is used. */
-  session: AuthSession
 }
 
 export interface AuthLoginResult {
@@ -89,136 +143,10 @@ export interface AuthImpersonation {
   session: AuthSession
   impersonator: { id: string }
 }
+`
 
-/**
- * koya.auth: sign-up, login and the session. A session token the server issues (signup, login,
- * changePassword, impersonate) is kept and sent with every later request; logout forgets it.
- *
- * @example
- * const { user } = await koya.auth.login({ email, password })
- * const info = await koya.auth.session()
- * await koya.auth.logout()
- */
-export class AuthClient {
-  readonly #transport: KoyaTransport
-  readonly #slot: TokenSlot
-
-  constructor(transport: KoyaTransport, slot: TokenSlot) {
-    this.#transport = transport
-    this.#slot = slot
-  }
-
-  /** Creates an account and signs in. Throws KL_AUTH_EMAIL_TAKEN or KL_AUTH_WEAK_PASSWORD. */
-  async signup(input: AuthSignupInput): Promise<AuthSignupResult> {
-    const result = (await this.#send('POST', '/auth/signup', input)) as AuthSignupResult
-    this.#slot.current = result.session.token
-    return result
-  }
-
-  /** Signs in and keeps the session token. Throws KL_AUTH_INVALID_CREDENTIALS or KL_AUTH_RATE_LIMITED. */
-  async login(credentials: { email: string; password: string }): Promise<AuthLoginResult> {
-    const result = (await this.#send('POST', '/auth/login', credentials)) as AuthLoginResult
-    this.#slot.current = result.session.token
-    return result
-  }
-
-  /** Ends this session on the server, and forgets its token here even if the server cannot be reached. */
-  async logout(): Promise<void> {
-    try {
-      await this.#send('POST', '/auth/logout')
-    } finally {
-      this.#forget()
-    }
-  }
-
-  /** Ends every session of the user, on every device; returns how many ended. */
-  async logoutAll(): Promise<{ revoked: number }> {
-    const result = (await this.#send('POST', '/auth/logout-all')) as { revoked: number }
-    this.#forget()
-    return result
-  }
-
-  /** Who is signed in. Throws KL_AUTH_REQUIRED (401) without a live session. */
-  async session(): Promise<AuthSessionInfo> {
-    return (await this.#send('GET', '/auth/session')) as AuthSessionInfo
-  }
-
-  /** Marks the email verified with the token from the verification email's link. Throws KL_AUTH_INVALID_TOKEN. */
-  async verifyEmail(token: string): Promise<{ user: AuthUser }> {
-    return (await this.#send('POST', '/auth/verify-email', { token })) as { user: AuthUser }
-  }
-
-  /** Sends a new verification email. Answers alike whether or not the address has an account. */
-  async resendVerification(email: string): Promise<void> {
-    await this.#send('POST', '/auth/verify-email/resend', { email })
-  }
-
-  /** Sends a password reset email. Answers alike whether or not the address has an account. */
-  async forgotPassword(email: string): Promise<void> {
-    await this.#send('POST', '/auth/password/forgot', { email })
-  }
-
-  /** Sets a new password with the token from the reset email's link; every session of the user ends. */
-  async resetPassword(input: { token: string; password: string }): Promise<void> {
-    await this.#send('POST', '/auth/password/reset', input)
-  }
-
-  /** Changes the password: every session ends, and the new one the server issues is kept. */
-  async changePassword(input: { currentPassword: string; newPassword: string }): Promise<AuthSession> {
-    const result = (await this.#send('POST', '/auth/password/change', input)) as { session: AuthSession }
-    this.#slot.current = result.session.token
-    return result.session
-  }
-
-  /**
-   * Acts as another user (an admin's own session only; the reason goes into the audit log). The
-   * client sends the impersonation token until stopImpersonating.
-   */
-  async impersonate(input: { userId: string; reason: string }): Promise<AuthImpersonation> {
-    const result = (await this.#send('POST', '/auth/impersonate', input)) as AuthImpersonation
-    this.#slot.saved ??= { token: this.#slot.current }
-    this.#slot.current = result.session.token
-    return result
-  }
-
-  /** Ends the impersonation and goes back to the admin's own session. */
-  async stopImpersonating(): Promise<void> {
-    await this.#send('POST', '/auth/impersonate/stop')
-    this.#slot.current = this.#slot.saved === undefined ? null : this.#slot.saved.token
-    this.#slot.saved = undefined
-  }
-
-  /**
-   * The address to send the browser to for signing in with a provider; after the callback it
-   * lands on redirectTo (a path of the app, or an address the app allows), signed in by cookie.
-   */
-  oauthUrl(provider: AuthOAuthProvider, options: { redirectTo?: string } = {}): string {
-    const params: (readonly [string, string])[] = options.redirectTo === undefined ? [] : [['redirectTo', options.redirectTo]]
-    return this.#transport.urlOf('/auth/oauth/' + encodeURIComponent(provider), params)
-  }
-
-  /** The token the client sends now, or null: to keep a session across page loads, store it and pass it to createClient. */
-  async getToken(): Promise<string | null> {
-    const token = typeof this.#slot.current === 'function' ? await this.#slot.current() : this.#slot.current
-    return token ?? null
-  }
-
-  /** Sends this token from now on (null: none). */
-  setToken(token: string | null): void {
-    this.#slot.current = token
-    this.#slot.saved = undefined
-  }
-
-  #forget(): void {
-    this.#slot.current = null
-    this.#slot.saved = undefined
-  }
-
-  async #send(method: 'GET' | 'POST', path: string, body?: object): Promise<unknown> {
-    return (await this.#transport.request(body === undefined ? { method, path } : { method, path, body })).body
-  }
-}
-
+/** The admin types the same for every app. */
+export const adminTypesSource = String.raw`
 // ─── Admin: /admin ──────────────────────────────────────────────────────────────────────────────
 
 export interface AuthRoleGrants {
@@ -236,7 +164,7 @@ export interface AuthAuditEntry {
   actorId: string | null
   /** Whom it concerned: the impersonated user, the user whose roles changed. */
   subjectId: string | null
-  action: 'impersonation.start' | 'impersonation.stop' | 'impersonation.write' | 'role.grant' | 'role.revoke' | (string & {})
+  action: 'impersonation.start' | 'impersonation.stop' | 'impersonation.write' | 'role.grant' | 'role.revoke' | 'sessions.revoke' | (string & {})
   reason: string | null
   requestId: string | null
   detail: { [key: string]: JsonValue } | null
@@ -254,50 +182,5 @@ export interface AuthAuditFilter {
   to?: string
   /** 1 to 1000; default 100. */
   limit?: number
-}
-
-/**
- * koya.admin: role grants and the audit log. Needs an admin's own session (not an
- * impersonation) or the service key; otherwise KL_AUTH_REQUIRED or KL_AUTH_FORBIDDEN.
- *
- * @example
- * await koya.admin.grantRole(userId, 'support')
- * const recent = await koya.admin.audit({ action: 'impersonation.start', limit: 20 })
- */
-export class AdminClient {
-  readonly #transport: KoyaTransport
-
-  constructor(transport: KoyaTransport) {
-    this.#transport = transport
-  }
-
-  /** Grants the user a role; returns their roles. Throws KL_AUTH_USER_NOT_FOUND or KL_AUTH_UNKNOWN_ROLE. */
-  async grantRole(userId: string, role: AuthRole): Promise<AuthRoleGrants> {
-    return (await this.#transport.request({ method: 'POST', path: this.#rolesPath(userId), body: { role } })).body as AuthRoleGrants
-  }
-
-  /** Takes a role from the user; returns their roles. */
-  async revokeRole(userId: string, role: AuthRole): Promise<AuthRoleGrants> {
-    return (await this.#transport.request({ method: 'DELETE', path: this.#rolesPath(userId) + '/' + encodeURIComponent(role) })).body as AuthRoleGrants
-  }
-
-  /** Signs the user out everywhere: every session ends. Returns how many did. */
-  async revokeSessions(userId: string): Promise<{ userId: string; revoked: number }> {
-    return (await this.#transport.request({ method: 'DELETE', path: '/admin/users/' + encodeURIComponent(userId) + '/sessions' })).body as { userId: string; revoked: number }
-  }
-
-  /** The audit log, newest first, filtered. */
-  async audit(filter: AuthAuditFilter = {}): Promise<AuthAuditEntry[]> {
-    const params: (readonly [string, string])[] = []
-    for (const name of ['actor', 'subject', 'action', 'from', 'to', 'limit'] as const) {
-      const value = filter[name]
-      if (value !== undefined) params.push([name, String(value)])
-    }
-    return (await this.#transport.request({ method: 'GET', path: '/admin/audit', params })).body as AuthAuditEntry[]
-  }
-
-  #rolesPath(userId: string): string {
-    return '/admin/users/' + encodeURIComponent(userId) + '/roles'
-  }
 }
 `

@@ -1,7 +1,8 @@
 import type { ProjectIR } from '../../ir/project-ir.ts'
 import { banner, stableJson } from '../../shared/generated-file.ts'
 import type { Generator } from '../generator.ts'
-import { authClientSource, authMembers, printAuthTypes, usersTableOf } from './auth-client-source.ts'
+import { routeGroupsOf } from '../route-groups.ts'
+import { adminTypesSource, APP_AUTH_TYPE_NAMES, authMembers, authTypesSource, printAuthSections, reservedMemberNames } from './auth-client-source.ts'
 import { exampleCalls, exampleTable } from './examples.ts'
 import { printClient, tableMembers, type ClientMember } from './print-client.ts'
 import { printErrorCodes } from './print-error-codes.ts'
@@ -29,8 +30,8 @@ export const sdkGenerator: Generator = {
   },
 }
 
-/** The names printAuthTypes declares, whatever the app (its output varies only after the `=`). */
-const AUTH_TYPES_SHAPE = ['AuthUser', 'AuthSignupInput', 'AuthRole', 'AuthOAuthProvider'].map((name) => `export type ${name} = never`).join('\n')
+/** The names printAppAuthTypes declares, whatever the app. */
+const AUTH_TYPES_SHAPE = APP_AUTH_TYPE_NAMES.map((name) => `export type ${name} = never`).join('\n')
 
 /**
  * The top-level names index.ts declares besides the tables' types, read from the code that
@@ -38,7 +39,7 @@ const AUTH_TYPES_SHAPE = ['AuthUser', 'AuthSignupInput', 'AuthRole', 'AuthOAuthP
  * written (SDK_TYPE_NAMES in shared/naming.ts, which a test keeps equal to the type-like ones here).
  */
 export const SDK_DECLARED_NAMES: ReadonlySet<string> = new Set(
-  [printTableTypes([]), printClient('', []), printErrorCodes(), queryTypesSource, tableClientSource, transportSource, AUTH_TYPES_SHAPE, authClientSource].flatMap((code) =>
+  [printTableTypes([]), printClient('', []), printErrorCodes(), queryTypesSource, tableClientSource, transportSource, AUTH_TYPES_SHAPE, authTypesSource, adminTypesSource, 'class AuthClient', 'class AdminClient'].flatMap((code) =>
     [...code.matchAll(/^(?:export )?(?:type|interface|class|function|const) (\w+)/gm)].map((match) => match[1]!),
   ),
 )
@@ -49,7 +50,7 @@ export const SDK_DECLARED_NAMES: ReadonlySet<string> = new Set(
  * printSdk, sending their requests through the same KoyaTransport.
  */
 function clientMembers(ir: ProjectIR): ClientMember[] {
-  return [...tableMembers(ir), ...authMembers(ir)]
+  return [...tableMembers(ir), ...authMembers(routeGroupsOf(ir))]
 }
 
 function printSdk(ir: ProjectIR, source: string): string {
@@ -59,7 +60,7 @@ function printSdk(ir: ProjectIR, source: string): string {
     printClient(ir.name, clientMembers(ir)),
     queryTypesSource,
     tableClientSource,
-    ...(usersTableOf(ir) === undefined ? [] : [printAuthTypes(ir), authClientSource]),
+    ...printAuthSections(ir, routeGroupsOf(ir)),
     printErrorCodes(),
     transportSource,
   ]

@@ -1,7 +1,10 @@
 import type { ProjectIR, RelationIR, TableIR } from '../../ir/project-ir.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 import { banner } from '../../shared/generated-file.ts'
-import { usersTableOf } from './auth-client-source.ts'
+import { oauthProvidersOf, usersTableOf } from '../../ir/routes/auth-routes.ts'
+import { openApiPath } from '../../ir/routes/route-contract.ts'
+import { routeGroupsOf } from '../route-groups.ts'
+import { sdkNamespacesOf, signatureOf } from './print-namespaces.ts'
 import { exampleCalls, exampleParent, exampleTable, sortedRelations } from './examples.ts'
 import { CLIENT_ERROR_CODES } from './print-error-codes.ts'
 
@@ -160,24 +163,40 @@ export function printReadme(ir: ProjectIR, source: string, packageName: string):
     '`index.ts` exports, besides each table\'s types: `Tables` (the map every type is read from),',
     "`RowOf<'table'>`, `InsertOf<'table'>`, `UpdateOf<'table'>`, `Where<'table'>`, `OrderBy<'table'>`,",
     "`Include<'table'>`, `QueryResult<'table', select, include>` (what a read returns), `KoyaClient`,",
-    '`ClientOptions`, `KoyaErrorCode` and `TableClient`; with a users table also the `Auth*` types',
-    '(`AuthUser`, `AuthSignupInput`, `AuthSession`, `AuthRole`, …), `AuthClient` and `AdminClient`.',
+    '`ClientOptions`, `KoyaErrorCode`, `TableClient`, `AdminClient` and the `Auth*` types it uses; with a',
+    'users table also `AuthClient` and its types (`AuthUser`, `AuthSignupInput`, `AuthSession`, …).',
     '',
   ].join('\n')
 }
 
-/** `koya.auth` and `koya.admin`, for an app with a users table. */
+/** `koya.auth` and `koya.admin`: the methods of the route contract, and the helpers that send no request. */
 function authSection(ir: ProjectIR): string[] {
   const users = usersTableOf(ir)
-  if (users === undefined) return []
-  const provider = (['github', 'google'] as const).find((name) => ir.auth.oauth[name] !== null)
+  const namespaces = sdkNamespacesOf(routeGroupsOf(ir))
+  const rows = (namespace: string) =>
+    (namespaces.get(namespace) ?? []).map((route) => `| \`${signatureOf(route)}\` | ${route.sdk.doc.replaceAll('|', '\\|')} | \`${route.sdk.returns.replaceAll('|', '\\|')}\` | \`${route.method} ${openApiPath(route.path)}\` |`)
+  // The methods after which the client sends a new session token.
+  const signsIn = (namespaces.get('auth') ?? []).filter((route) => route.sdk.token === 'keep' || route.sdk.token === 'aside').map((route) => `\`${route.sdk.name}\``)
+  const listed = signsIn.length < 2 ? signsIn.join('') : `${signsIn.slice(0, -1).join(', ')} and ${signsIn.at(-1)}`
+  const admin = [
+    '## Admin',
+    '',
+    "`koya.admin` needs an admin's session or the service key. Roles are typed: only the app's roles compile.",
+    '',
+    '| method | what it does | returns | request |',
+    '| --- | --- | --- | --- |',
+    ...rows('admin'),
+    '',
+  ]
+  if (users === undefined) return admin
+  const provider = oauthProvidersOf(ir)[0]
   return [
     '## Auth',
     '',
-    `\`koya.auth\` signs users in and keeps the session token: after \`signup\`, \`login\`,`,
-    '`changePassword` and `impersonate`, every request carries it as `Authorization: Bearer <token>`;',
-    '`logout` and `logoutAll` forget it. To keep a session across page loads, store `await',
-    'koya.auth.getToken()` and pass it to `createClient({ url, token })` next time.',
+    `\`koya.auth\` signs users in and keeps the session token: after ${listed}, every request`,
+    'carries it as `Authorization: Bearer <token>`; `logout` and `logoutAll` forget it. To keep a',
+    'session across page loads, store `await koya.auth.getToken()` and pass it to',
+    '`createClient({ url, token })` next time.',
     '',
     '```ts',
     `await koya.auth.signup({ email, password${users.columns.some((c) => c.name === 'displayName' && !c.nullable && c.default === null) ? ", displayName: 'Ada'" : ''} })`,
@@ -186,29 +205,13 @@ function authSection(ir: ProjectIR): string[] {
     'await koya.auth.logout()',
     '```',
     '',
-    '| method | returns | request |',
-    '| --- | --- | --- |',
-    `| \`signup({ email, password, …columns })\` | \`{ user, session }\` (signed in at once; \`user.emailVerified\` is false until the emailed link is used) | \`POST /auth/signup\` |`,
-    '| `login({ email, password })` | `{ user, session }` | `POST /auth/login` |',
-    '| `logout()` | nothing | `POST /auth/logout` |',
-    '| `logoutAll()` | `{ revoked }`: the sessions ended on every device | `POST /auth/logout-all` |',
-    '| `session()` | `{ user, roles, session, impersonator? }` | `GET /auth/session` |',
-    '| `verifyEmail(token)` | `{ user }` | `POST /auth/verify-email` |',
-    '| `resendVerification(email)` | nothing | `POST /auth/verify-email/resend` |',
-    '| `forgotPassword(email)` | nothing | `POST /auth/password/forgot` |',
-    '| `resetPassword({ token, password })` | nothing | `POST /auth/password/reset` |',
-    '| `changePassword({ currentPassword, newPassword })` | the new session (kept) | `POST /auth/password/change` |',
-    '| `impersonate({ userId, reason })` | `{ user, session, impersonator }`; the client acts as the user | `POST /auth/impersonate` |',
-    "| `stopImpersonating()` | nothing; the client goes back to the admin's session | `POST /auth/impersonate/stop` |",
-    ...(provider ? [`| \`oauthUrl('${provider}', { redirectTo })\` | the address to open in the browser to sign in with the provider | \`GET /auth/oauth/<provider>\` |`] : []),
-    '| `getToken()`, `setToken(token)` | the token the client sends / send another | |',
+    '| method | what it does | returns | request |',
+    '| --- | --- | --- | --- |',
+    ...rows('auth'),
+    ...(provider ? [`| \`oauthUrl('${provider}', { redirectTo })\` | The address to open in the browser to sign in with the provider. | \`string\` | \`GET /auth/oauth/<provider>\` |`] : []),
+    '| `getToken()`, `setToken(token)` | The token the client sends; send another. | `Promise<string \\| null>`, `void` | |',
     '',
-    "`koya.admin` needs an admin's session or the service key: `grantRole(userId, role)` and",
-    '`revokeRole(userId, role)` (`POST` and `DELETE /admin/users/<id>/roles`) return the user\'s roles;',
-    '`revokeSessions(userId)` (`DELETE /admin/users/<id>/sessions`) signs the user out everywhere;',
-    '`audit({ actor, subject, action, from, to, limit })` (`GET /admin/audit`) returns the audit log,',
-    'newest first. Roles are typed: only the app\'s roles compile.',
-    '',
+    ...admin,
   ]
 }
 

@@ -17,10 +17,17 @@ export interface AuthRateLimits {
   readonly signupPerAccount: RateLimit
   readonly loginPerIp: RateLimit
   /**
-   * Login attempts per account (and current-password checks at password change), counted before
-   * the password is checked; a success clears them.
+   * Login attempts per account and client address (and current-password checks at password
+   * change), counted before the password is checked; a success clears them. Over it, that client
+   * is locked out of that account, not the account's owner elsewhere (decision 46).
    */
   readonly loginFailuresPerAccount: RateLimit
+  /**
+   * Login attempts per account from all clients: the ceiling a spread-out guesser meets. Over
+   * it, only a client with no failures on the account may still try (its owner's right password
+   * gets through); a failure locks that client too.
+   */
+  readonly loginAttemptsPerAccount: RateLimit
   /** Forgot, reset and resend-verification requests. */
   readonly resetPerIp: RateLimit
   readonly resetPerAccount: RateLimit
@@ -31,6 +38,7 @@ export const DEFAULT_AUTH_RATE_LIMITS: AuthRateLimits = {
   signupPerAccount: { max: 3, windowSeconds: 3600 },
   loginPerIp: { max: 30, windowSeconds: 600 },
   loginFailuresPerAccount: { max: 10, windowSeconds: 900 },
+  loginAttemptsPerAccount: { max: 100, windowSeconds: 900 },
   resetPerIp: { max: 10, windowSeconds: 3600 },
   resetPerAccount: { max: 3, windowSeconds: 3600 },
 }

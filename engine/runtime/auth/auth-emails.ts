@@ -30,3 +30,17 @@ export async function renderDecoyEmail(ctx: AuthContext, kind: OneTimeTokenKind,
 function linkFor(ctx: AuthContext, kind: OneTimeTokenKind, token: string): string {
   return `${ctx.settings.publicUrl}${LINK_PATHS[kind]}?token=${encodeURIComponent(token)}`
 }
+
+/**
+ * Tell an account's owner that someone signed up with their address: with email verification
+ * on, sign-up answers the same whether or not an account exists (decision 47), so the owner
+ * hears of it here instead. The link is the app's public URL: no token, nothing to use up.
+ *
+ * @example
+ * const existing = users.findByEmail(email)
+ * if (existing !== undefined) await sendSignupAttemptEmail(ctx, existing)
+ */
+export async function sendSignupAttemptEmail(ctx: AuthContext, user: { readonly email: string }): Promise<void> {
+  const email = await renderEmail('signup-attempt', { appName: ctx.model.name, link: ctx.settings.publicUrl, email: user.email })
+  enqueueEmail(ctx.db, { kind: 'signup-attempt', to: user.email, ...email }, ctx.clock())
+}

@@ -16,9 +16,9 @@ export interface AuthModuleOptions {
 }
 
 /**
- * Sessions, sign-up and sign-in, OAuth, roles and impersonation at `/auth`, the admin API at
- * `/admin`, and the CORS, CSRF and cookie handling every route shares (so it registers `global`).
- * Provides `actorOf`: who each request acts as.
+ * Sessions, sign-up and sign-in, OAuth, roles and impersonation at `/auth`, and the CORS, CSRF and
+ * cookie handling every route shares (so it registers `global`). Provides `actorOf` (who each
+ * request acts as) and what the admin module manages.
  */
 export const authModule = defineModule<AuthModuleOptions | undefined>({
   name: 'auth',
@@ -39,6 +39,6 @@ export const authModule = defineModule<AuthModuleOptions | undefined>({
     if (runtime.model.tables.some((table) => table.isUsers)) {
       registerOAuthRoutes(app, { ...auth.oauthDeps, ...(options.oauthEndpoints ? { endpoints: options.oauthEndpoints } : {}) })
     }
-    return { actorOf: auth.actorOf }
+    return { actorOf: auth.actorOf, adminDeps: auth.adminDeps }
   },
 })

@@ -2,17 +2,20 @@ import cookie from '@fastify/cookie'
 import cors from '@fastify/cors'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ProjectIR } from '../../ir/project-ir.ts'
+import { AUTH_ROUTE_IDS, authRoutes, isOAuthRoute, OAUTH_ROUTE_IDS, type AuthRouteId, type OAuthRouteId } from '../../ir/routes/auth-routes.ts'
+import type { RouteContract, RouteSchema } from '../../ir/routes/route-contract.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import type { SqliteDatabase } from '../../shared/sqlite.ts'
+import type { AdminDeps } from '../admin/admin-routes.ts'
 import type { Actor, DataLayer } from '../data/data-layer.ts'
+import { registerContractRoutes, type RouteHandlers } from '../http/route-contract.ts'
 import type { TableApi } from '../rest/routes.ts'
-import { registerAdminRoutes } from './admin-routes.ts'
 import { createAuditLog } from './audit-log.ts'
 import { DEFAULT_AUTH_RATE_LIMITS, type AuthContext, type AuthRateLimits, type OAuthRouteDeps } from './auth-context.ts'
-import { registerAuthPages } from './auth-pages.ts'
-import { registerAuthRoutes, registerSessionRoutes } from './auth-routes.ts'
+import { pageHandlers, registerFormParser } from './auth-pages.ts'
+import { passwordHandlers, sessionHandlers } from './auth-routes.ts'
 import { resolveAuthSettings, type Env } from './auth-settings.ts'
-import { registerImpersonation } from './impersonation-routes.ts'
+import { impersonationHandlers, registerImpersonationAudit } from './impersonation-routes.ts'
 import { createOneTimeTokens } from './one-time-tokens.ts'
 import { createDummyVerifier } from './passwords.ts'
 import { createRateLimiter } from './rate-limiter.ts'
@@ -40,7 +43,13 @@ export interface Auth {
   actorOf(request: FastifyRequest): Actor
   /** What the OAuth routes are given. */
   readonly oauthDeps: OAuthRouteDeps
+  /** What the admin module is given. */
+  readonly adminDeps: AdminDeps
 }
+
+/** The /auth ids registerAuth serves (the OAuth ones are registerOAuthRoutes's). */
+type CoreAuthRouteId = Exclude<AuthRouteId, OAuthRouteId>
+const CORE_AUTH_ROUTE_IDS = AUTH_ROUTE_IDS.filter((id): id is CoreAuthRouteId => !(OAUTH_ROUTE_IDS as readonly string[]).includes(id))
 
 /**
  * Sessions, the /auth and /admin endpoints, CSRF and CORS, on `app`. The system tables must
@@ -101,18 +110,18 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
     done(null, payload)
   })
 
+  // The /auth endpoints this app serves, from the route contract: none without a users table,
+  // the password and email ones only with email sign-in.
   const usersTable = model.tables.find((table) => table.isUsers)
-  if (usersTable !== undefined) {
-    // Sessions, logout and the session endpoint serve OAuth-only apps too; the password and
-    // email endpoints exist only with email sign-in.
-    registerSessionRoutes(app, ctx)
-    if (settings.emailEnabled) {
-      registerAuthRoutes(app, ctx, options.tables.find((api) => api.table === usersTable.name))
-      registerAuthPages(app, ctx)
-    }
-    registerImpersonation(app, ctx)
-  }
-  registerAdminRoutes(app, ctx, usersTable !== undefined)
+  const usersInsert = (options.tables.find((api) => api.table === usersTable?.name)?.schemas.insert ?? {}) as RouteSchema
+  const routes = (authRoutes(model, { usersInsert })?.routes ?? []).filter((route): route is RouteContract<CoreAuthRouteId> => !isOAuthRoute(route))
+  const handlers: RouteHandlers<CoreAuthRouteId> = { ...passwordHandlers(ctx), ...sessionHandlers(ctx), ...impersonationHandlers(ctx), ...pageHandlers(ctx) }
+  registerFormParser(app, routes)
+  registerImpersonationAudit(app, ctx)
+  const isAnonymous = (request: FastifyRequest) => requests.authOf(request).actor.kind === 'anonymous'
+  registerContractRoutes(app, { ids: CORE_AUTH_ROUTE_IDS, routes, handlers, isAnonymous })
+  // The admin API is its own module (engine/runtime/admin), given these.
+  const adminDeps: AdminDeps = { model, clock, requests, users, grants, sessions, audit: ctx.audit }
 
   const oauthDeps: OAuthRouteDeps = {
     db,
@@ -153,5 +162,6 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
       return actor
     },
     oauthDeps,
+    adminDeps,
   }
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { AUTH_FIELDS } from '../../shared/auth-fields.ts'
 import { KoyaError } from '../../shared/errors.ts'
+import type { RouteHandlers } from '../http/route-contract.ts'
 import type { AuthContext } from './auth-context.ts'
 import { requireSession } from './auth-routes.ts'
 import { isWrite } from './request-auth.ts'
@@ -18,25 +18,16 @@ export function recordImpersonationStop(ctx: AuthContext, request: FastifyReques
 }
 
 /**
- * POST /auth/impersonate and /auth/impersonate/stop, and the audit of every write made while
- * impersonating (an onResponse hook: any request that is not GET/HEAD/OPTIONS and succeeded).
+ * POST /auth/impersonate and /auth/impersonate/stop. Writes made while impersonating are
+ * audited by registerImpersonationAudit.
+ *
+ * @example
+ * const { impersonate, stopImpersonating } = impersonationHandlers(ctx)
  */
-export function registerImpersonation(app: FastifyInstance, ctx: AuthContext): void {
+export function impersonationHandlers(ctx: AuthContext): RouteHandlers<'impersonate' | 'stopImpersonating'> {
   const { audit, users, sessions, grants, requests } = ctx
-
-  app.post(
-    '/auth/impersonate',
-    {
-      schema: {
-        body: {
-          type: 'object',
-          properties: { userId: AUTH_FIELDS.userId, reason: AUTH_FIELDS.reason },
-          required: ['userId', 'reason'],
-          additionalProperties: false,
-        },
-      },
-    },
-    async (request, reply) => {
+  return {
+    async impersonate(request, reply) {
       const { actor, session } = requests.authOf(request)
       if (actor.kind === 'anonymous') throw new KoyaError('KL_AUTH_REQUIRED', 'Impersonation needs an admin\'s session.')
       if (actor.kind === 'system' || session === undefined) {
@@ -58,16 +49,26 @@ export function registerImpersonation(app: FastifyInstance, ctx: AuthContext): v
       const body = `{"user":${users.readUser(target.id)},"session":${JSON.stringify(issued)},"impersonator":${JSON.stringify({ id: actor.userId })}}`
       return reply.code(201).type('application/json; charset=utf-8').send(body)
     },
-  )
 
-  app.post('/auth/impersonate/stop', async (request, reply) => {
-    const session = requireSession(ctx, request)
-    if (session.impersonatorId === null) throw new KoyaError('KL_AUTH_IMPERSONATION', 'This session is not an impersonation.', { hint: 'Send the impersonation session\'s token; to sign out, use POST /auth/logout.' })
-    sessions.revoke(session.id)
-    recordImpersonationStop(ctx, request, session)
-    return reply.code(204).send()
-  })
+    async stopImpersonating(request, reply) {
+      const session = requireSession(ctx, request)
+      if (session.impersonatorId === null) throw new KoyaError('KL_AUTH_IMPERSONATION', 'This session is not an impersonation.', { hint: 'Send the impersonation session\'s token; to sign out, use POST /auth/logout.' })
+      sessions.revoke(session.id)
+      recordImpersonationStop(ctx, request, session)
+      return reply.code(204).send()
+    },
+  }
+}
 
+/**
+ * The audit of every write made while impersonating: an onResponse hook on any request that is
+ * not GET/HEAD/OPTIONS and succeeded.
+ *
+ * @example
+ * registerImpersonationAudit(app, ctx)
+ */
+export function registerImpersonationAudit(app: FastifyInstance, ctx: AuthContext): void {
+  const { audit, requests } = ctx
   app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     try {
       if (isWrite(request) && reply.statusCode < 400 && !selfAudited.has(request)) auditImpersonatedWrite(request, reply)

@@ -24,6 +24,8 @@ export interface RateLimiter {
   hitAccount(name: string, key: string, limit: RateLimit): void
   /** Forget an account's hits under `name` (a successful login clears its attempts). */
   resetAccount(name: string, key: string): void
+  /** The hits an account has under `name` in its live window (0 without one); counts nothing. */
+  accountHits(name: string, key: string, limit: RateLimit): number
 }
 
 export interface RateLimiterOptions {
@@ -96,6 +98,10 @@ export function createRateLimiter(clock: () => Date, options: RateLimiterOptions
     },
     resetAccount(name, key) {
       accountTables.get(name)?.delete(key)
+    },
+    accountHits(name, key, limit) {
+      const window = accountTables.get(name)?.get(key)
+      return window !== undefined && clock().getTime() - window.start < limit.windowSeconds * 1000 ? window.hits : 0
     },
   }
 }

@@ -27,6 +27,10 @@ export interface RequestAuthResolver {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
+/** An Authorization header of the Bearer scheme, whatever follows it. */
+const BEARER_SCHEME = /^Bearer(\s|$)/i
+
+/** The token of a well-formed `Authorization: Bearer <token>`; undefined otherwise. */
 export function bearerOf(request: FastifyRequest): string | undefined {
   return /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1]
 }
@@ -97,6 +101,9 @@ export function createRequestAuthResolver(deps: {
       if (isServiceKey(bearer)) return { actor: { kind: 'system' } as Actor, session: undefined, via: 'service-key' as const, renewed: false }
       return fromToken(bearer, 'bearer')
     }
+    // `Bearer ` with no token (or a malformed one) is a bearer that is no session, refused like
+    // any other: read as anonymous, it would hide a client bug that drops its token.
+    if (BEARER_SCHEME.test(request.headers.authorization ?? '')) return { actor: anonymous, session: undefined, via: 'bearer' as const, renewed: false }
     const cookie = request.cookies[settings.cookieName]
     if (cookie !== undefined && cookie !== '') return fromToken(cookie, 'cookie')
     return { actor: anonymous, session: undefined, via: 'none' as const, renewed: false }

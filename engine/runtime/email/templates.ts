@@ -2,13 +2,13 @@ import { createElement as h, type CSSProperties, type ReactElement } from 'react
 import type * as Components from '@react-email/components'
 
 /** The emails the auth routes send. */
-export type EmailTemplate = 'verify-email' | 'reset-password'
+export type EmailTemplate = 'verify-email' | 'reset-password' | 'signup-attempt'
 
 /** What every template shows. Plain strings: React escapes them in text and attributes. */
 export interface EmailData {
   /** The app's name, as the reader knows it. */
   readonly appName: string
-  /** The one-time link, built from the configured public URL (never a request's Host header). */
+  /** The email's link (a one-time link, or the app's address), built from the configured public URL (never a request's Host header). */
   readonly link: string
   /** The address the email goes to. */
   readonly email: string
@@ -48,6 +48,15 @@ const WORDING: Record<EmailTemplate, TemplateWording> = {
     action: 'Choose a new password',
     expiry: 'The link works once and expires soon.',
     ignore: 'If you did not ask for this, ignore this email: your password stays as it is.',
+  },
+  // Sent instead of an answer that would tell the signer-up the address has an account.
+  'signup-attempt': {
+    subject: (appName) => `Someone tried to sign up for ${appName} with your address`,
+    heading: 'You already have an account',
+    intro: (appName) => `Someone tried to create a new ${appName} account with this address, which already has one. No second account was made.`,
+    action: `Sign in`,
+    expiry: 'If you forgot your password, choose "Forgot password" when you sign in.',
+    ignore: 'If it was not you, ignore this email: your account stays as it is.',
   },
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ProjectIR } from '../../ir/project-ir.ts'
 import type { SqliteDatabase } from '../../shared/sqlite.ts'
+import type { AdminDeps } from '../admin/admin-routes.ts'
 import type { Env } from '../auth/auth-settings.ts'
 import type { Actor, DataLayer } from '../data/data-layer.ts'
 import type { TableApi } from '../rest/routes.ts'
@@ -22,11 +23,14 @@ export interface Runtime {
   /** `koyalite dev`: development answers (policy locations, GraphiQL) are allowed. */
   readonly dev: boolean
   actorOf(request: FastifyRequest): Actor
+  /** The users, roles, sessions and audit log the admin module manages (provided by auth). */
+  adminDeps(): AdminDeps
 }
 
 /** What a module hands to the modules registered after it. */
 export interface ModuleProvides {
   readonly actorOf?: (request: FastifyRequest) => Actor
+  readonly adminDeps?: AdminDeps
 }
 
 /**

@@ -1,3 +1,4 @@
+import { adminModule } from '../admin/admin-module.ts'
 import { authModule } from '../auth/auth-module.ts'
 import { docsModule } from '../docs/docs-module.ts'
 import { healthModule } from '../health/health-module.ts'
@@ -15,6 +16,7 @@ export const FEATURE_MODULES = {
   health: healthModule,
   docs: docsModule,
   auth: authModule,
+  admin: adminModule,
   rest: restModule,
 } as const
 

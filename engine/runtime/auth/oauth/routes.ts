@@ -1,8 +1,10 @@
 import { timingSafeEqual } from 'node:crypto'
 import type {} from '@fastify/cookie'
 import { ArcticFetchError, CodeChallengeMethod, OAuth2Client, OAuth2RequestError, type OAuth2Tokens, generateCodeVerifier, generateState } from 'arctic'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { OAUTH_ROUTE_IDS, oauthRoutes } from '../../../ir/routes/auth-routes.ts'
 import { KoyaError } from '../../../shared/errors.ts'
+import { registerContractRoutes } from '../../http/route-contract.ts'
 import type { OAuthRouteDeps } from '../auth-context.ts'
 import type { RateLimit } from '../rate-limiter.ts'
 import { resolveOAuthAccount } from './accounts.ts'
@@ -38,8 +40,6 @@ interface CallbackQuery {
   error?: string
 }
 
-const providerParams = { type: 'object', properties: { provider: { type: 'string', maxLength: 32 } }, required: ['provider'] } as const
-
 /**
  * `GET /auth/oauth/:provider` sends the browser to the provider (GitHub, Google) with a fresh
  * state and PKCE challenge, kept in short-lived HttpOnly cookies; `GET /auth/oauth/:provider/callback`
@@ -47,6 +47,8 @@ const providerParams = { type: 'object', properties: { provider: { type: 'string
  * (an existing link, a verified email, or a new user) and redirects to `redirectTo`, which must be
  * on the public URL's origin, a trusted origin or in auth.redirects. Client ids and secrets are
  * read from `deps.env` once, here. Needs @fastify/cookie on `app` (registerAuth registers it).
+ * The routes are the contract's (engine/ir/routes/auth-routes.ts): served when the app
+ * configures a provider.
  *
  * @example
  * const auth = await registerAuth(app, { model, db, data, tables, env: process.env, clock, serviceKey })
@@ -76,61 +78,54 @@ export function registerOAuthRoutes(app: FastifyInstance, deps: OAuthDeps): void
     return { name, endpoints, client: new OAuth2Client(settings.clientId, settings.clientSecret, callback), cookiePath: `${basePath}/auth/oauth/${name}` }
   }
 
-  app.get<{ Params: ProviderParams; Querystring: StartQuery }>(
-    '/auth/oauth/:provider',
-    { schema: { params: providerParams, querystring: { type: 'object', properties: { redirectTo: { type: 'string', maxLength: 2048 } } } } },
-    async (request, reply) => {
-      const provider = configured(request.params.provider)
-      const redirectTo = checkRedirect(request.query.redirectTo, publicUrl, allowedRedirects)
-      const state = generateState()
-      const verifier = generateCodeVerifier()
-      const url = provider.client.createAuthorizationURLWithPKCE(provider.endpoints.authorize, state, CodeChallengeMethod.S256, verifier, [...PROVIDER_SPECS[provider.name].scopes])
-      // SameSite=Lax: the provider sends the browser back with a top-level GET from its own site.
-      const options = { path: provider.cookiePath, httpOnly: true, secure, sameSite: 'lax', maxAge: FLOW_MAX_AGE_SECONDS } as const
-      reply.setCookie(COOKIE.state, state, options).setCookie(COOKIE.verifier, verifier, options).setCookie(COOKIE.redirect, redirectTo, options)
-      return reply.header('cache-control', 'no-store').redirect(url.href, 302)
-    },
-  )
+  async function startOAuth(request: FastifyRequest, reply: FastifyReply) {
+    const provider = configured((request.params as ProviderParams).provider)
+    const redirectTo = checkRedirect((request.query as StartQuery).redirectTo, publicUrl, allowedRedirects)
+    const state = generateState()
+    const verifier = generateCodeVerifier()
+    const url = provider.client.createAuthorizationURLWithPKCE(provider.endpoints.authorize, state, CodeChallengeMethod.S256, verifier, [...PROVIDER_SPECS[provider.name].scopes])
+    // SameSite=Lax: the provider sends the browser back with a top-level GET from its own site.
+    const options = { path: provider.cookiePath, httpOnly: true, secure, sameSite: 'lax', maxAge: FLOW_MAX_AGE_SECONDS } as const
+    reply.setCookie(COOKIE.state, state, options).setCookie(COOKIE.verifier, verifier, options).setCookie(COOKIE.redirect, redirectTo, options)
+    return reply.header('cache-control', 'no-store').redirect(url.href, 302)
+  }
 
-  app.get<{ Params: ProviderParams; Querystring: CallbackQuery }>(
-    '/auth/oauth/:provider/callback',
-    {
-      schema: {
-        params: providerParams,
-        // Providers add parameters of their own (Google: scope, authuser, prompt): allow them.
-        querystring: { type: 'object', properties: { code: { type: 'string', maxLength: 2048 }, state: { type: 'string', maxLength: 512 }, error: { type: 'string', maxLength: 256 } } },
-      },
-    },
-    async (request, reply) => {
-      const provider = configured(request.params.provider)
-      const cookies = { state: request.cookies[COOKIE.state], verifier: request.cookies[COOKIE.verifier], redirect: request.cookies[COOKIE.redirect] }
-      // One try per flow: whatever happens next, the flow's cookies are spent.
-      for (const name of Object.values(COOKIE)) reply.clearCookie(name, { path: provider.cookiePath, httpOnly: true, secure, sameSite: 'lax' })
-      reply.header('cache-control', 'no-store')
+  async function finishOAuth(request: FastifyRequest, reply: FastifyReply) {
+    const provider = configured((request.params as ProviderParams).provider)
+    const cookies = { state: request.cookies[COOKIE.state], verifier: request.cookies[COOKIE.verifier], redirect: request.cookies[COOKIE.redirect] }
+    // One try per flow: whatever happens next, the flow's cookies are spent.
+    for (const name of Object.values(COOKIE)) reply.clearCookie(name, { path: provider.cookiePath, httpOnly: true, secure, sameSite: 'lax' })
+    reply.header('cache-control', 'no-store')
 
-      const { code, state, error } = request.query
-      if (error !== undefined) {
-        // The provider's error code is echoed only when it looks like one (`access_denied`).
-        const reason = /^[\w.-]{1,64}$/.test(error) ? ` (${error})` : ''
-        throw new KoyaError('KL_AUTH_OAUTH_DENIED', `${PROVIDER_SPECS[provider.name].label} did not authorize the sign-in${reason}.`)
-      }
-      if (state === undefined || cookies.state === undefined || cookies.verifier === undefined || !sameText(state, cookies.state)) {
-        throw new KoyaError('KL_AUTH_OAUTH_STATE', 'The sign-in callback does not match a sign-in this browser started.')
-      }
-      if (code === undefined || code === '') {
-        throw new KoyaError('KL_AUTH_OAUTH_CODE_REJECTED', 'The sign-in callback carries no authorization code.')
-      }
-      // Checked again, before anything happens: the cookie came back from the browser.
-      const redirectTo = checkRedirect(cookies.redirect, publicUrl, allowedRedirects)
-      deps.rateLimitAddress('oauth-callback-ip', request.ip, CALLBACK_LIMIT)
-      const accessToken = accessTokenOf(await exchangeCode(provider.client, provider.endpoints.token, code, cookies.verifier))
-      const profile = await fetchOAuthProfile(provider.name, provider.endpoints, accessToken)
-      const { user, outcome } = await resolveOAuthAccount(deps, provider.name, profile, deps.clock())
-      request.log.info({ provider: provider.name, userId: user.id, outcome }, 'oauth sign-in')
-      await deps.startSession(reply, user.id)
-      return reply.redirect(redirectTo, 302)
-    },
-  )
+    const { code, state, error } = request.query as CallbackQuery
+    if (error !== undefined) {
+      // The provider's error code is echoed only when it looks like one (`access_denied`).
+      const reason = /^[\w.-]{1,64}$/.test(error) ? ` (${error})` : ''
+      throw new KoyaError('KL_AUTH_OAUTH_DENIED', `${PROVIDER_SPECS[provider.name].label} did not authorize the sign-in${reason}.`)
+    }
+    if (state === undefined || cookies.state === undefined || cookies.verifier === undefined || !sameText(state, cookies.state)) {
+      throw new KoyaError('KL_AUTH_OAUTH_STATE', 'The sign-in callback does not match a sign-in this browser started.')
+    }
+    if (code === undefined || code === '') {
+      throw new KoyaError('KL_AUTH_OAUTH_CODE_REJECTED', 'The sign-in callback carries no authorization code.')
+    }
+    // Checked again, before anything happens: the cookie came back from the browser.
+    const redirectTo = checkRedirect(cookies.redirect, publicUrl, allowedRedirects)
+    deps.rateLimitAddress('oauth-callback-ip', request.ip, CALLBACK_LIMIT)
+    const accessToken = accessTokenOf(await exchangeCode(provider.client, provider.endpoints.token, code, cookies.verifier))
+    const profile = await fetchOAuthProfile(provider.name, provider.endpoints, accessToken)
+    const { user, outcome } = await resolveOAuthAccount(deps, provider.name, profile, deps.clock())
+    request.log.info({ provider: provider.name, userId: user.id, outcome }, 'oauth sign-in')
+    await deps.startSession(reply, user.id)
+    return reply.redirect(redirectTo, 302)
+  }
+
+  registerContractRoutes(app, {
+    ids: OAUTH_ROUTE_IDS,
+    routes: oauthRoutes(deps.model),
+    handlers: { startOAuth, finishOAuth },
+    isAnonymous: (request) => deps.authOf(request).actor.kind === 'anonymous',
+  })
 }
 
 async function exchangeCode(client: OAuth2Client, tokenEndpoint: string, code: string, verifier: string): Promise<OAuth2Tokens> {

@@ -1,0 +1,19 @@
+import type { ProjectIR } from '../ir/project-ir.ts'
+import { adminRoutes } from '../ir/routes/admin-routes.ts'
+import { authRoutes, usersTableOf } from '../ir/routes/auth-routes.ts'
+import type { RouteGroup } from '../ir/routes/route-contract.ts'
+import { insertSchema } from './json-schema/column-schemas.ts'
+
+/**
+ * The route contract groups an app serves besides /api, in the order OpenAPI and the SDK list
+ * them. A feature with hand-written endpoints (storage, functions, search, realtime) adds its
+ * group here.
+ *
+ * @example
+ * routeGroupsOf(ir).flatMap((group) => group.routes.map((route) => route.id))
+ */
+export function routeGroupsOf(ir: ProjectIR): RouteGroup[] {
+  const users = usersTableOf(ir)
+  const auth = users === undefined ? undefined : authRoutes(ir, { usersInsert: insertSchema(users) })
+  return [...(auth === undefined ? [] : [auth]), adminRoutes(ir)]
+}
