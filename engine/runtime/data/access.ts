@@ -62,10 +62,14 @@ export interface Access {
    * test, so such a filter runs on admitted rows alone. Those that cannot fail (`filter.total`)
    * stay plain terms, so an index on their columns still serves the query.
    *
+   * `operation` may list several policies, all of which a row must pass: a write's targets are
+   * the rows the caller may read *and* change (PostgreSQL's rule for UPDATE/DELETE with a WHERE),
+   * so a filter, a count or a single-object check never runs on a row the caller cannot read.
+   *
    * @throws KoyaError KL_API_UNAUTHORIZED (anonymous) or KL_API_POLICY_DENIED (signed in) when
-   *   the table has no policy for the operation.
+   *   the table has no policy for an operation.
    */
-  source(actor: Actor, operation: Operation, table: string, filter: CallerFilter | undefined): RawBuilder<unknown>
+  source(actor: Actor, operation: Operation | readonly PolicyRole[], table: string, filter: CallerFilter | undefined): RawBuilder<unknown>
   /** The compiled policy for a non-system actor; throws as `source` when there is none. */
   policy(actor: Actor, role: PolicyRole, table: string): CompiledPolicy
   /** Whether the table has a policy for the operation (for the 404-or-403 decision). */
@@ -103,7 +107,9 @@ export function createAccess(model: ProjectIR): Access {
         const terms = [...total, ...(guarded ? [guarded] : [])]
         return terms.length === 0 ? sql.id(table) : sql`(SELECT * FROM ${sql.id(table)} AS "row" WHERE ${sql.join(terms, sql` AND `)})`
       }
-      const { predicate } = policy(actor, operation, table)
+      const roles = typeof operation === 'string' ? [operation] : operation
+      const predicates = roles.map((role) => policy(actor, role, table).predicate)
+      const predicate = predicates.length === 1 ? predicates[0]! : sql`(${sql.join(predicates, sql` AND `)})`
       // A plain subquery, which SQLite flattens into the outer query: the policy runs as part of
       // the scan, ORDER BY can use an index and the page stops at LIMIT. (A MATERIALIZED CTE
       // of the admitted rows would also keep filters off hidden rows, but evaluates the policy

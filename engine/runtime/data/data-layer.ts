@@ -179,27 +179,34 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase): DataLayer
     compileCached(key, build)
   }
   /**
-   * Whether the row `id` exists and passes the operation's policy (the system role passes
-   * everything). @throws as `access.source` when the table has no policy for the operation.
+   * Whether the row `id` exists and passes every listed policy (the system role passes
+   * everything). @throws as `access.source` when the table lacks one of them.
    */
-  const admits = (actor: Actor, operation: Operation, table: IndexedTable, id: string): boolean => {
-    const statement = sql`SELECT "id" FROM ${access.source(actor, operation, table.name, undefined)} AS "t" WHERE "id" = ${id}`
+  const admits = (actor: Actor, roles: readonly PolicyRole[], table: IndexedTable, id: string): boolean => {
+    const statement = sql`SELECT "id" FROM ${access.source(actor, roles, table.name, undefined)} AS "t" WHERE "id" = ${id}`
     return run(actor, statement as RawBuilder<{ id: string }>).length > 0
   }
 
-  /** The existing rows a write touches, found inside its transaction. */
+  /**
+   * The existing rows a write touches, found inside its transaction: rows the caller may read
+   * and that pass the operation's policy, the caller's filters evaluated on those alone. A row
+   * the caller cannot read is a missing row (404 by id, not counted by filter), whatever the
+   * operation's own rule says, so no answer (count, 406, "refused N of M") tells about it.
+   */
   const targetIds = (actor: Actor, operation: 'update' | 'delete', table: IndexedTable, target: Target, query: ParsedQuery): string[] => {
     if ('id' in target) {
-      if (admits(actor, operation, table, target.id)) return [target.id]
-      // A row the caller may not read answers as a missing one; a readable one is refused.
-      if (access.has('read', table.name) && admits(actor, 'read', table, target.id)) throw access.denied(operation, table.name, `does not allow you to ${operation} that row`)
-      return []
+      if (actor.kind === 'system') return admits(actor, [], table, target.id) ? [target.id] : []
+      access.policy(actor, operation, table.name) // no rule for the operation: 401/403 before anything else
+      if (!access.has('read', table.name) || !admits(actor, ['read'], table, target.id)) return []
+      if (admits(actor, ['read', operation], table, target.id)) return [target.id]
+      throw access.denied(operation, table.name, `does not allow you to ${operation} that row`)
     }
     if (query.filters.length === 0) {
       throw new KoyaError('KL_API_FILTER_REQUIRED', `${operation === 'update' ? 'PATCH' : 'DELETE'} /api/${table.name} needs a filter.`)
     }
-    // Bulk writes touch only the rows that pass the operation's policy.
-    return run(actor, printIdsQuery(planRead(index, table, { ...query, select: [{ kind: 'all' }] }), sourceOf(actor, operation))).map((r) => r.id)
+    if (actor.kind !== 'system') access.policy(actor, operation, table.name)
+    const plan = planRead(index, table, { ...query, select: [{ kind: 'all' }] })
+    return run(actor, printIdsQuery(plan, (name, filter) => access.source(actor, name === table.name ? ['read', operation] : ['read'], name, filter))).map((r) => r.id)
   }
 
   return {
@@ -312,7 +319,7 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase): DataLayer
     const { updatedAt } = table
     for (const { values, existing } of planned) {
       if (existing === undefined) continue
-      if (!admits(actor, 'update', table, existing)) throw access.denied('update', table.name, 'does not allow the upsert to change the existing row it conflicts with')
+      if (!admits(actor, ['update'], table, existing)) throw access.denied('update', table.name, 'does not allow the upsert to change the existing row it conflicts with')
       const merged = Object.fromEntries(Object.entries(values).filter(([column]) => !conflict.includes(column)))
       if (updatedAt) merged[updatedAt.name] = now
       if (failing(actor, 'updateCheck', table, printChangedRows(table, [existing], merged)).length > 0) {
