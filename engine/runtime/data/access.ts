@@ -1,6 +1,8 @@
 import { sql, type RawBuilder } from 'kysely'
+import { printPolicy, type PolicyParam } from '../../ir/policy-printer.ts'
 import { POLICY_ROLES, predicateOf, type PolicyRole } from '../../ir/policy-roles.ts'
-import type { PolicyParamIR, PolicyPredicateIR, ProjectIR } from '../../ir/project-ir.ts'
+import type { PolicyPredicateIR, ProjectIR, TableIR } from '../../ir/project-ir.ts'
+import { SQLITE_DIALECT } from '../../ir/sql-dialect.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import type { Actor, Operation } from './data-layer.ts'
@@ -47,8 +49,9 @@ interface CompiledPolicy {
 }
 
 /**
- * The access rules of a model, compiled once at boot from `ProjectIR.policies` (SQL text and
- * parameters the compiler printed; the runtime never sees TypeScript).
+ * The access rules of a model, printed once at boot from the PolicyIR in `ProjectIR.policies`
+ * by the one policy printer (engine/ir/policy-printer.ts) for SQLite; the runtime never sees
+ * TypeScript, and no SQL text is stored in model.json.
  *
  * Deny by default: no policy for an operation means only the system role performs it.
  */
@@ -84,7 +87,7 @@ export function createAccess(model: ProjectIR): Access {
   for (const policies of model.policies) {
     for (const role of POLICY_ROLES) {
       const ir = predicateOf(policies, role)
-      if (ir) compiled.set(key(role, policies.table), { ir, predicate: bindPredicate(ir) })
+      if (ir) compiled.set(key(role, policies.table), { ir, predicate: bindPredicate(ir, policies.table, model.tables) })
     }
   }
   const noPolicy = (actor: Actor, role: PolicyRole, table: string): KoyaError => {
@@ -130,21 +133,17 @@ export function createAccess(model: ProjectIR): Access {
   }
 }
 
-/** The printer's SQL with its `?`s bound: constants as values, caller facts as slots. */
-function bindPredicate(ir: PolicyPredicateIR): RawBuilder<unknown> {
-  // The printer writes `?` only as a placeholder, so splitting on it is exact.
-  const parts = ir.sql.split('?')
-  if (parts.length !== ir.params.length + 1) {
-    throw new KoyaError('KL_INT_UNEXPECTED', `The policy at ${ir.at.file}:${ir.at.line} has ${parts.length - 1} placeholders but ${ir.params.length} parameters.`)
-  }
+/** The printed policy as a RawBuilder: each parameter bound where it stands, caller facts as slots. */
+function bindPredicate(ir: PolicyPredicateIR, table: string, tables: readonly TableIR[]): RawBuilder<unknown> {
+  const { parts, params } = printPolicy(ir.expr, table, tables, SQLITE_DIALECT)
   let built: RawBuilder<unknown> = sql.raw(parts[0]!)
-  ir.params.forEach((param, i) => {
+  params.forEach((param, i) => {
     built = sql`${built}${paramValue(param)}${sql.raw(parts[i + 1]!)}`
   })
   return sql`(${built})`
 }
 
-function paramValue(param: PolicyParamIR): SqlValue {
+function paramValue(param: PolicyParam): SqlValue {
   switch (param.kind) {
     case 'value':
       return param.value
