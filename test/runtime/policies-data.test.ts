@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createDataLayer, type Actor, type DataLayer } from '../../engine/runtime/data/data-layer.ts'
+import type { Actor } from '../../engine/runtime/data/data-layer.ts'
+import { urlDataLayer as createDataLayer, type UrlDataLayer as DataLayer } from '../helpers/url-data-layer.ts'
 import { parseQuery, type ParsedQuery } from '../../engine/runtime/rest/query-grammar.ts'
 import type { KoyaError } from '../../engine/shared/errors.ts'
 import type { SqliteDatabase } from '../../engine/shared/sqlite.ts'
