@@ -2,7 +2,7 @@ import { Kysely, SqliteDialect, type RawBuilder } from 'kysely'
 import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import { fillSlots, slotPositions, type SlotPositions } from './access.ts'
 import type { Actor } from './data-layer.ts'
-import { createStatementCache, type StatementCache } from './statement-cache.ts'
+import { statementsOf, type StatementCache } from './statement-cache.ts'
 
 /**
  * How the data layer runs SQL: Kysely builds and compiles it, statements run through a cache of
@@ -26,7 +26,7 @@ const MAX_CACHED_READS = 256
 
 export function createSqlRunner(db: SqliteDatabase): SqlRunner {
   const kysely = new Kysely<Record<string, never>>({ dialect: new SqliteDialect({ database: db }) })
-  const statements = createStatementCache(db)
+  const statements = statementsOf(db)
   type CompiledRead = { sql: string; parameters: readonly unknown[]; slots: SlotPositions }
   const reads = new Map<string, CompiledRead>()
   const compileCached = (key: string, build: () => RawBuilder<unknown>): CompiledRead => {
