@@ -18,8 +18,9 @@ export interface UrlDataLayer {
   delete(actor: Actor, table: string, target: { id: string } | { filtered: true }, query: ParsedQuery, options: { returning: boolean; single?: boolean }): WriteResult
 }
 
+/** In dev mode, as the policy tests assert the policy's location in refusals. */
 export function urlDataLayer(model: ProjectIR, db: SqliteDatabase): UrlDataLayer {
-  return overUrls(createDataLayer(model, db))
+  return overUrls(createDataLayer(model, db, { dev: true }))
 }
 
 export function overUrls(data: DataLayer): UrlDataLayer {

@@ -99,3 +99,16 @@ describe('filters, embeds and rows', () => {
     expect(written).toEqual({ count: 2, rows: [{ id: 't1', priority: 3 }, { id: 't3', priority: 3 }] })
   })
 })
+
+describe('refusals name the policy\'s source location only in dev mode', () => {
+  it('dev: the location is in the message; otherwise only on the error (for the logs)', () => {
+    const model = policyTestModel()
+    const dev = createDataLayer(model, db, { dev: true })
+    const write = (layer: DataLayer) => refusal(() => layer.update(actors.cid, { table: 'tasks', target: { id: 't1' }, patch: { title: 'x' } }))
+    expect(write(dev).message).toBe('The update policy of "tasks" (policies/test.ts:1:1) does not allow you to update that row. Nothing was written.')
+    const quiet = write(data)
+    expect(quiet.message).toBe('The update policy of "tasks" does not allow you to update that row. Nothing was written.')
+    expect(quiet.at).toEqual({ file: 'policies/test.ts', line: 1, column: 1 })
+    expect(String((quiet.cause as Error).message)).toContain('policies/test.ts:1:1')
+  })
+})

@@ -119,5 +119,9 @@ describe('a write by id of a row the caller cannot read is a missing row', () =>
     expect(reply.status).toBe(403)
     expect(reply.body.code).toBe('KL_API_POLICY_DENIED')
     expect(await exists(secret)).toBe(true)
+    // Issue 10 item 8: the body names the rule and the table; its source location goes to the logs only.
+    expect(reply.body.message).toBe('The delete policy of "tasks" does not allow you to delete that row. Nothing was written.')
+    expect(reply.raw).not.toContain('policies/')
+    expect(t.logs.some((line) => line.includes('policies/tasks.ts:') && line.includes('request refused'))).toBe(true)
   })
 })

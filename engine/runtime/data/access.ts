@@ -81,7 +81,17 @@ export interface Access {
   denied(role: PolicyRole, table: string, what: string): KoyaError
 }
 
-export function createAccess(model: ProjectIR): Access {
+export interface AccessOptions {
+  /**
+   * Name the policy's source location (`policies/tasks.ts:7:13`) in refusals. Off by default:
+   * where a rule lives is for the app's developers (`koyalite dev`) and the logs, not for every
+   * client (issue 10). The location always rides on the error's `at` and `cause`, which the
+   * server logs and never sends.
+   */
+  readonly dev?: boolean
+}
+
+export function createAccess(model: ProjectIR, options: AccessOptions = {}): Access {
   const compiled = new Map<string, CompiledPolicy>()
   const key = (role: PolicyRole, table: string) => `${role}\0${table}`
   for (const policies of model.policies) {
@@ -125,9 +135,11 @@ export function createAccess(model: ProjectIR): Access {
     denied(role, table, what) {
       const found = compiled.get(key(role, table))
       const name = role === 'updateCheck' ? 'update check' : `${role} policy`
-      const at = found ? ` (${found.ir.at.file}:${found.ir.at.line}:${found.ir.at.column})` : ''
-      return new KoyaError('KL_API_POLICY_DENIED', `The ${name} of "${table}"${at} ${what}. Nothing was written.`, {
+      const where = found ? `${found.ir.at.file}:${found.ir.at.line}:${found.ir.at.column}` : undefined
+      const shown = options.dev && where ? ` (${where})` : ''
+      return new KoyaError('KL_API_POLICY_DENIED', `The ${name} of "${table}"${shown} ${what}. Nothing was written.`, {
         hint: `See the ${role === 'updateCheck' ? 'update' : role} rule of "${table}" in generated/access.md for what it admits.`,
+        ...(found ? { at: found.ir.at, cause: new Error(`refused by the ${name} of "${table}" at ${where}`) } : {}),
       })
     },
   }

@@ -71,6 +71,8 @@ export interface WriteResult<R = string> {
 }
 
 export interface DataLayerOptions {
+  /** Development mode (`koyalite dev`): refusals name the policy's source location. Default false. */
+  readonly dev?: boolean
   /** Where errors of commit-phase write subscribers go (they cannot fail the write). Default: ignored. */
   readonly onSubscriberError?: (error: unknown) => void
 }
@@ -104,7 +106,7 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase, options: D
   const ctx: DataContext = {
     db,
     index: indexModel(model),
-    access: createAccess(model),
+    access: createAccess(model, { dev: options.dev === true }),
     runner: createSqlRunner(db),
     events: createWriteEventBus(options.onSubscriberError ?? (() => {})),
   }
