@@ -40,7 +40,14 @@ function instantOf(column: ColumnIR, value: unknown, fail: (expected: string) =>
   return normalized
 }
 
-/** A filter's value as `column` stores it. @throws KoyaError KL_API_BAD_FILTER naming `what` and what it takes. */
+/**
+ * A filter's value as `column` stores it: checked against the column's type (and an enum's
+ * values), bools as 0/1, instants in UTC.
+ *
+ * @throws KoyaError KL_API_BAD_FILTER naming `what` and what it takes.
+ * @example
+ * filterValue(dueAt, '2026-12-24T01:00:00+05:00', 'The filter on "dueAt"') // '2026-12-23T20:00:00.000Z'
+ */
 export function filterValue(column: ColumnIR, value: FilterScalar, what: string): SqlValue {
   const fail = (expected: string) =>
     new KoyaError('KL_API_BAD_FILTER', `${what} compares with ${JSON.stringify(String(value).slice(0, 100))}, which is not ${expected}.`, { hint: `Give ${expected}.` })
@@ -84,6 +91,8 @@ export function filterValue(column: ColumnIR, value: FilterScalar, what: string)
  * JSON as text, instants normalized to UTC. A null clears the column.
  *
  * @throws KoyaError KL_API_VALIDATION for an instant that is not one.
+ * @example
+ * storedValue(done, true) // 1
  */
 export function storedValue(column: ColumnIR, value: unknown): SqlValue {
   if (value === null || value === undefined) return null
