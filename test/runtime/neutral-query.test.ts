@@ -86,6 +86,13 @@ describe('filters, embeds and rows', () => {
     expect(data.findOne(actors.system, { table: 'users', where: { kind: 'compare', column: 'name', operator: 'eq', value: 'Nobody' } })).toBeUndefined()
   })
 
+  it('counts what the caller may read', () => {
+    expect(data.count(actors.ada, { table: 'tasks' })).toBe(3)
+    expect(data.count(actors.bob, { table: 'tasks' })).toBe(4)
+    expect(data.count(actors.bob, { table: 'tasks', where: status('todo') })).toBe(2)
+    expect(data.count(actors.anonymous, { table: 'tasks' })).toBe(0)
+  })
+
   it('checks typed values against the model', () => {
     expect(refusal(() => ids(actors.bob, { table: 'tasks', where: { kind: 'compare', column: 'priority', operator: 'eq', value: '2' } })).code).toBe('KL_API_BAD_FILTER')
     expect(refusal(() => ids(actors.bob, { table: 'tasks', where: status('cancelled') })).message).toContain('not a value of "status"')

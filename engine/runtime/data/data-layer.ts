@@ -93,6 +93,8 @@ export interface DataLayer {
   /** Subscribe to the rows every write commits (write-events.ts). */
   readonly events: WriteEvents
   list<F extends RowFormat = 'json'>(actor: Actor, query: ReadQuery, options?: ListOptions<F>): ListResult<RowOf<F>>
+  /** How many rows the caller may read that `where` matches (`Prefer: count=exact` without the rows). */
+  count(actor: Actor, query: { readonly table: string; readonly where?: Where }, options?: { readonly requestId?: string }): number
   /** One row by id with `select` (default every column), or undefined when missing or not readable. */
   get<F extends RowFormat = 'json'>(actor: Actor, table: string, id: string, select?: readonly SelectItem[], options?: ReadOptions<F>): RowOf<F> | undefined
   /** The first row `where` matches (in `orderBy` order), or undefined. */
@@ -121,6 +123,9 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase, options: D
       const { table, ...shape } = query
       const page = reads.page(actor, ctx.index.table(table), shape, options.count === true)
       return { rows: format(page.rows, options.as), total: page.total }
+    },
+    count(actor, query) {
+      return reads.count(actor, ctx.index.table(query.table), query.where === undefined ? {} : { where: query.where })
     },
     get(actor, table, id, select, options = {}) {
       const row = reads.one(actor, ctx.index.table(table), id, select)

@@ -34,6 +34,8 @@ export const sourceOf =
  */
 export interface Reads {
   page(actor: Actor, table: IndexedTable, shape: Parameters<typeof planRead>[2], count: boolean): { rows: string[]; total: number | undefined }
+  /** How many rows the caller may read that `shape`'s filters match (its select, order and page ignored). */
+  count(actor: Actor, table: IndexedTable, shape: Parameters<typeof planRead>[2]): number
   one(actor: Actor, table: IndexedTable, id: string, select: readonly SelectItem[] | undefined): string | undefined
   /** Compile (and cache) a one-row read-back before a write: a bad select refuses while nothing is written. */
   prepareOne(actor: Actor, table: IndexedTable, select: readonly SelectItem[] | undefined): void
@@ -56,6 +58,11 @@ export function createReads(ctx: DataContext): Reads {
       const rows = runner.runCached(actor, `rows\0${key}`, () => printRowsQuery(planned(), sourceOf(access, actor, 'read'))).map((r) => r.row)
       const total = count ? runner.runCached(actor, `count\0${key}`, () => printCountQuery(planned(), sourceOf(access, actor, 'read')))[0]!.count : undefined
       return { rows, total }
+    },
+    count(actor, table, shape) {
+      const counted = { where: shape.where }
+      const key = `count\0${actor.kind}\0${table.name}\0${JSON.stringify(counted)}`
+      return runner.runCached(actor, key, () => printCountQuery(planRead(index, table, counted), sourceOf(access, actor, 'read')))[0]!.count
     },
     one(actor, table, id, select) {
       return runner.runCached(actor, oneKey(actor, table, select), buildOne(actor, table, select), id)[0]?.row
