@@ -184,6 +184,12 @@ export interface TablePoliciesIR {
   readonly create: PolicyPredicateIR | null
   readonly update: { readonly using: PolicyPredicateIR; readonly check: PolicyPredicateIR } | null
   readonly delete: PolicyPredicateIR | null
+  /**
+   * Evaluate the policy before every caller filter, even those that cannot fail: the filters then
+   * cannot use the table's indexes, but how long a query takes says nothing about how many hidden
+   * rows match (issue 10). For tables whose filterable columns are secret. Absent: false.
+   */
+  readonly strict?: boolean
 }
 
 export interface ProjectIR {

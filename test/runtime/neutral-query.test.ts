@@ -119,3 +119,25 @@ describe('refusals name the policy\'s source location only in dev mode', () => {
     expect(String((quiet.cause as Error).message)).toContain('policies/test.ts:1:1')
   })
 })
+
+describe('a strict table evaluates its policy before every filter (issue 10, item 9)', () => {
+  it('puts even filters that cannot fail behind the policy, with the same answers', () => {
+    const model = policyTestModel()
+    const strictModel = { ...model, policies: model.policies.map((p) => (p.table === 'tasks' ? { ...p, strict: true } : p)) }
+    const prepared: string[] = []
+    const prepare = db.prepare.bind(db)
+    db.prepare = ((text: string) => {
+      prepared.push(text)
+      return prepare(text)
+    }) as typeof db.prepare
+    const query: ReadQuery = { table: 'tasks', where: status('todo'), select: [{ kind: 'column', column: 'id' }] }
+    const plain = data.list(actors.bob, query).rows
+    const plainSql = prepared.splice(0).find((text) => text.includes('"status" ='))!
+    const strict = createDataLayer(strictModel, db).list(actors.bob, query).rows
+    const strictSql = prepared.splice(0).find((text) => text.includes('"status" ='))!
+    expect(strict).toEqual(plain)
+    // Beside the policy (an index may serve it) vs. inside CASE WHEN <policy> THEN <filter>.
+    expect(plainSql).toMatch(/WHERE "row"\."status" = \? AND/)
+    expect(strictSql).toMatch(/CASE WHEN .* THEN "row"\."status" = \? ELSE 0 END/)
+  })
+})

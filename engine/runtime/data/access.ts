@@ -93,6 +93,7 @@ export interface AccessOptions {
 
 export function createAccess(model: ProjectIR, options: AccessOptions = {}): Access {
   const compiled = new Map<string, CompiledPolicy>()
+  const strict = new Set(model.policies.filter((p) => p.strict === true).map((p) => p.table))
   const key = (role: PolicyRole, table: string) => `${role}\0${table}`
   for (const policies of model.policies) {
     for (const role of POLICY_ROLES) {
@@ -114,8 +115,11 @@ export function createAccess(model: ProjectIR, options: AccessOptions = {}): Acc
   }
   return {
     source(actor, operation, table, filter) {
-      const total = filter?.total ? [filter.total('row')] : []
-      const guarded = filter?.guarded?.('row')
+      // A strict table runs every filter behind its policy (see TablePoliciesIR.strict).
+      const behind = actor.kind !== 'system' && strict.has(table)
+      const total = filter?.total && !behind ? [filter.total('row')] : []
+      const guardedTerms = [...(behind && filter?.total ? [filter.total('row')] : []), ...(filter?.guarded ? [filter.guarded('row')] : [])]
+      const guarded = guardedTerms.length === 0 ? undefined : guardedTerms.length === 1 ? guardedTerms[0] : sql.join(guardedTerms, sql` AND `)
       if (actor.kind === 'system') {
         const terms = [...total, ...(guarded ? [guarded] : [])]
         return terms.length === 0 ? sql.id(table) : sql`(SELECT * FROM ${sql.id(table)} AS "row" WHERE ${sql.join(terms, sql` AND `)})`
