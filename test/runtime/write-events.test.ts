@@ -104,6 +104,30 @@ describe('write events', () => {
     expect(subscriberErrors.map((e) => (e as Error).message)).toEqual(['realtime down'])
   })
 
+  it('a transaction subscriber may write through the data layer: commit subscribers hear both writes after the outer commit, or neither', () => {
+    const committed: { table: string; inTransaction: boolean }[] = []
+    data.events.subscribe({ phase: 'commit', handle: (events) => void committed.push(...events.map((e) => ({ table: e.table, inTransaction: db.inTransaction }))) })
+    data.events.subscribe({
+      phase: 'transaction',
+      tables: ['tasks'],
+      handle: () => void data.insert(actors.system, { table: 'workspaces', rows: [{ name: 'Spawned', ownerId: 'ada' }] }),
+    })
+    data.update(actors.ada, { table: 'tasks', target: { id: 't1' }, patch: { title: 'Spawns' } })
+    expect(committed).toEqual([{ table: 'workspaces', inTransaction: false }, { table: 'tasks', inTransaction: false }])
+    committed.length = 0
+    const stop = data.events.subscribe({
+      phase: 'transaction',
+      tables: ['tasks'],
+      handle() {
+        throw new Error('no')
+      },
+    })
+    expect(() => data.update(actors.ada, { table: 'tasks', target: { id: 't1' }, patch: { title: 'Spawns again' } })).toThrow('no')
+    expect(committed).toEqual([])
+    expect((db.prepare("SELECT count(*) AS n FROM workspaces WHERE name = 'Spawned'").get() as { n: number }).n).toBe(1)
+    stop()
+  })
+
   it('a write that touches nothing, or is refused, yields nothing; unsubscribing stops events', () => {
     const heard: WriteEvent[] = []
     const stop = data.events.subscribe({ phase: 'transaction', handle: (events) => void heard.push(...events) })

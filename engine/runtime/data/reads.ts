@@ -3,7 +3,7 @@ import { ID_SLOT, type Access } from './access.ts'
 import type { Actor, Operation } from './data-layer.ts'
 import type { IndexedTable, ModelIndex } from './model-index.ts'
 import { ALL, type SelectItem } from './query.ts'
-import { planRead, planReadByIds, type ReadPlan } from './read-plan.ts'
+import { planRead, planReadByIds, type ReadPlan, type ReadShape } from './read-plan.ts'
 import { printCountQuery, printRowsQuery, type SourceOf } from './read-sql.ts'
 import type { SqlRunner } from './sql-runner.ts'
 import type { RowObject, WriteEventBus } from './write-events.ts'
@@ -33,9 +33,9 @@ export const sourceOf =
  * building and so never cached), the table and the query (values included, as in REST URLs).
  */
 export interface Reads {
-  page(actor: Actor, table: IndexedTable, shape: Parameters<typeof planRead>[2], count: boolean): { rows: string[]; total: number | undefined }
+  page(actor: Actor, table: IndexedTable, shape: ReadShape, count: boolean): { rows: string[]; total: number | undefined }
   /** How many rows the caller may read that `shape`'s filters match (its select, order and page ignored). */
-  count(actor: Actor, table: IndexedTable, shape: Parameters<typeof planRead>[2]): number
+  count(actor: Actor, table: IndexedTable, shape: ReadShape): number
   one(actor: Actor, table: IndexedTable, id: string, select: readonly SelectItem[] | undefined): string | undefined
   /** Compile (and cache) a one-row read-back before a write: a bad select refuses while nothing is written. */
   prepareOne(actor: Actor, table: IndexedTable, select: readonly SelectItem[] | undefined): void

@@ -64,6 +64,12 @@ export function createWrites(ctx: DataContext, reads: Reads): Writes {
    * what their events need; events are built (old rows read before, new rows after) only when a
    * subscriber listens. A constraint failure becomes its API error (and rolls back).
    */
+  // A transaction subscriber may itself write through the data layer: that write's events are
+  // handed to commit subscribers only when the outermost write commits. (A transaction the caller
+  // opened around the data layer, as auth's markVerified does, is not seen: its commit subscribers
+  // hear when the data layer's own write completes.)
+  let depth = 0
+  let committing: WriteEvent[] = []
   const transaction = <T>(actor: Actor, options: WriteSettings, work: (emit: Emitter) => T): T => {
     const emitted: WriteEvent[] = []
     const emit: Emitter = {
@@ -71,6 +77,7 @@ export function createWrites(ctx: DataContext, reads: Reads): Writes {
       push: (event) => emitted.push({ ...event, actor, requestId: options.requestId }),
     }
     let result: T
+    depth++
     try {
       result = db.transaction(() => {
         const value = work(emit)
@@ -78,9 +85,17 @@ export function createWrites(ctx: DataContext, reads: Reads): Writes {
         return value
       })()
     } catch (error) {
+      if (depth === 1) committing = []
       throw constraintError(error) ?? error
+    } finally {
+      depth--
     }
-    if (emitted.length > 0) events.afterCommit(emitted)
+    committing.push(...emitted)
+    if (depth === 0 && committing.length > 0) {
+      const done = committing
+      committing = []
+      events.afterCommit(done)
+    }
     return result
   }
 
