@@ -14,7 +14,7 @@ if (!file || !serviceKey) throw new Error('usage: BENCH_SERVICE_KEY=… node ben
 
 const db = openDatabase(file)
 const model = loadModel(repo)
-const app = await createServer({ model, db, tables: await loadTableApis(repo, model), serviceKey, logger: false })
+const app = await createServer({ model, db, tables: await loadTableApis(repo, model), auth: { serviceKey }, logger: false })
 const address = await app.listen({ port: 0, host: '127.0.0.1' })
 console.log(`listening ${new URL(address).port}`)
 

@@ -12,7 +12,7 @@ export async function bootApp(io: CliIO, db: SqliteDatabase, serverFactory?: Fas
     db,
     tables: await loadTableApis(io.cwd, model, version),
     docs: loadGeneratedDocs(io.cwd),
-    ...(serviceKey ? { serviceKey } : {}),
+    ...(serviceKey ? { auth: { serviceKey } } : {}),
     ...(serverFactory ? { serverFactory } : {}),
     logger: { level: io.env.LOG_LEVEL ?? 'info' },
     env: io.env,

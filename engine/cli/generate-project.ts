@@ -1,5 +1,5 @@
 import { emitArtifacts } from '../codegen/index.ts'
-import { compileProject } from '../compiler/index.ts'
+import { bundleHandlers, compileProject } from '../compiler/index.ts'
 import type { ProjectIR } from '../ir/project-ir.ts'
 import { planMigration, readMigrations, type PlannedMigration } from '../migrate/index.ts'
 import { KoyaError } from '../shared/errors.ts'
@@ -21,12 +21,13 @@ export interface GenerateProjectResult {
   readonly warnings: readonly KoyaError[]
 }
 
-/** compile → emit → plan the next migration → write (or, with `check`, compare). */
+/** compile → emit → bundle user code → plan the next migration → write (or, with `check`, compare). */
 export async function generateProject(options: GenerateProjectOptions): Promise<GenerateProjectResult> {
   const { ir, warnings, configFile } = await compileProject({ root: options.root, ...(options.configFile ? { configFile: options.configFile } : {}) })
   const artifacts: GeneratedFile[] = emitArtifacts({ ir, source: configFile })
+  const bundles = await bundleHandlers({ root: options.root, configFile, ir })
   const migration = planMigration(readMigrations(options.root), ir, { allowDataLoss: options.allowDataLoss ?? false, source: configFile })
-  const files = [...artifacts, ...(migration?.files ?? [])]
+  const files = [...artifacts, ...bundles, ...(migration?.files ?? [])]
   if (options.check) {
     const changes = compareFiles(options.root, files)
     if (changes.length > 0) {

@@ -207,7 +207,8 @@ function resolveRefTarget(table: string, column: string, target: string | (() =>
   return name
 }
 
-function jsonSchemaOf(schema: unknown): JsonValue | null {
+/** The JSON Schema of a zod 4 schema, or null for other validators (which still validate). */
+export function jsonSchemaOf(schema: unknown): JsonValue | null {
   // Only zod 4 schemas can be turned into JSON Schema here; other validators still validate.
   if (typeof schema !== 'object' || schema === null || !('_zod' in schema)) return null
   try {

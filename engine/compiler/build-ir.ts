@@ -1,11 +1,15 @@
 import { USERS_CORE_COLUMNS, table as tableBuilder, type AuthDef, type TableDef } from '../dsl/index.ts'
-import { MAX_NAME_LENGTH, RESERVED_TABLE_NAMES, ROLE_NAME_PATTERN, TABLE_NAME_PATTERN, pascalCase, reservedPrefixOf, typeNameOf } from '../shared/naming.ts'
+import { MAX_NAME_LENGTH, RESERVED_TABLE_NAMES, ROLE_NAME_PATTERN, SDK_TYPE_NAMES, TABLE_NAME_PATTERN, pascalCase, reservedPrefixOf, typeNameOf } from '../shared/naming.ts'
 import { buildColumn, type ResolvedColumn } from './build-columns.ts'
 import { buildRelations, isIndexLeader } from './build-relations.ts'
 import { describeIssue, issuePath, tableDefSchema, type ValidConfigDef } from './def-schemas.ts'
 import { PROJECT_IR_VERSION, type AuthIR, type IndexIR, type OAuthProviderIR, type ProjectIR, type SettingIR, type TableIR } from '../ir/project-ir.ts'
 import type { SourceLocation } from '../shared/errors.ts'
 import type { Problems } from './problems.ts'
+import { buildHandlerIRs } from './build-handlers.ts'
+import { parseDuration } from './durations.ts'
+
+export { parseDuration }
 
 const DEFAULT_IDLE_TIMEOUT = '7d'
 const DEFAULT_ABSOLUTE_TIMEOUT = '30d'
@@ -18,9 +22,10 @@ interface TableInProgress {
 
 /**
  * Build the ProjectIR from a validated config, collecting every problem into `problems`.
- * Returns the IR even when there are problems (callers check `problems.errors` first).
+ * Returns the IR even when there are problems (callers check `problems.errors` first). `root`
+ * is where function files are looked for; without it their existence is not checked.
  */
-export function buildProjectIR(config: ValidConfigDef, problems: Problems): ProjectIR {
+export function buildProjectIR(config: ValidConfigDef, problems: Problems, root?: string): ProjectIR {
   const tables = collectTables(config, problems)
   for (const table of tables) {
     for (const [name, column] of Object.entries(table.def.columns)) table.columns.push(buildColumn(table.def, name, column.def, problems))
@@ -51,6 +56,7 @@ export function buildProjectIR(config: ValidConfigDef, problems: Problems): Proj
     policies: [],
     roles: buildRoles(config.roles, problems),
     auth: buildAuth(config.auth, problems),
+    ...buildHandlerIRs(config, new Set(tableIRs.map((t) => t.name)), problems, root),
   }
 }
 
@@ -64,8 +70,10 @@ function collectTables(config: ValidConfigDef, problems: Problems): TableInProgr
     const parsed = tableDefSchema.safeParse(value)
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
-        problems.add('KL_DEF_INVALID', `Table export "${exportName}" is not a valid table: ${describeIssue(issue)}.`, atTableIssue(value, issuePath(issue), problems))
+        problems.addShapeIssue('KL_DEF_INVALID', `Table export "${exportName}" is not a valid table: ${describeIssue(issue)}.`, atTableIssue(value, issuePath(issue), problems))
       }
+      const name = (value as { name?: unknown } | null)?.name
+      if (typeof name === 'string') problems.brokenTables.add(name)
       continue
     }
     const def = value as TableDef
@@ -110,10 +118,17 @@ function atTableIssue(value: unknown, path: readonly string[], problems: Problem
   return problems.atTable(name)
 }
 
-/** Each table's generated names (`Task`, `TaskInsert`, `TaskUpdate`, `TasksTable`) must be its own. */
+/**
+ * Each table's generated names (`Task`, `TaskInsert`, `TaskUpdate`, `TasksTable`) must be its own:
+ * neither another table's nor one the generated SDK declares itself.
+ */
 function checkTypeNames(tables: readonly TableIR[], problems: Problems): void {
   const owner = new Map<string, string>()
   for (const table of tables) {
+    const sdkName = [table.typeName, `${table.typeName}Insert`, `${table.typeName}Update`].find((name) => SDK_TYPE_NAMES.includes(name))
+    if (sdkName !== undefined) {
+      problems.add('KL_DEF_RESERVED_NAME', `Table "${table.name}" would generate the type "${sdkName}", which the generated SDK declares itself.`, problems.atTable(table.name), `Rename the table (e.g. "${table.name}_items"); to keep its rows, pass { renamedFrom: '${table.name}' } in the new table's options.`)
+    }
     for (const name of [table.typeName, `${table.typeName}Insert`, `${table.typeName}Update`, `${pascalCase(table.name)}Table`]) {
       const other = owner.get(name)
       if (other !== undefined && other !== table.name) {
@@ -236,14 +251,6 @@ function buildRoles(roles: readonly string[], problems: Problems): string[] {
     result.add(role)
   }
   return [...result].sort()
-}
-
-const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 }
-
-export function parseDuration(text: string): number {
-  const match = /^([1-9]\d*)(s|m|h|d)$/.exec(text)
-  if (!match) throw new RangeError(`not a duration: ${text}`)
-  return Number(match[1]) * DURATION_UNITS[match[2]!]!
 }
 
 function buildAuth(auth: AuthDef | undefined, problems: Problems): AuthIR {

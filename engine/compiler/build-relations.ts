@@ -50,6 +50,7 @@ export function buildRelations(tables: readonly TableColumns[], problems: Proble
       if (target === undefined) continue
       const at = () => problems.atColumn(table.name, column.ir.name, 'ref')
       if (!relations.has(target)) {
+        if (problems.brokenTables.has(target)) continue
         problems.add(
           'KL_DEF_UNKNOWN_REF_TABLE',
           `Column "${column.ir.name}" on table "${table.name}" references table "${target}", which is not passed to defineConfig().`,

@@ -70,6 +70,56 @@ const setting = z.union([z.string(), z.strictObject({ kind: z.literal('env'), na
 const duration = z.string().regex(/^[1-9]\d*(s|m|h|d)$/, 'Expected a duration such as "30m", "12h" or "7d"')
 const oauthProvider = z.strictObject({ clientId: setting, clientSecret: setting })
 
+/** Durations of jobs, webhooks and functions may be as short as milliseconds: `'500ms'`. */
+export const DURATION_MS_PATTERN = /^[1-9]\d*(ms|s|m|h|d)$/
+const durationMs = z.string().regex(DURATION_MS_PATTERN, 'Expected a duration such as "500ms", "10s" or "30m"')
+const positiveInt = z.number().int('Expected a whole number').positive('Expected a number above 0')
+const retry = z.strictObject({ attempts: positiveInt.optional(), initialDelay: durationMs.optional(), maxDelay: durationMs.optional() })
+const handler = (what: string) => z.custom<(...args: never[]) => unknown>(isFunction, `Expected a function ${what}`)
+
+const jobDef = z.strictObject(
+  {
+    kind: z.literal('job'),
+    cron: z.string().optional(),
+    timezone: z.string().optional(),
+    retry: retry.optional(),
+    retries: z.number().int('Expected a whole number').nonnegative('Expected 0 or more').optional(),
+    timeout: durationMs.optional(),
+    concurrency: positiveInt.optional(),
+    run: handler('async (ctx, payload) => …'),
+  },
+  { error: 'Expected a job made with job({ … })' },
+)
+
+const webhookDef = z.strictObject(
+  {
+    kind: z.literal('webhook'),
+    table: z.string(),
+    on: z.array(z.enum(['create', 'update', 'delete'])).min(1, 'Expected at least one of "create", "update", "delete"'),
+    url: setting,
+    secret: setting.optional(),
+    filter: handler('(event) => boolean').optional(),
+    transform: handler('(event) => body').optional(),
+    retry: retry.optional(),
+  },
+  { error: 'Expected a webhook made with webhook({ … })' },
+)
+
+const functionDef = z.strictObject(
+  {
+    kind: z.literal('function'),
+    file: z.string().min(1),
+    input: jsonValidator.optional(),
+    output: jsonValidator.optional(),
+    auth: z.enum(['user', 'public', 'system']).optional(),
+    allowNet: z.array(z.string()).optional(),
+    env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'Expected an environment variable name')).optional(),
+    timeout: durationMs.optional(),
+    memory: z.string().regex(/^[1-9]\d*(KB|MB|GB)$/, 'Expected a size such as "128MB" or "1GB"').optional(),
+  },
+  { error: 'Expected a function made with fn({ … })' },
+)
+
 export const configDefSchema = z.strictObject({
   kind: z.literal('config'),
   name: z.string(),
@@ -86,6 +136,9 @@ export const configDefSchema = z.strictObject({
       redirects: z.array(z.string()).optional(),
     })
     .optional(),
+  jobs: z.record(z.string(), jobDef).optional(),
+  webhooks: z.record(z.string(), webhookDef).optional(),
+  functions: z.record(z.string(), functionDef).optional(),
 })
 
 /** Describe a zod issue for a person: where in the object, and what is wrong. */

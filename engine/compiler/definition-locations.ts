@@ -45,6 +45,11 @@ export interface DefinitionLocations {
   readonly tables: ReadonlyMap<string, readonly TableLocations[]>
 }
 
+/** No definition found: every problem is placed at the top of the config file. */
+export function configOnlyLocations(configFile: string): DefinitionLocations {
+  return { config: { file: configFile, line: 1, column: 1 }, configKeys: new Map(), tables: new Map() }
+}
+
 export function findDefinitionLocations(root: string, files: readonly SourceFile[], configFile: SourceFile): DefinitionLocations {
   const defaultExport = configFile.getExportAssignment((assignment) => !assignment.isExportEquals())
   let config: SourceLocation = locationOf(root, configFile, defaultExport?.getStart() ?? 0)
@@ -187,11 +192,36 @@ function readConfigObject(root: string, file: SourceFile, object: ObjectLiteralE
     if (!Node.isPropertyAssignment(property) && !Node.isShorthandPropertyAssignment(property)) continue
     const key = prefix + propertyName(property)
     keys.set(key, locationOf(root, file, property.getStart()))
-    const value = Node.isPropertyAssignment(property) ? unwrap(property.getInitializer()) : undefined
+    const value = Node.isPropertyAssignment(property) ? unwrap(property.getInitializer()) : property.getNameNode()
     if (key === 'roles') {
       for (const [role, at] of readStringList(root, file, value)) keys.set(`roles:${role}`, at)
     } else if (key !== 'tables' && value && Node.isObjectLiteralExpression(value)) {
       readConfigObject(root, file, value, `${key}.`, keys)
+    } else if (/^(jobs|webhooks|functions)\.[^.]+$/.test(key)) {
+      const options = handlerOptions(Node.isShorthandPropertyAssignment(property) ? property : value)
+      if (options) readConfigObject(root, options.getSourceFile(), options, `${key}.`, keys)
     }
   }
+}
+
+const HANDLER_CALLEES = new Set(['job', 'webhook', 'fn'])
+
+/**
+ * The options object of `job({ … })`, `webhook({ … })` or `fn({ … })` written as a value in
+ * `jobs`, `webhooks` or `functions`: inline, or the variable a name refers to, in this file or
+ * one it imports (`jobs: { digest }` with `export const digest = job({ … })` in jobs/digest.ts).
+ * Others fall back to the key's location.
+ */
+function handlerOptions(value: Node | undefined): ObjectLiteralExpression | undefined {
+  let node = value
+  if (node && (Node.isIdentifier(node) || Node.isShorthandPropertyAssignment(node))) {
+    // A name, followed through imports to the variable it was declared as.
+    let symbol = Node.isShorthandPropertyAssignment(node) ? node.getValueSymbol() : node.getSymbol()
+    if (symbol?.isAlias()) symbol = symbol.getAliasedSymbol()
+    const declaration = symbol?.getDeclarations().find((d) => Node.isVariableDeclaration(d))
+    node = declaration && Node.isVariableDeclaration(declaration) ? unwrap(declaration.getInitializer()) : undefined
+  }
+  if (!node || !Node.isCallExpression(node) || !HANDLER_CALLEES.has(node.getExpression().getText())) return undefined
+  const options = unwrap(node.getArguments()[0])
+  return options && Node.isObjectLiteralExpression(options) ? options : undefined
 }

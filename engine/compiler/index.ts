@@ -3,7 +3,7 @@ import path from 'node:path'
 import { KoyaError, KoyaErrorList } from '../shared/errors.ts'
 import { buildProjectIR } from './build-ir.ts'
 import { configDefSchema, describeIssue, issuePath, type ValidConfigDef } from './def-schemas.ts'
-import type { DefinitionLocations } from './definition-locations.ts'
+import { configOnlyLocations, type DefinitionLocations } from './definition-locations.ts'
 import { importDefinition, type ImportedDefinition } from './import-definition.ts'
 import type { ProjectIR } from '../ir/project-ir.ts'
 import { buildPolicies, policiesDefsOf } from './policy/build-policies.ts'
@@ -14,14 +14,15 @@ import type { PlainProblem } from './source-check.ts'
 import { startSourceCheck } from './source-check-client.ts'
 
 export type * from '../ir/project-ir.ts'
-export { parseDuration } from './build-ir.ts'
+export { parseDuration, parseDurationMs } from './durations.ts'
+export { bundleHandlers, type BundleHandlersOptions } from './bundle-handlers.ts'
 
 export interface CompileOptions {
   /** The project root: where koyalite.ts, schema/ and generated/ live. */
   readonly root: string
   /** The config file, relative to root or absolute. Default: `koyalite.ts`. */
   readonly configFile?: string
-  /** Skip the TypeScript type-check (the AST is still read, for locations, when there are problems). Default: false. */
+  /** Skip the TypeScript type-check (the source is still parsed, for the policies and the locations). Default: false. */
   readonly skipTypeCheck?: boolean
 }
 
@@ -46,44 +47,31 @@ export async function compileProject(options: CompileOptions): Promise<CompileRe
     throw new KoyaErrorList([new KoyaError('KL_DEF_CONFIG_NOT_FOUND', `No configuration file at ${configFile}.`)])
   }
 
-  // The type-check runs on a worker thread while this one imports and builds the IR. Locations
-  // are only needed when something is wrong: then the IR is built again with them (milliseconds).
+  // The type-check runs on a worker thread while this one imports the definition. The IR is built
+  // once, after both: it needs what only the source tells (the policies' predicates, and where
+  // each definition was written, for the problems it finds).
   const check = startSourceCheck({ root, configPath, typeCheck: !(options.skipTypeCheck ?? false) })
   const imported = await importDefinition(root, configPath)
-  let attempt = buildFromImport(imported, unknownLocations(configFile), undefined)
-  // It imported, so it parses; unchecked and without problems, nothing is left to wait for,
-  // unless it has policies: their source is read on the worker.
-  if (options.skipTypeCheck && attempt.problems.errors.length === 0 && !attempt.hasPolicies) return { ir: attempt.ir!, warnings: attempt.problems.warnings, configFile }
-  const { syntaxErrors, typeErrors, policies } = await check.diagnostics
+  const { syntaxErrors, typeErrors, policies, locations } = await check.diagnostics
   if (syntaxErrors.length > 0) throw new KoyaErrorList(syntaxErrors.map(toKoyaError))
-  if (attempt.hasPolicies || policies.calls.length > 0 || policies.problems.length > 0) attempt = buildFromImport(imported, unknownLocations(configFile), policies)
-  if (attempt.problems.errors.length > 0) attempt = buildFromImport(imported, await check.locations(), policies)
-  const errors = [...typeErrors.map(toKoyaError), ...attempt.problems.errors]
-  if (errors.length > 0) throw new KoyaErrorList(errors)
-  return { ir: attempt.ir!, warnings: attempt.problems.warnings, configFile }
+  const { ir, problems } = buildFromImport(root, imported, locations, policies)
+  const errors = [...typeErrors.map(toKoyaError), ...problems.errorsBeside(typeErrors)]
+  if (errors.length > 0 || ir === undefined) throw new KoyaErrorList(errors)
+  return { ir, warnings: problems.warnings, configFile }
 }
 
-/**
- * Build the IR from the imported definition. Policies are built only once their source has been
- * read (`policySyntax`); `hasPolicies` says whether the config has any to wait for.
- */
-function buildFromImport(imported: ImportedDefinition, locations: DefinitionLocations, policySyntax: PolicySourceSyntax | undefined): { ir: ProjectIR | undefined; problems: Problems; hasPolicies: boolean } {
+/** Build the IR from the imported definition, with the policies read from its source. */
+function buildFromImport(root: string, imported: ImportedDefinition, locations: DefinitionLocations, policySyntax: PolicySourceSyntax): { ir: ProjectIR | undefined; problems: Problems } {
   const problems = new Problems(locations)
   if (!imported.ok) {
     problems.add('KL_DEF_LOAD_FAILED', `Importing ${locations.config.file} failed: ${imported.message}`, imported.at ?? problems.atConfig())
-    return { ir: undefined, problems, hasPolicies: false }
+    return { ir: undefined, problems }
   }
   const config = validateConfig(imported.value, problems)
-  if (config === undefined) return { ir: undefined, problems, hasPolicies: false }
-  const ir = buildProjectIR(config, problems)
-  const defs = policiesDefsOf(config.policies)
-  if (policySyntax === undefined) return { ir, problems, hasPolicies: defs.length > 0 }
-  return { ir: { ...ir, policies: buildPolicies(defs, policySyntax, ir.tables, ir.roles, problems) }, problems, hasPolicies: defs.length > 0 }
-}
-
-/** Before the AST is read: every problem is placed at the top of the config file. */
-function unknownLocations(configFile: string): DefinitionLocations {
-  return { config: { file: configFile, line: 1, column: 1 }, configKeys: new Map(), tables: new Map() }
+  if (config === undefined) return { ir: undefined, problems }
+  const ir = buildProjectIR(config, problems, root)
+  // Built even without policies in the config: a policies() call not passed to it is a problem.
+  return { ir: { ...ir, policies: buildPolicies(policiesDefsOf(config.policies), policySyntax, ir.tables, ir.roles, problems) }, problems }
 }
 
 function toKoyaError(problem: PlainProblem): KoyaError {
@@ -100,7 +88,7 @@ function toKoyaError(problem: PlainProblem): KoyaError {
  * @throws KoyaErrorList with KL_DEF_* and KL_POLICY_* errors.
  */
 export function compileDefinition(config: unknown, source = 'koyalite.ts'): ProjectIR {
-  const problems = new Problems(unknownLocations(source))
+  const problems = new Problems(configOnlyLocations(source))
   const parsed = validateConfig(config, problems)
   let ir = parsed === undefined ? undefined : buildProjectIR(parsed, problems)
   const defs = policiesDefsOf(parsed?.policies)
@@ -117,7 +105,7 @@ function validateConfig(value: unknown, problems: Problems): ValidConfigDef | un
   const parsed = configDefSchema.safeParse(value)
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      problems.add('KL_DEF_INVALID', `defineConfig(): ${describeIssue(issue)}.`, problems.atConfig(issuePath(issue).join('.')))
+      problems.addShapeIssue('KL_DEF_INVALID', `defineConfig(): ${describeIssue(issue)}.`, problems.atConfig(issuePath(issue).join('.')))
     }
     return undefined
   }

@@ -8,11 +8,37 @@ import type { DefinitionLocations, TableLocations } from './definition-locations
 export class Problems {
   readonly errors: KoyaError[] = []
   readonly warnings: KoyaError[] = []
+  /**
+   * Tables whose definition is invalid, by name: a policy or a ref naming one is not reported as
+   * naming an unknown table. Its own problem is the one to fix.
+   */
+  readonly brokenTables = new Set<string>()
+  /** Errors that restate a TypeScript type error, when there is one in their file (see addShapeIssue). */
+  readonly #shapeIssues = new Set<KoyaError>()
 
   constructor(readonly locations: DefinitionLocations) {}
 
   add(code: KoyaErrorCode, message: string, at: SourceLocation, hint?: string): void {
     this.errors.push(new KoyaError(code, message, hint === undefined ? { at } : { at, hint }))
+  }
+
+  /**
+   * A value of the wrong shape, found by validating an imported definition. The DSL's types
+   * describe the same shapes, so the type-check has reported the mistake already, with
+   * TypeScript's own position, whenever it found an error in the same file.
+   */
+  addShapeIssue(code: KoyaErrorCode, message: string, at: SourceLocation, hint?: string): void {
+    this.add(code, message, at, hint)
+    this.#shapeIssues.add(this.errors.at(-1)!)
+  }
+
+  /**
+   * The errors to report beside the type-check's: each mistake once. A shape issue in a file
+   * the type-check found an error in is the same mistake seen again, and is left out.
+   */
+  errorsBeside(typeErrors: readonly { readonly at: SourceLocation | undefined }[]): KoyaError[] {
+    const filesWithTypeErrors = new Set(typeErrors.flatMap((e) => (e.at === undefined ? [] : [e.at.file])))
+    return this.errors.filter((error) => !(this.#shapeIssues.has(error) && error.at !== undefined && filesWithTypeErrors.has(error.at.file)))
   }
 
   /** A problem that does not stop generation: printed, then the build goes on. */

@@ -1,13 +1,10 @@
 import { Worker } from 'node:worker_threads'
 import { KoyaError } from '../shared/errors.ts'
-import type { DefinitionLocations } from './definition-locations.ts'
 import type { SourceCheckRequest, SourceCheckResult, WorkerReply, WorkerRequest } from './source-check.ts'
 
 export interface SourceCheck {
-  /** The diagnostics, and the policies read from the source. */
+  /** The diagnostics, the policies and the definitions' locations read from the source. */
   readonly diagnostics: Promise<SourceCheckResult>
-  /** Ask for the definitions' locations (an AST walk the happy path never pays for). */
-  locations(): Promise<DefinitionLocations>
 }
 
 interface Pending {
@@ -60,22 +57,14 @@ function ask(request: Omit<WorkerRequest, 'id'>): Promise<WorkerReply> {
 }
 
 /**
- * Type-check a definition on the shared worker thread while the main thread imports it and
- * builds the IR: a valid definition costs max(type-check, import + IR + emit), not their sum.
+ * Type-check a definition on the shared worker thread while the main thread imports it: a
+ * definition costs max(type-check, import) + IR + emit, not their sum.
  */
 export function startSourceCheck(request: SourceCheckRequest): SourceCheck {
-  const diagnostics = ask({ kind: 'check', request }).then((reply) => {
+  const diagnostics = ask({ request }).then((reply) => {
     if (reply.kind !== 'diagnostics') throw new KoyaError('KL_INT_UNEXPECTED', `The type-check worker answered ${reply.kind}.`)
-    return { syntaxErrors: reply.syntaxErrors, typeErrors: reply.typeErrors, policies: reply.policies }
+    return { syntaxErrors: reply.syntaxErrors, typeErrors: reply.typeErrors, policies: reply.policies, locations: reply.locations }
   })
   diagnostics.catch(() => undefined) // awaited by the caller; never an unhandled rejection meanwhile
-  return {
-    diagnostics,
-    async locations() {
-      await diagnostics // the locations are those of the program just checked
-      const reply = await ask({ kind: 'locations', request })
-      if (reply.kind !== 'locations') throw new KoyaError('KL_INT_UNEXPECTED', `The type-check worker answered ${reply.kind}.`)
-      return reply.locations
-    },
-  }
+  return { diagnostics }
 }

@@ -1,5 +1,8 @@
 import type { AnyTable } from './table.ts'
 import type { PoliciesDef } from './policies.ts'
+import type { FunctionDef } from './fn.ts'
+import type { JobDef } from './job.ts'
+import type { WebhookDef } from './webhook.ts'
 
 /** A value read from the environment when the app runs, never at generate time. */
 export interface EnvRef {
@@ -69,6 +72,12 @@ export interface ConfigInput<Tables extends Readonly<Record<string, unknown>> = 
   /** Row-level-security rules made by `policies()`: one set, or an array of sets split over files. */
   readonly policies?: PoliciesDef | readonly PoliciesDef[]
   readonly auth?: AuthDef
+  /** Background jobs made by `job()`, by name. */
+  readonly jobs?: Readonly<Record<string, JobDef<never>>>
+  /** Webhooks made by `webhook()`, by name. */
+  readonly webhooks?: Readonly<Record<string, WebhookDef>>
+  /** Edge functions made by `fn()`, by name: served at `/functions/<name>`. */
+  readonly functions?: Readonly<Record<string, FunctionDef>>
 }
 
 /** The checked-by-type, not-yet-validated definition of an app: the default export of koyalite.ts. */
@@ -79,6 +88,9 @@ export interface ConfigDef {
   readonly roles: readonly string[]
   readonly policies?: PoliciesDef | readonly PoliciesDef[]
   readonly auth?: AuthDef
+  readonly jobs?: Readonly<Record<string, JobDef<never>>>
+  readonly webhooks?: Readonly<Record<string, WebhookDef>>
+  readonly functions?: Readonly<Record<string, FunctionDef>>
 }
 
 /**
@@ -91,6 +103,15 @@ export interface ConfigDef {
  * export default defineConfig({ name: 'koya-tasks', tables, roles: ['admin', 'support'] })
  */
 export function defineConfig<const C extends ConfigInput<Readonly<Record<string, AnyTable>>>>(config: C): ConfigDef {
-  const { name, tables, roles = [], ...rest } = config
-  return Object.freeze({ ...rest, kind: 'config', name, tables: Object.freeze({ ...tables }), roles: Object.freeze([...roles]) })
+  const { name, tables, roles = [], jobs, webhooks, functions, ...rest } = config
+  return Object.freeze({
+    ...rest,
+    kind: 'config',
+    name,
+    tables: Object.freeze({ ...tables }),
+    roles: Object.freeze([...roles]),
+    ...(jobs ? { jobs: Object.freeze({ ...jobs }) } : {}),
+    ...(webhooks ? { webhooks: Object.freeze({ ...webhooks }) } : {}),
+    ...(functions ? { functions: Object.freeze({ ...functions }) } : {}),
+  })
 }

@@ -202,4 +202,84 @@ export interface ProjectIR {
   /** Sorted; always contains `admin`. */
   readonly roles: readonly string[]
   readonly auth: AuthIR
+  /** Sorted by name; absent when the project has none (so model.json of a project without them is unchanged). */
+  readonly jobs?: readonly JobIR[]
+  /** Sorted by name; absent when the project has none. */
+  readonly webhooks?: readonly WebhookIR[]
+  /** Sorted by name; absent when the project has none. */
+  readonly functions?: readonly FunctionIR[]
+}
+
+// ── Jobs, webhooks, functions: user code, bundled to plain JavaScript by `koyalite generate` ──
+
+/**
+ * generated/handlers/index.js: the jobs' `run` and the webhooks' `filter`/`transform`, bundled
+ * with a source map. Written only when a project has at least one of them.
+ */
+export const HANDLERS_BUNDLE_PATH = 'generated/handlers/index.js'
+
+/** generated/functions/<name>.js: one function's file and its relative imports, for Deno. */
+export function functionBundlePath(name: string): string {
+  return `generated/functions/${name}.js`
+}
+
+/**
+ * A retry schedule as declared. A field left out is `null`: the feature's default applies (the
+ * queue's for jobs, the Standard Webhooks schedule for webhooks).
+ */
+export interface RetryIR {
+  /** Runs in all, the first included. */
+  readonly attempts: number | null
+  readonly initialDelayMs: number | null
+  readonly maxDelayMs: number | null
+}
+
+export interface JobIR {
+  readonly name: string
+  /** A cron expression croner accepts (5 or 6 fields, or a nickname such as `@daily`); null: enqueued only. */
+  readonly cron: string | null
+  /** IANA time zone of `cron`; null: UTC. */
+  readonly timezone: string | null
+  /** null: the queue's default schedule. */
+  readonly retry: RetryIR | null
+  readonly timeoutMs: number | null
+  /** Runs of this job at once; null: the queue's default. */
+  readonly concurrency: number | null
+}
+
+export type WebhookOperationIR = 'create' | 'update' | 'delete'
+
+export interface WebhookIR {
+  readonly name: string
+  readonly table: string
+  /** Sorted, without repeats: create, delete, update. */
+  readonly on: readonly WebhookOperationIR[]
+  readonly url: SettingIR
+  /** Always from the environment: a secret is never written into generated/. */
+  readonly secret: { readonly env: string }
+  /** Whether the handlers bundle has a `filter` / `transform` for this webhook. */
+  readonly hasFilter: boolean
+  readonly hasTransform: boolean
+  /** null: the Standard Webhooks schedule. */
+  readonly retry: RetryIR | null
+}
+
+export type FunctionAuthIR = 'user' | 'public' | 'system'
+
+export interface FunctionIR {
+  readonly name: string
+  /** The source file, relative to the project root, forward slashes. */
+  readonly file: string
+  /** The bundle the runtime (Deno) loads, relative to the project root: `functionBundlePath(name)`. */
+  readonly bundle: string
+  /** JSON Schema of the zod `input`/`output`, when given. */
+  readonly input: JsonValue | null
+  readonly output: JsonValue | null
+  readonly auth: FunctionAuthIR
+  /** Sorted, without repeats. */
+  readonly allowNet: readonly string[]
+  /** Sorted, without repeats. */
+  readonly env: readonly string[]
+  readonly timeoutMs: number | null
+  readonly memoryBytes: number | null
 }

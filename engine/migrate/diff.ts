@@ -1,5 +1,6 @@
 import { KoyaError } from '../shared/errors.ts'
-import type { ColumnSnapshot, IndexSnapshot, RenameHints, SchemaSnapshot, TableSnapshot } from './snapshot.ts'
+import { COLUMN_TYPE_FACTS } from '../ir/column-types.ts'
+import { printInstantNormalize, type ColumnSnapshot, type IndexSnapshot, type RenameHints, type SchemaSnapshot, type TableSnapshot } from './snapshot.ts'
 import { quoteIdent } from '../shared/sql-text.ts'
 import type { MigrationStep, RebuildCopy } from './steps.ts'
 
@@ -250,6 +251,8 @@ function copySource(o: ColumnSnapshot, n: ColumnSnapshot, options: DiffOptions):
   if (o.type === 'bool' && n.type !== 'bool' && n.sqlType === 'TEXT') return `CASE ${source} WHEN 1 THEN 'true' WHEN 0 THEN 'false' END`
   // The reverse, so undoing bool → text works: other text is copied as is and fails if it does not fit.
   if (n.type === 'bool' && o.type !== 'bool' && o.sqlType === 'TEXT') return `CASE ${source} WHEN 'true' THEN 1 WHEN 'false' THEN 0 ELSE ${source} END`
+  // Instants stored before the one-form CHECK (or as text) are brought into it on the way.
+  if (COLUMN_TYPE_FACTS[n.type].instant && o.sqlType === 'TEXT' && o.check !== n.check) return printInstantNormalize(source)
   return source
 }
 

@@ -78,7 +78,9 @@ function slugOf(steps: readonly MigrationStep[]): string {
   const first = steps.find((s) => s.kind !== 'createIndex' && s.kind !== 'dropIndex') ?? steps[0]!
   const words = describeStep(first).replace(/\(.*\)/, '').replace(/^create index /, 'index ')
   const slug = words.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '').slice(0, 60)
-  return steps.length > 1 && !steps.every((s) => s.kind === first.kind) ? `${slug}_and_more` : slug
+  // More than the first change (another table rebuilt, another kind of step): the name says so.
+  const changes = steps.filter((s) => s.kind !== 'createIndex' && s.kind !== 'dropIndex')
+  return steps.length > 1 && (changes.length > 1 || !steps.every((s) => s.kind === first.kind)) ? `${slug}_and_more` : slug
 }
 
 export type { SchemaSnapshot }

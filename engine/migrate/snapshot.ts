@@ -154,13 +154,36 @@ function printCheck(column: ColumnIR): string | null {
       else if (column.min !== null) checks.push(`${name} >= ${column.min}`)
       else if (column.max !== null) checks.push(`${name} <= ${column.max}`)
       break
-    case 'id':
     case 'timestamp':
-    case 'date':
-    case 'ref':
     case 'createdAt':
     case 'updatedAt':
+      checks.push(printInstantCheck(name))
+      break
+    case 'id':
+    case 'date':
+    case 'ref':
       break
   }
   return checks.length === 0 ? null : checks.join(' AND ')
+}
+
+/** How SQLite prints an instant: ISO 8601 UTC with milliseconds, the one form timestamps are stored in. */
+export const SQL_INSTANT_FORMAT = '%Y-%m-%dT%H:%M:%fZ'
+
+/**
+ * A stored instant must already be in its one form, so text order is time order and filters
+ * compare like with like (`…T01:00:00+05:00` would sort after `…T00:00:00Z`). `IS` keeps NULL
+ * allowed (strftime of NULL is NULL) and refuses what strftime cannot read (it gives NULL).
+ */
+function printInstantCheck(name: string): string {
+  return `${name} IS strftime('${SQL_INSTANT_FORMAT}', ${name})`
+}
+
+/**
+ * The SQL that rewrites a stored instant into its one form (what a rebuild copies): an offset is
+ * applied (`+05:00` → UTC), missing milliseconds are added, and a value strftime cannot read is
+ * kept as it is, so the new CHECK refuses it and the migration stops instead of losing it.
+ */
+export function printInstantNormalize(source: string): string {
+  return `COALESCE(strftime('${SQL_INSTANT_FORMAT}', ${source}), ${source})`
 }

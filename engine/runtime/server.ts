@@ -1,25 +1,24 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from 'fastify'
+import type { Socket } from 'node:net'
 import type { DestinationStream } from 'pino'
 import type { ProjectIR } from '../ir/project-ir.ts'
 import { KoyaError } from '../shared/errors.ts'
 import type { SqliteDatabase } from '../shared/sqlite.ts'
-import type { AuthRateLimits } from './auth/auth-context.ts'
 import type { Env } from './auth/auth-settings.ts'
-import { registerAuth } from './auth/create-auth.ts'
-import { registerOAuthRoutes, type OAuthDeps } from './auth/oauth/routes.ts'
-import { createDataLayer } from './data/data-layer.ts'
-import { applySystemSchema } from './system/system-schema.ts'
+import { createDataLayer, type Actor } from './data/data-layer.ts'
+import { checkJsonDepth } from './http/json-body.ts'
+import type { FeatureModule, ModuleProvides, Runtime } from './modules/feature-module.ts'
+import { FEATURE_MODULES, systemMigrations, type ModuleName, type ModuleOptions } from './modules/index.ts'
 import { statusOf } from './rest/http-errors.ts'
-import type { GeneratedDocs } from './model.ts'
-import { registerRestRoutes, type TableApi } from './rest/routes.ts'
+import type { TableApi } from './rest/routes.ts'
+import { applySystemSchema } from './system/system-schema.ts'
 
-export interface CreateServerOptions {
+/** The server's own settings, then each feature module's options under its name (ModuleOptions). */
+export interface CreateServerOptions extends ModuleOptions {
   readonly model: ProjectIR
   readonly db: SqliteDatabase
   /** The generated route modules (generated/api). Without them no /api route is served. */
   readonly tables?: readonly TableApi[]
-  /** `Authorization: Bearer <serviceKey>` acts as the system role. Unset: nobody does over HTTP. */
-  readonly serviceKey?: string
   /**
    * pino options, or false for no logs. Default: info-level JSON logs on stdout; `stream` sends
    * them elsewhere (tests capture them). Credentials are redacted whatever the options.
@@ -29,16 +28,10 @@ export interface CreateServerOptions {
   readonly clock?: () => Date
   /** Where settings (`env('…')`, KOYA_PUBLIC_URL, KOYA_TRUSTED_ORIGINS, NODE_ENV) are read. Default: process.env. */
   readonly env?: Env
-  /** Override the sign-up, login and reset rate limits (DEFAULT_AUTH_RATE_LIMITS). */
-  readonly authRateLimits?: Partial<AuthRateLimits>
-  /** Most keys (client addresses, accounts) each auth rate limit keeps in memory. Default 100,000. */
-  readonly rateLimitCapacity?: number
+  /** `koyalite dev`: development answers are allowed (see Runtime.dev). Default false. */
+  readonly dev?: boolean
   /** Fastify's trustProxy: behind a proxy, the client address (for rate limits) comes from X-Forwarded-For. */
   readonly trustProxy?: boolean | string | readonly string[] | ((address: string, hop: number) => boolean)
-  /** Other OAuth provider endpoints than GitHub's and Google's own (tests run a local fake provider). */
-  readonly oauthEndpoints?: OAuthDeps['endpoints']
-  /** generated/openapi.json and generated/docs/index.html, served at /openapi.json and /docs. */
-  readonly docs?: GeneratedDocs
   /** Fastify's serverFactory: `koyalite dev` serves every reloaded app from one listening server. */
   readonly serverFactory?: FastifyServerFactory
   /** Largest request body in bytes. Default 1 MiB. */
@@ -46,14 +39,16 @@ export interface CreateServerOptions {
 }
 
 /**
- * The KoyaLite HTTP server for an app.
+ * The KoyaLite HTTP server for an app: the core (logging, request ids, body parsing, the one
+ * error shape, the data layer, the system tables) and the feature modules of FEATURE_MODULES,
+ * registered in order, each with its options.
  *
  * @example
- * const app = await createServer({ model: loadModel(root), db: openDatabase('data/koya.db'), tables, serviceKey })
+ * const app = await createServer({ model: loadModel(root), db: openDatabase('data/koya.db'), tables, auth: { serviceKey } })
  * await app.listen({ port: 3000, host: '127.0.0.1' })
  */
 export async function createServer(options: CreateServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({
+  const app: FastifyInstance = Fastify({
     logger: loggerOptions(options.logger),
     ...(options.trustProxy !== undefined ? { trustProxy: Array.isArray(options.trustProxy) ? [...options.trustProxy] : (options.trustProxy as boolean | string | ((address: string, hop: number) => boolean)) } : {}),
     // The request id is always the server's own: the audit log records it, and a client must not
@@ -69,68 +64,68 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     // A path Fastify's router cannot decode (`/api/%E0%A4%A`) fails before any hook or the error
     // handler: answered the same way rather than with Fastify's own error body.
     frameworkErrors: sendError,
+    // Requests Node cannot even read (headers over its limit, a timeout, bad HTTP) never reach
+    // Fastify's routing: answered in the coded shape too.
+    clientErrorHandler: sendClientError,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
     // Reject what the schema does not allow: Fastify's defaults would strip unknown fields and
     // coerce types silently.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: true } },
   })
-  // postgrest-js sends `Content-Type: application/json` on every DELETE, with no body: read that
-  // as no body. Any other method still needs one (Fastify's parser, proto-poisoning checks kept).
+  // Many clients send `Content-Type: application/json` with no body (postgrest-js on DELETE,
+  // fetch wrappers on POST /auth/logout): an empty body is no body. A route whose schema needs
+  // one still refuses it (KL_API_VALIDATION). Nesting is bounded before anything walks the value.
   const parseJson = app.getDefaultJsonParser('error', 'error')
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body: string, done) => {
-    if (body.length === 0 && request.method === 'DELETE') return done(null, undefined)
+    if (body.length === 0) return done(null, undefined)
+    try {
+      checkJsonDepth(body)
+    } catch (error) {
+      return done(error as KoyaError, undefined)
+    }
     return parseJson(request, body, done)
   })
-  const clock = options.clock ?? (() => new Date())
-  // The _koya_* tables (sessions, credentials, grants, audit log, outbox) are the runtime's own:
-  // created or brought up to date here, so no app migration has to.
-  applySystemSchema(options.db, clock)
-  const data = createDataLayer(options.model, options.db)
-  const ping = options.db.prepare('SELECT 1 AS ok')
-  const auth = await registerAuth(app, {
-    model: options.model,
-    db: options.db,
-    data,
-    tables: options.tables ?? [],
-    env: options.env ?? process.env,
-    clock,
-    serviceKey: options.serviceKey,
-    ...(options.authRateLimits ? { rateLimits: options.authRateLimits } : {}),
-    ...(options.rateLimitCapacity !== undefined ? { rateLimitCapacity: options.rateLimitCapacity } : {}),
-  })
-
-  app.get('/healthz', async (_request, reply) => {
-    try {
-      ping.all()
-      return { status: 'ok', app: options.model.name }
-    } catch (cause) {
-      app.log.error({ err: cause }, 'database health check failed')
-      return reply.code(503).send({ status: 'unavailable', app: options.model.name })
-    }
-  })
-
-  const { openapi, docsPage } = options.docs ?? {}
-  if (openapi !== undefined) app.get('/openapi.json', async (_request, reply) => reply.type('application/json; charset=utf-8').send(openapi))
-  if (docsPage !== undefined) {
-    app.get('/docs', async (_request, reply) =>
-      reply
-        .type('text/html; charset=utf-8')
-        // The page is self-contained: it may load nothing, run only its own inline script.
-        .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:")
-        .send(docsPage),
-    )
-  }
-
-  if (options.model.tables.some((table) => table.isUsers)) registerOAuthRoutes(app, { ...auth.oauthDeps, ...(options.oauthEndpoints ? { endpoints: options.oauthEndpoints } : {}) })
-  registerRestRoutes(app, { data, tables: options.tables ?? [], actorOf: auth.actorOf })
-
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send(new KoyaError('KL_API_NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}.`).toJSON())
   })
+  // Before the modules register: each module's scope inherits the handler it finds.
   app.setErrorHandler(sendError)
+
+  const clock = options.clock ?? (() => new Date())
+  // The _koya_* tables (sessions, credentials, grants, audit log, outbox, each module's) are the
+  // runtime's own: created or brought up to date here, so no app migration has to.
+  applySystemSchema(options.db, systemMigrations(), clock)
+  let actorOf: ((request: FastifyRequest) => Actor) | undefined
+  const runtime: Runtime = {
+    model: options.model,
+    db: options.db,
+    data: createDataLayer(options.model, options.db),
+    tables: options.tables ?? [],
+    clock,
+    env: options.env ?? process.env,
+    dev: options.dev ?? false,
+    actorOf(request) {
+      if (!actorOf) throw new KoyaError('KL_INT_UNEXPECTED', 'A feature module asked who a request is before the auth module registered.')
+      return actorOf(request)
+    },
+  }
+  for (const name of Object.keys(FEATURE_MODULES) as ModuleName[]) {
+    const provides = await registerModule(app, FEATURE_MODULES[name] as FeatureModule<unknown>, runtime, options[name])
+    if (provides?.actorOf) actorOf = provides.actorOf
+  }
   return app
+}
+
+/** A module on its own encapsulated scope (or on `app` itself when it is `global`). */
+async function registerModule<O>(app: FastifyInstance, module: FeatureModule<O>, runtime: Runtime, options: O): Promise<ModuleProvides | void> {
+  if (module.global) return module.register(app, runtime, options)
+  let provides: ModuleProvides | void = undefined
+  await app.register(async (scope) => {
+    provides = await module.register(scope, runtime, options)
+  })
+  return provides
 }
 
 /** Every error a request meets, as `{ code, message, hint? }` at the status its code maps to. */
@@ -148,6 +143,31 @@ function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyR
   request.log.error({ err: error }, 'request failed')
   return reply.code(500).send(new KoyaError('KL_INT_UNEXPECTED', 'The server failed to handle the request.').toJSON())
 }
+
+/**
+ * A request Node could not read. The default handler writes Fastify's own body; this writes the
+ * coded shape, with no body for a HEAD request (the request line is the first thing read).
+ */
+function sendClientError(this: FastifyInstance, error: Error & { code?: string; rawPacket?: unknown }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const koya =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new KoyaError('KL_API_HEADERS_TOO_LARGE', 'The request line and headers are larger than the server reads.')
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new KoyaError('KL_API_REQUEST_TIMEOUT', 'The request did not arrive in time.')
+        : new KoyaError('KL_API_BAD_REQUEST', 'The request is not valid HTTP.', { hint: 'Check the request line and headers.' })
+  const status = statusOf(koya)
+  const head = Buffer.isBuffer(error.rawPacket) && error.rawPacket.subarray(0, 5).toString('latin1') === 'HEAD '
+  const body = JSON.stringify(koya.toJSON())
+  this.log.debug({ err: error }, 'client error')
+  if (socket.writable) {
+    // A HEAD answer carries the length the body would have, and no body.
+    socket.write(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head ? '' : body}`)
+  }
+  socket.destroy()
+}
+
+const STATUS_TEXT: Readonly<Record<number, string>> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' }
 
 /** Characters of a client's X-Request-Id kept in the logs. */
 const MAX_CLIENT_REQUEST_ID = 200

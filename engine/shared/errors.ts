@@ -114,6 +114,22 @@ export const errorCodes = {
     description: 'A role is declared twice or has an invalid name.',
     solution: 'Declare each role once, as a lower-case identifier; `admin` always exists and need not be listed.',
   },
+  KL_DEF_CRON: {
+    description: 'A job\'s cron expression or time zone is not valid.',
+    solution: 'Write a cron expression of 5 fields (or 6, seconds first), e.g. `0 8 * * *` for 08:00 daily, and an IANA time zone such as `Europe/Paris`.',
+  },
+  KL_DEF_UNKNOWN_TABLE: {
+    description: 'A webhook (or another option) names a table that is not defined.',
+    solution: 'Name one of the tables passed to defineConfig({ tables }), by its table name.',
+  },
+  KL_DEF_FUNCTION_FILE: {
+    description: 'A function\'s file does not exist, lies outside the project, or is not a TypeScript or JavaScript file.',
+    solution: 'Give `fn({ file })` a path relative to the project root, such as `functions/checkout.ts`, of a file that exists.',
+  },
+  KL_DEF_BUNDLE: {
+    description: 'Bundling the code of jobs, webhooks or functions into generated/ failed (a syntax error, or an import that does not resolve).',
+    solution: 'Fix the file and line named; a package import must be installed in the project\'s node_modules.',
+  },
   KL_DEF_GENERATED_STALE: {
     description: '`koyalite generate --check` found generated/ out of date with the definition.',
     solution: 'Run `koyalite generate` and commit the result.',
@@ -239,6 +255,14 @@ export const errorCodes = {
   KL_API_PAYLOAD_TOO_LARGE: {
     description: 'The request body is larger than the server accepts.',
     solution: 'Send fewer rows per request (bulk inserts of up to 1000 rows), or smaller values.',
+  },
+  KL_API_HEADERS_TOO_LARGE: {
+    description: 'The request line or headers are larger than the server reads (16 KiB in all), so the request was not read.',
+    solution: 'Send long filters or lists in fewer, shorter requests (split an `in.(…)` list), or move data into a request body.',
+  },
+  KL_API_REQUEST_TIMEOUT: {
+    description: 'The client did not send the whole request in time, so the server closed the connection.',
+    solution: 'Send the request at once; a proxy in front of the server should not hold requests back.',
   },
   KL_API_NOT_FOUND: {
     description: 'No route or row matches the request.',

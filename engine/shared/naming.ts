@@ -11,8 +11,26 @@ export const MAX_NAME_LENGTH = 63
 /** Prefixes owned by the system: KoyaLite's own tables, and SQLite's. */
 export const RESERVED_PREFIXES = ['_koya_', 'sqlite_'] as const
 
-/** Table names the generated SDK uses for its own namespaces (`koya.auth`, `koya.storage`, …). */
-export const RESERVED_TABLE_NAMES = ['auth', 'storage', 'functions', 'search'] as const
+/** Table names the generated SDK uses for its own namespaces (`koya.auth`, `koya.admin`, `koya.storage`, …). */
+export const RESERVED_TABLE_NAMES = ['auth', 'admin', 'storage', 'functions', 'search'] as const
+
+/**
+ * The type-like names the generated SDK declares itself (generated/sdk/index.ts is one module),
+ * which a table's `Row`, `RowInsert` or `RowUpdate` type cannot take: the compiler refuses such a
+ * table where it is written. test/sdk/emit.test.ts keeps this list equal to what the SDK declares.
+ */
+export const SDK_TYPE_NAMES: readonly string[] = [
+  'ALWAYS', 'AdminClient', 'AuthAuditEntry', 'AuthAuditFilter', 'AuthClient', 'AuthImpersonation',
+  'AuthLoginResult', 'AuthOAuthProvider', 'AuthRole', 'AuthRoleGrants', 'AuthSession',
+  'AuthSessionInfo', 'AuthSignupInput', 'AuthSignupResult', 'AuthUser', 'ClientOptions',
+  'ColumnFilter', 'Columns', 'FetchLike', 'FetchResponse', 'FilterNode', 'FilterOperand',
+  'Include', 'IncludeManyOptions', 'IncludeOf', 'IncludeOneOptions', 'IncludeOptions', 'Included',
+  'InsertOf', 'JsonValue', 'KnownRelations', 'KoyaClient', 'KoyaClientError', 'KoyaErrorCode',
+  'KoyaRequest', 'KoyaResponse', 'KoyaTransport', 'ListOptions', 'LooseListOptions', 'LooseObject',
+  'LooseReadOptions', 'NEVER', 'Operators', 'OrderBy', 'OrderTerms', 'Picked', 'QueryParam',
+  'QueryResult', 'ReadOptions', 'Related', 'RelationsOf', 'RowOf', 'SelectOf', 'SortOrder',
+  'TableClient', 'TableName', 'Tables', 'TargetOf', 'TokenSlot', 'UpdateOf', 'Where',
+]
 
 /** Column names the REST query grammar uses as parameters, so a column cannot take them. */
 export const RESERVED_COLUMN_NAMES = ['select', 'order', 'limit', 'offset', 'or', 'and', 'not', 'on_conflict', 'columns'] as const

@@ -5,7 +5,7 @@
  * No dependencies: it needs only fetch, and runs in browsers, Node and Deno. See README.md.
  *
  * @example
- * import { createClient, KoyaClientError } from './generated/sdk'
+ * import { createClient, KoyaClientError } from './generated/sdk/index.ts'
  * const koya = createClient({ url: 'http://127.0.0.1:3000', token })
  * const rows = await koya.tasks.list({ where: { status: 'todo' }, orderBy: { createdAt: 'desc' }, limit: 20, include: { project: true } })
  * const row = await koya.tasks.create({ projectId, title: '…', createdBy })
@@ -1117,11 +1117,13 @@ export type KoyaErrorCode =
   | 'KL_API_CONFLICT'
   | 'KL_API_CONSTRAINT'
   | 'KL_API_FILTER_REQUIRED'
+  | 'KL_API_HEADERS_TOO_LARGE'
   | 'KL_API_LIMIT_EXCEEDED'
   | 'KL_API_NOT_ACCEPTABLE'
   | 'KL_API_NOT_FOUND'
   | 'KL_API_PAYLOAD_TOO_LARGE'
   | 'KL_API_POLICY_DENIED'
+  | 'KL_API_REQUEST_TIMEOUT'
   | 'KL_API_RESULT_NOT_READABLE'
   | 'KL_API_UNAUTHORIZED'
   | 'KL_API_UNKNOWN_COLUMN'

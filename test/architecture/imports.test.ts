@@ -21,8 +21,11 @@ const allowed: Record<Layer, readonly Layer[]> = {
   cli: ['shared', 'dsl', 'ir', 'compiler', 'codegen', 'migrate', 'runtime'],
 }
 
-/** Packages only the compiler may load: the runtime never loads the TypeScript compiler. */
-const compilerOnlyPackages = ['typescript', 'ts-morph']
+/**
+ * Packages only the compiler may load: the runtime never loads the TypeScript compiler, tsx, or
+ * esbuild (it runs the handler bundles esbuild made at generate time).
+ */
+const compilerOnlyPackages = ['typescript', 'ts-morph', 'tsx', 'esbuild']
 
 interface ImportEdge {
   readonly file: string
@@ -76,7 +79,7 @@ describe('engine import direction', () => {
           const where = `${path.relative(repoRoot, file)} → ${edge.specifier}`
           if (!edge.specifier.startsWith('.')) {
             const pkg = edge.specifier.split('/')[0]!
-            if (layer !== 'compiler' && compilerOnlyPackages.includes(pkg)) violations.push(`${where} (only compiler/ may load the TypeScript compiler)`)
+            if (layer !== 'compiler' && compilerOnlyPackages.includes(pkg)) violations.push(`${where} (only compiler/ may load the TypeScript toolchain)`)
             if (layer === 'dsl' && edge.specifier.startsWith('node:')) violations.push(`${where} (dsl/ is pure: no Node APIs)`)
             continue
           }

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process'
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -32,7 +32,7 @@ function startProcess(command: string, args: string[], cwd: string, ready: RegEx
       reject(new Error(`exited ${code} before ready; output:\n${output}`))
     })
   }).then((value) => {
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    // onData goes on collecting both streams after ready (a second listener would double every line).
     child.removeAllListeners('exit')
     return { ...(value as { child: ChildProcessWithoutNullStreams; match: RegExpMatchArray }), output: () => output }
   })
@@ -70,6 +70,46 @@ describe('koyalite start (a real process)', () => {
     expect(await exited).toBe(0)
     await expect(fetch(`${url}/healthz`)).rejects.toThrow()
     expect(existsSync(db)).toBe(true)
+  })
+})
+
+describe('koyalite dev sees every kind of save', () => {
+  const project = scratchProject('minimal', 'dev-saves')
+  afterAll(() => project.remove())
+  const config = path.join(project.root, 'koyalite.ts')
+  const addTable = (source: string, name: string) =>
+    source.replace('export default defineConfig', `export const ${name} = table('${name}', { title: t.text() })\n\nexport default defineConfig`).replace('tables: { ', `tables: { ${name}, `)
+
+  it('reloads after an in-place write, after a write-to-temp-then-rename (sed -i, editors), and after later saves, naming the file', async () => {
+    const db = path.join(project.root, 'data', 'dev.db')
+    const { child, match, output } = await startProcess('node', [bin, 'dev', '--port', '0', '--db', db], project.root, /dev server on (http:\/\/127\.0\.0\.1:\d+)/)
+    const reloads = () => output().match(/reloaded/g)?.length ?? 0
+    try {
+      const url = match[1]!
+      // In place: the file keeps its inode.
+      writeFileSync(config, addTable(readFileSync(config, 'utf8'), 'alpha'))
+      await waitFor(() => reloads() === 1, 'a reload after the in-place write')
+      expect((await fetch(`${url}/api/alpha`)).status).toBe(401) // served: it exists, and asks for credentials
+
+      // Write to a temporary file and rename it over the original: a new inode.
+      const temporary = path.join(project.root, '.koyalite.ts.swp')
+      writeFileSync(temporary, addTable(readFileSync(config, 'utf8'), 'beta'))
+      renameSync(temporary, config)
+      await waitFor(() => reloads() === 2, 'a reload after the renamed save')
+      expect((await fetch(`${url}/api/beta`)).status).toBe(401)
+
+      // The save after a rename is the one a watcher attached to the old inode misses.
+      writeFileSync(config, addTable(readFileSync(config, 'utf8'), 'gamma'))
+      await waitFor(() => reloads() === 3, 'a reload after the save that follows the rename')
+      expect((await fetch(`${url}/api/gamma`)).status).toBe(401)
+
+      const changes = output().split('\n').filter((line) => line.startsWith('change: '))
+      expect(changes).toEqual(['change: koyalite.ts', 'change: koyalite.ts', 'change: koyalite.ts'])
+    } finally {
+      const exited = exitOf(child)
+      child.kill('SIGTERM')
+      await exited
+    }
   })
 })
 

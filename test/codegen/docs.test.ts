@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { docsGenerator, renderDocsPage } from '../../engine/codegen/docs/emit-docs.ts'
+import { emitArtifacts } from '../../engine/codegen/index.ts'
 import { buildOpenApiDocument } from '../../engine/codegen/openapi/emit-openapi.ts'
 import { HTTP_METHODS } from '../../engine/codegen/openapi/openapi-types.ts'
 import { escapeHtml } from '../../engine/codegen/docs/html.ts'
@@ -29,8 +30,14 @@ describe('docs/index.html', () => {
 
       it('is the page built from the OpenAPI document of model.json, the same on every run', () => {
         expect(html).toBe(renderDocsPage(doc))
-        expect(docsGenerator.generate({ ir: p.ir, source: 'koyalite.ts' })).toEqual([{ path: 'generated/docs/index.html', contents: html }])
+        expect(docsGenerator.generate({ ir: p.ir, source: 'koyalite.ts', openapi: doc })).toEqual([{ path: 'generated/docs/index.html', contents: html }])
         expect(html).not.toContain(repoRoot)
+      })
+
+      it('prints the document the pipeline passes along, not one of its own', () => {
+        const passed = { ...doc, info: { ...doc.info, title: 'Passed along' } }
+        expect(docsGenerator.generate({ ir: p.ir, source: 'koyalite.ts', openapi: passed })[0]!.contents).toContain('<title>Passed along API reference</title>')
+        expect(emitArtifacts({ ir: p.ir, source: 'koyalite.ts' }).find((f) => f.path === 'generated/docs/index.html')!.contents).toBe(html)
       })
 
       it('starts with its banner and a doctype, and titles itself after the app', () => {

@@ -30,7 +30,7 @@ export async function referenceApp(root = repoRoot): Promise<TestApp> {
   const db = openDatabase(path.join(dir, 'app.db'))
   applyMigrations(db, readMigrations(root).migrations)
   const model = loadModel(root)
-  const app = await createServer({ model, db, tables: tableApis(model), docs: loadGeneratedDocs(root), serviceKey: SERVICE_KEY, logger: false })
+  const app = await createServer({ model, db, tables: tableApis(model), docs: loadGeneratedDocs(root), auth: { serviceKey: SERVICE_KEY }, logger: false })
   return {
     app,
     db,

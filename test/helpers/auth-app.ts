@@ -53,12 +53,14 @@ export async function authApp(options: { rateLimits?: Partial<AuthRateLimits>; r
     model,
     db,
     tables: tableApis(model),
-    serviceKey: SERVICE_KEY,
     logger: { level: 'debug', stream },
     clock: () => new Date(time),
     env: { KOYA_PUBLIC_URL: PUBLIC_URL, ...options.env },
-    authRateLimits: { ...GENEROUS, ...options.rateLimits },
-    ...(options.rateLimitCapacity !== undefined ? { rateLimitCapacity: options.rateLimitCapacity } : {}),
+    auth: {
+      serviceKey: SERVICE_KEY,
+      rateLimits: { ...GENEROUS, ...options.rateLimits },
+      ...(options.rateLimitCapacity !== undefined ? { rateLimitCapacity: options.rateLimitCapacity } : {}),
+    },
   }).catch((error: unknown) => {
     db.close()
     rmSync(dir, { recursive: true, force: true })

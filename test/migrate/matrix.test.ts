@@ -329,7 +329,7 @@ const matrix: MatrixCase[] = [
     seed: seedBase,
     after: [projects, table('tasks', { ...taskColumns, dueAt: t.timestamp().optional() })],
     steps: ['addColumn'],
-    sql: ['ALTER TABLE "tasks" ADD COLUMN "dueAt" TEXT;'],
+    sql: [`ALTER TABLE "tasks" ADD COLUMN "dueAt" TEXT CHECK ("dueAt" IS strftime('%Y-%m-%dT%H:%M:%fZ', "dueAt"));`],
     data: { [TASKS]: baseTaskRows, 'SELECT "dueAt" FROM "tasks"': [{ dueAt: null }, { dueAt: null }, { dueAt: null }] },
     shape: (h) => expect(columnsOf(h.db, 'tasks').at(-1)).toEqual({ name: 'dueAt', type: 'TEXT', notnull: 0, dflt_value: null, pk: 0 }),
   },
@@ -654,7 +654,7 @@ const matrix: MatrixCase[] = [
     seed: seedBase,
     after: [projects, table('tasks', { ...taskColumns, createdAt: t.createdAt(), updatedAt: t.updatedAt() })],
     steps: ['rebuildTable'],
-    sql: [`  "createdAt" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),`, ...REBUILD_TASKS],
+    sql: [`  "createdAt" TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) CHECK ("createdAt" IS strftime('%Y-%m-%dT%H:%M:%fZ', "createdAt")),`, ...REBUILD_TASKS],
     notSql: ['ADD COLUMN'],
     data: { [TASKS]: baseTaskRows },
     shape: (h) => {

@@ -30,7 +30,7 @@ function modelWith(auth: Partial<ProjectIR['auth']> = {}): ProjectIR {
 /** The real server for `model`, with the OAuth providers pointed at the fake one. */
 async function oauthApp(model: ProjectIR, options: { env?: Record<string, string>; realEndpoints?: boolean } = {}): Promise<FastifyInstance> {
   const env = { ...(options.env ?? { OAUTH_CLIENT_ID: provider.clientId, OAUTH_CLIENT_SECRET: provider.clientSecret }), KOYA_PUBLIC_URL: PUBLIC_URL }
-  return createServer({ model, db, tables: tableApis(model), logger: false, env, ...(options.realEndpoints ? {} : { oauthEndpoints: provider.endpoints }) })
+  return createServer({ model, db, tables: tableApis(model), logger: false, env, ...(options.realEndpoints ? {} : { auth: { oauthEndpoints: provider.endpoints } }) })
 }
 
 let app: FastifyInstance

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { applySystemSchema, SYSTEM_MIGRATIONS } from '../../engine/runtime/system/system-schema.ts'
+import { FEATURE_MODULES, systemMigrations } from '../../engine/runtime/modules/index.ts'
+import { applySystemSchema } from '../../engine/runtime/system/system-schema.ts'
 import { openDatabase, type SqliteDatabase } from '../../engine/shared/sqlite.ts'
 import { runCli } from '../helpers/cli.ts'
 import { repoRoot } from '../helpers/paths.ts'
@@ -26,18 +27,37 @@ describe('system schema', () => {
   it('creates the _koya_* tables once, records each entry, and is idempotent', () => {
     const { db } = tempDb()
     const now = () => new Date('2026-11-26T00:00:00.000Z')
-    expect(applySystemSchema(db, now)).toEqual(['system_auth'])
-    expect(applySystemSchema(db, now)).toEqual([])
+    expect(applySystemSchema(db, systemMigrations(), now)).toEqual(['system_auth'])
+    expect(applySystemSchema(db, systemMigrations(), now)).toEqual([])
     expect(db.prepare('SELECT * FROM "_koya_system_schema"').all()).toEqual([{ version: 1, name: 'system_auth', appliedAt: '2026-11-26T00:00:00.000Z' }])
     const tables = (db.prepare(`SELECT "name" FROM sqlite_schema WHERE "type" = 'table' AND "name" LIKE '\\_koya\\_%' ESCAPE '\\' ORDER BY "name"`).all() as { name: string }[]).map((r) => r.name)
     expect(tables).toEqual(['_koya_audit_log', '_koya_credentials', '_koya_oauth_accounts', '_koya_outbox', '_koya_role_grants', '_koya_sessions', '_koya_system_schema', '_koya_tokens'])
-    expect(SYSTEM_MIGRATIONS.map((m) => m.version)).toEqual(SYSTEM_MIGRATIONS.map((_, i) => i + 1))
+    db.close()
+  })
+
+  it('names each module\'s migrations uniquely across modules, and lists them in module order', () => {
+    const names = systemMigrations().map((m) => m.name)
+    expect(new Set(names).size).toBe(names.length)
+    expect(names).toEqual(Object.values(FEATURE_MODULES).flatMap((module) => module.systemMigrations.map((m) => m.name)))
+  })
+
+  it('applies only what a database has not recorded by name, a database of the one-list era included', () => {
+    const { db } = tempDb()
+    const first = [{ name: 'one', sql: 'CREATE TABLE "_koya_one" ("x" TEXT) STRICT;' }]
+    expect(applySystemSchema(db, first)).toEqual(['system_one'])
+    // A later server adds a module: only its entry runs, recorded after the first.
+    const later = [...first, { name: 'two', sql: 'CREATE TABLE "_koya_two" ("x" TEXT) STRICT;' }]
+    expect(applySystemSchema(db, later)).toEqual(['system_two'])
+    expect(db.prepare('SELECT "version", "name" FROM "_koya_system_schema" ORDER BY "version"').all()).toEqual([
+      { version: 1, name: 'system_one' },
+      { version: 2, name: 'system_two' },
+    ])
     db.close()
   })
 
   it('gives the outbox and OAuth accounts the shapes the email and OAuth code rely on', () => {
     const { db } = tempDb()
-    applySystemSchema(db)
+    applySystemSchema(db, systemMigrations())
     expect(columns(db, '_koya_outbox')).toEqual(['id TEXT PK1', 'kind TEXT NOT NULL', 'to TEXT NOT NULL', 'subject TEXT NOT NULL', 'html TEXT NOT NULL', 'text TEXT NOT NULL', 'createdAt TEXT NOT NULL', 'sentAt TEXT'])
     expect(columns(db, '_koya_oauth_accounts')).toEqual(['provider TEXT NOT NULL PK1', 'providerUserId TEXT NOT NULL PK2', 'userId TEXT NOT NULL', 'email TEXT', 'createdAt TEXT NOT NULL'])
     expect(db.prepare('SELECT "table", "to", "on_delete" FROM pragma_foreign_key_list(?)').all('_koya_oauth_accounts')).toEqual([{ table: 'users', to: 'id', on_delete: 'CASCADE' }])

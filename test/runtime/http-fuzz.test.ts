@@ -18,37 +18,88 @@ const pieces = [
 ]
 
 let t: TestApp
+let origin: string
 beforeAll(async () => {
   t = await referenceApp()
+  origin = await t.app.listen({ port: 0, host: '127.0.0.1' })
 })
 afterAll(() => t.close())
 
-describe('HTTP fuzz: a malformed request never yields a 5xx', () => {
-  it('answers 2000 generated requests with a 2xx or a 4xx carrying a KL_ code', async () => {
+const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`
+
+/**
+ * Every answer has the coded shape: an error is exactly `{ code, message, hint? }` with a KL_ code,
+ * and a HEAD answer has no body.
+ */
+function expectCodedShape(method: string, status: number, body: string, what: string): void {
+  expect(status, `${what} → ${body.slice(0, 300)}`).toBeLessThan(500)
+  if (method === 'HEAD') {
+    expect(body, what).toBe('')
+    return
+  }
+  if (status < 400) return
+  const parsed = JSON.parse(body) as Record<string, unknown>
+  expect(parsed.code, what).toMatch(/^KL_[A-Z]+_[A-Z0-9_]+$/)
+  expect(typeof parsed.message, what).toBe('string')
+  expect(Object.keys(parsed).filter((key) => key !== 'code' && key !== 'message' && key !== 'hint'), what).toEqual([])
+  if ('hint' in parsed) expect(typeof parsed.hint, what).toBe('string')
+}
+
+describe('HTTP fuzz: a malformed request never yields a 5xx, and every answer has the coded shape', () => {
+  it('answers 10,000 generated requests (deep JSON, HEAD, anonymous and service callers) with a 2xx or a coded 4xx', async () => {
     const next = random(20261125)
     const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]!
     const statuses = new Set<number>()
-    for (let i = 0; i < 2000; i++) {
+    for (let i = 0; i < 10_000; i++) {
       const query = Array.from({ length: 1 + Math.floor(next() * 8) }, () => pick(pieces)).join('')
       const table = pick(['tasks', 'projects', 'comments', 'users', 'nope'])
-      const method = pick(['GET', 'GET', 'POST', 'PATCH', 'DELETE'] as const)
+      const method = pick(['GET', 'GET', 'HEAD', 'POST', 'PATCH', 'DELETE'] as const)
       const path = next() < 0.2 ? `/api/${table}/${pick(['x', '01900000-0000-7000-8000-000000000000', '%2e%2e', ''])}` : `/api/${table}`
       const body =
-        method === 'GET' || method === 'DELETE'
+        method === 'GET' || method === 'HEAD' || method === 'DELETE'
           ? undefined
-          : pick([{ title: pick(pieces) }, [{ title: 1 }], { priority: '3' }, 'not json', { __proto__: { x: 1 } }, {}, [], null, { meta: { deep: [1, { a: null }] } }])
+          : pick([
+              { title: pick(pieces) },
+              [{ title: 1 }],
+              { priority: '3' },
+              'not json',
+              '',
+              { __proto__: { x: 1 } },
+              {},
+              [],
+              null,
+              { meta: { deep: [1, { a: null }] } },
+              `{"title":"t","meta":${nested(1 + Math.floor(next() * 400))}}`,
+              nested(20_000),
+            ])
+      const anonymous = next() < 0.3
       const response = await t.app.inject({
         method,
         url: `${path}?${query}`,
-        headers: { authorization: `Bearer ${SERVICE_KEY}`, 'content-type': 'application/json', ...(next() < 0.1 ? { prefer: pick(['return=representation', 'count=exact', 'resolution=merge-duplicates', 'garbage']) } : {}) },
+        headers: {
+          ...(anonymous ? {} : { authorization: `Bearer ${SERVICE_KEY}` }),
+          'content-type': 'application/json',
+          ...(next() < 0.1 ? { prefer: pick(['return=representation', 'count=exact', 'resolution=merge-duplicates', 'garbage']) } : {}),
+        },
         ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
       })
       statuses.add(response.statusCode)
-      expect(response.statusCode, `${method} ${path}?${query} → ${response.body}`).toBeLessThan(500)
-      if (response.statusCode >= 400) expect(JSON.parse(response.body).code, `${method} ${path}?${query}`).toMatch(/^KL_[A-Z]+_[A-Z0-9_]+$/)
+      expectCodedShape(method, response.statusCode, response.body, `${method} ${path}?${query}`)
     }
     // Not vacuous: both accepted and refused requests occurred.
     expect([...statuses].some((s) => s < 300)).toBe(true)
     expect([...statuses].some((s) => s >= 400)).toBe(true)
+  })
+
+  it('answers over-long URLs and odd requests on a real socket in the coded shape', async () => {
+    const next = random(20261202)
+    const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]!
+    for (let i = 0; i < 200; i++) {
+      const method = pick(['GET', 'HEAD', 'DELETE'] as const)
+      const long = pick([10, 1_000, 8_000, 20_000, 70_000])
+      const url = `${origin}/api/${pick(['tasks', 'nope'])}?${pick(['title=in.(', 'select=', 'x='])}${'a'.repeat(long)}`
+      const response = await fetch(url, { method, headers: { authorization: `Bearer ${SERVICE_KEY}` } })
+      expectCodedShape(method, response.status, await response.text(), `${method} ${url.slice(0, 80)}… (${url.length} chars)`)
+    }
   })
 })

@@ -62,5 +62,6 @@ describe('instants are stored and compared in UTC', () => {
     expect(normalizeInstant('2026-12-24T01:02:03.456789+0530')).toBe('2026-12-23T19:32:03.456Z')
     expect(normalizeInstant('2026-13-01T00:00:00Z')).toBeUndefined()
     expect(normalizeInstant('2026-12-24T24:00:00Z')).toBeUndefined()
+    expect(normalizeInstant('9999-12-31T23:00:00-05:00')).toBeUndefined()
   })
 })

@@ -1,6 +1,16 @@
-import { describe, expect, it } from 'vitest'
+import { execFile } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, describe, expect, it } from 'vitest'
+import { AUTH_MEMBER_NAMES } from '../../engine/codegen/sdk/auth-client-source.ts'
+import { SDK_DECLARED_NAMES } from '../../engine/codegen/sdk/emit-sdk.ts'
 import { literal } from '../../engine/codegen/ts-types.ts'
-import { errorCodes } from '../../engine/shared/errors.ts'
+import { compileDefinition } from '../../engine/compiler/index.ts'
+import { defineConfig, table as dslTable, t, type AnyTable } from '../../engine/dsl/index.ts'
+import { errorCodes, type KoyaErrorList } from '../../engine/shared/errors.ts'
+import { RESERVED_TABLE_NAMES, SDK_TYPE_NAMES } from '../../engine/shared/naming.ts'
 import { column, project, table } from '../codegen/projects.ts'
 import { repoRoot } from '../helpers/paths.ts'
 import { emitSdk, referenceIr } from './sdk-files.ts'
@@ -74,25 +84,63 @@ describe('SDK generator', () => {
   })
 })
 
-describe('SDK generator refuses tables whose type names it cannot print', () => {
-  const refusal = (tables: ReturnType<typeof table>[]) => {
-    try {
-      emitSdk(project('clash', tables))
-    } catch (error) {
-      return error as { code: string; message: string; hint: string }
-    }
-    return undefined
-  }
-
-  it('a table whose type takes a name the SDK declares (transports gives Transport: fine; wheres gives Where: refused)', () => {
-    expect(refusal([table('transports', 'Transport', [])])).toBeUndefined()
-    expect(refusal([table('wheres', 'Where', [])])).toMatchObject({ code: 'KL_DEF_RESERVED_NAME', message: expect.stringContaining('Where (table "wheres", already declared by the SDK)') })
-    expect(refusal([table('koya_transports', 'KoyaTransport', [])])).toMatchObject({ code: 'KL_DEF_RESERVED_NAME' })
+describe('the type names the SDK declares itself are the compiler\'s to refuse', () => {
+  it('lists in shared/naming.ts every type-like name index.ts declares, and no other', () => {
+    // A table's types are PascalCase: a lower-case function name cannot clash with one.
+    expect([...SDK_TYPE_NAMES].sort()).toEqual([...SDK_DECLARED_NAMES].filter((name) => /^[A-Z]/.test(name)).sort())
+    expect(SDK_TYPE_NAMES).toContain('Where')
+    expect(SDK_TYPE_NAMES).toContain('KoyaTransport')
   })
 
-  it('two tables whose types take the same name', () => {
-    const error = refusal([table('tasks', 'Task', []), table('task_inserts', 'TaskInsert', [])])
-    expect(error).toMatchObject({ code: 'KL_DEF_RESERVED_NAME', message: expect.stringContaining('TaskInsert (table "task_inserts", already declared by table "tasks")') })
-    expect(error!.hint).toContain('renamedFrom')
+  it('reserves the client\'s own namespaces as table names', () => {
+    for (const name of AUTH_MEMBER_NAMES) expect(RESERVED_TABLE_NAMES).toContain(name)
+  })
+
+  it('refuses a table whose types take an SDK name, or another table\'s, when compiling (transports gives Transport: fine)', () => {
+    const compile = (...tables: AnyTable[]) => compileDefinition(defineConfig({ name: 'clash', tables: Object.fromEntries(tables.map((t) => [t.name, t])) }))
+    const refusal = (...tables: AnyTable[]) => {
+      try {
+        compile(...tables)
+      } catch (error) {
+        return (error as KoyaErrorList).errors
+      }
+      return []
+    }
+    expect(refusal(dslTable('transports', { title: t.text() }))).toEqual([])
+    expect(refusal(dslTable('wheres', { title: t.text() }))).toMatchObject([{ code: 'KL_DEF_RESERVED_NAME', message: expect.stringContaining('"Where", which the generated SDK declares itself') }])
+    expect(refusal(dslTable('koya_transports', { title: t.text() }))).toMatchObject([{ code: 'KL_DEF_RESERVED_NAME' }])
+    expect(refusal(dslTable('tasks', { title: t.text() }), dslTable('task_inserts', { title: t.text() }))).toMatchObject([{ code: 'KL_DEF_TYPE_NAME', message: expect.stringContaining('"TaskInsert"') }])
+  })
+})
+
+describe('SDK: the imports its README shows run in plain Node', () => {
+  // Outside the repository: nothing resolves through its node_modules or its tsconfig.
+  const app = mkdtempSync(path.join(os.tmpdir(), 'koya-sdk-import-'))
+  afterAll(() => rmSync(app, { recursive: true, force: true }))
+  for (const f of files) {
+    mkdirSync(path.join(app, path.dirname(f.path)), { recursive: true })
+    writeFileSync(path.join(app, f.path), f.contents)
+  }
+  writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }))
+  const readme = file('README.md')
+  const node = (script: string) => promisify(execFile)(process.execPath, [script], { cwd: app })
+  const probe = 'console.log(typeof createClient, typeof createClient({ url: "http://127.0.0.1:9" }).tasks.list)\n'
+
+  it('imports ./generated/sdk by the line the README and index.ts show, from a file next to generated/', async () => {
+    const line = readme.split('\n').find((l) => l.startsWith('import ') && l.includes('./generated/sdk'))!
+    expect(line).toBeDefined()
+    expect(index).toContain(` * ${line}\n`)
+    writeFileSync(path.join(app, 'main.mjs'), `${line}\n${probe}`)
+    expect((await node('main.mjs')).stdout).toBe('function function\n')
+  })
+
+  it('imports the package by its name once `npm install ./generated/sdk` links it (package.json exports)', async () => {
+    const name = JSON.parse(file('package.json')).name as string
+    expect(readme).toContain('`npm install ./generated/sdk`')
+    const line = `import { createClient } from '${name}'`
+    expect(readme).toContain(`\`${line}\``)
+    await promisify(execFile)('npm', ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error', './generated/sdk'], { cwd: app })
+    writeFileSync(path.join(app, 'package-import.mjs'), `${line}\n${probe}`)
+    expect((await node('package-import.mjs')).stdout).toBe('function function\n')
   })
 })

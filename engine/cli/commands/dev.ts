@@ -1,5 +1,3 @@
-import { existsSync, watch, type FSWatcher } from 'node:fs'
-import path from 'node:path'
 import { applyMigrations, readMigrations } from '../../migrate/index.ts'
 import { parseCommandArgs, parsePort } from '../args.ts'
 import type { Command } from '../command.ts'
@@ -10,6 +8,7 @@ import { reportError } from '../report-error.ts'
 import { untilSignal } from './start.ts'
 import { bootApp } from '../boot-app.ts'
 import { startHotServer } from '../hot-server.ts'
+import { watchSources } from '../watch-sources.ts'
 
 /** What the dev loop watches, relative to the project root. */
 export const WATCHED = ['koyalite.ts', 'schema', 'policies', 'functions'] as const
@@ -53,12 +52,10 @@ export const devCommand: Command = {
       db.close()
       throw listenError(cause, options.host, options.port)
     })
-    io.out(`${c.green('✓')} dev server on ${c.bold(server.url)}; watching ${WATCHED.join(', ')}`)
 
     let timer: NodeJS.Timeout | undefined
     let running: Promise<void> = Promise.resolve()
     const onChange = (file: string) => {
-      if (file.includes('node_modules') || file.startsWith('generated')) return
       clearTimeout(timer)
       timer = setTimeout(() => {
         running = running.then(async () => {
@@ -74,12 +71,12 @@ export const devCommand: Command = {
         })
       }, DEBOUNCE_MS)
     }
-    const watchers: FSWatcher[] = WATCHED.map((entry) => path.join(io.cwd, entry))
-      .filter((target) => existsSync(target))
-      .map((target) => watch(target, { recursive: true }, (_event, name) => onChange(path.relative(io.cwd, name ? path.join(target, name.toString()) : target))))
+    // Watching starts before the server is announced: a save made once it is announced is seen.
+    const watcher = await watchSources(io.cwd, WATCHED, onChange, (error) => reportError(io, error))
+    io.out(`${c.green('✓')} dev server on ${c.bold(server.url)}; watching ${WATCHED.join(', ')}`)
 
     await untilSignal()
-    for (const watcher of watchers) watcher.close()
+    await watcher.close()
     clearTimeout(timer)
     await running
     await server.close()

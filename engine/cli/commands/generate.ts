@@ -8,7 +8,8 @@ export const generateCommand: Command = {
   usage: `koyalite generate [--check] [--allow-data-loss] [--config koyalite.ts]
 
   Type-checks and validates the definition, reporting every problem at once, then writes
-  generated/: model.json, types.ts and, when the schema changed, the next migration.
+  generated/: model.json, types.ts, the bundled code of jobs, webhooks and functions and,
+  when the schema changed, the next migration.
 
   --check            write nothing; exit 1 if generated/ is out of date (for CI)
   --allow-data-loss  allow a migration that drops or narrows data (drop table/column, type change)

@@ -1,5 +1,5 @@
 import { applyMigrations, migrationStatus, readMigrations, rollbackMigration } from '../../migrate/index.ts'
-import { applySystemSchema } from '../../runtime/index.ts'
+import { applySystemSchema, systemMigrations } from '../../runtime/index.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import { parseCommandArgs } from '../args.ts'
 import type { Command } from '../command.ts'
@@ -28,7 +28,7 @@ export const migrateCommand: Command = {
     try {
       switch (action) {
         case 'up': {
-          const applied = [...applyMigrations(db, migrations), ...applySystemSchema(db)]
+          const applied = [...applyMigrations(db, migrations), ...applySystemSchema(db, systemMigrations())]
           for (const name of applied) io.out(`  ${c.green('↑')} ${name}`)
           io.out(`${c.green('✓')} ${applied.length === 0 ? 'database is up to date' : `applied ${applied.length} migration(s)`} (${file}).`)
           return 0

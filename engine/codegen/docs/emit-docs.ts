@@ -1,6 +1,5 @@
 import { KoyaError } from '../../shared/errors.ts'
 import type { Generator } from '../generator.ts'
-import { buildOpenApiDocument } from '../openapi/emit-openapi.ts'
 import { HTTP_METHODS, type HttpMethod, type MediaTypeObject, type OpenApiDocument, type OperationObject, type ParameterObject, type Reference, type ResponseObject } from '../openapi/openapi-types.ts'
 import { anchor, commentText, escapeHtml, inlineMarkdown, markdown } from './html.ts'
 import { PAGE_CSP, PAGE_SCRIPT, PAGE_STYLE } from './page-assets.ts'
@@ -8,11 +7,12 @@ import { constraintsOf, referencedSchemas, schemaTable, typeLabel } from './rend
 
 /**
  * generated/docs/index.html: the API reference, one self-contained page read offline. It is
- * printed from the same OpenAPI document as generated/openapi.json, so the two cannot disagree.
+ * printed from the OpenAPI document the pipeline built for generated/openapi.json, so the two
+ * cannot disagree.
  */
-export const docsGenerator: Generator = {
+export const docsGenerator: Generator<'openapi'> = {
   name: 'docs',
-  generate: ({ ir, source }) => [{ path: 'generated/docs/index.html', contents: renderDocsPage(buildOpenApiDocument(ir, source)) }],
+  generate: ({ openapi }) => [{ path: 'generated/docs/index.html', contents: renderDocsPage(openapi) }],
 }
 
 interface Endpoint {

@@ -1,12 +1,11 @@
 import type { ProjectIR } from '../../ir/project-ir.ts'
-import { KoyaError } from '../../shared/errors.ts'
 import { banner, stableJson } from '../../shared/generated-file.ts'
 import type { Generator } from '../generator.ts'
-import { AUTH_MEMBER_NAMES, authClientSource, authMembers, printAuthTypes, usersTableOf } from './auth-client-source.ts'
+import { authClientSource, authMembers, printAuthTypes, usersTableOf } from './auth-client-source.ts'
 import { exampleCalls, exampleTable } from './examples.ts'
 import { printClient, tableMembers, type ClientMember } from './print-client.ts'
 import { printErrorCodes } from './print-error-codes.ts'
-import { printReadme } from './print-readme.ts'
+import { printReadme, SDK_IMPORT_LINE } from './print-readme.ts'
 import { printTableTypes } from './print-table-types.ts'
 import { queryTypesSource } from './query-types-source.ts'
 import { tableClientSource } from './table-client-source.ts'
@@ -20,13 +19,12 @@ import { transportSource } from './transport-source.ts'
 export const sdkGenerator: Generator = {
   name: 'sdk',
   generate: ({ ir, source }) => {
-    checkTypeNames(ir)
     // The IR lists tables by name already; sorting here keeps the output stable whatever the input order.
     const sorted: ProjectIR = { ...ir, tables: [...ir.tables].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) }
     return [
       { path: 'generated/sdk/index.ts', contents: printSdk(sorted, source) },
       { path: 'generated/sdk/package.json', contents: printPackageJson(sorted, source) },
-      { path: 'generated/sdk/README.md', contents: printReadme(sorted, source) },
+      { path: 'generated/sdk/README.md', contents: printReadme(sorted, source, sdkPackageName(sorted)) },
     ]
   },
 }
@@ -34,36 +32,16 @@ export const sdkGenerator: Generator = {
 /** The names printAuthTypes declares, whatever the app (its output varies only after the `=`). */
 const AUTH_TYPES_SHAPE = ['AuthUser', 'AuthSignupInput', 'AuthRole', 'AuthOAuthProvider'].map((name) => `export type ${name} = never`).join('\n')
 
-/** The top-level names index.ts declares besides the tables' types, read from the code that declares them. */
+/**
+ * The top-level names index.ts declares besides the tables' types, read from the code that
+ * declares them. A table whose types would take one is refused by the compiler, where it is
+ * written (SDK_TYPE_NAMES in shared/naming.ts, which a test keeps equal to the type-like ones here).
+ */
 export const SDK_DECLARED_NAMES: ReadonlySet<string> = new Set(
   [printTableTypes([]), printClient('', []), printErrorCodes(), queryTypesSource, tableClientSource, transportSource, AUTH_TYPES_SHAPE, authClientSource].flatMap((code) =>
     [...code.matchAll(/^(?:export )?(?:type|interface|class|function|const) (\w+)/gm)].map((match) => match[1]!),
   ),
 )
-
-/**
- * Each table declares Row, RowInsert and RowUpdate types: a name the SDK declares itself, or one
- * that two tables both take (`tasks` and `task_inserts`), makes an SDK that does not compile.
- */
-function checkTypeNames(ir: ProjectIR): void {
-  const taken = new Map<string, string>([...SDK_DECLARED_NAMES].map((name) => [name, 'the SDK']))
-  const clashes: string[] = []
-  for (const table of ir.tables) {
-    for (const name of [table.typeName, `${table.typeName}Insert`, `${table.typeName}Update`]) {
-      const owner = taken.get(name)
-      if (owner !== undefined) clashes.push(`${name} (table "${table.name}", already declared by ${owner})`)
-      taken.set(name, `table "${table.name}"`)
-    }
-  }
-  // koya.<table> sits next to koya.auth and koya.admin.
-  if (usersTableOf(ir) !== undefined) {
-    for (const table of ir.tables) if (AUTH_MEMBER_NAMES.includes(table.name)) clashes.push(`koya.${table.name} (table "${table.name}", already the client's ${table.name} namespace)`)
-  }
-  if (clashes.length === 0) return
-  throw new KoyaError('KL_DEF_RESERVED_NAME', `The generated SDK would declare a type name twice: ${clashes.join(', ')}.`, {
-    hint: "Rename the table; to keep its rows, pass { renamedFrom: 'old name' } in its options.",
-  })
-}
 
 /**
  * The members of the client object. The extension point for what comes next: the auth, storage,
@@ -97,7 +75,7 @@ function printModuleDoc(ir: ProjectIR): string {
     ' * No dependencies: it needs only fetch, and runs in browsers, Node and Deno. See README.md.',
     ' *',
     ' * @example',
-    " * import { createClient, KoyaClientError } from './generated/sdk'",
+    ` * ${SDK_IMPORT_LINE}`,
     " * const koya = createClient({ url: 'http://127.0.0.1:3000', token })",
     ...(example ? exampleCalls(example).map((line) => ` * ${line}`) : []),
     ' */',
@@ -107,7 +85,7 @@ function printModuleDoc(ir: ProjectIR): string {
 function printPackageJson(ir: ProjectIR, source: string): string {
   return stableJson({
     '//': banner(source).slice(3).trimEnd(),
-    name: `${packageSlug(ir.name)}-sdk`,
+    name: sdkPackageName(ir),
     version: '0.0.0',
     private: true,
     description: `The typed client of the ${ir.name} API, generated by KoyaLite. No dependencies; runs in browsers, Node and Deno.`,
@@ -118,6 +96,11 @@ function printPackageJson(ir: ProjectIR, source: string): string {
     sideEffects: false,
     dependencies: {},
   })
+}
+
+/** The SDK's npm package name: `koya-tasks-sdk`. */
+function sdkPackageName(ir: ProjectIR): string {
+  return `${packageSlug(ir.name)}-sdk`
 }
 
 /** An npm package name part: lower case letters, digits and dashes. */

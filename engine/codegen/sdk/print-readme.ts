@@ -5,8 +5,15 @@ import { usersTableOf } from './auth-client-source.ts'
 import { exampleCalls, exampleParent, exampleTable, sortedRelations } from './examples.ts'
 import { CLIENT_ERROR_CODES } from './print-error-codes.ts'
 
+/**
+ * The import the README and index.ts show: the file itself, extension included. Node resolves
+ * no folder (`./generated/sdk` fails with ERR_UNSUPPORTED_DIR_IMPORT) and adds no extension;
+ * Deno, Bun and bundlers take the same line.
+ */
+export const SDK_IMPORT_LINE = "import { createClient, KoyaClientError } from './generated/sdk/index.ts'"
+
 /** generated/sdk/README.md: how to use the client, with examples written in the app's own tables. */
-export function printReadme(ir: ProjectIR, source: string): string {
+export function printReadme(ir: ProjectIR, source: string, packageName: string): string {
   const example = exampleTable(ir.tables)
   const typeName = example?.typeName ?? 'Row'
   return [
@@ -14,21 +21,33 @@ export function printReadme(ir: ProjectIR, source: string): string {
     `# ${ir.name} SDK`,
     '',
     `The typed client of the ${ir.name} API: one TypeScript file, \`index.ts\`, with no dependencies. It`,
-    'needs only `fetch`, so it runs in browsers, Node and Deno: through a bundler, with tsx, in Deno as it',
-    'is, and in Node 22.18 or later with no tool at all (it is erasable TypeScript, and Node strips types',
-    'outside node_modules). Type-checking it takes TypeScript 5.0 or later.',
+    'needs only `fetch`, so it runs in browsers, Node and Deno.',
     '',
     `Every type comes from \`${source}\`: run \`koyalite generate\` after changing it, and never edit`,
     'these files.',
     '',
     '## Use',
     '',
+    'Import `index.ts` by its path, extension included. The same line works in Node 22.18 or later with',
+    'no tool at all (the file is erasable TypeScript, and Node strips the types of files outside',
+    'node_modules), in Deno and Bun as it is, and through a bundler (Vite, esbuild, webpack, Rollup) for',
+    'the browser. Node imports no folder: `./generated/sdk` alone fails there.',
+    '',
     '```ts',
-    "import { createClient, KoyaClientError } from './generated/sdk'",
+    SDK_IMPORT_LINE,
     '',
     "const koya = createClient({ url: 'http://127.0.0.1:3000', token })",
     ...(example ? ['', ...exampleCalls(example), '', 'try {', `  await koya.${example.name}.get(id)`, '} catch (error) {', '  if (error instanceof KoyaClientError) console.error(error.code, error.status, error.message, error.hint)', '}'] : []),
     '```',
+    '',
+    'The path is relative to the importing file. Type-checking takes TypeScript 5.0 or later; an import',
+    'ending in `.ts` needs `allowImportingTsExtensions` (a project that does not emit, as with a bundler)',
+    'or `rewriteRelativeImportExtensions` (TypeScript 5.7 or later, when tsc emits JavaScript).',
+    '',
+    `As a package: \`npm install ./generated/sdk\` adds \`${packageName}\` to your dependencies, and`,
+    `\`import { createClient } from '${packageName}'\` works in each place above. npm links the folder, so`,
+    'Node still reads the file from outside node_modules; a copy of the package inside node_modules',
+    'works with bundlers and Deno, but Node does not strip types there.',
     '',
     '| option | what |',
     '| --- | --- |',

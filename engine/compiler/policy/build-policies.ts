@@ -65,7 +65,7 @@ export function buildPolicies(defs: readonly PoliciesDef[], syntax: PolicySource
   const unknownTables = new Set<string>()
   for (const call of syntax.calls) {
     for (const rule of call.rules) {
-      if (!tableNames.has(rule.table) && !unknownTables.has(formatLocation(rule.tableAt))) {
+      if (!tableNames.has(rule.table) && !problems.brokenTables.has(rule.table) && !unknownTables.has(formatLocation(rule.tableAt))) {
         unknownTables.add(formatLocation(rule.tableAt))
         problems.add('KL_POLICY_UNKNOWN_TABLE', `Policies are written for "${rule.table}", which is not a table of the schema.`, rule.tableAt, `Tables: ${[...tableNames].sort().join(', ')}.`)
       }

@@ -31,7 +31,9 @@ export function normalizeInstant(text: string): string | undefined {
   if (Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 59) return undefined
   const offset = zone === 'Z' || zone === 'z' ? 0 : (zone!.startsWith('-') ? -1 : 1) * (Number(zone!.slice(1, 3)) * 60 + Number(zone!.replace(':', '').slice(3, 5) || 0))
   const ms = Number(((fraction ?? '') + '000').slice(0, 3))
-  return new Date(day.getTime() + ((Number(h) * 60 + Number(mi) - offset) * 60 + Number(s ?? 0)) * 1000 + ms).toISOString()
+  const utc = new Date(day.getTime() + ((Number(h) * 60 + Number(mi) - offset) * 60 + Number(s ?? 0)) * 1000 + ms).toISOString()
+  // An offset can carry 9999-12-31T23:00-05:00 past year 9999 (`+010000-…`), which is no stored form.
+  return /^\d{4}-/.test(utc) ? utc : undefined
 }
 
 function instantOf(column: ColumnIR, value: unknown, fail: (expected: string) => KoyaError): string {

@@ -1,0 +1,76 @@
+import type { JobContext } from '../shared/handler-context.ts'
+
+/** A duration: a positive whole number and a unit, `ms`, `s`, `m`, `h` or `d`: `'500ms'`, `'10s'`, `'30m'`. */
+export type Duration = `${number}${'ms' | 's' | 'm' | 'h' | 'd'}`
+
+/**
+ * How a failed run is retried: up to `attempts` runs in all, waiting `initialDelay` after the
+ * first failure and twice as long after each next one (with jitter), never more than `maxDelay`.
+ * What is left out keeps the queue's default.
+ */
+export interface RetryDef {
+  /** Runs in all, the first included (1 = never retried). */
+  readonly attempts?: number
+  readonly initialDelay?: Duration
+  readonly maxDelay?: Duration
+}
+
+/** The function a job runs. Its second parameter's type is the job's payload type. */
+export type JobRun<Payload> = (ctx: JobContext, payload: Payload) => Promise<unknown> | unknown
+
+/** What `job()` takes. */
+export interface JobOptions<Payload> {
+  /**
+   * A cron expression (5 fields, or 6 with seconds first) saying when the job runs by itself;
+   * without one, the job runs only when enqueued. Checked by `koyalite generate` with croner.
+   */
+  readonly cron?: string
+  /** The IANA time zone the cron expression is read in (`'Europe/Paris'`). Default: UTC. */
+  readonly timezone?: string
+  readonly retry?: RetryDef
+  /**
+   * Retries after the first failed run: `retries: 3` is `retry: { attempts: 4 }`. A shorthand
+   * for the common case; give one of `retries` and `retry.attempts`.
+   */
+  readonly retries?: number
+  /** A run still going after this long is aborted (`ctx.signal`) and counts as failed. */
+  readonly timeout?: Duration
+  /** At most this many runs of the job at once. Default: the queue's. */
+  readonly concurrency?: number
+  readonly run: JobRun<Payload>
+}
+
+/** A job as `job()` made it: what `defineConfig({ jobs })` takes. */
+export interface JobDef<Payload = unknown> extends JobOptions<Payload> {
+  readonly kind: 'job'
+}
+
+/**
+ * Background work: run on a schedule (`cron`) or enqueued with a JSON payload. Runs at least
+ * once: a run may repeat after a crash, so make it safe to repeat. Its code is bundled by
+ * `koyalite generate` into generated/handlers/ and runs without TypeScript.
+ *
+ * `ctx` (`db`, `as`, `email`, `log`, `enqueue`, `signal`) is served once the jobs issue lands.
+ *
+ * @example
+ * import { defineConfig, job } from 'koyalite'
+ *
+ * export default defineConfig({
+ *   name: 'koya-tasks',
+ *   tables,
+ *   jobs: {
+ *     digest: job({
+ *       cron: '0 8 * * *',
+ *       timezone: 'Europe/Paris',
+ *       retry: { attempts: 5, initialDelay: '10s', maxDelay: '30m' },
+ *       timeout: '2m',
+ *       run: async (ctx, payload: { workspaceId?: string }) => {
+ *         ctx.log.info('digest', { workspaceId: payload.workspaceId })
+ *       },
+ *     }),
+ *   },
+ * })
+ */
+export function job<Payload = unknown>(options: JobOptions<Payload>): JobDef<Payload> {
+  return Object.freeze({ ...options, ...(options.retry ? { retry: Object.freeze({ ...options.retry }) } : {}), kind: 'job' })
+}

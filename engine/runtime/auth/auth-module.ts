@@ -1,0 +1,44 @@
+import { defineModule } from '../modules/feature-module.ts'
+import type { AuthRateLimits } from './auth-context.ts'
+import { registerAuth } from './create-auth.ts'
+import { registerOAuthRoutes, type OAuthDeps } from './oauth/routes.ts'
+import { AUTH_SYSTEM_MIGRATIONS } from './system-tables.ts'
+
+export interface AuthModuleOptions {
+  /** `Authorization: Bearer <serviceKey>` acts as the system role. Unset: nobody does over HTTP. */
+  readonly serviceKey?: string
+  /** Override the sign-up, login and reset rate limits (DEFAULT_AUTH_RATE_LIMITS). */
+  readonly rateLimits?: Partial<AuthRateLimits>
+  /** Most keys (client addresses, accounts) each auth rate limit keeps in memory. Default 100,000. */
+  readonly rateLimitCapacity?: number
+  /** Other OAuth provider endpoints than GitHub's and Google's own (tests run a local fake provider). */
+  readonly oauthEndpoints?: OAuthDeps['endpoints']
+}
+
+/**
+ * Sessions, sign-up and sign-in, OAuth, roles and impersonation at `/auth`, the admin API at
+ * `/admin`, and the CORS, CSRF and cookie handling every route shares (so it registers `global`).
+ * Provides `actorOf`: who each request acts as.
+ */
+export const authModule = defineModule<AuthModuleOptions | undefined>({
+  name: 'auth',
+  systemMigrations: AUTH_SYSTEM_MIGRATIONS,
+  global: true,
+  async register(app, runtime, options = {}) {
+    const auth = await registerAuth(app, {
+      model: runtime.model,
+      db: runtime.db,
+      data: runtime.data,
+      tables: runtime.tables,
+      env: runtime.env,
+      clock: runtime.clock,
+      serviceKey: options.serviceKey,
+      ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+      ...(options.rateLimitCapacity !== undefined ? { rateLimitCapacity: options.rateLimitCapacity } : {}),
+    })
+    if (runtime.model.tables.some((table) => table.isUsers)) {
+      registerOAuthRoutes(app, { ...auth.oauthDeps, ...(options.oauthEndpoints ? { endpoints: options.oauthEndpoints } : {}) })
+    }
+    return { actorOf: auth.actorOf }
+  },
+})

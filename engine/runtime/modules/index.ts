@@ -1,0 +1,35 @@
+import { authModule } from '../auth/auth-module.ts'
+import { docsModule } from '../docs/docs-module.ts'
+import { healthModule } from '../health/health-module.ts'
+import { restModule } from '../rest/rest-module.ts'
+import type { SystemMigration } from '../system/system-schema.ts'
+import type { FeatureModule } from './feature-module.ts'
+
+/**
+ * The runtime's feature modules, in the order they register. Order matters: auth comes before
+ * every module that asks who a request is (`runtime.actorOf`), and its CORS and CSRF hooks must
+ * exist before any route. A new feature (graphql, jobs, storage…) is added here, with its options
+ * in CreateServerOptions under its name.
+ */
+export const FEATURE_MODULES = {
+  health: healthModule,
+  docs: docsModule,
+  auth: authModule,
+  rest: restModule,
+} as const
+
+export type ModuleName = keyof typeof FEATURE_MODULES
+
+/** Each module's options, by module name (what CreateServerOptions groups). */
+export type ModuleOptions = { readonly [N in ModuleName]?: (typeof FEATURE_MODULES)[N] extends FeatureModule<infer O> ? O : never }
+
+/**
+ * Every module's `_koya_*` migrations, in module order: what the server and `koyalite migrate up`
+ * apply.
+ *
+ * @example
+ * applySystemSchema(db, systemMigrations())
+ */
+export function systemMigrations(): readonly SystemMigration[] {
+  return Object.values(FEATURE_MODULES).flatMap((module): readonly SystemMigration[] => module.systemMigrations)
+}

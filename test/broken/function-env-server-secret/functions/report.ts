@@ -1,0 +1,1 @@
+export default async (_req: Request): Promise<Response> => new Response('ok')
