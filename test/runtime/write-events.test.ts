@@ -128,6 +128,21 @@ describe('write events', () => {
     stop()
   })
 
+  it('without a subscriber a write reads no row for events: its statements are the same as before', () => {
+    const prepared: string[] = []
+    const prepare = db.prepare.bind(db)
+    db.prepare = ((text: string) => {
+      prepared.push(text)
+      return prepare(text)
+    }) as typeof db.prepare
+    data.update(actors.ada, { table: 'tasks', target: { id: 't1' }, patch: { title: 'Quiet' } })
+    data.delete(actors.system, { table: 'tasks', target: { id: 't2' } })
+    expect(prepared.filter((text) => text.includes('json_object'))).toEqual([])
+    data.events.subscribe({ phase: 'commit', tables: ['tasks'], operations: ['update'], handle: () => {} })
+    data.update(actors.ada, { table: 'tasks', target: { id: 't1' }, patch: { title: 'Heard' } })
+    expect(prepared.filter((text) => text.includes('json_object')).length).toBeGreaterThan(0)
+  })
+
   it('a write that touches nothing, or is refused, yields nothing; unsubscribing stops events', () => {
     const heard: WriteEvent[] = []
     const stop = data.events.subscribe({ phase: 'transaction', handle: (events) => void heard.push(...events) })

@@ -37,7 +37,14 @@ export function toReadQuery(model: ModelIndex, table: string, parsed: ParsedQuer
   }
 }
 
-/** The select tree, each embed with its own filters, order and range. Checks that every path names an embed. */
+/**
+ * The select tree, each embed with its own filters, order and range. Checks that every filter,
+ * order and range path names an embed of `select`.
+ *
+ * @example
+ * toSelect(model, model.table('projects'), parseQuery(new URLSearchParams('select=name,tasks(title)&tasks.status=eq.todo')))
+ * // [{ kind: 'column', column: 'name' }, { kind: 'embed', relation: 'tasks', select: [{ kind: 'column', column: 'title' }], where: { kind: 'compare', column: 'status', operator: 'eq', value: 'todo' }, orderBy: [] }]
+ */
 export function toSelect(model: ModelIndex, root: IndexedTable, parsed: ParsedQuery): SelectItem[] {
   const levels = new Set<string>([''])
   const select = selectLevel(model, root, [], parsed.select, parsed, levels)
@@ -52,7 +59,13 @@ export function toSelect(model: ModelIndex, root: IndexedTable, parsed: ParsedQu
   return select
 }
 
-/** The root table's filters as one neutral filter, or undefined when there are none. */
+/**
+ * The root table's filters as one neutral filter, or undefined when there are none.
+ *
+ * @example
+ * toWhere(model.table('tasks'), parseQuery(new URLSearchParams('priority=gte.2&status=not.eq.done')))
+ * // { kind: 'and', where: [{ kind: 'compare', column: 'priority', operator: 'gte', value: 2 }, { kind: 'not', where: { kind: 'compare', column: 'status', operator: 'eq', value: 'done' } }] }
+ */
 export function toWhere(root: IndexedTable, parsed: ParsedQuery): Where | undefined {
   return whereAt(root, parsed, [])
 }
