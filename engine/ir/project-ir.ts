@@ -161,25 +161,15 @@ export type PolicyExprIR =
       readonly predicate: PolicyExprIR
     }
 
-/** A bound parameter of a policy's SQL: a constant, or a fact about the caller filled per request. */
-export type PolicyParamIR =
-  | { readonly kind: 'value'; readonly value: string | number }
-  | { readonly kind: 'authUserId' }
-  /** The caller's roles as a JSON array text (read with `json_each`). */
-  | { readonly kind: 'authRoles' }
-
 export interface PolicyPredicateIR {
   /** The arrow function as the user wrote it. */
   readonly source: string
   readonly at: { readonly file: string; readonly line: number; readonly column: number }
-  readonly expr: PolicyExprIR
   /**
-   * SQLite boolean expression over the policy's row, aliased `"row"`; its own subqueries use
-   * aliases `"p1"`, `"p2"`, …. Every `?` is a bound parameter (`params`, in order); the printer
-   * never writes `?` anywhere else.
+   * The predicate; model.json holds no SQL: the runtime prints it for its dialect at boot, and
+   * access.md shows the same printer's text (engine/ir/policy-printer.ts).
    */
-  readonly sql: string
-  readonly params: readonly PolicyParamIR[]
+  readonly expr: PolicyExprIR
 }
 
 /**
@@ -194,6 +184,12 @@ export interface TablePoliciesIR {
   readonly create: PolicyPredicateIR | null
   readonly update: { readonly using: PolicyPredicateIR; readonly check: PolicyPredicateIR } | null
   readonly delete: PolicyPredicateIR | null
+  /**
+   * Evaluate the policy before every caller filter, even those that cannot fail: the filters then
+   * cannot use the table's indexes, but how long a query takes says nothing about how many hidden
+   * rows match (issue 10). For tables whose filterable columns are secret. Absent: false.
+   */
+  readonly strict?: boolean
 }
 
 export interface ProjectIR {

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import { insertSchema, rowSchema, updateSchema } from '../../engine/codegen/json-schema/column-schemas.ts'
 import type { ProjectIR } from '../../engine/ir/project-ir.ts'
-import { createDataLayer, type Actor } from '../../engine/runtime/data/data-layer.ts'
+import { createDataLayer, type Actor, type DataLayer } from '../../engine/runtime/data/data-layer.ts'
 import { statusOf } from '../../engine/runtime/rest/http-errors.ts'
 import { registerRestRoutes } from '../../engine/runtime/rest/routes.ts'
 import { KoyaError } from '../../engine/shared/errors.ts'
@@ -14,10 +14,9 @@ import type { SqliteDatabase } from '../../engine/shared/sqlite.ts'
  * so the data layer's HTTP answers (statuses, bodies) can be tested now. Errors are answered as
  * the server's error handler does: `{ code, message, hint }` with statusOf.
  */
-export async function policyApp(model: ProjectIR, db: SqliteDatabase): Promise<FastifyInstance> {
+export async function policyApp(model: ProjectIR, db: SqliteDatabase, data: DataLayer = createDataLayer(model, db)): Promise<FastifyInstance> {
   // validateFormats off: the seeds use short readable ids ('t1'), not the UUIDs the schemas ask for.
   const app = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: true, validateFormats: false } } })
-  const data = createDataLayer(model, db)
   const actorOf = (headers: Record<string, string | string[] | undefined>): Actor => {
     if (headers['x-test-system'] === '1') return { kind: 'system' }
     const user = headers['x-test-user']

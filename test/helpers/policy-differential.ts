@@ -2,7 +2,8 @@ import { expect } from 'vitest'
 import { Kysely, SqliteDialect, sql } from 'kysely'
 import type { PolicyExprIR, ProjectIR, TableIR } from '../../engine/ir/project-ir.ts'
 import { createAccess, fillSlots, slotPositions, type PolicyRole } from '../../engine/runtime/data/access.ts'
-import { createDataLayer, type Actor, type DataLayer } from '../../engine/runtime/data/data-layer.ts'
+import type { Actor } from '../../engine/runtime/data/data-layer.ts'
+import { urlDataLayer as createDataLayer, type UrlDataLayer as DataLayer } from './url-data-layer.ts'
 import { parseQuery } from '../../engine/runtime/rest/query-grammar.ts'
 import { KoyaError } from '../../engine/shared/errors.ts'
 import type { SqliteDatabase } from '../../engine/shared/sqlite.ts'
@@ -198,6 +199,9 @@ export function checkEveryOperation(world: World): void {
 
       checkReads(data, actor, table.name, read === null ? null : evaluator.admitted(read, table.name, caller), all, sample, at)
 
+      // A write targets only rows the caller may read and that pass the operation's rule
+      // (issue 10): a hidden row answers as a missing one, whatever the operation's rule says.
+      const targets = (expr: PolicyExprIR) => evaluator.admitted(expr, table.name, caller).filter((id) => readable(all.find((r) => String(r.id) === id)!))
       // Update by id: the using rule picks the row (a hidden row answers as a missing one), the
       // check judges the changed row against the world as it was before the write (as
       // PostgreSQL's WITH CHECK does: the write does not vouch for itself). The changed row is
@@ -213,7 +217,7 @@ export function checkEveryOperation(world: World): void {
           const got = rolledBack(db, () => outcome(() => data.update(actor, table.name, { id: String(row.id) }, patch, q(''), { returning: false })))
           const written = capture.take().filter((c) => c.event === 'update' && c.table === table.name)
           const what = at(`PATCH ${String(row.id)} ${JSON.stringify(patch)}`)
-          if (using === null || !passes(using, row)) {
+          if (using === null || !readable(row) || !passes(using, row)) {
             expect(written, what).toEqual([])
             expect(got, what).toBe(using === null ? noPolicy(actor) : readable(row) ? 'KL_API_POLICY_DENIED' : 'count 0')
           } else {
@@ -227,10 +231,10 @@ export function checkEveryOperation(world: World): void {
         const got = rolledBack(db, () => outcome(() => data.update(actor, table.name, { filtered: true }, patch, q('id=not.is.null'), { returning: false })))
         const written = capture.take().filter((c) => c.event === 'update' && c.table === table.name)
         const what = at(`PATCH by filter ${JSON.stringify(patch)}`)
-        if (using === null) {
+        if (using === null || read === null) {
           expect(got, what).toBe(noPolicy(actor))
         } else {
-          const admitted = evaluator.admitted(using, table.name, caller)
+          const admitted = targets(using)
           const proposed = admitted.length === 0 ? [] : asSystem(() => data.update(SYSTEM, table.name, { filtered: true }, patch, q(`id=in.(${admitted.join(',')})`), { returning: false }), 'update')
           const refused = proposed.filter((c) => !passes(check!, c.row))
           expect(written.map((c) => String(c.row.id)).sort(), what).toEqual(refused.length > 0 ? [] : admitted)
@@ -244,6 +248,7 @@ export function checkEveryOperation(world: World): void {
         const got = rolledBack(db, () => outcome(() => data.delete(actor, table.name, { id: String(row.id) }, q(''), { returning: false })))
         const what = at(`DELETE ${String(row.id)}`)
         if (remove === null) expect(got, what).toBe(noPolicy(actor))
+        else if (!readable(row)) expect(got, what).toBe('count 0')
         else if (passes(remove, row)) expect(got, what).toBe(cascade(model.tables, rows, table.name, [String(row.id)]).blocked ? 'KL_API_CONSTRAINT' : 'count 1')
         else expect(got, what).toBe(readable(row) ? 'KL_API_POLICY_DENIED' : 'count 0')
       }
@@ -254,10 +259,10 @@ export function checkEveryOperation(world: World): void {
         })
         const what = at('DELETE by filter')
         const allIds = all.map((r) => String(r.id)).sort()
-        if (remove === null) {
+        if (remove === null || read === null) {
           expect(got, what).toBe(noPolicy(actor))
         } else {
-          const admitted = evaluator.admitted(remove, table.name, caller)
+          const admitted = targets(remove)
           const { deleted, blocked } = cascade(model.tables, rows, table.name, admitted)
           expect(got, what).toBe(blocked ? 'KL_API_CONSTRAINT' : `count ${admitted.length}`)
           expect(left, what).toEqual(blocked ? allIds : allIds.filter((id) => !deleted.get(table.name)!.has(id)))

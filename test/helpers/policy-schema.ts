@@ -1,5 +1,6 @@
 import type { ColumnIR, ColumnType, IndexIR, PolicyExprIR, PolicyPredicateIR, ProjectIR, RelationIR, TableIR, TablePoliciesIR } from '../../engine/ir/project-ir.ts'
-import { printPolicySql } from '../../engine/compiler/policy/policy-sql.ts'
+import { printPolicy } from '../../engine/ir/policy-printer.ts'
+import { SQLITE_DIALECT } from '../../engine/ir/sql-dialect.ts'
 import { planMigration, printSteps } from '../../engine/migrate/index.ts'
 import { openDatabase, type SqliteDatabase } from '../../engine/shared/sqlite.ts'
 
@@ -67,10 +68,10 @@ export const POLICY_TABLES: readonly TableIR[] = [
   ]),
 ]
 
-/** A predicate as the compiler would store it: the printer's SQL and parameters. */
+/** A predicate as the compiler would store it (checked against `tables` by printing it once). */
 export function predicate(tableName: string, expr: PolicyExprIR, source = '(row, auth) => …', tables: readonly TableIR[] = POLICY_TABLES): PolicyPredicateIR {
-  const { sql, params } = printPolicySql(expr, tableName, tables)
-  return { source, at: { file: 'policies/test.ts', line: 1, column: 1 }, expr, sql, params }
+  printPolicy(expr, tableName, tables, SQLITE_DIALECT)
+  return { source, at: { file: 'policies/test.ts', line: 1, column: 1 }, expr }
 }
 
 export type PolicyRules = Partial<Record<'read' | 'create' | 'delete', PolicyExprIR> & { update: PolicyExprIR | { using: PolicyExprIR; check: PolicyExprIR } }>

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createDataLayer, type Actor, type DataLayer } from '../../engine/runtime/data/data-layer.ts'
+import type { Actor } from '../../engine/runtime/data/data-layer.ts'
+import { urlDataLayer as createDataLayer, type UrlDataLayer as DataLayer } from '../helpers/url-data-layer.ts'
 import { parseQuery, type ParsedQuery } from '../../engine/runtime/rest/query-grammar.ts'
 import type { KoyaError } from '../../engine/shared/errors.ts'
 import type { SqliteDatabase } from '../../engine/shared/sqlite.ts'
@@ -203,12 +204,12 @@ describe('policies: writes', () => {
     expect(db.prepare('SELECT id FROM members ORDER BY id').all()).toEqual([{ id: 'm3' }, { id: 'm4' }])
   })
 
-  it('delete with return=representation of rows the caller cannot read back: deleted, and said so', () => {
+  it('delete of a row the caller cannot read: nothing targeted, nothing deleted (issue 10)', () => {
     const model = policyTestModel()
     const layer = createDataLayer({ ...model, policies: model.policies.map((p) => (p.table === 'tasks' ? { ...p, read: model.policies.find((x) => x.table === 'users')!.read && p.read } : p)) }, db)
-    const error = refusal(() => layer.delete({ kind: 'user', userId: 'dee', roles: ['admin'] }, 'tasks', { id: 't4' }, q(), { returning: true }))
-    expect(error.code).toBe('KL_API_RESULT_NOT_READABLE')
-    expect(db.prepare("SELECT count(*) AS n FROM tasks WHERE id = 't4'").get()).toEqual({ n: 0 })
+    const result = layer.delete({ kind: 'user', userId: 'dee', roles: ['admin'] }, 'tasks', { id: 't4' }, q(), { returning: true })
+    expect(result.count).toBe(0)
+    expect(db.prepare("SELECT count(*) AS n FROM tasks WHERE id = 't4'").get()).toEqual({ n: 1 })
   })
 
   it('upsert: a new row is checked by the create policy, a conflicting one by update using and check', () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createDataLayer, type DataLayer } from '../../engine/runtime/data/data-layer.ts'
+import { urlDataLayer as createDataLayer, type UrlDataLayer as DataLayer } from '../helpers/url-data-layer.ts'
 import { parseQuery } from '../../engine/runtime/rest/query-grammar.ts'
 import type { SqliteDatabase } from '../../engine/shared/sqlite.ts'
 import { actors, policyTestModel, SEED_SQL } from '../helpers/policy-fixture.ts'

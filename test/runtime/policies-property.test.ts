@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PolicyExprIR, ProjectIR, TableIR } from '../../engine/ir/project-ir.ts'
 import { compilePolicyPredicate } from '../../engine/compiler/policy/compile-predicate.ts'
 import type { PolicyRole } from '../../engine/runtime/data/access.ts'
-import { createDataLayer, type Actor } from '../../engine/runtime/data/data-layer.ts'
+import type { Actor } from '../../engine/runtime/data/data-layer.ts'
+import { urlDataLayer as createDataLayer } from '../helpers/url-data-layer.ts'
 import { loadModel } from '../../engine/runtime/model.ts'
 import { parseQuery } from '../../engine/runtime/rest/query-grammar.ts'
 import { KoyaErrorList } from '../../engine/shared/errors.ts'
@@ -303,11 +304,14 @@ async function checkServerCase(t: AuthTestApp, pool: readonly PoolUser[], seed: 
     const what = `PATCH /api/${patched.name} ${JSON.stringify(patch)} as ${JSON.stringify(caller)}\n${context()}`
     let expected = noPolicy
     if (using !== null) {
-      const admitted = evaluator.admitted(using, patched.name, caller)
+      // A write targets only rows the caller may also read (issue 10).
+      const readable = evaluator.admitted(intended(patched.name, 'read')!, patched.name, caller)
+      const admitted = evaluator.admitted(using, patched.name, caller).filter((id) => readable.includes(id))
       // The changed rows as stored; updatedAt is left as it was (no reference policy reads it).
+      // The check judges each changed row against the world before the write, as the data layer
+      // and PostgreSQL's WITH CHECK do: a changed membership does not revoke its own right.
       const changed = new Map((world[patched.name] ?? []).filter((r) => admitted.includes(String(r.id))).map((r) => [r.id, { ...r, ...storedPatch(patch) }]))
-      const after = new PolicyEvaluator(tables, { ...world, [patched.name]: (world[patched.name] ?? []).map((r) => changed.get(r.id) ?? r) })
-      const refused = [...changed.values()].some((r) => !after.passes(intended(patched.name, 'updateCheck')!, patched.name, r, caller))
+      const refused = [...changed.values()].some((r) => !evaluator.passes(intended(patched.name, 'updateCheck')!, patched.name, r, caller))
       expected = refused ? refusedLine('KL_API_POLICY_DENIED') : `204 */${admitted.length}`
     }
     expect(replyLine(await call(t, 'PATCH', `/api/${patched.name}?id=not.is.null`, { ...as, body: patch, headers: { prefer: 'count=exact' } })), what).toBe(expected)
@@ -318,7 +322,8 @@ async function checkServerCase(t: AuthTestApp, pool: readonly PoolUser[], seed: 
   const remove = intended(deleted.name, 'delete')
   const what = `DELETE /api/${deleted.name} as ${JSON.stringify(caller)}\n${context()}`
   const before = (world[deleted.name] ?? []).map((r) => String(r.id)).sort()
-  const admitted = remove === null ? [] : evaluator.admitted(remove, deleted.name, caller)
+  const readable = evaluator.admitted(intended(deleted.name, 'read')!, deleted.name, caller)
+  const admitted = remove === null ? [] : evaluator.admitted(remove, deleted.name, caller).filter((id) => readable.includes(id))
   const { deleted: gone, blocked } = cascade(tables, world, deleted.name, admitted)
   const expected = remove === null ? noPolicy : blocked ? refusedLine('KL_API_CONSTRAINT') : `204 */${admitted.length}`
   expect(replyLine(await call(t, 'DELETE', `/api/${deleted.name}?id=not.is.null`, { ...as, headers: { prefer: 'count=exact' } })), what).toBe(expected)

@@ -173,7 +173,7 @@ describe('postgrest-js: order, limit, range, count', () => {
     expect(page).toMatchObject({ error: null, data: [{ title: 'Build it' }, { title: 'Fix a,b (urgent)' }], count: 5, status: 206 })
     const filtered = await db.from('tasks').select('title', { count: 'exact' }).eq('status', 'todo').limit(1)
     expect(filtered).toMatchObject({ count: 2, status: 206 })
-    const none = await db.from('tasks').select('title', { count: 'exact' }).eq('status', 'nope')
+    const none = await db.from('tasks').select('title', { count: 'exact' }).eq('title', 'nope')
     expect(none).toMatchObject({ error: null, data: [], count: 0, status: 200 })
     expect((await db.from('tasks').select('title')).count).toBeNull() // no count unless asked
   })

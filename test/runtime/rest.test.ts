@@ -99,7 +99,15 @@ describe('REST: reads', () => {
   it('filters embedded rows, and filters parents by them with !inner', async () => {
     const [project] = (await api('GET', '/api/projects?select=name,tasks(title)&tasks.status=eq.todo')).body as object[]
     expect(project).toEqual({ name: 'Launch', tasks: [{ title: 'Ship it' }] })
-    expect((await api('GET', '/api/projects?select=name,tasks!inner(title)&tasks.status=eq.cancelled')).body).toEqual([])
+    expect((await api('GET', '/api/projects?select=name,tasks!inner(title)&tasks.title=eq.nothing')).body).toEqual([])
+  })
+
+  it('refuses an enum filter value outside the enum with a coded 400 naming the allowed values (it used to answer 200 [])', async () => {
+    for (const url of ['/api/tasks?status=eq.zzz', '/api/tasks?status=in.(todo,zzz)', '/api/projects?select=name,tasks(title)&tasks.status=neq.zzz', '/api/tasks?or=(status.eq.zzz,title.eq.x)']) {
+      const reply = await api('GET', url)
+      expect(reply.status, url).toBe(400)
+      expect(reply.body, url).toMatchObject({ code: 'KL_API_BAD_FILTER', hint: '"status" takes one of: todo, doing, done.' })
+    }
   })
 
   it('gets one row by id, and answers a missing id with 404', async () => {

@@ -1,4 +1,5 @@
-import type { PolicyExprIR, PolicyParamIR, PolicyPredicateIR, PolicyValueIR, ProjectIR, TableIR, TablePoliciesIR } from '../../ir/project-ir.ts'
+import type { PolicyExprIR, PolicyPredicateIR, PolicyValueIR, ProjectIR, TableIR, TablePoliciesIR } from '../../ir/project-ir.ts'
+import { policySqlText, type PolicyParam } from '../../ir/policy-printer.ts'
 import { predicateOf } from '../../ir/policy-roles.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 import type { Generator } from '../generator.ts'
@@ -54,7 +55,7 @@ function printAccess(ir: ProjectIR, source: string): string {
   return lines.join('\n') + '\n'
 }
 
-const samePredicate = (a: PolicyPredicateIR, b: PolicyPredicateIR) => a.sql === b.sql && a.source === b.source && JSON.stringify(a.params) === JSON.stringify(b.params)
+const samePredicate = (a: PolicyPredicateIR, b: PolicyPredicateIR) => a.source === b.source && JSON.stringify(a.expr) === JSON.stringify(b.expr)
 
 function cell(predicate: PolicyPredicateIR | null): string {
   // `|` would end a Markdown table cell.
@@ -63,6 +64,8 @@ function cell(predicate: PolicyPredicateIR | null): string {
 
 function printPredicate(predicate: PolicyPredicateIR, table: TableIR, tables: readonly TableIR[], heading: string | undefined): string[] {
   const { file, line, column } = predicate.at
+  // The runtime's printer, for SQLite: what access.md shows is what the server runs.
+  const printed = policySqlText(predicate.expr, table.name, tables)
   return [
     ...(heading ? [`${heading}:`, ''] : []),
     `Admits: ${admits(predicate.expr, (e) => render(e, table, tables)).join('; or ')}.`,
@@ -74,14 +77,14 @@ function printPredicate(predicate: PolicyPredicateIR, table: TableIR, tables: re
     '```',
     '',
     '```sql',
-    predicate.sql,
+    printed.sql,
     '```',
     '',
-    predicate.params.length === 0 ? 'No parameters.' : `Parameters: ${predicate.params.map((p, i) => `${i + 1}. ${printParam(p)}`).join(', ')}.`,
+    printed.params.length === 0 ? 'No parameters.' : `Parameters: ${printed.params.map((p, i) => `${i + 1}. ${printParam(p)}`).join(', ')}.`,
   ]
 }
 
-function printParam(param: PolicyParamIR): string {
+function printParam(param: PolicyParam): string {
   switch (param.kind) {
     case 'value':
       return `\`${JSON.stringify(param.value)}\``

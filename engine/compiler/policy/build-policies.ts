@@ -5,7 +5,6 @@ import type { PolicyOperation, PolicyPredicateIR, TableIR, TablePoliciesIR } fro
 import type { Problems } from '../problems.ts'
 import { buildPolicyExpr, type PolicyContext } from './build-policy-expr.ts'
 import { checkPolicyIndexes } from './policy-indexes.ts'
-import { printPolicySql } from './policy-sql.ts'
 import type { PoliciesCallSyntax, PolicyArrowSyntax, PolicyRuleSyntax, PolicySourceSyntax } from './policy-syntax.ts'
 
 const OPERATIONS: readonly PolicyOperation[] = ['read', 'create', 'update', 'delete']
@@ -102,7 +101,7 @@ export function buildPolicies(defs: readonly PoliciesDef[], syntax: PolicySource
       if (arrow === null) return null
       const expr = buildPolicyExpr(arrow, table, context)
       if (expr === undefined) return null
-      return { source: arrow.source, at: arrow.at, expr, ...printPolicySql(expr, table, tables) }
+      return { source: arrow.source, at: arrow.at, expr }
     }
     const entry = byTable.get(table) ?? { read: null, create: null, update: null, delete: null }
     byTable.set(table, entry)

@@ -24,7 +24,7 @@ export function checkPolicyIndexes(policies: readonly TablePoliciesIR[], tables:
       ['read', table.read],
       ['create', table.create],
       ['update', table.update?.using ?? null],
-      ['update check', table.update && table.update.check !== table.update.using && table.update.check.sql !== table.update.using.sql ? table.update.check : null],
+      ['update check', table.update && table.update.check !== table.update.using && JSON.stringify(table.update.check.expr) !== JSON.stringify(table.update.using.expr) ? table.update.check : null],
       ['delete', table.delete],
     ]
     for (const [operation, predicate] of named) {

@@ -1,6 +1,5 @@
 import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import type { DataLayer } from '../data/data-layer.ts'
-import { parseQuery } from '../rest/query-grammar.ts'
 import { lazyStatement } from './lazy-statement.ts'
 
 /** The auth-relevant columns of a user. */
@@ -28,7 +27,6 @@ export interface UserDirectory {
 }
 
 const SYSTEM = { kind: 'system' } as const
-const ALL_COLUMNS = parseQuery(new URLSearchParams())
 
 /**
  * Emails are compared as written by people: surrounding spaces dropped, case folded. Every auth
@@ -61,9 +59,9 @@ export function createUserDirectory(db: SqliteDatabase, data: DataLayer): UserDi
   return {
     findByEmail: (email) => record(byEmail().all(email)[0]),
     findById: (id) => record(byId().all(id)[0]),
-    readUser: (id) => data.get(SYSTEM, 'users', id, ALL_COLUMNS),
+    readUser: (id) => data.get(SYSTEM, 'users', id),
     insertUser(values) {
-      const written = data.insert(SYSTEM, 'users', [values], parseQuery(new URLSearchParams('select=id')), { returning: true })
+      const written = data.insert(SYSTEM, { table: 'users', rows: [values], returning: [{ kind: 'column', column: 'id' }] })
       return (JSON.parse(written.rows![0]!) as { id: string }).id
     },
     markVerified(id) {
@@ -73,7 +71,7 @@ export function createUserDirectory(db: SqliteDatabase, data: DataLayer): UserDi
         // that provider account never proved the address; the person proving it now would
         // otherwise share the account with them.
         if (record(byId().all(id)[0])?.emailVerified === false) removeLinks().run(id)
-        data.update(SYSTEM, 'users', { id }, { emailVerified: true }, ALL_COLUMNS, { returning: false })
+        data.update(SYSTEM, { table: 'users', target: { id }, patch: { emailVerified: true } })
       })()
     },
     passwordHashOf: (userId) => (credential().all(userId)[0] as { passwordHash: string } | undefined)?.passwordHash,

@@ -1,6 +1,8 @@
 import { sql, type RawBuilder } from 'kysely'
+import { printPolicy, type PolicyParam } from '../../ir/policy-printer.ts'
 import { POLICY_ROLES, predicateOf, type PolicyRole } from '../../ir/policy-roles.ts'
-import type { PolicyParamIR, PolicyPredicateIR, ProjectIR } from '../../ir/project-ir.ts'
+import type { PolicyPredicateIR, ProjectIR, TableIR } from '../../ir/project-ir.ts'
+import { SQLITE_DIALECT } from '../../ir/sql-dialect.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import type { Actor, Operation } from './data-layer.ts'
@@ -47,8 +49,9 @@ interface CompiledPolicy {
 }
 
 /**
- * The access rules of a model, compiled once at boot from `ProjectIR.policies` (SQL text and
- * parameters the compiler printed; the runtime never sees TypeScript).
+ * The access rules of a model, printed once at boot from the PolicyIR in `ProjectIR.policies`
+ * by the one policy printer (engine/ir/policy-printer.ts) for SQLite; the runtime never sees
+ * TypeScript, and no SQL text is stored in model.json.
  *
  * Deny by default: no policy for an operation means only the system role performs it.
  */
@@ -62,10 +65,14 @@ export interface Access {
    * test, so such a filter runs on admitted rows alone. Those that cannot fail (`filter.total`)
    * stay plain terms, so an index on their columns still serves the query.
    *
+   * `operation` may list several policies, all of which a row must pass: a write's targets are
+   * the rows the caller may read *and* change (PostgreSQL's rule for UPDATE/DELETE with a WHERE),
+   * so a filter, a count or a single-object check never runs on a row the caller cannot read.
+   *
    * @throws KoyaError KL_API_UNAUTHORIZED (anonymous) or KL_API_POLICY_DENIED (signed in) when
-   *   the table has no policy for the operation.
+   *   the table has no policy for an operation.
    */
-  source(actor: Actor, operation: Operation, table: string, filter: CallerFilter | undefined): RawBuilder<unknown>
+  source(actor: Actor, operation: Operation | readonly PolicyRole[], table: string, filter: CallerFilter | undefined): RawBuilder<unknown>
   /** The compiled policy for a non-system actor; throws as `source` when there is none. */
   policy(actor: Actor, role: PolicyRole, table: string): CompiledPolicy
   /** Whether the table has a policy for the operation (for the 404-or-403 decision). */
@@ -74,13 +81,24 @@ export interface Access {
   denied(role: PolicyRole, table: string, what: string): KoyaError
 }
 
-export function createAccess(model: ProjectIR): Access {
+export interface AccessOptions {
+  /**
+   * Name the policy's source location (`policies/tasks.ts:7:13`) in refusals. Off by default:
+   * where a rule lives is for the app's developers (`koyalite dev`) and the logs, not for every
+   * client (issue 10). The location always rides on the error's `at` and `cause`, which the
+   * server logs and never sends.
+   */
+  readonly dev?: boolean
+}
+
+export function createAccess(model: ProjectIR, options: AccessOptions = {}): Access {
   const compiled = new Map<string, CompiledPolicy>()
+  const strict = new Set(model.policies.filter((p) => p.strict === true).map((p) => p.table))
   const key = (role: PolicyRole, table: string) => `${role}\0${table}`
   for (const policies of model.policies) {
     for (const role of POLICY_ROLES) {
       const ir = predicateOf(policies, role)
-      if (ir) compiled.set(key(role, policies.table), { ir, predicate: bindPredicate(ir) })
+      if (ir) compiled.set(key(role, policies.table), { ir, predicate: bindPredicate(ir, policies.table, model.tables) })
     }
   }
   const noPolicy = (actor: Actor, role: PolicyRole, table: string): KoyaError => {
@@ -97,13 +115,18 @@ export function createAccess(model: ProjectIR): Access {
   }
   return {
     source(actor, operation, table, filter) {
-      const total = filter?.total ? [filter.total('row')] : []
-      const guarded = filter?.guarded?.('row')
+      // A strict table runs every filter behind its policy (see TablePoliciesIR.strict).
+      const behind = actor.kind !== 'system' && strict.has(table)
+      const total = filter?.total && !behind ? [filter.total('row')] : []
+      const guardedTerms = [...(behind && filter?.total ? [filter.total('row')] : []), ...(filter?.guarded ? [filter.guarded('row')] : [])]
+      const guarded = guardedTerms.length === 0 ? undefined : guardedTerms.length === 1 ? guardedTerms[0] : sql.join(guardedTerms, sql` AND `)
       if (actor.kind === 'system') {
         const terms = [...total, ...(guarded ? [guarded] : [])]
         return terms.length === 0 ? sql.id(table) : sql`(SELECT * FROM ${sql.id(table)} AS "row" WHERE ${sql.join(terms, sql` AND `)})`
       }
-      const { predicate } = policy(actor, operation, table)
+      const roles = typeof operation === 'string' ? [operation] : operation
+      const predicates = roles.map((role) => policy(actor, role, table).predicate)
+      const predicate = predicates.length === 1 ? predicates[0]! : sql`(${sql.join(predicates, sql` AND `)})`
       // A plain subquery, which SQLite flattens into the outer query: the policy runs as part of
       // the scan, ORDER BY can use an index and the page stops at LIMIT. (A MATERIALIZED CTE
       // of the admitted rows would also keep filters off hidden rows, but evaluates the policy
@@ -116,29 +139,27 @@ export function createAccess(model: ProjectIR): Access {
     denied(role, table, what) {
       const found = compiled.get(key(role, table))
       const name = role === 'updateCheck' ? 'update check' : `${role} policy`
-      const at = found ? ` (${found.ir.at.file}:${found.ir.at.line}:${found.ir.at.column})` : ''
-      return new KoyaError('KL_API_POLICY_DENIED', `The ${name} of "${table}"${at} ${what}. Nothing was written.`, {
+      const where = found ? `${found.ir.at.file}:${found.ir.at.line}:${found.ir.at.column}` : undefined
+      const shown = options.dev && where ? ` (${where})` : ''
+      return new KoyaError('KL_API_POLICY_DENIED', `The ${name} of "${table}"${shown} ${what}. Nothing was written.`, {
         hint: `See the ${role === 'updateCheck' ? 'update' : role} rule of "${table}" in generated/access.md for what it admits.`,
+        ...(found ? { at: found.ir.at, cause: new Error(`refused by the ${name} of "${table}" at ${where}`) } : {}),
       })
     },
   }
 }
 
-/** The printer's SQL with its `?`s bound: constants as values, caller facts as slots. */
-function bindPredicate(ir: PolicyPredicateIR): RawBuilder<unknown> {
-  // The printer writes `?` only as a placeholder, so splitting on it is exact.
-  const parts = ir.sql.split('?')
-  if (parts.length !== ir.params.length + 1) {
-    throw new KoyaError('KL_INT_UNEXPECTED', `The policy at ${ir.at.file}:${ir.at.line} has ${parts.length - 1} placeholders but ${ir.params.length} parameters.`)
-  }
+/** The printed policy as a RawBuilder: each parameter bound where it stands, caller facts as slots. */
+function bindPredicate(ir: PolicyPredicateIR, table: string, tables: readonly TableIR[]): RawBuilder<unknown> {
+  const { parts, params } = printPolicy(ir.expr, table, tables, SQLITE_DIALECT)
   let built: RawBuilder<unknown> = sql.raw(parts[0]!)
-  ir.params.forEach((param, i) => {
+  params.forEach((param, i) => {
     built = sql`${built}${paramValue(param)}${sql.raw(parts[i + 1]!)}`
   })
   return sql`(${built})`
 }
 
-function paramValue(param: PolicyParamIR): SqlValue {
+function paramValue(param: PolicyParam): SqlValue {
   switch (param.kind) {
     case 'value':
       return param.value

@@ -4,6 +4,7 @@ import { assertNever } from '../../shared/assert-never.ts'
 import { uuidv7 } from '../../shared/uuid.ts'
 import type { IndexedTable } from './model-index.ts'
 import type { SqlValue } from './read-plan.ts'
+import { storedValue } from './column-values.ts'
 
 /**
  * The rows a write proposes, as SQL a policy can be evaluated on before anything is written.
@@ -23,13 +24,6 @@ export function proposeNewRow(table: IndexedTable, id: string, values: Readonly<
     else row[column.name] = column.default === null ? null : storedDefault(column, column.default, now)
   }
   return row
-}
-
-/** A value (from a request body or a default) as SQLite stores it in `column`: booleans as 0/1, JSON as text. */
-export function storedValue(column: ColumnIR, value: unknown): SqlValue {
-  if (column.type === 'bool') return value === true ? 1 : value === false ? 0 : (value as SqlValue)
-  if (column.type === 'json') return JSON.stringify(value)
-  return value as SqlValue
 }
 
 function storedDefault(column: ColumnIR, value: DefaultIR, now: string): SqlValue {

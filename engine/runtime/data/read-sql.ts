@@ -55,6 +55,9 @@ function isTotal(condition: Condition): boolean {
     case 'and':
     case 'or':
       return condition.conditions.every(isTotal)
+    case 'not':
+    case 'notTrue':
+      return isTotal(condition.condition)
     case 'related':
       return false
     default:
@@ -100,11 +103,14 @@ export function printCountQuery(plan: ReadPlan, source: SourceOf): RawBuilder<{ 
   return sql`SELECT count(*) AS "count" FROM ${p.source(plan.table.name, filterOf(p, plan))} AS ${sql.id(alias)}${printWhere(p, plainWhere(plan), alias)}`
 }
 
-/** `SELECT "id" FROM … WHERE …`: the rows a bulk update or delete touches. */
-export function printIdsQuery(plan: ReadPlan, source: SourceOf): RawBuilder<{ id: string }> {
+/**
+ * `SELECT "id" FROM … WHERE …`: the rows a bulk update or delete touches. `root` gives the
+ * written table's FROM item (its rows the write may target); related tables come from `source`.
+ */
+export function printIdsQuery(plan: ReadPlan, source: SourceOf, root: SourceOf = source): RawBuilder<{ id: string }> {
   const p = printer(source)
   const alias = p.alias()
-  return sql`SELECT ${sql.id(alias, 'id')} AS "id" FROM ${p.source(plan.table.name, filterOf(p, plan))} AS ${sql.id(alias)}${printWhere(p, plainWhere(plan), alias)}`
+  return sql`SELECT ${sql.id(alias, 'id')} AS "id" FROM ${root(plan.table.name, filterOf(p, plan))} AS ${sql.id(alias)}${printWhere(p, plainWhere(plan), alias)}`
 }
 
 function printRowJson(p: Printer, plan: ReadPlan, alias: string): RawBuilder<unknown> {
@@ -155,36 +161,37 @@ function printAnd(p: Printer, conditions: readonly Condition[], alias: string): 
 const COMPARE = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=', like: 'GLOB', ilike: 'LIKE' } as const
 
 function printCondition(p: Printer, condition: Condition, alias: string): RawBuilder<unknown> {
-  const not = (inner: RawBuilder<unknown>, negated: boolean) => (negated ? sql`NOT (${inner})` : inner)
   switch (condition.kind) {
     case 'compare': {
       const ref = sql.id(alias, condition.column.name)
       const value = condition.operator === 'like' ? likeToGlob(String(condition.value)) : condition.operator === 'ilike' ? likeToLike(String(condition.value)) : condition.value
       const escape = condition.operator === 'ilike' ? sql` ESCAPE '\\'` : sql``
-      return not(sql`${ref} ${sql.raw(COMPARE[condition.operator])} ${value}${escape}`, condition.negated)
+      return sql`${ref} ${sql.raw(COMPARE[condition.operator])} ${value}${escape}`
     }
     case 'in': {
-      const ref = sql.id(alias, condition.column.name)
       // An empty list matches nothing (`in.()` from `.in('id', [])`).
-      if (condition.values.length === 0) return not(sql`0`, condition.negated)
-      return not(sql`${ref} IN (${sql.join(condition.values)})`, condition.negated)
+      if (condition.values.length === 0) return sql`0`
+      return sql`${sql.id(alias, condition.column.name)} IN (${sql.join(condition.values)})`
     }
     case 'is': {
       const ref = sql.id(alias, condition.column.name)
-      const test = condition.value === 'null' ? sql`${ref} IS NULL` : sql`${ref} IS ${sql.raw(condition.value === 'true' ? '1' : '0')}`
-      return condition.negated ? sql`NOT (${test})` : test
+      return condition.value === 'null' ? sql`${ref} IS NULL` : sql`${ref} IS ${sql.raw(condition.value === 'true' ? '1' : '0')}`
     }
     case 'and':
     case 'or': {
-      if (condition.conditions.length === 0) return not(sql`${sql.raw(condition.kind === 'and' ? '1' : '0')}`, condition.negated)
-      const joined = sql.join(condition.conditions.map((c) => printCondition(p, c, alias)), sql` ${sql.raw(condition.kind.toUpperCase())} `)
-      return not(sql`(${joined})`, condition.negated)
+      if (condition.conditions.length === 0) return sql`${sql.raw(condition.kind === 'and' ? '1' : '0')}`
+      return sql`(${sql.join(condition.conditions.map((c) => printCondition(p, c, alias)), sql` ${sql.raw(condition.kind.toUpperCase())} `)})`
     }
+    case 'not':
+      return sql`NOT (${printCondition(p, condition.condition, alias)})`
+    case 'notTrue':
+      return sql`NOT COALESCE(${printCondition(p, condition.condition, alias)}, 0)`
     case 'related': {
       const child = p.alias()
       const { relation, plan } = condition
       const join = relation.kind === 'belongsTo' ? sql`${sql.id(child, 'id')} = ${sql.id(alias, relation.column)}` : sql`${sql.id(child, relation.column)} = ${sql.id(alias, 'id')}`
-      return sql`EXISTS (SELECT 1 FROM ${p.source(relation.table, filterOf(p, plan))} AS ${sql.id(child)} WHERE ${join}${printAnd(p, plainWhere(plan), child)})`
+      const exists = sql`EXISTS (SELECT 1 FROM ${p.source(relation.table, filterOf(p, plan))} AS ${sql.id(child)} WHERE ${join}${printAnd(p, plainWhere(plan), child)})`
+      return condition.quantifier === 'some' ? exists : sql`NOT ${exists}`
     }
     default:
       return assertNever(condition, 'condition')

@@ -2,30 +2,60 @@ import type { Statement } from 'better-sqlite3'
 import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import type { SqlValue } from './read-plan.ts'
 
-/** Prepared statements by SQL text: the same shape of request reuses its plan. */
+/**
+ * Prepared statements by SQL text, one cache per connection: the same shape of request reuses
+ * its plan, and every part of the runtime (the data layer, auth, the email outbox) shares it.
+ * Statements are prepared on first use, which also lets a module name SQL over a table that
+ * may not exist yet (SQLite refuses to prepare it) without stopping a server that never runs it.
+ *
+ * @example
+ * const statements = statementsOf(db)
+ * const [row] = statements.all('SELECT "id" FROM "users" WHERE "email" = ?', [email])
+ * statements.run('DELETE FROM "_koya_sessions" WHERE "id" = ?', [sessionId])
+ */
 export interface StatementCache {
-  all(sql: string, parameters: readonly SqlValue[]): unknown[]
+  /** Rows of a statement that returns rows (always `.all()`: see PITFALLS, WAL checkpoints). */
+  all(sql: string, parameters: readonly unknown[]): unknown[]
+  /** A statement that returns no rows (INSERT/UPDATE/DELETE without RETURNING). */
+  run(sql: string, parameters: readonly unknown[]): { changes: number }
+  /** The prepared statement itself, for what `all`/`run` do not cover (`.iterate()`, `.pluck()`). */
+  prepared(sql: string): Statement<unknown[]>
   readonly size: number
 }
 
 const MAX_STATEMENTS = 512
 
+const caches = new WeakMap<SqliteDatabase, StatementCache>()
+
+/** The connection's statement cache, made on first use. */
+export function statementsOf(db: SqliteDatabase): StatementCache {
+  let cache = caches.get(db)
+  if (cache === undefined) {
+    cache = createStatementCache(db)
+    caches.set(db, cache)
+  }
+  return cache
+}
+
+/** A cache of its own (most code wants `statementsOf`, which shares one per connection). */
 export function createStatementCache(db: SqliteDatabase): StatementCache {
-  const cache = new Map<string, Statement>()
+  const cache = new Map<string, Statement<unknown[]>>()
+  const prepared = (text: string): Statement<unknown[]> => {
+    let statement = cache.get(text)
+    if (statement) {
+      // Map order is insertion order: re-inserting keeps the most recent last (LRU).
+      cache.delete(text)
+    } else {
+      statement = db.prepare<unknown[]>(text)
+      if (cache.size >= MAX_STATEMENTS) cache.delete(cache.keys().next().value!)
+    }
+    cache.set(text, statement)
+    return statement
+  }
   return {
-    all(text, parameters) {
-      let statement = cache.get(text)
-      if (statement) {
-        // Map order is insertion order: re-inserting keeps the most recent last (LRU).
-        cache.delete(text)
-      } else {
-        statement = db.prepare(text)
-        if (cache.size >= MAX_STATEMENTS) cache.delete(cache.keys().next().value!)
-      }
-      cache.set(text, statement)
-      // .all(), never .get()/.run(), for statements returning rows: see PITFALLS (WAL checkpoints).
-      return statement.all(...parameters)
-    },
+    all: (text, parameters) => prepared(text).all(...(parameters as SqlValue[])),
+    run: (text, parameters) => ({ changes: prepared(text).run(...(parameters as SqlValue[])).changes }),
+    prepared,
     get size() {
       return cache.size
     },

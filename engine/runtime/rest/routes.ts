@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { KoyaError } from '../../shared/errors.ts'
-import { notOneRowError, type Actor, type DataLayer, type Target } from '../data/data-layer.ts'
+import { notOneRowError, type Actor, type DataLayer } from '../data/data-layer.ts'
+import type { SelectItem, WriteTarget } from '../data/query.ts'
+import { toReadQuery, toSelect, toWhere } from './neutral-query.ts'
 import { DEFAULT_QUERY_LIMITS, parseQuery, type ParsedQuery } from './query-grammar.ts'
 
 /**
@@ -70,47 +72,69 @@ function writeRange(reply: FastifyReply, prefer: Preferences, count: number): vo
 
 /**
  * `/api/<table>` and `/api/<table>/<id>` for every table: PostgREST's grammar for reads,
- * JSON-Schema-validated writes, every access through the data layer.
+ * JSON-Schema-validated writes, every access through the data layer as a neutral query.
  */
 export function registerRestRoutes(app: FastifyInstance, options: RestOptions): void {
   const { data, actorOf } = options
+  const { model } = data
   for (const api of options.tables) {
     const base = `/api/${api.table}`
     const bulkBody = { anyOf: [api.schemas.insert, { type: 'array', items: api.schemas.insert, maxItems: MAX_BULK_ROWS }] }
     const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['id'] }
+    const context = (request: FastifyRequest) => ({ requestId: request.id })
+    /** The select a write reads back with, when it reads back. */
+    const returning = (parsed: ParsedQuery, wanted: boolean): { returning?: SelectItem[] } => (wanted ? { returning: toSelect(model, model.table(api.table), parsed) } : {})
 
     app.get(base, async (request, reply) => {
-      const query = queryOf(request)
+      const parsed = queryOf(request)
       const prefer = parsePrefer(request.headers.prefer)
-      const result = data.list(actorOf(request), api.table, query, { count: prefer.count })
-      const from = query.offset ?? 0
+      const result = data.list(actorOf(request), toReadQuery(model, api.table, parsed), { count: prefer.count, ...context(request) })
+      const from = parsed.offset ?? 0
       const range = result.rows.length === 0 ? '*' : `${from}-${from + result.rows.length - 1}`
       reply.header('content-range', `${range}/${result.total ?? '*'}`)
       return sendRows(request, reply, prefer.count && result.total !== undefined && result.rows.length < result.total ? 206 : 200, result.rows)
     })
 
     app.post(base, { schema: { body: bulkBody } }, async (request, reply) => {
-      const query = queryOf(request)
+      const parsed = queryOf(request)
       const prefer = parsePrefer(request.headers.prefer)
       const body = request.body as Record<string, unknown> | Record<string, unknown>[]
       const rows = Array.isArray(body) ? body : [body]
-      const result = data.insert(actorOf(request), api.table, rows, query, {
-        returning: prefer.returning,
-        single: wantsObject(request),
-        ...(prefer.resolution ? { resolution: prefer.resolution } : {}),
-      })
+      const conflict = parsed.onConflict ?? (prefer.resolution ? ['id'] : undefined)
+      const result = data.insert(
+        actorOf(request),
+        {
+          table: api.table,
+          rows,
+          ...(conflict ? { onConflict: { columns: conflict, ...(prefer.resolution ? { resolution: prefer.resolution } : {}) } } : {}),
+          ...returning(parsed, prefer.returning),
+        },
+        { single: wantsObject(request), ...context(request) },
+      )
       writeRange(reply, prefer, result.count)
       if (!prefer.returning) return reply.code(201).send()
       return sendRows(request, reply, 201, result.rows ?? [])
     })
 
-    const patch = (target: (request: FastifyRequest) => Target, single: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
-      const query = queryOf(request)
+    /** The rows a PATCH or DELETE names: by id, or by the URL's filters (one is required). */
+    const targetOf = (request: FastifyRequest, parsed: ParsedQuery, single: boolean, verb: 'PATCH' | 'DELETE'): WriteTarget => {
+      if (single) return { id: (request.params as { id: string }).id }
+      // Filters on embedded levels must name an embed of select (they shape the read-back), and
+      // only the table's own filters pick rows: without one, no write of every row.
+      toSelect(model, model.table(api.table), parsed)
+      const where = toWhere(model.table(api.table), parsed)
+      if (where === undefined) throw new KoyaError('KL_API_FILTER_REQUIRED', `${verb} /api/${api.table} needs a filter.`)
+      return { where }
+    }
+    const patch = (single: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
+      const parsed = queryOf(request)
       const prefer = parsePrefer(request.headers.prefer)
-      const result = data.update(actorOf(request), api.table, target(request), request.body as Record<string, unknown>, query, {
-        returning: prefer.returning || single,
-        single: !single && wantsObject(request),
-      })
+      const target = targetOf(request, parsed, single, 'PATCH')
+      const result = data.update(
+        actorOf(request),
+        { table: api.table, target, patch: request.body as Record<string, unknown>, ...returning(parsed, prefer.returning || single) },
+        { single: !single && wantsObject(request), ...context(request) },
+      )
       if (single) {
         if (result.count === 0) throw new KoyaError('KL_API_NOT_FOUND', `No row of "${api.table}" has that id.`)
         return reply.code(200).type('application/json; charset=utf-8').send(result.rows![0])
@@ -119,27 +143,27 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
       if (!prefer.returning) return reply.code(204).send()
       return sendRows(request, reply, 200, result.rows ?? [])
     }
-    const remove = (target: (request: FastifyRequest) => Target, single: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
-      const query = queryOf(request)
+    const remove = (single: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
+      const parsed = queryOf(request)
       const prefer = parsePrefer(request.headers.prefer)
-      const result = data.delete(actorOf(request), api.table, target(request), query, { returning: prefer.returning, single: !single && wantsObject(request) })
+      const target = targetOf(request, parsed, single, 'DELETE')
+      const result = data.delete(actorOf(request), { table: api.table, target, ...returning(parsed, prefer.returning) }, { single: !single && wantsObject(request), ...context(request) })
       if (single && result.count === 0) throw new KoyaError('KL_API_NOT_FOUND', `No row of "${api.table}" has that id.`)
       writeRange(reply, prefer, result.count)
       if (!prefer.returning) return reply.code(204).send()
       return sendRows(request, reply, 200, result.rows ?? [])
     }
-    const byId = (request: FastifyRequest): Target => ({ id: (request.params as { id: string }).id })
-    const filtered = (): Target => ({ filtered: true })
 
-    app.patch(base, { schema: { body: api.schemas.update } }, patch(filtered, false))
-    app.delete(base, remove(filtered, false))
+    app.patch(base, { schema: { body: api.schemas.update } }, patch(false))
+    app.delete(base, remove(false))
 
     app.get(`${base}/:id`, { schema: { params: idParams } }, async (request, reply) => {
-      const row = data.get(actorOf(request), api.table, (request.params as { id: string }).id, queryOf(request))
+      const select = toSelect(model, model.table(api.table), queryOf(request))
+      const row = data.get(actorOf(request), api.table, (request.params as { id: string }).id, select, context(request))
       if (row === undefined) throw new KoyaError('KL_API_NOT_FOUND', `No row of "${api.table}" has that id.`)
       return reply.code(200).type('application/json; charset=utf-8').send(row)
     })
-    app.patch(`${base}/:id`, { schema: { params: idParams, body: api.schemas.update } }, patch(byId, true))
-    app.delete(`${base}/:id`, { schema: { params: idParams } }, remove(byId, true))
+    app.patch(`${base}/:id`, { schema: { params: idParams, body: api.schemas.update } }, patch(true))
+    app.delete(`${base}/:id`, { schema: { params: idParams } }, remove(true))
   }
 }

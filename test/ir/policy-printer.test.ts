@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { PolicyExprIR, PolicyParamIR, PolicyValueIR } from '../../engine/ir/project-ir.ts'
+import type { PolicyExprIR, PolicyValueIR } from '../../engine/ir/project-ir.ts'
+import { policySqlText as printPolicySql, printPolicy, type PolicyParam as PolicyParamIR } from '../../engine/ir/policy-printer.ts'
+import { POSTGRES_DIALECT, SQLITE_DIALECT } from '../../engine/ir/sql-dialect.ts'
 import { checkPolicyIndexes } from '../../engine/compiler/policy/policy-indexes.ts'
-import { printPolicySql } from '../../engine/compiler/policy/policy-sql.ts'
 import type { SqliteDatabase } from '../../engine/shared/sqlite.ts'
 import { POLICY_TABLES, policyDb, policyModel, tablePolicies } from '../helpers/policy-schema.ts'
 
@@ -106,6 +107,33 @@ describe('printPolicySql: exact SQL', () => {
     const printed = printPolicySql(eq(col('title'), lit("what? 'x' \"y\"")), 'tasks', POLICY_TABLES)
     expect(printed.sql).toBe('"row"."title" = ?')
     expect(printed.params).toEqual([{ kind: 'value', value: "what? 'x' \"y\"" }])
+  })
+
+  it('hands the runtime the text split around each parameter, never to be re-read for placeholders', () => {
+    const printed = printPolicy({ kind: 'and', exprs: [eq(col('ownerId'), me), { kind: 'hasRole', role: 'a?b' }] }, 'tasks', POLICY_TABLES, SQLITE_DIALECT)
+    expect(printed).toEqual({
+      parts: ['("row"."ownerId" = ', ' AND EXISTS (SELECT 1 FROM json_each(', ') "p1" WHERE "p1"."value" = ', '))'],
+      params: [{ kind: 'authUserId' }, { kind: 'authRoles' }, { kind: 'value', value: 'a?b' }],
+    })
+  })
+})
+
+describe('the policy printer for PostgreSQL (planned dialect)', () => {
+  it('numbers its placeholders, writes real booleans and reads roles from jsonb', () => {
+    const expr: PolicyExprIR = {
+      kind: 'or',
+      exprs: [
+        { kind: 'not', expr: eq(col('archived', 0, ['project']), lit(true)) },
+        { kind: 'hasRole', role: 'admin' },
+        { kind: 'and', exprs: [] },
+      ],
+    }
+    expect(printPolicySql(expr, 'tasks', POLICY_TABLES, POSTGRES_DIALECT)).toEqual({
+      sql:
+        '(NOT COALESCE(EXISTS (SELECT 1 FROM "projects" "p1" WHERE "p1"."id" = "row"."projectId" AND "p1"."archived" = $1), FALSE)' +
+        ' OR EXISTS (SELECT 1 FROM jsonb_array_elements_text($2::jsonb) AS "p2"("value") WHERE "p2"."value" = $3) OR TRUE)',
+      params: [{ kind: 'value', value: 'true' }, { kind: 'authRoles' }, { kind: 'value', value: 'admin' }],
+    })
   })
 })
 

@@ -1,0 +1,58 @@
+import { Kysely, SqliteDialect, type RawBuilder } from 'kysely'
+import type { SqliteDatabase } from '../../shared/sqlite.ts'
+import { fillSlots, slotPositions, type SlotPositions } from './access.ts'
+import type { Actor } from './data-layer.ts'
+import { statementsOf, type StatementCache } from './statement-cache.ts'
+
+/**
+ * How the data layer runs SQL: Kysely builds and compiles it, statements run through a cache of
+ * prepared ones, and the caller's facts (user id, roles) and a get's id are slots in the compiled
+ * parameters, filled per request.
+ */
+export interface SqlRunner {
+  readonly statements: StatementCache
+  /** Compile and run once (writes, checks: their SQL holds the request's values). */
+  run<R>(actor: Actor, query: RawBuilder<R>): R[]
+  /**
+   * Compile once per `key` (the query's shape), run with the slots filled. Reads are compiled
+   * once per shape: building and compiling the SQL costs more than running it.
+   */
+  runCached<R>(actor: Actor, key: string, build: () => RawBuilder<R>, id?: string): R[]
+  /** Compile and cache without running: a write plans its read-back before it writes. */
+  prepare(key: string, build: () => RawBuilder<unknown>): void
+}
+
+const MAX_CACHED_READS = 256
+
+export function createSqlRunner(db: SqliteDatabase): SqlRunner {
+  const kysely = new Kysely<Record<string, never>>({ dialect: new SqliteDialect({ database: db }) })
+  const statements = statementsOf(db)
+  type CompiledRead = { sql: string; parameters: readonly unknown[]; slots: SlotPositions }
+  const reads = new Map<string, CompiledRead>()
+  const compileCached = (key: string, build: () => RawBuilder<unknown>): CompiledRead => {
+    let compiled = reads.get(key)
+    if (compiled) reads.delete(key)
+    else {
+      const { sql: text, parameters } = build().compile(kysely)
+      compiled = { sql: text, parameters, slots: slotPositions(parameters) }
+      if (reads.size >= MAX_CACHED_READS) reads.delete(reads.keys().next().value!)
+    }
+    // Map order is insertion order: re-inserting keeps the most recent last (LRU).
+    reads.set(key, compiled)
+    return compiled
+  }
+  return {
+    statements,
+    run<R>(actor: Actor, query: RawBuilder<R>): R[] {
+      const compiled = query.compile(kysely)
+      return statements.all(compiled.sql, fillSlots(compiled.parameters, slotPositions(compiled.parameters), actor, undefined)) as R[]
+    },
+    runCached<R>(actor: Actor, key: string, build: () => RawBuilder<R>, id?: string): R[] {
+      const compiled = compileCached(key, build)
+      return statements.all(compiled.sql, fillSlots(compiled.parameters, compiled.slots, actor, id)) as R[]
+    },
+    prepare(key, build) {
+      compileCached(key, build)
+    },
+  }
+}

@@ -1,0 +1,41 @@
+import { sql, type RawBuilder } from 'kysely'
+import type { PolicyRole } from './access.ts'
+import type { Actor } from './data-layer.ts'
+import type { IndexedTable } from './model-index.ts'
+import type { WriteTarget } from './query.ts'
+import { planRead } from './read-plan.ts'
+import { sourceOf, type DataContext } from './reads.ts'
+import { printIdsQuery } from './read-sql.ts'
+
+/**
+ * Whether the row `id` exists and passes every listed policy (the system role passes
+ * everything). @throws as `access.source` when the table lacks one of them.
+ */
+export function admits(ctx: DataContext, actor: Actor, roles: readonly PolicyRole[], table: IndexedTable, id: string): boolean {
+  const statement = sql`SELECT "id" FROM ${ctx.access.source(actor, roles, table.name, undefined)} AS "t" WHERE "id" = ${id}`
+  return ctx.runner.run(actor, statement as RawBuilder<{ id: string }>).length > 0
+}
+
+/**
+ * The existing rows a write touches, found inside its transaction: rows the caller may read
+ * and that pass the operation's policy, the caller's filters evaluated on those alone. A row
+ * the caller cannot read is a missing row (404 by id, not counted by filter), whatever the
+ * operation's own rule says, so no answer (count, 406, "refused N of M") tells about it: the
+ * rule PostgreSQL applies to UPDATE and DELETE whose WHERE reads columns (issue 10).
+ */
+export function targetIds(ctx: DataContext, actor: Actor, operation: 'update' | 'delete', table: IndexedTable, target: WriteTarget): string[] {
+  const { access } = ctx
+  if ('id' in target) {
+    if (actor.kind === 'system') return admits(ctx, actor, [], table, target.id) ? [target.id] : []
+    access.policy(actor, operation, table.name) // no rule for the operation: 401/403 before anything else
+    if (!access.has('read', table.name) || !admits(ctx, actor, ['read'], table, target.id)) return []
+    if (admits(ctx, actor, ['read', operation], table, target.id)) return [target.id]
+    throw access.denied(operation, table.name, `does not allow you to ${operation} that row`)
+  }
+  if (actor.kind !== 'system') access.policy(actor, operation, table.name)
+  const plan = planRead(ctx.index, table, { where: target.where })
+  const roles: readonly PolicyRole[] = ['read', operation]
+  // Relation filters (`some`, `parent`) read related tables through their read policy alone.
+  const ids = printIdsQuery(plan, sourceOf(access, actor, 'read'), (name, filter) => access.source(actor, roles, name, filter))
+  return ctx.runner.run(actor, ids).map((r) => r.id)
+}
