@@ -146,7 +146,8 @@ describe('impersonation', () => {
       ['impersonation.start', 'support request 7', serverRequestIdOf('req-start-2')],
     ])
     for (const entry of log) expect(entry.requestId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
-    expect(log[1]!.detail).toEqual({ method: 'PATCH', url: `/api/users/${bob.id}`, status: 200 })
+    // Written in the write's own transaction: the table, the operation and the rows.
+    expect(log[1]!.detail).toEqual({ table: 'users', operation: 'update', rows: 1, ids: [bob.id] })
   })
 
   it('a client\'s X-Request-Id never becomes an audited request id', async () => {

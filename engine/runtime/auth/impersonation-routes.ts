@@ -60,18 +60,45 @@ export function impersonationHandlers(ctx: AuthContext): RouteHandlers<'imperson
   }
 }
 
+/** The most row ids one audit entry of an impersonated write lists (its `rows` counts them all). */
+const MAX_AUDITED_IDS = 100
+
 /**
- * The audit of every write made while impersonating: an onResponse hook on any request that is
- * not GET/HEAD/OPTIONS and succeeded.
+ * The audit of every write made while impersonating. A write through the data layer is audited
+ * by a write-event subscriber inside its own transaction, so no committed write ever lacks its
+ * entry (a crash between the commit and the response cannot lose it): one entry per write, naming
+ * the table, the operation and the rows. Other writes an impersonation session makes (its own
+ * /auth requests) are audited when they succeed, by an onResponse hook.
  *
  * @example
  * registerImpersonationAudit(app, ctx)
  */
 export function registerImpersonationAudit(app: FastifyInstance, ctx: AuthContext): void {
   const { audit, requests } = ctx
+  // Requests whose writes the subscriber audited: the hook does not audit them again.
+  const auditedInTransaction = new Set<string>()
+  ctx.data.events.subscribe({
+    phase: 'transaction',
+    actors: (actor) => actor.kind === 'user' && actor.impersonatorId !== undefined,
+    handle(events) {
+      const { actor, requestId, table, operation } = events[0]!
+      if (actor.kind !== 'user' || actor.impersonatorId === undefined) return
+      const ids = events.map((e) => String((e.new ?? e.old)?.id))
+      audit.record({
+        actorId: actor.impersonatorId,
+        subjectId: actor.userId,
+        action: 'impersonation.write',
+        reason: actor.impersonationReason ?? null,
+        requestId: requestId ?? null,
+        detail: { table, operation, rows: ids.length, ids: ids.slice(0, MAX_AUDITED_IDS) },
+      })
+      if (requestId !== undefined) auditedInTransaction.add(requestId)
+    },
+  })
   app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     try {
-      if (isWrite(request) && reply.statusCode < 400 && !selfAudited.has(request)) auditImpersonatedWrite(request, reply)
+      const audited = auditedInTransaction.delete(request.id)
+      if (!audited && isWrite(request) && reply.statusCode < 400 && !selfAudited.has(request)) auditImpersonatedWrite(request, reply)
     } finally {
       done()
     }

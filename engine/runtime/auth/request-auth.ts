@@ -90,7 +90,7 @@ export function createRequestAuthResolver(deps: {
       userId: session.userId,
       roles,
       sessionId: session.id,
-      ...(session.impersonatorId !== null ? { impersonatorId: session.impersonatorId } : {}),
+      ...(session.impersonatorId !== null ? { impersonatorId: session.impersonatorId, ...(session.reason !== null ? { impersonationReason: session.reason } : {}) } : {}),
     }
     return { actor, session, via, renewed }
   }

@@ -23,6 +23,8 @@ export type Actor =
       readonly sessionId?: string
       /** Set while an admin impersonates this user: the admin's user id (for the audit log). */
       readonly impersonatorId?: string
+      /** The reason the admin gave for the impersonation (for the audit log). */
+      readonly impersonationReason?: string
     }
 
 export type Operation = 'read' | 'create' | 'update' | 'delete'

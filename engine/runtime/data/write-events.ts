@@ -39,6 +39,12 @@ interface SubscriberBase {
   readonly tables?: readonly string[]
   /** Only these operations (default: all three). */
   readonly operations?: readonly WriteOperation[]
+  /**
+   * Only writes by actors this admits (default: every actor). A subscriber that cares about a
+   * few actors (the audit of impersonated writes) says so here, so other actors' writes read no
+   * rows for it.
+   */
+  readonly actors?: (actor: Actor) => boolean
 }
 
 /**
@@ -78,8 +84,8 @@ export interface WriteEvents {
 
 /** The data layer's side of the event bus. */
 export interface WriteEventBus extends WriteEvents {
-  /** Whether any subscriber listens to `operation` on `table`: without one, a write skips every event cost. */
-  wants(table: string, operation: WriteOperation): boolean
+  /** Whether any subscriber listens to `operation` on `table` by `actor`: without one, a write skips every event cost. */
+  wants(table: string, operation: WriteOperation, actor: Actor): boolean
   /** Inside the transaction: hand the events to transaction subscribers (a throw rolls back). */
   inTransaction(events: readonly WriteEvent[], tx: WriteTransaction): void
   /** After commit: hand the events to commit subscribers; their errors never reach the writer. */
@@ -88,9 +94,9 @@ export interface WriteEventBus extends WriteEvents {
 
 export function createWriteEventBus(onError: (error: unknown) => void): WriteEventBus {
   const subscribers = new Set<WriteSubscriber>()
-  const listens = (s: WriteSubscriber, table: string, operation: WriteOperation) =>
-    (s.tables === undefined || s.tables.includes(table)) && (s.operations === undefined || s.operations.includes(operation))
-  const relevant = (s: WriteSubscriber, events: readonly WriteEvent[]) => events.filter((e) => listens(s, e.table, e.operation))
+  const listens = (s: WriteSubscriber, table: string, operation: WriteOperation, actor: Actor) =>
+    (s.tables === undefined || s.tables.includes(table)) && (s.operations === undefined || s.operations.includes(operation)) && (s.actors === undefined || s.actors(actor))
+  const relevant = (s: WriteSubscriber, events: readonly WriteEvent[]) => events.filter((e) => listens(s, e.table, e.operation, e.actor))
   return {
     subscribe(subscriber) {
       // A copy per registration, so the same object registered twice is two subscriptions.
@@ -100,8 +106,8 @@ export function createWriteEventBus(onError: (error: unknown) => void): WriteEve
         subscribers.delete(entry)
       }
     },
-    wants(table, operation) {
-      for (const s of subscribers) if (listens(s, table, operation)) return true
+    wants(table, operation, actor) {
+      for (const s of subscribers) if (listens(s, table, operation, actor)) return true
       return false
     },
     inTransaction(events, tx) {

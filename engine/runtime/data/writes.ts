@@ -73,7 +73,7 @@ export function createWrites(ctx: DataContext, reads: Reads): Writes {
   const transaction = <T>(actor: Actor, options: WriteSettings, work: (emit: Emitter) => T): T => {
     const emitted: WriteEvent[] = []
     const emit: Emitter = {
-      wants: (table, operation) => events.wants(table.name, operation),
+      wants: (table, operation) => events.wants(table.name, operation, actor),
       push: (event) => emitted.push({ ...event, actor, requestId: options.requestId }),
     }
     let result: T
