@@ -3,8 +3,13 @@ import { createServer, loadGeneratedDocs, loadModel, loadTableApis } from '../ru
 import type { SqliteDatabase } from '../shared/sqlite.ts'
 import type { CliIO } from './io.ts'
 
-/** The app described by generated/ under the working directory, on an open database. */
-export async function bootApp(io: CliIO, db: SqliteDatabase, serverFactory?: FastifyServerFactory, version?: string): Promise<FastifyInstance> {
+/**
+ * The app described by generated/ under the working directory, on an open database. `koyalite dev`
+ * passes a server factory (one listening server for every reload) and a version (fresh imports).
+ */
+export async function bootApp(io: CliIO, db: SqliteDatabase, dev?: { readonly serverFactory: FastifyServerFactory; readonly version: string }): Promise<FastifyInstance> {
+  const serverFactory = dev?.serverFactory
+  const version = dev?.version
   const serviceKey = io.env.KOYA_SERVICE_KEY
   const model = loadModel(io.cwd)
   return createServer({
@@ -15,6 +20,8 @@ export async function bootApp(io: CliIO, db: SqliteDatabase, serverFactory?: Fas
     ...(serviceKey ? { auth: { serviceKey } } : {}),
     ...(serverFactory ? { serverFactory } : {}),
     logger: { level: io.env.LOG_LEVEL ?? 'info' },
+    // Development answers (a refused write names its policy's file:line:col) only under `koyalite dev`.
+    dev: dev !== undefined,
     env: io.env,
     // Behind NGINX (the Docker stack) the client address, which rate limits key on, is in X-Forwarded-For.
     ...trustProxyOf(io.env.KOYA_TRUST_PROXY),

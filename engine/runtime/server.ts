@@ -98,17 +98,20 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   // The _koya_* tables (sessions, credentials, grants, audit log, outbox, each module's) are the
   // runtime's own: created or brought up to date here, so no app migration has to.
   applySystemSchema(options.db, systemMigrations(), clock)
+  const dev = options.dev ?? false
+  // Errors of commit-phase write subscribers (realtime, caches) cannot fail the write: logged.
+  const data = createDataLayer(options.model, options.db, { dev, onSubscriberError: (error) => app.log.error({ err: error }, 'a write subscriber failed after commit') })
   let actorOf: ((request: FastifyRequest) => Actor) | undefined
   let adminDeps: AdminDeps | undefined
   const notYet = (what: string) => new KoyaError('KL_INT_UNEXPECTED', `A feature module asked for ${what} before the auth module registered.`)
   const runtime: Runtime = {
     model: options.model,
     db: options.db,
-    data: createDataLayer(options.model, options.db),
+    data,
     tables: options.tables ?? [],
     clock,
     env: options.env ?? process.env,
-    dev: options.dev ?? false,
+    dev,
     actorOf(request) {
       if (!actorOf) throw notYet('who a request is')
       return actorOf(request)

@@ -25,12 +25,12 @@ export function tableApis(model: ProjectIR): TableApi[] {
 }
 
 /** The reference app on a fresh, migrated SQLite file, served through app.inject(). */
-export async function referenceApp(root = repoRoot): Promise<TestApp> {
+export async function referenceApp(root = repoRoot, options: { readonly dev?: boolean } = {}): Promise<TestApp> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'koya-app-'))
   const db = openDatabase(path.join(dir, 'app.db'))
   applyMigrations(db, readMigrations(root).migrations)
   const model = loadModel(root)
-  const app = await createServer({ model, db, tables: tableApis(model), docs: loadGeneratedDocs(root), auth: { serviceKey: SERVICE_KEY }, logger: false })
+  const app = await createServer({ model, db, tables: tableApis(model), docs: loadGeneratedDocs(root), auth: { serviceKey: SERVICE_KEY }, logger: false, ...(options.dev ? { dev: true } : {}) })
   return {
     app,
     db,

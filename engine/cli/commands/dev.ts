@@ -48,7 +48,7 @@ export const devCommand: Command = {
 
     await rebuild()
     let version = 0
-    const server = await startHotServer(options.port, options.host, (factory) => bootApp(io, db, factory, String(version))).catch((cause: unknown) => {
+    const server = await startHotServer(options.port, options.host, (factory) => bootApp(io, db, { serverFactory: factory, version: String(version) })).catch((cause: unknown) => {
       db.close()
       throw listenError(cause, options.host, options.port)
     })
@@ -63,7 +63,7 @@ export const devCommand: Command = {
           if (!(await rebuild())) return
           try {
             version++
-            await server.swap((factory) => bootApp(io, db, factory, String(version)))
+            await server.swap((factory) => bootApp(io, db, { serverFactory: factory, version: String(version) }))
             io.out(`${c.green('✓')} reloaded`)
           } catch (error) {
             reportError(io, error)

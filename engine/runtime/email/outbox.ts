@@ -1,20 +1,8 @@
-import type Database from 'better-sqlite3'
 import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import { uuidv7 } from '../../shared/uuid.ts'
+import { statementsOf } from '../data/statement-cache.ts'
 
-type Statement = Database.Statement<[string, string, string, string, string, string, string]>
-
-/** One prepared INSERT per database connection. */
-const inserts = new WeakMap<SqliteDatabase, Statement>()
-
-function insertStatementOf(db: SqliteDatabase): Statement {
-  let statement = inserts.get(db)
-  if (statement === undefined) {
-    statement = db.prepare('INSERT INTO "_koya_outbox" ("id", "kind", "to", "subject", "html", "text", "createdAt", "sentAt") VALUES (?, ?, ?, ?, ?, ?, ?, NULL)')
-    inserts.set(db, statement)
-  }
-  return statement
-}
+const INSERT = 'INSERT INTO "_koya_outbox" ("id", "kind", "to", "subject", "html", "text", "createdAt", "sentAt") VALUES (?, ?, ?, ?, ?, ?, ?, NULL)'
 
 /** One email to send: a row of `_koya_outbox` until a worker sends it. */
 export interface OutboxMessage {
@@ -35,13 +23,5 @@ export interface OutboxMessage {
  * enqueueEmail(db, { kind: 'reset-password', to: user.email, ...email }, clock())
  */
 export function enqueueEmail(db: SqliteDatabase, message: OutboxMessage, now: Date): void {
-  insertStatementOf(db).run(
-    uuidv7(now.getTime()),
-    message.kind,
-    message.to,
-    message.subject,
-    message.html,
-    message.text,
-    now.toISOString(),
-  )
+  statementsOf(db).run(INSERT, [uuidv7(now.getTime()), message.kind, message.to, message.subject, message.html, message.text, now.toISOString()])
 }
