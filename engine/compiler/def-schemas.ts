@@ -63,6 +63,7 @@ const tableRules = z.strictObject({
   create: predicate.optional(),
   update: z.union([predicate, z.strictObject({ using: predicate, check: predicate })]).optional(),
   delete: predicate.optional(),
+  strict: z.boolean().optional(),
 })
 const policiesDef = z.strictObject({ kind: z.literal('policies'), rules: z.record(z.string(), tableRules) }, { error: 'Expected the result of policies(schema, { … })' })
 

@@ -52,6 +52,17 @@ export interface TableRules<Row> {
   readonly create?: PolicyPredicate<Row>
   readonly update?: UpdateRule<Row>
   readonly delete?: PolicyPredicate<Row>
+  /**
+   * Evaluate this table's policy before every filter a caller sends. By default filters that
+   * cannot fail (`eq`, `in`, `is`, comparisons) run beside the policy so indexes serve them, which
+   * lets response times hint how many hidden rows match an equality filter (docs/policies.md).
+   * Set `strict` for tables whose filterable columns are secret; their filtered reads then scan
+   * the rows the policy admits instead of using an index on the filtered column.
+   *
+   * @example
+   * policies(schema, { salaries: { strict: true, read: (s, auth) => s.userId === auth.userId } })
+   */
+  readonly strict?: boolean
 }
 
 /**

@@ -339,3 +339,31 @@ describe('literals of another type than their column (past the type checker, wit
     expect(compile("(task) => task.priority === 1 && ['todo'].includes(task.status) && task.project.archived === false")).toMatchObject({ kind: 'and' })
   })
 })
+
+describe('strict tables (issue 10 item 9)', () => {
+  const define = (tasksRules: object) =>
+    compileDefinition(
+      defineConfig({
+        name: 'strict-test',
+        tables: schema,
+        policies: policies(schema, {
+          tasks: tasksRules as never,
+          projects: { read: (project, auth) => project.workspace.ownerId === auth.userId },
+        }),
+      }),
+    )
+
+  it('strict: true marks the table strict in the IR; a table without it is not', () => {
+    const strictIr = define({ strict: true, read: (task: { createdBy: string }, auth: { userId: string | null }) => task.createdBy === auth.userId })
+    expect(strictIr.policies.find((p) => p.table === 'tasks')).toMatchObject({ table: 'tasks', strict: true, read: { source: expect.stringContaining('createdBy') } })
+    expect(strictIr.policies.find((p) => p.table === 'projects')).not.toHaveProperty('strict')
+    const plainIr = define({ read: (task: { createdBy: string }, auth: { userId: string | null }) => task.createdBy === auth.userId })
+    expect(plainIr.policies.find((p) => p.table === 'tasks')).not.toHaveProperty('strict')
+  })
+
+  it('strict takes a boolean, nothing else', () => {
+    expect(() => define({ strict: 'yes', read: (task: { createdBy: string }, auth: { userId: string | null }) => task.createdBy === auth.userId })).toThrow(
+      expect.objectContaining({ errors: [expect.objectContaining({ code: 'KL_DEF_INVALID' })] }),
+    )
+  })
+})

@@ -127,9 +127,12 @@ export function buildPolicies(defs: readonly PoliciesDef[], syntax: PolicySource
     }
   }
 
+  // `strict: true` in any policies() call of a table makes the table strict (the value is data,
+  // read from the imported definition: it holds no code for the compiler to read).
+  const strict = new Set(defs.flatMap((def) => Object.entries(def.rules).filter(([, rules]) => rules.strict === true).map(([table]) => table)))
   const result = [...byTable.entries()]
     .filter(([, e]) => e.read !== null || e.create !== null || e.update !== null || e.delete !== null)
-    .map(([table, e]): TablePoliciesIR => ({ table, read: e.read, create: e.create, update: e.update, delete: e.delete }))
+    .map(([table, e]): TablePoliciesIR => ({ table, read: e.read, create: e.create, update: e.update, delete: e.delete, ...(strict.has(table) ? { strict: true } : {}) }))
     .sort((a, b) => a.table.localeCompare(b.table))
   for (const warning of checkPolicyIndexes(result, tables)) problems.warn('KL_POLICY_UNINDEXED', warning.message, warning.at, warning.hint)
   return result
