@@ -101,6 +101,14 @@ describe('filters, embeds and rows', () => {
     expect(refusal(() => ids(actors.bob, { table: 'tasks', limit: -1 })).code).toBe('KL_API_BAD_PAGINATION')
   })
 
+  it('checks written values against the model too (in-process callers have no JSON Schema in front)', () => {
+    const insert = (row: Record<string, unknown>) => refusal(() => data.insert(actors.system, { table: 'tasks', rows: [{ projectId: 'p1', title: 'T', status: 'todo', ownerId: 'ada', ...row }] }))
+    expect(insert({ priority: 'high' })).toMatchObject({ code: 'KL_API_VALIDATION', message: '"priority" must be an integer; got "high".' })
+    expect(insert({ status: 'zzz' })).toMatchObject({ code: 'KL_API_VALIDATION', message: '"status" must be one of todo, doing, done; got "zzz".' })
+    expect(insert({ title: 42 }).code).toBe('KL_API_VALIDATION')
+    expect(refusal(() => data.update(actors.system, { table: 'projects', target: { id: 'p1' }, patch: { archived: 'yes' } })).code).toBe('KL_API_VALIDATION')
+  })
+
   it('writes with neutral targets, returning objects', () => {
     const written = data.update(actors.ada, { table: 'tasks', target: { where: { kind: 'compare', column: 'ownerId', operator: 'eq', value: 'ada' } }, patch: { priority: 3 }, returning: [{ kind: 'column', column: 'id' }, { kind: 'column', column: 'priority' }] }, { as: 'objects' })
     expect(written).toEqual({ count: 2, rows: [{ id: 't1', priority: 3 }, { id: 't3', priority: 3 }] })

@@ -1,4 +1,3 @@
-import { COLUMN_TYPE_FACTS } from '../../ir/column-types.ts'
 import type { ColumnIR } from '../../ir/project-ir.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 import { KoyaError } from '../../shared/errors.ts'
@@ -98,10 +97,36 @@ export function filterValue(column: ColumnIR, value: FilterScalar, what: string)
  */
 export function storedValue(column: ColumnIR, value: unknown): SqlValue {
   if (value === null || value === undefined) return null
-  if (column.type === 'bool') return value === true ? 1 : value === false ? 0 : (value as SqlValue)
-  if (column.type === 'json') return JSON.stringify(value)
-  if (COLUMN_TYPE_FACTS[column.type].instant) {
-    return instantOf(column, value, (expected) => new KoyaError('KL_API_VALIDATION', `"${column.name}" must be ${expected}; got ${JSON.stringify(String(value).slice(0, 100))}.`, { hint: `Send "${column.name}" as ${expected}.` }))
+  // REST bodies were validated by the route's JSON Schema already; in-process callers (GraphQL,
+  // jobs, functions) were not, so the column's type and an enum's values are checked here.
+  const fail = (expected: string) =>
+    new KoyaError('KL_API_VALIDATION', `"${column.name}" must be ${expected}; got ${JSON.stringify(typeof value === 'string' ? value.slice(0, 100) : typeof value)}.`, { hint: `Send "${column.name}" as ${expected}.` })
+  switch (column.type) {
+    case 'bool':
+      if (typeof value !== 'boolean') throw fail('true or false')
+      return value ? 1 : 0
+    case 'json':
+      return JSON.stringify(value)
+    case 'int':
+      if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw fail('an integer')
+      return value
+    case 'real':
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw fail('a number')
+      return value
+    case 'enum':
+      if (typeof value !== 'string' || !(column.values ?? []).includes(value)) throw fail(`one of ${(column.values ?? []).join(', ')}`)
+      return value
+    case 'timestamp':
+    case 'createdAt':
+    case 'updatedAt':
+      return instantOf(column, value, fail)
+    case 'id':
+    case 'text':
+    case 'date':
+    case 'ref':
+      if (typeof value !== 'string') throw fail('a string')
+      return value
+    default:
+      return assertNever(column.type, 'column type')
   }
-  return value as SqlValue
 }
