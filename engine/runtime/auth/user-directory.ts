@@ -45,20 +45,17 @@ export function normalizeEmail(email: string): string {
  * const id = users.insertUser({ email: 'ada@example.com', displayName: 'Ada' })
  */
 export function createUserDirectory(db: SqliteDatabase, data: DataLayer): UserDirectory {
-  const byEmail = lazyStatement(db, 'SELECT "id", "email", "emailVerified" FROM "users" WHERE "email" = ?')
-  const byId = lazyStatement(db, 'SELECT "id", "email", "emailVerified" FROM "users" WHERE "id" = ?')
+  // The users table is an application table: read through the data layer like every other.
+  const select = (['id', 'email', 'emailVerified'] as const).map((column) => ({ kind: 'column', column }) as const)
+  const findBy = (column: 'id' | 'email', value: string): UserRecord | undefined =>
+    data.findOne(SYSTEM, { table: 'users', where: { kind: 'compare', column, operator: 'eq', value }, select }, { as: 'objects' }) as UserRecord | undefined
   const credential = lazyStatement(db, 'SELECT "passwordHash" FROM "_koya_credentials" WHERE "userId" = ?')
   const removeLinks = lazyStatement(db, 'DELETE FROM "_koya_oauth_accounts" WHERE "userId" = ?')
   const upsertCredential = lazyStatement(db, `INSERT INTO "_koya_credentials" ("userId", "passwordHash", "updatedAt") VALUES (?, ?, ?)
     ON CONFLICT ("userId") DO UPDATE SET "passwordHash" = excluded."passwordHash", "updatedAt" = excluded."updatedAt"`)
-  const record = (row: unknown): UserRecord | undefined => {
-    if (row === undefined) return undefined
-    const { id, email, emailVerified } = row as { id: string; email: string; emailVerified: number }
-    return { id, email, emailVerified: emailVerified === 1 }
-  }
   return {
-    findByEmail: (email) => record(byEmail().all(email)[0]),
-    findById: (id) => record(byId().all(id)[0]),
+    findByEmail: (email) => findBy('email', email),
+    findById: (id) => findBy('id', id),
     readUser: (id) => data.get(SYSTEM, 'users', id),
     insertUser(values) {
       const written = data.insert(SYSTEM, { table: 'users', rows: [values], returning: [{ kind: 'column', column: 'id' }] })
@@ -70,7 +67,7 @@ export function createUserDirectory(db: SqliteDatabase, data: DataLayer): UserDi
         // provider had not verified (KoyaLite made those before it refused them). Whoever held
         // that provider account never proved the address; the person proving it now would
         // otherwise share the account with them.
-        if (record(byId().all(id)[0])?.emailVerified === false) removeLinks().run(id)
+        if (findBy('id', id)?.emailVerified === false) removeLinks().run(id)
         data.update(SYSTEM, { table: 'users', target: { id }, patch: { emailVerified: true } })
       })()
     },
