@@ -76,6 +76,8 @@ export function buildColumn(table: TableDef, name: string, def: ColumnDef, probl
     readOnly: COLUMN_TYPE_FACTS[def.type].system,
     jsonSchema: def.type === 'json' && def.schema ? jsonSchemaOf(def.schema) : null,
     renamedFrom: def.renamedFrom ?? null,
+    // Only when the user set it: the runtime applies the default (64) otherwise.
+    ...(def.type === 'json' && def.maxDepth !== undefined ? { maxDepth: def.maxDepth } : {}),
   }
   return { ir, refTarget, inverse: def.ref?.inverse, index: def.index }
 }

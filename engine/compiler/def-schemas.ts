@@ -36,6 +36,7 @@ const columnDef = z.strictObject({
   ref: refDef.optional(),
   renamedFrom: z.string().optional(),
   schema: jsonValidator.optional(),
+  maxDepth: z.number().int().min(1).max(256, 'A json column nests at most 256 levels (the request body limit)').optional(),
 })
 
 const column = z.object({ def: columnDef }, { error: 'Expected a column made with t.<type>()' })

@@ -45,6 +45,17 @@ export interface ColumnDef {
   readonly ref?: RefDef
   readonly renamedFrom?: string
   readonly schema?: JsonValidator
+  /** A json column's nesting limit (arrays and objects); absent: the runtime's default, 64. */
+  readonly maxDepth?: number
+}
+
+/** Options of `t.json()`. */
+export interface JsonOptions {
+  /**
+   * How deeply a stored value may nest arrays and objects (1–256). Default 64: far below
+   * SQLite's JSON depth limit (1000), which embedded reads count every level of the row against.
+   */
+  readonly maxDepth?: number
 }
 
 /** Type-level facts about a column, carried by the builder for row type inference. */
@@ -186,9 +197,16 @@ export const t = Object.freeze({
   timestamp: (): Column<State<'timestamp', string>> => new Column(column('timestamp')),
   /** A calendar date, stored as `YYYY-MM-DD`. */
   date: (): Column<State<'date', string>> => new Column(column('date')),
-  /** JSON text; with a zod schema, values are validated and typed by it. */
-  json: <T = unknown>(schema?: JsonValidator<T>): Column<State<'json', T>> =>
-    new Column(column('json', schema === undefined ? {} : { schema })),
+  /**
+   * JSON text; with a zod schema, values are validated and typed by it. Values nest at most 64
+   * levels unless `maxDepth` says otherwise.
+   *
+   * @example
+   * meta: t.json(z.object({ tags: z.array(z.string()) })).optional()
+   * tree: t.json(undefined, { maxDepth: 128 })
+   */
+  json: <T = unknown>(schema?: JsonValidator<T>, options: JsonOptions = {}): Column<State<'json', T>> =>
+    new Column(column('json', { ...(schema === undefined ? {} : { schema }), ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }) })),
   /** One of the listed strings. */
   enum: <const V extends readonly [string, ...string[]]>(values: V): Column<State<'enum', V[number]>> =>
     new Column(column('enum', { values: Object.freeze([...values]) })),

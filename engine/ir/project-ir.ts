@@ -48,6 +48,8 @@ export interface ColumnIR {
   /** The JSON Schema of a json column's validator, when it has one. */
   readonly jsonSchema: JsonValue | null
   readonly renamedFrom: string | null
+  /** A json column's nesting limit, when `t.json(…, { maxDepth })` set one (else the runtime's 64). */
+  readonly maxDepth?: number
 }
 
 export interface IndexIR {

@@ -105,8 +105,16 @@ export function storedValue(column: ColumnIR, value: unknown): SqlValue {
     case 'bool':
       if (typeof value !== 'boolean') throw fail('true or false')
       return value ? 1 : 0
-    case 'json':
+    case 'json': {
+      const limit = column.maxDepth ?? DEFAULT_JSON_MAX_DEPTH
+      // Before stringifying: JSON.stringify recurses, and an in-process caller's value is unbounded.
+      if (nestsDeeperThan(value, limit)) {
+        throw new KoyaError('KL_API_VALIDATION', `"${column.name}" nests arrays and objects more than ${limit} levels deep.`, {
+          hint: `Flatten the value, or raise the column's limit: t.json(schema, { maxDepth }) (at most 256).`,
+        })
+      }
       return JSON.stringify(value)
+    }
     case 'int':
       if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw fail('an integer')
       return value
@@ -129,4 +137,24 @@ export function storedValue(column: ColumnIR, value: unknown): SqlValue {
     default:
       return assertNever(column.type, 'column type')
   }
+}
+
+/**
+ * How deeply a json column's values may nest when the column does not say (`t.json(…, { maxDepth })`).
+ * SQLite refuses JSON nested over 1000 levels, and an embedded read re-parses each level of the
+ * row around the value: a stored value near the limit would make its parent unreadable for
+ * every caller. 64 leaves the rest of the 1000 to embedding.
+ */
+export const DEFAULT_JSON_MAX_DEPTH = 64
+
+/** Whether `value` nests arrays and objects more than `limit` deep; iterative, so any depth is safe to ask about. */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]]
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!
+    if (item === null || typeof item !== 'object') continue
+    if (depth + 1 > limit) return true
+    for (const child of Array.isArray(item) ? item : Object.values(item)) stack.push([child, depth + 1])
+  }
+  return false
 }
