@@ -220,7 +220,9 @@ function redactUrl(url: string): string {
 function toKoyaError(error: FastifyError): KoyaError | undefined {
   if (error instanceof KoyaError) return error
   if (error.validation) {
-    const problems = error.validation.slice(0, 10).map((v) => `${v.instancePath || `(${error.validationContext ?? 'request'})`} ${v.message ?? 'is invalid'}${v.params && 'additionalProperty' in v.params ? ` ("${String(v.params.additionalProperty)}")` : ''}`)
+    // An if/then/else schema (a body of one row or many) adds a bare "must match then/else schema"
+    // beside the branch's own problems: the branch's say what is wrong.
+    const problems = error.validation.filter((v) => v.keyword !== 'if').slice(0, 10).map((v) => `${v.instancePath || `(${error.validationContext ?? 'request'})`} ${v.message ?? 'is invalid'}${v.params && 'additionalProperty' in v.params ? ` ("${String(v.params.additionalProperty)}")` : ''}`)
     return new KoyaError('KL_API_VALIDATION', `The ${error.validationContext ?? 'request'} is invalid: ${problems.join('; ')}.`)
   }
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new KoyaError('KL_API_PAYLOAD_TOO_LARGE', 'The request body is too large.')

@@ -98,3 +98,25 @@ describe('request bodies', () => {
     expect(response.json()).toMatchObject({ code: 'KL_API_VALIDATION' })
   })
 })
+
+describe('validation messages', () => {
+  const post = (payload: unknown) =>
+    t.app.inject({ method: 'POST', url: '/api/projects', headers: { 'content-type': 'application/json', authorization: `Bearer ${SERVICE_KEY}` }, payload: JSON.stringify(payload) })
+
+  it('a single-object body is judged as one row: no array branch in the message', async () => {
+    const response = await post({ workspaceId: '01900000-0000-7000-8000-000000000000', name: 42 })
+    expect(response.statusCode).toBe(400)
+    const { code, message } = response.json() as { code: string; message: string }
+    expect(code).toBe('KL_API_VALIDATION')
+    expect(message).toContain('/name must be string')
+    expect(message).not.toMatch(/must be array|anyOf|must match "(then|else)"/)
+  })
+
+  it('an array body is judged row by row, naming the row', async () => {
+    const response = await post([{ workspaceId: 'w', name: 'ok' }, { workspaceId: 'w', name: 42 }])
+    expect(response.statusCode).toBe(400)
+    const { message } = response.json() as { message: string }
+    expect(message).toContain('/1/name must be string')
+    expect(message).not.toMatch(/must be object|anyOf|must match "(then|else)"/)
+  })
+})

@@ -60,6 +60,50 @@ export function createWrites(ctx: DataContext, reads: Reads): Writes {
   }
 
   /**
+   * The first reference among `rows` that the actor cannot follow: for the system role, one that
+   * names no row (the write failed on its foreign key); for anyone else, one that names no row
+   * they may read. Missing and hidden parents read alike for a caller under policies, so naming
+   * the column tells them nothing a read would not (decision 49).
+   */
+  const brokenReference = (actor: Actor, table: IndexedTable, rows: readonly Record<string, SqlValue | undefined>[]): { column: string; parent: string } | undefined => {
+    for (const column of table.ir.columns) {
+      const parent = column.references?.table
+      if (parent === undefined) continue
+      const wanted = [...new Set(rows.map((row) => row[column.name]).filter((value): value is string | number => value !== undefined && value !== null))]
+      if (wanted.length === 0) continue
+      let found: Set<unknown>
+      try {
+        const source = actor.kind === 'system' ? sql.id(parent) : access.source(actor, ['read'], parent, undefined)
+        found = new Set(run(actor, sql`SELECT "id" FROM ${source} AS "t" WHERE "id" IN (${sql.join(wanted)})` as RawBuilder<{ id: unknown }>).map((r) => r.id))
+      } catch (error) {
+        if (error instanceof KoyaError) found = new Set() // no read policy: nothing of it is readable
+        else throw error
+      }
+      if (wanted.some((value) => !found.has(value))) return { column: column.name, parent }
+    }
+    return undefined
+  }
+  /** A policy refusal, naming a reference the caller cannot follow when there is one. */
+  const refusal = (actor: Actor, role: PolicyRole, table: IndexedTable, what: string, rows: readonly Record<string, SqlValue | undefined>[]): KoyaError => {
+    const broken = brokenReference(actor, table, rows)
+    return access.denied(role, table.name, broken === undefined ? what : `${what}: "${broken.column}" names no "${broken.parent}" row you can read`)
+  }
+  /** Run a write; a foreign-key failure (system role: no policy judged it first) names the column. */
+  const naming = <T>(actor: Actor, table: IndexedTable, rows: readonly Record<string, SqlValue | undefined>[], write: () => T): T => {
+    try {
+      return write()
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_CONSTRAINT_FOREIGNKEY') throw error
+      const broken = brokenReference({ kind: 'system' }, table, rows)
+      if (broken === undefined) throw error
+      throw new KoyaError('KL_API_CONSTRAINT', `"${broken.column}" of "${table.name}" refers to a row of "${broken.parent}" that does not exist.`, {
+        hint: `Give "${broken.column}" the id of an existing "${broken.parent}" row.`,
+        cause: error,
+      })
+    }
+  }
+
+  /**
    * Run `work` in a transaction, with its events: `work` writes and returns the ids it wrote and
    * what their events need; events are built (old rows read before, new rows after) only when a
    * subscriber listens. A constraint failure becomes its API error (and rolls back).
@@ -124,7 +168,7 @@ export function createWrites(ctx: DataContext, reads: Reads): Writes {
           const columns = Object.keys(proposed)
           const upsert = resolution === undefined ? sql`` : printUpsert(table, conflict, Object.keys(values), resolution, now)
           const statement = sql`INSERT INTO ${sql.id(table.name)} (${sql.join(columns.map((c) => sql.id(c)))}) VALUES (${sql.join(columns.map((c) => proposed[c]!))})${upsert} RETURNING "id"`
-          const ids = run(actor, statement as RawBuilder<{ id: string }>).map((r) => r.id)
+          const ids = naming(actor, table, [proposed], () => run(actor, statement as RawBuilder<{ id: string }>).map((r) => r.id))
           // The row written is the one proposed, or the existing one the checks saw: any other
           // is a row this request wrote a moment ago, which no check judged.
           if (ids.some((id) => id !== proposed.id && id !== existing)) {
@@ -157,11 +201,11 @@ export function createWrites(ctx: DataContext, reads: Reads): Writes {
         const touched = checkSingle(options, targetIds(ctx, actor, 'update', table, query.target))
         if (touched.length === 0) return []
         const refused = failing(actor, 'updateCheck', table, printChangedRows(table, touched, values))
-        if (refused.length > 0) throw access.denied('updateCheck', table.name, touched.length === 1 ? 'refused the changed row' : `refused ${refused.length} of the ${touched.length} changed rows`)
+        if (refused.length > 0) throw refusal(actor, 'updateCheck', table, touched.length === 1 ? 'refused the changed row' : `refused ${refused.length} of the ${touched.length} changed rows`, [values])
         const before = emit.wants(table, 'update') ? reads.storedRows(table, touched) : undefined
         const assignments = Object.entries(values).map(([column, value]) => sql`${sql.id(column)} = ${value}`)
         const statement = sql`UPDATE ${sql.id(table.name)} SET ${sql.join(assignments)} WHERE "id" IN (${sql.join(touched)}) RETURNING "id"`
-        const written = run(actor, statement as RawBuilder<{ id: string }>).map((r) => r.id)
+        const written = naming(actor, table, [values], () => run(actor, statement as RawBuilder<{ id: string }>).map((r) => r.id))
         if (before !== undefined) {
           const after = reads.storedRows(table, written)
           for (const id of written) emit.push({ table: table.name, operation: 'update', old: before.get(id) ?? null, new: after.get(id) ?? null })
@@ -207,7 +251,7 @@ export function createWrites(ctx: DataContext, reads: Reads): Writes {
     const created = planned.filter((p) => p.existing === undefined).map((p) => p.proposed)
     if (created.length > 0) {
       const refused = failing(actor, 'create', table, printNewRows(table, created))
-      if (refused.length > 0) throw access.denied('create', table.name, refused.length === 1 && created.length === 1 ? 'refused the new row' : `refused ${refused.length} of the ${created.length} new rows`)
+      if (refused.length > 0) throw refusal(actor, 'create', table, refused.length === 1 && created.length === 1 ? 'refused the new row' : `refused ${refused.length} of the ${created.length} new rows`, created)
     }
     if (resolution !== 'merge') return // ignore-duplicates leaves an existing row as it is
     const { updatedAt } = table

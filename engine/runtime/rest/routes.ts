@@ -79,7 +79,9 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
   const { model } = data
   for (const api of options.tables) {
     const base = `/api/${api.table}`
-    const bulkBody = { anyOf: [api.schemas.insert, { type: 'array', items: api.schemas.insert, maxItems: MAX_BULK_ROWS }] }
+    // One row or an array of rows: chosen by the body's shape (if/then/else, not anyOf), so a
+    // refusal lists only the problems of the form that was sent.
+    const bulkBody = { if: { type: 'array' }, then: { type: 'array', items: api.schemas.insert, maxItems: MAX_BULK_ROWS }, else: api.schemas.insert }
     const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['id'] }
     const context = (request: FastifyRequest) => ({ requestId: request.id })
     /** The select a write reads back with, when it reads back. */
