@@ -51,6 +51,20 @@ describe('json depth', () => {
     expect((read.json() as { comments: unknown[] }[])[0]!.comments.length).toBeGreaterThan(0)
   })
 
+  it('a value stored before the check (990 levels, written around the API) never breaks an embedded read', async () => {
+    const id = '01900000-0000-7000-8000-0000000009a0'
+    const deep = JSON.stringify(nested(990))
+    t.db.prepare('INSERT INTO "comments" ("id", "taskId", "authorId", "body", "meta") VALUES (?, ?, ?, ?, ?)').run(id, taskId, authorId, 'legacy', deep)
+    const embedded = await t.app.inject({ method: 'GET', url: '/api/tasks?select=id,comments(id,meta)', headers: service })
+    expect(embedded.statusCode, embedded.body.slice(0, 200)).toBe(200)
+    const legacy = (embedded.json() as { comments: { id: string; meta: unknown }[] }[])[0]!.comments.find((c) => c.id === id)
+    expect(legacy).toEqual({ id, meta: null }) // too deep to embed: null there
+    const direct = await t.app.inject({ method: 'GET', url: `/api/comments/${id}?select=meta`, headers: service })
+    expect(direct.statusCode).toBe(200)
+    expect(JSON.stringify(direct.json().meta)).toBe(deep) // read on its own, it is all there
+    t.db.prepare('DELETE FROM "comments" WHERE "id" = ?').run(id)
+  })
+
   it('an in-process caller with a value 20,000 levels deep gets the coded refusal, not a stack overflow', () => {
     const data = createDataLayer(t.model, t.db)
     const insert = () => data.insert({ kind: 'system' }, { table: 'comments', rows: [{ taskId, authorId, body: 'deep', meta: nested(20_000) }] })

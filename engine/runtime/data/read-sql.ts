@@ -113,28 +113,29 @@ export function printIdsQuery(plan: ReadPlan, source: SourceOf, root: SourceOf =
   return sql`SELECT ${sql.id(alias, 'id')} AS "id" FROM ${root(plan.table.name, filterOf(p, plan))} AS ${sql.id(alias)}${printWhere(p, plainWhere(plan), alias)}`
 }
 
-function printRowJson(p: Printer, plan: ReadPlan, alias: string): RawBuilder<unknown> {
-  const pairs = plan.fields.map((field) => sql`${sql.lit(field.key)}, ${printField(p, field, alias)}`)
+/** `embedded`: the row is built inside another's JSON (an embed), which SQLite parses again. */
+function printRowJson(p: Printer, plan: ReadPlan, alias: string, embedded = false): RawBuilder<unknown> {
+  const pairs = plan.fields.map((field) => sql`${sql.lit(field.key)}, ${printField(p, field, alias, embedded)}`)
   return sql`json_object(${sql.join(pairs)})`
 }
 
-function printField(p: Printer, field: Field, alias: string): RawBuilder<unknown> {
+function printField(p: Printer, field: Field, alias: string, embedded: boolean): RawBuilder<unknown> {
   switch (field.kind) {
     case 'column':
-      return printValue(field.column, alias)
+      return printValue(field.column, alias, embedded)
     case 'embed': {
       const child = p.alias()
       const { relation, plan } = field
       if (relation.kind === 'belongsTo') {
         // The parent row, or null when the ref is null or the parent is filtered out.
         const join = sql`${sql.id(child, 'id')} = ${sql.id(alias, relation.column)}`
-        return sql`json((SELECT ${printRowJson(p, plan, child)} FROM ${p.source(relation.table, filterOf(p, plan))} AS ${sql.id(child)} WHERE ${join}${printAnd(p, plainWhere(plan), child)}))`
+        return sql`json((SELECT ${printRowJson(p, plan, child, true)} FROM ${p.source(relation.table, filterOf(p, plan))} AS ${sql.id(child)} WHERE ${join}${printAnd(p, plainWhere(plan), child)}))`
       }
       // Has-many: an array, in the embed's own order (json_group_array's ORDER BY), paged.
       const join = sql`${sql.id(child, relation.column)} = ${sql.id(alias, 'id')}`
       const orderColumns = plan.order.map((o, i) => sql`, ${sql.id(child, o.column.name)} AS ${sql.id(`o${i}`)}`)
       const aggregateOrder = plan.order.length === 0 ? sql`` : sql` ORDER BY ${sql.join(plan.order.map((o, i) => printOrderTerm(sql.id(`o${i}`), o)))}`
-      const inner = sql`SELECT ${printRowJson(p, plan, child)} AS "r"${sql.join(orderColumns, sql``)} FROM ${p.source(relation.table, filterOf(p, plan))} AS ${sql.id(child)} WHERE ${join}${printAnd(p, plainWhere(plan), child)}${printOrder(plan.order, child)}${printRange(plan.limit, plan.offset)}`
+      const inner = sql`SELECT ${printRowJson(p, plan, child, true)} AS "r"${sql.join(orderColumns, sql``)} FROM ${p.source(relation.table, filterOf(p, plan))} AS ${sql.id(child)} WHERE ${join}${printAnd(p, plainWhere(plan), child)}${printOrder(plan.order, child)}${printRange(plan.limit, plan.offset)}`
       return sql`json((SELECT json_group_array(json("r")${aggregateOrder}) FROM (${inner})))`
     }
     default:
@@ -142,11 +143,22 @@ function printField(p: Printer, field: Field, alias: string): RawBuilder<unknown
   }
 }
 
+/**
+ * Embedding re-parses each row's JSON inside its parent's, and SQLite refuses JSON nested over
+ * 1000 levels: a json value deeper than this would make its parent unreadable for everyone.
+ * Writes keep values far below it (64 by default, 256 at most); a value stored before that check
+ * reads as null inside an embed instead (decision 48).
+ */
+const EMBEDDABLE_JSON_DEPTH = 256
+const PAD_OPEN = sql.lit('['.repeat(1000 - EMBEDDABLE_JSON_DEPTH))
+const PAD_CLOSE = sql.lit(']'.repeat(1000 - EMBEDDABLE_JSON_DEPTH))
+
 /** A column as JSON wants it: booleans as true/false, JSON text as JSON. */
-function printValue(column: ColumnIR, alias: string): RawBuilder<unknown> {
+function printValue(column: ColumnIR, alias: string, embedded: boolean): RawBuilder<unknown> {
   const ref = sql.id(alias, column.name)
   if (column.type === 'bool') return sql`CASE ${ref} WHEN 1 THEN json('true') WHEN 0 THEN json('false') END`
-  if (column.type === 'json') return sql`json(${ref})`
+  // Valid inside 744 brackets only if it nests at most 256 levels: one parse, no recursion.
+  if (column.type === 'json') return embedded ? sql`CASE WHEN json_valid(${PAD_OPEN} || ${ref} || ${PAD_CLOSE}) THEN json(${ref}) END` : sql`json(${ref})`
   return ref
 }
 
