@@ -60,6 +60,9 @@ export function impersonationHandlers(ctx: AuthContext): RouteHandlers<'imperson
   }
 }
 
+/** Requests whose writes were audited and whose response has not been sent yet, at most. */
+const MAX_PENDING_AUDITED = 10_000
+
 /** The most row ids one audit entry of an impersonated write lists (its `rows` counts them all). */
 const MAX_AUDITED_IDS = 100
 
@@ -92,7 +95,12 @@ export function registerImpersonationAudit(app: FastifyInstance, ctx: AuthContex
         requestId: requestId ?? null,
         detail: { table, operation, rows: ids.length, ids: ids.slice(0, MAX_AUDITED_IDS) },
       })
-      if (requestId !== undefined) auditedInTransaction.add(requestId)
+      if (requestId !== undefined) {
+        auditedInTransaction.add(requestId)
+        // A request that never reaches onResponse (its client went away) must not keep its id
+        // forever: the oldest go first.
+        if (auditedInTransaction.size > MAX_PENDING_AUDITED) auditedInTransaction.delete(auditedInTransaction.values().next().value!)
+      }
     },
   })
   app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {

@@ -50,41 +50,16 @@ function instantOf(column: ColumnIR, value: unknown, fail: (expected: string) =>
  * filterValue(dueAt, '2026-12-24T01:00:00+05:00', 'The filter on "dueAt"') // '2026-12-23T20:00:00.000Z'
  */
 export function filterValue(column: ColumnIR, value: FilterScalar, what: string): SqlValue {
-  const fail = (expected: string) =>
-    new KoyaError('KL_API_BAD_FILTER', `${what} compares with ${JSON.stringify(String(value).slice(0, 100))}, which is not ${expected}.`, { hint: `Give ${expected}.` })
-  switch (column.type) {
-    case 'int':
-      if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw fail('an integer')
-      return value
-    case 'real':
-      if (typeof value !== 'number' || !Number.isFinite(value)) throw fail('a number')
-      return value
-    case 'bool':
-      if (typeof value !== 'boolean') throw fail('true or false')
-      return value ? 1 : 0
-    case 'enum': {
-      const allowed = column.values ?? []
-      if (typeof value !== 'string' || !allowed.includes(value)) {
-        throw new KoyaError('KL_API_BAD_FILTER', `${what} compares with ${JSON.stringify(String(value).slice(0, 100))}, which is not a value of "${column.name}".`, {
-          hint: `"${column.name}" takes one of: ${allowed.join(', ')}.`,
-        })
-      }
-      return value
-    }
-    case 'timestamp':
-    case 'createdAt':
-    case 'updatedAt':
-      return instantOf(column, value, fail)
-    case 'id':
-    case 'text':
-    case 'date':
-    case 'json':
-    case 'ref':
-      if (typeof value !== 'string') throw fail('a string')
-      return value
-    default:
-      return assertNever(column.type, 'column type')
+  const allowed = column.values ?? []
+  if (column.type === 'enum' && (typeof value !== 'string' || !allowed.includes(value))) {
+    throw new KoyaError('KL_API_BAD_FILTER', `${what} compares with ${JSON.stringify(String(value).slice(0, 100))}, which is not a value of "${column.name}".`, {
+      hint: `"${column.name}" takes one of: ${allowed.join(', ')}.`,
+    })
   }
+  // A json column is filtered by its text.
+  return scalarValue(column, value, (expected) =>
+    new KoyaError('KL_API_BAD_FILTER', `${what} compares with ${JSON.stringify(String(value).slice(0, 100))}, which is not ${expected}.`, { hint: `Give ${expected}.` }),
+  )
 }
 
 /**
@@ -97,30 +72,39 @@ export function filterValue(column: ColumnIR, value: FilterScalar, what: string)
  */
 export function storedValue(column: ColumnIR, value: unknown): SqlValue {
   if (value === null || value === undefined) return null
+  if (column.type === 'json') {
+    const limit = column.maxDepth ?? DEFAULT_JSON_MAX_DEPTH
+    // Before stringifying: JSON.stringify recurses, and an in-process caller's value is unbounded.
+    if (nestsDeeperThan(value, limit)) {
+      throw new KoyaError('KL_API_VALIDATION', `"${column.name}" nests arrays and objects more than ${limit} levels deep.`, {
+        hint: `Flatten the value, or raise the column's limit: t.json(schema, { maxDepth }) (at most 256).`,
+      })
+    }
+    return JSON.stringify(value)
+  }
   // REST bodies were validated by the route's JSON Schema already; in-process callers (GraphQL,
   // jobs, functions) were not, so the column's type and an enum's values are checked here.
-  const fail = (expected: string) =>
-    new KoyaError('KL_API_VALIDATION', `"${column.name}" must be ${expected}; got ${JSON.stringify(typeof value === 'string' ? value.slice(0, 100) : typeof value)}.`, { hint: `Send "${column.name}" as ${expected}.` })
+  return scalarValue(column, value, (expected) =>
+    new KoyaError('KL_API_VALIDATION', `"${column.name}" must be ${expected}; got ${JSON.stringify(typeof value === 'string' ? value.slice(0, 100) : typeof value)}.`, { hint: `Send "${column.name}" as ${expected}.` }),
+  )
+}
+
+/**
+ * A value of a column as SQLite stores it, checked against the column's type: what filters and
+ * writes share (they differ in the error `fail` makes). Bools become 0/1, instants UTC; a json
+ * column's value here is its text.
+ */
+function scalarValue(column: ColumnIR, value: unknown, fail: (expected: string) => KoyaError): SqlValue {
   switch (column.type) {
-    case 'bool':
-      if (typeof value !== 'boolean') throw fail('true or false')
-      return value ? 1 : 0
-    case 'json': {
-      const limit = column.maxDepth ?? DEFAULT_JSON_MAX_DEPTH
-      // Before stringifying: JSON.stringify recurses, and an in-process caller's value is unbounded.
-      if (nestsDeeperThan(value, limit)) {
-        throw new KoyaError('KL_API_VALIDATION', `"${column.name}" nests arrays and objects more than ${limit} levels deep.`, {
-          hint: `Flatten the value, or raise the column's limit: t.json(schema, { maxDepth }) (at most 256).`,
-        })
-      }
-      return JSON.stringify(value)
-    }
     case 'int':
       if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw fail('an integer')
       return value
     case 'real':
       if (typeof value !== 'number' || !Number.isFinite(value)) throw fail('a number')
       return value
+    case 'bool':
+      if (typeof value !== 'boolean') throw fail('true or false')
+      return value ? 1 : 0
     case 'enum':
       if (typeof value !== 'string' || !(column.values ?? []).includes(value)) throw fail(`one of ${(column.values ?? []).join(', ')}`)
       return value
@@ -131,6 +115,7 @@ export function storedValue(column: ColumnIR, value: unknown): SqlValue {
     case 'id':
     case 'text':
     case 'date':
+    case 'json':
     case 'ref':
       if (typeof value !== 'string') throw fail('a string')
       return value
