@@ -5,6 +5,7 @@ import type { ProjectIR } from '../ir/project-ir.ts'
 import { KoyaError } from '../shared/errors.ts'
 import type { SqliteDatabase } from '../shared/sqlite.ts'
 import type { AdminDeps } from './admin/admin-routes.ts'
+import type { AuthModuleOptions } from './auth/auth-module.ts'
 import type { Env } from './auth/auth-settings.ts'
 import { createDataLayer, type Actor } from './data/data-layer.ts'
 import { checkJsonDepth } from './http/json-body.ts'
@@ -37,6 +38,26 @@ export interface CreateServerOptions extends ModuleOptions {
   readonly serverFactory?: FastifyServerFactory
   /** Largest request body in bytes. Default 1 MiB. */
   readonly bodyLimit?: number
+  /** @deprecated Since the options are grouped per module: `auth: { serviceKey }`. */
+  readonly serviceKey?: string
+  /** @deprecated `auth: { rateLimits }`. */
+  readonly authRateLimits?: AuthModuleOptions['rateLimits']
+  /** @deprecated `auth: { rateLimitCapacity }`. */
+  readonly rateLimitCapacity?: number
+  /** @deprecated `auth: { oauthEndpoints }`. */
+  readonly oauthEndpoints?: AuthModuleOptions['oauthEndpoints']
+}
+
+/** The auth module's options, with the settings callers gave at the top level before modules (still honoured). */
+function authOptionsOf(options: CreateServerOptions): AuthModuleOptions {
+  const { serviceKey, authRateLimits, rateLimitCapacity, oauthEndpoints } = options
+  return {
+    ...(serviceKey !== undefined ? { serviceKey } : {}),
+    ...(authRateLimits !== undefined ? { rateLimits: authRateLimits } : {}),
+    ...(rateLimitCapacity !== undefined ? { rateLimitCapacity } : {}),
+    ...(oauthEndpoints !== undefined ? { oauthEndpoints } : {}),
+    ...options.auth,
+  }
 }
 
 /**
@@ -121,8 +142,9 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
       return adminDeps
     },
   }
+  const moduleOptions: ModuleOptions = { ...options, auth: authOptionsOf(options) }
   for (const name of Object.keys(FEATURE_MODULES) as ModuleName[]) {
-    const provides = await registerModule(app, FEATURE_MODULES[name] as FeatureModule<unknown>, runtime, options[name])
+    const provides = await registerModule(app, FEATURE_MODULES[name] as FeatureModule<unknown>, runtime, moduleOptions[name])
     if (provides?.actorOf) actorOf = provides.actorOf
     if (provides?.adminDeps) adminDeps = provides.adminDeps
   }
