@@ -4,6 +4,7 @@ import type { RouteHandlers } from '../http/route-contract.ts'
 import type { AuthContext } from './auth-context.ts'
 import { requireSession } from './auth-routes.ts'
 import { isWrite } from './request-auth.ts'
+import type { WriteEvent } from '../data/write-events.ts'
 import type { Session } from './session-store.ts'
 
 /** How long an impersonation lasts at most (and never past the admin's own session). */
@@ -84,17 +85,26 @@ export function registerImpersonationAudit(app: FastifyInstance, ctx: AuthContex
     phase: 'transaction',
     actors: (actor) => actor.kind === 'user' && actor.impersonatorId !== undefined,
     handle(events) {
-      const { actor, requestId, table, operation } = events[0]!
+      const { actor, requestId } = events[0]!
       if (actor.kind !== 'user' || actor.impersonatorId === undefined) return
-      const ids = events.map((e) => String((e.new ?? e.old)?.id))
-      audit.record({
-        actorId: actor.impersonatorId,
-        subjectId: actor.userId,
-        action: 'impersonation.write',
-        reason: actor.impersonationReason ?? null,
-        requestId: requestId ?? null,
-        detail: { table, operation, rows: ids.length, ids: ids.slice(0, MAX_AUDITED_IDS) },
-      })
+      // One entry per table and operation of the write (an upsert may both create and update).
+      const groups = new Map<string, WriteEvent[]>()
+      for (const event of events) {
+        const key = `${event.table}\0${event.operation}`
+        groups.set(key, [...(groups.get(key) ?? []), event])
+      }
+      for (const group of groups.values()) {
+        const { table, operation } = group[0]!
+        const ids = group.map((e) => String((e.new ?? e.old)?.id))
+        audit.record({
+          actorId: actor.impersonatorId,
+          subjectId: actor.userId,
+          action: 'impersonation.write',
+          reason: actor.impersonationReason ?? null,
+          requestId: requestId ?? null,
+          detail: { table, operation, rows: ids.length, ids: ids.slice(0, MAX_AUDITED_IDS) },
+        })
+      }
       if (requestId !== undefined) {
         auditedInTransaction.add(requestId)
         // A request that never reaches onResponse (its client went away) must not keep its id

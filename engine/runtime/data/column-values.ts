@@ -24,11 +24,16 @@ export function normalizeInstant(text: string): string | undefined {
   const m = INSTANT.exec(text)
   if (!m) return undefined
   const [, y, mo, d, h, mi, s, fraction, zone] = m
-  const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)))
+  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0–99 as 1900–1999.
+  const day = new Date(0)
+  day.setUTCFullYear(Number(y), Number(mo) - 1, Number(d))
   if (day.getUTCFullYear() !== Number(y) || day.getUTCMonth() !== Number(mo) - 1 || day.getUTCDate() !== Number(d)) return undefined
   if (h === undefined) return day.toISOString()
   if (Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 59) return undefined
-  const offset = zone === 'Z' || zone === 'z' ? 0 : (zone!.startsWith('-') ? -1 : 1) * (Number(zone!.slice(1, 3)) * 60 + Number(zone!.replace(':', '').slice(3, 5) || 0))
+  const offsetHours = zone === 'Z' || zone === 'z' ? 0 : Number(zone!.slice(1, 3))
+  const offsetMinutes = zone === 'Z' || zone === 'z' ? 0 : Number(zone!.replace(':', '').slice(3, 5) || 0)
+  if (offsetHours > 23 || offsetMinutes > 59) return undefined
+  const offset = zone === 'Z' || zone === 'z' ? 0 : (zone!.startsWith('-') ? -1 : 1) * (offsetHours * 60 + offsetMinutes)
   const ms = Number(((fraction ?? '') + '000').slice(0, 3))
   const utc = new Date(day.getTime() + ((Number(h) * 60 + Number(mi) - offset) * 60 + Number(s ?? 0)) * 1000 + ms).toISOString()
   // An offset can carry 9999-12-31T23:00-05:00 past year 9999 (`+010000-…`), which is no stored form.

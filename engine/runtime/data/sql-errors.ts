@@ -15,8 +15,12 @@ export function constraintError(cause: unknown): KoyaError | undefined {
       return new KoyaError('KL_API_CONFLICT', `A row with the same ${target || 'key'} already exists.`, { cause })
     case 'SQLITE_CONSTRAINT_FOREIGNKEY':
       return new KoyaError('KL_API_CONSTRAINT', 'The write references a row that does not exist, or deletes a row that others still reference.', { cause })
-    case 'SQLITE_CONSTRAINT_CHECK':
-      return new KoyaError('KL_API_CONSTRAINT', `A value is outside what its column allows${target ? ` (${target})` : ''}.`, { cause })
+    case 'SQLITE_CONSTRAINT_CHECK': {
+      // SQLite's text is the CHECK's SQL (`length(title) BETWEEN 1 AND 200`): only the column it
+      // names goes to the client; the expression stays in the cause, for the logs.
+      const column = /^(?:[a-z_]+\()?"?([A-Za-z_][A-Za-z0-9_]*)"?/.exec(target)?.[1]
+      return new KoyaError('KL_API_CONSTRAINT', column ? `A value of "${column}" is outside what the column allows.` : 'A value is outside what its column allows.', { cause })
+    }
     case 'SQLITE_CONSTRAINT_NOTNULL':
       return new KoyaError('KL_API_VALIDATION', `${target || 'A required column'} may not be null.`, { cause })
     case 'SQLITE_CONSTRAINT_DATATYPE':

@@ -1,4 +1,5 @@
 import { sql, type RawBuilder } from 'kysely'
+import { KoyaError } from '../../shared/errors.ts'
 import type { PolicyRole } from './access.ts'
 import type { Actor } from './data-layer.ts'
 import type { IndexedTable } from './model-index.ts'
@@ -37,5 +38,16 @@ export function targetIds(ctx: DataContext, actor: Actor, operation: 'update' | 
   const roles: readonly PolicyRole[] = ['read', operation]
   // Relation filters (`some`, `parent`) read related tables through their read policy alone.
   const ids = printIdsQuery(plan, sourceOf(access, actor, 'read'), (name, filter) => access.source(actor, roles, name, filter))
-  return ctx.runner.run(actor, ids).map((r) => r.id)
+  const found = ctx.runner.run(actor, ids).map((r) => r.id)
+  // The ids are bound as parameters of the write (SQLite takes at most 32,766): a filter that
+  // matches more is refused, whole, before anything is written.
+  if (found.length > MAX_ROWS_PER_WRITE) {
+    throw new KoyaError('KL_API_LIMIT_EXCEEDED', `The filter matches ${found.length} rows; one ${operation === 'update' ? 'PATCH' : 'DELETE'} changes at most ${MAX_ROWS_PER_WRITE}.`, {
+      hint: 'Narrow the filter (a range of ids or createdAt) and repeat until nothing matches.',
+    })
+  }
+  return found
 }
+
+/** The most rows one write by filter may change. */
+export const MAX_ROWS_PER_WRITE = 10_000

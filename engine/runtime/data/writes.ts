@@ -88,18 +88,21 @@ export function createWrites(ctx: DataContext, reads: Reads): Writes {
     const broken = brokenReference(actor, table, rows)
     return access.denied(role, table.name, broken === undefined ? what : `${what}: "${broken.column}" names no "${broken.parent}" row you can read`)
   }
-  /** Run a write; a foreign-key failure (system role: no policy judged it first) names the column. */
+  /**
+   * Run a write; a foreign-key failure names the column. The system role is told the row does
+   * not exist; anyone else, as in a refusal, that it names no row they can read (the message
+   * adds nothing to what the failure itself tells: decision 49).
+   */
   const naming = <T>(actor: Actor, table: IndexedTable, rows: readonly Record<string, SqlValue | undefined>[], write: () => T): T => {
     try {
       return write()
     } catch (error) {
       if ((error as { code?: unknown }).code !== 'SQLITE_CONSTRAINT_FOREIGNKEY') throw error
-      const broken = brokenReference({ kind: 'system' }, table, rows)
+      const broken = brokenReference(actor, table, rows)
       if (broken === undefined) throw error
-      throw new KoyaError('KL_API_CONSTRAINT', `"${broken.column}" of "${table.name}" refers to a row of "${broken.parent}" that does not exist.`, {
-        hint: `Give "${broken.column}" the id of an existing "${broken.parent}" row.`,
-        cause: error,
-      })
+      const { column, parent } = broken
+      const message = actor.kind === 'system' ? `"${column}" of "${table.name}" refers to a row of "${parent}" that does not exist.` : `"${column}" of "${table.name}" names no "${parent}" row you can read.`
+      throw new KoyaError('KL_API_CONSTRAINT', message, { hint: `Give "${column}" the id of an existing "${parent}" row.`, cause: error })
     }
   }
 
@@ -248,16 +251,23 @@ export function createWrites(ctx: DataContext, reads: Reads): Writes {
     now: string,
   ): void {
     if (actor.kind === 'system') return
-    const created = planned.filter((p) => p.existing === undefined).map((p) => p.proposed)
+    // An existing row the caller cannot read does not exist for them: the proposed row is judged
+    // as a new one, and if the create rule admits it, it meets the unique key as a plain insert
+    // would (409). It is never changed or described (the read rule of writes, issue 10).
+    const readable = (id: string) => access.has('read', table.name) && admits(ctx, actor, ['read'], table, id)
+    const hidden = new Set(planned.filter((p) => p.existing !== undefined && !readable(p.existing)))
+    const created = planned.filter((p) => p.existing === undefined || hidden.has(p)).map((p) => p.proposed)
     if (created.length > 0) {
       const refused = failing(actor, 'create', table, printNewRows(table, created))
       if (refused.length > 0) throw refusal(actor, 'create', table, refused.length === 1 && created.length === 1 ? 'refused the new row' : `refused ${refused.length} of the ${created.length} new rows`, created)
     }
     if (resolution !== 'merge') return // ignore-duplicates leaves an existing row as it is
     const { updatedAt } = table
-    for (const { values, existing } of planned) {
+    for (const plan of planned) {
+      const { values, existing } = plan
       if (existing === undefined) continue
-      if (!admits(ctx, actor, ['update'], table, existing)) throw access.denied('update', table.name, 'does not allow the upsert to change the existing row it conflicts with')
+      if (hidden.has(plan)) throw new KoyaError('KL_API_CONFLICT', `A row with the same ${conflict.join(', ')} already exists.`, { hint: 'Choose another value.' })
+      if (!admits(ctx, actor, ['read', 'update'], table, existing)) throw access.denied('update', table.name, 'does not allow the upsert to change the existing row it conflicts with')
       const merged = Object.fromEntries(Object.entries(values).filter(([column]) => !conflict.includes(column)))
       if (updatedAt) merged[updatedAt.name] = now
       if (failing(actor, 'updateCheck', table, printChangedRows(table, [existing], merged)).length > 0) {
