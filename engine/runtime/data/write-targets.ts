@@ -28,9 +28,14 @@ export function targetIds(ctx: DataContext, actor: Actor, operation: 'update' | 
   const { access } = ctx
   if ('id' in target) {
     if (actor.kind === 'system') return admits(ctx, actor, [], table, target.id) ? [target.id] : []
-    access.policy(actor, operation, table.name) // no rule for the operation: 401/403 before anything else
-    if (!access.has('read', table.name) || !admits(ctx, actor, ['read'], table, target.id)) return []
-    if (admits(ctx, actor, ['read', operation], table, target.id)) return [target.id]
+    const { predicate: allowed } = access.policy(actor, operation, table.name) // no rule for the operation: 401/403 before anything else
+    if (!access.has('read', table.name)) return []
+    // One query answers both questions: is the row readable (else it is missing), and does the
+    // operation's policy admit it (else 403).
+    const statement = sql`SELECT COALESCE(${allowed}, 0) AS "allowed" FROM ${access.source(actor, ['read'], table.name, undefined)} AS "row" WHERE "row"."id" = ${target.id}`
+    const [found] = ctx.runner.run(actor, statement as RawBuilder<{ allowed: number }>)
+    if (found === undefined) return []
+    if (found.allowed) return [target.id]
     throw access.denied(operation, table.name, `does not allow you to ${operation} that row`)
   }
   if (actor.kind !== 'system') access.policy(actor, operation, table.name)
