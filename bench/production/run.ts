@@ -13,14 +13,10 @@ import { isDeepStrictEqual, parseArgs } from 'node:util'
 import { memoryOf, waitForQuiet, type ServerProcess } from '../rest/servers.ts'
 import { missingTools, runWrkScript, type WrkResult } from '../rest/wrk.ts'
 import { freePort, startLogged } from './process.ts'
-import { seedPosts, type SeedFiles } from './seed.ts'
+import type { SeedFiles } from './seed.ts'
+import { prepareDatabase, repo, SERVICE_KEY, startKoyalite } from './setup.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const repo = path.resolve(here, '../..')
-const appDir = path.join(here, 'app')
-const cli = path.join(repo, 'bin', 'koyalite.js')
-const SERVICE_KEY = 'bench-service-key-0123456789abcdef'
-const OWNER = { email: 'owner@bench.test', password: 'correct horse battery staple' }
 const SERVER_CORE = 0
 const WRK_CORE = 1
 type BenchCase = 'get' | 'list' | 'create-owner' | 'create-service'
@@ -69,21 +65,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   })
 }
 
-/** `koyalite start` in the app's folder, as a user runs it: info-level logs to a file. */
-async function startKoyalite(log: string): Promise<ServerProcess> {
-  const port = await freePort()
-  const server = await startLogged({
-    name: 'koyalite',
-    args: [cli, 'start', '--db', db, '--port', String(port), '--host', '127.0.0.1'],
-    env: { KOYA_SERVICE_KEY: SERVICE_KEY, NO_COLOR: '1' },
-    cwd: appDir,
-    core: SERVER_CORE,
-    port,
-    log,
-    ready: /serving \S*http:\/\/127\.0\.0\.1:\d+/,
+function startKoyaliteLogged(log: string): Promise<ServerProcess> {
+  return startKoyalite({ db, log, core: SERVER_CORE }).then((server) => {
+    started.push(server)
+    return server
   })
-  started.push(server)
-  return server
 }
 
 async function startBaseline(): Promise<ServerProcess> {
@@ -99,31 +85,6 @@ async function startBaseline(): Promise<ServerProcess> {
   })
   started.push(server)
   return server
-}
-
-async function postJson(url: string, body: unknown): Promise<{ user: { id: string }; session: { token: string } }> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-  if (!response.ok) throw new Error(`POST ${url}: ${response.status} ${await response.text()}`)
-  return (await response.json()) as { user: { id: string }; session: { token: string } }
-}
-
-/**
- * The first `koyalite start` applies the app's migrations (and its system tables); the owner
- * signs up and then logs in through /auth, as a user would. The session's token lives in the
- * database, so it stays valid for the measured process, started fresh after the seeding.
- */
-async function setUp(): Promise<{ token: string; ownerId: string; seed: SeedFiles }> {
-  const setup = await startKoyalite(path.join(work, 'setup.log'))
-  let ownerId: string
-  let token: string
-  try {
-    ownerId = (await postJson(`${setup.url}/auth/signup`, OWNER)).user.id
-    token = (await postJson(`${setup.url}/auth/login`, OWNER)).session.token
-  } finally {
-    await setup.stop()
-  }
-  const seed = seedPosts(db, work, ownerId)
-  return { token, ownerId, seed }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -200,10 +161,10 @@ const best = (results: readonly WrkResult[]) => results.reduce((a, b) => (b.requ
 async function benchmark(): Promise<void> {
   const loadBefore = os.loadavg()
   const began = performance.now()
-  const { token, ownerId, seed } = await setUp()
+  const { token, ownerId, seed } = await prepareDatabase(db, work, SERVER_CORE)
   const auth = { token, ownerId }
   console.error(`migrated, signed up, logged in and seeded ${db} in ${((performance.now() - began) / 1000).toFixed(1)} s`)
-  const koyalite = await startKoyalite(path.join(work, 'koyalite.log'))
+  const koyalite = await startKoyaliteLogged(path.join(work, 'koyalite.log'))
   const baseline = await startBaseline()
   await sleep(1000)
   const idle = { baseline: memoryOf(baseline.pid), koyalite: memoryOf(koyalite.pid) }

@@ -65,7 +65,7 @@ export function createReads(ctx: DataContext): Reads {
       return runner.runCached(actor, key, () => printCountQuery(planRead(index, table, counted), sourceOf(access, actor, 'read')))[0]!.count
     },
     one(actor, table, id, select) {
-      return runner.runCached(actor, oneKey(actor, table, select), buildOne(actor, table, select), id)[0]?.row
+      return runner.runCached(actor, oneKey(actor, table, select), buildOne(actor, table, select), [id])[0]?.row
     },
     prepareOne(actor, table, select) {
       runner.prepare(oneKey(actor, table, select), buildOne(actor, table, select))
