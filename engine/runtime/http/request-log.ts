@@ -42,11 +42,16 @@ export function redactUrl(url: string): string {
 /**
  * One line per request, once it is answered: method, URL (redacted), client address, status and
  * time in milliseconds, under the request's id. Fastify's own logging writes two (one on
- * arrival, one on completion); the server turns that off (`disableRequestLogging`).
+ * arrival, one on completion); the server turns that off (`disableRequestLogging`). The fields
+ * are flat: redaction's wildcard paths (`*.password`) then have no object to walk, which made
+ * up most of the logger's cost per request (issue 21).
  */
 export function logRequests(app: FastifyInstance): void {
   app.addHook('onResponse', (request, reply, done) => {
-    request.log.info({ req: request, res: reply, responseTime: Math.round(reply.elapsedTime * 100) / 100 }, 'request completed')
+    request.log.info(
+      { method: request.method, url: redactUrl(request.url), remoteAddress: request.ip, statusCode: reply.statusCode, responseTime: Math.round(reply.elapsedTime * 100) / 100 },
+      'request completed',
+    )
     done()
   })
   // An asynchronous destination keeps lines in memory until its buffer fills: write them out
