@@ -11,6 +11,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { isDeepStrictEqual, parseArgs } from 'node:util'
 import { memoryOf, waitForQuiet, type ServerProcess } from '../rest/servers.ts'
+import { bestOfRounds, ms, rate } from '../rest/rounds.ts'
 import { missingTools, runWrkScript, type WrkResult } from '../rest/wrk.ts'
 import { freePort, startLogged } from './process.ts'
 import type { SeedFiles } from './seed.ts'
@@ -27,7 +28,6 @@ const TARGETS: Record<BenchCase, readonly [number, number]> = { get: [0.6, 0.7],
 const P99_TARGET = 1.5 // KoyaLite's p99 at 32 connections, at most this many times the baseline's
 const IDLE_RSS_TARGET_MB = 120
 const PEAK_RSS_TARGET_MB = 160
-type ServerName = 'baseline' | 'koyalite'
 
 const { values: args } = parseArgs({
   options: {
@@ -154,9 +154,6 @@ function distIsStale(): boolean {
 }
 
 const mb = (value: number) => value.toFixed(0)
-const ms = (value: number) => (value < 10 ? value.toFixed(2) : value.toFixed(1))
-const rate = (value: number) => value.toFixed(0)
-const best = (results: readonly WrkResult[]) => results.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a))
 
 async function benchmark(): Promise<void> {
   const loadBefore = os.loadavg()
@@ -174,18 +171,7 @@ async function benchmark(): Promise<void> {
   const misses: string[] = []
   for (const benchCase of CASES) {
     for (const [c, connections] of CONNECTIONS.entries()) {
-      const results = { baseline: [] as WrkResult[], koyalite: [] as WrkResult[] }
-      for (let round = 0; round < rounds; round++) {
-        // Alternate who goes first, so a slow spell of the machine does not always hit one side.
-        const order = round % 2 === 0 ? ([baseline, koyalite] as const) : ([koyalite, baseline] as const)
-        for (const server of order) {
-          const result = await measure(server, benchCase, connections, auth)
-          results[server.name as ServerName].push(result)
-          console.error(`${benchCase} c=${connections} round ${round + 1} ${server.name}: ${rate(result.requestsPerSecond)} req/s, p50 ${ms(result.p50Ms)} ms, p99 ${ms(result.p99Ms)} ms`)
-        }
-      }
-      const base = best(results.baseline)
-      const koya = best(results.koyalite)
+      const [base, koya] = await bestOfRounds([baseline, koyalite], rounds, `${benchCase} c=${connections}`, (server) => measure(server, benchCase, connections, auth))
       const ratio = koya.requestsPerSecond / base.requestsPerSecond
       const target = TARGETS[benchCase][c]!
       const met = ratio >= target
