@@ -124,7 +124,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   applySystemSchema(options.db, systemMigrations(), clock)
   const dev = options.dev ?? false
   // Errors of commit-phase write subscribers (realtime, caches) cannot fail the write: logged.
-  const data = createDataLayer(options.model, options.db, { dev, onSubscriberError: (error) => app.log.error({ err: error }, 'a write subscriber failed after commit') })
+  const data = createDataLayer(options.model, options.db, { dev, clock, onSubscriberError: (error) => app.log.error({ err: error }, 'a write subscriber failed after commit') })
   let actorOf: ((request: FastifyRequest) => Actor) | undefined
   let adminDeps: AdminDeps | undefined
   const notYet = (what: string) => new KoyaError('KL_INT_UNEXPECTED', `A feature module asked for ${what} before the auth module registered.`)

@@ -15,6 +15,8 @@ export interface DataContext {
   readonly access: Access
   readonly runner: SqlRunner
   readonly events: WriteEventBus
+  /** The server's clock: createdAt, updatedAt, `now` defaults. */
+  readonly clock: () => Date
 }
 
 const SYSTEM: Actor = { kind: 'system' }

@@ -165,7 +165,7 @@ export function createWrites(ctx: DataContext, reads: Reads): Writes {
       const resolution = query.onConflict?.resolution
       checkConflictTarget(table, conflict)
       if (query.returning !== undefined) reads.prepareOne(actor, table, query.returning)
-      const now = new Date().toISOString()
+      const now = ctx.clock().toISOString()
       const ids = transaction(actor, options, (emit) => {
         const planned = query.rows.map((row) => {
           const values = toStored(table, checkAuthManaged(actor, table, row), 'insert')
@@ -211,7 +211,7 @@ export function createWrites(ctx: DataContext, reads: Reads): Writes {
       const table = index.table(query.table)
       const values = toStored(table, checkAuthManaged(actor, table, query.patch), 'update')
       if (Object.keys(values).length === 0) throw new KoyaError('KL_API_VALIDATION', 'The update sets no column.', { hint: `Send at least one column of "${table.name}".` })
-      if (table.updatedAt) values[table.updatedAt.name] = new Date().toISOString()
+      if (table.updatedAt) values[table.updatedAt.name] = ctx.clock().toISOString()
       if (query.returning !== undefined) reads.prepareOne(actor, table, query.returning)
       const ids = transaction(actor, options, (emit) => {
         const touched = checkSingle(options, targetIds(ctx, actor, 'update', table, query.target))
