@@ -1,4 +1,4 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from 'fastify'
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from 'fastify'
 import type { Socket } from 'node:net'
 import type { ProjectIR } from '../ir/project-ir.ts'
 import { KoyaError } from '../shared/errors.ts'
@@ -73,7 +73,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   const app: FastifyInstance = Fastify({
     logger: loggerOptions(options.logger),
     // One line per request instead of two (runtime/http/request-log.ts).
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     ...(options.trustProxy !== undefined ? { trustProxy: Array.isArray(options.trustProxy) ? [...options.trustProxy] : (options.trustProxy as boolean | string | ((address: string, hop: number) => boolean)) } : {}),
     // The request id is always the server's own: the audit log records it, and a client must not
     // choose what an audit entry points to (or make it match another request's). A client's

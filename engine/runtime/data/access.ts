@@ -16,7 +16,10 @@ import type { SqlValue } from './read-plan.ts'
  * values by position (`valueSlot(i)`: a get's id, a new row's columns).
  */
 class ValueSlot {
-  constructor(readonly index: number) {}
+  readonly index: number
+  constructor(index: number) {
+    this.index = index
+  }
 }
 const valueSlots: ValueSlot[] = []
 /** The slot of the request's `i`-th value (`runCached(actor, key, build, values)`). */

@@ -52,12 +52,17 @@ export function createReads(ctx: DataContext): Reads {
   const oneKey = (actor: Actor, table: IndexedTable, select: readonly SelectItem[] | undefined) => `get\0${actor.kind}\0${table.name}\0${JSON.stringify(select ?? ALL)}`
   const buildOne = (actor: Actor, table: IndexedTable, select: readonly SelectItem[] | undefined) => () =>
     printRowsQuery(planReadByIds(index, table, select, [ID_SLOT]), sourceOf(access, actor, 'read'))
+  /** The direct form of a page, unless SQLite would sort for it (read-sql.ts printRowsQuery). */
+  const pageQuery = (actor: Actor, plan: ReadPlan) => {
+    const direct = printRowsQuery(plan, sourceOf(access, actor, 'read'), 'direct')
+    return runner.sorts(actor, direct) ? printRowsQuery(plan, sourceOf(access, actor, 'read'), 'deferred') : direct
+  }
   const reads: Reads = {
     page(actor, table, shape, count) {
       const key = `${actor.kind}\0${table.name}\0${JSON.stringify(shape)}`
       let plan: ReadPlan | undefined
       const planned = () => (plan ??= planRead(index, table, shape))
-      const rows = runner.runCached(actor, `rows\0${key}`, () => printRowsQuery(planned(), sourceOf(access, actor, 'read'))).map((r) => r.row)
+      const rows = runner.runCached(actor, `rows\0${key}`, () => pageQuery(actor, planned())).map((r) => r.row)
       const total = count ? runner.runCached(actor, `count\0${key}`, () => printCountQuery(planned(), sourceOf(access, actor, 'read')))[0]!.count : undefined
       return { rows, total }
     },

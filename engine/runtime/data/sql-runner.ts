@@ -22,7 +22,11 @@ export interface SqlRunner {
   runCached<R>(actor: Actor, key: string, build: () => RawBuilder<R>, values?: readonly SqlValue[]): R[]
   /** Compile and cache without running: a write plans its read-back before it writes. */
   prepare(key: string, build: () => RawBuilder<unknown>): void
+  /** Whether SQLite sorts to answer the query (a temporary B-tree for its ORDER BY), per its plan. */
+  sorts(actor: Actor, query: RawBuilder<unknown>): boolean
 }
+
+const SORTS = /USE TEMP B-TREE FOR (?:.* )?ORDER BY/
 
 const MAX_CACHED_READS = 256
 
@@ -55,6 +59,11 @@ export function createSqlRunner(db: SqliteDatabase): SqlRunner {
     },
     prepare(key, build) {
       compileCached(key, build)
+    },
+    sorts(actor, query) {
+      const compiled = query.compile(kysely)
+      const plan = statements.all(`EXPLAIN QUERY PLAN ${compiled.sql}`, fillSlots(compiled.parameters, slotPositions(compiled.parameters), actor, undefined)) as { detail: string }[]
+      return plan.some((step) => SORTS.test(step.detail))
     },
   }
 }

@@ -42,7 +42,7 @@ export function redactUrl(url: string): string {
 /**
  * One line per request, once it is answered: method, URL (redacted), client address, status and
  * time in milliseconds, under the request's id. Fastify's own logging writes two (one on
- * arrival, one on completion); the server turns that off (`disableRequestLogging`). The fields
+ * arrival, one on completion); the server turns that off (its LogController's `disableRequestLogging`). The fields
  * are flat: redaction's wildcard paths (`*.password`) then have no object to walk, which made
  * up most of the logger's cost per request (issue 21).
  */
