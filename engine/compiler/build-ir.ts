@@ -7,7 +7,7 @@ import { PROJECT_IR_VERSION, type AuthIR, type IndexIR, type OAuthProviderIR, ty
 import type { SourceLocation } from '../shared/errors.ts'
 import type { Problems } from './problems.ts'
 import { buildHandlerIRs } from './build-handlers.ts'
-import { parseDuration } from './durations.ts'
+import { parseDuration } from '../shared/durations.ts'
 
 export { parseDuration }
 
