@@ -100,7 +100,7 @@ function checkTimezone(timezone: string, key: string, problems: Problems): void 
   }
 }
 
-function buildRetry(retry: RetryDef | undefined, key: string, problems: Problems): RetryIR | null {
+export function buildRetry(retry: RetryDef | undefined, key: string, problems: Problems): RetryIR | null {
   if (retry === undefined) return null
   const initialDelayMs = retry.initialDelay === undefined ? null : parseDurationMs(retry.initialDelay)
   const maxDelayMs = retry.maxDelay === undefined ? null : parseDurationMs(retry.maxDelay)

@@ -89,14 +89,6 @@ export function createWorker(options: WorkerOptions): Worker {
     } finally {
       pumping = false
     }
-    armPoll()
-  }
-
-  function armPoll(): void {
-    if (stopped) return
-    clearTimeout(pollTimer)
-    pollTimer = setTimeout(pump, options.pollMs)
-    pollTimer.unref()
   }
 
   function execute(row: ClaimedRow): void {
@@ -113,7 +105,9 @@ export function createWorker(options: WorkerOptions): Worker {
 
   async function run(row: ClaimedRow, kind: JobKind<unknown> | undefined, controller: AbortController): Promise<void> {
     if (kind === undefined) {
-      return fail(row, new KoyaError('KL_JOB_UNKNOWN_KIND', `No job kind "${row.kind}" is defined in this app.`), false)
+      // Retried, not dead at once: during a rolling deploy an older process may claim a kind only
+      // the newer one defines. A kind removed for good ends dead after its attempts.
+      return fail(row, new KoyaError('KL_JOB_UNKNOWN_KIND', `No job kind "${row.kind}" is defined in this process.`), true)
     }
     if (row.cancelRequested === 1) controller.abort(new KoyaError('KL_JOB_CANCELLED', `Run ${row.id} was cancelled.`))
     const timer = kind.timeoutMs == null ? undefined : setTimeout(() => controller.abort(new KoyaError('KL_JOB_TIMEOUT', `Run ${row.id} of "${row.kind}" took longer than ${kind.timeoutMs} ms.`)), kind.timeoutMs)
@@ -131,7 +125,10 @@ export function createWorker(options: WorkerOptions): Worker {
     let ok = false
     try {
       const payload: unknown = JSON.parse(row.payload)
-      result = await Promise.race([Promise.resolve().then(() => kind.run(payload, context)), aborted(controller.signal)])
+      const value = kind.run(payload, context)
+      // A synchronous handler (or one already settled) pays for no race; an async one is raced
+      // against its signal, so a handler that ignores the signal still stops counting at timeout.
+      result = isPromiseLike(value) ? await Promise.race([value, aborted(controller.signal)]) : value
       ok = true
     } catch (error) {
       failure = error
@@ -210,6 +207,9 @@ export function createWorker(options: WorkerOptions): Worker {
       maintain()
       maintenanceTimer = setInterval(maintain, Math.max(50, Math.floor(options.leaseMs / 3)))
       maintenanceTimer.unref()
+      // Work other processes enqueue, and delayed work coming due, is found by polling.
+      pollTimer = setInterval(pump, options.pollMs)
+      pollTimer.unref()
       wake()
     },
     wake,
@@ -219,7 +219,7 @@ export function createWorker(options: WorkerOptions): Worker {
     async close(drainMs) {
       if (stopped) return
       stopped = true
-      clearTimeout(pollTimer)
+      clearInterval(pollTimer)
       clearInterval(maintenanceTimer)
       const all = () => Promise.all([...running.values()].map((r) => r.settled))
       if (await within(all(), drainMs)) return
@@ -232,6 +232,10 @@ export function createWorker(options: WorkerOptions): Worker {
 
 function isShutdown(reason: unknown): boolean {
   return reason instanceof KoyaError && reason.details?.shutdown === true
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
 }
 
 function aborted(signal: AbortSignal): Promise<never> {
