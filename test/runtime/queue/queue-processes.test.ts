@@ -159,6 +159,27 @@ describe('the queue across processes', () => {
   }, 90_000)
 })
 
+describe('koyalite jobs', () => {
+  it('lists the jobs and runs one now, exiting 0 when it succeeds and 1 when it fails for good', async () => {
+    const list = await runCli(root, ['jobs', 'list'])
+    expect(list.code).toBe(0)
+    expect(list.out).toMatch(/tick\s+\* \* \* \* \* \*/)
+    expect(list.out).toMatch(/record\s+enqueued only\s+6 attempts/)
+    const dbFile = await migrated('cli')
+    const run = await runCli(root, ['jobs', 'run', 'record', '--payload', '{"key":"from-cli"}', '--db', dbFile], { LOG_LEVEL: 'silent' })
+    expect(run.out).toContain('record done')
+    expect(run.code).toBe(0)
+    const db = openDatabase(dbFile)
+    expect(db.prepare(`SELECT "key" FROM "marks" WHERE "job" = 'record'`).all()).toEqual([{ key: 'from-cli' }])
+    db.close()
+    const failed = await runCli(root, ['jobs', 'run', 'flaky', '--db', dbFile], { LOG_LEVEL: 'silent' })
+    expect(failed.code).toBe(1)
+    expect(failed.err).toContain('flaky dead after 3 attempt(s): Error: always fails')
+    expect((await runCli(root, ['jobs', 'run', 'nope', '--db', dbFile])).code).toBe(1)
+    expect((await runCli(root, ['jobs', 'run', 'record', '--payload', '{oops', '--db', dbFile])).code).toBe(1)
+  }, 60_000)
+})
+
 describe('jobs and email on a running server', () => {
   let server: Process
   let resend: FakeResend
