@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyServerFactory } from 'fastify'
-import { createServer, loadGeneratedDocs, loadModel, loadTableApis, type CreateServerOptions } from '../runtime/index.ts'
+import { createServer, loadGeneratedDocs, loadHandlers, loadModel, loadTableApis, type CreateServerOptions } from '../runtime/index.ts'
 import type { SqliteDatabase } from '../shared/sqlite.ts'
 import type { CliIO } from './io.ts'
 
@@ -23,6 +23,7 @@ export async function bootApp(
     db,
     tables: await loadTableApis(io.cwd, model, version),
     docs: loadGeneratedDocs(io.cwd),
+    jobs: { handlers: await loadHandlers(io.cwd, { model, ...(version !== undefined ? { version } : {}) }) },
     ...(serviceKey ? { auth: { serviceKey } } : {}),
     ...(serverFactory ? { serverFactory } : {}),
     logger: { level: io.env.LOG_LEVEL ?? 'info' },

@@ -407,6 +407,40 @@ export const errorCodes = {
     solution: 'Stop the server or `koyalite dev` that uses it, then restore again.',
   },
 
+  // ── JOB: the queue, jobs, cron and email delivery ────────────────────────────────────────────
+  KL_JOB_UNKNOWN_KIND: {
+    description: 'A job was enqueued (or claimed) under a kind no feature registered: a job removed from koyalite.ts, or a typo in `ctx.enqueue`.',
+    solution: 'Enqueue one of the jobs in defineConfig({ jobs }); runs of a removed job fail here and stay dead in the queue (retry them after restoring the job).',
+  },
+  KL_JOB_TIMEOUT: {
+    description: 'A job run took longer than its `timeout`: its `ctx.signal` was aborted and the attempt counts as failed.',
+    solution: 'Pass `ctx.signal` to fetch and long loops so the work stops, make the work smaller, or raise `timeout` in job({ … }).',
+  },
+  KL_JOB_CANCELLED: {
+    description: 'A job run was cancelled (POST /admin/jobs/runs/:id/cancel): its `ctx.signal` was aborted and it is not retried.',
+    solution: 'Nothing to fix: retry the run (POST /admin/jobs/runs/:id/retry) to run it again.',
+  },
+  KL_JOB_LEASE_EXPIRED: {
+    description: 'A running job\'s lease expired: the process running it died (or stalled past its lease), so the attempt counts as failed and the run is retried.',
+    solution: 'Nothing to fix when a process crashed. A process that stalls its event loop longer than the lease (KOYA_JOBS_LEASE, default 30s) should move the blocking work off the event loop.',
+  },
+  KL_JOB_NOT_FINISHED: {
+    description: 'A run that is still pending or running cannot be retried.',
+    solution: 'Wait until it is done, dead or cancelled, or cancel it first.',
+  },
+  KL_JOB_INVALID: {
+    description: 'Enqueue options are out of range (a negative delay, a non-JSON payload, a group limit under 1).',
+    solution: 'Give a JSON-serializable payload, durations such as \'500ms\' or \'10s\', and limits of at least 1.',
+  },
+  KL_JOB_EMAIL_REJECTED: {
+    description: 'The email provider refused a message for good (a 4xx answer other than 429: a bad address, an unverified sender); it is not retried.',
+    solution: 'Read the provider\'s message in the run\'s lastError (GET /admin/jobs/runs?name=email&status=dead), fix the address or the `email.from` sender, then retry the run.',
+  },
+  KL_JOB_EMAIL_FAILED: {
+    description: 'The email provider could not take a message now (429, 5xx or no answer); the send is retried with backoff, with the same idempotency key.',
+    solution: 'Usually nothing: the queue retries. If every attempt fails, check the provider\'s status and the API key (email.apiKey).',
+  },
+
   // ── CLI: command-line usage ──────────────────────────────────────────────────────────────────
   KL_CLI_USAGE: {
     description: 'The command line has an unknown command, an unknown flag or a missing value.',

@@ -1,7 +1,10 @@
 import { adminModule } from '../admin/admin-module.ts'
 import { authModule } from '../auth/auth-module.ts'
 import { docsModule } from '../docs/docs-module.ts'
+import { emailModule } from '../email/email-module.ts'
 import { healthModule } from '../health/health-module.ts'
+import { jobsModule } from '../jobs/jobs-module.ts'
+import { queueModule } from '../queue/queue-module.ts'
 import { restModule } from '../rest/rest-module.ts'
 import type { SystemMigration } from '../system/system-schema.ts'
 import type { FeatureModule } from './feature-module.ts'
@@ -17,6 +20,12 @@ export const FEATURE_MODULES = {
   docs: docsModule,
   auth: authModule,
   admin: adminModule,
+  // The queue before the features that define kinds on it (email, jobs; later webhooks), after
+  // auth (whose outbox the email module's migration moves into it, and whose admin services the
+  // jobs' admin routes use).
+  queue: queueModule,
+  email: emailModule,
+  jobs: jobsModule,
   rest: restModule,
 } as const
 
