@@ -1,11 +1,14 @@
 import type { StackIR, StackServiceIR } from './stack-model.ts'
 import { ACME_WEBROOT, TLS_DIR } from './print-nginx.ts'
 import { printYaml, type YamlValue } from './yaml-printer.ts'
+import { DOMAIN } from './stack-services.ts'
 
 /** The compose file lives in generated/infra/: paths from the project root are two levels up. */
 const fromCompose = (source: string) => (source.startsWith('generated/infra/') ? `./${source.slice('generated/infra/'.length)}` : `../../${source}`)
 /** Compose interpolates `$`: a literal one is written `$$`. */
 const literal = (text: string) => text.replaceAll('$', () => '$$')
+/** A service's env value: literal, but for the domain placeholder, which compose fills in. */
+const serviceValue = (text: string) => literal(text).replaceAll(literal(DOMAIN), () => DOMAIN)
 const required = (name: string) => `\${${name}:?${name} is required (docs/deploy.md)}`
 
 /**
@@ -71,7 +74,7 @@ export function apiHealthcheck(stack: StackIR): string[] {
 
 function printService(service: StackServiceIR): YamlValue {
   const environment: Record<string, string> = {}
-  for (const [name, value] of Object.entries(service.env)) environment[name] = literal(value)
+  for (const [name, value] of Object.entries(service.env)) environment[name] = serviceValue(value)
   for (const [name, secret] of Object.entries(service.secretEnv)) environment[name] = required(secret)
   return {
     image: service.image,

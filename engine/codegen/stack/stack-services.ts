@@ -25,6 +25,9 @@ export type StackServiceName = 'seaweedfs' | 'weaviate' | 'otel-collector' | 'lo
 
 const none = {} as const
 
+/** The one placeholder a service's env value may hold: the stack's domain (Pulumi config, compose env file). */
+export const DOMAIN = '${KOYA_DOMAIN}'
+
 export const STACK_SERVICES: Readonly<Record<StackServiceName, StackServiceDef>> = {
   // S3-compatible object storage for buckets on the S3 driver (issue 13).
   seaweedfs: {
@@ -117,7 +120,7 @@ export const STACK_SERVICES: Readonly<Record<StackServiceName, StackServiceDef>>
         { source: 'generated/infra/grafana/dashboards.yaml', path: '/etc/grafana/provisioning/dashboards/koyalite.yaml' },
         { source: 'generated/infra/grafana/koyalite-dashboard.json', path: '/etc/grafana/dashboards/koyalite.json' },
       ],
-      env: { GF_SERVER_ROOT_URL: '%(protocol)s://%(domain)s/grafana/', GF_SERVER_SERVE_FROM_SUB_PATH: 'true', GF_USERS_ALLOW_SIGN_UP: 'false' },
+      env: { GF_SERVER_ROOT_URL: `https://${DOMAIN}/grafana/`, GF_SERVER_SERVE_FROM_SUB_PATH: 'true', GF_USERS_ALLOW_SIGN_UP: 'false' },
       secretEnv: { GF_SECURITY_ADMIN_PASSWORD: 'GRAFANA_ADMIN_PASSWORD' },
       memoryMb: 256,
       healthcheck: null,
