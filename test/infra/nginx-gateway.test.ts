@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import type { IncomingHttpHeaders } from 'node:http'
 import http2 from 'node:http2'
 import https from 'node:https'
@@ -182,6 +182,7 @@ describe.skipIf(!nginx)(nginx ? 'nginx -t on the generated config of every stack
     expect(conf).toMatch(/location \/storage\/ \{[^}]*client_max_body_size 101m;[^}]*proxy_request_buffering off;/)
     const dir = mkdtempSync(path.join(os.tmpdir(), 'koya-nginx-t-'))
     try {
+      mkdirSync(path.join(dir, 'cache'))
       makeCertificate(dir)
       writeFileSync(path.join(dir, 'nginx.conf'), localConfig(conf, { dir, httpPort: await freePort(), httpsPort: await freePort(), upstream: '127.0.0.1:9' }))
       const checked = nginxTest(nginx!, dir)
