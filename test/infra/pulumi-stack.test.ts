@@ -101,3 +101,16 @@ describe('the Pulumi program (under pulumi.runtime.setMocks)', () => {
     expect(container(resources, 'api').inputs.image).toBe('sha256:registry.example.com/koya-tasks@sha256:abc')
   })
 })
+
+describe('infra/package.json', () => {
+  it('pins the Pulumi packages at the versions the tests run (the root devDependencies)', async () => {
+    const { readFileSync } = await import('node:fs')
+    const root = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { devDependencies: Record<string, string> }
+    const infra = JSON.parse(readFileSync(new URL('../../infra/package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> }
+    expect(Object.keys(infra.dependencies).sort()).toEqual(['@pulumi/docker', '@pulumi/pulumi'])
+    for (const [name, version] of Object.entries(infra.dependencies)) {
+      expect(version, name).toMatch(/^\d+\.\d+\.\d+$/)
+      expect(root.devDependencies[name], name).toBe(version)
+    }
+  })
+})
