@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { DockerfileParser, type Instruction } from 'dockerfile-ast'
@@ -113,10 +113,20 @@ describe('the image file list, built in a temp dir', () => {
     for (const dev of ['vitest', '@pulumi/pulumi', '@pulumi/docker', 'playwright-core', 'fast-check', 'yaml', 'dockerfile-utils', 'deno', 'koyalite']) expect(has(dev), dev).toBe(false)
     for (const prod of ['fastify', 'better-sqlite3', 'kysely', 'zod', 'pino']) expect(has(prod), prod).toBe(true)
 
-    const env = { PATH: process.env.PATH!, HOME: dir, NODE_ENV: 'production', KOYA_DB: path.join(dir, 'data', 'koya.db'), LOG_LEVEL: 'warn', NO_COLOR: '1' }
-    const migrated = spawnSync('node', ['bin/koyalite.js', 'migrate', 'up'], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 })
+    // As in the image: the app's files belong to root and only the data directory is the user's.
+    // Run as root (CI, these machines), the server runs as nobody and can write nowhere else, when
+    // nobody may run this node binary (not when it lives under root's home, as .ci/run may put it).
+    const data = path.join(dir, 'data')
+    mkdirSync(data)
+    chmodSync(dir, 0o755)
+    const nobody = { uid: 65534, gid: 65534 }
+    const asUser = process.getuid?.() === 0 && spawnSync(process.execPath, ['-e', ''], nobody).status === 0 ? nobody : {}
+    if ('uid' in asUser) chownSync(data, 65534, 65534)
+    const env = { PATH: process.env.PATH!, HOME: data, NODE_ENV: 'production', KOYA_DB: path.join(data, 'koya.db'), LOG_LEVEL: 'warn', NO_COLOR: '1', NODE_COMPILE_CACHE: path.join(os.tmpdir(), `koya-image-cache-${process.pid}`) }
+    const migrated = spawnSync(process.execPath, ['bin/koyalite.js', 'migrate', 'up'], { cwd: dir, env, encoding: 'utf8', timeout: 60_000, ...asUser })
     expect(migrated.status, migrated.stderr).toBe(0)
-    const child = spawn('node', ['bin/koyalite.js', 'start', '--no-migrate', '--port', '0'], { cwd: dir, env })
+    if ('uid' in asUser) expect(spawnSync(process.execPath, ['-e', `require('fs').writeFileSync('${dir}/probe', '')`], { cwd: dir, ...asUser }).status).not.toBe(0)
+    const child = spawn(process.execPath, ['bin/koyalite.js', 'start', '--no-migrate', '--port', '0'], { cwd: dir, env, ...asUser })
     let output = ''
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no "serving" line:\n${output}`)), 45_000)
