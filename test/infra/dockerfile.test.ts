@@ -120,12 +120,12 @@ describe('the image file list, built in a temp dir', () => {
     mkdirSync(data)
     chmodSync(dir, 0o755)
     const nobody = { uid: 65534, gid: 65534 }
-    const asUser = process.getuid?.() === 0 && spawnSync(process.execPath, ['-e', ''], nobody).status === 0 ? nobody : {}
-    if ('uid' in asUser) chownSync(data, 65534, 65534)
+    const asUser: { uid?: number; gid?: number } = process.getuid?.() === 0 && spawnSync(process.execPath, ['-e', ''], nobody).status === 0 ? nobody : {}
+    if (asUser.uid !== undefined) chownSync(data, 65534, 65534)
     const env = { PATH: process.env.PATH!, HOME: data, NODE_ENV: 'production', KOYA_DB: path.join(data, 'koya.db'), LOG_LEVEL: 'warn', NO_COLOR: '1', NODE_COMPILE_CACHE: path.join(os.tmpdir(), `koya-image-cache-${process.pid}`) }
     const migrated = spawnSync(process.execPath, ['bin/koyalite.js', 'migrate', 'up'], { cwd: dir, env, encoding: 'utf8', timeout: 60_000, ...asUser })
     expect(migrated.status, migrated.stderr).toBe(0)
-    if ('uid' in asUser) expect(spawnSync(process.execPath, ['-e', `require('fs').writeFileSync('${dir}/probe', '')`], { cwd: dir, ...asUser }).status).not.toBe(0)
+    if (asUser.uid !== undefined) expect(spawnSync(process.execPath, ['-e', `require('fs').writeFileSync('${dir}/probe', '')`], { cwd: dir, ...asUser }).status).not.toBe(0)
     const child = spawn(process.execPath, ['bin/koyalite.js', 'start', '--no-migrate', '--port', '0'], { cwd: dir, env, ...asUser })
     let output = ''
     const url = await new Promise<string>((resolve, reject) => {

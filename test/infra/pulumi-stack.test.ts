@@ -1,7 +1,13 @@
 import * as pulumi from '@pulumi/pulumi'
 import { afterAll, describe, expect, it } from 'vitest'
-import { allSecrets, container, containers, envOf, isSecretInput, letsencrypt, run, secretNames, valueOf } from './pulumi-run.ts'
+import { allSecrets, container, containers, envOf, isSecretInput, letsencrypt, PROJECT, run, secretNames, valueOf } from './pulumi-run.ts'
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { parse } from 'yaml'
+import { repoRoot } from '../helpers/paths.ts'
 import { ALL_FEATURES, NO_FEATURES, stackProject } from './stack-fixtures.ts'
+
+const resourcesNamed = (resources: { type: string; inputs: Record<string, any> }[], type: string) => resources.filter((r) => r.type === type).map((r) => String(r.inputs.name)).sort()
 
 describe('the Pulumi program (under pulumi.runtime.setMocks)', () => {
   const plain = stackProject(NO_FEATURES)
@@ -94,6 +100,21 @@ describe('the Pulumi program (under pulumi.runtime.setMocks)', () => {
     expect(without.stack.outputs.grafanaUrl).toBeUndefined()
   })
 
+  it('reads small hand-written stack files: with a bucket on S3 there is SeaweedFS, without it there is none', async () => {
+    const fixtures = path.join(repoRoot, 'test', 'fixtures', 'stack')
+    const config = { domain: 'tiny.example.com', tls: 'provided', tlsCertificate: 'CERT', tlsPrivateKey: 'KEY', stackFile: '', KOYA_S3_SECRET_KEY: 'tiny-secret' }
+    const secrets = ['tlsCertificate', 'tlsPrivateKey', 'KOYA_S3_SECRET_KEY']
+    const minimal = await run(fixtures, { ...config, stackFile: 'minimal.json' }, secrets)
+    expect(containers(minimal.resources).map((c) => c.name).sort()).toEqual(['api', 'nginx'])
+    expect(envOf(container(minimal.resources, 'api'))).toEqual({ KOYA_PUBLIC_URL: 'https://tiny.example.com', NODE_ENV: 'production' })
+    const withS3 = await run(fixtures, { ...config, stackFile: 'with-s3.json' }, secrets)
+    expect(containers(withS3.resources).map((c) => c.name).sort()).toEqual(['api', 'nginx', 'seaweedfs'])
+    expect(envOf(container(withS3.resources, 'seaweedfs'))).toEqual({ AWS_SECRET_ACCESS_KEY: 'tiny-secret' })
+    expect(isSecretInput(container(withS3.resources, 'seaweedfs').inputs.envs)).toBe(true)
+    expect(resourcesNamed(withS3.resources, 'docker:index/volume:Volume')).toEqual(['tiny-dev-acme', 'tiny-dev-data', 'tiny-dev-letsencrypt', 'tiny-dev-seaweedfs', 'tiny-dev-tls'])
+    await expect(run(fixtures, { ...config, stackFile: 'missing.json' }, secrets)).rejects.toThrow(/run `npx koyalite generate`/)
+  })
+
   it('runs a prebuilt image instead of building when apiImage is set (a rollback)', async () => {
     const { resources } = await run(plain.root, { ...letsencrypt, apiImage: 'registry.example.com/koya-tasks@sha256:abc' }, secretNames)
     expect(resources.some((r) => r.type === 'docker:index/image:Image')).toBe(false)
@@ -102,15 +123,32 @@ describe('the Pulumi program (under pulumi.runtime.setMocks)', () => {
   })
 })
 
-describe('infra/package.json', () => {
-  it('pins the Pulumi packages at the versions the tests run (the root devDependencies)', async () => {
-    const { readFileSync } = await import('node:fs')
+describe('the infra/ project files', () => {
+  it('pins the Pulumi packages at the versions the tests run (the root devDependencies)', () => {
     const root = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { devDependencies: Record<string, string> }
     const infra = JSON.parse(readFileSync(new URL('../../infra/package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> }
     expect(Object.keys(infra.dependencies).sort()).toEqual(['@pulumi/docker', '@pulumi/pulumi'])
     for (const [name, version] of Object.entries(infra.dependencies)) {
       expect(version, name).toMatch(/^\d+\.\d+\.\d+$/)
       expect(root.devDependencies[name], name).toBe(version)
+    }
+  })
+
+  it('names the project as the program reads its config, and each example environment sets only known keys', () => {
+    const read = (file: string) => parse(readFileSync(path.join(repoRoot, 'infra', file), 'utf8'))
+    expect(read('Pulumi.yaml')).toMatchObject({ name: PROJECT, runtime: { name: 'nodejs' }, main: 'index.ts' })
+    const reference = JSON.parse(readFileSync(path.join(repoRoot, 'generated', 'stack.json'), 'utf8')) as { api: { config: { name: string; secret: boolean; required: boolean }[] } }
+    const settings = ['domain', 'tls', 'acmeEmail', 'tlsCertificate', 'tlsPrivateKey', 'apiImage', 'imageTag', 'apiMemoryMb', 'apiCpus', 'httpPort', 'httpsPort', 'stackFile']
+    for (const [file, tls] of [['Pulumi.dev.yaml', 'provided'], ['Pulumi.prod.yaml', 'letsencrypt']] as const) {
+      const config = read(file).config as Record<string, string>
+      const keys = Object.keys(config).map((key) => {
+        expect(key.startsWith(`${PROJECT}:`), key).toBe(true)
+        return key.slice(PROJECT.length + 1)
+      })
+      for (const key of keys) expect([...settings, ...reference.api.config.map((e) => e.name)], `${file}: ${key}`).toContain(key)
+      expect(config[`${PROJECT}:tls`]).toBe(tls)
+      // Secrets are set with --secret, never written in the example; the plain required ones are there.
+      for (const env of reference.api.config) expect(keys.includes(env.name), `${file}: ${env.name}`).toBe(!env.secret && env.required)
     }
   })
 })
