@@ -1,6 +1,7 @@
 import * as pulumi from '@pulumi/pulumi'
 import { afterAll, describe, expect, it } from 'vitest'
 import { allSecrets, container, containers, envOf, isSecretInput, letsencrypt, PROJECT, run, secretNames, valueOf } from './pulumi-run.ts'
+import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { parse } from 'yaml'
@@ -151,4 +152,12 @@ describe('the infra/ project files', () => {
       for (const env of reference.api.config) expect(keys.includes(env.name), `${file}: ${env.name}`).toBe(!env.secret && env.required)
     }
   })
+})
+
+describe('the infra/ program as Pulumi runs it', () => {
+  it('type-checks as CommonJS with infra/tsconfig.json', () => {
+    const tsc = spawnSync(process.execPath, [path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(repoRoot, 'infra'), '--noEmit'], { encoding: 'utf8', timeout: 120_000 })
+    expect(`${tsc.stdout}${tsc.stderr}`).toBe('')
+    expect(tsc.status).toBe(0)
+  }, 130_000)
 })
