@@ -12,12 +12,15 @@ export interface Api {
   readonly envs: pulumi.Output<string[]>
 }
 
-/** The API: its image (built from the Dockerfile, or a prebuilt one), and its container on the network only. */
-export function createApi(stack: StackFile, settings: Settings, config: pulumi.Config, foundation: Foundation, projectRoot: string): Api {
+/**
+ * The API: its image (built from the Dockerfile, or a prebuilt one), and its container on the
+ * network only, started after the services it talks to.
+ */
+export function createApi(stack: StackFile, settings: Settings, config: pulumi.Config, foundation: Foundation, projectRoot: string, dependsOn: docker.Container[]): Api {
   const image = settings.apiImage
     ? new docker.RemoteImage('api-image', { name: settings.apiImage, keepLocally: true }).imageId
     : new docker.Image('api-image', {
-        build: { context: projectRoot, dockerfile: path.join(projectRoot, 'Dockerfile'), platform: 'linux/amd64' },
+        build: { context: projectRoot, dockerfile: path.join(projectRoot, 'Dockerfile'), ...(settings.platform ? { platform: settings.platform } : {}) },
         imageName: `${stack.app}-api:${settings.imageTag}`,
         skipPush: true,
       }).imageName
@@ -53,6 +56,6 @@ export function createApi(stack: StackFile, settings: Settings, config: pulumi.C
     wait: true,
     waitTimeout: 180,
     ...logging,
-  })
+  }, { dependsOn })
   return { image, container, envs }
 }

@@ -16,6 +16,8 @@ export interface Settings {
   readonly apiImage: string | undefined
   /** The tag of the image built from the Dockerfile. */
   readonly imageTag: string
+  /** The platform the image is built for (`linux/arm64`); absent: the Docker host's. */
+  readonly platform: string | undefined
   readonly apiMemoryMb: number
   readonly apiCpus: string
   readonly httpPort: number
@@ -35,6 +37,7 @@ export function readSettings(config: pulumi.Config): Settings {
         : { mode: 'provided', certificate: config.requireSecret('tlsCertificate'), privateKey: config.requireSecret('tlsPrivateKey') },
     apiImage: config.get('apiImage'),
     imageTag: config.get('imageTag') ?? 'latest',
+    platform: config.get('platform'),
     apiMemoryMb: config.getNumber('apiMemoryMb') ?? 0,
     apiCpus: config.get('apiCpus') ?? '1',
     httpPort: config.getNumber('httpPort') ?? 80,

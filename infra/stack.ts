@@ -27,7 +27,7 @@ export function defineStack(projectRoot: string): KoyaStack {
   const foundation = createFoundation(stack, pulumi.getStack())
   const secrets = stackSecrets(config, stack)
   const services = createServices(stack, settings.domain, secrets, foundation, projectRoot)
-  const api = createApi(stack, settings, config, foundation, projectRoot)
+  const api = createApi(stack, settings, config, foundation, projectRoot, [...services.values()])
   const gateway = createGateway(stack, settings, foundation, projectRoot, [api.container])
   const url = `https://${settings.domain}`
   const outputs: Record<string, pulumi.Input<string>> = {

@@ -25,6 +25,7 @@ describe('the stack emitter', () => {
       ['HOOK_SECRET', true, true],
       ['HOOK_URL', false, true],
       ['KOYA_SERVICE_KEY', true, false],
+      ['KOYA_TRUSTED_ORIGINS', false, false],
       ['STRIPE_KEY', true, true],
     ])
     expect(stack.api.config.find((e) => e.name === 'GITHUB_CLIENT_ID')!.usedBy).toBe('auth.oauth.github.clientId, functions.checkout.env')

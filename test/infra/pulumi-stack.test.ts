@@ -102,7 +102,7 @@ describe('the Pulumi program (under pulumi.runtime.setMocks)', () => {
   })
 
   it('reads small hand-written stack files: with a bucket on S3 there is SeaweedFS, without it there is none', async () => {
-    const fixtures = path.join(repoRoot, 'test', 'fixtures', 'stack')
+    const fixtures = path.join(repoRoot, 'test', 'infra', 'fixtures')
     const config = { domain: 'tiny.example.com', tls: 'provided', tlsCertificate: 'CERT', tlsPrivateKey: 'KEY', stackFile: '', KOYA_S3_SECRET_KEY: 'tiny-secret' }
     const secrets = ['tlsCertificate', 'tlsPrivateKey', 'KOYA_S3_SECRET_KEY']
     const minimal = await run(fixtures, { ...config, stackFile: 'minimal.json' }, secrets)

@@ -115,7 +115,10 @@ export function buildStack(ir: ProjectIR, features: StackFeatures): StackIR {
 
 /** The environment variables koyalite.ts reads through `env(…)`, each marked secret or not by where it is used. */
 function appEnv(ir: ProjectIR): StackEnvIR[] {
-  const env: StackEnvIR[] = [{ name: 'KOYA_SERVICE_KEY', secret: true, required: false, usedBy: 'the service key (system role)' }]
+  const env: StackEnvIR[] = [
+    { name: 'KOYA_SERVICE_KEY', secret: true, required: false, usedBy: 'the service key (system role)' },
+    { name: 'KOYA_TRUSTED_ORIGINS', secret: false, required: false, usedBy: 'auth: origins of front ends on other domains (comma-separated)' },
+  ]
   const add = (setting: SettingIR | null, secret: boolean, usedBy: string) => {
     if (setting && 'env' in setting) env.push({ name: setting.env, secret, required: true, usedBy })
   }
