@@ -105,8 +105,13 @@ describe('the image file list, built in a temp dir', () => {
 
   it('prunes to production dependencies, migrates, serves the reference app and stops on SIGTERM', async () => {
     for (const entry of ['package.json', 'package-lock.json', 'bin', 'dist', 'generated']) cpSync(path.join(repoRoot, entry), path.join(dir, entry), { recursive: true })
-    // Hard links: the copy of the installed tree costs no disk; prune only unlinks.
-    execFileSync('cp', ['-al', path.join(repoRoot, 'node_modules'), path.join(dir, 'node_modules')], { timeout: 60_000 })
+    // Hard links: the copy of the installed tree costs no disk, and prune only unlinks; a copy
+    // when the temp dir is on another file system.
+    const linked = spawnSync('cp', ['-al', path.join(repoRoot, 'node_modules'), path.join(dir, 'node_modules')], { timeout: 60_000 })
+    if (linked.status !== 0) {
+      rmSync(path.join(dir, 'node_modules'), { recursive: true, force: true })
+      execFileSync('cp', ['-a', path.join(repoRoot, 'node_modules'), path.join(dir, 'node_modules')], { timeout: 120_000 })
+    }
     const pruned = spawnSync('npm', ['prune', '--omit=dev', '--ignore-scripts', '--offline', '--no-audit', '--no-fund'], { cwd: dir, encoding: 'utf8', timeout: 120_000 })
     expect(pruned.status, pruned.stderr).toBe(0)
     const has = (name: string) => existsSync(path.join(dir, 'node_modules', name, 'package.json'))
@@ -120,7 +125,8 @@ describe('the image file list, built in a temp dir', () => {
     mkdirSync(data)
     chmodSync(dir, 0o755)
     const nobody = { uid: 65534, gid: 65534 }
-    const asUser: { uid?: number; gid?: number } = process.getuid?.() === 0 && spawnSync(process.execPath, ['-e', ''], nobody).status === 0 ? nobody : {}
+    const nobodyCanRun = () => spawnSync(process.execPath, ['-e', `require('fs').readFileSync(${JSON.stringify(path.join(dir, 'package.json'))})`], nobody).status === 0
+    const asUser: { uid?: number; gid?: number } = process.getuid?.() === 0 && nobodyCanRun() ? nobody : {}
     if (asUser.uid !== undefined) chownSync(data, 65534, 65534)
     const env = { PATH: process.env.PATH!, HOME: data, NODE_ENV: 'production', KOYA_DB: path.join(data, 'koya.db'), LOG_LEVEL: 'warn', NO_COLOR: '1', NODE_COMPILE_CACHE: path.join(os.tmpdir(), `koya-image-cache-${process.pid}`) }
     const migrated = spawnSync(process.execPath, ['bin/koyalite.js', 'migrate', 'up'], { cwd: dir, env, encoding: 'utf8', timeout: 60_000, ...asUser })

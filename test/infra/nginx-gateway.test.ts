@@ -142,7 +142,8 @@ describe.skipIf(!nginx)(nginx ? 'the generated NGINX gateway, in front of a runn
         path: '/realtime',
         ca: gateway.ca,
         servername: 'localhost',
-        headers: { host: 'localhost', connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': key },
+        // A client's own X-Forwarded-For is replaced: the API's rate limits key on the real address.
+        headers: { host: 'localhost', connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': key, 'x-forwarded-for': '6.6.6.6' },
         timeout: 10_000,
       })
       request.on('upgrade', (response, socket) => {

@@ -60,6 +60,7 @@ describe('the Pulumi program (under pulumi.runtime.setMocks)', () => {
       { internal: 80, external: 80 },
       { internal: 443, external: 443 },
     ])
+    for (const c of containers(resources)) expect(c.inputs.networksAdvanced[0].name, c.name).toBe('koya-tasks-dev-net')
     const nginx = container(resources, 'nginx')
     expect(nginx.inputs.volumes).toContainEqual({ hostPath: `${full.root}/generated/infra/nginx.conf`, containerPath: '/etc/nginx/nginx.conf', readOnly: true })
     expect(nginx.inputs.volumes).toContainEqual({ volumeName: 'koya-tasks-dev-tls', containerPath: '/etc/nginx/tls' })
