@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { DockerfileParser, type Instruction } from 'dockerfile-ast'
@@ -103,7 +103,7 @@ describe('the image file list, built in a temp dir', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'koya-image-'))
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-  it('prunes to production dependencies, migrates, serves the reference app and stops on SIGTERM', async () => {
+  it('prunes to production dependencies, migrates, serves the reference app, backs up online and stops on SIGTERM', async () => {
     for (const entry of ['package.json', 'package-lock.json', 'bin', 'dist', 'generated']) cpSync(path.join(repoRoot, entry), path.join(dir, entry), { recursive: true })
     // Hard links: the copy of the installed tree costs no disk, and prune only unlinks; a copy
     // when the temp dir is on another file system.
@@ -150,6 +150,10 @@ describe('the image file list, built in a temp dir', () => {
       // A generated route module (it imports koyalite/runtime, resolved without the dev-only link).
       const tasks = await fetch(`${url}/api/tasks`)
       expect(tasks.status).toBe(200)
+      // docs/deploy.md's online backup, run from the image's directory while the server runs.
+      const backup = spawnSync(process.execPath, ['-e', `require('better-sqlite3')(${JSON.stringify(env.KOYA_DB)}).backup(${JSON.stringify(path.join(data, 'backup.db'))}).then(() => console.log('ok'))`], { cwd: dir, encoding: 'utf8', timeout: 30_000, ...asUser })
+      expect(backup.stdout.trim(), backup.stderr).toBe('ok')
+      expect(statSync(path.join(data, 'backup.db')).size).toBeGreaterThan(0)
     } finally {
       child.removeAllListeners('exit')
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
