@@ -127,7 +127,9 @@ describe.skipIf(!nginx)(nginx ? 'the generated NGINX gateway, in front of a runn
     const body = Buffer.alloc(2 * 1024 * 1024, 0x61)
     const api = await send(gateway, 'https', '/api/tasks', { method: 'POST', body, headers: { 'content-type': 'application/json' } })
     expect(api.status).toBe(413)
-    expect(api.body.toString()).toContain('nginx')
+    // Refused by NGINX (the API never saw it), in the API's error shape.
+    expect(api.headers['content-type']).toBe('application/json')
+    expect(JSON.parse(api.body.toString())).toMatchObject({ code: 'KL_API_PAYLOAD_TOO_LARGE', hint: expect.any(String) })
     const storage = await send(gateway, 'https', '/storage/attachments', { method: 'POST', body, headers: { 'content-type': 'application/octet-stream' } })
     expect(storage.status).not.toBe(413)
     expect(JSON.parse(storage.body.toString())).toHaveProperty('code')
@@ -173,6 +175,18 @@ describe.skipIf(!nginx)(nginx ? 'the generated NGINX gateway, in front of a runn
     expect(statuses.filter((s) => s !== 429).length).toBeGreaterThanOrEqual(5)
     const limited = answers.find((a) => a.status === 429)!
     expect(limited.headers['strict-transport-security']).toBeDefined()
+    expect(JSON.parse(limited.body.toString())).toMatchObject({ code: 'KL_API_RATE_LIMITED' })
+  })
+
+  // Last: it stops the API.
+  it('answers 503 KL_API_UNAVAILABLE when the API does not answer', async () => {
+    for (const socket of upgraded) socket.destroy()
+    await t.app.close()
+    const answer = await send(gateway, 'https', '/healthz')
+    expect(answer.status).toBe(503)
+    expect(answer.headers['content-type']).toBe('application/json')
+    expect(answer.headers['cache-control']).toBe('no-store')
+    expect(JSON.parse(answer.body.toString())).toMatchObject({ code: 'KL_API_UNAVAILABLE' })
   })
 })
 

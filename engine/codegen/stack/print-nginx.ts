@@ -1,3 +1,5 @@
+import { errorCodes, type ErrorCodeInfo } from '../../shared/error-codes.ts'
+import { KoyaError } from '../../shared/errors.ts'
 import type { GatewayRouteIR, StackIR } from './stack-model.ts'
 
 /** Where NGINX finds the certificate: a volume filled by certbot, or files the operator uploads. */
@@ -119,6 +121,14 @@ ${zones.join('\n')}
     proxy_connect_timeout 5s;
     proxy_read_timeout 60s;
     proxy_send_timeout 60s;
+
+    # What the gateway refuses itself answers in the API's error shape { code, message, hint }.
+    error_page 413 = @koya_payload_too_large;
+    error_page 429 = @koya_rate_limited;
+    error_page 502 503 504 = @koya_unavailable;
+${edgeError('koya_payload_too_large', 413, 'KL_API_PAYLOAD_TOO_LARGE', 'The request body is larger than this path accepts.')}
+${edgeError('koya_rate_limited', 429, 'KL_API_RATE_LIMITED', 'Too many requests from this address.')}
+${edgeError('koya_unavailable', 503, 'KL_API_UNAVAILABLE', 'The API is not answering.')}
 ${stack.gateway.blocked.map((path) => `\n    location = ${path} {\n      return 404;\n    }`).join('')}
 ${stack.gateway.routes.map(printLocation).join('\n')}
   }
@@ -138,4 +148,14 @@ function printLocation(route: GatewayRouteIR): string {
   if (route.streamBody) lines.push('      proxy_request_buffering off;', '      proxy_read_timeout 300s;', '      proxy_send_timeout 300s;')
   lines.push('    }')
   return '\n' + lines.join('\n')
+}
+
+type EdgeCode = 'KL_API_PAYLOAD_TOO_LARGE' | 'KL_API_RATE_LIMITED' | 'KL_API_UNAVAILABLE'
+
+/** A named location answering one coded error as JSON (its text holds no NGINX variable or quote). */
+function edgeError(name: string, status: number, code: EdgeCode, message: string): string {
+  const info: ErrorCodeInfo = errorCodes[code]
+  const body = JSON.stringify({ code, message, hint: info.solution })
+  if (/[$'\\]/.test(body)) throw new KoyaError('KL_INT_UNEXPECTED', `The ${code} answer holds a character nginx.conf would read as syntax.`)
+  return `    location @${name} {\n      default_type application/json;\n      return ${status} '${body}';\n    }`
 }
