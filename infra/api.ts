@@ -17,13 +17,7 @@ export interface Api {
  * network only, started after the services it talks to.
  */
 export function createApi(stack: StackFile, settings: Settings, config: pulumi.Config, foundation: Foundation, projectRoot: string, dependsOn: docker.Container[]): Api {
-  const image = settings.apiImage
-    ? new docker.RemoteImage('api-image', { name: settings.apiImage, keepLocally: true }).imageId
-    : new docker.Image('api-image', {
-        build: { context: projectRoot, dockerfile: path.join(projectRoot, 'Dockerfile'), ...(settings.platform ? { platform: settings.platform } : {}) },
-        imageName: `${stack.app}-api:${settings.imageTag}`,
-        skipPush: true,
-      }).imageName
+  const image = settings.apiImage ? new docker.RemoteImage('api-image', { name: settings.apiImage, keepLocally: true }).imageId : buildImage(stack, settings, projectRoot)
   const values: Record<string, pulumi.Input<string>> = { ...stack.api.env, KOYA_PUBLIC_URL: `https://${settings.domain}` }
   for (const env of stack.api.config) {
     const value = envValue(config, env)
@@ -58,4 +52,17 @@ export function createApi(stack: StackFile, settings: Settings, config: pulumi.C
     ...logging,
   }, { dependsOn })
   return { image, container, envs }
+}
+
+/**
+ * The image built from the Dockerfile, referred to by its digest when Docker reports one: a
+ * rebuild under the same tag then replaces the container, which the tag alone would not.
+ */
+function buildImage(stack: StackFile, settings: Settings, projectRoot: string): pulumi.Output<string> {
+  const image = new docker.Image('api-image', {
+    build: { context: projectRoot, dockerfile: path.join(projectRoot, 'Dockerfile'), ...(settings.platform ? { platform: settings.platform } : {}) },
+    imageName: `${stack.app}-api:${settings.imageTag}`,
+    skipPush: true,
+  })
+  return pulumi.all([image.imageName, image.repoDigest]).apply(([name, digest]) => digest || name)
 }

@@ -22,6 +22,7 @@ export async function run(root: string, config: Record<string, string>, secretKe
         resources.push({ type: args.type, name: args.name, inputs: args.inputs })
         const state: Record<string, unknown> = { ...args.inputs }
         if (args.type === 'docker:index/remoteImage:RemoteImage') state.imageId = `sha256:${args.inputs.name}`
+        if (args.type === 'docker:index/image:Image') state.repoDigest = `${String(args.inputs.imageName).split(':')[0]}@sha256:feed`
         return { id: `${args.name}-id`, state }
       },
       call: (args) => args.inputs,

@@ -27,6 +27,8 @@ describe('the Pulumi program (under pulumi.runtime.setMocks)', () => {
     expect(image.inputs.build.dockerfile).toBe(`${plain.root}/Dockerfile`)
     expect(image.inputs.build.context).toBe(plain.root)
     expect(image.inputs.imageName).toBe('koya-tasks-api:latest')
+    // By digest: a rebuild under the same tag replaces the container.
+    expect(container(resources, 'api').inputs.image).toBe('koya-tasks-api@sha256:feed')
   })
 
   it('wires the API: on the network as "api", /data on the data volume, env from stack.json and config, restart, healthcheck, limits, no ports', async () => {
