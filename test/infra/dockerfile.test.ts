@@ -7,92 +7,100 @@ import { validate, ValidationSeverity } from 'dockerfile-utils'
 import { afterAll, describe, expect, it } from 'vitest'
 import { repoRoot } from '../helpers/paths.ts'
 
-const text = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8')
-const dockerfile = DockerfileParser.parse(text)
-
-/** The instructions of each stage, by stage name. */
-function stages(): Map<string, Instruction[]> {
-  const byStage = new Map<string, Instruction[]>()
-  let current: Instruction[] | undefined
-  for (const instruction of dockerfile.getInstructions()) {
-    if (instruction.getKeyword() === 'FROM') {
-      current = []
-      byStage.set((instruction as unknown as { getBuildStage(): string | null }).getBuildStage() ?? `stage${byStage.size}`, current)
-    }
-    current?.push(instruction)
-  }
-  return byStage
-}
 const args = (instruction: Instruction) => instruction.getArgumentsContent() ?? ''
-/** The instruction as written, flags included. */
-const raw = (instruction: Instruction) => {
-  const range = instruction.getRange()
-  return text.split('\n').slice(range.start.line, range.end.line + 1).join('\n')
-}
 const keyword = (stage: Instruction[], name: string) => stage.filter((i) => i.getKeyword() === name)
 
-describe('the Dockerfile', () => {
-  it('passes the dockerfile-utils linter with every rule an error', () => {
-    const error = ValidationSeverity.ERROR
-    const problems = validate(text, {
-      deprecatedMaintainer: error,
-      directiveCasing: error,
-      emptyContinuationLine: error,
-      instructionCasing: error,
-      instructionCmdMultiple: error,
-      instructionEntrypointMultiple: error,
-      instructionHealthcheckMultiple: error,
-      instructionJSONInSingleQuotes: error,
-      instructionWorkdirRelative: error,
+/** This repository's Dockerfile (it builds the engine too), and the one `koyalite init` writes. */
+const DOCKERFILES = [
+  { label: 'the Dockerfile', file: 'Dockerfile', ignore: '.dockerignore', bin: 'bin/koyalite.js', copies: ['package.json', 'node_modules', 'bin', 'dist', 'generated'] },
+  { label: 'the Dockerfile koyalite init writes', file: 'templates/init/Dockerfile', ignore: 'templates/init/dockerignore', bin: 'node_modules/koyalite/bin/koyalite.js', copies: ['package.json', 'node_modules', 'generated'] },
+]
+
+for (const { label, file, ignore, bin, copies: shipped } of DOCKERFILES) {
+  const text = readFileSync(path.join(repoRoot, file), 'utf8')
+  const dockerfile = DockerfileParser.parse(text)
+
+  /** The instructions of each stage, by stage name. */
+  const stages = (): Map<string, Instruction[]> => {
+    const byStage = new Map<string, Instruction[]>()
+    let current: Instruction[] | undefined
+    for (const instruction of dockerfile.getInstructions()) {
+      if (instruction.getKeyword() === 'FROM') {
+        current = []
+        byStage.set((instruction as unknown as { getBuildStage(): string | null }).getBuildStage() ?? `stage${byStage.size}`, current)
+      }
+      current?.push(instruction)
+    }
+    return byStage
+  }
+  /** The instruction as written, flags included. */
+  const raw = (instruction: Instruction) => {
+    const range = instruction.getRange()
+    return text.split('\n').slice(range.start.line, range.end.line + 1).join('\n')
+  }
+
+  describe(label, () => {
+    it('passes the dockerfile-utils linter with every rule an error', () => {
+      const error = ValidationSeverity.ERROR
+      const problems = validate(text, {
+        deprecatedMaintainer: error,
+        directiveCasing: error,
+        emptyContinuationLine: error,
+        instructionCasing: error,
+        instructionCmdMultiple: error,
+        instructionEntrypointMultiple: error,
+        instructionHealthcheckMultiple: error,
+        instructionJSONInSingleQuotes: error,
+        instructionWorkdirRelative: error,
+      })
+      expect(problems.map((p) => `${p.range.start.line + 1}: ${p.message}`)).toEqual([])
     })
-    expect(problems.map((p) => `${p.range.start.line + 1}: ${p.message}`)).toEqual([])
-  })
 
-  it('builds in two stages on Node 24 slim, and the runtime stage runs as a non-root user', () => {
-    const all = stages()
-    expect([...all.keys()]).toEqual(['build', 'runtime'])
-    expect(text).toMatch(/^ARG NODE_IMAGE=node:24-[a-z]+-slim$/m)
-    for (const stage of all.values()) expect(args(stage[0]!)).toMatch(/^\$\{NODE_IMAGE\}/)
-    const runtime = all.get('runtime')!
-    const users = keyword(runtime, 'USER').map(args)
-    expect(users).toEqual(['node'])
-    // Nothing after USER runs as root again, and the app's files are not the user's.
-    const afterUser = runtime.slice(runtime.findIndex((i) => i.getKeyword() === 'USER'))
-    expect(afterUser.filter((i) => ['RUN', 'COPY', 'ADD'].includes(i.getKeyword()))).toEqual([])
-    expect(keyword(runtime, 'COPY').map(raw).every((a) => !a.includes('--chown'))).toBe(true)
-  })
+    it('builds in two stages on Node 24 slim, and the runtime stage runs as a non-root user', () => {
+      const all = stages()
+      expect([...all.keys()]).toEqual(['build', 'runtime'])
+      expect(text).toMatch(/^ARG NODE_IMAGE=node:24-[a-z]+-slim$/m)
+      for (const stage of all.values()) expect(args(stage[0]!)).toMatch(/^\$\{NODE_IMAGE\}/)
+      const runtime = all.get('runtime')!
+      expect(keyword(runtime, 'USER').map(args)).toEqual(['node'])
+      // Nothing after USER runs as root again, and the app's files are not the user's.
+      const afterUser = runtime.slice(runtime.findIndex((i) => i.getKeyword() === 'USER'))
+      expect(afterUser.filter((i) => ['RUN', 'COPY', 'ADD'].includes(i.getKeyword()))).toEqual([])
+      expect(keyword(runtime, 'COPY').map(raw).every((a) => !a.includes('--chown'))).toBe(true)
+    })
 
-  it('ships production dependencies only: the build stage prunes dev dependencies and the runtime copies that tree', () => {
-    const build = stages().get('build')!
-    const runs = keyword(build, 'RUN').map(args).join('\n')
-    expect(runs).toMatch(/npm ci\b/)
-    expect(runs).toMatch(/npm prune --omit=dev/)
-    expect(runs.indexOf('npm prune')).toBeGreaterThan(runs.indexOf('npm run build'))
-    const copies = keyword(stages().get('runtime')!, 'COPY').map(raw)
-    expect(copies).toContain('COPY --from=build /app/node_modules ./node_modules')
-    // Everything the runtime holds comes from the build stage: nothing from the context directly.
-    expect(copies.every((c) => c.startsWith('COPY --from=build '))).toBe(true)
-  })
+    it('ships production dependencies only: the build stage prunes dev dependencies and the runtime copies that tree', () => {
+      const build = stages().get('build')!
+      const runs = keyword(build, 'RUN').map(args).join('\n')
+      expect(runs).toMatch(/npm ci\b/)
+      expect(runs).toMatch(/npm prune --omit=dev/)
+      expect(runs.indexOf('npm prune')).toBeGreaterThan(runs.indexOf('koyalite generate --check'))
+      const copies = keyword(stages().get('runtime')!, 'COPY').map(raw)
+      // Everything the runtime holds comes from the build stage: nothing from the context directly.
+      expect(copies.every((c) => c.startsWith('COPY --from=build '))).toBe(true)
+      expect(copies.flatMap((c) => c.split(/\s+/).slice(2, -1)).map((source) => source.replace('/app/', ''))).toEqual(['package.json', 'package-lock.json', ...shipped.slice(1)])
+    })
 
-  it('keeps the data on a /data volume, checks /healthz, migrates before start and execs the server', () => {
-    const runtime = stages().get('runtime')!
-    expect(keyword(runtime, 'VOLUME').map(args)).toEqual(['["/data"]'])
-    expect(args(keyword(runtime, 'ENV')[0]!)).toContain('KOYA_DB=/data/koya.db')
-    const healthcheck = keyword(runtime, 'HEALTHCHECK').map(args)
-    expect(healthcheck).toHaveLength(1)
-    expect(healthcheck[0]).toContain('http://127.0.0.1:3000/healthz')
-    const cmd = JSON.parse(args(keyword(runtime, 'CMD')[0]!)) as string[]
-    expect(cmd[2]).toBe('node bin/koyalite.js migrate up && exec node bin/koyalite.js start --no-migrate')
-    expect(keyword(runtime, 'STOPSIGNAL').map(args)).toEqual(['SIGTERM'])
-  })
+    it('keeps the data on a /data volume, checks /healthz, migrates before start and execs the server', () => {
+      const runtime = stages().get('runtime')!
+      expect(keyword(runtime, 'VOLUME').map(args)).toEqual(['["/data"]'])
+      expect(args(keyword(runtime, 'ENV')[0]!)).toContain('KOYA_DB=/data/koya.db')
+      const healthcheck = keyword(runtime, 'HEALTHCHECK').map(args)
+      expect(healthcheck).toHaveLength(1)
+      expect(healthcheck[0]).toContain('http://127.0.0.1:3000/healthz')
+      const cmd = JSON.parse(args(keyword(runtime, 'CMD')[0]!)) as string[]
+      expect(cmd[2]).toBe(`node ${bin} migrate up && exec node ${bin} start --no-migrate`)
+      expect(keyword(runtime, 'STOPSIGNAL').map(args)).toEqual(['SIGTERM'])
+    })
 
-  it('is built from a context without node_modules, local data, secrets or the Pulumi state', () => {
-    const ignored = readFileSync(path.join(repoRoot, '.dockerignore'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'))
-    for (const entry of ['**/node_modules', 'dist', 'data', '*.db', '.env', '.env.*', '**/*.pem', '.git', 'infra', 'test']) expect(ignored).toContain(entry)
-    // What the build needs is not ignored.
-    for (const needed of ['package.json', 'package-lock.json', 'bin', 'engine', 'generated', 'koyalite.ts', 'schema', 'policies']) expect(ignored).not.toContain(needed)
+    it('is built from a context without node_modules, local data, secrets or the Pulumi state', () => {
+      const ignored = readFileSync(path.join(repoRoot, ignore), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'))
+      for (const entry of ['**/node_modules', 'data', '*.db', '.env', '.env.*', '**/*.pem', '.git', 'infra']) expect(ignored).toContain(entry)
+      // What the build needs is not ignored.
+      for (const needed of ['package.json', 'package-lock.json', 'generated', 'koyalite.ts', 'schema', 'policies']) expect(ignored).not.toContain(needed)
+    })
   })
-})
+}
 
 /**
  * The runtime stage's file list, made the way the Dockerfile makes it: the installed tree of the
