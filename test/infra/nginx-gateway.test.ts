@@ -167,8 +167,8 @@ describe.skipIf(!nginx)(nginx ? 'the generated NGINX gateway, in front of a runn
 
   // Last: it spends the auth zone's burst for 127.0.0.1.
   it('rate-limits /auth per client address at the edge (429 past the burst)', async () => {
-    const agent = new https.Agent({ ca: gateway.ca, keepAlive: true, maxSockets: 8 })
-    const answers = await Promise.all(Array.from({ length: 40 }, () => send(gateway, 'https', '/auth/session', { agent })))
+    const agent = new https.Agent({ ca: gateway.ca, keepAlive: true, maxSockets: 16 })
+    const answers = await Promise.all(Array.from({ length: 60 }, () => send(gateway, 'https', '/auth/session', { agent })))
     agent.destroy()
     const statuses = answers.map((a) => a.status)
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(10)
