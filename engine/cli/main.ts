@@ -16,6 +16,8 @@ export const commands = {
   migrate: { summary: 'Apply, undo or list migrations (up | down | status)', load: async () => (await import('./commands/migrate.ts')).migrateCommand },
   start: { summary: 'Serve the app from generated/ on embedded SQLite', load: async () => (await import('./commands/start.ts')).startCommand },
   dev: { summary: 'Generate, migrate and serve, again on every change', load: async () => (await import('./commands/dev.ts')).devCommand },
+  backup: { summary: 'Write an online, checked backup of the database', load: async () => (await import('./commands/backup.ts')).backupCommand },
+  restore: { summary: 'Restore a backup into the database, atomically', load: async () => (await import('./commands/restore.ts')).restoreCommand },
 } as const satisfies Record<string, { summary: string; load: () => Promise<Command> }>
 
 type CommandName = keyof typeof commands

@@ -389,6 +389,32 @@ export const errorCodes = {
     solution: 'Redirect to a path of the app (`/dashboard`), or add the address to auth.redirects in koyalite.ts.',
   },
 
+  // ── BACKUP: koyalite backup and restore ─────────────────────────────────────────────────────
+  KL_BACKUP_WRITE_FAILED: {
+    description: 'The snapshot or its archive could not be written (no space, no permission, a directory in the way).',
+    solution: 'Free space or choose another place with --out or --dir; the live database is untouched.',
+  },
+  KL_BACKUP_NOT_FOUND: {
+    description: 'The backup file given to restore does not exist.',
+    solution: 'Check the path; `koyalite backup` prints where it wrote each archive (data/backups by default).',
+  },
+  KL_BACKUP_CORRUPT: {
+    description: 'The backup is not one KoyaLite can trust: not a readable archive, no manifest, a database that does not match its manifest\'s SHA-256, or one that fails its integrity check.',
+    solution: 'Restore another backup; nothing was changed.',
+  },
+  KL_BACKUP_SCHEMA_NEWER: {
+    description: 'The backup has migrations the project does not have: it was made by a newer version of the app.',
+    solution: 'Restore it with the version of the app that made it (check out its generated/migrations), then upgrade.',
+  },
+  KL_BACKUP_TARGET_EXISTS: {
+    description: 'The database to restore into exists, and restore replaces a database only when asked to.',
+    solution: 'Pass --force (the current file is kept beside it as <file>.pre-restore-<instant>), or restore to another file with --db.',
+  },
+  KL_BACKUP_LIVE: {
+    description: 'Another process has the database open: it is not replaced under a running server.',
+    solution: 'Stop the server or `koyalite dev` that uses it, then restore again.',
+  },
+
   // ── CLI: command-line usage ──────────────────────────────────────────────────────────────────
   KL_CLI_USAGE: {
     description: 'The command line has an unknown command, an unknown flag or a missing value.',

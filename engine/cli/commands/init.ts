@@ -8,7 +8,7 @@ import { packageRoot } from '../package-root.ts'
 
 /** A registry install depends on the version; a checkout of the engine links to it. */
 function dependencySpec(root: string): string {
-  const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }
+  const { version } = enginePackage(root)
   return root.split(path.sep).includes('node_modules') ? `^${version}` : `file:${root}`
 }
 
@@ -24,12 +24,17 @@ function copyInfra(root: string, dir: string): void {
   writeFileSync(path.join(dir, 'infra', '.gitignore'), '/bin/\n/node_modules/\n')
 }
 
+function enginePackage(root: string): { version: string; devDependencies?: Record<string, string> } {
+  return JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string; devDependencies?: Record<string, string> }
+}
+
 export const initCommand: Command = {
   usage: `koyalite init <dir> [--name app-name]
 
-  Writes koyalite.ts, schema/ (users and notes), tsconfig.json and package.json into <dir>,
-  which must be new or empty, with a Dockerfile and infra/ (the Pulumi program of the Docker
-  stack). Then: cd <dir> && npm install && npx koyalite dev`,
+  Writes koyalite.ts, schema/ (users and notes), policies/, a test using koyalite/testing,
+  tsconfig.json and package.json into <dir>, which must be new or empty, with a Dockerfile and
+  infra/ (the Pulumi program of the Docker stack).
+  Then: cd <dir> && npm install && npx koyalite dev (and npm test)`,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs('init', args, { name: { type: 'string' } })
     const target = positionals[0]
@@ -52,8 +57,10 @@ export const initCommand: Command = {
       name,
       private: true,
       type: 'module',
-      scripts: { dev: 'koyalite dev', generate: 'koyalite generate', start: 'koyalite generate && koyalite start', check: 'koyalite generate --check' },
+      scripts: { dev: 'koyalite dev', generate: 'koyalite generate', start: 'koyalite generate && koyalite start', check: 'koyalite generate --check', test: 'koyalite generate && vitest run' },
       dependencies: { koyalite: dependencySpec(root) },
+      // The test kit (koyalite/testing) runs under vitest; the template's test/ uses it.
+      devDependencies: { vitest: enginePackage(root).devDependencies?.vitest ?? 'latest' },
       // npm 11 runs dependency install scripts only when allowed: these two build native code.
       allowScripts: { 'better-sqlite3': true, esbuild: true },
       engines: { node: '>=22.12' },
