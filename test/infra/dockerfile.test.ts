@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { DockerfileParser, type Instruction } from 'dockerfile-ast'
@@ -111,7 +111,7 @@ describe('the image file list, built in a temp dir', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'koya-image-'))
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-  it('prunes to production dependencies, migrates, serves the reference app, backs up online and stops on SIGTERM', async () => {
+  it('prunes to production dependencies, migrates, serves the reference app, backs up online, stops on SIGTERM and restores', async () => {
     for (const entry of ['package.json', 'package-lock.json', 'bin', 'dist', 'generated']) cpSync(path.join(repoRoot, entry), path.join(dir, entry), { recursive: true })
     // Hard links: the copy of the installed tree costs no disk, and prune only unlinks; a copy
     // when the temp dir is on another file system.
@@ -158,15 +158,19 @@ describe('the image file list, built in a temp dir', () => {
       // A generated route module (it imports koyalite/runtime, resolved without the dev-only link).
       const tasks = await fetch(`${url}/api/tasks`)
       expect(tasks.status).toBe(200)
-      // docs/deploy.md's online backup, run from the image's directory while the server runs.
-      const backup = spawnSync(process.execPath, ['-e', `require('better-sqlite3')(${JSON.stringify(env.KOYA_DB)}).backup(${JSON.stringify(path.join(data, 'backup.db'))}).then(() => console.log('ok'))`], { cwd: dir, encoding: 'utf8', timeout: 30_000, ...asUser })
-      expect(backup.stdout.trim(), backup.stderr).toBe('ok')
-      expect(statSync(path.join(data, 'backup.db')).size).toBeGreaterThan(0)
+      // docs/deploy.md's online backup, run in the image's directory while the server serves.
+      const backup = spawnSync(process.execPath, ['bin/koyalite.js', 'backup', '--dir', path.join(data, 'backups'), '--keep', '7'], { cwd: dir, env, encoding: 'utf8', timeout: 60_000, ...asUser })
+      expect(backup.status, `${backup.stdout}${backup.stderr}`).toBe(0)
+      expect(readdirSync(path.join(data, 'backups')).filter((f) => f.endsWith('.tar.gz'))).toHaveLength(1)
     } finally {
       child.removeAllListeners('exit')
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
       child.kill('SIGTERM')
       expect(await exited).toBe(0)
     }
+    // And its restore, the server stopped, as docs/deploy.md runs it.
+    const [archive] = readdirSync(path.join(data, 'backups'))
+    const restore = spawnSync(process.execPath, ['bin/koyalite.js', 'restore', path.join(data, 'backups', archive!), '--force'], { cwd: dir, env, encoding: 'utf8', timeout: 60_000, ...asUser })
+    expect(restore.status, `${restore.stdout}${restore.stderr}`).toBe(0)
   }, 180_000)
 })
