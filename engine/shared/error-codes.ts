@@ -246,6 +246,14 @@ export const errorCodes = {
     description: 'The request body is larger than the server accepts.',
     solution: 'Send fewer rows per request (bulk inserts of up to 1000 rows), or smaller values.',
   },
+  KL_API_RATE_LIMITED: {
+    description: 'Too many requests came from this address in a short time, and the gateway in front of the API refused this one.',
+    solution: 'Slow down and retry after a short pause; the limits per path are listed in docs/deploy.md.',
+  },
+  KL_API_UNAVAILABLE: {
+    description: 'The gateway in front of the API could not reach it: the API is starting, restarting or down.',
+    solution: 'Retry in a few seconds; if it persists, check the API container (its logs and health check).',
+  },
   KL_API_HEADERS_TOO_LARGE: {
     description: 'The request line or headers are larger than the server reads (16 KiB in all), so the request was not read.',
     solution: 'Send long filters or lists in fewer, shorter requests (split an `in.(…)` list), or move data into a request body.',
