@@ -1089,6 +1089,46 @@ export class AdminClient {
     return (await this.#send('GET', '/admin/audit', undefined, params)) as AuthAuditEntry[]
   }
 
+  /** Runs of the queue, newest first, filtered by job name and status. */
+  async jobRuns(filter: JobRunFilter = {}): Promise<JobRun[]> {
+    const params: (readonly [string, string])[] = []
+    for (const name of ['name', 'status', 'before', 'limit'] as const) {
+      const value = filter[name]
+      if (value !== undefined) params.push([name, String(value)])
+    }
+    return (await this.#send('GET', '/admin/jobs/runs', undefined, params)) as JobRun[]
+  }
+
+  /** One run by id: status, attempts, progress, result, last error. */
+  async jobRun(runId: number): Promise<JobRun> {
+    return (await this.#send('GET', '/admin/jobs/runs/' + encodeURIComponent(runId))) as JobRun
+  }
+
+  /** Enqueues a run of the job with a payload; returns the pending run. */
+  async runJob(name: string, payload: JsonValue): Promise<JobRun> {
+    return (await this.#send('POST', '/admin/jobs/' + encodeURIComponent(name) + '/run', { payload })) as JobRun
+  }
+
+  /** Runs a finished run again (same id); returns it, pending. */
+  async retryJobRun(runId: number): Promise<JobRun> {
+    return (await this.#send('POST', '/admin/jobs/runs/' + encodeURIComponent(runId) + '/retry')) as JobRun
+  }
+
+  /** Cancels a pending run, or aborts a running one; returns the run. */
+  async cancelJobRun(runId: number): Promise<JobRun> {
+    return (await this.#send('POST', '/admin/jobs/runs/' + encodeURIComponent(runId) + '/cancel')) as JobRun
+  }
+
+  /** Emails the mail catcher kept (no email API key configured), newest first. */
+  async emails(filter: CaughtEmailFilter = {}): Promise<CaughtEmail[]> {
+    const params: (readonly [string, string])[] = []
+    for (const name of ['to', 'limit'] as const) {
+      const value = filter[name]
+      if (value !== undefined) params.push([name, String(value)])
+    }
+    return (await this.#send('GET', '/admin/emails', undefined, params)) as CaughtEmail[]
+  }
+
   async #send(method: KoyaRequest['method'], path: string, body?: object, params?: readonly (readonly [string, string])[]): Promise<unknown> {
     return (await this.#transport.request({ method, path, ...(body === undefined ? {} : { body }), ...(params === undefined ? {} : { params }) })).body
   }
