@@ -24,7 +24,7 @@ const adminErrors: readonly RouteError[] = [
 ]
 const runNotFound = err(404, 'No run has this id', 'KL_API_NOT_FOUND')
 const limit: RouteParameter = { name: 'limit', description: `At most this many (1 to ${MAX_JOB_RUNS}; default 100).`, schema: { type: 'string', pattern: '^[0-9]{1,4}$' } }
-const runId: RouteParameter = { name: 'id', description: 'The run\'s `id`.', schema: { type: 'string', pattern: '^[0-9]{1,15}$' } }
+const runId: RouteParameter = { name: 'id', description: 'The run\'s `id` (a whole number).', schema: { type: 'string', minLength: 1, maxLength: 16 } }
 const runAnswer = (description: string) => [{ status: 200, description, schema: componentRef('JobRun') }]
 
 /**

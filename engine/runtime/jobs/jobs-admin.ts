@@ -26,6 +26,8 @@ function jobsHandlers(deps: { readonly model: ProjectIR; readonly db: SqliteData
   const { queue, admin } = deps
   const names = new Set((deps.model.jobs ?? []).map((job) => job.name))
   const catcher = createMailCatcher(deps.db)
+  // Not a number: no run has it (404), like an id that was never used.
+  const idOf = (id: string): number => (/^[0-9]{1,15}$/.test(id) ? Number(id) : -1)
   const found = (run: JobRunView | undefined, id: string): JobRunView => {
     if (run === undefined) throw new KoyaError('KL_API_NOT_FOUND', `No job run has id ${id}.`)
     return run
@@ -49,7 +51,7 @@ function jobsHandlers(deps: { readonly model: ProjectIR; readonly db: SqliteData
     async getJobRun(request) {
       requireAdmin(admin, request)
       const { id } = request.params as { id: string }
-      return found(queue.get(Number(id)), id)
+      return found(queue.get(idOf(id)), id)
     },
     async runJob(request, reply) {
       requireAdmin(admin, request)
@@ -63,7 +65,7 @@ function jobsHandlers(deps: { readonly model: ProjectIR; readonly db: SqliteData
       requireAdmin(admin, request)
       const { id } = request.params as { id: string }
       try {
-        return found(queue.retry(Number(id)), id)
+        return found(queue.retry(idOf(id)), id)
       } catch (error) {
         if (isKoyaError(error) && error.code === 'KL_JOB_NOT_FINISHED') throw new KoyaError('KL_API_CONFLICT', error.message, { hint: error.hint })
         throw error
@@ -72,7 +74,7 @@ function jobsHandlers(deps: { readonly model: ProjectIR; readonly db: SqliteData
     async cancelJobRun(request) {
       requireAdmin(admin, request)
       const { id } = request.params as { id: string }
-      return found(queue.cancel(Number(id)), id)
+      return found(queue.cancel(idOf(id)), id)
     },
     async listEmails(request) {
       requireAdmin(admin, request)

@@ -53,7 +53,6 @@ export const jobsModule = defineModule<JobsModuleOptions | undefined>({
           run: (payload, context) => run(createJobContext(deps, kysely, job.name, context), payload),
         })
       }
-      app.addHook('onClose', async () => kysely.destroy())
     }
     if (options.scheduler !== false && runtime.env.KOYA_JOBS_WORKERS !== 'off') {
       const scheduler = createCronScheduler({ db: runtime.db, queue, jobs, clock: runtime.clock, onError: (error) => app.log.error({ err: error }, 'the cron scheduler failed') })
