@@ -431,8 +431,8 @@ export const errorCodes = {
     solution: 'Use a public URL, or, for a receiver meant to be internal, add its host to KOYA_WEBHOOK_ALLOW_HOSTS (comma-separated) and replay the delivery.',
   },
   KL_JOB_WEBHOOK_CONFIG: {
-    description: 'A webhook cannot be delivered as configured: its URL or secret variable is unset or malformed (a secret is `whsec_` and 24 to 64 bytes in base64), a setting is not a duration or number, or its filter/transform code is missing.',
-    solution: 'Set the variable the message names (e.g. KOYA_WEBHOOK_<NAME>_SECRET), or run `koyalite generate` for the handlers bundle, and restart.',
+    description: 'A webhook cannot be delivered as configured: its URL or secret variable is unset or malformed (a secret is `whsec_` and 24 to 64 bytes in base64), or a setting is not a duration or number.',
+    solution: 'Set the variable the message names (e.g. KOYA_WEBHOOK_<NAME>_SECRET) and restart.',
   },
 
   // ── CLI: command-line usage ──────────────────────────────────────────────────────────────────

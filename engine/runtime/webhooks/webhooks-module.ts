@@ -48,10 +48,11 @@ export const webhooksModule = defineModule<WebhooksModuleOptions | undefined>({
     if (webhooks.length === 0) return
     const settings = { ...settingsFrom(runtime.env), ...options }
     const handlers = options.handlers?.webhooks
-    const needing = webhooks.find((w) => (w.hasFilter || w.hasTransform) && handlers?.[w.name] === undefined)
-    if (needing !== undefined) {
-      throw new KoyaError('KL_JOB_WEBHOOK_CONFIG', `Webhook "${needing.name}" has a filter or transform, but the server was given no handlers for it.`, { hint: 'Run `koyalite generate` and start the server with the handlers bundle (koyalite start does).' })
-    }
+    // Without its code a filtered or transformed webhook cannot decide what to send: this process
+    // records none of its events rather than send unfiltered ones (decision 72).
+    const missing = webhooks.filter((w) => (w.hasFilter || w.hasTransform) && handlers?.[w.name] === undefined)
+    if (missing.length > 0) app.log.warn({ webhooks: missing.map((w) => w.name) }, 'the server was given no handlers for webhooks with a filter or transform: their events are not recorded by this process (koyalite start loads generated/handlers)')
+    const served = webhooks.filter((w) => !missing.includes(w))
     const queue = runtime.queue()
     let audit
     try {
@@ -70,7 +71,7 @@ export const webhooksModule = defineModule<WebhooksModuleOptions | undefined>({
       if (resolved.url === undefined || resolved.key === undefined) app.log.warn({ webhook: webhook.name }, 'a webhook has no URL or secret set: its deliveries fail until it has')
       queue.define(webhookDeliveryKind(resolved, deps))
     }
-    const stops = subscribeWebhookEvents(webhooks, { data: runtime.data, queue, clock: runtime.clock, handlers: handlers ?? {}, log: app.log })
+    const stops = subscribeWebhookEvents(served, { data: runtime.data, queue, clock: runtime.clock, handlers: handlers ?? {}, log: app.log })
     const purge = setInterval(() => log.purge(runtime.clock().getTime() - LOG_RETENTION_MS), 3_600_000)
     purge.unref()
     app.addHook('onClose', async () => {
