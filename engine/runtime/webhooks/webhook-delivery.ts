@@ -82,7 +82,8 @@ export function webhookDeliveryKind(webhook: ResolvedWebhook, deps: DeliveryDeps
       record({ status: outcome.status, latencyMs: outcome.latencyMs, response: outcome.status === null ? null : outcome.response, error: failure ?? (outcome.status !== null && (outcome.status < 200 || outcome.status >= 300) ? `HTTP ${outcome.status}` : null) })
       const at = deps.clock().getTime()
       if (outcome.status !== null && outcome.status >= 200 && outcome.status < 300) {
-        deps.endpoints.succeeded(name, at)
+        // One write per minute at most while the endpoint answers: the delivery log has the rest.
+        if (state.failingSince !== null || state.lastSuccessAt === null || at - state.lastSuccessAt > 60_000) deps.endpoints.succeeded(name, at)
         return { status: outcome.status, latencyMs: outcome.latencyMs }
       }
       if (outcome.error instanceof KoyaError && outcome.error.code === 'KL_JOB_WEBHOOK_BLOCKED') throw doNotRetry(outcome.error)
