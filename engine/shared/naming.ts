@@ -22,14 +22,15 @@ export const RESERVED_TABLE_NAMES = ['auth', 'admin', 'storage', 'functions', 's
 export const SDK_TYPE_NAMES: readonly string[] = [
   'ALWAYS', 'AdminClient', 'AuthAuditEntry', 'AuthAuditFilter', 'AuthClient', 'AuthImpersonation',
   'AuthLoginResult', 'AuthOAuthProvider', 'AuthRole', 'AuthRoleGrants', 'AuthSession',
-  'AuthSessionInfo', 'AuthSignupInput', 'AuthSignupResult', 'AuthUser', 'ClientOptions',
-  'ColumnFilter', 'Columns', 'FetchLike', 'FetchResponse', 'FilterNode', 'FilterOperand',
-  'Include', 'IncludeManyOptions', 'IncludeOf', 'IncludeOneOptions', 'IncludeOptions', 'Included',
-  'InsertOf', 'JsonValue', 'KnownRelations', 'KoyaClient', 'KoyaClientError', 'KoyaErrorCode',
-  'KoyaRequest', 'KoyaResponse', 'KoyaTransport', 'ListOptions', 'LooseListOptions', 'LooseObject',
-  'LooseReadOptions', 'NEVER', 'Operators', 'OrderBy', 'OrderTerms', 'Picked', 'QueryParam',
-  'QueryResult', 'ReadOptions', 'Related', 'RelationsOf', 'RowOf', 'SelectOf', 'SortOrder',
-  'TableClient', 'TableName', 'Tables', 'TargetOf', 'TokenSlot', 'UpdateOf', 'Where',
+  'AuthSessionInfo', 'AuthSignupInput', 'AuthSignupResult', 'AuthUser', 'CaughtEmail',
+  'CaughtEmailFilter', 'ClientOptions', 'ColumnFilter', 'Columns', 'FetchLike', 'FetchResponse',
+  'FilterNode', 'FilterOperand', 'Include', 'IncludeManyOptions', 'IncludeOf', 'IncludeOneOptions',
+  'IncludeOptions', 'Included', 'InsertOf', 'JobRun', 'JobRunFilter', 'JsonValue', 'KnownRelations',
+  'KoyaClient', 'KoyaClientError', 'KoyaErrorCode', 'KoyaRequest', 'KoyaResponse', 'KoyaTransport',
+  'ListOptions', 'LooseListOptions', 'LooseObject', 'LooseReadOptions', 'NEVER', 'Operators',
+  'OrderBy', 'OrderTerms', 'Picked', 'QueryParam', 'QueryResult', 'ReadOptions', 'Related',
+  'RelationsOf', 'RowOf', 'SelectOf', 'SortOrder', 'TableClient', 'TableName', 'Tables', 'TargetOf',
+  'TokenSlot', 'UpdateOf', 'Where',
 ]
 
 /** Column names the REST query grammar uses as parameters, so a column cannot take them. */

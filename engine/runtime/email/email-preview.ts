@@ -7,6 +7,9 @@ import { EMAIL_TEMPLATES, isEmailTemplate } from './templates.ts'
  * `/_/emails` in dev: each template rendered with sample data, to look at while editing. Not part
  * of the API (no contract entry): a development page like the rest of `/_/`, never served by
  * `koyalite start`.
+ *
+ * @example
+ * if (runtime.dev) registerEmailPreview(app, runtime.model.name)
  */
 export function registerEmailPreview(app: FastifyInstance, appName: string): void {
   app.get('/_/emails', async (_request, reply) => {

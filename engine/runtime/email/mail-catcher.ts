@@ -39,6 +39,11 @@ export interface MailCatcher {
   list(filter: { readonly to?: string; readonly limit: number }): CaughtEmail[]
 }
 
+/**
+ * @example
+ * const catcher = createMailCatcher(db)
+ * catcher.list({ to: 'ada@example.com', limit: 10 })
+ */
 export function createMailCatcher(db: SqliteDatabase): MailCatcher {
   const statements = statementsOf(db)
   return {

@@ -22,6 +22,10 @@ export interface EmailSender {
  * also reads RESEND_BASE_URL). 429 and 5xx (and no answer) are retried by the queue; other 4xx
  * answers (validation, an unverified domain) are final. The idempotency key goes with every try,
  * so a retry after a lost answer is not delivered twice.
+ *
+ * @example
+ * const sender = createResendSender(env.RESEND_API_KEY, env.RESEND_BASE_URL)
+ * await sender.send({ from, to: ['ada@example.com'], subject, html, text: undefined, idempotencyKey }, run.signal)
  */
 export function createResendSender(apiKey: string, baseUrl: string | undefined): EmailSender {
   const resend = new Resend(apiKey, baseUrl === undefined ? undefined : { baseUrl })

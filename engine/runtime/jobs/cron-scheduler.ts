@@ -18,6 +18,10 @@ import { jobKind } from './job-kinds.ts'
  *   at the first instant after the gap (03:00) for a fixed-time job; a wall time that happens twice
  *   at fall-back runs once. The slot key is the wall time in the job's zone (`2026-10-25T02:30:00`),
  *   so an hourly job whose 02:30 comes round twice still runs once for it.
+ *
+ * @example
+ * const scheduler = createCronScheduler({ db, queue, jobs: model.jobs ?? [], clock, onError: (e) => log.error(e) })
+ * scheduler.start()
  */
 export interface CronScheduler {
   /** Enqueue what is due now, then wait for the next slot. */
@@ -92,7 +96,12 @@ export function createCronScheduler(options: { readonly db: SqliteDatabase; read
   }
 }
 
-/** The latest slot at or before `now` (croner's previousRuns excludes the current second and drops milliseconds). */
+/**
+ * The latest slot at or before `now` (croner's previousRuns excludes the current second and drops milliseconds).
+ *
+ * @example
+ * latestSlot(new Cron('0 * * * *', { paused: true }), new Date('2026-01-01T08:30:00Z')) // 2026-01-01T08:00:00Z
+ */
 export function latestSlot(cron: Cron, now: Date): Date | undefined {
   return cron.previousRuns(1, new Date(Math.floor(now.getTime() / 1000) * 1000 + 1000))[0]
 }

@@ -54,12 +54,22 @@ export function createJobContext(deps: JobContextDeps, kysely: Kysely<never>, na
   }
 }
 
-/** One Kysely over the app's connection, for every run's `ctx.db`. */
+/**
+ * One Kysely over the app's connection, for every run's `ctx.db`.
+ *
+ * @example
+ * const kysely = createJobKysely(runtime.db)
+ */
 export function createJobKysely(db: SqliteDatabase): Kysely<never> {
   return new Kysely<never>({ dialect: new SqliteDialect({ database: db }) })
 }
 
-/** `ctx.enqueue`'s options (durations as text) as the queue's. */
+/**
+ * `ctx.enqueue`'s options (durations as text) as the queue's.
+ *
+ * @example
+ * queueOptions({ delay: '10s', key: 'user-1' }) // { delayMs: 10000, uniqueKey: 'user-1' }
+ */
 export function queueOptions(options: EnqueueOptions | undefined): QueueEnqueueOptions {
   if (options === undefined) return {}
   const ms = (text: string | undefined, what: string) => {
@@ -81,7 +91,12 @@ export function queueOptions(options: EnqueueOptions | undefined): QueueEnqueueO
   }
 }
 
-/** The data layer bound to an actor, with a small API for handler code (rows as objects). */
+/**
+ * The data layer bound to an actor, with a small API for handler code (rows as objects).
+ *
+ * @example
+ * dataAs(data, { kind: 'user', userId, roles: [] }).insert('notes', { ownerId: userId, body: 'hi' })
+ */
 export function dataAs(data: DataLayer, actor: Actor): DataAs {
   const all = [{ kind: 'all' as const }]
   return {

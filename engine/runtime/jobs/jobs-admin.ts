@@ -12,6 +12,9 @@ import { jobKind, kindOfName } from './job-kinds.ts'
 /**
  * The jobs group of /admin (engine/ir/routes/jobs-routes.ts): runs listed, read, run, retried,
  * cancelled, and the mail catcher's emails.
+ *
+ * @example
+ * registerJobsAdmin(app, { model: runtime.model, db: runtime.db, queue: runtime.queue(), admin: runtime.adminDeps() })
  */
 export function registerJobsAdmin(app: FastifyInstance, deps: { readonly model: ProjectIR; readonly db: SqliteDatabase; readonly queue: Queue; readonly admin: AdminDeps }): void {
   registerContractRoutes(app, {

@@ -133,7 +133,12 @@ export interface Queue {
   close(drainMs?: number): Promise<void>
 }
 
-/** Mark an error as final: the run is dead at once, not retried (a 4xx from a provider). */
+/**
+ * Mark an error as final: the run is dead at once, not retried (a 4xx from a provider).
+ *
+ * @example
+ * throw doNotRetry(new KoyaError('KL_JOB_EMAIL_REJECTED', 'The address is malformed.'))
+ */
 export function doNotRetry(error: KoyaError): KoyaError {
   return new KoyaError(error.code, error.message, { hint: error.hint, cause: error.cause, details: { ...error.details, retry: false } })
 }
@@ -221,6 +226,10 @@ function definedOf(options: QueueOptions): Partial<typeof DEFAULT_OPTIONS> {
   return Object.fromEntries(Object.entries({ leaseMs: options.leaseMs, pollMs: options.pollMs, concurrency: options.concurrency, retentionMs: options.retentionMs }).filter(([, v]) => v !== undefined))
 }
 
+/**
+ * @example
+ * isJobStatus('dead') // true
+ */
 export function isJobStatus(value: string): value is JobStatus {
   return (JOB_STATUSES as readonly string[]).includes(value)
 }

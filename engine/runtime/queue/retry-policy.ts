@@ -21,7 +21,12 @@ export interface RetryPolicy {
  */
 export const DEFAULT_RETRY: RetryPolicy = Object.freeze({ attempts: 6, initialDelayMs: 10_000, maxDelayMs: 60 * 60_000 })
 
-/** A policy with the given fields over the defaults (null or absent: the default's). */
+/**
+ * A policy with the given fields over the defaults (null or absent: the default's).
+ *
+ * @example
+ * retryPolicy({ attempts: 3, initialDelayMs: null, maxDelayMs: null }) // { attempts: 3, initialDelayMs: 10000, maxDelayMs: 3600000 }
+ */
 export function retryPolicy(given: { readonly attempts?: number | null; readonly initialDelayMs?: number | null; readonly maxDelayMs?: number | null } | null | undefined, defaults: RetryPolicy = DEFAULT_RETRY): RetryPolicy {
   const attempts = Math.max(1, given?.attempts ?? defaults.attempts)
   const initialDelayMs = Math.max(0, given?.initialDelayMs ?? defaults.initialDelayMs)

@@ -95,7 +95,10 @@ export function createWorker(options: WorkerOptions): Worker {
     const kind = kinds.get(row.kind)
     const controller = new AbortController()
     perKind.set(row.kind, (perKind.get(row.kind) ?? 0) + 1)
-    const settled = run(row, kind, controller).finally(() => {
+    // A settling statement that fails (the database closed or locked past its busy timeout) must
+    // not become an unhandled rejection, which would stop the process: the lease expires instead
+    // and the run is retried.
+    const settled = run(row, kind, controller).catch((error: unknown) => options.log?.error({ err: error, job: row.kind, runId: row.id }, 'a job run could not be settled')).finally(() => {
       running.delete(row.id)
       perKind.set(row.kind, (perKind.get(row.kind) ?? 1) - 1)
       wake()
@@ -146,7 +149,7 @@ export function createWorker(options: WorkerOptions): Worker {
     }
     if (ok && !controller.signal.aborted) {
       const scrubbed = kind.scrub === undefined ? null : JSON.stringify(kind.scrub(JSON.parse(row.payload)))
-      statements.run(SQL.complete, [now(), scrubbed, JSON.stringify(result ?? null) ?? null, row.id, row.attempts])
+      statements.run(SQL.complete, [now(), scrubbed, resultText(result), row.id, row.attempts])
       return
     }
     fail(row, reason ?? failure, !(failure instanceof KoyaError && failure.details?.retry === false))
@@ -234,6 +237,15 @@ export function createWorker(options: WorkerOptions): Worker {
 function retryAfterOf(error: unknown): number {
   const wait = error instanceof KoyaError ? error.details?.retryAfterMs : undefined
   return typeof wait === 'number' && wait > 0 ? Math.min(wait, 86_400_000) : 0
+}
+
+/** What a run returned, as stored: JSON, or null when it is not JSON (a BigInt, a cycle, a function). */
+function resultText(result: unknown): string | null {
+  try {
+    return JSON.stringify(result ?? null) ?? null
+  } catch {
+    return null
+  }
 }
 
 function isShutdown(reason: unknown): boolean {

@@ -210,6 +210,14 @@ describe('jobs and email on a running server', () => {
     expect((await call(server.origin, 'GET', '/api/notes', undefined, ada.token)).body).toHaveLength(1)
   })
 
+  it('a job enqueues another (once per key) and reports progress', async () => {
+    const chain = await settled(server.origin, (await call(server.origin, 'POST', '/admin/jobs/chain/run', { payload: { key: 'chained-1' } })).body.id)
+    expect(chain).toMatchObject({ status: 'done', progress: { step: 'enqueueing' }, result: { chained: 'chained-1' } })
+    const records = (await call(server.origin, 'GET', '/admin/jobs/runs?name=record')).body.filter((r: { uniqueKey: string | null }) => r.uniqueKey === 'chained-1')
+    expect(records).toHaveLength(1)
+    expect(await settled(server.origin, records[0].id)).toMatchObject({ status: 'done', payload: { key: 'chained-1' } })
+  })
+
   it('retries with backoff, dead-letters after the last attempt, and the admin API retries and cancels', async () => {
     const id = (await call(server.origin, 'POST', '/admin/jobs/flaky/run', {})).body.id
     const dead = await settled(server.origin, id)
