@@ -131,3 +131,31 @@ describe('only committed writes are sent', () => {
     }
   })
 })
+
+describe('the payload cap', () => {
+  it('an event over 256 KiB is sent with its records cut to their ids, marked truncated', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'koya-webhook-cap-'))
+    const db = openDatabase(path.join(dir, 'app.db'))
+    try {
+      applyMigrations(db, readMigrations(repoRoot).migrations)
+      applySystemSchema(db, systemMigrations(), () => new Date())
+      const model = withWebhook(loadModel(repoRoot))
+      const data = createDataLayer(model, db)
+      const queue = createQueue(db)
+      const huge = 'x'.repeat(300 * 1024)
+      subscribeWebhookEvents(model.webhooks!, { data, queue, clock: () => new Date(), handlers: { workspaceChanges: { transform: (event) => ({ ...event, padding: event.record?.name === 'big' ? huge : '' }) } }, log: { error: () => undefined } })
+      const system = { kind: 'system' } as const
+      const owner = data.insert(system, { table: 'users', rows: [{ email: 'o@example.com', displayName: 'O' }], returning: [{ kind: 'all' }] }, { as: 'objects' }).rows![0] as any
+      data.insert(system, { table: 'workspaces', rows: [{ name: 'small', slug: 'small', ownerId: owner.id }, { name: 'big', slug: 'big', ownerId: owner.id }] })
+      const rows = db.prepare(`SELECT "payload" FROM "_koya_jobs" WHERE "kind" = 'webhook:workspaceChanges' ORDER BY "id"`).all() as { payload: string }[]
+      const [small, big] = rows.map((r) => JSON.parse(r.payload))
+      expect(small.body).toMatchObject({ type: 'workspaces.create', record: { name: 'small' }, padding: '' })
+      expect(small.body.truncated).toBeUndefined()
+      expect(big.body).toEqual({ type: 'workspaces.create', table: 'workspaces', record: { id: expect.any(String) }, oldRecord: null, timestamp: expect.any(String), truncated: true })
+      expect(rows[1]!.payload.length).toBeLessThan(1000)
+    } finally {
+      db.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
