@@ -99,6 +99,11 @@ export interface QueueOptions {
   readonly concurrency?: number
   /** Finished (done, cancelled) rows are deleted after this long. Default 7 days. Dead rows stay. */
   readonly retentionMs?: number
+  /**
+   * With a backlog, claim up to this many rows in one transaction (one commit for them all).
+   * Default 1: each claim is its own commit (a batch holds the write lock for all its claims).
+   */
+  readonly claimBatch?: number
 }
 
 /**
@@ -143,7 +148,7 @@ export function doNotRetry(error: KoyaError): KoyaError {
   return new KoyaError(error.code, error.message, { hint: error.hint, cause: error.cause, details: { ...error.details, retry: false } })
 }
 
-const DEFAULT_OPTIONS = { leaseMs: 30_000, pollMs: 200, concurrency: 16, retentionMs: 7 * 86_400_000 }
+const DEFAULT_OPTIONS = { leaseMs: 30_000, pollMs: 200, concurrency: 16, retentionMs: 7 * 86_400_000, claimBatch: 1 }
 
 export function createQueue(db: SqliteDatabase, options: QueueOptions = {}): Queue {
   const clock = options.clock ?? (() => new Date())
@@ -223,7 +228,7 @@ export function createQueue(db: SqliteDatabase, options: QueueOptions = {}): Que
 }
 
 function definedOf(options: QueueOptions): Partial<typeof DEFAULT_OPTIONS> {
-  return Object.fromEntries(Object.entries({ leaseMs: options.leaseMs, pollMs: options.pollMs, concurrency: options.concurrency, retentionMs: options.retentionMs }).filter(([, v]) => v !== undefined))
+  return Object.fromEntries(Object.entries({ leaseMs: options.leaseMs, pollMs: options.pollMs, concurrency: options.concurrency, retentionMs: options.retentionMs, claimBatch: options.claimBatch }).filter(([, v]) => v !== undefined))
 }
 
 /**

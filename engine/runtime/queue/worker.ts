@@ -21,6 +21,8 @@ export interface WorkerOptions {
   readonly pollMs: number
   readonly concurrency: number
   readonly retentionMs: number
+  /** Claims made in one transaction when there is a backlog (1: each claim its own commit). */
+  readonly claimBatch: number
 }
 
 /** The claiming loop of one process. */
@@ -75,11 +77,40 @@ export function createWorker(options: WorkerOptions): Worker {
     return rows[0] as ClaimedRow | undefined
   }
 
+  /**
+   * Several claims in one transaction (one commit). Each claimed row's kind is counted as it is
+   * claimed, so the kind limits hold within the batch; the rows run once the transaction commits.
+   */
+  function claimBatch(n: number): ClaimedRow[] {
+    const rows: ClaimedRow[] = []
+    try {
+      options.db.transaction(() => {
+        for (let i = 0; i < n; i++) {
+          const row = claim()
+          if (row === undefined) break
+          rows.push(row)
+          perKind.set(row.kind, (perKind.get(row.kind) ?? 0) + 1)
+        }
+      })()
+    } catch (error) {
+      for (const row of rows) perKind.set(row.kind, (perKind.get(row.kind) ?? 1) - 1)
+      throw error
+    }
+    return rows
+  }
+
   function pump(): void {
     if (pumping || stopped) return
     pumping = true
     try {
       while (!stopped && running.size < options.concurrency) {
+        const room = options.concurrency - running.size
+        if (options.claimBatch > 1 && room > 1) {
+          const rows = claimBatch(Math.min(room, options.claimBatch))
+          for (const row of rows) execute(row, true)
+          if (rows.length === 0) break
+          continue
+        }
         const row = claim()
         if (row === undefined) break
         execute(row)
@@ -91,10 +122,10 @@ export function createWorker(options: WorkerOptions): Worker {
     }
   }
 
-  function execute(row: ClaimedRow): void {
+  function execute(row: ClaimedRow, counted = false): void {
     const kind = kinds.get(row.kind)
     const controller = new AbortController()
-    perKind.set(row.kind, (perKind.get(row.kind) ?? 0) + 1)
+    if (!counted) perKind.set(row.kind, (perKind.get(row.kind) ?? 0) + 1)
     // A settling statement that fails (the database closed or locked past its busy timeout) must
     // not become an unhandled rejection, which would stop the process: the lease expires instead
     // and the run is retried.

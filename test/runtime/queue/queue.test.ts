@@ -161,6 +161,25 @@ describe('the queue', () => {
     expect(mostPerTenant).toBe(1)
   })
 
+  it('claims a backlog in batches when asked, kind limits still held, every job run once', async () => {
+    const { queue } = setup({ concurrency: 12, claimBatch: 8 })
+    let now = 0
+    let most = 0
+    const seen: number[] = []
+    queue.define({ name: 'limited', concurrency: 3, run: async (n) => {
+      most = Math.max(most, ++now)
+      seen.push(n as number)
+      await new Promise((r) => setTimeout(r, 5))
+      now--
+    } })
+    queue.define({ name: 'free', run: (n) => void seen.push(n as number) })
+    const ids = Array.from({ length: 40 }, (_, i) => queue.enqueue(i % 2 === 0 ? 'limited' : 'free', i))
+    queue.start()
+    for (const id of ids) await settled(queue, id)
+    expect(most).toBe(3)
+    expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i))
+  })
+
   it('cancels a running job: its signal aborts and it is not retried', async () => {
     const { queue } = setup()
     let abortedWith: unknown
