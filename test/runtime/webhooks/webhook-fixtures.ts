@@ -30,6 +30,8 @@ export interface Received {
   readonly verified: boolean
   readonly verifiedWith: readonly string[]
   readonly status: number
+  /** When the request arrived (Date.now()). */
+  readonly at: number
 }
 
 /**
@@ -85,7 +87,7 @@ export async function startReceiver(secrets: string[]): Promise<Receiver> {
       counts.set(headers['webhook-id'], count)
       const answer = receiver.answer({ id: headers['webhook-id'], count })
       const send = () => {
-        receiver.received.push({ id: headers['webhook-id'], timestamp: headers['webhook-timestamp'], signature: headers['webhook-signature'], body: JSON.parse(text), verified: verifiedWith.length > 0, verifiedWith, status: answer.status })
+        receiver.received.push({ id: headers['webhook-id'], timestamp: headers['webhook-timestamp'], signature: headers['webhook-signature'], body: JSON.parse(text), verified: verifiedWith.length > 0, verifiedWith, status: answer.status, at: Date.now() })
         response.writeHead(answer.status, answer.headers ?? {})
         response.end(answer.body ?? '')
       }
