@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createQueue, QUEUE_MIGRATIONS, backoffMs, type Queue, type JobRunView } from '../../../engine/runtime/queue/index.ts'
 import { applySystemSchema } from '../../../engine/runtime/system/system-schema.ts'
@@ -195,6 +198,24 @@ describe('the queue', () => {
     queue.cancel(id)
     expect(await settled(queue, id)).toMatchObject({ status: 'cancelled', attempts: 1 })
     expect((abortedWith as KoyaError).code).toBe('KL_JOB_CANCELLED')
+  })
+
+  it('cancels a run another process runs: that process aborts it within a heartbeat', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'koya-queue-'))
+    const file = path.join(dir, 'q.db')
+    const dbA = openDatabase(file)
+    applySystemSchema(dbA, QUEUE_MIGRATIONS)
+    const dbB = openDatabase(file)
+    const a = createQueue(dbA, { pollMs: 20, leaseMs: 150 })
+    const b = createQueue(dbB, { pollMs: 20, leaseMs: 150 })
+    open.push({ db: dbA, queue: a }, { db: dbB, queue: b })
+    a.define({ name: 'long', run: (_p, run) => new Promise((_, reject) => run.signal.addEventListener('abort', () => reject(run.signal.reason))) })
+    a.start()
+    const id = a.enqueue('long')
+    await until(() => a.get(id)?.status === 'running')
+    b.cancel(id)
+    expect(await settled(b, id)).toMatchObject({ status: 'cancelled', lastError: expect.stringContaining('cancelled') })
+    rmSync(dir, { recursive: true, force: true })
   })
 
   it('cancels a pending job before it runs, and retries a finished one under the same id', async () => {
