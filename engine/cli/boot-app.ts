@@ -18,12 +18,14 @@ export async function bootApp(
   const version = dev?.version
   const serviceKey = io.env.KOYA_SERVICE_KEY
   const model = loadModel(io.cwd)
+  const handlers = await loadHandlers(io.cwd, { model, ...(version !== undefined ? { version } : {}) })
   return createServer({
     model,
     db,
     tables: await loadTableApis(io.cwd, model, version),
     docs: loadGeneratedDocs(io.cwd),
-    jobs: { handlers: await loadHandlers(io.cwd, { model, ...(version !== undefined ? { version } : {}) }) },
+    jobs: { handlers },
+    webhooks: { handlers },
     ...(serviceKey ? { auth: { serviceKey } } : {}),
     ...(serverFactory ? { serverFactory } : {}),
     logger: { level: io.env.LOG_LEVEL ?? 'info' },

@@ -448,6 +448,26 @@ export const errorCodes = {
     description: 'The email provider could not take a message now (429, 5xx or no answer); the send is retried with backoff, with the same idempotency key.',
     solution: 'Usually nothing: the queue retries. If every attempt fails, check the provider\'s status and the API key (email.apiKey).',
   },
+  KL_JOB_WEBHOOK_FAILED: {
+    description: 'A webhook delivery attempt failed: the receiver answered other than 2xx (a 3xx too: redirects are not followed), did not answer within 15 s, or could not be reached. It is retried on the webhook\'s schedule, never sooner than its Retry-After.',
+    solution: 'Read the attempt in GET /admin/webhooks/deliveries (status, answer, error). Make the receiver answer 2xx quickly and do its work afterwards.',
+  },
+  KL_JOB_WEBHOOK_GONE: {
+    description: 'A webhook receiver answered 410 Gone: the endpoint is disabled and its deliveries are dead until it is enabled again.',
+    solution: 'Point the webhook at a live receiver, then replay a delivery (POST /admin/webhooks/deliveries/:id/replay), which enables the endpoint.',
+  },
+  KL_JOB_WEBHOOK_DISABLED: {
+    description: 'A webhook endpoint is disabled (it answered 410, or every attempt failed for KOYA_WEBHOOK_DISABLE_AFTER, default 5 days; an audit-log entry `webhook.disabled` says when): its deliveries are dead at once.',
+    solution: 'Fix the receiver, then replay a delivery (POST /admin/webhooks/deliveries/:id/replay): that enables the endpoint again.',
+  },
+  KL_JOB_WEBHOOK_BLOCKED: {
+    description: 'A webhook destination resolves to a loopback, private, link-local or cloud-metadata address, which webhooks may not reach (SSRF guard, checked when connecting).',
+    solution: 'Use a public URL, or, for a receiver meant to be internal, add its host to KOYA_WEBHOOK_ALLOW_HOSTS (comma-separated) and replay the delivery.',
+  },
+  KL_JOB_WEBHOOK_CONFIG: {
+    description: 'A webhook cannot be delivered as configured: its URL or secret variable is unset or malformed (a secret is `whsec_` and 24 to 64 bytes in base64), or a setting is not a duration or number.',
+    solution: 'Set the variable the message names (e.g. KOYA_WEBHOOK_<NAME>_SECRET) and restart.',
+  },
 
   // ── CLI: command-line usage ──────────────────────────────────────────────────────────────────
   KL_CLI_USAGE: {

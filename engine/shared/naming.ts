@@ -72,3 +72,13 @@ export function relationNameOf(columnName: string): string | undefined {
   const match = /^(.+?)Id$/.exec(columnName)
   return match ? match[1] : undefined
 }
+
+/**
+ * A camelCase name as an environment variable's part.
+ *
+ * @example
+ * upperSnake('taskDone') // 'TASK_DONE'
+ */
+export function upperSnake(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()
+}

@@ -7,6 +7,7 @@ import { jobsModule } from '../jobs/jobs-module.ts'
 import { queueModule } from '../queue/queue-module.ts'
 import { restModule } from '../rest/rest-module.ts'
 import type { SystemMigration } from '../system/system-schema.ts'
+import { webhooksModule } from '../webhooks/webhooks-module.ts'
 import type { FeatureModule } from './feature-module.ts'
 
 /**
@@ -26,6 +27,8 @@ export const FEATURE_MODULES = {
   queue: queueModule,
   email: emailModule,
   jobs: jobsModule,
+  // After the queue (its kinds) and auth (the audit log its admin events go to).
+  webhooks: webhooksModule,
   rest: restModule,
 } as const
 

@@ -8,6 +8,11 @@ export interface RetryPolicy {
   readonly attempts: number
   readonly initialDelayMs: number
   readonly maxDelayMs: number
+  /**
+   * Fixed waits instead of doubling: the wait after the n-th failed run is `schedule[n - 1]` (the
+   * last entry repeats), drawn within ±10 % of it. Webhooks use the Standard Webhooks schedule.
+   */
+  readonly schedule?: readonly number[]
 }
 
 /**
@@ -36,6 +41,10 @@ export function retryPolicy(given: { readonly attempts?: number | null; readonly
  * backoffMs({ attempts: 5, initialDelayMs: 500, maxDelayMs: 10_000 }, 3) // between 1000 and 2000
  */
 export function backoffMs(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+  if (policy.schedule !== undefined && policy.schedule.length > 0) {
+    const wait = policy.schedule[Math.min(Math.max(attempt - 1, 0), policy.schedule.length - 1)]!
+    return Math.round(wait * (0.9 + random() * 0.2))
+  }
   const exponential = policy.initialDelayMs * 2 ** Math.min(Math.max(attempt - 1, 0), 40)
   const capped = Math.min(policy.maxDelayMs, exponential)
   return Math.round(capped / 2 + random() * (capped / 2))

@@ -192,7 +192,7 @@ export function createWorker(options: WorkerOptions): Worker {
     const message = describe(error)
     const at = now()
     if (retryable && row.attempts < maxAttempts) {
-      statements.run(SQL.fail, ['pending', at + backoffMs(policy, row.attempts), message, null, row.id, row.attempts])
+      statements.run(SQL.fail, ['pending', at + Math.max(backoffMs(policy, row.attempts), retryAfterOf(error)), message, null, row.id, row.attempts])
       options.log?.warn({ job: row.kind, runId: row.id, attempt: row.attempts, err: error }, 'a job run failed; it will be retried')
     } else {
       statements.run(SQL.fail, ['dead', null, message, at, row.id, row.attempts])
@@ -262,6 +262,12 @@ export function createWorker(options: WorkerOptions): Worker {
       await within(all(), 1000)
     },
   }
+}
+
+/** A failure may ask not to be retried before some time (a webhook's `Retry-After`): `details.retryAfterMs`, at most a day. */
+function retryAfterOf(error: unknown): number {
+  const wait = error instanceof KoyaError ? error.details?.retryAfterMs : undefined
+  return typeof wait === 'number' && wait > 0 ? Math.min(wait, 86_400_000) : 0
 }
 
 /** What a run returned, as stored: JSON, or null when it is not JSON (a BigInt, a cycle, a function). */
