@@ -2,6 +2,7 @@ import { adminModule } from '../admin/admin-module.ts'
 import { authModule } from '../auth/auth-module.ts'
 import { docsModule } from '../docs/docs-module.ts'
 import { healthModule } from '../health/health-module.ts'
+import { metaModule } from '../meta/meta-module.ts'
 import { restModule } from '../rest/rest-module.ts'
 import type { SystemMigration } from '../system/system-schema.ts'
 import type { FeatureModule } from './feature-module.ts'
@@ -17,6 +18,7 @@ export const FEATURE_MODULES = {
   docs: docsModule,
   auth: authModule,
   admin: adminModule,
+  meta: metaModule,
   rest: restModule,
 } as const
 
