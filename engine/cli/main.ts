@@ -19,6 +19,8 @@ export const commands = {
   dev: { summary: 'Generate, migrate and serve, again on every change', load: async () => (await import('./commands/dev.ts')).devCommand },
   backup: { summary: 'Write an online, checked backup of the database', load: async () => (await import('./commands/backup.ts')).backupCommand },
   restore: { summary: 'Restore a backup into the database, atomically', load: async () => (await import('./commands/restore.ts')).restoreCommand },
+  info: { summary: 'Show the project, its database and its schema version', load: async () => (await import('./commands/info.ts')).infoCommand },
+  maintenance: { summary: 'Make the API read-only, or serve writes again (on | off | status)', load: async () => (await import('./commands/maintenance.ts')).maintenanceCommand },
 } as const satisfies Record<string, { summary: string; load: () => Promise<Command> }>
 
 type CommandName = keyof typeof commands

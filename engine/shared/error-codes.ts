@@ -238,6 +238,10 @@ export const errorCodes = {
     description: 'The write breaks a constraint of the table: a reference to a row that does not exist, a row still referenced, or a value check.',
     solution: 'Make references point at existing rows, delete or move dependent rows first, and keep values within their limits.',
   },
+  KL_API_MAINTENANCE: {
+    description: 'The app is in maintenance mode (for a migration or a restore): writes are refused, reads go on.',
+    solution: 'Retry later (`Retry-After` says when to try). An operator ends it with `koyalite maintenance off` or `POST /admin/maintenance`.',
+  },
   KL_API_NOT_ACCEPTABLE: {
     description: 'A single object was asked for (`Accept: application/vnd.pgrst.object+json`) but the result has another number of rows.',
     solution: 'Narrow the filter to exactly one row, or accept an array.',

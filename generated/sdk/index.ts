@@ -982,6 +982,47 @@ export interface CaughtEmailFilter {
   limit?: number
 }
 
+// ─── Meta: /admin/meta, /admin/maintenance ────────────────────────────────────────────────────
+
+/** The \`_koya_project\` record. */
+export interface MetaProject {
+  name: string
+  environment: string
+  /** When a server first served this database. */
+  createdAt: string
+  /** When a server last started on it. */
+  servedAt: string
+  /** Whether writes are refused (503 KL_API_MAINTENANCE). */
+  maintenance: boolean
+  maintenanceReason: string | null
+}
+
+/** A policy as written (TypeScript source and location) and as the SQL it became. */
+export interface MetaPolicy {
+  source: string
+  at: { file: string; line: number; column: number }
+  sql: string
+  params: JsonValue[]
+}
+
+/** The schema as the server runs it. */
+export interface MetaDescription {
+  project: MetaProject | null
+  roles: string[]
+  tables: {
+    name: string
+    typeName: string
+    isUsers: boolean
+    columns: { name: string; type: string; nullable: boolean; unique: boolean; [key: string]: JsonValue }[]
+    relations: { kind: 'belongsTo' | 'hasMany'; name: string; table: string; column: string }[]
+    indexes: { name: string; columns: string[]; unique: boolean }[]
+    search: { text: string[]; semantic: string[] } | null
+    policies: { read: MetaPolicy | null; create: MetaPolicy | null; update: { using: MetaPolicy; check: MetaPolicy } | null; delete: MetaPolicy | null; strict: boolean }
+  }[]
+  migrations: { id: string; name: string; appliedAt: string }[]
+  systemMigrations: { name: string; appliedAt: string }[]
+}
+
 /**
  * koya.auth: sign-up, login and the session. A session token the server issues (login,
  * changePassword, impersonate; signup when it signs in) is kept and sent with every later
@@ -1186,6 +1227,16 @@ export class AdminClient {
     return (await this.#send('GET', '/admin/emails', undefined, params)) as CaughtEmail[]
   }
 
+  /** The schema, policies and migrations as the server runs them. */
+  async meta(): Promise<MetaDescription> {
+    return (await this.#send('GET', '/admin/meta')) as MetaDescription
+  }
+
+  /** Turns maintenance mode on (writes answer 503) or off. */
+  async setMaintenance(input: { on: boolean; reason?: string }): Promise<MetaProject> {
+    return (await this.#send('POST', '/admin/maintenance', input)) as MetaProject
+  }
+
   async #send(method: KoyaRequest['method'], path: string, body?: object, params?: readonly (readonly [string, string])[]): Promise<unknown> {
     return (await this.#transport.request({ method, path, ...(body === undefined ? {} : { body }), ...(params === undefined ? {} : { params }) })).body
   }
@@ -1210,6 +1261,7 @@ export type KoyaErrorCode =
   | 'KL_API_FILTER_REQUIRED'
   | 'KL_API_HEADERS_TOO_LARGE'
   | 'KL_API_LIMIT_EXCEEDED'
+  | 'KL_API_MAINTENANCE'
   | 'KL_API_NOT_ACCEPTABLE'
   | 'KL_API_NOT_FOUND'
   | 'KL_API_PAYLOAD_TOO_LARGE'

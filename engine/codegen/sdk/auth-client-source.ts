@@ -240,4 +240,45 @@ export interface CaughtEmailFilter {
   /** 1 to 1000; default 100. */
   limit?: number
 }
+
+// ─── Meta: /admin/meta, /admin/maintenance ────────────────────────────────────────────────────
+
+/** The \`_koya_project\` record. */
+export interface MetaProject {
+  name: string
+  environment: string
+  /** When a server first served this database. */
+  createdAt: string
+  /** When a server last started on it. */
+  servedAt: string
+  /** Whether writes are refused (503 KL_API_MAINTENANCE). */
+  maintenance: boolean
+  maintenanceReason: string | null
+}
+
+/** A policy as written (TypeScript source and location) and as the SQL it became. */
+export interface MetaPolicy {
+  source: string
+  at: { file: string; line: number; column: number }
+  sql: string
+  params: JsonValue[]
+}
+
+/** The schema as the server runs it. */
+export interface MetaDescription {
+  project: MetaProject | null
+  roles: string[]
+  tables: {
+    name: string
+    typeName: string
+    isUsers: boolean
+    columns: { name: string; type: string; nullable: boolean; unique: boolean; [key: string]: JsonValue }[]
+    relations: { kind: 'belongsTo' | 'hasMany'; name: string; table: string; column: string }[]
+    indexes: { name: string; columns: string[]; unique: boolean }[]
+    search: { text: string[]; semantic: string[] } | null
+    policies: { read: MetaPolicy | null; create: MetaPolicy | null; update: { using: MetaPolicy; check: MetaPolicy } | null; delete: MetaPolicy | null; strict: boolean }
+  }[]
+  migrations: { id: string; name: string; appliedAt: string }[]
+  systemMigrations: { name: string; appliedAt: string }[]
+}
 `
