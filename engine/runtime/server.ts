@@ -9,6 +9,7 @@ import type { AuthModuleOptions } from './auth/auth-module.ts'
 import type { Env } from './auth/auth-settings.ts'
 import { createDataLayer, type Actor } from './data/data-layer.ts'
 import { checkJsonDepth } from './http/json-body.ts'
+import type { ConnectionCredentials } from './auth/request-auth.ts'
 import type { FeatureModule, ModuleProvides, Runtime } from './modules/feature-module.ts'
 import { FEATURE_MODULES, systemMigrations, type ModuleName, type ModuleOptions } from './modules/index.ts'
 import { statusOf } from './rest/http-errors.ts'
@@ -124,6 +125,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   const data = createDataLayer(options.model, options.db, { dev, onSubscriberError: (error) => app.log.error({ err: error }, 'a write subscriber failed after commit') })
   let actorOf: ((request: FastifyRequest) => Actor) | undefined
   let adminDeps: AdminDeps | undefined
+  let credentials: ConnectionCredentials | undefined
   const notYet = (what: string) => new KoyaError('KL_INT_UNEXPECTED', `A feature module asked for ${what} before the auth module registered.`)
   const runtime: Runtime = {
     model: options.model,
@@ -141,12 +143,17 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
       if (!adminDeps) throw notYet('the admin services')
       return adminDeps
     },
+    credentials() {
+      if (!credentials) throw notYet('the credentials of long-lived connections')
+      return credentials
+    },
   }
   const moduleOptions: ModuleOptions = { ...options, auth: authOptionsOf(options) }
   for (const name of Object.keys(FEATURE_MODULES) as ModuleName[]) {
     const provides = await registerModule(app, FEATURE_MODULES[name] as FeatureModule<unknown>, runtime, moduleOptions[name])
     if (provides?.actorOf) actorOf = provides.actorOf
     if (provides?.adminDeps) adminDeps = provides.adminDeps
+    if (provides?.credentials) credentials = provides.credentials
   }
   return app
 }

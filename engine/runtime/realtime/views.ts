@@ -1,0 +1,243 @@
+import { KoyaError } from '../../shared/errors.ts'
+import type { Actor, DataLayer } from '../data/data-layer.ts'
+import type { Where } from '../data/query.ts'
+import type { RowObject, WriteOperation } from '../data/write-events.ts'
+import type { LogEntry } from './change-log.ts'
+import type { ChangeKind } from './protocol.ts'
+import { text } from './protocol.ts'
+
+/** Where a subscription's messages go (a connection). */
+export interface Sink {
+  send(message: string): void
+}
+
+/** One client subscription: which view it watches and which write operations it wants. */
+export interface Subscription {
+  readonly id: string
+  readonly sink: Sink
+  readonly events: ReadonlySet<WriteOperation>
+  view: View
+}
+
+/**
+ * What subscribers with the same table, the same policy parameters (user id and roles, or
+ * anonymous, or the system role) and the same filter see: they share one evaluation per event
+ * batch. `visible` is the ids the view admits (tracked from the view's first subscriber on), which
+ * is how a `leave` is told from an update and an `enter` from a create (decision 66).
+ */
+export interface View {
+  readonly key: string
+  readonly table: string
+  readonly actor: Actor
+  readonly where: Where | undefined
+  /** Tables whose writes may move rows in or out without touching `table` (dependencies.ts). */
+  readonly deps: ReadonlySet<string>
+  readonly visible: Set<string>
+  readonly subscriptions: Set<Subscription>
+}
+
+/** A message for the subscribers of one view, before it is addressed to each. */
+interface Change {
+  readonly seq: number
+  readonly kind: ChangeKind
+  /** The write operation behind it: what a subscription's `events` filter on (enter and leave always pass). */
+  readonly operation: WriteOperation | undefined
+  readonly rowId: string
+  readonly row: string | undefined
+}
+
+/** The facts a policy reads (ids and roles), without the session: subscribers group by these. */
+export function policyActor(actor: Actor): Actor {
+  return actor.kind === 'user' ? { kind: 'user', userId: actor.userId, roles: [...actor.roles].sort() } : actor
+}
+
+function actorKey(actor: Actor): string {
+  return actor.kind === 'user' ? `user\0${actor.userId}\0${actor.roles.join('\0')}` : actor.kind
+}
+
+const ID_CHUNK = 500
+
+export interface Views {
+  /** The view for these parameters, made (its visible ids read once) if no subscriber has it yet. */
+  viewOf(table: string, actor: Actor, where: Where | undefined, deps: () => ReadonlySet<string>): View
+  attach(subscription: Subscription): void
+  detach(subscription: Subscription): void
+  /** Evaluate a batch of log entries for every view it concerns, one read per view, and deliver. */
+  apply(entries: readonly LogEntry[]): void
+  /** The rows the view admits now, as REST's JSON (for `initial`). */
+  rows(view: View): string[]
+  /** Tell one subscription what it missed in (after, through] of its table (a resume). */
+  replay(subscription: Subscription, entries: readonly LogEntry[]): void
+  /** Move a subscription to another view (its actor changed): leaves and enters for the difference. */
+  move(subscription: Subscription, to: View, seq: number): void
+  readonly size: number
+}
+
+export function createViews(data: DataLayer, options: { readonly maxViewRows: number; readonly onError: (error: unknown) => void }): Views {
+  const views = new Map<string, View>()
+
+  const idsOf = (view: View): Set<string> => {
+    const rows = data.list(view.actor, { table: view.table, select: [{ kind: 'column', column: 'id' }], ...(view.where ? { where: view.where } : {}), limit: options.maxViewRows + 1 }, { as: 'objects' }).rows
+    if (rows.length > options.maxViewRows) {
+      throw new KoyaError('KL_API_REALTIME_VIEW_TOO_LARGE', `A subscription to "${view.table}" admits more than ${options.maxViewRows} rows, more than the server tracks per view.`)
+    }
+    return new Set(rows.map((r) => String(r.id)))
+  }
+
+  /** The rows among `ids` the view admits now, as REST's JSON, by id: one read (per 500 ids). */
+  const rowsById = (view: View, ids: readonly string[]): Map<string, string> => {
+    const found = new Map<string, string>()
+    for (let start = 0; start < ids.length; start += ID_CHUNK) {
+      const chunk = ids.slice(start, start + ID_CHUNK)
+      const byId: Where = chunk.length === 1 ? { kind: 'compare', column: 'id', operator: 'eq', value: chunk[0]! } : { kind: 'in', column: 'id', values: chunk }
+      const where: Where = view.where ? { kind: 'and', where: [byId, view.where] } : byId
+      for (const row of data.list(view.actor, { table: view.table, where }, { as: 'json' }).rows) {
+        found.set(String((JSON.parse(row) as RowObject).id), row)
+      }
+    }
+    return found
+  }
+
+  const deliver = (subscriptions: Iterable<Subscription>, changes: readonly Change[]) => {
+    for (const sub of subscriptions) {
+      for (const c of changes) {
+        if (c.operation !== undefined && !sub.events.has(c.operation)) continue
+        sub.sink.send(text.change(sub.id, c.seq, c.kind, sub.view.table, c.rowId, c.row))
+      }
+    }
+  }
+
+  /** Each row's first and last entry of a batch, in order of the last. */
+  const coalesce = (entries: readonly LogEntry[]) => {
+    const rows = new Map<string, { first: LogEntry; last: LogEntry }>()
+    for (const e of entries) {
+      const seen = rows.get(e.rowId)
+      if (seen) rows.set(e.rowId, { first: seen.first, last: e })
+      else rows.set(e.rowId, { first: e, last: e })
+    }
+    return rows
+  }
+
+  /** was/now → what a subscriber is told (undefined: nothing), as in decision 66. */
+  const changeOf = (first: LogEntry, last: LogEntry, was: boolean, row: string | undefined, oldRow: string | undefined): Change | undefined => {
+    const base = { seq: last.id, rowId: last.rowId }
+    if (last.operation === 'delete') return was ? { ...base, kind: 'delete', operation: 'delete', row: oldRow } : undefined
+    if (row !== undefined && was) return { ...base, kind: 'update', operation: 'update', row }
+    if (row !== undefined) return first.operation === 'create' ? { ...base, kind: 'create', operation: 'create', row } : { ...base, kind: 'enter', operation: undefined, row }
+    if (was) return { ...base, kind: 'leave', operation: undefined, row: undefined }
+    return undefined
+  }
+
+  const evaluate = (view: View, own: readonly LogEntry[], fullSeq: number | undefined) => {
+    const rows = coalesce(own)
+    const now = fullSeq === undefined ? undefined : idsOf(view)
+    const entered = now === undefined ? [] : [...now].filter((id) => !view.visible.has(id) && !rows.has(id))
+    const contents = rowsById(view, [...rows.keys(), ...entered])
+    const changes: Change[] = []
+    for (const [id, { first, last }] of rows) {
+      const row = contents.get(id)
+      const change = changeOf(first, last, view.visible.has(id), row, last.old ?? undefined)
+      if (change) changes.push(change)
+      if (row === undefined) view.visible.delete(id)
+      else view.visible.add(id)
+    }
+    if (now !== undefined && fullSeq !== undefined) {
+      for (const id of entered) {
+        const row = contents.get(id)
+        // Gone between the two reads of this same tick: cannot happen on one connection, but a row never enters without its contents.
+        if (row === undefined) continue
+        changes.push({ seq: fullSeq, kind: 'enter', operation: undefined, rowId: id, row })
+        view.visible.add(id)
+      }
+      for (const id of [...view.visible]) {
+        if (now.has(id) || rows.has(id)) continue
+        changes.push({ seq: fullSeq, kind: 'leave', operation: undefined, rowId: id, row: undefined })
+        view.visible.delete(id)
+      }
+    }
+    changes.sort((a, b) => a.seq - b.seq)
+    deliver(view.subscriptions, changes)
+  }
+
+  return {
+    get size() {
+      return views.size
+    },
+    viewOf(table, actor, where, deps) {
+      const facts = policyActor(actor)
+      const key = `${table}\0${actorKey(facts)}\0${JSON.stringify(where ?? null)}`
+      const found = views.get(key)
+      if (found) return found
+      const view: View = { key, table, actor: facts, where, deps: deps(), visible: new Set(), subscriptions: new Set() }
+      for (const id of idsOf(view)) view.visible.add(id)
+      return view
+    },
+    attach(subscription) {
+      const view = subscription.view
+      view.subscriptions.add(subscription)
+      views.set(view.key, view)
+    },
+    detach(subscription) {
+      const view = subscription.view
+      view.subscriptions.delete(subscription)
+      if (view.subscriptions.size === 0 && views.get(view.key) === view) views.delete(view.key)
+    },
+    apply(entries) {
+      if (entries.length === 0) return
+      const byTable = new Map<string, LogEntry[]>()
+      for (const e of entries) {
+        const list = byTable.get(e.table)
+        if (list) list.push(e)
+        else byTable.set(e.table, [e])
+      }
+      for (const view of views.values()) {
+        const own = byTable.get(view.table) ?? []
+        let fullSeq: number | undefined
+        for (const dep of view.deps) {
+          const touched = byTable.get(dep)
+          if (touched) fullSeq = Math.max(fullSeq ?? 0, touched.at(-1)!.id)
+        }
+        if (own.length === 0 && fullSeq === undefined) continue
+        try {
+          evaluate(view, own, fullSeq)
+        } catch (error) {
+          options.onError(error)
+        }
+      }
+    },
+    rows(view) {
+      return data.list(view.actor, { table: view.table, ...(view.where ? { where: view.where } : {}), limit: options.maxViewRows }, { as: 'json' }).rows as string[]
+    },
+    replay(subscription, entries) {
+      const view = subscription.view
+      const rows = coalesce(entries)
+      const images = [...rows.values()].filter(({ first }) => first.operation !== 'create' && first.old !== null).map(({ first }) => JSON.parse(first.old!) as RowObject)
+      const readableBefore = data.readableImages(view.actor, view.table, images, view.where)
+      const contents = rowsById(view, [...rows.keys()])
+      const changes: Change[] = []
+      for (const [id, { first, last }] of rows) {
+        // A replayed delete names the row only: whether its last contents were readable is judged on the first image.
+        const change = changeOf(first, last, first.operation !== 'create' && readableBefore.has(id), contents.get(id), undefined)
+        if (change) changes.push(change)
+      }
+      changes.sort((a, b) => a.seq - b.seq)
+      deliver([subscription], changes)
+    },
+    move(subscription, to, seq) {
+      const from = subscription.view
+      if (from === to) return
+      const entered = [...to.visible].filter((id) => !from.visible.has(id))
+      const contents = rowsById(to, entered)
+      const changes: Change[] = []
+      for (const id of from.visible) if (!to.visible.has(id)) changes.push({ seq, kind: 'leave', operation: undefined, rowId: id, row: undefined })
+      for (const id of entered) {
+        const row = contents.get(id)
+        if (row !== undefined) changes.push({ seq, kind: 'enter', operation: undefined, rowId: id, row })
+      }
+      this.detach(subscription)
+      subscription.view = to
+      this.attach(subscription)
+      deliver([subscription], changes)
+    },
+  }
+}
