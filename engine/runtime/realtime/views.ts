@@ -107,44 +107,80 @@ export function createViews(data: DataLayer, options: { readonly maxViewRows: nu
     }
   }
 
-  /** Each row's first and last entry of a batch, in order of the last. */
-  const coalesce = (entries: readonly LogEntry[]) => {
-    const rows = new Map<string, { first: LogEntry; last: LogEntry }>()
+  /** Each row's entries of a batch, in log order. */
+  const byRow = (entries: readonly LogEntry[]) => {
+    const rows = new Map<string, LogEntry[]>()
     for (const e of entries) {
-      const seen = rows.get(e.rowId)
-      if (seen) rows.set(e.rowId, { first: seen.first, last: e })
-      else rows.set(e.rowId, { first: e, last: e })
+      const list = rows.get(e.rowId)
+      if (list) list.push(e)
+      else rows.set(e.rowId, [e])
     }
     return rows
   }
 
-  /** was/now → what a subscriber is told (undefined: nothing), as in decision 66. */
-  const changeOf = (first: LogEntry, last: LogEntry, was: boolean, row: string | undefined, oldRow: string | undefined): Change | undefined => {
-    const base = { seq: last.id, rowId: last.rowId }
-    if (last.operation === 'delete') return was ? { ...base, kind: 'delete', operation: 'delete', row: oldRow } : undefined
-    if (row !== undefined && was) return { ...base, kind: 'update', operation: 'update', row }
-    if (row !== undefined) return first.operation === 'create' ? { ...base, kind: 'create', operation: 'create', row } : { ...base, kind: 'enter', operation: undefined, row }
+  /** What one entry tells a subscriber, from whether it could read the row before and after (decision 66). */
+  const changeOf = (entry: LogEntry, was: boolean, now: boolean, row: string | undefined): Change | undefined => {
+    const base = { seq: entry.id, rowId: entry.rowId }
+    if (entry.operation === 'delete') return was ? { ...base, kind: 'delete', operation: 'delete', row: entry.old ?? undefined } : undefined
+    if (now && was) return { ...base, kind: 'update', operation: 'update', row }
+    if (now) return entry.operation === 'create' ? { ...base, kind: 'create', operation: 'create', row } : { ...base, kind: 'enter', operation: undefined, row }
     if (was) return { ...base, kind: 'leave', operation: undefined, row: undefined }
     return undefined
   }
 
+  /**
+   * The changes of a batch for one view. The row as it is now decides the last entry of each row
+   * (one read for the batch); a row written several times in the batch has each earlier state in
+   * the log (the next entry's `old`), judged through readableImages, one statement per depth.
+   * `wasOf` says whether the view admitted a row before its first entry.
+   */
+  const changesOf = (view: View, rows: ReadonlyMap<string, readonly LogEntry[]>, contents: ReadonlyMap<string, string>, wasOf: (first: LogEntry) => boolean) => {
+    const between = new Map<LogEntry, boolean>()
+    const deepest = Math.max(0, ...[...rows.values()].map((list) => list.length - 1))
+    for (let depth = 0; depth < deepest; depth++) {
+      const judged: LogEntry[] = []
+      const images: RowObject[] = []
+      for (const list of rows.values()) {
+        const entry = list[depth]
+        const next = list[depth + 1]
+        if (entry === undefined || next === undefined || entry.operation === 'delete' || next.old === null) continue
+        judged.push(entry)
+        images.push(JSON.parse(next.old) as RowObject)
+      }
+      if (images.length === 0) continue
+      const readable = data.readableImages(view.actor, view.table, images, view.where)
+      for (const entry of judged) between.set(entry, readable.has(entry.rowId))
+    }
+    const changes: Change[] = []
+    const after = new Map<string, boolean>()
+    for (const [id, list] of rows) {
+      let was = wasOf(list[0]!)
+      list.forEach((entry, i) => {
+        const last = i === list.length - 1
+        const now = entry.operation === 'delete' ? false : last ? contents.has(id) : (between.get(entry) ?? false)
+        const change = changeOf(entry, was, now, last ? contents.get(id) : (list[i + 1]!.old ?? undefined))
+        if (change) changes.push(change)
+        was = now
+      })
+      after.set(id, was)
+    }
+    return { changes, after }
+  }
+
   const evaluate = (view: View, own: readonly LogEntry[], fullSeq: number | undefined) => {
-    const rows = coalesce(own)
+    const rows = byRow(own)
     const now = fullSeq === undefined ? undefined : idsOf(view)
     const entered = now === undefined ? [] : [...now].filter((id) => !view.visible.has(id) && !rows.has(id))
     const contents = rowsById(view, [...rows.keys(), ...entered])
-    const changes: Change[] = []
-    for (const [id, { first, last }] of rows) {
-      const row = contents.get(id)
-      const change = changeOf(first, last, view.visible.has(id), row, last.old ?? undefined)
-      if (change) changes.push(change)
-      if (row === undefined) view.visible.delete(id)
-      else view.visible.add(id)
+    const { changes, after } = changesOf(view, rows, contents, (first) => view.visible.has(first.rowId))
+    for (const [id, visible] of after) {
+      if (visible) view.visible.add(id)
+      else view.visible.delete(id)
     }
     if (now !== undefined && fullSeq !== undefined) {
       for (const id of entered) {
         const row = contents.get(id)
-        // Gone between the two reads of this same tick: cannot happen on one connection, but a row never enters without its contents.
+        // A row never enters without its contents.
         if (row === undefined) continue
         changes.push({ seq: fullSeq, kind: 'enter', operation: undefined, rowId: id, row })
         view.visible.add(id)
@@ -210,16 +246,11 @@ export function createViews(data: DataLayer, options: { readonly maxViewRows: nu
     },
     replay(subscription, entries) {
       const view = subscription.view
-      const rows = coalesce(entries)
-      const images = [...rows.values()].filter(({ first }) => first.operation !== 'create' && first.old !== null).map(({ first }) => JSON.parse(first.old!) as RowObject)
-      const readableBefore = data.readableImages(view.actor, view.table, images, view.where)
-      const contents = rowsById(view, [...rows.keys()])
-      const changes: Change[] = []
-      for (const [id, { first, last }] of rows) {
-        // A replayed delete names the row only: whether its last contents were readable is judged on the first image.
-        const change = changeOf(first, last, first.operation !== 'create' && readableBefore.has(id), contents.get(id), undefined)
-        if (change) changes.push(change)
-      }
+      const rows = byRow(entries)
+      // Whether the subscriber could read each row before the window: its first image, judged now.
+      const firsts = [...rows.values()].map((list) => list[0]!).filter((first) => first.operation !== 'create' && first.old !== null)
+      const before = data.readableImages(view.actor, view.table, firsts.map((first) => JSON.parse(first.old!) as RowObject), view.where)
+      const { changes } = changesOf(view, rows, rowsById(view, [...rows.keys()]), (first) => first.operation !== 'create' && before.has(first.rowId))
       changes.sort((a, b) => a.seq - b.seq)
       deliver([subscription], changes)
     },
