@@ -27,11 +27,14 @@ describe('system schema', () => {
   it('creates the _koya_* tables once, records each entry, and is idempotent', () => {
     const { db } = tempDb()
     const now = () => new Date('2026-11-26T00:00:00.000Z')
-    expect(applySystemSchema(db, systemMigrations(), now)).toEqual(['system_auth'])
+    expect(applySystemSchema(db, systemMigrations(), now)).toEqual(['system_auth', 'system_realtime'])
     expect(applySystemSchema(db, systemMigrations(), now)).toEqual([])
-    expect(db.prepare('SELECT * FROM "_koya_system_schema"').all()).toEqual([{ version: 1, name: 'system_auth', appliedAt: '2026-11-26T00:00:00.000Z' }])
+    expect(db.prepare('SELECT * FROM "_koya_system_schema"').all()).toEqual([
+      { version: 1, name: 'system_auth', appliedAt: '2026-11-26T00:00:00.000Z' },
+      { version: 2, name: 'system_realtime', appliedAt: '2026-11-26T00:00:00.000Z' },
+    ])
     const tables = (db.prepare(`SELECT "name" FROM sqlite_schema WHERE "type" = 'table' AND "name" LIKE '\\_koya\\_%' ESCAPE '\\' ORDER BY "name"`).all() as { name: string }[]).map((r) => r.name)
-    expect(tables).toEqual(['_koya_audit_log', '_koya_credentials', '_koya_oauth_accounts', '_koya_outbox', '_koya_role_grants', '_koya_sessions', '_koya_system_schema', '_koya_tokens'])
+    expect(tables).toEqual(['_koya_audit_log', '_koya_credentials', '_koya_oauth_accounts', '_koya_outbox', '_koya_realtime_auth_epoch', '_koya_realtime_events', '_koya_role_grants', '_koya_sessions', '_koya_system_schema', '_koya_tokens'])
     db.close()
   })
 
