@@ -82,11 +82,11 @@ export function createHub(deps: {
   let scheduled = false
   const timers: NodeJS.Timeout[] = []
 
-  const fail = (connection: Connection, error: unknown, sub?: string) => {
-    if (error instanceof KoyaError) connection.send(text.error(error, sub))
+  const fail = (connection: Connection, error: unknown, about: { readonly id?: string; readonly channel?: string } = {}) => {
+    if (error instanceof KoyaError) connection.send(text.error(error, about))
     else {
       deps.onError(error)
-      connection.send(text.error(new KoyaError('KL_INT_UNEXPECTED', 'The realtime server failed to handle a message.'), sub))
+      connection.send(text.error(new KoyaError('KL_INT_UNEXPECTED', 'The realtime server failed to handle a message.'), about))
     }
   }
 
@@ -137,7 +137,7 @@ export function createHub(deps: {
       } catch (error) {
         views.detach(sub)
         connection.subscriptions.delete(sub.id)
-        fail(connection, error, sub.id)
+        fail(connection, error, { id: sub.id })
       }
     }
     for (const channel of [...connection.channels]) if (!channels.recheck(connection, channel)) connection.channels.delete(channel)
@@ -201,7 +201,7 @@ export function createHub(deps: {
         views.replay(sub, log.between(table, after, head))
       }
     } catch (error) {
-      fail(connection, error, message.id)
+      fail(connection, error, { id: message.id })
     }
   }
 
@@ -277,9 +277,13 @@ export function createHub(deps: {
       let parsed: ClientMessage
       try {
         parsed = parseClientMessage(message)
+      } catch (error) {
+        return fail(connection, error)
+      }
+      try {
         handle(connection, parsed)
       } catch (error) {
-        fail(connection, error)
+        fail(connection, error, 'channel' in parsed ? { channel: parsed.channel } : 'id' in parsed ? { id: parsed.id } : {})
       }
     },
     subscribe,

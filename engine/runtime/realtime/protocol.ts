@@ -76,8 +76,9 @@ export const text = {
   resync(sub: string, last: number, rows: readonly string[] | undefined): string {
     return `{"type":"resync","id":${JSON.stringify(sub)},"last":${last}${rows === undefined ? '' : `,"rows":[${rows.join(',')}]`}}`
   },
-  error(error: KoyaError, sub?: string): string {
-    return JSON.stringify({ type: 'error', ...(sub === undefined ? {} : { id: sub }), code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) })
+  /** `about`: the subscription (`id`) or channel the error concerns. */
+  error(error: KoyaError, about: { readonly id?: string; readonly channel?: string } = {}): string {
+    return JSON.stringify({ type: 'error', ...about, code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) })
   },
   heartbeat: (last: number) => `{"type":"heartbeat","last":${last}}`,
 }
