@@ -39,6 +39,8 @@ export interface Transport {
 export interface Connection extends ChannelMember {
   readonly transport: Transport
   identity: ConnectionIdentity
+  /** When to re-check the session without waiting for the auth epoch: halfway to its expiry (so it is renewed as a request would renew it). */
+  recheckAt: number | undefined
   readonly subscriptions: Map<string, Subscription>
   readonly channels: Set<string>
   closed: boolean
@@ -61,6 +63,14 @@ export interface Hub {
 const ALL_OPERATIONS: readonly WriteOperation[] = ['create', 'update', 'delete']
 /** Every this many polls, every session is re-checked even if nothing moved the auth epoch (an impersonating admin's session expiring). */
 const FULL_SESSION_CHECK_EVERY = 600
+
+/**
+ * Halfway from now to a session's expiry: a session renews once less than half its idle time is
+ * left, so a check there renews a live one; one past its absolute end is found within a poll.
+ */
+function halfway(now: number, expiresAt: number | undefined): number | undefined {
+  return expiresAt === undefined ? undefined : now + Math.max(0, Math.floor((expiresAt - now) / 2))
+}
 
 export function createHub(deps: {
   readonly model: ProjectIR
@@ -125,6 +135,7 @@ export function createHub(deps: {
     }
     const before = connection.identity.actor
     connection.identity = { ...now, token }
+    connection.recheckAt = halfway(clock().getTime(), now.expiresAt)
     if (JSON.stringify(policyActor(before)) !== JSON.stringify(policyActor(now.actor))) regroup(connection)
   }
 
@@ -150,8 +161,8 @@ export function createHub(deps: {
     const now = clock().getTime()
     for (const connection of [...connections]) {
       if (connection.identity.token === undefined) continue
-      const expires = connection.identity.expiresAt
-      if (force || moved || (expires !== undefined && now >= expires)) recheck(connection)
+      const due = connection.recheckAt
+      if (force || moved || (due !== undefined && now >= due)) recheck(connection)
     }
   }
 
@@ -222,6 +233,7 @@ export function createHub(deps: {
         if (now === undefined) throw new KoyaError('KL_AUTH_REQUIRED', 'The token is not a valid session: it expired, was revoked or is mistyped.')
         drain()
         connection.identity = { ...now, token: message.token }
+        connection.recheckAt = halfway(clock().getTime(), now.expiresAt)
         regroup(connection)
         connection.send(JSON.stringify({ type: 'authenticated', userId: now.actor.kind === 'user' ? now.actor.userId : null }))
         return
@@ -256,6 +268,7 @@ export function createHub(deps: {
         key,
         transport,
         identity,
+        recheckAt: halfway(clock().getTime(), identity.expiresAt),
         subscriptions: new Map(),
         channels: new Set(),
         closed: false,
