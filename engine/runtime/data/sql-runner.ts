@@ -20,6 +20,8 @@ export interface SqlRunner {
   runCached<R>(actor: Actor, key: string, build: () => RawBuilder<R>, id?: string): R[]
   /** Compile and cache without running: a write plans its read-back before it writes. */
   prepare(key: string, build: () => RawBuilder<unknown>): void
+  /** The SQL text and parameters of a query (slots unfilled), for a caller that rewrites the statement. */
+  compile(query: RawBuilder<unknown>): { readonly sql: string; readonly parameters: readonly unknown[] }
 }
 
 const MAX_CACHED_READS = 256
@@ -53,6 +55,10 @@ export function createSqlRunner(db: SqliteDatabase): SqlRunner {
     },
     prepare(key, build) {
       compileCached(key, build)
+    },
+    compile(query) {
+      const { sql: text, parameters } = query.compile(kysely)
+      return { sql: text, parameters }
     },
   }
 }

@@ -68,12 +68,14 @@ export const realtimeModule = defineModule<RealtimeModuleOptions | undefined>({
     const credentials = runtime.credentials()
     const hub = createHub({
       model: runtime.model,
+      db: runtime.db,
       data: runtime.data,
       log,
       credentials,
       clock: runtime.clock,
       settings,
       onError: (error) => app.log.error({ err: error }, 'realtime delivery failed'),
+      onClose: (connection, code) => app.log.info({ connection, code }, 'realtime connection closed by the server'),
     })
     const stopLogging = logWrites(runtime.data, runtime.clock)
     const stopWaking = runtime.data.events.subscribe({ phase: 'commit', handle: () => hub.wake() })

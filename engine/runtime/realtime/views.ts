@@ -167,11 +167,11 @@ export function createViews(data: DataLayer, options: { readonly maxViewRows: nu
     return { changes, after }
   }
 
-  const evaluate = (view: View, own: readonly LogEntry[], fullSeq: number | undefined) => {
+  const evaluate = (view: View, own: readonly LogEntry[], fullSeq: number | undefined, read?: Map<string, string>) => {
     const rows = byRow(own)
     const now = fullSeq === undefined ? undefined : idsOf(view)
     const entered = now === undefined ? [] : [...now].filter((id) => !view.visible.has(id) && !rows.has(id))
-    const contents = rowsById(view, [...rows.keys(), ...entered])
+    const contents = read ?? rowsById(view, [...rows.keys(), ...entered])
     const { changes, after } = changesOf(view, rows, contents, (first) => view.visible.has(first.rowId))
     for (const [id, visible] of after) {
       if (visible) view.visible.add(id)
@@ -226,6 +226,9 @@ export function createViews(data: DataLayer, options: { readonly maxViewRows: nu
         if (list) list.push(e)
         else byTable.set(e.table, [e])
       }
+      // Views whose own rows changed and nothing they depend on: judged together, one statement
+      // for all the actors of the same table and filter (data.listForActors).
+      const shared = new Map<string, View[]>()
       for (const view of views.values()) {
         const own = byTable.get(view.table) ?? []
         let fullSeq: number | undefined
@@ -234,8 +237,36 @@ export function createViews(data: DataLayer, options: { readonly maxViewRows: nu
           if (touched) fullSeq = Math.max(fullSeq ?? 0, touched.at(-1)!.id)
         }
         if (own.length === 0 && fullSeq === undefined) continue
+        if (fullSeq === undefined && view.actor.kind !== 'system') {
+          const key = `${view.table}\0${JSON.stringify(view.where ?? null)}`
+          const list = shared.get(key)
+          if (list) list.push(view)
+          else shared.set(key, [view])
+          continue
+        }
         try {
           evaluate(view, own, fullSeq)
+        } catch (error) {
+          options.onError(error)
+        }
+      }
+      for (const list of shared.values()) {
+        const { table, where } = list[0]!
+        const own = byTable.get(table)!
+        try {
+          const ids = [...new Set(own.map((e) => e.rowId))]
+          const byId: Where = ids.length === 1 ? { kind: 'compare', column: 'id', operator: 'eq', value: ids[0]! } : { kind: 'in', column: 'id', values: ids }
+          const read = data.listForActors(
+            list.map((view) => view.actor),
+            { table, where: where ? { kind: 'and', where: [byId, where] } : byId },
+          )
+          list.forEach((view, i) => {
+            try {
+              evaluate(view, own, undefined, new Map(read[i]!.map((row) => [String(row.id), JSON.stringify(row)])))
+            } catch (error) {
+              options.onError(error)
+            }
+          })
         } catch (error) {
           options.onError(error)
         }

@@ -133,10 +133,12 @@ describe('realtime: resumption, server-sent events, slow consumers, other proces
     const socket = (slow.ws as unknown as { _socket: import('node:net').Socket })._socket
     socket.pause()
     const body = 'x'.repeat(19_000)
-    for (let batch = 0; batch < 20 && !slow.closed; batch++) {
+    const cut = () => t.logs.some((line) => line.includes('KL_API_REALTIME_SLOW_CONSUMER'))
+    for (let batch = 0; batch < 40 && !cut(); batch++) {
       await asSystem(t, 'POST', '/api/tasks', Array.from({ length: 30 }, (_, i) => ({ projectId: s.p1.id, createdBy: s.ada.id, title: `bulk ${batch}-${i}`, body })))
       await settle(30)
     }
+    expect(cut()).toBe(true)
     socket.resume()
     expect(await slow.waitClosed()).toEqual({ code: 4008, reason: 'KL_API_REALTIME_SLOW_CONSUMER' })
     // A reading client is not affected.
