@@ -2,7 +2,9 @@
 // task's workspace), over real WebSockets: p50/p99 delivery latency (from sending the write to
 // each subscriber's receipt, so it includes the REST write) and the server's CPU per write. The
 // same payloads through a bare `ws` broadcast to the 500 readers are the ceiling.
-// Usage: node bench/realtime/run.ts [--subscribers 1000] [--writes 50]
+// Then a sustained phase: writes as fast as 16 concurrent clients send them, up to 1,000/s for
+// --seconds, to 100 subscribers: the write rate reached and how far delivery lags behind.
+// Usage: node bench/realtime/run.ts [--subscribers 1000] [--writes 50] [--seconds 3]
 import { fork, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
@@ -20,7 +22,7 @@ import { uuidv7 } from '../../dist/engine/shared/uuid.js'
 const here = path.dirname(fileURLToPath(import.meta.url))
 const repo = path.resolve(here, '../..')
 const SERVICE_KEY = 'bench-realtime-service-key-0123456789'
-const { values: args } = parseArgs({ options: { subscribers: { type: 'string', default: '1000' }, writes: { type: 'string', default: '50' } } })
+const { values: args } = parseArgs({ options: { subscribers: { type: 'string', default: '1000' }, writes: { type: 'string', default: '50' }, seconds: { type: 'string', default: '3' } } })
 const subscribers = Number(args.subscribers)
 const writes = Number(args.writes)
 
@@ -106,6 +108,44 @@ async function measure(label: string, port: number, child: ChildProcess, sockets
   void port
 }
 
+/** Up to 1,000 writes/s for `seconds` to 100 subscribers (half may read them): rate reached, delivery lag. */
+async function sustained(port: number, tokens: readonly string[], project: string, owner: string, seconds: number) {
+  let received = 0
+  let lastArrival = 0
+  let subscribed = 0
+  const sockets = await connect(port, tokens.length, (i) => ({ url: '/realtime', headers: { authorization: `Bearer ${tokens[i]}` } }), (_i, text) => {
+    if (text.startsWith('{"type":"change"')) {
+      received++
+      lastArrival = performance.now()
+    } else if (text.startsWith('{"type":"subscribed"')) subscribed++
+  })
+  for (const socket of sockets) socket.send(JSON.stringify({ type: 'subscribe', id: 't', table: 'tasks' }))
+  while (subscribed < tokens.length) await new Promise((resolve) => setTimeout(resolve, 10))
+  const target = 1000 * seconds
+  const started = performance.now()
+  let sent = 0
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (sent < target && performance.now() - started < seconds * 1000) {
+        // Pace to 1,000/s.
+        const due = started + sent
+        sent++
+        const wait = due - performance.now()
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+        const response = await fetch(`http://127.0.0.1:${port}/api/tasks`, { method: 'POST', headers: { authorization: `Bearer ${SERVICE_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ projectId: project, createdBy: owner, title: `sustained ${sent}` }) })
+        await response.arrayBuffer()
+      }
+    }),
+  )
+  const written = performance.now()
+  const expected = sent * Math.ceil(tokens.length / 2)
+  const deadline = Date.now() + 10_000
+  while (received < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5))
+  const rate = sent / ((written - started) / 1000)
+  console.log(`sustained, 100 subscribers      ${rate.toFixed(0).padStart(5)} writes/s reached   ${received} of ${expected} deliveries   last delivery ${(Math.max(0, lastArrival - written)).toFixed(0)} ms after the last write answered`)
+  for (const socket of sockets) socket.close()
+}
+
 const dir = mkdtempSync(path.join(os.tmpdir(), 'koya-bench-realtime-'))
 try {
   const file = path.join(dir, 'bench.db')
@@ -129,6 +169,7 @@ try {
   }, arrivals, async () => {
     while (subscribed < subscribers) await new Promise((resolve) => setTimeout(resolve, 10))
   })
+  await sustained(koya.port, tokens.slice(0, 100), project, owner, Number(args.seconds))
   koya.child.kill('SIGTERM')
 
   const bare = await start('bare')

@@ -48,6 +48,9 @@ export async function startFakeOAuthProvider(): Promise<FakeOAuthProvider> {
       response.writeHead(500).end(String(error))
     })
   })
+  // fetch reuses kept-alive connections: with Node's 5 s default, a test that fetches again
+  // about 5 s later races the server closing the idle socket (ECONNRESET).
+  server.keepAliveTimeout = 120_000
 
   const fake: FakeOAuthProvider = {
     endpoints: undefined as never,
