@@ -94,6 +94,7 @@ export function createHub(deps: {
   let polls = 0
   let next = 0
   let scheduled = false
+  let stopped = false
   const timers: NodeJS.Timeout[] = []
 
   const fail = (connection: Connection, error: unknown, about: { readonly id?: string; readonly channel?: string } = {}) => {
@@ -177,6 +178,7 @@ export function createHub(deps: {
    */
   const drain = () => {
     scheduled = false
+    if (stopped) return
     try {
       checkSessions(false)
       // One read transaction per batch: every view reads the same snapshot, and SQLite takes its
@@ -342,6 +344,7 @@ export function createHub(deps: {
       for (const timer of timers) timer.unref()
     },
     stop() {
+      stopped = true
       for (const timer of timers) clearInterval(timer)
       timers.length = 0
       for (const connection of [...connections]) {
