@@ -1,14 +1,17 @@
 import websocket from '@fastify/websocket'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
+import { realtimeRoutes } from '../../ir/routes/realtime-routes.ts'
+import type { RouteContract } from '../../ir/routes/route-contract.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import type { ConnectionIdentity } from '../auth/request-auth.ts'
+import { registerContractRoutes } from '../http/route-contract.ts'
 import { defineModule } from '../modules/feature-module.ts'
 import { DEFAULT_CHANNEL_POLICY, type ChannelPolicy } from './channels.ts'
 import { createChangeLog, logWrites, REALTIME_SYSTEM_MIGRATIONS } from './change-log.ts'
 import { createHub, type RealtimeSettings, type Transport } from './hub.ts'
-import { MAX_CLIENT_MESSAGE_BYTES, SubscribeMessage } from './protocol.ts'
 import { openEventStream } from './event-stream.ts'
+import { MAX_CLIENT_MESSAGE_BYTES, SubscribeMessage } from './protocol.ts'
 
 export interface RealtimeModuleOptions {
   /** How often the change log is read for other processes' writes, in ms (their delivery latency). Default 100. */
@@ -39,8 +42,8 @@ const DEFAULTS: Omit<RealtimeSettings, 'channelPolicy'> = {
 
 const identities = new WeakMap<FastifyRequest, ConnectionIdentity>()
 
-/** An event stream's query: one subscription (`events` comma-separated). */
-const StreamQuery = z.strictObject({
+/** An event stream's query (validated by its contract entry's schema first): one subscription. */
+const StreamQuery = z.object({
   table: z.string(),
   id: z.string().optional(),
   filter: z.string().optional(),
@@ -48,6 +51,29 @@ const StreamQuery = z.strictObject({
   initial: z.enum(['true', 'false']).optional(),
   after: z.string().regex(/^\d+$/).optional(),
 })
+
+/** The subscription an event stream asks for; `Last-Event-ID` (a reconnecting EventSource) takes precedence over `after`. */
+function streamSubscription(request: FastifyRequest): SubscribeMessage {
+  const query = StreamQuery.safeParse(request.query)
+  if (!query.success) throw new KoyaError('KL_API_REALTIME_BAD_MESSAGE', `The event stream's query is malformed at "${query.error.issues[0]!.path.join('.')}".`)
+  const lastEventId = request.headers['last-event-id']
+  const after = typeof lastEventId === 'string' && /^\d+$/.test(lastEventId) ? Number(lastEventId) : query.data.after === undefined ? undefined : Number(query.data.after)
+  const subscribe = SubscribeMessage.safeParse({
+    type: 'subscribe',
+    id: query.data.id ?? 'events',
+    table: query.data.table,
+    ...(query.data.filter === undefined ? {} : { filter: query.data.filter }),
+    ...(query.data.events === undefined ? {} : { events: query.data.events.split(',') }),
+    ...(query.data.initial === 'true' ? { initial: true } : {}),
+    ...(after === undefined ? {} : { after }),
+  })
+  if (!subscribe.success) {
+    throw new KoyaError('KL_API_REALTIME_BAD_MESSAGE', `The event stream's query is malformed at "${subscribe.error.issues[0]!.path.join('.')}".`, {
+      hint: 'Send table, and optionally id, filter, events (create,update,delete), initial=true and after.',
+    })
+  }
+  return subscribe.data
+}
 
 /**
  * Realtime at `/realtime`: row changes filtered by the read policies (subscriptions), broadcast
@@ -105,25 +131,22 @@ export const realtimeModule = defineModule<RealtimeModuleOptions | undefined>({
       socket.on('error', () => hub.closed(connection))
     })
 
-    app.get('/realtime/events', { preValidation: authenticate }, (request: FastifyRequest, reply: FastifyReply) => {
-      const query = StreamQuery.safeParse(request.query)
-      if (!query.success) throw new KoyaError('KL_API_REALTIME_BAD_MESSAGE', `The event stream's query is malformed at "${query.error.issues[0]!.path.join('.')}".`, { hint: 'Send table, and optionally id, filter, events (create,update,delete), initial=true and after.' })
-      const lastEventId = request.headers['last-event-id']
-      const after = typeof lastEventId === 'string' && /^\d+$/.test(lastEventId) ? Number(lastEventId) : query.data.after === undefined ? undefined : Number(query.data.after)
-      const subscribe = SubscribeMessage.safeParse({
-        type: 'subscribe',
-        id: query.data.id ?? 'events',
-        table: query.data.table,
-        ...(query.data.filter === undefined ? {} : { filter: query.data.filter }),
-        ...(query.data.events === undefined ? {} : { events: query.data.events.split(',') }),
-        ...(query.data.initial === 'true' ? { initial: true } : {}),
-        ...(after === undefined ? {} : { after }),
-      })
-      if (!subscribe.success) throw new KoyaError('KL_API_REALTIME_BAD_MESSAGE', `The event stream's query is malformed at "${subscribe.error.issues[0]!.path.join('.')}".`)
-      const transport = openEventStream(reply)
-      const connection = hub.open(transport, identities.get(request)!)
-      request.raw.on('close', () => hub.closed(connection))
-      hub.subscribe(connection, subscribe.data)
+    // The event stream is served from its route contract entry (its query schema validates);
+    // the WebSocket's entry only documents the upgrade, which @fastify/websocket serves above.
+    const events = realtimeRoutes(runtime.model).routes.filter((route): route is RouteContract<'realtimeEvents'> => route.id === 'realtimeEvents')
+    registerContractRoutes(app, {
+      ids: ['realtimeEvents'] as const,
+      routes: events,
+      isAnonymous: () => false,
+      handlers: {
+        async realtimeEvents(request: FastifyRequest, reply: FastifyReply) {
+          const subscribe = streamSubscription(request)
+          const identity = credentials.of(request)
+          const connection = hub.open(openEventStream(reply), identity)
+          request.raw.on('close', () => hub.closed(connection))
+          hub.subscribe(connection, subscribe)
+        },
+      },
     })
 
     app.addHook('onReady', async () => hub.start())

@@ -116,6 +116,14 @@ describe('realtime: resumption, server-sent events, slow consumers, other proces
     const bad = await fetch(`${t.url}/realtime/events?table=tasks&events=nope`, { headers: { authorization: `Bearer ${s.ada.token}` } })
     expect(bad.status).toBe(400)
     expect(await bad.json()).toMatchObject({ code: 'KL_API_REALTIME_BAD_MESSAGE' })
+    // The route contract's query schema: a table the app does not have, an unknown parameter.
+    for (const query of ['table=nope', 'table=tasks&select=id']) {
+      const refused = await fetch(`${t.url}/realtime/events?${query}`, { headers: { authorization: `Bearer ${s.ada.token}` } })
+      expect(refused.status, query).toBe(400)
+      expect(await refused.json()).toMatchObject({ code: 'KL_API_VALIDATION' })
+    }
+    const dead = await fetch(`${t.url}/realtime/events?table=tasks`, { headers: { authorization: 'Bearer not-a-session' } })
+    expect(dead.status).toBe(401)
     const stream = await openStream('table=tasks', { authorization: `Bearer ${s.cy.token}` })
     await stream.until((e) => e.event === 'subscribed')
     await createTask(t, s.p1.id, s.ada.id, 'hidden from cy')
