@@ -62,7 +62,11 @@ export interface Views {
   viewOf(table: string, actor: Actor, where: Where | undefined, deps: () => ReadonlySet<string>): View
   attach(subscription: Subscription): void
   detach(subscription: Subscription): void
-  /** Evaluate a batch of log entries for every view it concerns, one read per view, and deliver. */
+  /**
+   * Evaluate a batch of log entries for every view it concerns and deliver: the views of one table
+   * and filter in one statement for all their actors; a view whose dependencies changed re-reads
+   * its ids on its own.
+   */
   apply(entries: readonly LogEntry[]): void
   /** The rows the view admits now, as REST's JSON (for `initial`). */
   rows(view: View): string[]
@@ -195,6 +199,17 @@ export function createViews(data: DataLayer, options: { readonly maxViewRows: nu
     deliver(view.subscriptions, changes)
   }
 
+  const attach = (subscription: Subscription) => {
+    const view = subscription.view
+    view.subscriptions.add(subscription)
+    views.set(view.key, view)
+  }
+  const detach = (subscription: Subscription) => {
+    const view = subscription.view
+    view.subscriptions.delete(subscription)
+    if (view.subscriptions.size === 0 && views.get(view.key) === view) views.delete(view.key)
+  }
+
   return {
     get size() {
       return views.size
@@ -208,16 +223,8 @@ export function createViews(data: DataLayer, options: { readonly maxViewRows: nu
       for (const id of idsOf(view)) view.visible.add(id)
       return view
     },
-    attach(subscription) {
-      const view = subscription.view
-      view.subscriptions.add(subscription)
-      views.set(view.key, view)
-    },
-    detach(subscription) {
-      const view = subscription.view
-      view.subscriptions.delete(subscription)
-      if (view.subscriptions.size === 0 && views.get(view.key) === view) views.delete(view.key)
-    },
+    attach,
+    detach,
     apply(entries) {
       if (entries.length === 0) return
       const byTable = new Map<string, LogEntry[]>()
@@ -296,9 +303,9 @@ export function createViews(data: DataLayer, options: { readonly maxViewRows: nu
         const row = contents.get(id)
         if (row !== undefined) changes.push({ seq, kind: 'enter', operation: undefined, rowId: id, row })
       }
-      this.detach(subscription)
+      detach(subscription)
       subscription.view = to
-      this.attach(subscription)
+      attach(subscription)
       deliver([subscription], changes)
     },
   }
