@@ -51,8 +51,8 @@ export interface Hub {
   open(transport: Transport, identity: ConnectionIdentity): Connection
   /** A client message (WebSocket): answered on the connection, never thrown. */
   message(connection: Connection, message: string): void
-  /** Subscribe (a WebSocket message, or an event stream's query): errors go to the connection. */
-  subscribe(connection: Connection, message: SubscribeMessage): void
+  /** Subscribe (a WebSocket message, or an event stream's query): errors go to the connection. Whether it subscribed. */
+  subscribe(connection: Connection, message: SubscribeMessage): boolean
   closed(connection: Connection): void
   /** Read the log now (after a local commit). */
   wake(): void
@@ -198,7 +198,7 @@ export function createHub(deps: {
     }
   }
 
-  const subscribe = (connection: Connection, message: SubscribeMessage) => {
+  const subscribe = (connection: Connection, message: SubscribeMessage): boolean => {
     try {
       if (connection.subscriptions.has(message.id)) throw new KoyaError('KL_API_REALTIME_BAD_MESSAGE', `Subscription "${message.id}" already exists on this connection.`, { hint: 'Give each subscription its own id, or unsubscribe first.' })
       if (connection.subscriptions.size >= settings.maxSubscriptionsPerConnection) {
@@ -224,15 +224,18 @@ export function createHub(deps: {
         connection.send(text.subscribed(sub.id, head, undefined))
         views.replay(sub, log.between(table, after, head))
       }
+      return true
     } catch (error) {
       fail(connection, error, { id: message.id })
+      return false
     }
   }
 
   const handle = (connection: Connection, message: ClientMessage) => {
     switch (message.type) {
       case 'subscribe':
-        return subscribe(connection, message)
+        subscribe(connection, message)
+        return
       case 'unsubscribe': {
         const sub = connection.subscriptions.get(message.id)
         if (!sub) throw new KoyaError('KL_API_REALTIME_BAD_MESSAGE', `No subscription "${message.id}" on this connection.`)

@@ -144,7 +144,12 @@ export const realtimeModule = defineModule<RealtimeModuleOptions | undefined>({
           const identity = credentials.of(request)
           const connection = hub.open(openEventStream(reply), identity)
           request.raw.on('close', () => hub.closed(connection))
-          hub.subscribe(connection, subscribe)
+          // A stream holds its one subscription: refused (the `failure` event says why), it ends.
+          if (!hub.subscribe(connection, subscribe)) {
+            connection.closed = true
+            connection.transport.close(1008, 'subscription refused')
+            hub.closed(connection)
+          }
         },
       },
     })

@@ -124,6 +124,11 @@ describe('realtime: resumption, server-sent events, slow consumers, other proces
     }
     const dead = await fetch(`${t.url}/realtime/events?table=tasks`, { headers: { authorization: 'Bearer not-a-session' } })
     expect(dead.status).toBe(401)
+    // A refused subscription ends its stream, after a `failure` event that says why.
+    const refused = await fetch(`${t.url}/realtime/events?table=tasks&filter=${encodeURIComponent('nope=eq.1')}`, { headers: { authorization: `Bearer ${s.ada.token}` } })
+    const body = await refused.text()
+    expect(body).toContain('event: failure')
+    expect(body).toContain('KL_API_UNKNOWN_COLUMN')
     const stream = await openStream('table=tasks', { authorization: `Bearer ${s.cy.token}` })
     await stream.until((e) => e.event === 'subscribed')
     await createTask(t, s.p1.id, s.ada.id, 'hidden from cy')
