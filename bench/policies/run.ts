@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { isDeepStrictEqual, parseArgs } from 'node:util'
 import { openDatabase } from '../../engine/shared/sqlite.ts'
 import { uuidv7 } from '../../engine/shared/uuid.ts'
+import { bestOfRounds, ms } from '../rest/rounds.ts'
 import { seedDatabase } from '../rest/seed.ts'
 import { startServer, waitForQuiet, type ServerProcess } from '../rest/servers.ts'
 import { missingTools, runWrkScript, type WrkResult } from '../rest/wrk.ts'
@@ -88,8 +89,6 @@ async function checkSameAnswers(servers: readonly ServerProcess[], user: string)
   }
 }
 
-const best = (results: readonly WrkResult[]) => results.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a))
-const fixed = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1))
 
 try {
   const seed = seedDatabase(work, repo)
@@ -104,23 +103,17 @@ try {
   const misses: string[] = []
   for (const benchCase of Object.keys(CASES) as Case[]) {
     for (const connections of CONNECTIONS) {
-      const results = { baseline: [] as WrkResult[], koyalite: [] as WrkResult[] }
-      for (let round = 0; round < rounds; round++) {
-        for (const server of round % 2 === 0 ? [baseline, koyalite] : [koyalite, baseline]) {
-          await waitForQuiet([server.pid], { machine: true, timeoutMs: 60_000 })
-          if (warmup > 0) await runWrk(server.url, CASES[benchCase], user, connections, warmup)
-          const result = await runWrk(server.url, CASES[benchCase], user, connections, duration)
-          if (result.errors > 0) throw new Error(`${server.name} ${benchCase}: ${result.errors} errors`)
-          results[server.name as 'baseline' | 'koyalite'].push(result)
-          console.error(`${benchCase} c=${connections} round ${round + 1} ${server.name}: ${result.requestsPerSecond.toFixed(0)} req/s, p50 ${fixed(result.p50Ms)} ms`)
-        }
-      }
-      const base = best(results.baseline)
-      const koya = best(results.koyalite)
+      const [base, koya] = await bestOfRounds([baseline, koyalite], rounds, `${benchCase} c=${connections}`, async (server) => {
+        await waitForQuiet([server.pid], { machine: true, timeoutMs: 60_000 })
+        if (warmup > 0) await runWrk(server.url, CASES[benchCase], user, connections, warmup)
+        const result = await runWrk(server.url, CASES[benchCase], user, connections, duration)
+        if (result.errors > 0) throw new Error(`${server.name} ${benchCase}: ${result.errors} errors`)
+        return result
+      })
       const ratio = koya.requestsPerSecond / base.requestsPerSecond
       const target = benchCase === 'list' ? `≥ ${TARGET}×: ${ratio >= TARGET ? 'met' : '**missed**'}` : 'none'
       if (benchCase === 'list' && ratio < TARGET) misses.push(`${benchCase} c=${connections}: ${ratio.toFixed(2)}×`)
-      rows.push(`| ${benchCase} | ${connections} | ${base.requestsPerSecond.toFixed(0)} | ${fixed(base.p50Ms)} | ${fixed(base.p99Ms)} | ${koya.requestsPerSecond.toFixed(0)} | ${fixed(koya.p50Ms)} | ${fixed(koya.p99Ms)} | ${ratio.toFixed(2)}× | ${target} |`)
+      rows.push(`| ${benchCase} | ${connections} | ${base.requestsPerSecond.toFixed(0)} | ${ms(base.p50Ms)} | ${ms(base.p99Ms)} | ${koya.requestsPerSecond.toFixed(0)} | ${ms(koya.p50Ms)} | ${ms(koya.p99Ms)} | ${ratio.toFixed(2)}× | ${target} |`)
     }
   }
   console.log(

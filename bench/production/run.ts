@@ -11,16 +11,13 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { isDeepStrictEqual, parseArgs } from 'node:util'
 import { memoryOf, waitForQuiet, type ServerProcess } from '../rest/servers.ts'
+import { bestOfRounds, ms, rate } from '../rest/rounds.ts'
 import { missingTools, runWrkScript, type WrkResult } from '../rest/wrk.ts'
 import { freePort, startLogged } from './process.ts'
-import { seedPosts, type SeedFiles } from './seed.ts'
+import type { SeedFiles } from './seed.ts'
+import { prepareDatabase, repo, SERVICE_KEY, startKoyalite } from './setup.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const repo = path.resolve(here, '../..')
-const appDir = path.join(here, 'app')
-const cli = path.join(repo, 'bin', 'koyalite.js')
-const SERVICE_KEY = 'bench-service-key-0123456789abcdef'
-const OWNER = { email: 'owner@bench.test', password: 'correct horse battery staple' }
 const SERVER_CORE = 0
 const WRK_CORE = 1
 type BenchCase = 'get' | 'list' | 'create-owner' | 'create-service'
@@ -31,7 +28,6 @@ const TARGETS: Record<BenchCase, readonly [number, number]> = { get: [0.6, 0.7],
 const P99_TARGET = 1.5 // KoyaLite's p99 at 32 connections, at most this many times the baseline's
 const IDLE_RSS_TARGET_MB = 120
 const PEAK_RSS_TARGET_MB = 160
-type ServerName = 'baseline' | 'koyalite'
 
 const { values: args } = parseArgs({
   options: {
@@ -69,21 +65,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   })
 }
 
-/** `koyalite start` in the app's folder, as a user runs it: info-level logs to a file. */
-async function startKoyalite(log: string): Promise<ServerProcess> {
-  const port = await freePort()
-  const server = await startLogged({
-    name: 'koyalite',
-    args: [cli, 'start', '--db', db, '--port', String(port), '--host', '127.0.0.1'],
-    env: { KOYA_SERVICE_KEY: SERVICE_KEY, NO_COLOR: '1' },
-    cwd: appDir,
-    core: SERVER_CORE,
-    port,
-    log,
-    ready: /serving \S*http:\/\/127\.0\.0\.1:\d+/,
+function startKoyaliteLogged(log: string): Promise<ServerProcess> {
+  return startKoyalite({ db, log, core: SERVER_CORE }).then((server) => {
+    started.push(server)
+    return server
   })
-  started.push(server)
-  return server
 }
 
 async function startBaseline(): Promise<ServerProcess> {
@@ -99,31 +85,6 @@ async function startBaseline(): Promise<ServerProcess> {
   })
   started.push(server)
   return server
-}
-
-async function postJson(url: string, body: unknown): Promise<{ user: { id: string }; session: { token: string } }> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-  if (!response.ok) throw new Error(`POST ${url}: ${response.status} ${await response.text()}`)
-  return (await response.json()) as { user: { id: string }; session: { token: string } }
-}
-
-/**
- * The first `koyalite start` applies the app's migrations (and its system tables); the owner
- * signs up and then logs in through /auth, as a user would. The session's token lives in the
- * database, so it stays valid for the measured process, started fresh after the seeding.
- */
-async function setUp(): Promise<{ token: string; ownerId: string; seed: SeedFiles }> {
-  const setup = await startKoyalite(path.join(work, 'setup.log'))
-  let ownerId: string
-  let token: string
-  try {
-    ownerId = (await postJson(`${setup.url}/auth/signup`, OWNER)).user.id
-    token = (await postJson(`${setup.url}/auth/login`, OWNER)).session.token
-  } finally {
-    await setup.stop()
-  }
-  const seed = seedPosts(db, work, ownerId)
-  return { token, ownerId, seed }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -193,17 +154,14 @@ function distIsStale(): boolean {
 }
 
 const mb = (value: number) => value.toFixed(0)
-const ms = (value: number) => (value < 10 ? value.toFixed(2) : value.toFixed(1))
-const rate = (value: number) => value.toFixed(0)
-const best = (results: readonly WrkResult[]) => results.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a))
 
 async function benchmark(): Promise<void> {
   const loadBefore = os.loadavg()
   const began = performance.now()
-  const { token, ownerId, seed } = await setUp()
+  const { token, ownerId, seed } = await prepareDatabase(db, work, SERVER_CORE)
   const auth = { token, ownerId }
   console.error(`migrated, signed up, logged in and seeded ${db} in ${((performance.now() - began) / 1000).toFixed(1)} s`)
-  const koyalite = await startKoyalite(path.join(work, 'koyalite.log'))
+  const koyalite = await startKoyaliteLogged(path.join(work, 'koyalite.log'))
   const baseline = await startBaseline()
   await sleep(1000)
   const idle = { baseline: memoryOf(baseline.pid), koyalite: memoryOf(koyalite.pid) }
@@ -213,18 +171,7 @@ async function benchmark(): Promise<void> {
   const misses: string[] = []
   for (const benchCase of CASES) {
     for (const [c, connections] of CONNECTIONS.entries()) {
-      const results = { baseline: [] as WrkResult[], koyalite: [] as WrkResult[] }
-      for (let round = 0; round < rounds; round++) {
-        // Alternate who goes first, so a slow spell of the machine does not always hit one side.
-        const order = round % 2 === 0 ? ([baseline, koyalite] as const) : ([koyalite, baseline] as const)
-        for (const server of order) {
-          const result = await measure(server, benchCase, connections, auth)
-          results[server.name as ServerName].push(result)
-          console.error(`${benchCase} c=${connections} round ${round + 1} ${server.name}: ${rate(result.requestsPerSecond)} req/s, p50 ${ms(result.p50Ms)} ms, p99 ${ms(result.p99Ms)} ms`)
-        }
-      }
-      const base = best(results.baseline)
-      const koya = best(results.koyalite)
+      const [base, koya] = await bestOfRounds([baseline, koyalite], rounds, `${benchCase} c=${connections}`, (server) => measure(server, benchCase, connections, auth))
       const ratio = koya.requestsPerSecond / base.requestsPerSecond
       const target = TARGETS[benchCase][c]!
       const met = ratio >= target

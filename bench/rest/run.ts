@@ -9,6 +9,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { isDeepStrictEqual, parseArgs } from 'node:util'
 import { printProfileSummary, summarizeProfile } from './profile.ts'
+import { bestOfRounds, ms, rate } from './rounds.ts'
 import { seedDatabase, type SeedFiles } from './seed.ts'
 import { memoryOf, startServer, waitForQuiet, type ServerProcess } from './servers.ts'
 import { missingTools, runWrk, type BenchCase, type WrkResult } from './wrk.ts'
@@ -150,9 +151,6 @@ async function idleRssOfCli(db: string): Promise<{ rssMb: number; stale: boolean
 
 const firstLine = (file: string) => readFileSync(file, 'utf8').split('\n')[0]!
 const mb = (value: number) => value.toFixed(0)
-const ms = (value: number) => (value < 10 ? value.toFixed(2) : value.toFixed(1))
-const rate = (value: number) => value.toFixed(0)
-const best = (results: readonly WrkResult[]) => results.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a))
 
 async function benchmark(seed: SeedFiles): Promise<void> {
   const loadBefore = os.loadavg()[0]!
@@ -167,18 +165,7 @@ async function benchmark(seed: SeedFiles): Promise<void> {
   const misses: string[] = []
   for (const benchCase of CASES) {
     for (const connections of CONNECTIONS) {
-      const results = { baseline: [] as WrkResult[], koyalite: [] as WrkResult[] }
-      for (let round = 0; round < rounds; round++) {
-        // Alternate who goes first, so a slow spell of the machine does not always hit one side.
-        const order = round % 2 === 0 ? ([baseline, koyalite] as const) : ([koyalite, baseline] as const)
-        for (const server of order) {
-          const result = await measure(server, seed, benchCase, connections)
-          results[server.name as ServerName].push(result)
-          console.error(`${benchCase} c=${connections} round ${round + 1} ${server.name}: ${rate(result.requestsPerSecond)} req/s, p50 ${ms(result.p50Ms)} ms, p99 ${ms(result.p99Ms)} ms`)
-        }
-      }
-      const base = best(results.baseline)
-      const koya = best(results.koyalite)
+      const [base, koya] = await bestOfRounds([baseline, koyalite], rounds, `${benchCase} c=${connections}`, (server) => measure(server, seed, benchCase, connections))
       const ratio = koya.requestsPerSecond / base.requestsPerSecond
       const met = ratio >= TARGETS[benchCase]
       if (!met) misses.push(`${benchCase} c=${connections}: ${ratio.toFixed(2)}× < ${TARGETS[benchCase]}×`)

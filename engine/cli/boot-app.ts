@@ -1,22 +1,31 @@
 import type { FastifyInstance, FastifyServerFactory } from 'fastify'
-import { createServer, loadGeneratedDocs, loadModel, loadTableApis } from '../runtime/index.ts'
+import { createServer, loadGeneratedDocs, loadHandlers, loadModel, loadTableApis, type CreateServerOptions } from '../runtime/index.ts'
 import type { SqliteDatabase } from '../shared/sqlite.ts'
 import type { CliIO } from './io.ts'
 
 /**
  * The app described by generated/ under the working directory, on an open database. `koyalite dev`
- * passes a server factory (one listening server for every reload) and a version (fresh imports).
+ * passes a server factory (one listening server for every reload) and a version (fresh imports);
+ * `koyalite/testing` passes overrides (its clock, no logs, its service key), applied last.
  */
-export async function bootApp(io: CliIO, db: SqliteDatabase, dev?: { readonly serverFactory: FastifyServerFactory; readonly version: string }): Promise<FastifyInstance> {
+export async function bootApp(
+  io: CliIO,
+  db: SqliteDatabase,
+  dev?: { readonly serverFactory: FastifyServerFactory; readonly version: string },
+  overrides: Partial<CreateServerOptions> = {},
+): Promise<FastifyInstance> {
   const serverFactory = dev?.serverFactory
   const version = dev?.version
   const serviceKey = io.env.KOYA_SERVICE_KEY
   const model = loadModel(io.cwd)
+  const handlers = await loadHandlers(io.cwd, { model, ...(version !== undefined ? { version } : {}) })
   return createServer({
     model,
     db,
     tables: await loadTableApis(io.cwd, model, version),
     docs: loadGeneratedDocs(io.cwd),
+    jobs: { handlers },
+    webhooks: { handlers },
     ...(serviceKey ? { auth: { serviceKey } } : {}),
     ...(serverFactory ? { serverFactory } : {}),
     logger: { level: io.env.LOG_LEVEL ?? 'info' },
@@ -25,6 +34,7 @@ export async function bootApp(io: CliIO, db: SqliteDatabase, dev?: { readonly se
     env: io.env,
     // Behind NGINX (the Docker stack) the client address, which rate limits key on, is in X-Forwarded-For.
     ...trustProxyOf(io.env.KOYA_TRUST_PROXY),
+    ...overrides,
   })
 }
 

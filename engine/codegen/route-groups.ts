@@ -1,8 +1,10 @@
 import type { ProjectIR } from '../ir/project-ir.ts'
 import { adminRoutes } from '../ir/routes/admin-routes.ts'
 import { authRoutes, usersTableOf } from '../ir/routes/auth-routes.ts'
+import { jobsRoutes } from '../ir/routes/jobs-routes.ts'
 import { realtimeRoutes } from '../ir/routes/realtime-routes.ts'
 import type { RouteGroup } from '../ir/routes/route-contract.ts'
+import { webhooksRoutes } from '../ir/routes/webhooks-routes.ts'
 import { insertSchema } from './json-schema/column-schemas.ts'
 
 /**
@@ -16,5 +18,6 @@ import { insertSchema } from './json-schema/column-schemas.ts'
 export function routeGroupsOf(ir: ProjectIR): RouteGroup[] {
   const users = usersTableOf(ir)
   const auth = users === undefined ? undefined : authRoutes(ir, { usersInsert: insertSchema(users) })
-  return [...(auth === undefined ? [] : [auth]), adminRoutes(ir), realtimeRoutes(ir)]
+  const webhooks = webhooksRoutes(ir)
+  return [...(auth === undefined ? [] : [auth]), adminRoutes(ir), jobsRoutes(ir), ...(webhooks === undefined ? [] : [webhooks]), realtimeRoutes(ir)]
 }

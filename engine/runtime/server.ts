@@ -1,6 +1,5 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from 'fastify'
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from 'fastify'
 import type { Socket } from 'node:net'
-import type { DestinationStream } from 'pino'
 import type { ProjectIR } from '../ir/project-ir.ts'
 import { KoyaError } from '../shared/errors.ts'
 import type { SqliteDatabase } from '../shared/sqlite.ts'
@@ -8,7 +7,9 @@ import type { AdminDeps } from './admin/admin-routes.ts'
 import type { AuthModuleOptions } from './auth/auth-module.ts'
 import type { Env } from './auth/auth-settings.ts'
 import { createDataLayer, type Actor } from './data/data-layer.ts'
+import type { Queue } from './queue/queue.ts'
 import { checkJsonDepth } from './http/json-body.ts'
+import { loggerOptions, logRequests, redactUrl, type LoggerSetting } from './http/request-log.ts'
 import type { ConnectionCredentials } from './auth/request-auth.ts'
 import type { FeatureModule, ModuleProvides, Runtime } from './modules/feature-module.ts'
 import { FEATURE_MODULES, systemMigrations, type ModuleName, type ModuleOptions } from './modules/index.ts'
@@ -26,7 +27,7 @@ export interface CreateServerOptions extends ModuleOptions {
    * pino options, or false for no logs. Default: info-level JSON logs on stdout; `stream` sends
    * them elsewhere (tests capture them). Credentials are redacted whatever the options.
    */
-  readonly logger?: boolean | { readonly level: string; readonly stream?: DestinationStream }
+  readonly logger?: LoggerSetting
   /** The clock sessions, tokens, rate limits and the audit log use. Default: the system clock. */
   readonly clock?: () => Date
   /** Where settings (`env('…')`, KOYA_PUBLIC_URL, KOYA_TRUSTED_ORIGINS, NODE_ENV) are read. Default: process.env. */
@@ -73,6 +74,8 @@ function authOptionsOf(options: CreateServerOptions): AuthModuleOptions {
 export async function createServer(options: CreateServerOptions): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     logger: loggerOptions(options.logger),
+    // One line per request instead of two (runtime/http/request-log.ts).
+    logController: new LogController({ disableRequestLogging: true }),
     ...(options.trustProxy !== undefined ? { trustProxy: Array.isArray(options.trustProxy) ? [...options.trustProxy] : (options.trustProxy as boolean | string | ((address: string, hop: number) => boolean)) } : {}),
     // The request id is always the server's own: the audit log records it, and a client must not
     // choose what an audit entry points to (or make it match another request's). A client's
@@ -110,6 +113,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     }
     return parseJson(request, body, done)
   })
+  logRequests(app)
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send(new KoyaError('KL_API_NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}.`).toJSON())
   })
@@ -122,9 +126,10 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   applySystemSchema(options.db, systemMigrations(), clock)
   const dev = options.dev ?? false
   // Errors of commit-phase write subscribers (realtime, caches) cannot fail the write: logged.
-  const data = createDataLayer(options.model, options.db, { dev, onSubscriberError: (error) => app.log.error({ err: error }, 'a write subscriber failed after commit') })
+  const data = createDataLayer(options.model, options.db, { dev, clock, onSubscriberError: (error) => app.log.error({ err: error }, 'a write subscriber failed after commit') })
   let actorOf: ((request: FastifyRequest) => Actor) | undefined
   let adminDeps: AdminDeps | undefined
+  let queue: Queue | undefined
   let credentials: ConnectionCredentials | undefined
   const notYet = (what: string) => new KoyaError('KL_INT_UNEXPECTED', `A feature module asked for ${what} before the auth module registered.`)
   const runtime: Runtime = {
@@ -143,6 +148,10 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
       if (!adminDeps) throw notYet('the admin services')
       return adminDeps
     },
+    queue() {
+      if (!queue) throw new KoyaError('KL_INT_UNEXPECTED', 'A feature module asked for the queue before the queue module registered.')
+      return queue
+    },
     credentials() {
       if (!credentials) throw notYet('the credentials of long-lived connections')
       return credentials
@@ -153,6 +162,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     const provides = await registerModule(app, FEATURE_MODULES[name] as FeatureModule<unknown>, runtime, moduleOptions[name])
     if (provides?.actorOf) actorOf = provides.actorOf
     if (provides?.adminDeps) adminDeps = provides.adminDeps
+    if (provides?.queue) queue = provides.queue
     if (provides?.credentials) credentials = provides.credentials
   }
   return app
@@ -211,39 +221,6 @@ const STATUS_TEXT: Readonly<Record<number, string>> = { 400: 'Bad Request', 408:
 
 /** Characters of a client's X-Request-Id kept in the logs. */
 const MAX_CLIENT_REQUEST_ID = 200
-
-const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'res.headers["set-cookie"]',
-  'headers.authorization',
-  'headers.cookie',
-  '*.password',
-  '*.currentPassword',
-  '*.newPassword',
-  '*.token',
-  '*.passwordHash',
-]
-
-/**
- * pino with credentials redacted: headers that carry them, body fields that are them, and the
- * `token` query parameter of emailed links in logged URLs.
- */
-function loggerOptions(logger: CreateServerOptions['logger']) {
-  if (logger === false) return false
-  return {
-    level: 'info',
-    ...(typeof logger === 'object' ? logger : {}),
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    serializers: {
-      req: (request: FastifyRequest) => ({ method: request.method, url: redactUrl(request.url), host: request.host, remoteAddress: request.ip }),
-    },
-  }
-}
-
-function redactUrl(url: string): string {
-  return url.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]')
-}
 
 /** Fastify's own errors (validation, body too large, bad JSON) as KoyaErrors; others pass through. */
 function toKoyaError(error: FastifyError): KoyaError | undefined {

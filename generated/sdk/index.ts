@@ -1246,6 +1246,63 @@ export interface AuthAuditFilter {
   limit?: number
 }
 
+// ─── Jobs: /admin/jobs, /admin/emails ──────────────────────────────────────────────────────────
+
+/** One run of the queue: a job ("job:<name>") or an email ("email"). Times are ISO 8601, UTC. */
+export interface JobRun {
+  id: number
+  kind: string
+  status: 'pending' | 'running' | 'done' | 'dead' | 'cancelled'
+  payload: JsonValue
+  priority: number
+  /** Runs so far. */
+  attempts: number
+  maxAttempts: number
+  /** Not before this time (the next retry, after a failed attempt). */
+  runAt: string
+  createdAt: string
+  startedAt: string | null
+  finishedAt: string | null
+  /** What the run last reported with ctx.progress(…). */
+  progress: JsonValue
+  result: JsonValue
+  /** The code and message of the last failed attempt. */
+  lastError: string | null
+  uniqueKey: string | null
+  /** The cron slot (wall time in the job's zone) of a scheduled run. */
+  slot: string | null
+  groupKey: string | null
+}
+
+export interface JobRunFilter {
+  /** A job's name, or "email". */
+  name?: string
+  status?: JobRun['status']
+  /** Runs with a smaller id (the next page). */
+  before?: number
+  /** 1 to 1000; default 100. */
+  limit?: number
+}
+
+/** An email the mail catcher kept (no email API key configured). */
+export interface CaughtEmail {
+  id: number
+  jobId: number | null
+  tag: string | null
+  from: string | null
+  to: string[]
+  subject: string
+  html: string | null
+  text: string | null
+  createdAt: string
+}
+
+export interface CaughtEmailFilter {
+  to?: string
+  /** 1 to 1000; default 100. */
+  limit?: number
+}
+
 /**
  * koya.auth: sign-up, login and the session. A session token the server issues (login,
  * changePassword, impersonate; signup when it signs in) is kept and sent with every later
@@ -1410,6 +1467,46 @@ export class AdminClient {
     return (await this.#send('GET', '/admin/audit', undefined, params)) as AuthAuditEntry[]
   }
 
+  /** Runs of the queue, newest first, filtered by job name and status. */
+  async jobRuns(filter: JobRunFilter = {}): Promise<JobRun[]> {
+    const params: (readonly [string, string])[] = []
+    for (const name of ['name', 'status', 'before', 'limit'] as const) {
+      const value = filter[name]
+      if (value !== undefined) params.push([name, String(value)])
+    }
+    return (await this.#send('GET', '/admin/jobs/runs', undefined, params)) as JobRun[]
+  }
+
+  /** One run by id: status, attempts, progress, result, last error. */
+  async jobRun(runId: number): Promise<JobRun> {
+    return (await this.#send('GET', '/admin/jobs/runs/' + encodeURIComponent(runId))) as JobRun
+  }
+
+  /** Enqueues a run of the job with a payload; returns the pending run. */
+  async runJob(name: string, payload: JsonValue): Promise<JobRun> {
+    return (await this.#send('POST', '/admin/jobs/' + encodeURIComponent(name) + '/run', { payload })) as JobRun
+  }
+
+  /** Runs a finished run again (same id); returns it, pending. */
+  async retryJobRun(runId: number): Promise<JobRun> {
+    return (await this.#send('POST', '/admin/jobs/runs/' + encodeURIComponent(runId) + '/retry')) as JobRun
+  }
+
+  /** Cancels a pending run, or aborts a running one; returns the run. */
+  async cancelJobRun(runId: number): Promise<JobRun> {
+    return (await this.#send('POST', '/admin/jobs/runs/' + encodeURIComponent(runId) + '/cancel')) as JobRun
+  }
+
+  /** Emails the mail catcher kept (no email API key configured), newest first. */
+  async emails(filter: CaughtEmailFilter = {}): Promise<CaughtEmail[]> {
+    const params: (readonly [string, string])[] = []
+    for (const name of ['to', 'limit'] as const) {
+      const value = filter[name]
+      if (value !== undefined) params.push([name, String(value)])
+    }
+    return (await this.#send('GET', '/admin/emails', undefined, params)) as CaughtEmail[]
+  }
+
   async #send(method: KoyaRequest['method'], path: string, body?: object, params?: readonly (readonly [string, string])[]): Promise<unknown> {
     return (await this.#transport.request({ method, path, ...(body === undefined ? {} : { body }), ...(params === undefined ? {} : { params }) })).body
   }
@@ -1438,6 +1535,7 @@ export type KoyaErrorCode =
   | 'KL_API_NOT_FOUND'
   | 'KL_API_PAYLOAD_TOO_LARGE'
   | 'KL_API_POLICY_DENIED'
+  | 'KL_API_RATE_LIMITED'
   | 'KL_API_REALTIME_BAD_MESSAGE'
   | 'KL_API_REALTIME_CHANNEL_DENIED'
   | 'KL_API_REALTIME_SESSION_ENDED'
@@ -1447,6 +1545,7 @@ export type KoyaErrorCode =
   | 'KL_API_REQUEST_TIMEOUT'
   | 'KL_API_RESULT_NOT_READABLE'
   | 'KL_API_UNAUTHORIZED'
+  | 'KL_API_UNAVAILABLE'
   | 'KL_API_UNKNOWN_COLUMN'
   | 'KL_API_UNKNOWN_RELATION'
   | 'KL_API_UNSUPPORTED_SYNTAX'

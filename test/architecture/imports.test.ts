@@ -8,7 +8,7 @@ import { repoRoot } from '../helpers/paths.ts'
  * the IR types and the pure helpers over them that the compiler, codegen, migrations and the
  * runtime share. (`infra/` and `studio/` join this table when they exist.)
  */
-type Layer = 'shared' | 'dsl' | 'ir' | 'compiler' | 'codegen' | 'migrate' | 'runtime' | 'cli'
+type Layer = 'shared' | 'dsl' | 'ir' | 'compiler' | 'codegen' | 'migrate' | 'runtime' | 'cli' | 'testing'
 
 const allowed: Record<Layer, readonly Layer[]> = {
   shared: [],
@@ -19,6 +19,9 @@ const allowed: Record<Layer, readonly Layer[]> = {
   migrate: ['ir', 'shared'],
   runtime: ['ir', 'shared'],
   cli: ['shared', 'dsl', 'ir', 'compiler', 'codegen', 'migrate', 'runtime'],
+  // `koyalite/testing` boots the project as `koyalite start` does (cli/boot-app.ts, which loads
+  // only the runtime): it never loads the compiler.
+  testing: ['shared', 'ir', 'migrate', 'runtime', 'cli'],
 }
 
 /**
@@ -87,6 +90,8 @@ describe('engine import direction', () => {
           const targetLayer = layerOf(target)
           if (targetLayer === layer) continue
           if (!allowed[layer].includes(targetLayer)) violations.push(where)
+          // Of cli/, testing/ takes only the boot (which loads the runtime alone), never main.ts's commands.
+          if (layer === 'testing' && targetLayer === 'cli' && !['boot-app.ts', 'io.ts'].includes(path.basename(target))) violations.push(`${where} (testing/ may use cli/boot-app.ts only)`)
         }
       }
       expect(violations).toEqual([])

@@ -133,7 +133,11 @@ describe('a new user: koyalite init outside the repository', () => {
     expect(generate.status, generate.stderr).toBe(0)
     expect(generate.stdout).toContain('0001_init')
     expect(spawnSync('npx', ['koyalite', 'generate', '--check'], { cwd: app }).status).toBe(0)
-  })
+    // The template's own test, on koyalite/testing, passes under the project's vitest.
+    const test = spawnSync('npm', ['test'], { cwd: app, encoding: 'utf8', env: { ...process.env, CI: '1' } })
+    expect(test.status, test.stdout + test.stderr).toBe(0)
+    expect(test.stdout).toMatch(/1 passed/)
+  }, 240_000)
 
   it('runs `koyalite dev`: serves, and a saved schema change is generated, migrated and served on the same port', async () => {
     const { child, match, output } = await startProcess('npx', ['koyalite', 'dev', '--port', '0'], app, /dev server on (http:\/\/127\.0\.0\.1:\d+)/)

@@ -48,9 +48,10 @@ export async function startFakeOAuthProvider(): Promise<FakeOAuthProvider> {
       response.writeHead(500).end(String(error))
     })
   })
-  // fetch reuses kept-alive connections: with Node's 5 s default, a test that fetches again
-  // about 5 s later races the server closing the idle socket (ECONNRESET).
-  server.keepAliveTimeout = 120_000
+  // Node closes idle keep-alive sockets after 5 s; fetch may reuse one at that very moment and
+  // read ECONNRESET (seen when a test starts about 5 s after the previous one's last request).
+  // The fake outlives every client connection instead: close() ends them all.
+  server.keepAliveTimeout = 10 * 60_000
 
   const fake: FakeOAuthProvider = {
     endpoints: undefined as never,

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { insertSchema } from '../../engine/codegen/json-schema/column-schemas.ts'
 import type { ProjectIR } from '../../engine/ir/project-ir.ts'
 import { ADMIN_ROUTE_IDS, adminRoutes } from '../../engine/ir/routes/admin-routes.ts'
+import { JOBS_ROUTE_IDS, jobsRoutes } from '../../engine/ir/routes/jobs-routes.ts'
 import { AUTH_ROUTE_IDS, authRoutes } from '../../engine/ir/routes/auth-routes.ts'
 import type { RouteContract, RouteSchema } from '../../engine/ir/routes/route-contract.ts'
 import { registerContractRoutes } from '../../engine/runtime/http/route-contract.ts'
@@ -27,7 +28,7 @@ function fullModel(model: ProjectIR): ProjectIR {
 
 function contractOf(model: ProjectIR): RouteContract[] {
   const users = model.tables.find((table) => table.isUsers)!
-  return [...(authRoutes(model, { usersInsert: insertSchema(users) })?.routes ?? []), ...adminRoutes(model).routes]
+  return [...(authRoutes(model, { usersInsert: insertSchema(users) })?.routes ?? []), ...adminRoutes(model).routes, ...jobsRoutes(model).routes]
 }
 
 /** `METHOD /path` of every route Fastify serves, read from its route tree (HEAD is Fastify's own for each GET). */
@@ -73,7 +74,7 @@ describe('the route contract', () => {
   it('has an entry for every operation id the handlers are keyed by, and no other', () => {
     const ids = contractOf(fullModel(t.model)).map((route) => route.id)
     expect(new Set(ids).size).toBe(ids.length)
-    expect([...ids].sort()).toEqual([...AUTH_ROUTE_IDS, ...ADMIN_ROUTE_IDS].sort())
+    expect([...ids].sort()).toEqual([...AUTH_ROUTE_IDS, ...ADMIN_ROUTE_IDS, ...JOBS_ROUTE_IDS].sort())
   })
 
   it('is what the server serves under /auth and /admin, entry for entry', async () => {

@@ -183,4 +183,61 @@ export interface AuthAuditFilter {
   /** 1 to 1000; default 100. */
   limit?: number
 }
+
+// ─── Jobs: /admin/jobs, /admin/emails ──────────────────────────────────────────────────────────
+
+/** One run of the queue: a job ("job:<name>") or an email ("email"). Times are ISO 8601, UTC. */
+export interface JobRun {
+  id: number
+  kind: string
+  status: 'pending' | 'running' | 'done' | 'dead' | 'cancelled'
+  payload: JsonValue
+  priority: number
+  /** Runs so far. */
+  attempts: number
+  maxAttempts: number
+  /** Not before this time (the next retry, after a failed attempt). */
+  runAt: string
+  createdAt: string
+  startedAt: string | null
+  finishedAt: string | null
+  /** What the run last reported with ctx.progress(…). */
+  progress: JsonValue
+  result: JsonValue
+  /** The code and message of the last failed attempt. */
+  lastError: string | null
+  uniqueKey: string | null
+  /** The cron slot (wall time in the job's zone) of a scheduled run. */
+  slot: string | null
+  groupKey: string | null
+}
+
+export interface JobRunFilter {
+  /** A job's name, or "email". */
+  name?: string
+  status?: JobRun['status']
+  /** Runs with a smaller id (the next page). */
+  before?: number
+  /** 1 to 1000; default 100. */
+  limit?: number
+}
+
+/** An email the mail catcher kept (no email API key configured). */
+export interface CaughtEmail {
+  id: number
+  jobId: number | null
+  tag: string | null
+  from: string | null
+  to: string[]
+  subject: string
+  html: string | null
+  text: string | null
+  createdAt: string
+}
+
+export interface CaughtEmailFilter {
+  to?: string
+  /** 1 to 1000; default 100. */
+  limit?: number
+}
 `

@@ -77,7 +77,7 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
 
   const sessions = createSessionStore(db, settings, clock)
   const grants = createRoleGrants(db, model.roles)
-  const requests = createRequestAuthResolver({ settings, sessions, grants, isServiceKey: createServiceKeyCheck(options.serviceKey) })
+  const requests = createRequestAuthResolver({ settings, sessions, isServiceKey: createServiceKeyCheck(options.serviceKey) })
   const users = createUserDirectory(db, data)
   const ctx: AuthContext = {
     db,

@@ -2,7 +2,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { KoyaError } from '../../shared/errors.ts'
 import type { Actor } from '../data/data-layer.ts'
 import type { AuthSettings } from './auth-settings.ts'
-import type { RoleGrants } from './role-grants.ts'
 import type { IssuedSession, Session, SessionStore } from './session-store.ts'
 
 /** Who a request is, and how it said so. */
@@ -89,20 +88,19 @@ export function isWrite(request: FastifyRequest): boolean {
 
 /**
  * The request's actor, from (in order) the service key, a bearer session token, or the session
- * cookie. Roles come from `_koya_role_grants` on every request, so a grant or revocation
- * applies at once.
+ * cookie. Roles come from `_koya_role_grants` on every request, in the session's one statement,
+ * so a grant or revocation applies at once.
  *
  * @example
- * const auth = createRequestAuthResolver({ settings, sessions, grants, isServiceKey })
+ * const auth = createRequestAuthResolver({ settings, sessions, isServiceKey })
  * const actor = auth.authOf(request).actor
  */
 export function createRequestAuthResolver(deps: {
   readonly settings: AuthSettings
   readonly sessions: SessionStore
-  readonly grants: RoleGrants
   readonly isServiceKey: (token: string) => boolean
 }): RequestAuthResolver {
-  const { settings, sessions, grants, isServiceKey } = deps
+  const { settings, sessions, isServiceKey } = deps
   const resolved = new WeakMap<FastifyRequest, RequestAuth & { renewed: boolean }>()
   // Replies whose handler set or cleared the cookie itself: refreshCookie leaves them alone.
   const handled = new WeakSet<FastifyReply>()
@@ -112,12 +110,11 @@ export function createRequestAuthResolver(deps: {
   const fromToken = (token: string, via: 'bearer' | 'cookie') => {
     const found = sessions.validate(token)
     if (found === undefined) return { actor: anonymous, session: undefined, via, renewed: false }
-    const { session, renewed } = found
-    const roles = grants.rolesOf(session.userId)
+    const { session, roles, impersonatorIsAdmin, renewed } = found
     // An impersonation lasts only while its admin still holds the admin role, and while its
     // target does not: acting as another admin is refused at the start, and a grant made since
     // must not hand the impersonating admin that admin's powers.
-    if (session.impersonatorId !== null && (!grants.rolesOf(session.impersonatorId).includes('admin') || roles.includes('admin'))) {
+    if (session.impersonatorId !== null && (!impersonatorIsAdmin || roles.includes('admin'))) {
       sessions.revoke(session.id)
       return { actor: anonymous, session: undefined, via, renewed: false }
     }

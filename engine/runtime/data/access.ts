@@ -12,28 +12,40 @@ import type { SqlValue } from './read-plan.ts'
 /**
  * Parameters filled per request. A compiled statement keeps these objects where the values go,
  * so one compiled SQL text serves every caller of the same shape (no request value can equal
- * an object, so they cannot be confused with data).
+ * an object, so they cannot be confused with data): the caller's facts, and the request's own
+ * values by position (`valueSlot(i)`: a get's id, a new row's columns).
  */
-export const ID_SLOT = { slot: 'id' } as unknown as string
+class ValueSlot {
+  readonly index: number
+  constructor(index: number) {
+    this.index = index
+  }
+}
+const valueSlots: ValueSlot[] = []
+/** The slot of the request's `i`-th value (`runCached(actor, key, build, values)`). */
+export function valueSlot(i: number): string {
+  return (valueSlots[i] ??= new ValueSlot(i)) as unknown as string
+}
+export const ID_SLOT = valueSlot(0)
 export const AUTH_USER_SLOT = { slot: 'authUserId' } as unknown as string
 export const AUTH_ROLES_SLOT = { slot: 'authRoles' } as unknown as string
 
 /** The positions of the slots in a compiled statement's parameters. */
-export type SlotPositions = readonly (readonly [index: number, slot: string])[]
+export type SlotPositions = readonly (readonly [index: number, slot: unknown])[]
 
 export function slotPositions(parameters: readonly unknown[]): SlotPositions {
-  const positions: [number, string][] = []
+  const positions: [number, unknown][] = []
   parameters.forEach((p, i) => {
-    if (p === ID_SLOT || p === AUTH_USER_SLOT || p === AUTH_ROLES_SLOT) positions.push([i, p as string])
+    if (p instanceof ValueSlot || p === AUTH_USER_SLOT || p === AUTH_ROLES_SLOT) positions.push([i, p])
   })
   return positions
 }
 
 /** A compiled statement's parameters with the slots filled for this request. */
-export function fillSlots(parameters: readonly unknown[], positions: SlotPositions, actor: Actor, id: string | undefined): SqlValue[] {
+export function fillSlots(parameters: readonly unknown[], positions: SlotPositions, actor: Actor, values: readonly SqlValue[] | undefined): SqlValue[] {
   const filled = [...parameters] as SqlValue[]
   for (const [index, slot] of positions) {
-    if (slot === ID_SLOT) filled[index] = id ?? null
+    if (slot instanceof ValueSlot) filled[index] = values?.[slot.index] ?? null
     else if (slot === AUTH_USER_SLOT) filled[index] = actor.kind === 'user' ? actor.userId : null
     else filled[index] = JSON.stringify(actor.kind === 'user' ? actor.roles : [])
   }

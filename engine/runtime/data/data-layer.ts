@@ -79,6 +79,8 @@ export interface DataLayerOptions {
   readonly dev?: boolean
   /** Where errors of commit-phase write subscribers go (they cannot fail the write). Default: ignored. */
   readonly onSubscriberError?: (error: unknown) => void
+  /** The clock of createdAt, updatedAt and `now` defaults. Default: the system clock. */
+  readonly clock?: () => Date
 }
 
 /**
@@ -128,6 +130,7 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase, options: D
     access: createAccess(model, { dev: options.dev === true }),
     runner: createSqlRunner(db),
     events: createWriteEventBus(options.onSubscriberError ?? (() => {})),
+    clock: options.clock ?? (() => new Date()),
   }
   const reads = createReads(ctx)
   const writes = createWrites(ctx, reads)

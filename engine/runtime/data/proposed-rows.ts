@@ -4,6 +4,7 @@ import { assertNever } from '../../shared/assert-never.ts'
 import { uuidv7 } from '../../shared/uuid.ts'
 import type { IndexedTable } from './model-index.ts'
 import type { SqlValue } from './read-plan.ts'
+import { valueSlot } from './access.ts'
 import { storedValue } from './column-values.ts'
 
 /**
@@ -49,4 +50,19 @@ export function printNewRows(table: IndexedTable, rows: readonly Readonly<Record
 export function printChangedRows(table: IndexedTable, ids: readonly string[], patch: Readonly<Record<string, SqlValue>>): RawBuilder<unknown> {
   const columns = table.ir.columns.map((c) => (c.name in patch ? sql`${patch[c.name]!} AS ${sql.id(c.name)}` : sql`${sql.id('old', c.name)} AS ${sql.id(c.name)}`))
   return sql`(SELECT ${sql.join(columns)} FROM ${sql.id(table.name)} AS "old" WHERE "old"."id" IN (${sql.join(ids)}))`
+}
+
+/**
+ * One new row inserted only if `predicate` (the create policy, over `"row"`) admits it, in one
+ * statement whose values are slots (`valueSlot(i)`, the table's columns in order): compiled once
+ * per table, as reads are. The SELECT is evaluated before its row is written, so the policy sees
+ * the database as it was (see above). No predicate (the system role): a plain insert.
+ * `RETURNING "id"` answers nothing when the policy refused.
+ */
+export function printJudgedInsert(table: IndexedTable, predicate: RawBuilder<unknown> | undefined): RawBuilder<{ id: string }> {
+  const columns = table.ir.columns.map((c) => sql.id(c.name))
+  const values = table.ir.columns.map((_, i) => sql`${valueSlot(i)}`)
+  if (predicate === undefined) return sql`INSERT INTO ${sql.id(table.name)} (${sql.join(columns)}) VALUES (${sql.join(values)}) RETURNING "id"`
+  const row = table.ir.columns.map((c, i) => sql`${values[i]!} AS ${sql.id(c.name)}`)
+  return sql`INSERT INTO ${sql.id(table.name)} (${sql.join(columns)}) SELECT ${sql.join(columns)} FROM (SELECT ${sql.join(row)}) AS "row" WHERE COALESCE(${predicate}, 0) RETURNING "id"`
 }

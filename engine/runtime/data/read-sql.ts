@@ -76,17 +76,24 @@ function printer(source: SourceOf): Printer {
 }
 
 /**
- * The page's rows as JSON. The page is chosen first (ids and order keys only), and JSON is built
- * for its rows alone: building it before ORDER BY … LIMIT would build it for every match.
+ * The page's rows as JSON, in one of two forms:
  *
- * `SELECT json_object(…) AS "row" FROM (SELECT "id", <order keys> FROM … WHERE … ORDER BY … LIMIT …) AS page JOIN … ORDER BY <order keys>`
+ * - `direct`: `SELECT json_object(…) AS "row" FROM … WHERE … ORDER BY … LIMIT …`. Right when
+ *   SQLite reads the rows in order from an index: it stops at LIMIT and builds JSON for the page
+ *   alone, one lookup per row.
+ * - `deferred`: the page is chosen first (ids and order keys only), and JSON is built for its
+ *   rows alone. Right when SQLite must sort: it would build JSON for every match before sorting.
+ *   `SELECT json_object(…) AS "row" FROM (SELECT "id", <order keys> FROM … WHERE … ORDER BY … LIMIT …) AS page JOIN … ORDER BY <order keys>`
+ *
+ * Without a page (no limit, no offset) both are the direct form. reads.ts asks SQLite which
+ * applies (`EXPLAIN QUERY PLAN` of the direct form), once per shape.
  */
-export function printRowsQuery(plan: ReadPlan, source: SourceOf): RawBuilder<{ row: string }> {
+export function printRowsQuery(plan: ReadPlan, source: SourceOf, form: 'direct' | 'deferred' = 'deferred'): RawBuilder<{ row: string }> {
   const p = printer(source)
   const inner = p.alias()
   const alias = p.alias()
-  if (plan.limit === undefined && plan.offset === undefined) {
-    return sql`SELECT ${printRowJson(p, plan, alias)} AS "row" FROM ${p.source(plan.table.name, filterOf(p, plan))} AS ${sql.id(alias)}${printWhere(p, plainWhere(plan), alias)}${printOrder(plan.order, alias)}`
+  if (form === 'direct' || (plan.limit === undefined && plan.offset === undefined)) {
+    return sql`SELECT ${printRowJson(p, plan, alias)} AS "row" FROM ${p.source(plan.table.name, filterOf(p, plan))} AS ${sql.id(alias)}${printWhere(p, plainWhere(plan), alias)}${printOrder(plan.order, alias)}${printRange(plan.limit, plan.offset)}`
   }
   const keys = plan.order.map((o, i) => sql`, ${sql.id(inner, o.column.name)} AS ${sql.id(`o${i}`)}`)
   const page = sql`SELECT ${sql.id(inner, 'id')} AS "k"${sql.join(keys, sql``)} FROM ${p.source(plan.table.name, filterOf(p, plan))} AS ${sql.id(inner)}${printWhere(p, plainWhere(plan), inner)}${printOrder(plan.order, inner)}${printRange(plan.limit, plan.offset)}`

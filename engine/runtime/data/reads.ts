@@ -15,6 +15,8 @@ export interface DataContext {
   readonly access: Access
   readonly runner: SqlRunner
   readonly events: WriteEventBus
+  /** The server's clock: createdAt, updatedAt, `now` defaults. */
+  readonly clock: () => Date
 }
 
 const SYSTEM: Actor = { kind: 'system' }
@@ -50,12 +52,17 @@ export function createReads(ctx: DataContext): Reads {
   const oneKey = (actor: Actor, table: IndexedTable, select: readonly SelectItem[] | undefined) => `get\0${actor.kind}\0${table.name}\0${JSON.stringify(select ?? ALL)}`
   const buildOne = (actor: Actor, table: IndexedTable, select: readonly SelectItem[] | undefined) => () =>
     printRowsQuery(planReadByIds(index, table, select, [ID_SLOT]), sourceOf(access, actor, 'read'))
+  /** The direct form of a page, unless SQLite would sort for it (read-sql.ts printRowsQuery). */
+  const pageQuery = (actor: Actor, plan: ReadPlan) => {
+    const direct = printRowsQuery(plan, sourceOf(access, actor, 'read'), 'direct')
+    return runner.sorts(actor, direct) ? printRowsQuery(plan, sourceOf(access, actor, 'read'), 'deferred') : direct
+  }
   const reads: Reads = {
     page(actor, table, shape, count) {
       const key = `${actor.kind}\0${table.name}\0${JSON.stringify(shape)}`
       let plan: ReadPlan | undefined
       const planned = () => (plan ??= planRead(index, table, shape))
-      const rows = runner.runCached(actor, `rows\0${key}`, () => printRowsQuery(planned(), sourceOf(access, actor, 'read'))).map((r) => r.row)
+      const rows = runner.runCached(actor, `rows\0${key}`, () => pageQuery(actor, planned())).map((r) => r.row)
       const total = count ? runner.runCached(actor, `count\0${key}`, () => printCountQuery(planned(), sourceOf(access, actor, 'read')))[0]!.count : undefined
       return { rows, total }
     },
@@ -65,7 +72,7 @@ export function createReads(ctx: DataContext): Reads {
       return runner.runCached(actor, key, () => printCountQuery(planRead(index, table, counted), sourceOf(access, actor, 'read')))[0]!.count
     },
     one(actor, table, id, select) {
-      return runner.runCached(actor, oneKey(actor, table, select), buildOne(actor, table, select), id)[0]?.row
+      return runner.runCached(actor, oneKey(actor, table, select), buildOne(actor, table, select), [id])[0]?.row
     },
     prepareOne(actor, table, select) {
       runner.prepare(oneKey(actor, table, select), buildOne(actor, table, select))

@@ -2,6 +2,7 @@ import { Kysely, SqliteDialect, type RawBuilder } from 'kysely'
 import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import { fillSlots, slotPositions, type SlotPositions } from './access.ts'
 import type { Actor } from './data-layer.ts'
+import type { SqlValue } from './read-plan.ts'
 import { statementsOf, type StatementCache } from './statement-cache.ts'
 
 /**
@@ -14,15 +15,20 @@ export interface SqlRunner {
   /** Compile and run once (writes, checks: their SQL holds the request's values). */
   run<R>(actor: Actor, query: RawBuilder<R>): R[]
   /**
-   * Compile once per `key` (the query's shape), run with the slots filled. Reads are compiled
-   * once per shape: building and compiling the SQL costs more than running it.
+   * Compile once per `key` (the query's shape), run with the slots filled: the caller's facts,
+   * and `values` in the `valueSlot(i)`s. Reads and single-row creates are compiled once per
+   * shape: building and compiling the SQL costs more than running it.
    */
-  runCached<R>(actor: Actor, key: string, build: () => RawBuilder<R>, id?: string): R[]
+  runCached<R>(actor: Actor, key: string, build: () => RawBuilder<R>, values?: readonly SqlValue[]): R[]
   /** Compile and cache without running: a write plans its read-back before it writes. */
   prepare(key: string, build: () => RawBuilder<unknown>): void
+  /** Whether SQLite sorts to answer the query (a temporary B-tree for its ORDER BY), per its plan. */
+  sorts(actor: Actor, query: RawBuilder<unknown>): boolean
   /** The SQL text and parameters of a query (slots unfilled), for a caller that rewrites the statement. */
   compile(query: RawBuilder<unknown>): { readonly sql: string; readonly parameters: readonly unknown[] }
 }
+
+const SORTS = /USE TEMP B-TREE FOR (?:.* )?ORDER BY/
 
 const MAX_CACHED_READS = 256
 
@@ -49,12 +55,17 @@ export function createSqlRunner(db: SqliteDatabase): SqlRunner {
       const compiled = query.compile(kysely)
       return statements.all(compiled.sql, fillSlots(compiled.parameters, slotPositions(compiled.parameters), actor, undefined)) as R[]
     },
-    runCached<R>(actor: Actor, key: string, build: () => RawBuilder<R>, id?: string): R[] {
+    runCached<R>(actor: Actor, key: string, build: () => RawBuilder<R>, values?: readonly SqlValue[]): R[] {
       const compiled = compileCached(key, build)
-      return statements.all(compiled.sql, fillSlots(compiled.parameters, compiled.slots, actor, id)) as R[]
+      return statements.all(compiled.sql, fillSlots(compiled.parameters, compiled.slots, actor, values)) as R[]
     },
     prepare(key, build) {
       compileCached(key, build)
+    },
+    sorts(actor, query) {
+      const compiled = query.compile(kysely)
+      const plan = statements.all(`EXPLAIN QUERY PLAN ${compiled.sql}`, fillSlots(compiled.parameters, slotPositions(compiled.parameters), actor, undefined)) as { detail: string }[]
+      return plan.some((step) => SORTS.test(step.detail))
     },
     compile(query) {
       const { sql: text, parameters } = query.compile(kysely)

@@ -1,6 +1,6 @@
-import { sql, type RawBuilder } from 'kysely'
+import { sql } from 'kysely'
 import { KoyaError } from '../../shared/errors.ts'
-import type { PolicyRole } from './access.ts'
+import { ID_SLOT, type PolicyRole } from './access.ts'
 import type { Actor } from './data-layer.ts'
 import type { IndexedTable } from './model-index.ts'
 import type { WriteTarget } from './query.ts'
@@ -13,8 +13,9 @@ import { printIdsQuery } from './read-sql.ts'
  * everything). @throws as `access.source` when the table lacks one of them.
  */
 export function admits(ctx: DataContext, actor: Actor, roles: readonly PolicyRole[], table: IndexedTable, id: string): boolean {
-  const statement = sql`SELECT "id" FROM ${ctx.access.source(actor, roles, table.name, undefined)} AS "t" WHERE "id" = ${id}`
-  return ctx.runner.run(actor, statement as RawBuilder<{ id: string }>).length > 0
+  const key = `admits\0${actor.kind}\0${table.name}\0${roles.join(',')}`
+  const build = () => sql<{ id: string }>`SELECT "id" FROM ${ctx.access.source(actor, roles, table.name, undefined)} AS "t" WHERE "id" = ${ID_SLOT}`
+  return ctx.runner.runCached(actor, key, build, [id]).length > 0
 }
 
 /**
@@ -32,8 +33,9 @@ export function targetIds(ctx: DataContext, actor: Actor, operation: 'update' | 
     if (!access.has('read', table.name)) return []
     // One query answers both questions: is the row readable (else it is missing), and does the
     // operation's policy admit it (else 403).
-    const statement = sql`SELECT COALESCE(${allowed}, 0) AS "allowed" FROM ${access.source(actor, ['read'], table.name, undefined)} AS "row" WHERE "row"."id" = ${target.id}`
-    const [found] = ctx.runner.run(actor, statement as RawBuilder<{ allowed: number }>)
+    // Compiled once per table and operation, as reads are; the id is a slot.
+    const build = () => sql<{ allowed: number }>`SELECT COALESCE(${allowed}, 0) AS "allowed" FROM ${access.source(actor, ['read'], table.name, undefined)} AS "row" WHERE "row"."id" = ${ID_SLOT}`
+    const [found] = ctx.runner.runCached(actor, `target\0${operation}\0${table.name}`, build, [target.id])
     if (found === undefined) return []
     if (found.allowed) return [target.id]
     throw access.denied(operation, table.name, `does not allow you to ${operation} that row`)

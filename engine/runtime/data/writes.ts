@@ -5,7 +5,7 @@ import type { PolicyRole } from './access.ts'
 import { storedValue } from './column-values.ts'
 import type { Actor, WriteOptions, WriteResult } from './data-layer.ts'
 import { columnOf, type IndexedTable } from './model-index.ts'
-import { printChangedRows, printNewRows, proposeNewRow } from './proposed-rows.ts'
+import { printChangedRows, printJudgedInsert, printNewRows, proposeNewRow } from './proposed-rows.ts'
 import type { DeleteQuery, InsertQuery, SelectItem, UpdateQuery } from './query.ts'
 import type { SqlValue } from './read-plan.ts'
 import type { DataContext, Reads } from './reads.ts'
@@ -146,6 +146,17 @@ export function createWrites(ctx: DataContext, reads: Reads): Writes {
     return result
   }
 
+  /** Insert one row if the create policy admits it (a refusal writes nothing), with its event. */
+  const insertJudged = (actor: Actor, table: IndexedTable, proposed: Record<string, SqlValue>, emit: Emitter): string[] => {
+    const key = `insert\0${actor.kind === 'system' ? 'system' : 'caller'}\0${table.name}`
+    const build = () => printJudgedInsert(table, actor.kind === 'system' ? undefined : access.policy(actor, 'create', table.name).predicate)
+    const values = table.ir.columns.map((c) => proposed[c.name] ?? null)
+    const ids = naming(actor, table, [proposed], () => runner.runCached(actor, key, build, values).map((r) => r.id))
+    if (ids.length === 0) throw refusal(actor, 'create', table, 'refused the new row', [proposed])
+    if (emit.wants(table, 'create')) emit.push({ table: table.name, operation: 'create', old: null, new: reads.storedRows(table, ids).get(ids[0]!) ?? null })
+    return ids
+  }
+
   return {
     insert(actor, query, options) {
       const table = index.table(query.table)
@@ -154,7 +165,7 @@ export function createWrites(ctx: DataContext, reads: Reads): Writes {
       const resolution = query.onConflict?.resolution
       checkConflictTarget(table, conflict)
       if (query.returning !== undefined) reads.prepareOne(actor, table, query.returning)
-      const now = new Date().toISOString()
+      const now = ctx.clock().toISOString()
       const ids = transaction(actor, options, (emit) => {
         const planned = query.rows.map((row) => {
           const values = toStored(table, checkAuthManaged(actor, table, row), 'insert')
@@ -164,6 +175,8 @@ export function createWrites(ctx: DataContext, reads: Reads): Writes {
           const existing = resolution === undefined ? undefined : conflictingId(actor, table, conflict, proposed)
           return { values, proposed, existing }
         })
+        // The common create, one new row: judged and written by one statement compiled once.
+        if (resolution === undefined && planned.length === 1) return checkSingle(options, insertJudged(actor, table, planned[0]!.proposed, emit))
         checkProposedInserts(actor, table, planned, conflict, resolution, now)
         const merged = resolution === 'merge' ? planned.flatMap((p) => (p.existing === undefined ? [] : [p.existing])) : []
         const before = merged.length > 0 && emit.wants(table, 'update') ? reads.storedRows(table, merged) : undefined
@@ -198,7 +211,7 @@ export function createWrites(ctx: DataContext, reads: Reads): Writes {
       const table = index.table(query.table)
       const values = toStored(table, checkAuthManaged(actor, table, query.patch), 'update')
       if (Object.keys(values).length === 0) throw new KoyaError('KL_API_VALIDATION', 'The update sets no column.', { hint: `Send at least one column of "${table.name}".` })
-      if (table.updatedAt) values[table.updatedAt.name] = new Date().toISOString()
+      if (table.updatedAt) values[table.updatedAt.name] = ctx.clock().toISOString()
       if (query.returning !== undefined) reads.prepareOne(actor, table, query.returning)
       const ids = transaction(actor, options, (emit) => {
         const touched = checkSingle(options, targetIds(ctx, actor, 'update', table, query.target))

@@ -5,6 +5,7 @@ import type { AdminDeps } from '../admin/admin-routes.ts'
 import type { Env } from '../auth/auth-settings.ts'
 import type { ConnectionCredentials } from '../auth/request-auth.ts'
 import type { Actor, DataLayer } from '../data/data-layer.ts'
+import type { Queue } from '../queue/queue.ts'
 import type { TableApi } from '../rest/routes.ts'
 import type { SystemMigration } from '../system/system-schema.ts'
 
@@ -26,6 +27,8 @@ export interface Runtime {
   actorOf(request: FastifyRequest): Actor
   /** The users, roles, sessions and audit log the admin module manages (provided by auth). */
   adminDeps(): AdminDeps
+  /** The durable queue (provided by the queue module): modules after it define kinds and enqueue. */
+  queue(): Queue
   /** How a connection that outlives its request (realtime) is authenticated and re-checked (provided by auth). */
   credentials(): ConnectionCredentials
 }
@@ -34,6 +37,7 @@ export interface Runtime {
 export interface ModuleProvides {
   readonly actorOf?: (request: FastifyRequest) => Actor
   readonly adminDeps?: AdminDeps
+  readonly queue?: Queue
   readonly credentials?: ConnectionCredentials
 }
 

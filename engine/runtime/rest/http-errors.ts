@@ -23,6 +23,9 @@ export const API_STATUS: Record<ApiCode, number> = {
   KL_API_NOT_ACCEPTABLE: 406,
   KL_API_CONFLICT: 409,
   KL_API_PAYLOAD_TOO_LARGE: 413,
+  // Answered by the gateway (generated/infra/nginx.conf), not by the API itself.
+  KL_API_RATE_LIMITED: 429,
+  KL_API_UNAVAILABLE: 503,
   KL_API_HEADERS_TOO_LARGE: 431,
   KL_API_REQUEST_TIMEOUT: 408,
   KL_API_CONSTRAINT: 422,

@@ -1,0 +1,35 @@
+import path from 'node:path'
+import { readMigrations } from '../../migrate/index.ts'
+import { restoreBackup } from '../../runtime/backup/restore.ts'
+import { KoyaError } from '../../shared/errors.ts'
+import { parseCommandArgs } from '../args.ts'
+import type { Command } from '../command.ts'
+import { databasePath } from '../database-path.ts'
+import { colors } from '../io.ts'
+
+export const restoreCommand: Command = {
+  usage: `koyalite restore <file> [--db file] [--force]
+
+  Restores a backup made by \`koyalite backup\`: the archive is checked (its manifest, the
+  database's SHA-256 and integrity_check), its migrations compared with the project's, and the
+  database swapped in atomically. A database that exists is replaced only with --force and is
+  kept beside as <file>.pre-restore-<instant>; one a running process holds open is never
+  replaced. Migrations the backup predates are listed: \`koyalite migrate up\` applies them.
+
+  --db <file>  the database to restore into (default: $KOYA_DB, else ./data/koya.db)
+  --force      replace an existing database`,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs('restore', args, { db: { type: 'string' }, force: { type: 'boolean' } })
+    const archive = positionals[0]
+    if (archive === undefined || positionals.length > 1) throw new KoyaError('KL_CLI_USAGE', 'restore needs one backup file.', { hint: 'koyalite restore data/backups/koya-backup-….tar.gz' })
+    const file = databasePath(io, values.db)
+    if (file === ':memory:') throw new KoyaError('KL_CLI_USAGE', 'restore needs a database file, not :memory:.', { hint: 'Pass --db <file>.' })
+    const known = readMigrations(io.cwd).migrations.map((m) => m.id)
+    const report = await restoreBackup(path.resolve(io.cwd, archive), file, { force: values.force ?? false, knownMigrations: known })
+    const c = colors(io)
+    io.out(`${c.green('✓')} restored ${c.bold(path.relative(io.cwd, file) || file)} from the backup of ${report.manifest.createdAt}${report.manifest.app ? ` (${report.manifest.app})` : ''}`)
+    if (report.keptAs !== undefined) io.out(`  the database it replaced is kept as ${path.relative(io.cwd, report.keptAs)}`)
+    if (report.pending.length > 0) io.out(`  ${report.pending.length} migration(s) are newer than the backup: run ${c.cyan('koyalite migrate up')}`)
+    return 0
+  },
+}

@@ -1,0 +1,107 @@
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, renameSync, rmSync } from 'node:fs'
+import path from 'node:path'
+import { KoyaError } from '../../shared/errors.ts'
+import { openDatabase } from '../../shared/sqlite.ts'
+import { openBackup, syncFile, type BackupManifest } from './backup.ts'
+
+export interface RestoreOptions {
+  /** Replace an existing database (it is kept beside as `<file>.pre-restore-<instant>`). */
+  readonly force: boolean
+  /** The ids of the project's migrations (generated/migrations): the schema versions it knows. */
+  readonly knownMigrations: readonly string[]
+  readonly clock?: () => Date
+}
+
+export interface RestoreReport {
+  readonly manifest: BackupManifest
+  /** The project's migrations the backup has not applied: `koyalite migrate up` applies them. */
+  readonly pending: readonly string[]
+  /** Where the database that was replaced now is, if there was one. */
+  readonly keptAs: string | undefined
+}
+
+/**
+ * Restore `archive` into the database file `target`, atomically: the backup is checked
+ * (openBackup), its schema version compared with the project's migrations, copied next to the
+ * target and fsynced, and only then renamed into place. An existing database is replaced only
+ * with `force`, never while a process holds it open (Linux: /proc is read to know), and is kept
+ * beside the new one rather than deleted.
+ *
+ * @throws KoyaError KL_BACKUP_NOT_FOUND, KL_BACKUP_CORRUPT, KL_BACKUP_SCHEMA_NEWER,
+ *   KL_BACKUP_TARGET_EXISTS, KL_BACKUP_LIVE
+ */
+export async function restoreBackup(archive: string, target: string, options: RestoreOptions): Promise<RestoreReport> {
+  const file = path.resolve(target)
+  const holders = processesHolding(file)
+  if (holders.length > 0) {
+    throw new KoyaError('KL_BACKUP_LIVE', `${file} is open in process ${holders.join(', ')}: a live database is not replaced under a running server.`, {
+      hint: 'Stop the server (and `koyalite dev`) using this database, then restore again.',
+    })
+  }
+  const exists = existsSync(file)
+  if (exists && !options.force) {
+    throw new KoyaError('KL_BACKUP_TARGET_EXISTS', `${file} already exists.`, { hint: 'Pass --force to replace it (the current file is kept beside it), or restore to another file with --db.' })
+  }
+  mkdirSync(path.dirname(file), { recursive: true })
+  const work = mkdtempSync(path.join(path.dirname(file), '.koya-restore-'))
+  try {
+    const { manifest, database } = await openBackup(path.resolve(archive), work)
+    const known = new Set(options.knownMigrations)
+    const unknown = manifest.migrations.filter((id) => !known.has(id))
+    if (unknown.length > 0) {
+      throw new KoyaError('KL_BACKUP_SCHEMA_NEWER', `The backup has migrations this project does not know: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}.`, {
+        hint: 'Restore it with the version of the app that made it (its generated/migrations), or pull that version first.',
+      })
+    }
+    const staged = `${file}.restoring`
+    copyFileSync(database, staged)
+    syncFile(staged)
+    let keptAs: string | undefined
+    if (exists) {
+      // The last connection to close a WAL database checkpoints it into the file: the copy kept
+      // beside is then whole, and no stale -wal is left to be replayed onto the restored file.
+      openDatabase(file).close()
+      keptAs = `${file}.pre-restore-${(options.clock ?? (() => new Date()))().toISOString().replace(/[:.]/g, '-')}`
+      renameSync(file, keptAs)
+    }
+    for (const leftover of [`${file}-wal`, `${file}-shm`]) rmSync(leftover, { force: true })
+    renameSync(staged, file)
+    syncFile(path.dirname(file))
+    return { manifest, pending: options.knownMigrations.filter((id) => !manifest.migrations.includes(id)), keptAs }
+  } finally {
+    rmSync(work, { recursive: true, force: true })
+    rmSync(`${file}.restoring`, { force: true })
+  }
+}
+
+/**
+ * Pids of other processes with the database (or its -wal/-shm) open, read from /proc (Linux).
+ * Elsewhere, or where /proc cannot be read, none are found: the check is a guard, not a lock.
+ */
+export function processesHolding(file: string): number[] {
+  const names = new Set([file, `${file}-wal`, `${file}-shm`])
+  let pids: string[]
+  try {
+    pids = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)
+  } catch {
+    return []
+  }
+  const holders: number[] = []
+  for (const pid of pids) {
+    let fds: string[]
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`)
+    } catch {
+      continue // gone, or another user's
+    }
+    const holds = fds.some((fd) => {
+      try {
+        return names.has(readlinkSync(`/proc/${pid}/fd/${fd}`))
+      } catch {
+        return false
+      }
+    })
+    if (holds) holders.push(Number(pid))
+  }
+  return holders
+}
