@@ -10,6 +10,7 @@ import { createDataLayer, type Actor } from './data/data-layer.ts'
 import type { Queue } from './queue/queue.ts'
 import { checkJsonDepth } from './http/json-body.ts'
 import { loggerOptions, logRequests, redactUrl, type LoggerSetting } from './http/request-log.ts'
+import type { ConnectionCredentials } from './auth/request-auth.ts'
 import type { FeatureModule, ModuleProvides, Runtime } from './modules/feature-module.ts'
 import { FEATURE_MODULES, systemMigrations, type ModuleName, type ModuleOptions } from './modules/index.ts'
 import { statusOf } from './rest/http-errors.ts'
@@ -129,6 +130,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   let actorOf: ((request: FastifyRequest) => Actor) | undefined
   let adminDeps: AdminDeps | undefined
   let queue: Queue | undefined
+  let credentials: ConnectionCredentials | undefined
   const notYet = (what: string) => new KoyaError('KL_INT_UNEXPECTED', `A feature module asked for ${what} before the auth module registered.`)
   const runtime: Runtime = {
     model: options.model,
@@ -150,6 +152,10 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
       if (!queue) throw new KoyaError('KL_INT_UNEXPECTED', 'A feature module asked for the queue before the queue module registered.')
       return queue
     },
+    credentials() {
+      if (!credentials) throw notYet('the credentials of long-lived connections')
+      return credentials
+    },
   }
   const moduleOptions: ModuleOptions = { ...options, auth: authOptionsOf(options) }
   for (const name of Object.keys(FEATURE_MODULES) as ModuleName[]) {
@@ -157,6 +163,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     if (provides?.actorOf) actorOf = provides.actorOf
     if (provides?.adminDeps) adminDeps = provides.adminDeps
     if (provides?.queue) queue = provides.queue
+    if (provides?.credentials) credentials = provides.credentials
   }
   return app
 }

@@ -298,6 +298,30 @@ export const errorCodes = {
     description: 'The request goes past a server limit: too many filter conditions, embeds nested too deep, an in-list or parameter too long, or a limit above the largest page.',
     solution: 'Simplify the request or page through the rows; the message names the limit and its maximum.',
   },
+  KL_API_REALTIME_BAD_MESSAGE: {
+    description: 'A realtime client sent a message the /realtime protocol does not take: not JSON, an unknown type, a missing or malformed field, or an unknown subscription id.',
+    solution: 'Send the messages docs/realtime.md lists (subscribe, unsubscribe, auth, join, part, broadcast, ping); the generated SDK speaks the protocol for you.',
+  },
+  KL_API_REALTIME_TOO_MANY: {
+    description: 'A realtime connection asked for more subscriptions or channels than the server allows one connection.',
+    solution: 'Unsubscribe from what the client no longer needs, or raise `realtime.maxSubscriptionsPerConnection` / `maxChannelsPerConnection` in the server options.',
+  },
+  KL_API_REALTIME_VIEW_TOO_LARGE: {
+    description: 'A realtime subscription would track more rows than the server keeps per view: it must know which rows each view admits to tell a leave from an update.',
+    solution: 'Narrow the subscription with a filter (a project, a status), or raise `realtime.maxViewRows` in the server options.',
+  },
+  KL_API_REALTIME_SLOW_CONSUMER: {
+    description: 'The server cut off a realtime connection that did not read its messages fast enough: more than `realtime.maxBufferedBytes` waited to be sent.',
+    solution: 'Read messages faster, or subscribe to fewer rows. Reconnect with the last event id to receive what was missed (the SDK does both).',
+  },
+  KL_API_REALTIME_SESSION_ENDED: {
+    description: 'The session a realtime connection was opened with ended (logout, expiry, revocation), so the server closed the connection.',
+    solution: 'Sign in again and reconnect; the SDK reconnects with the new token.',
+  },
+  KL_API_REALTIME_CHANNEL_DENIED: {
+    description: 'The channel policy refused to let this caller join, or broadcast on, a realtime channel (by default only signed-in users may).',
+    solution: 'Sign in, or allow the caller in the server option `realtime.channels.authorize(actor, channel, action)`.',
+  },
 
   // ── AUTH: sessions, passwords, roles, impersonation ─────────────────────────────────────────
   KL_AUTH_REQUIRED: {

@@ -12,7 +12,7 @@ export const MAX_NAME_LENGTH = 63
 export const RESERVED_PREFIXES = ['_koya_', 'sqlite_'] as const
 
 /** Table names the generated SDK uses for its own namespaces (`koya.auth`, `koya.admin`, `koya.storage`, …). */
-export const RESERVED_TABLE_NAMES = ['auth', 'admin', 'storage', 'functions', 'search'] as const
+export const RESERVED_TABLE_NAMES = ['auth', 'admin', 'storage', 'functions', 'search', 'realtime', 'channel'] as const
 
 /**
  * The type-like names the generated SDK declares itself (generated/sdk/index.ts is one module),
@@ -32,6 +32,8 @@ export const SDK_TYPE_NAMES: readonly string[] = [
   'OrderBy', 'OrderTerms', 'Picked', 'QueryParam', 'QueryResult', 'ReadOptions', 'Related',
   'RelationsOf', 'RowOf', 'SelectOf', 'SortOrder', 'TableClient', 'TableName', 'Tables', 'TargetOf',
   'TokenSlot', 'UpdateOf', 'Where',
+  'ChangeEvent', 'ChangeOperation', 'ChannelEvent', 'LooseChannel', 'LooseSubscription', 'PresenceMember',
+  'RealtimeChannel', 'RealtimeClient', 'RealtimeConnection', 'SubscribeOptions', 'WebSocketFactory', 'WebSocketLike',
 ]
 
 /** Column names the REST query grammar uses as parameters, so a column cannot take them. */

@@ -7,6 +7,7 @@ import type { ProjectIR } from '../../engine/ir/project-ir.ts'
 import { applyMigrations, readMigrations } from '../../engine/migrate/index.ts'
 import { DEFAULT_AUTH_RATE_LIMITS, type AuthRateLimits } from '../../engine/runtime/auth/auth-context.ts'
 import { createServer } from '../../engine/runtime/index.ts'
+import type { RealtimeModuleOptions } from '../../engine/runtime/realtime/realtime-module.ts'
 import { loadModel } from '../../engine/runtime/model.ts'
 import { openDatabase, type SqliteDatabase } from '../../engine/shared/sqlite.ts'
 import { SERVICE_KEY, tableApis } from './app.ts'
@@ -36,7 +37,7 @@ export interface AuthTestApp {
  * The reference app (email verification on, 30 min idle / 7 d absolute sessions) on a fresh
  * SQLite file, with a clock the test moves and its logs captured.
  */
-export async function authApp(options: { rateLimits?: Partial<AuthRateLimits>; rateLimitCapacity?: number; env?: Record<string, string>; model?: (model: ProjectIR) => ProjectIR } = {}): Promise<AuthTestApp> {
+export async function authApp(options: { rateLimits?: Partial<AuthRateLimits>; rateLimitCapacity?: number; env?: Record<string, string>; model?: (model: ProjectIR) => ProjectIR; realtime?: RealtimeModuleOptions } = {}): Promise<AuthTestApp> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'koya-auth-'))
   const file = path.join(dir, 'app.db')
   const db = openDatabase(file)
@@ -62,6 +63,7 @@ export async function authApp(options: { rateLimits?: Partial<AuthRateLimits>; r
       rateLimits: { ...GENEROUS, ...options.rateLimits },
       ...(options.rateLimitCapacity !== undefined ? { rateLimitCapacity: options.rateLimitCapacity } : {}),
     },
+    ...(options.realtime ? { realtime: options.realtime } : {}),
   }).catch((error: unknown) => {
     db.close()
     rmSync(dir, { recursive: true, force: true })

@@ -52,7 +52,11 @@ function operationOf(route: RouteContract, errorSchema: string): OperationObject
   const responses: Record<string, ResponseObject> = {}
   for (const answer of route.responses) {
     const content: Record<string, MediaTypeObject> | undefined =
-      answer.contentType === 'text/html' ? { 'text/html': { schema: { type: 'string' } } } : answer.schema === undefined ? undefined : json(answer.schema as JsonSchema)
+      answer.contentType === 'text/html' || answer.contentType === 'text/event-stream'
+        ? { [answer.contentType]: { schema: { type: 'string' } } }
+        : answer.schema === undefined
+          ? undefined
+          : json(answer.schema as JsonSchema)
     responses[String(answer.status)] = { description: answer.description, ...(answer.headers ? { headers: answer.headers as ResponseObject['headers'] } : {}), ...(content ? { content } : {}) }
   }
   for (const error of route.errors) {

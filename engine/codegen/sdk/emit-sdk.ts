@@ -4,11 +4,12 @@ import type { Generator } from '../generator.ts'
 import { routeGroupsOf } from '../route-groups.ts'
 import { adminTypesSource, APP_AUTH_TYPE_NAMES, authMembers, authTypesSource, printAuthSections, reservedMemberNames } from './auth-client-source.ts'
 import { exampleCalls, exampleTable } from './examples.ts'
-import { printClient, tableMembers, type ClientMember } from './print-client.ts'
+import { printClient, realtimeMembers, tableMembers, type ClientMember } from './print-client.ts'
 import { printErrorCodes } from './print-error-codes.ts'
 import { printReadme, SDK_IMPORT_LINE } from './print-readme.ts'
 import { printTableTypes } from './print-table-types.ts'
 import { queryTypesSource } from './query-types-source.ts'
+import { realtimeClientSource } from './realtime-client-source.ts'
 import { tableClientSource } from './table-client-source.ts'
 import { transportSource } from './transport-source.ts'
 
@@ -39,7 +40,7 @@ const AUTH_TYPES_SHAPE = APP_AUTH_TYPE_NAMES.map((name) => `export type ${name} 
  * written (SDK_TYPE_NAMES in shared/naming.ts, which a test keeps equal to the type-like ones here).
  */
 export const SDK_DECLARED_NAMES: ReadonlySet<string> = new Set(
-  [printTableTypes([]), printClient('', []), printErrorCodes(), queryTypesSource, tableClientSource, transportSource, AUTH_TYPES_SHAPE, authTypesSource, adminTypesSource, 'class AuthClient', 'class AdminClient'].flatMap((code) =>
+  [printTableTypes([]), printClient('', []), printErrorCodes(), queryTypesSource, tableClientSource, realtimeClientSource, transportSource, AUTH_TYPES_SHAPE, authTypesSource, adminTypesSource, 'class AuthClient', 'class AdminClient'].flatMap((code) =>
     [...code.matchAll(/^(?:export )?(?:type|interface|class|function|const) (\w+)/gm)].map((match) => match[1]!),
   ),
 )
@@ -50,7 +51,7 @@ export const SDK_DECLARED_NAMES: ReadonlySet<string> = new Set(
  * printSdk, sending their requests through the same KoyaTransport.
  */
 function clientMembers(ir: ProjectIR): ClientMember[] {
-  return [...tableMembers(ir), ...authMembers(routeGroupsOf(ir))]
+  return [...tableMembers(ir), ...authMembers(routeGroupsOf(ir)), ...realtimeMembers()]
 }
 
 function printSdk(ir: ProjectIR, source: string): string {
@@ -60,6 +61,7 @@ function printSdk(ir: ProjectIR, source: string): string {
     printClient(ir.name, clientMembers(ir)),
     queryTypesSource,
     tableClientSource,
+    realtimeClientSource,
     ...printAuthSections(ir, routeGroupsOf(ir)),
     printErrorCodes(),
     transportSource,

@@ -21,8 +21,16 @@ export function tableMembers(ir: ProjectIR): ClientMember[] {
     name: table.name,
     doc: `Rows of ${table.name} (${table.typeName}), at /api/${table.name}.`,
     type: `TableClient<${literal(table.name)}>`,
-    create: `new TableClient(transport, ${literal(table.name)})`,
+    create: `new TableClient(transport, ${literal(table.name)}, realtime)`,
   }))
+}
+
+/** `koya.realtime` and `koya.channel(name)`: the client's realtime connection and its broadcast channels. */
+export function realtimeMembers(): ClientMember[] {
+  return [
+    { name: 'realtime', doc: 'The realtime connection (/realtime) that table subscriptions and channels share: close or reconnect it.', type: 'RealtimeClient', create: 'realtime' },
+    { name: 'channel', doc: 'A broadcast channel with presence, by name.', type: '(name: string) => RealtimeChannel', create: '(name: string) => realtime.channel(name)' },
+  ]
 }
 
 /** The KoyaClient interface and createClient. */
@@ -36,8 +44,9 @@ export function printClient(appName: string, members: readonly ClientMember[]): 
     '}',
     '',
     '/**',
-    ' * A client for the server at options.url. It keeps no connection: make one per token, or pass a',
-    ' * token function.',
+    ' * A client for the server at options.url. It keeps no connection for requests (make one per',
+    ' * token, or pass a token function); subscriptions and channels share one WebSocket, opened on',
+    ' * first use.',
     ' *',
     ' * @example',
     " * const koya = createClient({ url: 'http://127.0.0.1:3000', token })",
@@ -45,6 +54,7 @@ export function printClient(appName: string, members: readonly ClientMember[]): 
     'export function createClient(options: ClientOptions): KoyaClient {',
     '  const slot: TokenSlot = { current: options.token }',
     '  const transport = createTransport(options, slot)',
+    '  const realtime = new RealtimeConnection(options, slot)',
     '  return {',
     ...members.map((m) => `    ${m.name}: ${m.create},`),
     '  }',

@@ -144,6 +144,7 @@ export function printReadme(ir: ProjectIR, source: string, packageName: string):
     '',
     ...(example ? exampleInclude(ir, example) : []),
     ...authSection(ir),
+    ...realtimeSection(example?.name),
     '## Errors',
     '',
     'A request that fails throws `KoyaClientError` with:',
@@ -167,6 +168,28 @@ export function printReadme(ir: ProjectIR, source: string, packageName: string):
     'users table also `AuthClient` and its types (`AuthUser`, `AuthSignupInput`, `AuthSession`, …).',
     '',
   ].join('\n')
+}
+
+/** `koya.<table>.subscribe`, `koya.channel` and `koya.realtime`. */
+function realtimeSection(table: string | undefined): string[] {
+  const name = table ?? 'items'
+  return [
+    '## Realtime',
+    '',
+    '`koya.<table>.subscribe({ where, events, initial }, callback)` delivers the changes of the rows you may read as',
+    'they commit (`create`, `update`, `delete`; `enter` and `leave` when a row moves into or out of what you may',
+    'read; `initial` rows with `initial: true`; `resync` when missed changes are past the server\'s window) and',
+    'returns the unsubscribe. `koya.channel(name)` joins a broadcast channel with presence (`join`, `broadcast`,',
+    '`on`, `members`, `leave`). They share one WebSocket to `/realtime`, opened on first use, reconnected with',
+    'backoff and resumed from the last event; `koya.realtime.close()` closes it, `koya.realtime.reconnect()`',
+    'reconnects with the current token. The global `WebSocket` is used unless `createClient({ webSocket })` gives one.',
+    '',
+    '```ts',
+    `const stop = koya.${name}.subscribe({ events: ['create', 'update'] }, (change) => console.log(change.event))`,
+    'stop()',
+    '```',
+    '',
+  ]
 }
 
 /** `koya.auth` and `koya.admin`: the methods of the route contract, and the helpers that send no request. */

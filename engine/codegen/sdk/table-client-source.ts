@@ -16,10 +16,25 @@ export const tableClientSource = String.raw`
 export class TableClient<T extends TableName> {
   readonly #transport: KoyaTransport
   readonly #path: string
+  readonly #table: T
+  readonly #realtime: RealtimeConnection
 
-  constructor(transport: KoyaTransport, table: T) {
+  constructor(transport: KoyaTransport, table: T, realtime: RealtimeConnection) {
     this.#transport = transport
     this.#path = '/api/' + table
+    this.#table = table
+    this.#realtime = realtime
+  }
+
+  /**
+   * The changes of the rows you may read that match where, as they commit (over the client's one
+   * WebSocket to /realtime, reconnected and resumed on its own). Returns the unsubscribe.
+   *
+   * @example
+   * const stop = koya.tasks.subscribe({ where: { status: 'todo' } }, (change) => console.log(change.event))
+   */
+  subscribe(options: SubscribeOptions<T>, callback: (change: ChangeEvent<T>) => void): () => void {
+    return this.#realtime.subscribe(this.#table, options as { readonly where?: LooseObject | undefined }, callback as (event: never) => void)
   }
 
   /** The rows that match where, sorted by orderBy, at most limit of them after skipping offset. */

@@ -49,6 +49,8 @@ export interface ClientOptions {
   readonly fetch?: FetchLike | undefined
   /** Headers sent with every request. */
   readonly headers?: Readonly<Record<string, string>> | undefined
+  /** Opens the realtime WebSocket; the global WebSocket by default. */
+  readonly webSocket?: WebSocketFactory | undefined
 }
 
 /**

@@ -19,7 +19,7 @@ import { impersonationHandlers, registerImpersonationAudit } from './impersonati
 import { createOneTimeTokens } from './one-time-tokens.ts'
 import { createDummyVerifier } from './passwords.ts'
 import { createRateLimiter } from './rate-limiter.ts'
-import { createRequestAuthResolver } from './request-auth.ts'
+import { createRequestAuthResolver, type ConnectionCredentials } from './request-auth.ts'
 import { createRoleGrants } from './role-grants.ts'
 import { createServiceKeyCheck } from './service-key.ts'
 import { createSessionStore } from './session-store.ts'
@@ -45,6 +45,8 @@ export interface Auth {
   readonly oauthDeps: OAuthRouteDeps
   /** What the admin module is given. */
   readonly adminDeps: AdminDeps
+  /** How long-lived connections (realtime) authenticate and re-check their session. */
+  readonly credentials: ConnectionCredentials
 }
 
 /** The /auth ids registerAuth serves (the OAuth ones are registerOAuthRoutes's). */
@@ -163,5 +165,6 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
     },
     oauthDeps,
     adminDeps,
+    credentials: requests.credentials,
   }
 }

@@ -12,9 +12,45 @@ export interface RequestAuth {
   readonly via: 'none' | 'service-key' | 'bearer' | 'cookie'
 }
 
+/**
+ * The credentials of a connection that outlives its request (a realtime WebSocket or event
+ * stream): who it is when it opens, and who its session token makes it later, so a logout, an
+ * expiry, a revocation or a role change applies to it without reconnecting.
+ *
+ * @example
+ * const { actor, token } = credentials.of(request)
+ * // … on each event, or on a timer:
+ * const now = token === undefined ? actor : credentials.actorOfToken(token) // undefined: the session ended
+ */
+export interface ConnectionCredentials {
+  /**
+   * The request's actor, and the session token to re-check it by (absent for the service key and
+   * anonymous callers). A bearer token that is no session is refused (KL_AUTH_REQUIRED), as REST
+   * does. A session cookie sent with the Origin of an untrusted page is refused (KL_AUTH_CSRF): a
+   * WebSocket upgrade is a GET, which the CSRF hook lets through, and the browser attaches the
+   * cookie to a foreign page's socket too (cross-site WebSocket hijacking).
+   */
+  of(request: FastifyRequest): ConnectionIdentity
+  /**
+   * Who a session token acts as now (roles re-read; the session renewed as a request would
+   * renew it), or undefined once the session ended.
+   */
+  actorOfToken(token: string): Omit<ConnectionIdentity, 'token'> | undefined
+}
+
+export interface ConnectionIdentity {
+  readonly actor: Actor
+  /** The session token (bearer or cookie) to re-check the actor by; absent for the service key and anonymous callers. */
+  readonly token: string | undefined
+  /** When the session ends unless renewed (epoch ms; idle or absolute, whichever comes first); absent without a session. */
+  readonly expiresAt: number | undefined
+}
+
 export interface RequestAuthResolver {
   /** Resolved once per request, on first use. */
   authOf(request: FastifyRequest): RequestAuth
+  /** See ConnectionCredentials. */
+  readonly credentials: ConnectionCredentials
   /** Refuse a cross-origin write that a browser could make with the victim's cookie. */
   checkCsrf(request: FastifyRequest): void
   /** Hand the session to the browser in the HttpOnly cookie. */
@@ -112,7 +148,44 @@ export function createRequestAuthResolver(deps: {
   const clear = (reply: FastifyReply) => reply.clearCookie(settings.cookieName, cookieAttributes)
   const set = (reply: FastifyReply, token: string, expiresAt: string) => reply.setCookie(settings.cookieName, token, { ...cookieAttributes, expires: new Date(expiresAt) })
 
+  const endOf = (session: Session | undefined) => (session === undefined ? undefined : Math.min(Date.parse(session.expiresAt), Date.parse(session.absoluteExpiresAt)))
+  const trustedOrigin = (origin: string | undefined, request: FastifyRequest) =>
+    origin !== undefined && (settings.allowedOrigins.has(origin) || isOwnPage(origin, request, httpsOnly))
+
+  const authOf = (request: FastifyRequest) => {
+    let auth = resolved.get(request)
+    if (auth === undefined) {
+      auth = resolve(request)
+      resolved.set(request, auth)
+    }
+    return auth
+  }
+
   return {
+    credentials: {
+      of(request) {
+        const auth = authOf(request)
+        if (auth.via === 'bearer' && auth.actor.kind === 'anonymous') {
+          throw new KoyaError('KL_AUTH_REQUIRED', 'The bearer token is not a valid session or service key: it expired, was revoked or is mistyped.', {
+            hint: 'Sign in again with POST /auth/login, or send no Authorization header to act anonymously.',
+          })
+        }
+        // Browsers always send Origin with a WebSocket handshake and with a cross-origin event
+        // stream (whose answer CORS then keeps from a foreign page); a client without one is no
+        // browser page.
+        const origin = request.headers.origin
+        if (auth.via === 'cookie' && origin !== undefined && !trustedOrigin(origin, request)) {
+          throw new KoyaError('KL_AUTH_CSRF', `A connection with the session cookie came from the untrusted origin ${origin}.`)
+        }
+        const token = auth.session === undefined ? undefined : auth.via === 'bearer' ? bearerOf(request) : request.cookies[settings.cookieName]
+        return { actor: auth.actor, token, expiresAt: endOf(auth.session) }
+      },
+      actorOfToken(token) {
+        const { actor, session } = fromToken(token, 'bearer')
+        return actor.kind === 'anonymous' ? undefined : { actor, expiresAt: endOf(session) }
+      },
+    },
+
     authOf(request) {
       let auth = resolved.get(request)
       if (auth === undefined) {
@@ -129,7 +202,7 @@ export function createRequestAuthResolver(deps: {
       const origin = request.headers.origin
       // `Origin: null` (a sandboxed frame, a page with Referrer-Policy: no-referrer, a redirect
       // across origins) says nothing about where the write comes from: refused like a foreign one.
-      const allowed = origin !== undefined && (settings.allowedOrigins.has(origin) || isOwnPage(origin, request, httpsOnly))
+      const allowed = trustedOrigin(origin, request)
       const hasCookie = (request.cookies[settings.cookieName] ?? '') !== ''
       if (hasCookie && !allowed) {
         throw new KoyaError('KL_AUTH_CSRF', origin === undefined ? `${request.method} with the session cookie came without an Origin header.` : `${request.method} with the session cookie came from the untrusted origin ${origin}.`)

@@ -4,6 +4,8 @@ import { createAccess } from './access.ts'
 import { indexModel, type ModelIndex } from './model-index.ts'
 import type { DeleteQuery, InsertQuery, ReadQuery, SelectItem, UpdateQuery, Where } from './query.ts'
 import { createReads, type DataContext } from './reads.ts'
+import { listForActors } from './many-actors.ts'
+import { readableImages } from './row-images.ts'
 import { createSqlRunner } from './sql-runner.ts'
 import { createWriteEventBus, type RowObject, type WriteEvents } from './write-events.ts'
 import { createWrites } from './writes.ts'
@@ -103,6 +105,19 @@ export interface DataLayer {
   get<F extends RowFormat = 'json'>(actor: Actor, table: string, id: string, select?: readonly SelectItem[], options?: ReadOptions<F>): RowOf<F> | undefined
   /** The first row `where` matches (in `orderBy` order), or undefined. */
   findOne<F extends RowFormat = 'json'>(actor: Actor, query: { readonly table: string; readonly where: Where; readonly select?: readonly SelectItem[]; readonly orderBy?: ReadQuery['orderBy'] }, options?: ReadOptions<F>): RowOf<F> | undefined
+  /**
+   * The ids of `images` (whole rows as write events carry them, e.g. the `old` row of a delete)
+   * the actor could read and `where` matches, judged as if each were in the table now, against
+   * the rest of the database as it is (row-images.ts). Realtime uses it to decide who could read
+   * a row before it changed.
+   */
+  readableImages(actor: Actor, table: string, images: readonly RowObject[], where?: Where): Set<string>
+  /**
+   * The rows `where` matches on `table` for each of many signed-in or anonymous actors, as
+   * objects, in one statement per 300 actors (many-actors.ts): realtime judges one change for
+   * every subscribed user at once.
+   */
+  listForActors(actors: readonly Actor[], query: { readonly table: string; readonly where?: Where }): RowObject[][]
   insert<F extends RowFormat = 'json'>(actor: Actor, query: InsertQuery, options?: WriteOptions<F>): WriteResult<RowOf<F>>
   update<F extends RowFormat = 'json'>(actor: Actor, query: UpdateQuery, options?: WriteOptions<F>): WriteResult<RowOf<F>>
   delete<F extends RowFormat = 'json'>(actor: Actor, query: DeleteQuery, options?: WriteOptions<F>): WriteResult<RowOf<F>>
@@ -141,6 +156,8 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase, options: D
       const row = reads.page(actor, ctx.index.table(table), { ...shape, limit: 1 }, false).rows[0]
       return row === undefined ? undefined : format([row], options.as)[0]
     },
+    listForActors: (actors, query) => listForActors(ctx, actors, ctx.index.table(query.table), query.where),
+    readableImages: (actor, table, images, where) => readableImages(ctx, actor, ctx.index.table(table), images, where),
     insert: (actor, query, options = {}) => written(writes.insert(actor, query, options), options.as),
     update: (actor, query, options = {}) => written(writes.update(actor, query, options), options.as),
     delete: (actor, query, options = {}) => written(writes.delete(actor, query, options), options.as),

@@ -24,6 +24,8 @@ export interface SqlRunner {
   prepare(key: string, build: () => RawBuilder<unknown>): void
   /** Whether SQLite sorts to answer the query (a temporary B-tree for its ORDER BY), per its plan. */
   sorts(actor: Actor, query: RawBuilder<unknown>): boolean
+  /** The SQL text and parameters of a query (slots unfilled), for a caller that rewrites the statement. */
+  compile(query: RawBuilder<unknown>): { readonly sql: string; readonly parameters: readonly unknown[] }
 }
 
 const SORTS = /USE TEMP B-TREE FOR (?:.* )?ORDER BY/
@@ -64,6 +66,10 @@ export function createSqlRunner(db: SqliteDatabase): SqlRunner {
       const compiled = query.compile(kysely)
       const plan = statements.all(`EXPLAIN QUERY PLAN ${compiled.sql}`, fillSlots(compiled.parameters, slotPositions(compiled.parameters), actor, undefined)) as { detail: string }[]
       return plan.some((step) => SORTS.test(step.detail))
+    },
+    compile(query) {
+      const { sql: text, parameters } = query.compile(kysely)
+      return { sql: text, parameters }
     },
   }
 }

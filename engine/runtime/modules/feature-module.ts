@@ -3,6 +3,7 @@ import type { ProjectIR } from '../../ir/project-ir.ts'
 import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import type { AdminDeps } from '../admin/admin-routes.ts'
 import type { Env } from '../auth/auth-settings.ts'
+import type { ConnectionCredentials } from '../auth/request-auth.ts'
 import type { Actor, DataLayer } from '../data/data-layer.ts'
 import type { Queue } from '../queue/queue.ts'
 import type { TableApi } from '../rest/routes.ts'
@@ -28,6 +29,8 @@ export interface Runtime {
   adminDeps(): AdminDeps
   /** The durable queue (provided by the queue module): modules after it define kinds and enqueue. */
   queue(): Queue
+  /** How a connection that outlives its request (realtime) is authenticated and re-checked (provided by auth). */
+  credentials(): ConnectionCredentials
 }
 
 /** What a module hands to the modules registered after it. */
@@ -35,6 +38,7 @@ export interface ModuleProvides {
   readonly actorOf?: (request: FastifyRequest) => Actor
   readonly adminDeps?: AdminDeps
   readonly queue?: Queue
+  readonly credentials?: ConnectionCredentials
 }
 
 /**

@@ -6,6 +6,7 @@ import { healthModule } from '../health/health-module.ts'
 import { jobsModule } from '../jobs/jobs-module.ts'
 import { metaModule } from '../meta/meta-module.ts'
 import { queueModule } from '../queue/queue-module.ts'
+import { realtimeModule } from '../realtime/realtime-module.ts'
 import { restModule } from '../rest/rest-module.ts'
 import type { SystemMigration } from '../system/system-schema.ts'
 import { webhooksModule } from '../webhooks/webhooks-module.ts'
@@ -33,6 +34,7 @@ export const FEATURE_MODULES = {
   // After the queue (its kinds) and auth (the audit log its admin events go to).
   webhooks: webhooksModule,
   rest: restModule,
+  realtime: realtimeModule,
 } as const
 
 export type ModuleName = keyof typeof FEATURE_MODULES

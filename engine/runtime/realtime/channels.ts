@@ -1,0 +1,86 @@
+import { KoyaError } from '../../shared/errors.ts'
+import type { Actor } from '../data/data-layer.ts'
+
+/** What a channel policy is asked: may this actor join the channel, or broadcast on it? */
+export type ChannelAction = 'join' | 'broadcast'
+
+/**
+ * Decides who may join and broadcast on a channel. The default admits signed-in users (and the
+ * service key) to every channel and refuses anonymous callers (decision 68).
+ *
+ * @example
+ * createServer({ …, realtime: { channels: { authorize: (actor, channel) => channel.startsWith('public:') || actor.kind === 'user' } } })
+ */
+export type ChannelPolicy = (actor: Actor, channel: string, action: ChannelAction) => boolean
+
+export const DEFAULT_CHANNEL_POLICY: ChannelPolicy = (actor) => actor.kind !== 'anonymous'
+
+/** A channel member as the others see it. */
+export interface PresenceMember {
+  /** The connection's key in the channel (one user may be connected more than once). */
+  readonly key: string
+  readonly userId: string | null
+  readonly presence: Record<string, unknown>
+}
+
+/** A connection as channels know it. */
+export interface ChannelMember {
+  readonly key: string
+  actor(): Actor
+  send(message: string): void
+}
+
+export interface Channels {
+  /** @throws KoyaError KL_API_REALTIME_CHANNEL_DENIED */
+  join(member: ChannelMember, channel: string, presence: Record<string, unknown>): void
+  part(member: ChannelMember, channel: string): void
+  /** @throws KoyaError KL_API_REALTIME_CHANNEL_DENIED (or when the sender has not joined) */
+  broadcast(member: ChannelMember, channel: string, event: string, payload: unknown): void
+  /** Whether the member may still be in the channel (its actor changed): parts it if not. */
+  recheck(member: ChannelMember, channel: string): boolean
+}
+
+/**
+ * Broadcast channels and presence, in this process: a message goes to the channel's other members
+ * connected to this server, and presence lists them (decision 68).
+ */
+export function createChannels(policy: ChannelPolicy): Channels {
+  const channels = new Map<string, Map<string, { member: ChannelMember; state: PresenceMember }>>()
+  const userOf = (actor: Actor) => (actor.kind === 'user' ? actor.userId : null)
+  const denied = (channel: string, action: ChannelAction) =>
+    new KoyaError('KL_API_REALTIME_CHANNEL_DENIED', `The channel policy does not let this caller ${action === 'join' ? 'join' : 'broadcast on'} "${channel}".`)
+  const toOthers = (members: Map<string, { member: ChannelMember }>, except: string, message: string) => {
+    for (const [key, { member }] of members) if (key !== except) member.send(message)
+  }
+  const part = (member: ChannelMember, channel: string) => {
+    const members = channels.get(channel)
+    const entry = members?.get(member.key)
+    if (!members || !entry) return
+    members.delete(member.key)
+    if (members.size === 0) channels.delete(channel)
+    toOthers(members, member.key, JSON.stringify({ type: 'presence', channel, joins: [], leaves: [entry.state] }))
+  }
+  return {
+    join(member, channel, presence) {
+      if (!policy(member.actor(), channel, 'join')) throw denied(channel, 'join')
+      let members = channels.get(channel)
+      if (!members) channels.set(channel, (members = new Map()))
+      const state: PresenceMember = { key: member.key, userId: userOf(member.actor()), presence }
+      const rejoin = members.has(member.key)
+      members.set(member.key, { member, state })
+      member.send(JSON.stringify({ type: 'joined', channel, presence: [...members.values()].map((m) => m.state) }))
+      toOthers(members, member.key, JSON.stringify({ type: 'presence', channel, joins: [state], leaves: rejoin ? [state] : [] }))
+    },
+    part,
+    broadcast(member, channel, event, payload) {
+      const members = channels.get(channel)
+      if (!members?.has(member.key) || !policy(member.actor(), channel, 'broadcast')) throw denied(channel, 'broadcast')
+      toOthers(members, member.key, JSON.stringify({ type: 'broadcast', channel, event, payload: payload ?? null, from: userOf(member.actor()) }))
+    },
+    recheck(member, channel) {
+      if (policy(member.actor(), channel, 'join')) return true
+      part(member, channel)
+      return false
+    },
+  }
+}
