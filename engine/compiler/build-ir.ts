@@ -37,7 +37,7 @@ export function buildProjectIR(config: ValidConfigDef, problems: Problems, root?
   const tableIRs: TableIR[] = tables
     .map((table): TableIR => ({
       name: table.def.name,
-      typeName: typeNameOf(table.def.name),
+      typeName: table.def.options.singular !== undefined ? pascalCase(table.def.options.singular) : typeNameOf(table.def.name),
       isUsers: table.def.users,
       columns: table.columns.map((c) => c.ir),
       primaryKey: 'id',
@@ -57,6 +57,8 @@ export function buildProjectIR(config: ValidConfigDef, problems: Problems, root?
     roles: buildRoles(config.roles, problems),
     auth: buildAuth(config.auth, problems),
     ...buildHandlerIRs(config, new Set(tableIRs.map((t) => t.name)), problems, root),
+    // Absent unless configured, so model.json of a project without it is unchanged.
+    ...(config.graphql !== undefined ? { graphql: { ...config.graphql } } : {}),
   }
 }
 

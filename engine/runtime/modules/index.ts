@@ -1,6 +1,7 @@
 import { adminModule } from '../admin/admin-module.ts'
 import { authModule } from '../auth/auth-module.ts'
 import { docsModule } from '../docs/docs-module.ts'
+import { graphqlModule } from '../graphql/graphql-module.ts'
 import { healthModule } from '../health/health-module.ts'
 import { restModule } from '../rest/rest-module.ts'
 import type { SystemMigration } from '../system/system-schema.ts'
@@ -18,6 +19,7 @@ export const FEATURE_MODULES = {
   auth: authModule,
   admin: adminModule,
   rest: restModule,
+  graphql: graphqlModule,
 } as const
 
 export type ModuleName = keyof typeof FEATURE_MODULES
