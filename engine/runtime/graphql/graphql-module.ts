@@ -1,4 +1,5 @@
-import { buildSchema, type ValidationRule } from 'graphql'
+import type { ValidationRule } from 'graphql'
+import { buildSchema } from './graphql-js.ts'
 import mercurius from 'mercurius'
 import { printGraphqlSdl } from '../../ir/graphql/print-sdl.ts'
 import type { GraphqlIR } from '../../ir/project-ir.ts'

@@ -1,16 +1,5 @@
-import {
-  GraphQLError,
-  getNamedType,
-  getNullableType,
-  isListType,
-  isObjectType,
-  type FragmentDefinitionNode,
-  type GraphQLNamedType,
-  type GraphQLSchema,
-  type SelectionSetNode,
-  type ValidationContext,
-  type ValidationRule,
-} from 'graphql'
+import type { FragmentDefinitionNode, GraphQLNamedType, GraphQLSchema, SelectionSetNode, ValidationContext, ValidationRule } from 'graphql'
+import { GraphQLError, getNamedType, getNullableType, isListType, isObjectType } from './graphql-js.ts'
 import type { KoyaErrorCode } from '../../shared/errors.ts'
 import { errorCodes } from '../../shared/error-codes.ts'
 
@@ -30,7 +19,7 @@ export interface GraphqlLimits {
 export const DEFAULT_GRAPHQL_LIMITS: GraphqlLimits = Object.freeze({ maxDepth: 10, maxAliases: 30, maxCost: 50_000, maxLimit: 1000, maxBatch: 10 })
 
 /** A GraphQL error carrying a KL_* code (the error formatter keeps it). */
-export function codedGraphqlError(code: KoyaErrorCode, message: string): GraphQLError {
+export function codedGraphqlError(code: KoyaErrorCode, message: string): InstanceType<typeof GraphQLError> {
   return new GraphQLError(message, { extensions: { code, hint: errorCodes[code].solution } })
 }
 

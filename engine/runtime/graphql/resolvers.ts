@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify'
-import { GraphQLScalarType, Kind, valueFromASTUntyped, type GraphQLFieldResolver, type GraphQLResolveInfo } from 'graphql'
+import type { GraphQLFieldResolver, GraphQLResolveInfo } from 'graphql'
+import { GraphQLScalarType, Kind, valueFromASTUntyped } from './graphql-js.ts'
 import { graphqlNamesOf } from '../../ir/graphql/graphql-names.ts'
 import type { ProjectIR, TableIR } from '../../ir/project-ir.ts'
 import { KoyaError } from '../../shared/errors.ts'

@@ -1,15 +1,5 @@
-import {
-  GraphQLIncludeDirective,
-  GraphQLSkipDirective,
-  getArgumentValues,
-  getDirectiveValues,
-  isObjectType,
-  type FieldNode,
-  type FragmentDefinitionNode,
-  type GraphQLObjectType,
-  type GraphQLSchema,
-  type SelectionSetNode,
-} from 'graphql'
+import type { FieldNode, FragmentDefinitionNode, GraphQLObjectType, GraphQLSchema, SelectionSetNode } from 'graphql'
+import { GraphQLIncludeDirective, GraphQLSkipDirective, getArgumentValues, getDirectiveValues } from './graphql-js.ts'
 import type { TableIR } from '../../ir/project-ir.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import type { SelectItem } from '../data/query.ts'
@@ -110,9 +100,4 @@ export function rowsSelectOf(context: SelectionContext, table: TableIR, nodes: r
     throw new KoyaError('KL_API_GRAPHQL_INVALID', 'A mutation result asks for `rows` under more than one alias.', { hint: 'Ask for rows once; the written rows are read back once.' })
   }
   return selectOf(context, table, rows[0]![1])
-}
-
-/** Whether a type of the schema is a table's object type. */
-export function isTableType(schema: GraphQLSchema, name: string): boolean {
-  return isObjectType(schema.getType(name))
 }
