@@ -150,6 +150,7 @@ export const configDefSchema = z.strictObject({
       maxAliases: z.number().int().min(0).optional(),
       maxCost: positiveInt.optional(),
       maxLimit: positiveInt.optional(),
+      defaultLimit: positiveInt.optional(),
       maxBatch: positiveInt.optional(),
       persistedQueries: z.boolean().optional(),
     })

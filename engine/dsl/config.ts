@@ -99,8 +99,10 @@ export interface GraphqlDef {
   readonly maxAliases?: number
   /** Estimated cost of one query (fields × the list sizes above them). Default 50000. */
   readonly maxCost?: number
-  /** Largest `limit` of a list, and the rows a list without one returns at most. Default 1000. */
+  /** Largest `limit` of a list. Default 1000. */
   readonly maxLimit?: number
+  /** The rows a list without `limit` returns at most (has-many relations included). Default 100. */
+  readonly defaultLimit?: number
   /** Queries in one batched request (a JSON array body). Default 10. */
   readonly maxBatch?: number
   /** Automatic persisted queries (a client sends a query's SHA-256 hash instead of its text). Default false. */

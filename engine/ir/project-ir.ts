@@ -222,6 +222,7 @@ export interface GraphqlIR {
   readonly maxAliases?: number
   readonly maxCost?: number
   readonly maxLimit?: number
+  readonly defaultLimit?: number
   readonly maxBatch?: number
   readonly persistedQueries?: boolean
 }

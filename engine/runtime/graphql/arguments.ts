@@ -87,14 +87,14 @@ export function orderOf(input: readonly Input[] | null | undefined): OrderBy[] |
   })
 }
 
-/** A list's page: `limit` within the server's largest page (the default when absent), `offset` as given. */
-export function pageOf(args: Input, maxLimit: number): { limit: number; offset?: number } {
+/** A list's page: `limit` within the server's largest page (`defaultLimit` when absent), `offset` as given. */
+export function pageOf(args: Input, { maxLimit, defaultLimit }: { readonly maxLimit: number; readonly defaultLimit: number }): { limit: number; offset?: number } {
   const limit = args.limit as number | null | undefined
   const offset = args.offset as number | null | undefined
   if (limit !== undefined && limit !== null && limit > maxLimit) {
     throw new KoyaError('KL_API_LIMIT_EXCEEDED', `limit ${limit} is above the largest page, ${maxLimit} rows.`, { hint: `Ask for at most ${maxLimit} rows and page with offset.` })
   }
-  return { limit: limit ?? maxLimit, ...(offset !== undefined && offset !== null ? { offset } : {}) }
+  return { limit: limit ?? defaultLimit, ...(offset !== undefined && offset !== null ? { offset } : {}) }
 }
 
 /** An input object as a plain row (graphql-js makes them without a prototype), without the `_` placeholder of column-less inputs. */

@@ -59,7 +59,7 @@ export const graphqlModule = defineModule<GraphqlModuleOptions | undefined>({
 
     await app.register(mercurius, {
       schema,
-      resolvers: createResolvers({ model: runtime.model, data: runtime.data, tables: runtime.tables, actorOf: (request) => runtime.actorOf(request), maxLimit: settings.maxLimit }) as never,
+      resolvers: createResolvers({ model: runtime.model, data: runtime.data, tables: runtime.tables, actorOf: (request) => runtime.actorOf(request), pages: settings }) as never,
       path: '/graphql',
       graphiql: runtime.dev,
       validationRules: rules,

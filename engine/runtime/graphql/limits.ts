@@ -13,10 +13,12 @@ export interface GraphqlLimits {
   readonly maxAliases: number
   readonly maxCost: number
   readonly maxLimit: number
+  /** The rows a list without `limit` returns at most. */
+  readonly defaultLimit: number
   readonly maxBatch: number
 }
 
-export const DEFAULT_GRAPHQL_LIMITS: GraphqlLimits = Object.freeze({ maxDepth: 10, maxAliases: 30, maxCost: 50_000, maxLimit: 1000, maxBatch: 10 })
+export const DEFAULT_GRAPHQL_LIMITS: GraphqlLimits = Object.freeze({ maxDepth: 10, maxAliases: 30, maxCost: 50_000, maxLimit: 1000, defaultLimit: 100, maxBatch: 10 })
 
 /** A GraphQL error carrying a KL_* code (the error formatter keeps it). */
 export function codedGraphqlError(code: KoyaErrorCode, message: string): InstanceType<typeof GraphQLError> {
@@ -32,10 +34,10 @@ export interface QueryMeasure {
 
 /**
  * Measure an operation's selection set. Cost counts each field once per row the lists above it
- * may return: a list's size is its `limit` when written as a literal, else the largest page
- * (a variable may be anything up to it).
+ * may return: a list's size is its `limit` when written as a literal, the largest page when it
+ * is a variable (which may be anything up to it), and the default page when there is none.
  */
-export function measureSelection(schema: GraphQLSchema, fragments: Readonly<Record<string, FragmentDefinitionNode>>, root: GraphQLNamedType | null | undefined, set: SelectionSetNode, maxLimit: number): QueryMeasure {
+export function measureSelection(schema: GraphQLSchema, fragments: Readonly<Record<string, FragmentDefinitionNode>>, root: GraphQLNamedType | null | undefined, set: SelectionSetNode, pages: Pick<GraphqlLimits, 'maxLimit' | 'defaultLimit'>): QueryMeasure {
   const measure: QueryMeasure = { depth: 0, aliases: 0, cost: 0 }
   const walk = (selections: SelectionSetNode, type: GraphQLNamedType | null | undefined, depth: number, rows: number, path: ReadonlySet<string>) => {
     for (const selection of selections.selections) {
@@ -54,8 +56,8 @@ export function measureSelection(schema: GraphQLSchema, fragments: Readonly<Reco
         const field = isObjectType(type) ? type.getFields()[name] : undefined
         if (selection.selectionSet === undefined || field === undefined) continue
         const limitArg = selection.arguments?.find((a) => a.name.value === 'limit')
-        const literal = limitArg?.value.kind === 'IntValue' ? Number(limitArg.value.value) : undefined
-        const size = isListType(getNullableType(field.type)) ? Math.min(literal ?? maxLimit, maxLimit) : 1
+        const written = limitArg === undefined ? pages.defaultLimit : limitArg.value.kind === 'IntValue' ? Number(limitArg.value.value) : pages.maxLimit
+        const size = isListType(getNullableType(field.type)) ? Math.min(written, pages.maxLimit) : 1
         walk(selection.selectionSet, getNamedType(field.type), depth + 1, rows * Math.max(size, 1), path)
       }
     }
@@ -73,7 +75,7 @@ export function limitsRule(limits: GraphqlLimits): ValidationRule {
     return {
       OperationDefinition(node) {
         const root = node.operation === 'query' ? schema.getQueryType() : node.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType()
-        const m = measureSelection(schema, fragments, root, node.selectionSet, limits.maxLimit)
+        const m = measureSelection(schema, fragments, root, node.selectionSet, limits)
         if (m.depth > limits.maxDepth) context.reportError(codedGraphqlError('KL_API_GRAPHQL_DEPTH', `The query nests fields ${m.depth} levels deep; the server allows ${limits.maxDepth}.`))
         if (m.aliases > limits.maxAliases) context.reportError(codedGraphqlError('KL_API_GRAPHQL_ALIASES', `The query uses ${m.aliases} aliases; the server allows ${limits.maxAliases}.`))
         if (m.cost > limits.maxCost) context.reportError(codedGraphqlError('KL_API_GRAPHQL_COST', `The query may read up to ${m.cost} field values; the server's budget is ${limits.maxCost}. Give nested lists a smaller limit.`))

@@ -20,7 +20,7 @@ export interface ResolverOptions {
   readonly data: DataLayer
   readonly tables: readonly TableApi[]
   readonly actorOf: (request: FastifyRequest) => Actor
-  readonly maxLimit: number
+  readonly pages: { readonly maxLimit: number; readonly defaultLimit: number }
 }
 
 type Args = Readonly<Record<string, unknown>>
@@ -33,11 +33,11 @@ type Resolver = GraphQLFieldResolver<unknown, GraphqlContext, Args>
  * returned, by response key: no resolver below the root reads the database.
  */
 export function createResolvers(options: ResolverOptions): Record<string, unknown> {
-  const { model, data, actorOf, maxLimit } = options
+  const { model, data, actorOf, pages } = options
   const tables = new Map(model.tables.map((t) => [t.name, t]))
   const tableOf = (name: string): TableIR => tables.get(name)!
   const apis = new Map(options.tables.map((api) => [api.table, api]))
-  const selection = (info: GraphQLResolveInfo): SelectionContext => ({ schema: info.schema, fragments: info.fragments, variables: info.variableValues, tableOf, maxLimit })
+  const selection = (info: GraphQLResolveInfo): SelectionContext => ({ schema: info.schema, fragments: info.fragments, variables: info.variableValues, tableOf, pages })
   const select = (table: TableIR, info: GraphQLResolveInfo): SelectItem[] => selectOf(selection(info), table, info.fieldNodes)
   const rowsSelect = (table: TableIR, info: GraphQLResolveInfo) => rowsSelectOf(selection(info), table, info.fieldNodes)
   const request = (context: GraphqlContext) => context.reply.request
@@ -69,7 +69,7 @@ export function createResolvers(options: ResolverOptions): Record<string, unknow
     Query[n.list] = (_root, args, context, info) => {
       const where = whereOf(table, tableOf, args.where as Args)
       const orderBy = orderOf(args.orderBy as Args[])
-      return data.list(actor(context), { table: table.name, select: select(table, info), ...(where ? { where } : {}), ...(orderBy ? { orderBy } : {}), ...pageOf(args, maxLimit) }, { as: 'objects', ...requestId(context) }).rows
+      return data.list(actor(context), { table: table.name, select: select(table, info), ...(where ? { where } : {}), ...(orderBy ? { orderBy } : {}), ...pageOf(args, pages) }, { as: 'objects', ...requestId(context) }).rows
     }
     Query[n.byId] = (_root, args, context, info) => data.get(actor(context), table.name, args.id as string, select(table, info), { as: 'objects', ...requestId(context) }) ?? null
     Query[n.count] = (_root, args, context) => {
@@ -88,7 +88,7 @@ export function createResolvers(options: ResolverOptions): Record<string, unknow
       insertOne(args, context, info, { columns: (args.onConflict as string[] | null | undefined) ?? ['id'], resolution: args.action === 'IGNORE' ? 'ignore' : 'merge' })
     Mutation[n.createMany] = (_root, args, context, info) => {
       const rows = (args.data as Args[]).map(rowOf)
-      if (rows.length > maxLimit) throw new KoyaError('KL_API_LIMIT_EXCEEDED', `${rows.length} rows are more than one write inserts (${maxLimit}).`, { hint: 'Insert them in several writes.' })
+      if (rows.length > pages.maxLimit) throw new KoyaError('KL_API_LIMIT_EXCEEDED', `${rows.length} rows are more than one write inserts (${pages.maxLimit}).`, { hint: 'Insert them in several writes.' })
       validate(table, context, 'insert', rows)
       const returning = rowsSelect(table, info)
       const result = data.insert(actor(context), { table: table.name, rows, ...(returning ? { returning } : {}) }, { as: 'objects', ...requestId(context) })

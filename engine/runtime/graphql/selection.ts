@@ -16,7 +16,7 @@ export interface SelectionContext {
   readonly fragments: Readonly<Record<string, FragmentDefinitionNode>>
   readonly variables: Readonly<Record<string, unknown>>
   readonly tableOf: (name: string) => TableIR
-  readonly maxLimit: number
+  readonly pages: { readonly maxLimit: number; readonly defaultLimit: number }
 }
 
 /** The fields under `nodes` (one response key may be asked several times: merged), by response key. */
@@ -86,7 +86,7 @@ export function selectOf(context: SelectionContext, table: TableIR, nodes: reado
     const args = getArgumentValues(field, node, context.variables)
     const where = whereOf(related, context.tableOf, args.where as Record<string, unknown> | undefined)
     const orderBy = orderOf(args.orderBy as Record<string, unknown>[] | undefined)
-    select.push({ kind: 'embed', relation: name, as: key, select: items, ...(where ? { where } : {}), ...(orderBy ? { orderBy } : {}), ...pageOf(args, context.maxLimit) })
+    select.push({ kind: 'embed', relation: name, as: key, select: items, ...(where ? { where } : {}), ...(orderBy ? { orderBy } : {}), ...pageOf(args, context.pages) })
   }
   // A selection of only __typename still reads a row (whether it exists is the answer).
   return select.length > 0 ? select : [{ kind: 'column', column: 'id', as: '__id' }]
