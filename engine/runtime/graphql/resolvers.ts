@@ -5,7 +5,8 @@ import { graphqlNamesOf } from '../../ir/graphql/graphql-names.ts'
 import type { ProjectIR, TableIR } from '../../ir/project-ir.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import type { Actor, DataLayer } from '../data/data-layer.ts'
-import type { SelectItem } from '../data/query.ts'
+import type { SelectItem, Where } from '../data/query.ts'
+import { assertNever } from '../../shared/assert-never.ts'
 import type { TableApi } from '../rest/routes.ts'
 import { pageOf, orderOf, rowOf, whereOf } from './arguments.ts'
 import { rowsSelectOf, selectOf, type SelectionContext } from './selection.ts'
@@ -57,7 +58,7 @@ export function createResolvers(options: ResolverOptions): Record<string, unknow
   }
   const whereRequired = (table: TableIR, args: Args) => {
     const where = whereOf(table, tableOf, args.where as Args)
-    if (where === undefined) throw new KoyaError('KL_API_FILTER_REQUIRED', `A write to many rows of "${table.name}" needs a filter with at least one test.`, { hint: 'Give where a test; to touch every row, write a test every row passes (e.g. id: { is: ... }) on purpose.' })
+    if (where === undefined || !hasTest(where)) throw new KoyaError('KL_API_FILTER_REQUIRED', `A write to many rows of "${table.name}" needs a filter with at least one test.`, { hint: 'Give where a test; to touch every row, write a test every row passes (e.g. id: { is: ... }) on purpose.' })
     return where
   }
 
@@ -123,6 +124,27 @@ export function createResolvers(options: ResolverOptions): Record<string, unknow
     typeResolvers[n.type] = Object.fromEntries([...table.columns.map((c) => c.name), ...table.relations.map((r) => r.name)].map((name) => [name, byKey]))
   }
   return { Query, Mutation, ...typeResolvers, ...SCALARS }
+}
+
+/** Whether a filter tests anything (`{ and: [] }` is every row, which a write by filter must not mean by accident). */
+function hasTest(where: Where): boolean {
+  switch (where.kind) {
+    case 'and':
+    case 'or':
+      return where.where.some(hasTest)
+    case 'not':
+      return hasTest(where.where)
+    case 'compare':
+    case 'in':
+    case 'is':
+    case 'some':
+    case 'every':
+    case 'none':
+    case 'parent':
+      return true
+    default:
+      return assertNever(where, 'filter')
+  }
 }
 
 const identity = (value: unknown) => value
