@@ -20,11 +20,11 @@ export function formatGraphqlError(error: GraphQLError, log: FastifyBaseLogger):
   const code = error.extensions?.code
   if (typeof code === 'string' && code in errorCodes) return coded(code as KoyaErrorCode, error.message, typeof error.extensions.hint === 'string' ? error.extensions.hint : undefined)
   const merCode = (original as { code?: unknown } | undefined)?.code
-  if (merCode === 'MER_ERR_GQL_PERSISTED_QUERY_NOT_FOUND' || merCode === 'MER_ERR_GQL_PERSISTED_QUERY_NOT_SUPPORTED') {
-    return coded('KL_API_GRAPHQL_PERSISTED_QUERY', merCode === 'MER_ERR_GQL_PERSISTED_QUERY_NOT_FOUND' ? 'PersistedQueryNotFound' : 'Persisted queries are off on this server.')
-  }
-  // graphql-js's own: a syntax error, a validation error, a variable that does not coerce.
-  if (original === undefined || original === null || (typeof merCode === 'string' && merCode.startsWith('MER_ERR_'))) return coded('KL_API_GRAPHQL_INVALID', error.message)
+  // Apollo-style clients look for the message "PersistedQueryNotFound": Mercurius's own is kept.
+  if (typeof merCode === 'string' && merCode.startsWith('MER_ERR_GQL_PERSISTED_QUERY')) return coded('KL_API_GRAPHQL_PERSISTED_QUERY', error.message)
+  // graphql-js's own, before execution (no path): a syntax or validation error, a variable that
+  // does not coerce. Their messages describe the query, never the server.
+  if (original === undefined || original === null || error.path === undefined || (typeof merCode === 'string' && merCode.startsWith('MER_ERR_'))) return coded('KL_API_GRAPHQL_INVALID', error.message)
   log.error({ err: original }, 'a graphql field failed')
   return coded('KL_INT_UNEXPECTED', 'The server failed to resolve this field.')
 }

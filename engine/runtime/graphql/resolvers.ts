@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify'
-import type { GraphQLFieldResolver, GraphQLResolveInfo } from 'graphql'
-import { GraphQLScalarType, Kind, valueFromASTUntyped } from './graphql-js.ts'
+import type { GraphQLFieldResolver, GraphQLResolveInfo, ValueNode } from 'graphql'
+import { Kind, valueFromASTUntyped } from './graphql-js.ts'
 import { graphqlNamesOf } from '../../ir/graphql/graphql-names.ts'
 import type { ProjectIR, TableIR } from '../../ir/project-ir.ts'
 import { KoyaError } from '../../shared/errors.ts'
@@ -149,26 +149,19 @@ function hasTest(where: Where): boolean {
 
 const identity = (value: unknown) => value
 
-/** The custom scalars: stored values pass out as they are; inputs are checked by the data layer against the column. */
+/**
+ * The custom scalars' behaviour (the SDL declares them with their descriptions; Mercurius copies
+ * these functions onto them). Stored values pass out as they are; inputs are checked by the data
+ * layer against the column.
+ */
 export const SCALARS = {
-  DateTime: new GraphQLScalarType({
-    name: 'DateTime',
-    serialize: identity,
-    parseValue: stringInput('DateTime'),
-    parseLiteral: (ast) => (ast.kind === Kind.STRING ? ast.value : stringInput('DateTime')(undefined)),
-  }),
-  Date: new GraphQLScalarType({
-    name: 'Date',
-    serialize: identity,
-    parseValue: stringInput('Date'),
-    parseLiteral: (ast) => (ast.kind === Kind.STRING ? ast.value : stringInput('Date')(undefined)),
-  }),
-  JSON: new GraphQLScalarType({
-    name: 'JSON',
-    serialize: identity,
-    parseValue: identity,
-    parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables),
-  }),
+  DateTime: { serialize: identity, parseValue: stringInput('DateTime'), parseLiteral: stringLiteral('DateTime') },
+  Date: { serialize: identity, parseValue: stringInput('Date'), parseLiteral: stringLiteral('Date') },
+  JSON: { serialize: identity, parseValue: identity, parseLiteral: (ast: ValueNode, variables?: Record<string, unknown> | null) => valueFromASTUntyped(ast, variables) },
+}
+
+function stringLiteral(name: string) {
+  return (ast: ValueNode): string => (ast.kind === Kind.STRING ? ast.value : stringInput(name)(undefined))
 }
 
 function stringInput(name: string) {
