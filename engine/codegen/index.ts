@@ -1,3 +1,4 @@
+import { printGraphqlSdl } from '../ir/graphql/print-sdl.ts'
 import type { GeneratedFile } from '../shared/generated-file.ts'
 import type { GenerateContext, Generator, Intermediates } from './generator.ts'
 import { accessGenerator } from './access/emit-access.ts'
@@ -16,7 +17,7 @@ export const generators: readonly Generator<keyof Intermediates>[] = [modelGener
 
 /** Each intermediate, built once per run from the IR. */
 export function buildIntermediates({ ir, source }: GenerateContext): Intermediates {
-  return { openapi: buildOpenApiDocument(ir, source) }
+  return { openapi: buildOpenApiDocument(ir, source), graphqlSdl: printGraphqlSdl(ir) }
 }
 
 /** All generated files except migrations (which depend on the previous ones on disk). */
