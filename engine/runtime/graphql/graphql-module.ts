@@ -64,6 +64,7 @@ export const graphqlModule = defineModule<GraphqlModuleOptions | undefined>({
       graphiql: runtime.dev,
       validationRules: rules,
       allowBatchedQueries: true,
+      jit: 1,
       errorFormatter: graphqlErrorFormatter as never,
       // Mercurius's own depth check is replaced by limitsRule (it codes its errors).
       ...(settings.persistedQueries ? { persistedQueryProvider: mercurius.persistedQueryDefaults.automatic() } : {}),

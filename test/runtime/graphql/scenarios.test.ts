@@ -93,6 +93,17 @@ describe('relations and filters', () => {
     await w.restore()
   })
 
+  it('a query run again (then compiled by graphql-jit) answers exactly the same, aliases, fragments and errors included', async () => {
+    const query = 'query($id: ID!) { a: tasks(orderBy: [{ title: DESC }]) { ...F p: project { n: name } } t: tasksById(id: $id) { id } c: tasksCount(where: { status: { in: [todo] } }) bad: tasksById(id: $id) { comments(limit: 5000) { id } } } fragment F on Task { id title comments(limit: 1) { body meta } }'
+    const answers = []
+    for (let i = 0; i < 4; i++) answers.push((await w.graphql('owner', query, { id: w.id('T1') })).raw)
+    const body = JSON.parse(answers[0]!)
+    for (const answer of answers) expect(JSON.parse(answer)).toEqual(body)
+    expect(body.data.bad).toBeNull()
+    expect(body.data.a).toEqual([{ id: w.id('T1'), title: 'Write copy', comments: [{ body: 'Draft is up', meta: { pinned: true } }], p: { n: 'Launch' } }])
+    expect(body.errors.map((e: { extensions: { code: string } }) => e.extensions.code)).toEqual(['KL_API_LIMIT_EXCEEDED'])
+  })
+
   it('enums, timestamps and JSON come back typed', async () => {
     const reply = await w.graphql('editor', '{ tasks { status dueAt comments { meta } } }')
     expect(reply.body.data.tasks).toEqual([{ status: 'todo', dueAt: '2026-12-24T09:30:00.000Z', comments: [{ meta: { pinned: true } }] }])
