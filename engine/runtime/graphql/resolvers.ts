@@ -25,6 +25,9 @@ export interface ResolverOptions {
 }
 
 type Args = Readonly<Record<string, unknown>>
+
+/** Select trees kept per field of a cached query (one per set of variable values, the latest ones). */
+const MAX_SELECTS_PER_FIELD = 16
 type Resolver = GraphQLFieldResolver<unknown, GraphqlContext, Args>
 
 /**
@@ -39,7 +42,21 @@ export function createResolvers(options: ResolverOptions): Record<string, unknow
   const tableOf = (name: string): TableIR => tables.get(name)!
   const apis = new Map(options.tables.map((api) => [api.table, api]))
   const selection = (info: GraphQLResolveInfo): SelectionContext => ({ schema: info.schema, fragments: info.fragments, variables: info.variableValues, tableOf, pages })
-  const select = (table: TableIR, info: GraphQLResolveInfo): SelectItem[] => selectOf(selection(info), table, info.fieldNodes)
+  // Mercurius caches a query's parsed document, so a field node is the same object on every run of
+  // that query: its select tree is built once per node and set of variable values.
+  const selects = new WeakMap<object, Map<string, SelectItem[]>>()
+  const select = (table: TableIR, info: GraphQLResolveInfo): SelectItem[] => {
+    const node = info.fieldNodes[0]!
+    const key = info.operation.variableDefinitions?.length ? JSON.stringify(info.variableValues) : ''
+    let byVariables = selects.get(node)
+    const cached = byVariables?.get(key)
+    if (cached) return cached
+    const built = selectOf(selection(info), table, info.fieldNodes)
+    if (!byVariables) selects.set(node, (byVariables = new Map()))
+    if (byVariables.size >= MAX_SELECTS_PER_FIELD) byVariables.delete(byVariables.keys().next().value!)
+    byVariables.set(key, built)
+    return built
+  }
   const rowsSelect = (table: TableIR, info: GraphQLResolveInfo) => rowsSelectOf(selection(info), table, info.fieldNodes)
   const request = (context: GraphqlContext) => context.reply.request
   const actor = (context: GraphqlContext) => actorOf(request(context))
