@@ -7,6 +7,7 @@ import { PROJECT_IR_VERSION, type AuthIR, type IndexIR, type OAuthProviderIR, ty
 import type { SourceLocation } from '../shared/errors.ts'
 import type { Problems } from './problems.ts'
 import { buildHandlerIRs } from './build-handlers.ts'
+import { graphqlNameClashes } from '../ir/graphql/graphql-names.ts'
 import { parseDuration } from './durations.ts'
 
 export { parseDuration }
@@ -49,6 +50,7 @@ export function buildProjectIR(config: ValidConfigDef, problems: Problems, root?
     .sort((a, b) => a.name.localeCompare(b.name))
 
   checkTypeNames(tableIRs, problems)
+  checkGraphqlNames(tableIRs, problems)
   return {
     version: PROJECT_IR_VERSION,
     name: config.name,
@@ -139,6 +141,17 @@ function checkTypeNames(tables: readonly TableIR[], problems: Problems): void {
       }
       owner.set(name, table.name)
     }
+  }
+}
+
+/** The GraphQL schema declares each type once: a table whose names another table (or the schema) takes is refused. */
+function checkGraphqlNames(tables: readonly TableIR[], problems: Problems): void {
+  for (const clash of graphqlNameClashes(tables)) {
+    // Two tables with one type name clash on every name derived from it: checkTypeNames reports that once.
+    const owners = tables.filter((t) => clash.owners.includes(t.name))
+    if (new Set(owners.map((t) => t.typeName)).size < owners.length) continue
+    const table = clash.owners.find((owner) => owner !== 'the GraphQL schema')!
+    problems.add('KL_DEF_TYPE_NAME', `The GraphQL type "${clash.name}" would be declared by ${clash.owners.map((o) => (o === 'the GraphQL schema' ? o : `table "${o}"`)).join(' and ')}.`, problems.atTable(table), `Rename a table, or give it another type name with { singular: '…' } in its options.`)
   }
 }
 

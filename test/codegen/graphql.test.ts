@@ -4,7 +4,7 @@ import { buildSchema, validateSchema, isEnumType, isObjectType, isInputObjectTyp
 import { describe, expect, it } from 'vitest'
 import { GRAPHQL_SCHEMA_PATH, graphqlGenerator } from '../../engine/codegen/graphql/emit-graphql.ts'
 import { compileDefinition } from '../../engine/compiler/index.ts'
-import { defineConfig, table, t } from '../../engine/dsl/index.ts'
+import { defineConfig, table, t, type AnyTable } from '../../engine/dsl/index.ts'
 import { printGraphqlSdl } from '../../engine/ir/graphql/print-sdl.ts'
 import { loadModel } from '../../engine/runtime/model.ts'
 import { repoRoot } from '../helpers/paths.ts'
@@ -70,5 +70,21 @@ describe('names and types from the IR', () => {
     expect(Object.keys(schema.getQueryType()!.getFields())).toEqual(['people', 'peopleById', 'peopleCount'])
     // json columns are neither filtered nor ordered by.
     expect(sdl).not.toMatch(/data: JSONFilter/)
+  })
+
+  it('refuses a table whose GraphQL type names another table or the schema declares (KL_DEF_TYPE_NAME)', () => {
+    const errorsOf = (tables: Record<string, AnyTable>) => {
+      try {
+        compileDefinition(defineConfig({ name: 'app', tables }))
+        return []
+      } catch (error) {
+        return ((error as { errors?: { code: string; message: string }[] }).errors ?? []).map((e) => `${e.code} ${e.message}`)
+      }
+    }
+    const tasks = table('tasks', { status: t.enum(['todo', 'done']) })
+    const statuses = table('task_statuses', { label: t.text() }, { singular: 'task_status' })
+    expect(errorsOf({ tasks, statuses })).toEqual(['KL_DEF_TYPE_NAME The GraphQL type "TaskStatus" would be declared by table "task_statuses" and table "tasks".'])
+    expect(errorsOf({ queries: table('queries', { text: t.text() }) })).toEqual(['KL_DEF_TYPE_NAME The GraphQL type "Query" would be declared by the GraphQL schema and table "queries".'])
+    expect(errorsOf({ queries: table('queries', { text: t.text() }, { singular: 'savedQuery' }) })).toEqual([])
   })
 })

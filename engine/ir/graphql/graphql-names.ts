@@ -143,3 +143,32 @@ export function filterOperatorsOf(scalar: GraphqlScalar | 'enum'): readonly ('eq
       return []
   }
 }
+
+/** Type names the schema declares whatever the tables: built-in scalars, the custom ones, shared enums and filters, the root types. */
+export const GRAPHQL_SHARED_TYPE_NAMES: readonly string[] = [
+  'Query', 'Mutation', 'Subscription', 'ID', 'String', 'Int', 'Float', 'Boolean', 'DateTime', 'Date', 'JSON',
+  'OrderDirection', 'IsValue', 'ConflictAction', ...(['ID', 'String', 'Int', 'Float', 'Boolean', 'DateTime', 'Date'] as const).map((s) => `${s}Filter`),
+]
+
+/**
+ * Every GraphQL type name two sources claim: a table's generated name that another table (or the
+ * schema itself) also declares. The compiler reports each (KL_DEF_TYPE_NAME), so the SDL never
+ * declares a type twice.
+ *
+ * @example
+ * graphqlNameClashes([tasks, taskStatuses]) // [{ name: 'TaskStatus', owners: ['tasks', 'task_statuses'] }]
+ */
+export function graphqlNameClashes(tables: readonly TableIR[]): { readonly name: string; readonly owners: readonly string[] }[] {
+  const owners = new Map<string, string[]>(GRAPHQL_SHARED_TYPE_NAMES.map((name) => [name, ['the GraphQL schema']]))
+  for (const table of tables) {
+    const n = graphqlNamesOf(table)
+    const enums = table.columns.flatMap((c) => {
+      const name = graphqlEnumOf(table, c)
+      return name === undefined ? [] : [name, `${name}Filter`]
+    })
+    for (const name of new Set([n.type, n.where, n.listWhere, n.orderBy, n.insert, n.patch, n.column, n.mutationResult, ...enums])) {
+      owners.set(name, [...(owners.get(name) ?? []), table.name])
+    }
+  }
+  return [...owners].filter(([, list]) => list.length > 1).map(([name, list]) => ({ name, owners: list }))
+}
