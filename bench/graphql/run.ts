@@ -100,6 +100,32 @@ async function checkSameRows(server: ServerProcess, token: string): Promise<void
   if (!restRows.some((r) => r.author !== null)) throw new Error('no row carries its author: the relation is not exercised')
 }
 
+/** Each bomb is refused with its code, and how long the refusal took (issue 11: under 100 ms each). */
+async function timeBombs(server: ServerProcess, token: string): Promise<string[]> {
+  const nest = (levels: number): string => (levels === 0 ? 'id' : `id author { id posts(limit: 1) { ${nest(levels - 1)} } }`)
+  const fragments = Array.from({ length: 8 }, (_, k) => `fragment F${k + 1} on Post { ${Array.from({ length: 10 }, () => `...F${k}`).join(' ')} }`)
+  const bombs: [string, string, string][] = [
+    ['depth (30 levels)', 'KL_API_GRAPHQL_DEPTH', `{ posts(limit: 1) { ${nest(15)} } }`],
+    ['aliases (2000)', 'KL_API_GRAPHQL_ALIASES', `{ ${Array.from({ length: 2000 }, (_, i) => `a${i}: postsCount`).join(' ')} }`],
+    ['cost (1000 × 1000 × 1000)', 'KL_API_GRAPHQL_COST', '{ users(limit: 1000) { posts(limit: 1000) { author { posts(limit: 1000) { id } } } } }'],
+    ['fragments (10^8 fields expanded)', 'KL_API_GRAPHQL_COST', `{ posts(limit: 1) { ...F8 } } fragment F0 on Post { id } ${fragments.join(' ')}`],
+  ]
+  const lines: string[] = []
+  for (const [name, code, query] of bombs) {
+    const times: number[] = []
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now()
+      const answer = await postJson(`${server.url}/graphql`, { query: `${query} ${'#'.repeat(i)}` }, token)
+      times.push(performance.now() - started)
+      const codes = ((answer.body as { errors?: { extensions?: { code?: string } }[] }).errors ?? []).map((e) => e.extensions?.code)
+      if (answer.status !== 400 || !codes.includes(code)) throw new Error(`the ${name} bomb was not refused with ${code}: ${JSON.stringify(answer.body).slice(0, 300)}`)
+    }
+    const worst = Math.max(...times)
+    lines.push(`| ${name} | ${code} | ${worst.toFixed(1)} ms (< 100 ms: ${worst < 100 ? 'met' : '**missed**'}) |`)
+  }
+  return lines
+}
+
 async function measure(server: ServerProcess, benchCase: Case, connections: number, token: string): Promise<WrkResult> {
   const options = { url: server.url, connections, core: WRK_CORE, script: path.join(here, 'wrk.lua'), scriptArgs: [benchCase, token] }
   await waitForQuiet([server.pid], { machine: true, timeoutMs: 30_000 })
@@ -116,6 +142,8 @@ async function benchmark(): Promise<void> {
   const token = await setUp()
   const server = await startKoyalite(path.join(work, 'koyalite.log'))
   await checkSameRows(server, token)
+  // Each text differs (a trailing comment), so no refusal is served from Mercurius's cache.
+  const bombs = await timeBombs(server, token)
   const rows: string[] = []
   for (const connections of connectionCounts) {
     const results: Record<Case, WrkResult[]> = { rest: [], graphql: [] }
@@ -135,6 +163,8 @@ async function benchmark(): Promise<void> {
   console.log('| conns | REST req/s | REST p99 ms | GraphQL req/s | GraphQL p99 ms | GraphQL / REST |')
   console.log('| ---: | ---: | ---: | ---: | ---: | --- |')
   console.log(rows.join('\n'))
+  console.log('\n| bomb | refused with | slowest of 5 refusals (each a new query text) |\n| --- | --- | --- |')
+  console.log(bombs.join('\n'))
 }
 
 try {

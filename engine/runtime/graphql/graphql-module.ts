@@ -5,7 +5,7 @@ import { printGraphqlSdl } from '../../ir/graphql/print-sdl.ts'
 import type { GraphqlIR } from '../../ir/project-ir.ts'
 import { defineModule } from '../modules/feature-module.ts'
 import { graphqlErrorFormatter } from './graphql-errors.ts'
-import { DEFAULT_GRAPHQL_LIMITS, codedGraphqlError, limitsRule, noIntrospectionRule, type GraphqlLimits } from './limits.ts'
+import { DEFAULT_GRAPHQL_LIMITS, checkLimits, codedGraphqlError, noIntrospectionRule, type GraphqlLimits } from './limits.ts'
 import { createResolvers } from './resolvers.ts'
 
 /**
@@ -34,6 +34,9 @@ export function graphqlSettingsOf(configured: GraphqlIR | undefined, options: Gr
   }
 }
 
+/** Tokens in one GraphQL document: far above any real query (the introspection query has ~250). */
+const MAX_TOKENS = 50_000
+
 /**
  * `/graphql`: the app's generated schema on Mercurius, resolved through the data layer as the
  * request's actor (same session, same policies, same rows as REST); GraphiQL at `/graphiql` in
@@ -47,7 +50,7 @@ export const graphqlModule = defineModule<GraphqlModuleOptions | undefined>({
     const settings = graphqlSettingsOf(runtime.model.graphql, options, runtime.env.NODE_ENV === 'production')
     if (!settings.enabled) return
     const schema = buildSchema(printGraphqlSdl(runtime.model))
-    const rules: ValidationRule[] = [limitsRule(settings), ...(settings.introspection ? [] : [noIntrospectionRule])]
+    const rules: ValidationRule[] = settings.introspection ? [] : [noIntrospectionRule]
 
     // A batch is bounded before Mercurius runs any of it.
     app.addHook('preHandler', async (request, reply) => {
@@ -64,10 +67,14 @@ export const graphqlModule = defineModule<GraphqlModuleOptions | undefined>({
       graphiql: runtime.dev,
       validationRules: rules,
       allowBatchedQueries: true,
+      // A document is parsed before any rule sees it: its size is bounded first (the body limit
+      // bounds bytes; this bounds the work of parsing and validating them).
+      graphql: { parseOptions: { maxTokens: MAX_TOKENS } },
       jit: 1,
       errorFormatter: graphqlErrorFormatter as never,
-      // Mercurius's own depth check is replaced by limitsRule (it codes its errors).
+      // Mercurius's own depth check is replaced by checkLimits (it codes its errors).
       ...(settings.persistedQueries ? { persistedQueryProvider: mercurius.persistedQueryDefaults.automatic() } : {}),
     })
+    app.graphql.addHook('preValidation', async (schema, document) => checkLimits(schema, document, settings))
   },
 })

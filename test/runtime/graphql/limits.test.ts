@@ -132,3 +132,16 @@ describe('GraphiQL', () => {
     }
   })
 })
+
+describe('fragment bombs', () => {
+  it('fragments spreading fragments (10^8 fields once expanded) are refused for their cost without expanding them', async () => {
+    const fragments = Array.from({ length: 8 }, (_, k) => `fragment F${k + 1} on Task { ${Array.from({ length: 10 }, () => `...F${k}`).join(' ')} }`)
+    const query = `{ tasks(limit: 1) { ...F8 } } fragment F0 on Task { id } ${fragments.join(' ')}`
+    const started = performance.now()
+    const reply = await w.graphql('editor', query)
+    expect(reply.status).toBe(400)
+    expect(errorCodesOf(reply)).toContain('KL_API_GRAPHQL_COST')
+    // A bound far above the real time (tens of ms), far below what an expansion would take.
+    expect(performance.now() - started).toBeLessThan(5000)
+  })
+})
