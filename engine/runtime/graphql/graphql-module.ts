@@ -34,8 +34,8 @@ export function graphqlSettingsOf(configured: GraphqlIR | undefined, options: Gr
   }
 }
 
-/** Tokens in one GraphQL document: far above any real query (the introspection query has ~250). */
-const MAX_TOKENS = 50_000
+/** Tokens in one GraphQL document: far above any real query; write bulk data as variables, which are not tokens. */
+const MAX_TOKENS = 10_000
 
 /**
  * `/graphql`: the app's generated schema on Mercurius, resolved through the data layer as the

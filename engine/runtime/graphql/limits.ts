@@ -25,53 +25,60 @@ export function codedGraphqlError(code: KoyaErrorCode, message: string): Instanc
   return new GraphQLError(message, { extensions: { code, hint: errorCodes[code].solution } })
 }
 
-/** What one operation asks for: its deepest field, its aliases and its estimated cost. */
+/** What a selection set asks for: its deepest field, its aliases and its estimated cost. */
 export interface QueryMeasure {
-  depth: number
-  aliases: number
-  cost: number
+  readonly depth: number
+  readonly aliases: number
+  readonly cost: number
 }
 
+const NOTHING: QueryMeasure = { depth: 0, aliases: 0, cost: 0 }
+const plus = (a: QueryMeasure, b: QueryMeasure): QueryMeasure => ({ depth: Math.max(a.depth, b.depth), aliases: a.aliases + b.aliases, cost: a.cost + b.cost })
+
 /**
- * Measure an operation's selection set. Cost counts each field once per row the lists above it
- * may return: a list's size is its `limit` when written as a literal, the largest page when it
- * is a variable (which may be anything up to it), and the default page when there is none.
+ * Measure a selection set. Cost counts each field once per row the lists above it may return: a
+ * list's size is its `limit` when written as a literal, the largest page when it is a variable
+ * (which may be anything up to it), and the default page when there is none. Each fragment is
+ * measured once and its measure reused at every spread (a cost scales with the rows above it), so
+ * the work is linear in the document however its fragments multiply.
  */
-export function measureSelection(schema: GraphQLSchema, fragments: Readonly<Record<string, FragmentDefinitionNode>>, root: GraphQLNamedType | null | undefined, set: SelectionSetNode, pages: Pick<GraphqlLimits, 'maxLimit' | 'defaultLimit'> & { readonly maxVisits: number }): QueryMeasure {
-  const measure: QueryMeasure = { depth: 0, aliases: 0, cost: 0 }
-  // Fragments spread inside fragments multiply: a walk that met more selections than any query
-  // within the limits has stops (the query is refused for its cost), so no document costs more
-  // than that to measure.
-  let visits = 0
-  const walk = (selections: SelectionSetNode, type: GraphQLNamedType | null | undefined, depth: number, rows: number, path: ReadonlySet<string>) => {
+export function measureSelection(schema: GraphQLSchema, fragments: Readonly<Record<string, FragmentDefinitionNode>>, root: GraphQLNamedType | null | undefined, set: SelectionSetNode, pages: Pick<GraphqlLimits, 'maxLimit' | 'defaultLimit'>): QueryMeasure {
+  const measured = new Map<string, QueryMeasure | 'measuring'>()
+  const fragment = (name: string): QueryMeasure => {
+    const known = measured.get(name)
+    // A cycle is refused by graphql-js's own rule; here it must only not loop.
+    if (known === 'measuring') return NOTHING
+    if (known !== undefined) return known
+    const definition = fragments[name]
+    if (definition === undefined) return NOTHING
+    measured.set(name, 'measuring')
+    const result = measure(definition.selectionSet, schema.getType(definition.typeCondition.name.value))
+    measured.set(name, result)
+    return result
+  }
+  const measure = (selections: SelectionSetNode, type: GraphQLNamedType | null | undefined): QueryMeasure => {
+    let total = NOTHING
     for (const selection of selections.selections) {
-      if (++visits > pages.maxVisits) {
-        measure.cost = Math.max(measure.cost, pages.maxVisits + 1)
-        return
-      }
-      if (selection.kind === 'InlineFragment') walk(selection.selectionSet, type, depth, rows, path)
-      else if (selection.kind === 'FragmentSpread') {
-        const name = selection.name.value
-        const fragment = fragments[name]
-        // A cycle is refused by graphql-js's own rule; here it must only not loop.
-        if (fragment && !path.has(name)) walk(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value), depth, rows, new Set([...path, name]))
-      } else {
+      if (selection.kind === 'InlineFragment') total = plus(total, measure(selection.selectionSet, type))
+      else if (selection.kind === 'FragmentSpread') total = plus(total, fragment(selection.name.value))
+      else {
         const name = selection.name.value
         if (name.startsWith('__')) continue
-        if (selection.alias !== undefined) measure.aliases++
-        measure.depth = Math.max(measure.depth, depth + 1)
-        measure.cost += rows
         const field = isObjectType(type) ? type.getFields()[name] : undefined
-        if (selection.selectionSet === undefined || field === undefined) continue
-        const limitArg = selection.arguments?.find((a) => a.name.value === 'limit')
-        const written = limitArg === undefined ? pages.defaultLimit : limitArg.value.kind === 'IntValue' ? Number(limitArg.value.value) : pages.maxLimit
-        const size = isListType(getNullableType(field.type)) ? Math.min(written, pages.maxLimit) : 1
-        walk(selection.selectionSet, getNamedType(field.type), depth + 1, rows * Math.max(size, 1), path)
+        let below = NOTHING
+        let size = 1
+        if (selection.selectionSet !== undefined && field !== undefined) {
+          below = measure(selection.selectionSet, getNamedType(field.type))
+          const limitArg = selection.arguments?.find((a) => a.name.value === 'limit')
+          const written = limitArg === undefined ? pages.defaultLimit : limitArg.value.kind === 'IntValue' ? Number(limitArg.value.value) : pages.maxLimit
+          size = isListType(getNullableType(field.type)) ? Math.max(Math.min(written, pages.maxLimit), 1) : 1
+        }
+        total = plus(total, { depth: below.depth + 1, aliases: below.aliases + (selection.alias === undefined ? 0 : 1), cost: 1 + size * below.cost })
       }
     }
+    return total
   }
-  walk(set, root, 0, 1, new Set())
-  return measure
+  return measure(set, root)
 }
 
 /**
@@ -89,7 +96,7 @@ export function checkLimits(schema: GraphQLSchema, document: DocumentNode, limit
   for (const node of document.definitions) {
     if (node.kind !== 'OperationDefinition') continue
     const root = node.operation === 'query' ? schema.getQueryType() : node.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType()
-    const m = measureSelection(schema, fragments, root, node.selectionSet, { ...limits, maxVisits: limits.maxCost })
+    const m = measureSelection(schema, fragments, root, node.selectionSet, limits)
     if (m.depth > limits.maxDepth) errors.push(codedGraphqlError('KL_API_GRAPHQL_DEPTH', `The query nests fields ${m.depth} levels deep; the server allows ${limits.maxDepth}.`))
     if (m.aliases > limits.maxAliases) errors.push(codedGraphqlError('KL_API_GRAPHQL_ALIASES', `The query uses ${m.aliases} aliases; the server allows ${limits.maxAliases}.`))
     if (m.cost > limits.maxCost) errors.push(codedGraphqlError('KL_API_GRAPHQL_COST', `The query may read up to ${m.cost} field values; the server's budget is ${limits.maxCost}. Give nested lists a smaller limit.`))

@@ -64,6 +64,15 @@ describe('bombs are refused before execution with their codes', () => {
   })
 })
 
+describe('document size', () => {
+  it('a document over 10,000 tokens is refused while parsing (KL_API_GRAPHQL_INVALID)', async () => {
+    const reply = await w.graphql('editor', `{ tasks(limit: 1) { ${'id '.repeat(10_001)} } }`)
+    expect(reply.status).toBe(400)
+    expect(errorCodesOf(reply)).toEqual(['KL_API_GRAPHQL_INVALID'])
+    expect(reply.body.errors[0].message).toMatch(/tokens/)
+  })
+})
+
 describe('every error carries a KL_* code and no internals', () => {
   it('syntax and validation errors: KL_API_GRAPHQL_INVALID', async () => {
     expect(errorCodesOf(await w.graphql('editor', '{ tasks { id '))).toEqual(['KL_API_GRAPHQL_INVALID'])
