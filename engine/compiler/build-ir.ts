@@ -147,9 +147,11 @@ function checkTypeNames(tables: readonly TableIR[], problems: Problems): void {
 /** The GraphQL schema declares each type once: a table whose names another table (or the schema) takes is refused. */
 function checkGraphqlNames(tables: readonly TableIR[], problems: Problems): void {
   for (const clash of graphqlNameClashes(tables)) {
-    // Two tables with one type name clash on every name derived from it: checkTypeNames reports that once.
+    // What checkTypeNames reports (two tables with one type name clash on every name derived from
+    // it; a table's row, insert or update type taking another's) is reported once, there.
     const owners = tables.filter((t) => clash.owners.includes(t.name))
-    if (new Set(owners.map((t) => t.typeName)).size < owners.length) continue
+    const rowTypeClaims = owners.filter((t) => [t.typeName, `${t.typeName}Insert`, `${t.typeName}Update`].includes(clash.name))
+    if (new Set(owners.map((t) => t.typeName)).size < owners.length || rowTypeClaims.length > 1) continue
     const table = clash.owners.find((owner) => owner !== 'the GraphQL schema')!
     problems.add('KL_DEF_TYPE_NAME', `The GraphQL type "${clash.name}" would be declared by ${clash.owners.map((o) => (o === 'the GraphQL schema' ? o : `table "${o}"`)).join(' and ')}.`, problems.atTable(table), `Rename a table, or give it another type name with { singular: '…' } in its options.`)
   }

@@ -70,6 +70,8 @@ export const graphqlModule = defineModule<GraphqlModuleOptions | undefined>({
       // A document is parsed before any rule sees it: its size is bounded first (the body limit
       // bounds bytes; this bounds the work of parsing and validating them).
       graphql: { parseOptions: { maxTokens: MAX_TOKENS } },
+      // graphql-jit compiles a query from its second run on: the resolvers stay the same, the
+      // walk over the result is generated code (test: a re-run answers exactly the same).
       jit: 1,
       errorFormatter: graphqlErrorFormatter as never,
       // Mercurius's own depth check is replaced by checkLimits (it codes its errors).
