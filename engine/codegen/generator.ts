@@ -15,6 +15,8 @@ export interface GenerateContext {
 export interface Intermediates {
   /** The REST API as OpenAPI 3.1: openapi.json is its text, and the docs page is printed from it. */
   readonly openapi: OpenApiDocument
+  /** The GraphQL schema as SDL: generated/graphql/schema.graphql, and the docs page's GraphQL section. */
+  readonly graphqlSdl: string
 }
 
 /** One artifact: a pure function from the IR, and the intermediates it `Needs`, to files. */

@@ -1,8 +1,10 @@
+import { printGraphqlSdl } from '../ir/graphql/print-sdl.ts'
 import type { GeneratedFile } from '../shared/generated-file.ts'
 import type { GenerateContext, Generator, Intermediates } from './generator.ts'
 import { accessGenerator } from './access/emit-access.ts'
 import { apiGenerator } from './api/emit-api.ts'
 import { docsGenerator } from './docs/emit-docs.ts'
+import { graphqlGenerator } from './graphql/emit-graphql.ts'
 import { modelGenerator } from './model/emit-model.ts'
 import { buildOpenApiDocument, openapiGenerator } from './openapi/emit-openapi.ts'
 import { sdkGenerator } from './sdk/emit-sdk.ts'
@@ -12,11 +14,11 @@ import { typesGenerator } from './types/emit-types.ts'
 export type { GenerateContext, Generator, Intermediates } from './generator.ts'
 
 /** Every artifact generator, in the order their files are listed. */
-export const generators: readonly Generator<keyof Intermediates>[] = [modelGenerator, typesGenerator, apiGenerator, openapiGenerator, docsGenerator, sdkGenerator, accessGenerator, stackGenerator]
+export const generators: readonly Generator<keyof Intermediates>[] = [modelGenerator, typesGenerator, apiGenerator, openapiGenerator, graphqlGenerator, docsGenerator, sdkGenerator, accessGenerator, stackGenerator]
 
 /** Each intermediate, built once per run from the IR. */
 export function buildIntermediates({ ir, source }: GenerateContext): Intermediates {
-  return { openapi: buildOpenApiDocument(ir, source) }
+  return { openapi: buildOpenApiDocument(ir, source), graphqlSdl: printGraphqlSdl(ir) }
 }
 
 /** All generated files except migrations (which depend on the previous ones on disk). */

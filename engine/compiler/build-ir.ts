@@ -7,6 +7,7 @@ import { PROJECT_IR_VERSION, type AuthIR, type EmailIR, type IndexIR, type OAuth
 import type { SourceLocation } from '../shared/errors.ts'
 import type { Problems } from './problems.ts'
 import { buildHandlerIRs, buildRetry } from './build-handlers.ts'
+import { graphqlNameClashes } from '../ir/graphql/graphql-names.ts'
 import { parseDuration } from '../shared/durations.ts'
 
 export { parseDuration }
@@ -37,7 +38,7 @@ export function buildProjectIR(config: ValidConfigDef, problems: Problems, root?
   const tableIRs: TableIR[] = tables
     .map((table): TableIR => ({
       name: table.def.name,
-      typeName: typeNameOf(table.def.name),
+      typeName: table.def.options.singular !== undefined ? pascalCase(table.def.options.singular) : typeNameOf(table.def.name),
       isUsers: table.def.users,
       columns: table.columns.map((c) => c.ir),
       primaryKey: 'id',
@@ -49,6 +50,7 @@ export function buildProjectIR(config: ValidConfigDef, problems: Problems, root?
     .sort((a, b) => a.name.localeCompare(b.name))
 
   checkTypeNames(tableIRs, problems)
+  checkGraphqlNames(tableIRs, problems)
   return {
     version: PROJECT_IR_VERSION,
     name: config.name,
@@ -58,6 +60,8 @@ export function buildProjectIR(config: ValidConfigDef, problems: Problems, root?
     auth: buildAuth(config.auth, problems),
     ...buildHandlerIRs(config, new Set(tableIRs.map((t) => t.name)), problems, root),
     ...(config.email === undefined ? {} : { email: buildEmail(config.email, problems) }),
+    // Absent unless configured, so model.json of a project without it is unchanged.
+    ...(config.graphql !== undefined ? { graphql: { ...config.graphql } } : {}),
   }
 }
 
@@ -150,6 +154,19 @@ function checkTypeNames(tables: readonly TableIR[], problems: Problems): void {
       }
       owner.set(name, table.name)
     }
+  }
+}
+
+/** The GraphQL schema declares each type once: a table whose names another table (or the schema) takes is refused. */
+function checkGraphqlNames(tables: readonly TableIR[], problems: Problems): void {
+  for (const clash of graphqlNameClashes(tables)) {
+    // What checkTypeNames reports (two tables with one type name clash on every name derived from
+    // it; a table's row, insert or update type taking another's) is reported once, there.
+    const owners = tables.filter((t) => clash.owners.includes(t.name))
+    const rowTypeClaims = owners.filter((t) => [t.typeName, `${t.typeName}Insert`, `${t.typeName}Update`].includes(clash.name))
+    if (new Set(owners.map((t) => t.typeName)).size < owners.length || rowTypeClaims.length > 1) continue
+    const table = clash.owners.find((owner) => owner !== 'the GraphQL schema')!
+    problems.add('KL_DEF_TYPE_NAME', `The GraphQL type "${clash.name}" would be declared by ${clash.owners.map((o) => (o === 'the GraphQL schema' ? o : `table "${o}"`)).join(' and ')}.`, problems.atTable(table), `Rename a table, or give it another type name with { singular: '…' } in its options.`)
   }
 }
 

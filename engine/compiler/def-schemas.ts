@@ -54,6 +54,7 @@ export const tableDefSchema = z.strictObject({
     indexes: z.array(indexDef).optional(),
     search: z.strictObject({ text: z.array(z.string()).optional(), semantic: z.array(z.string()).optional() }).optional(),
     renamedFrom: z.string().optional(),
+    singular: z.string().regex(/^[a-z][A-Za-z0-9_]*$/, 'Expected a singular table name such as "person"').optional(),
   }),
   users: z.boolean(),
 })
@@ -142,6 +143,19 @@ export const configDefSchema = z.strictObject({
   email: z.strictObject({ from: z.string().min(3, 'Expected a sender address'), provider: z.literal('resend').optional(), apiKey: setting.optional(), retry: retry.optional() }).optional(),
   webhooks: z.record(z.string(), webhookDef).optional(),
   functions: z.record(z.string(), functionDef).optional(),
+  graphql: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      introspection: z.boolean().optional(),
+      maxDepth: positiveInt.optional(),
+      maxAliases: z.number().int().min(0).optional(),
+      maxCost: positiveInt.optional(),
+      maxLimit: positiveInt.optional(),
+      defaultLimit: positiveInt.optional(),
+      maxBatch: positiveInt.optional(),
+      persistedQueries: z.boolean().optional(),
+    })
+    .optional(),
 })
 
 /** Describe a zod issue for a person: where in the object, and what is wrong. */

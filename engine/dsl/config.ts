@@ -99,6 +99,35 @@ export interface ConfigInput<Tables extends Readonly<Record<string, unknown>> = 
   readonly webhooks?: Readonly<Record<string, WebhookDef>>
   /** Edge functions made by `fn()`, by name: served at `/functions/<name>`. */
   readonly functions?: Readonly<Record<string, FunctionDef>>
+  /** The GraphQL endpoint (`/graphql`): its limits and options (docs/graphql.md). */
+  readonly graphql?: GraphqlDef
+}
+
+/**
+ * Options of the GraphQL endpoint. Every limit is checked before a query runs.
+ *
+ * @example
+ * defineConfig({ name: 'koya-tasks', tables, graphql: { introspection: true, maxDepth: 8 } })
+ */
+export interface GraphqlDef {
+  /** Serve /graphql at all. Default true. */
+  readonly enabled?: boolean
+  /** Answer introspection queries when NODE_ENV is production. Default false (always on otherwise). */
+  readonly introspection?: boolean
+  /** Deepest nesting of fields in a query. Default 10. */
+  readonly maxDepth?: number
+  /** Aliased fields in one query. Default 30. */
+  readonly maxAliases?: number
+  /** Estimated cost of one query (fields × the list sizes above them). Default 50000. */
+  readonly maxCost?: number
+  /** Largest `limit` of a list. Default 1000. */
+  readonly maxLimit?: number
+  /** The rows a list without `limit` returns at most (has-many relations included). Default 100. */
+  readonly defaultLimit?: number
+  /** Queries in one batched request (a JSON array body). Default 10. */
+  readonly maxBatch?: number
+  /** Automatic persisted queries (a client sends a query's SHA-256 hash instead of its text). Default false. */
+  readonly persistedQueries?: boolean
 }
 
 /** The checked-by-type, not-yet-validated definition of an app: the default export of koyalite.ts. */
@@ -113,6 +142,7 @@ export interface ConfigDef {
   readonly email?: EmailDef
   readonly webhooks?: Readonly<Record<string, WebhookDef>>
   readonly functions?: Readonly<Record<string, FunctionDef>>
+  readonly graphql?: GraphqlDef
 }
 
 /**

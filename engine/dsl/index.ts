@@ -7,7 +7,7 @@ export type { AnyColumn, ColumnDef, ColumnState, ColumnType, JsonValidator, RefD
 export { table, USERS_CORE_COLUMNS } from './table.ts'
 export type { AnyTable, Columns, IndexDef, SearchDef, TableDef, TableOptions } from './table.ts'
 export { defineConfig, env } from './config.ts'
-export type { AuthDef, ConfigDef, EmailDef, ConfigInput, EnvRef, OAuthProviderDef, Setting } from './config.ts'
+export type { AuthDef, ConfigDef, ConfigInput, EmailDef, EnvRef, GraphqlDef, OAuthProviderDef, Setting } from './config.ts'
 export { policies } from './policies.ts'
 export type { PoliciesDef, PolicyAuth, PolicyPredicate, PolicyRules, TableRules, UpdateRule } from './policies.ts'
 export type { InferInsert, InferRow, InferUpdate, RelationalRow, TableNameOf, TableNamed, TablesOf } from './infer.ts'

@@ -20,6 +20,11 @@ export interface TableOptions<C extends Columns = Columns> {
   readonly search?: SearchDef<C>
   /** The table used to be called `oldName`: the migration renames it and keeps the rows. */
   readonly renamedFrom?: string
+  /**
+   * The singular of the table's name, where the built-in rule gets it wrong: generated type names
+   * are its PascalCase (`table('people', {…}, { singular: 'person' })` → `Person`, `PersonInsert`).
+   */
+  readonly singular?: string
 }
 
 /** What the user wrote for one table: plain, frozen data. */

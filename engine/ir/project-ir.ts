@@ -212,6 +212,21 @@ export interface ProjectIR {
   readonly webhooks?: readonly WebhookIR[]
   /** Sorted by name; absent when the project has none. */
   readonly functions?: readonly FunctionIR[]
+  /** `graphql: { … }` as configured (defaults apply at run time); absent when not configured. */
+  readonly graphql?: GraphqlIR
+}
+
+/** The GraphQL endpoint's settings as written in `defineConfig({ graphql })` (dsl GraphqlDef). */
+export interface GraphqlIR {
+  readonly enabled?: boolean
+  readonly introspection?: boolean
+  readonly maxDepth?: number
+  readonly maxAliases?: number
+  readonly maxCost?: number
+  readonly maxLimit?: number
+  readonly defaultLimit?: number
+  readonly maxBatch?: number
+  readonly persistedQueries?: boolean
 }
 
 // ── Jobs, webhooks, functions: user code, bundled to plain JavaScript by `koyalite generate` ──

@@ -321,6 +321,33 @@ export const errorCodes = {
   KL_API_REALTIME_CHANNEL_DENIED: {
     description: 'The channel policy refused to let this caller join, or broadcast on, a realtime channel (by default only signed-in users may).',
     solution: 'Sign in, or allow the caller in the server option `realtime.channels.authorize(actor, channel, action)`.',
+  KL_API_GRAPHQL_INVALID: {
+    description: 'The GraphQL request does not parse, does not validate against the schema, or names no operation to run.',
+    solution: 'Check the query against generated/graphql/schema.graphql (GraphiQL at /graphiql in `koyalite dev` completes it); the message is graphql-js\'s own.',
+  },
+  KL_API_GRAPHQL_DEPTH: {
+    description: 'The GraphQL query nests fields deeper than the server allows (default 10 levels).',
+    solution: 'Ask for fewer nested relations in one query, or raise `graphql: { maxDepth }` in koyalite.ts.',
+  },
+  KL_API_GRAPHQL_ALIASES: {
+    description: 'The GraphQL query uses more aliases than the server allows (default 30).',
+    solution: 'Split the query into several, or raise `graphql: { maxAliases }` in koyalite.ts.',
+  },
+  KL_API_GRAPHQL_COST: {
+    description: 'The GraphQL query\'s estimated cost (each field counted once per row the lists above it may return) is above the server\'s budget (default 50000).',
+    solution: 'Give lists smaller `limit`s, especially nested has-many relations, or raise `graphql: { maxCost }` in koyalite.ts.',
+  },
+  KL_API_GRAPHQL_BATCH: {
+    description: 'A batched GraphQL request (a JSON array of queries) holds more queries than the server runs at once (default 10).',
+    solution: 'Send fewer queries per batch, or raise `graphql: { maxBatch }` in koyalite.ts.',
+  },
+  KL_API_GRAPHQL_INTROSPECTION: {
+    description: 'Introspection (`__schema`, `__type`) is off: the server runs with NODE_ENV=production and the app does not allow it.',
+    solution: 'Use generated/graphql/schema.graphql, or set `graphql: { introspection: true }` in koyalite.ts.',
+  },
+  KL_API_GRAPHQL_PERSISTED_QUERY: {
+    description: 'A persisted query was sent by hash alone and the server does not know it, or persisted queries are off.',
+    solution: 'Send the query text with its hash once (automatic persisted queries), or enable `graphql: { persistedQueries: true }`.',
   },
 
   // ── AUTH: sessions, passwords, roles, impersonation ─────────────────────────────────────────

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { docsGenerator, renderDocsPage } from '../../engine/codegen/docs/emit-docs.ts'
+import { printGraphqlSdl } from '../../engine/ir/graphql/print-sdl.ts'
 import { emitArtifacts } from '../../engine/codegen/index.ts'
 import { buildOpenApiDocument } from '../../engine/codegen/openapi/emit-openapi.ts'
 import { HTTP_METHODS } from '../../engine/codegen/openapi/openapi-types.ts'
@@ -29,14 +30,15 @@ describe('docs/index.html', () => {
       const doc = buildOpenApiDocument(p.ir, 'koyalite.ts')
 
       it('is the page built from the OpenAPI document of model.json, the same on every run', () => {
-        expect(html).toBe(renderDocsPage(doc))
-        expect(docsGenerator.generate({ ir: p.ir, source: 'koyalite.ts', openapi: doc })).toEqual([{ path: 'generated/docs/index.html', contents: html }])
+        const sdl = printGraphqlSdl(p.ir)
+        expect(html).toBe(renderDocsPage(doc, sdl))
+        expect(docsGenerator.generate({ ir: p.ir, source: 'koyalite.ts', openapi: doc, graphqlSdl: sdl })).toEqual([{ path: 'generated/docs/index.html', contents: html }])
         expect(html).not.toContain(repoRoot)
       })
 
       it('prints the document the pipeline passes along, not one of its own', () => {
         const passed = { ...doc, info: { ...doc.info, title: 'Passed along' } }
-        expect(docsGenerator.generate({ ir: p.ir, source: 'koyalite.ts', openapi: passed })[0]!.contents).toContain('<title>Passed along API reference</title>')
+        expect(docsGenerator.generate({ ir: p.ir, source: 'koyalite.ts', openapi: passed, graphqlSdl: printGraphqlSdl(p.ir) })[0]!.contents).toContain('<title>Passed along API reference</title>')
         expect(emitArtifacts({ ir: p.ir, source: 'koyalite.ts' }).find((f) => f.path === 'generated/docs/index.html')!.contents).toBe(html)
       })
 

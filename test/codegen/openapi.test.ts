@@ -90,8 +90,8 @@ describe('openapi.json', () => {
         expect(doc.security).toEqual(expect.arrayContaining([{ bearerAuth: [] }, { cookieAuth: [] }]))
       })
 
-      it('gives every table its seven operations, tagged with the table, /auth and /admin with a users table, and /healthz', () => {
-        const expectedPaths = [...p.ir.tables.flatMap((t) => [`/api/${t.name}`, `/api/${t.name}/{id}`]), ...authPathsOf(p.ir), '/healthz']
+      it('gives every table its seven operations, tagged with the table, /auth and /admin with a users table, /graphql and /healthz', () => {
+        const expectedPaths = [...p.ir.tables.flatMap((t) => [`/api/${t.name}`, `/api/${t.name}/{id}`]), ...authPathsOf(p.ir), '/graphql', '/healthz']
         expect(Object.keys(doc.paths).sort()).toEqual(expectedPaths.sort())
         for (const t of p.ir.tables) {
           expect(Object.keys(doc.paths[`/api/${t.name}`]!).sort()).toEqual(['delete', 'get', 'patch', 'post'])
@@ -100,11 +100,11 @@ describe('openapi.json', () => {
           for (const operation of operations) expect(operation.tags).toEqual([t.name])
         }
         // A tag per table, then one per route-contract group (Auth with a users table, Admin, Jobs, Webhooks with webhooks, Meta), then Health.
-        expect(doc.tags.map((t) => t.name)).toEqual([...p.ir.tables.map((t) => t.name), ...routeGroupsOf(p.ir).map((g) => g.tag.name), 'Health'])
+        expect(doc.tags.map((t) => t.name)).toEqual([...p.ir.tables.map((t) => t.name), ...routeGroupsOf(p.ir).map((g) => g.tag.name), 'GraphQL', 'Health'])
         expect(routeGroupsOf(p.ir).map((g) => g.tag.name)).toEqual(expect.arrayContaining(['Admin', 'Meta', ...(p.ir.tables.some((t) => t.isUsers) ? ['Auth'] : [])]))
         const ids = Object.values(doc.paths).flatMap((item) => Object.values(item).map((o) => o.operationId))
         expect(new Set(ids).size).toBe(ids.length)
-        expect(ids).toHaveLength(p.ir.tables.length * 7 + contractRoutesOf(p.ir).length + 1)
+        expect(ids).toHaveLength(p.ir.tables.length * 7 + contractRoutesOf(p.ir).length + 2)
         // Each contract entry is one operation, under its id, at its method and path; public ones need no credentials.
         for (const route of contractRoutesOf(p.ir)) {
           const operation = doc.paths[openApiPath(route.path)]![route.method.toLowerCase() as 'get']!

@@ -1,6 +1,7 @@
 import { KoyaError } from '../../shared/errors.ts'
 import type { Generator } from '../generator.ts'
 import { HTTP_METHODS, type HttpMethod, type MediaTypeObject, type OpenApiDocument, type OperationObject, type ParameterObject, type Reference, type ResponseObject } from '../openapi/openapi-types.ts'
+import { GRAPHQL_SECTION_ID, graphqlSection } from './graphql-section.ts'
 import { anchor, commentText, escapeHtml, inlineMarkdown, markdown } from './html.ts'
 import { PAGE_CSP, PAGE_SCRIPT, PAGE_STYLE } from './page-assets.ts'
 import { constraintsOf, referencedSchemas, schemaTable, typeLabel } from './render-schema.ts'
@@ -10,9 +11,9 @@ import { constraintsOf, referencedSchemas, schemaTable, typeLabel } from './rend
  * printed from the OpenAPI document the pipeline built for generated/openapi.json, so the two
  * cannot disagree.
  */
-export const docsGenerator: Generator<'openapi'> = {
+export const docsGenerator: Generator<'openapi' | 'graphqlSdl'> = {
   name: 'docs',
-  generate: ({ openapi }) => [{ path: 'generated/docs/index.html', contents: renderDocsPage(openapi) }],
+  generate: ({ openapi, graphqlSdl }) => [{ path: 'generated/docs/index.html', contents: renderDocsPage(openapi, openapi.paths['/graphql'] ? graphqlSdl : undefined) }],
 }
 
 interface Endpoint {
@@ -28,7 +29,7 @@ interface Endpoint {
  * @example
  * writeFileSync('index.html', renderDocsPage(buildOpenApiDocument(ir, 'koyalite.ts')))
  */
-export function renderDocsPage(doc: OpenApiDocument): string {
+export function renderDocsPage(doc: OpenApiDocument, graphqlSdl?: string): string {
   const endpoints = Object.entries(doc.paths).flatMap(([path, item]) =>
     HTTP_METHODS.flatMap((method) => (item[method] === undefined ? [] : [{ path, method, operation: item[method] }])),
   )
@@ -59,6 +60,7 @@ export function renderDocsPage(doc: OpenApiDocument): string {
         items.map((e) => `<li data-search="${searchText(e, tag.name)}"><a href="#${anchor('op', e.operation.operationId)}">${methodBadge(e.method)}<span>${escapeHtml(e.operation.summary)}</span></a></li>`).join('') +
         '</ul></div>',
     ),
+    graphqlSdl === undefined ? '' : `<div class="nav-group"><a href="#${GRAPHQL_SECTION_ID}">GraphQL schema</a></div>`,
     '<div class="nav-group"><a href="#errors">Errors</a></div>',
     '</nav>',
     '</aside>',
@@ -75,6 +77,7 @@ export function renderDocsPage(doc: OpenApiDocument): string {
         '</section>',
       ].join('\n')
     }),
+    graphqlSdl === undefined ? '' : graphqlSection(graphqlSdl),
     errorsSection(doc, new Set(endpoints.flatMap((e) => bodySchemasOf(e.operation, doc)))),
     `<footer>${inlineMarkdown(doc['x-generated-by'])} The same API as OpenAPI 3.1: <code>openapi.json</code>.</footer>`,
     '</main>',

@@ -21,6 +21,11 @@ export interface StatementCache {
   /** The prepared statement itself, for what `all`/`run` do not cover (`.iterate()`, `.pluck()`). */
   prepared(sql: string): Statement<unknown[]>
   readonly size: number
+  /**
+   * Statements run through this cache since the connection opened (`all` and `run`): a cheap
+   * counter for tests and benchmarks that bound how many statements a request costs.
+   */
+  readonly executed: number
 }
 
 const MAX_STATEMENTS = 512
@@ -52,12 +57,22 @@ export function createStatementCache(db: SqliteDatabase): StatementCache {
     cache.set(text, statement)
     return statement
   }
+  let executed = 0
   return {
-    all: (text, parameters) => prepared(text).all(...(parameters as SqlValue[])),
-    run: (text, parameters) => ({ changes: prepared(text).run(...(parameters as SqlValue[])).changes }),
+    all: (text, parameters) => {
+      executed++
+      return prepared(text).all(...(parameters as SqlValue[]))
+    },
+    run: (text, parameters) => {
+      executed++
+      return { changes: prepared(text).run(...(parameters as SqlValue[])).changes }
+    },
     prepared,
     get size() {
       return cache.size
+    },
+    get executed() {
+      return executed
     },
   }
 }
