@@ -321,6 +321,7 @@ export const errorCodes = {
   KL_API_REALTIME_CHANNEL_DENIED: {
     description: 'The channel policy refused to let this caller join, or broadcast on, a realtime channel (by default only signed-in users may).',
     solution: 'Sign in, or allow the caller in the server option `realtime.channels.authorize(actor, channel, action)`.',
+  },
   KL_API_GRAPHQL_INVALID: {
     description: 'The GraphQL request does not parse, does not validate against the schema, or names no operation to run.',
     solution: 'Check the query against generated/graphql/schema.graphql (GraphiQL at /graphiql in `koyalite dev` completes it); the message is graphql-js\'s own.',
