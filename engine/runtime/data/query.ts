@@ -102,6 +102,8 @@ export interface ReadQuery {
   readonly orderBy?: readonly OrderBy[]
   readonly limit?: number
   readonly offset?: number
+  /** Rank the rows by relevance to a full-text query (only rows that match). */
+  readonly search?: TextSearch
 }
 
 /**

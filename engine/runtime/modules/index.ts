@@ -3,6 +3,7 @@ import { authModule } from '../auth/auth-module.ts'
 import { docsModule } from '../docs/docs-module.ts'
 import { healthModule } from '../health/health-module.ts'
 import { restModule } from '../rest/rest-module.ts'
+import { searchModule } from '../search/search-module.ts'
 import type { SystemMigration } from '../system/system-schema.ts'
 import type { FeatureModule } from './feature-module.ts'
 
@@ -18,6 +19,7 @@ export const FEATURE_MODULES = {
   auth: authModule,
   admin: adminModule,
   rest: restModule,
+  search: searchModule,
 } as const
 
 export type ModuleName = keyof typeof FEATURE_MODULES
