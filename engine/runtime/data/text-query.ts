@@ -25,7 +25,9 @@ export type TextQuery =
 export function printFts5(query: TextQuery): string {
   switch (query.kind) {
     case 'terms':
-      return `"${query.text.replaceAll('"', '""')}"${query.prefix ? ' *' : ''}`
+      // FTS5 reads its expression as a C string: a NUL would end it inside the quotes
+      // ("unterminated string"), so it becomes a space, which every tokenizer splits on.
+      return `"${query.text.replaceAll('\0', ' ').replaceAll('"', '""')}"${query.prefix ? ' *' : ''}`
     case 'and':
     case 'or':
       return query.items.length === 1 ? printFts5(query.items[0]!) : `(${query.items.map(printFts5).join(query.kind === 'and' ? ' AND ' : ' OR ')})`
