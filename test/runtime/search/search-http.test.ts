@@ -1,3 +1,4 @@
+import { PostgrestClient } from '@supabase/postgrest-js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type HttpClient, type TestApp } from '../../../engine/testing/index.ts'
 import { repoRoot } from '../../helpers/paths.ts'
@@ -102,5 +103,32 @@ describe('GET /search/<table>', () => {
     expect((await ada.get('/search/projects?q=engine')).body).toMatchObject({ code: 'KL_SEARCH_NOT_SEARCHABLE' })
     expect((await ada.get('/search/nope?q=engine')).status).toBe(404)
     expect((await search(ada, 'q=launch&snippet=status')).body).toMatchObject({ code: 'KL_SEARCH_NOT_SEARCHABLE' })
+  })
+
+  it("PostgREST's full-text filters on /api match through the index and the read policy", async () => {
+    const api = async (client: HttpClient, query: string) => ((await client.get(`/api/tasks?select=id&order=id&${query}`)).body as { id: string }[]).map((r) => r.id)
+    const sorted = (...keys: string[]) => keys.map((k) => ids[k]!).sort()
+    expect(await api(ada, 'title=fts.launch')).toEqual(sorted('a1', 'a2'))
+    expect(await api(ada, `body=fts(english).${encodeURIComponent("launch & !fuel | plan:*")}`)).toEqual(sorted('a2', 'a3', 'a4')) // plan:* finds "plants"
+    expect(await api(ada, `body=plfts.${encodeURIComponent('launch party')}`)).toEqual(sorted('a3'))
+    expect(await api(ada, `body=phfts.${encodeURIComponent('launch party')}`)).toEqual(sorted('a3'))
+    expect(await api(ada, `body=phfts.${encodeURIComponent('party launch')}`)).toEqual([])
+    expect(await api(ada, `body=wfts.${encodeURIComponent('launch -coffee')}`)).toEqual(sorted('a1', 'a2'))
+    expect(await api(ada, `body=not.wfts.launch`)).toEqual(sorted('a4'))
+    expect(await api(ada, 'title=fts.acquisition')).toEqual([])
+    expect(await api(bob, 'title=fts.acquisition')).toEqual(sorted('b1'))
+    const refused = await ada.get('/api/tasks?status=fts.todo')
+    expect(refused.status).toBe(400)
+    expect(refused.body).toMatchObject({ code: 'KL_SEARCH_NOT_SEARCHABLE' })
+    expect((await ada.get(`/api/tasks?title=wfts.${encodeURIComponent('"open')}`)).body).toMatchObject({ code: 'KL_SEARCH_SYNTAX' })
+
+    // postgrest-js's .textSearch() as an app would call it.
+    const user = await app.user('ada@example.com')
+    const client = new PostgrestClient(`${app.url}/api`, { headers: { Authorization: `Bearer ${user.token}` } })
+    const found = await client.from('tasks').select('id').textSearch('body', 'launch -coffee', { type: 'websearch', config: 'english' }).order('id')
+    expect(found.error).toBeNull()
+    expect(found.data?.map((r) => r.id)).toEqual(sorted('a1', 'a2'))
+    const plain = await client.from('tasks').select('id').textSearch('title', 'rocket engine', { type: 'plain' })
+    expect(plain.data?.map((r) => r.id)).toEqual(sorted('a1'))
   })
 })
