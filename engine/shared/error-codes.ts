@@ -279,8 +279,8 @@ export const errorCodes = {
     solution: 'Write `on_conflict=email` or `columns=title,status`; double-quote a name to use it exactly as written.',
   },
   KL_API_UNSUPPORTED_SYNTAX: {
-    description: 'The query uses PostgREST syntax that KoyaLite does not serve: array, range, regex or full-text operators, any/all quantifiers, JSON paths, spread embeds, aggregates, or ordering by an embedded column.',
-    solution: 'Rewrite the query with the supported grammar (eq, neq, gt, gte, lt, lte, like, ilike, in, is; or/and trees; embeds with aliases, hints and !inner); use /search/<table> for full-text search.',
+    description: 'The query uses PostgREST syntax that KoyaLite does not serve: array, range or regex operators, any/all quantifiers, JSON paths, spread embeds, aggregates, or ordering by an embedded column.',
+    solution: 'Rewrite the query with the supported grammar (eq, neq, gt, gte, lt, lte, like, ilike, in, is, fts, plfts, phfts, wfts; or/and trees; embeds with aliases, hints and !inner); use /search/<table> for ranked full-text search.',
   },
   KL_API_LIMIT_EXCEEDED: {
     description: 'The request goes past a server limit: too many filter conditions, embeds nested too deep, an in-list or parameter too long, or a limit above the largest page.',
