@@ -2,6 +2,7 @@ import type { ProjectIR } from '../ir/project-ir.ts'
 import { adminRoutes } from '../ir/routes/admin-routes.ts'
 import { authRoutes, usersTableOf } from '../ir/routes/auth-routes.ts'
 import type { RouteGroup } from '../ir/routes/route-contract.ts'
+import { searchRoutes } from '../ir/routes/search-routes.ts'
 import { insertSchema } from './json-schema/column-schemas.ts'
 
 /**
@@ -15,5 +16,6 @@ import { insertSchema } from './json-schema/column-schemas.ts'
 export function routeGroupsOf(ir: ProjectIR): RouteGroup[] {
   const users = usersTableOf(ir)
   const auth = users === undefined ? undefined : authRoutes(ir, { usersInsert: insertSchema(users) })
-  return [...(auth === undefined ? [] : [auth]), adminRoutes(ir)]
+  const search = searchRoutes(ir)
+  return [...(auth === undefined ? [] : [auth]), adminRoutes(ir), ...(search.routes.length > 0 ? [search] : [])]
 }

@@ -46,7 +46,12 @@ function contractRoutesOf(ir: ProjectIR) {
 }
 
 function authPathsOf(ir: ProjectIR): string[] {
-  return [...new Set(contractRoutesOf(ir).map((route) => openApiPath(route.path)))]
+  return [...new Set(contractRoutesOf(ir).filter((route) => !route.path.startsWith('/search/')).map((route) => openApiPath(route.path)))]
+}
+
+/** `/search/<table>` for each table with search.text columns. */
+function searchPathsOf(ir: ProjectIR): string[] {
+  return ir.tables.filter((t) => (t.search?.text.length ?? 0) > 0).map((t) => `/search/${t.name}`)
 }
 
 function parameters(doc: OpenApiDocument, operation: OperationObject): ParameterObject[] {
@@ -86,7 +91,7 @@ describe('openapi.json', () => {
       })
 
       it('gives every table its seven operations, tagged with the table, /auth and /admin with a users table, and /healthz', () => {
-        const expectedPaths = [...p.ir.tables.flatMap((t) => [`/api/${t.name}`, `/api/${t.name}/{id}`]), ...authPathsOf(p.ir), '/healthz']
+        const expectedPaths = [...p.ir.tables.flatMap((t) => [`/api/${t.name}`, `/api/${t.name}/{id}`]), ...authPathsOf(p.ir), ...searchPathsOf(p.ir), '/healthz']
         expect(Object.keys(doc.paths).sort()).toEqual(expectedPaths.sort())
         for (const t of p.ir.tables) {
           expect(Object.keys(doc.paths[`/api/${t.name}`]!).sort()).toEqual(['delete', 'get', 'patch', 'post'])
@@ -95,7 +100,8 @@ describe('openapi.json', () => {
           for (const operation of operations) expect(operation.tags).toEqual([t.name])
         }
         const users = p.ir.tables.some((t) => t.isUsers)
-        expect(doc.tags.map((t) => t.name)).toEqual([...p.ir.tables.map((t) => t.name), ...(users ? ['Auth'] : []), 'Admin', 'Health'])
+        const searchable = searchPathsOf(p.ir).length > 0
+        expect(doc.tags.map((t) => t.name)).toEqual([...p.ir.tables.map((t) => t.name), ...(users ? ['Auth'] : []), 'Admin', ...(searchable ? ['Search'] : []), 'Health'])
         const ids = Object.values(doc.paths).flatMap((item) => Object.values(item).map((o) => o.operationId))
         expect(new Set(ids).size).toBe(ids.length)
         expect(ids).toHaveLength(p.ir.tables.length * 7 + contractRoutesOf(p.ir).length + 1)
@@ -105,8 +111,9 @@ describe('openapi.json', () => {
           expect(operation.operationId).toBe(route.id)
           expect(operation.security, route.id).toEqual(route.auth === 'public' ? [] : undefined)
         }
-        // Only what is served: search is not (yet), so the document does not mention it.
-        expect(text).not.toContain('/search/')
+        // Search is served for the tables with search.text, and documented for those alone.
+        for (const path of searchPathsOf(p.ir)) expect(doc.paths[path]!.get!.tags).toEqual(['Search'])
+        expect(Object.keys(doc.paths).filter((path) => path.startsWith('/search/')).sort()).toEqual(searchPathsOf(p.ir).sort())
       })
 
       it('filters list, update and delete with one parameter per column, plus or/and', () => {
