@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyServerFactory } from 'fastify'
-import { createServer, loadGeneratedDocs, loadModel, loadTableApis, type CreateServerOptions } from '../runtime/index.ts'
+import { createServer, loadGeneratedDocs, loadHandlers, loadModel, loadTableApis, type CreateServerOptions } from '../runtime/index.ts'
 import type { SqliteDatabase } from '../shared/sqlite.ts'
 import type { CliIO } from './io.ts'
 
@@ -18,11 +18,14 @@ export async function bootApp(
   const version = dev?.version
   const serviceKey = io.env.KOYA_SERVICE_KEY
   const model = loadModel(io.cwd)
+  const handlers = await loadHandlers(io.cwd, { model, ...(version !== undefined ? { version } : {}) })
   return createServer({
     model,
     db,
     tables: await loadTableApis(io.cwd, model, version),
     docs: loadGeneratedDocs(io.cwd),
+    jobs: { handlers },
+    webhooks: { handlers },
     ...(serviceKey ? { auth: { serviceKey } } : {}),
     ...(serverFactory ? { serverFactory } : {}),
     logger: { level: io.env.LOG_LEVEL ?? 'info' },

@@ -15,9 +15,12 @@ export const commands = {
   generate: { summary: 'Compile koyalite.ts into generated/ (model, types, migrations)', load: async () => (await import('./commands/generate.ts')).generateCommand },
   migrate: { summary: 'Apply, undo or list migrations (up | down | status)', load: async () => (await import('./commands/migrate.ts')).migrateCommand },
   start: { summary: 'Serve the app from generated/ on embedded SQLite', load: async () => (await import('./commands/start.ts')).startCommand },
+  jobs: { summary: 'List the app\'s jobs, or run one now (list | run <name> [--payload json])', load: async () => (await import('./commands/jobs.ts')).jobsCommand },
   dev: { summary: 'Generate, migrate and serve, again on every change', load: async () => (await import('./commands/dev.ts')).devCommand },
   backup: { summary: 'Write an online, checked backup of the database', load: async () => (await import('./commands/backup.ts')).backupCommand },
   restore: { summary: 'Restore a backup into the database, atomically', load: async () => (await import('./commands/restore.ts')).restoreCommand },
+  info: { summary: 'Show the project, its database and its schema version', load: async () => (await import('./commands/info.ts')).infoCommand },
+  maintenance: { summary: 'Make the API read-only, or serve writes again (on | off | status)', load: async () => (await import('./commands/maintenance.ts')).maintenanceCommand },
 } as const satisfies Record<string, { summary: string; load: () => Promise<Command> }>
 
 type CommandName = keyof typeof commands

@@ -6,12 +6,13 @@ import { docsGenerator } from './docs/emit-docs.ts'
 import { modelGenerator } from './model/emit-model.ts'
 import { buildOpenApiDocument, openapiGenerator } from './openapi/emit-openapi.ts'
 import { sdkGenerator } from './sdk/emit-sdk.ts'
+import { stackGenerator } from './stack/emit-stack.ts'
 import { typesGenerator } from './types/emit-types.ts'
 
 export type { GenerateContext, Generator, Intermediates } from './generator.ts'
 
 /** Every artifact generator, in the order their files are listed. */
-export const generators: readonly Generator<keyof Intermediates>[] = [modelGenerator, typesGenerator, apiGenerator, openapiGenerator, docsGenerator, sdkGenerator, accessGenerator]
+export const generators: readonly Generator<keyof Intermediates>[] = [modelGenerator, typesGenerator, apiGenerator, openapiGenerator, docsGenerator, sdkGenerator, accessGenerator, stackGenerator]
 
 /** Each intermediate, built once per run from the IR. */
 export function buildIntermediates({ ir, source }: GenerateContext): Intermediates {

@@ -1,7 +1,10 @@
 import type { ProjectIR } from '../ir/project-ir.ts'
 import { adminRoutes } from '../ir/routes/admin-routes.ts'
 import { authRoutes, usersTableOf } from '../ir/routes/auth-routes.ts'
+import { jobsRoutes } from '../ir/routes/jobs-routes.ts'
+import { metaRoutes } from '../ir/routes/meta-routes.ts'
 import type { RouteGroup } from '../ir/routes/route-contract.ts'
+import { webhooksRoutes } from '../ir/routes/webhooks-routes.ts'
 import { searchRoutes } from '../ir/routes/search-routes.ts'
 import { insertSchema } from './json-schema/column-schemas.ts'
 
@@ -16,6 +19,7 @@ import { insertSchema } from './json-schema/column-schemas.ts'
 export function routeGroupsOf(ir: ProjectIR): RouteGroup[] {
   const users = usersTableOf(ir)
   const auth = users === undefined ? undefined : authRoutes(ir, { usersInsert: insertSchema(users) })
+  const webhooks = webhooksRoutes(ir)
   const search = searchRoutes(ir)
-  return [...(auth === undefined ? [] : [auth]), adminRoutes(ir), ...(search.routes.length > 0 ? [search] : [])]
+  return [...(auth === undefined ? [] : [auth]), adminRoutes(ir), jobsRoutes(ir), ...(webhooks === undefined ? [] : [webhooks]), ...(search.routes.length > 0 ? [search] : []), metaRoutes(ir)]
 }

@@ -3,9 +3,9 @@ import path from 'node:path'
 import { Cron } from 'croner'
 import type { FunctionDef, JobDef, RetryDef, WebhookDef } from '../dsl/index.ts'
 import { functionBundlePath, type FunctionIR, type JobIR, type RetryIR, type SettingIR, type WebhookIR, type WebhookOperationIR } from '../ir/project-ir.ts'
-import { IDENTIFIER_PATTERN, MAX_NAME_LENGTH } from '../shared/naming.ts'
+import { IDENTIFIER_PATTERN, MAX_NAME_LENGTH, upperSnake } from '../shared/naming.ts'
 import { jsonSchemaOf } from './build-columns.ts'
-import { parseDurationMs } from './durations.ts'
+import { parseDurationMs } from '../shared/durations.ts'
 import type { Problems } from './problems.ts'
 
 /**
@@ -100,7 +100,7 @@ function checkTimezone(timezone: string, key: string, problems: Problems): void 
   }
 }
 
-function buildRetry(retry: RetryDef | undefined, key: string, problems: Problems): RetryIR | null {
+export function buildRetry(retry: RetryDef | undefined, key: string, problems: Problems): RetryIR | null {
   if (retry === undefined) return null
   const initialDelayMs = retry.initialDelay === undefined ? null : parseDurationMs(retry.initialDelay)
   const maxDelayMs = retry.maxDelay === undefined ? null : parseDurationMs(retry.maxDelay)
@@ -137,11 +137,6 @@ function buildWebhook(name: string, def: WebhookDef, tableNames: ReadonlySet<str
     hasTransform: def.transform !== undefined,
     retry: buildRetry(def.retry, key, problems),
   }
-}
-
-/** `taskDone` → `TASK_DONE`. */
-function upperSnake(name: string): string {
-  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()
 }
 
 const SIZE_UNITS: Record<string, number> = { KB: 2 ** 10, MB: 2 ** 20, GB: 2 ** 30 }

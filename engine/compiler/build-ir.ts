@@ -3,11 +3,11 @@ import { MAX_NAME_LENGTH, RESERVED_TABLE_NAMES, ROLE_NAME_PATTERN, SDK_TYPE_NAME
 import { buildColumn, type ResolvedColumn } from './build-columns.ts'
 import { buildRelations, isIndexLeader } from './build-relations.ts'
 import { describeIssue, issuePath, tableDefSchema, type ValidConfigDef } from './def-schemas.ts'
-import { PROJECT_IR_VERSION, type AuthIR, type IndexIR, type OAuthProviderIR, type ProjectIR, type SettingIR, type TableIR } from '../ir/project-ir.ts'
+import { PROJECT_IR_VERSION, type AuthIR, type EmailIR, type IndexIR, type OAuthProviderIR, type ProjectIR, type SettingIR, type TableIR } from '../ir/project-ir.ts'
 import type { SourceLocation } from '../shared/errors.ts'
 import type { Problems } from './problems.ts'
-import { buildHandlerIRs } from './build-handlers.ts'
-import { parseDuration } from './durations.ts'
+import { buildHandlerIRs, buildRetry } from './build-handlers.ts'
+import { parseDuration } from '../shared/durations.ts'
 
 export { parseDuration }
 
@@ -57,6 +57,19 @@ export function buildProjectIR(config: ValidConfigDef, problems: Problems, root?
     roles: buildRoles(config.roles, problems),
     auth: buildAuth(config.auth, problems),
     ...buildHandlerIRs(config, new Set(tableIRs.map((t) => t.name)), problems, root),
+    ...(config.email === undefined ? {} : { email: buildEmail(config.email, problems) }),
+  }
+}
+
+function buildEmail(email: NonNullable<ValidConfigDef['email']>, problems: Problems): EmailIR {
+  if (typeof email.apiKey === 'string') {
+    problems.add('KL_DEF_INVALID', 'email.apiKey is written inline; a secret in koyalite.ts would be copied into generated/ and version control.', problems.atConfig('email.apiKey'), "Read it from the environment: env('RESEND_API_KEY').")
+  }
+  return {
+    from: email.from,
+    provider: 'resend',
+    apiKey: email.apiKey === undefined || typeof email.apiKey === 'string' ? null : { env: email.apiKey.name },
+    retry: buildRetry(email.retry, 'email', problems),
   }
 }
 

@@ -146,6 +146,7 @@ export const configDefSchema = z.strictObject({
     })
     .optional(),
   jobs: z.record(z.string(), jobDef).optional(),
+  email: z.strictObject({ from: z.string().min(3, 'Expected a sender address'), provider: z.literal('resend').optional(), apiKey: setting.optional(), retry: retry.optional() }).optional(),
   webhooks: z.record(z.string(), webhookDef).optional(),
   functions: z.record(z.string(), functionDef).optional(),
 })

@@ -14,7 +14,7 @@ import type { PlainProblem } from './source-check.ts'
 import { startSourceCheck } from './source-check-client.ts'
 
 export type * from '../ir/project-ir.ts'
-export { parseDuration, parseDurationMs } from './durations.ts'
+export { parseDuration, parseDurationMs } from '../shared/durations.ts'
 export { bundleHandlers, type BundleHandlersOptions } from './bundle-handlers.ts'
 
 export interface CompileOptions {

@@ -1,7 +1,7 @@
 import type { AnyTable } from './table.ts'
 import type { PoliciesDef } from './policies.ts'
 import type { FunctionDef } from './fn.ts'
-import type { JobDef } from './job.ts'
+import type { JobDef, RetryDef } from './job.ts'
 import type { WebhookDef } from './webhook.ts'
 
 /** A value read from the environment when the app runs, never at generate time. */
@@ -27,6 +27,25 @@ export type Setting = string | EnvRef
 export interface OAuthProviderDef {
   readonly clientId: Setting
   readonly clientSecret: Setting
+}
+
+/**
+ * How the app sends email: every message (auth's verification and reset emails, `ctx.email.send`
+ * in jobs) goes through the durable queue and is sent with the provider, retried on 429 and 5xx.
+ * Without an API key at run time, messages are kept by the mail catcher (`GET /admin/emails`).
+ *
+ * @example
+ * email: { from: 'Koya Tasks <tasks@example.com>', provider: 'resend', apiKey: env('RESEND_API_KEY'), retry: { attempts: 8 } }
+ */
+export interface EmailDef {
+  /** The sender: `'Name <address@domain>'` or an address, on a domain the provider verified. */
+  readonly from: string
+  /** Default and only provider today: `'resend'`. */
+  readonly provider?: 'resend'
+  /** Always `env('NAME')`: an inline key is refused. Unset at run time: the mail catcher keeps messages. */
+  readonly apiKey?: EnvRef
+  /** Default: 8 runs from 30 s up to 1 h apart. */
+  readonly retry?: RetryDef
 }
 
 export interface AuthDef {
@@ -74,6 +93,8 @@ export interface ConfigInput<Tables extends Readonly<Record<string, unknown>> = 
   readonly auth?: AuthDef
   /** Background jobs made by `job()`, by name. */
   readonly jobs?: Readonly<Record<string, JobDef<never>>>
+  /** How email is sent (auth emails, `ctx.email.send`). */
+  readonly email?: EmailDef
   /** Webhooks made by `webhook()`, by name. */
   readonly webhooks?: Readonly<Record<string, WebhookDef>>
   /** Edge functions made by `fn()`, by name: served at `/functions/<name>`. */
@@ -89,6 +110,7 @@ export interface ConfigDef {
   readonly policies?: PoliciesDef | readonly PoliciesDef[]
   readonly auth?: AuthDef
   readonly jobs?: Readonly<Record<string, JobDef<never>>>
+  readonly email?: EmailDef
   readonly webhooks?: Readonly<Record<string, WebhookDef>>
   readonly functions?: Readonly<Record<string, FunctionDef>>
 }

@@ -50,7 +50,7 @@ export interface JobDef<Payload = unknown> extends JobOptions<Payload> {
  * once: a run may repeat after a crash, so make it safe to repeat. Its code is bundled by
  * `koyalite generate` into generated/handlers/ and runs without TypeScript.
  *
- * `ctx` (`db`, `as`, `email`, `log`, `enqueue`, `signal`) is served once the jobs issue lands.
+ * `ctx` has `db` (Kysely, system role), `data` and `as(userId)` (the data layer, as the system or as that user), `email`, `log`, `enqueue`, `progress` and `signal` (docs/jobs.md).
  *
  * @example
  * import { defineConfig, job } from 'koyalite'

@@ -212,6 +212,8 @@ export interface ProjectIR {
   readonly auth: AuthIR
   /** Sorted by name; absent when the project has none (so model.json of a project without them is unchanged). */
   readonly jobs?: readonly JobIR[]
+  /** `defineConfig({ email })`; absent when not configured (emails are then kept by the mail catcher). */
+  readonly email?: EmailIR
   /** Sorted by name; absent when the project has none. */
   readonly webhooks?: readonly WebhookIR[]
   /** Sorted by name; absent when the project has none. */
@@ -240,6 +242,15 @@ export interface RetryIR {
   readonly attempts: number | null
   readonly initialDelayMs: number | null
   readonly maxDelayMs: number | null
+}
+
+export interface EmailIR {
+  readonly from: string
+  readonly provider: 'resend'
+  /** Always from the environment; null: no key, the mail catcher keeps messages. */
+  readonly apiKey: { readonly env: string } | null
+  /** null: the email default (8 runs, 30 s to 1 h). */
+  readonly retry: RetryIR | null
 }
 
 export interface JobIR {

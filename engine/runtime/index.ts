@@ -16,3 +16,5 @@ export type { RowObject, WriteEvent, WriteEvents, WriteOperation, WriteSubscribe
 export { statementsOf, type StatementCache } from './data/statement-cache.ts'
 export { defineTableApi, type TableApi } from './rest/routes.ts'
 export { parseQuery } from './rest/query-grammar.ts'
+export { createQueue, doNotRetry, DEFAULT_RETRY, retryPolicy, backoffMs, type EnqueueOptions, type JobKind, type JobRunContext, type JobRunView, type ListRunsFilter, type Queue, type QueueOptions, type RetryPolicy, type JobStatus } from './queue/index.ts'
+export { enqueueEmail, sendEmail, type EmailPayload } from './email/index.ts'

@@ -7,6 +7,7 @@ import type { AdminDeps } from './admin/admin-routes.ts'
 import type { AuthModuleOptions } from './auth/auth-module.ts'
 import type { Env } from './auth/auth-settings.ts'
 import { createDataLayer, type Actor } from './data/data-layer.ts'
+import type { Queue } from './queue/queue.ts'
 import { checkJsonDepth } from './http/json-body.ts'
 import { loggerOptions, logRequests, redactUrl, type LoggerSetting } from './http/request-log.ts'
 import type { FeatureModule, ModuleProvides, Runtime } from './modules/feature-module.ts'
@@ -127,6 +128,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   const data = createDataLayer(options.model, options.db, { dev, clock, onSubscriberError: (error) => app.log.error({ err: error }, 'a write subscriber failed after commit') })
   let actorOf: ((request: FastifyRequest) => Actor) | undefined
   let adminDeps: AdminDeps | undefined
+  let queue: Queue | undefined
   const notYet = (what: string) => new KoyaError('KL_INT_UNEXPECTED', `A feature module asked for ${what} before the auth module registered.`)
   const runtime: Runtime = {
     model: options.model,
@@ -144,12 +146,17 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
       if (!adminDeps) throw notYet('the admin services')
       return adminDeps
     },
+    queue() {
+      if (!queue) throw new KoyaError('KL_INT_UNEXPECTED', 'A feature module asked for the queue before the queue module registered.')
+      return queue
+    },
   }
   const moduleOptions: ModuleOptions = { ...options, auth: authOptionsOf(options) }
   for (const name of Object.keys(FEATURE_MODULES) as ModuleName[]) {
     const provides = await registerModule(app, FEATURE_MODULES[name] as FeatureModule<unknown>, runtime, moduleOptions[name])
     if (provides?.actorOf) actorOf = provides.actorOf
     if (provides?.adminDeps) adminDeps = provides.adminDeps
+    if (provides?.queue) queue = provides.queue
   }
   return app
 }

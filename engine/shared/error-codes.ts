@@ -238,6 +238,10 @@ export const errorCodes = {
     description: 'The write breaks a constraint of the table: a reference to a row that does not exist, a row still referenced, or a value check.',
     solution: 'Make references point at existing rows, delete or move dependent rows first, and keep values within their limits.',
   },
+  KL_API_MAINTENANCE: {
+    description: 'The app is in maintenance mode (for a migration or a restore): writes are refused, reads go on.',
+    solution: 'Retry later (`Retry-After` says when to try). An operator ends it with `koyalite maintenance off` or `POST /admin/maintenance`.',
+  },
   KL_API_NOT_ACCEPTABLE: {
     description: 'A single object was asked for (`Accept: application/vnd.pgrst.object+json`) but the result has another number of rows.',
     solution: 'Narrow the filter to exactly one row, or accept an array.',
@@ -245,6 +249,14 @@ export const errorCodes = {
   KL_API_PAYLOAD_TOO_LARGE: {
     description: 'The request body is larger than the server accepts.',
     solution: 'Send fewer rows per request (bulk inserts of up to 1000 rows), or smaller values.',
+  },
+  KL_API_RATE_LIMITED: {
+    description: 'Too many requests came from this address in a short time, and the gateway in front of the API refused this one.',
+    solution: 'Slow down and retry after a short pause; the limits per path are listed in docs/deploy.md.',
+  },
+  KL_API_UNAVAILABLE: {
+    description: 'The gateway in front of the API could not reach it: the API is starting, restarting or down.',
+    solution: 'Retry in a few seconds; if it persists, check the API container (its logs and health check).',
   },
   KL_API_HEADERS_TOO_LARGE: {
     description: 'The request line or headers are larger than the server reads (16 KiB in all), so the request was not read.',
@@ -426,6 +438,60 @@ export const errorCodes = {
   KL_BACKUP_LIVE: {
     description: 'Another process has the database open: it is not replaced under a running server.',
     solution: 'Stop the server or `koyalite dev` that uses it, then restore again.',
+  },
+
+  // ── JOB: the queue, jobs, cron and email delivery ────────────────────────────────────────────
+  KL_JOB_UNKNOWN_KIND: {
+    description: 'A job was enqueued (or claimed) under a kind no feature registered: a job removed from koyalite.ts, or a typo in `ctx.enqueue`.',
+    solution: 'Enqueue one of the jobs in defineConfig({ jobs }); runs of a removed job fail here and stay dead in the queue (retry them after restoring the job).',
+  },
+  KL_JOB_TIMEOUT: {
+    description: 'A job run took longer than its `timeout`: its `ctx.signal` was aborted and the attempt counts as failed.',
+    solution: 'Pass `ctx.signal` to fetch and long loops so the work stops, make the work smaller, or raise `timeout` in job({ … }).',
+  },
+  KL_JOB_CANCELLED: {
+    description: 'A job run was cancelled (POST /admin/jobs/runs/:id/cancel): its `ctx.signal` was aborted and it is not retried.',
+    solution: 'Nothing to fix: retry the run (POST /admin/jobs/runs/:id/retry) to run it again.',
+  },
+  KL_JOB_LEASE_EXPIRED: {
+    description: 'A running job\'s lease expired: the process running it died (or stalled past its lease), so the attempt counts as failed and the run is retried.',
+    solution: 'Nothing to fix when a process crashed. A process that stalls its event loop longer than the lease (KOYA_JOBS_LEASE, default 30s) should move the blocking work off the event loop.',
+  },
+  KL_JOB_NOT_FINISHED: {
+    description: 'A run that is still pending or running cannot be retried.',
+    solution: 'Wait until it is done, dead or cancelled, or cancel it first.',
+  },
+  KL_JOB_INVALID: {
+    description: 'Enqueue options are out of range (a negative delay, a non-JSON payload, a group limit under 1).',
+    solution: 'Give a JSON-serializable payload, durations such as \'500ms\' or \'10s\', and limits of at least 1.',
+  },
+  KL_JOB_EMAIL_REJECTED: {
+    description: 'The email provider refused a message for good (a 4xx answer other than 429: a bad address, an unverified sender); it is not retried.',
+    solution: 'Read the provider\'s message in the run\'s lastError (GET /admin/jobs/runs?name=email&status=dead), fix the address or the `email.from` sender, then retry the run.',
+  },
+  KL_JOB_EMAIL_FAILED: {
+    description: 'The email provider could not take a message now (429, 5xx or no answer); the send is retried with backoff, with the same idempotency key.',
+    solution: 'Usually nothing: the queue retries. If every attempt fails, check the provider\'s status and the API key (email.apiKey).',
+  },
+  KL_JOB_WEBHOOK_FAILED: {
+    description: 'A webhook delivery attempt failed: the receiver answered other than 2xx (a 3xx too: redirects are not followed), did not answer within 15 s, or could not be reached. It is retried on the webhook\'s schedule, never sooner than its Retry-After.',
+    solution: 'Read the attempt in GET /admin/webhooks/deliveries (status, answer, error). Make the receiver answer 2xx quickly and do its work afterwards.',
+  },
+  KL_JOB_WEBHOOK_GONE: {
+    description: 'A webhook receiver answered 410 Gone: the endpoint is disabled and its deliveries are dead until it is enabled again.',
+    solution: 'Point the webhook at a live receiver, then replay a delivery (POST /admin/webhooks/deliveries/:id/replay), which enables the endpoint.',
+  },
+  KL_JOB_WEBHOOK_DISABLED: {
+    description: 'A webhook endpoint is disabled (it answered 410, or every attempt failed for KOYA_WEBHOOK_DISABLE_AFTER, default 5 days; an audit-log entry `webhook.disabled` says when): its deliveries are dead at once.',
+    solution: 'Fix the receiver, then replay a delivery (POST /admin/webhooks/deliveries/:id/replay): that enables the endpoint again.',
+  },
+  KL_JOB_WEBHOOK_BLOCKED: {
+    description: 'A webhook destination resolves to a loopback, private, link-local or cloud-metadata address, which webhooks may not reach (SSRF guard, checked when connecting).',
+    solution: 'Use a public URL, or, for a receiver meant to be internal, add its host to KOYA_WEBHOOK_ALLOW_HOSTS (comma-separated) and replay the delivery.',
+  },
+  KL_JOB_WEBHOOK_CONFIG: {
+    description: 'A webhook cannot be delivered as configured: its URL or secret variable is unset or malformed (a secret is `whsec_` and 24 to 64 bytes in base64), or a setting is not a duration or number.',
+    solution: 'Set the variable the message names (e.g. KOYA_WEBHOOK_<NAME>_SECRET) and restart.',
   },
 
   // ── CLI: command-line usage ──────────────────────────────────────────────────────────────────

@@ -3,9 +3,8 @@
  * filter and transform see, the context of an edge function. The DSL re-exports these for
  * `koyalite.ts`; the runtime's handler loader types its tables with them. Types only.
  *
- * Parts marked "served once the jobs issue lands" (or "…the functions issue…") are declared so
- * handlers can be written against them now; the runtime that calls handlers with them comes with
- * those features. Until then no handler runs.
+ * Parts marked "…once the functions issue lands" are declared so handlers can be written against
+ * them now; the runtime that calls them comes with that feature.
  */
 
 /** A structured logger, one line per call (pino-compatible). */
@@ -22,7 +21,7 @@ export interface EmailMessage {
   readonly subject: string
   readonly html?: string
   readonly text?: string
-  /** A React Email template of the app, rendered to HTML and text. */
+  /** A template, rendered to HTML and text when sent: today the built-in ones ('verify-email', 'reset-password', 'signup-attempt'; props appName, link, email). */
   readonly template?: string
   readonly props?: Readonly<Record<string, unknown>>
   /** Sending twice with the same key sends once. */
@@ -33,29 +32,70 @@ export interface EmailMessage {
 export interface EnqueueOptions {
   /** Run no earlier than this delay from now: `'500ms'`, `'10s'`, `'30m'`. */
   readonly delay?: string
-  /** At most one pending job with this key. */
+  /** At most one pending job of this name with this key: enqueueing again returns the pending run. */
   readonly key?: string
+  /** With `key`: a pending run takes the new payload and waits this long again (debounce). */
+  readonly debounce?: string
+  /** Higher runs first. Default 0. */
+  readonly priority?: number
+  /** At most `limit` (default 1) runs of this job with this key at once, across processes (a tenant, a user). */
+  readonly group?: { readonly key: string; readonly limit?: number }
+}
+
+/**
+ * A filter of the data layer's neutral query (`docs/architecture.md`): `{ kind: 'compare', column:
+ * 'status', operator: 'eq', value: 'todo' }`, `{ kind: 'and', where: [...] }`, …
+ */
+export type DataFilter = { readonly kind: string; readonly [key: string]: unknown }
+
+/** A row as the data layer returns it: column names to values. */
+export type DataRow = Readonly<Record<string, unknown>>
+
+/**
+ * The data layer acting as one identity: reads see only what its policies let it read, writes are
+ * refused (a KoyaError `KL_API_POLICY_DENIED`) where they refuse, exactly as over HTTP. Writes emit
+ * write events (webhooks, realtime).
+ */
+export interface DataAs {
+  list(table: string, options?: { readonly where?: DataFilter; readonly orderBy?: readonly { readonly column: string; readonly direction?: 'asc' | 'desc' }[]; readonly limit?: number; readonly offset?: number }): DataRow[]
+  get(table: string, id: string): DataRow | undefined
+  count(table: string, where?: DataFilter): number
+  /** Inserts one row or several; returns them as written (read back through the read policy). */
+  insert(table: string, rows: DataRow | readonly DataRow[]): DataRow[]
+  /** Updates one row by id; returns it, or undefined when it is not there (or not readable). */
+  update(table: string, id: string, patch: DataRow): DataRow | undefined
+  /** Deletes one row by id; returns how many rows went (0 or 1). */
+  delete(table: string, id: string): number
 }
 
 /** What a job's `run(ctx, payload)` receives. */
 export interface JobContext {
   /** The job's name (its key in `defineConfig({ jobs })`). */
   readonly name: string
-  /** Aborted on timeout, cancellation or shutdown: pass it to `fetch` and long loops. Served once the jobs issue lands. */
+  /** The run's id (GET /admin/jobs/runs/:id): the same across its retries. */
+  readonly runId: number
+  /** 1 for the first run, 2 for the first retry… */
+  readonly attempt: number
+  /** Aborted on timeout, cancellation or shutdown: pass it to `fetch` and long loops. */
   readonly signal: AbortSignal
-  /** Served once the jobs issue lands. */
   readonly log: HandlerLogger
   /**
-   * The data layer acting as the system role (no policies apply), typed with the app's tables.
-   * Served once the jobs issue lands; its type is left open until then.
+   * A Kysely instance on the app's database, acting as the system role (no policies), for the
+   * queries the data layer does not express. Type it with the generated types:
+   * `const db = ctx.db as Kysely<DB>` (`DB` from generated/types.ts). Writes through it emit no
+   * write events: prefer `ctx.data` (or `ctx.as`) for writes that webhooks or realtime should see.
    */
   readonly db: unknown
-  /** The data layer acting as that user: their policies apply. Served once the jobs issue lands. */
-  as(userId: string): unknown
-  /** Queue an email. Served once the jobs issue lands. */
+  /** The data layer acting as the system role (no policies apply); writes emit write events. */
+  readonly data: DataAs
+  /** The data layer acting as that user, with their roles: their policies apply. */
+  as(userId: string): DataAs
+  /** Queue an email (sent by the queue, retried on 429 and 5xx). */
   readonly email: { send(message: EmailMessage): Promise<void> }
-  /** Queue another job (by name) with a JSON payload. Served once the jobs issue lands. */
+  /** Queue another job (by name) with a JSON payload. */
   enqueue(job: string, payload?: unknown, options?: EnqueueOptions): Promise<void>
+  /** Record how far the run got (any JSON value), readable at GET /admin/jobs/runs/:id. */
+  progress(value: unknown): void
 }
 
 export type WebhookOperation = 'create' | 'update' | 'delete'

@@ -22,14 +22,16 @@ export const RESERVED_TABLE_NAMES = ['auth', 'admin', 'storage', 'functions', 's
 export const SDK_TYPE_NAMES: readonly string[] = [
   'ALWAYS', 'AdminClient', 'AuthAuditEntry', 'AuthAuditFilter', 'AuthClient', 'AuthImpersonation',
   'AuthLoginResult', 'AuthOAuthProvider', 'AuthRole', 'AuthRoleGrants', 'AuthSession',
-  'AuthSessionInfo', 'AuthSignupInput', 'AuthSignupResult', 'AuthUser', 'ClientOptions',
-  'ColumnFilter', 'Columns', 'FetchLike', 'FetchResponse', 'FilterNode', 'FilterOperand',
-  'Include', 'IncludeManyOptions', 'IncludeOf', 'IncludeOneOptions', 'IncludeOptions', 'Included',
-  'InsertOf', 'JsonValue', 'KnownRelations', 'KoyaClient', 'KoyaClientError', 'KoyaErrorCode',
-  'KoyaRequest', 'KoyaResponse', 'KoyaTransport', 'ListOptions', 'LooseListOptions', 'LooseObject',
-  'LooseReadOptions', 'NEVER', 'Operators', 'OrderBy', 'OrderTerms', 'Picked', 'QueryParam',
-  'QueryResult', 'ReadOptions', 'Related', 'RelationsOf', 'RowOf', 'SelectOf', 'SortOrder',
-  'TableClient', 'TableName', 'Tables', 'TargetOf', 'TokenSlot', 'UpdateOf', 'Where',
+  'AuthSessionInfo', 'AuthSignupInput', 'AuthSignupResult', 'AuthUser', 'CaughtEmail',
+  'CaughtEmailFilter', 'ClientOptions', 'ColumnFilter', 'Columns', 'FetchLike', 'FetchResponse',
+  'FilterNode', 'FilterOperand', 'Include', 'IncludeManyOptions', 'IncludeOf', 'IncludeOneOptions',
+  'IncludeOptions', 'Included', 'InsertOf', 'JobRun', 'JobRunFilter', 'JsonValue', 'KnownRelations',
+  'KoyaClient', 'KoyaClientError', 'KoyaErrorCode', 'KoyaRequest', 'KoyaResponse', 'KoyaTransport',
+  'ListOptions', 'LooseListOptions', 'LooseObject', 'LooseReadOptions', 'MetaDescription', 'MetaPolicy',
+  'MetaProject', 'NEVER', 'Operators',
+  'OrderBy', 'OrderTerms', 'Picked', 'QueryParam', 'QueryResult', 'ReadOptions', 'Related',
+  'RelationsOf', 'RowOf', 'SelectOf', 'SortOrder', 'TableClient', 'TableName', 'Tables', 'TargetOf',
+  'TokenSlot', 'UpdateOf', 'Where',
 ]
 
 /** Column names the REST query grammar uses as parameters, so a column cannot take them. */
@@ -70,4 +72,14 @@ export function singular(word: string): string {
 export function relationNameOf(columnName: string): string | undefined {
   const match = /^(.+?)Id$/.exec(columnName)
   return match ? match[1] : undefined
+}
+
+/**
+ * A camelCase name as an environment variable's part.
+ *
+ * @example
+ * upperSnake('taskDone') // 'TASK_DONE'
+ */
+export function upperSnake(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()
 }

@@ -55,7 +55,7 @@ export interface TestUser<C> {
   readonly client: C
 }
 
-export interface TestApp<C> {
+export interface TestApp<C = HttpClient> {
   readonly url: string
   readonly model: ProjectIR
   /** The in-memory database, for assertions the API cannot make. */

@@ -101,6 +101,21 @@ describe('jobs, webhooks and functions in the IR', () => {
   })
 })
 
+describe('email in the IR', () => {
+  it('keeps the sender, the key\'s variable and the retry schedule; absent when not configured', () => {
+    const ir = compileDefinition(defineConfig({ name: 'app', tables: { tasks }, email: { from: 'App <app@example.com>', apiKey: env('RESEND_API_KEY'), retry: { attempts: 4, initialDelay: '500ms' } } }))
+    expect(ir.email).toEqual({ from: 'App <app@example.com>', provider: 'resend', apiKey: { env: 'RESEND_API_KEY' }, retry: { attempts: 4, initialDelayMs: 500, maxDelayMs: null } })
+    expect(Object.keys(compileDefinition(defineConfig({ name: 'app', tables: { tasks } })))).not.toContain('email')
+  })
+
+  it('refuses an inline API key and an unknown provider', () => {
+    const inline = errorsOf(() => compileDefinition(defineConfig({ name: 'app', tables: { tasks }, email: { from: 'a@example.com', apiKey: 're_secret' as never } })))
+    expect(inline).toEqual([expect.stringMatching(/^KL_DEF_INVALID email.apiKey is written inline/)])
+    const provider = errorsOf(() => compileDefinition(defineConfig({ name: 'app', tables: { tasks }, email: { from: 'a@example.com', provider: 'smtp' as never } })))
+    expect(provider[0]).toMatch(/^KL_DEF_INVALID .*email\.provider/)
+  })
+})
+
 describe('durations', () => {
   it('are milliseconds for handlers and whole seconds for sessions', () => {
     expect(['500ms', '10s', '30m', '2h', '1d'].map(parseDurationMs)).toEqual([500, 10_000, 1_800_000, 7_200_000, 86_400_000])

@@ -11,6 +11,7 @@ import { loadModel } from '../../engine/runtime/model.ts'
 import { openDatabase, type SqliteDatabase } from '../../engine/shared/sqlite.ts'
 import { SERVICE_KEY, tableApis } from './app.ts'
 import { repoRoot } from './paths.ts'
+import { EMAILS } from './emails.ts'
 
 export { SERVICE_KEY }
 export const PUBLIC_URL = 'https://tasks.example.com'
@@ -108,7 +109,7 @@ export async function call(t: AuthTestApp, method: 'GET' | 'POST' | 'PATCH' | 'D
 
 /** The newest email of a kind to an address, and the token in its link. */
 export function lastEmail(t: AuthTestApp, kind: string, to: string): { subject: string; text: string; html: string; token: string } | undefined {
-  const row = t.db.prepare('SELECT "subject", "text", "html" FROM "_koya_outbox" WHERE "kind" = ? AND "to" = ? ORDER BY "id" DESC LIMIT 1').all(kind, to)[0] as { subject: string; text: string; html: string } | undefined
+  const row = t.db.prepare(`SELECT "subject", "text", "html" FROM ${EMAILS} WHERE "kind" = ? AND "to" = ? ORDER BY "id" DESC LIMIT 1`).all(kind, to)[0] as { subject: string; text: string; html: string } | undefined
   if (row === undefined) return undefined
   const token = /[?&]token=([a-z2-7]+)/.exec(row.text)?.[1]
   if (token === undefined) throw new Error(`no token in the ${kind} email to ${to}`)

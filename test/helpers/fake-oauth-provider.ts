@@ -48,6 +48,10 @@ export async function startFakeOAuthProvider(): Promise<FakeOAuthProvider> {
       response.writeHead(500).end(String(error))
     })
   })
+  // Node closes idle keep-alive sockets after 5 s; fetch may reuse one at that very moment and
+  // read ECONNRESET (seen when a test starts about 5 s after the previous one's last request).
+  // The fake outlives every client connection instead: close() ends them all.
+  server.keepAliveTimeout = 10 * 60_000
 
   const fake: FakeOAuthProvider = {
     endpoints: undefined as never,

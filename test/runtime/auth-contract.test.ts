@@ -1,9 +1,11 @@
 import Fastify from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { insertSchema } from '../../engine/codegen/json-schema/column-schemas.ts'
+import { routeGroupsOf } from '../../engine/codegen/route-groups.ts'
 import type { ProjectIR } from '../../engine/ir/project-ir.ts'
-import { ADMIN_ROUTE_IDS, adminRoutes } from '../../engine/ir/routes/admin-routes.ts'
-import { AUTH_ROUTE_IDS, authRoutes } from '../../engine/ir/routes/auth-routes.ts'
+import { ADMIN_ROUTE_IDS } from '../../engine/ir/routes/admin-routes.ts'
+import { JOBS_ROUTE_IDS } from '../../engine/ir/routes/jobs-routes.ts'
+import { AUTH_ROUTE_IDS } from '../../engine/ir/routes/auth-routes.ts'
+import { META_ROUTE_IDS } from '../../engine/ir/routes/meta-routes.ts'
 import type { RouteContract, RouteSchema } from '../../engine/ir/routes/route-contract.ts'
 import { registerContractRoutes } from '../../engine/runtime/http/route-contract.ts'
 import { authApp, call, SERVICE_KEY, signedInUser, type AuthTestApp } from '../helpers/auth-app.ts'
@@ -26,8 +28,7 @@ function fullModel(model: ProjectIR): ProjectIR {
 }
 
 function contractOf(model: ProjectIR): RouteContract[] {
-  const users = model.tables.find((table) => table.isUsers)!
-  return [...(authRoutes(model, { usersInsert: insertSchema(users) })?.routes ?? []), ...adminRoutes(model).routes]
+  return routeGroupsOf(model).flatMap((group): readonly RouteContract[] => group.routes)
 }
 
 /** `METHOD /path` of every route Fastify serves, read from its route tree (HEAD is Fastify's own for each GET). */
@@ -73,7 +74,7 @@ describe('the route contract', () => {
   it('has an entry for every operation id the handlers are keyed by, and no other', () => {
     const ids = contractOf(fullModel(t.model)).map((route) => route.id)
     expect(new Set(ids).size).toBe(ids.length)
-    expect([...ids].sort()).toEqual([...AUTH_ROUTE_IDS, ...ADMIN_ROUTE_IDS].sort())
+    expect([...ids].sort()).toEqual([...AUTH_ROUTE_IDS, ...ADMIN_ROUTE_IDS, ...JOBS_ROUTE_IDS, ...META_ROUTE_IDS].sort())
   })
 
   it('is what the server serves under /auth and /admin, entry for entry', async () => {

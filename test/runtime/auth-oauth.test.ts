@@ -10,6 +10,7 @@ import { openDatabase, type SqliteDatabase } from '../../engine/shared/sqlite.ts
 import { tableApis } from '../helpers/app.ts'
 import { startFakeOAuthProvider, type FakeOAuthProvider } from '../helpers/fake-oauth-provider.ts'
 import { repoRoot } from '../helpers/paths.ts'
+import { EMAILS } from '../helpers/emails.ts'
 
 const PUBLIC_URL = 'http://koya.test'
 
@@ -109,7 +110,7 @@ async function sessionUser(response: LightMyRequestResponse): Promise<string | u
 
 /** The token of the newest email of a kind to an address, read from the outbox. */
 function outboxToken(kind: string, to: string): string {
-  const row = db.prepare('SELECT "text" FROM "_koya_outbox" WHERE "kind" = ? AND "to" = ? ORDER BY "id" DESC LIMIT 1').get(kind, to) as { text: string } | undefined
+  const row = db.prepare(`SELECT "text" FROM ${EMAILS} WHERE "kind" = ? AND "to" = ? ORDER BY "id" DESC LIMIT 1`).get(kind, to) as { text: string } | undefined
   const token = /[?&]token=([a-z2-7]+)/.exec(row?.text ?? '')?.[1]
   if (token === undefined) throw new Error(`no ${kind} email to ${to}`)
   return token

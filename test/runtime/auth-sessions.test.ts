@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { authApp, call, lastEmail, ORIGIN, PUBLIC_URL, SERVICE_KEY, signedInUser, type AuthTestApp } from '../helpers/auth-app.ts'
+import { EMAILS } from '../helpers/emails.ts'
 
 let t: AuthTestApp
 beforeAll(async () => {
@@ -56,7 +57,7 @@ describe('auth: sign-up, verification, login, logout', () => {
 
   it('with verification on, sign-up answers a taken address exactly like a new one, and emails its owner instead', async () => {
     const owner = await signedInUser(t, 'owner')
-    const outbox = () => t.db.prepare('SELECT "kind", "to" FROM "_koya_outbox" ORDER BY "id"').all() as { kind: string; to: string }[]
+    const outbox = () => t.db.prepare(`SELECT "kind", "to" FROM ${EMAILS} ORDER BY "id"`).all() as { kind: string; to: string }[]
     const before = outbox().length
     const fresh = await call(t, 'POST', '/auth/signup', { body: { email: 'fresh-address@example.com', password: 'correct horse battery', displayName: 'F' } })
     const taken = await call(t, 'POST', '/auth/signup', { body: { email: owner.email.toUpperCase(), password: 'an attacker guess', displayName: 'T' } })
@@ -71,7 +72,7 @@ describe('auth: sign-up, verification, login, logout', () => {
       { kind: 'verify-email', to: 'fresh-address@example.com' },
       { kind: 'signup-attempt', to: owner.email },
     ])
-    const notice = t.db.prepare('SELECT "subject", "text" FROM "_koya_outbox" WHERE "kind" = \'signup-attempt\'').all()[0] as { subject: string; text: string }
+    const notice = t.db.prepare(`SELECT "subject", "text" FROM ${EMAILS} WHERE "kind" = 'signup-attempt'`).all()[0] as { subject: string; text: string }
     expect(notice.subject).toBe('Someone tried to sign up for koya-tasks with your address')
     expect(notice.text).toContain(PUBLIC_URL)
     expect(notice.text).not.toMatch(/token=/)
@@ -372,7 +373,7 @@ describe('auth: without email verification, and in production', () => {
       expect(signup.body.session).toEqual({ token: expect.any(String), expiresAt: expect.any(String) })
       expect(signup.cookies.find((c) => c.name === 'koya_session')?.value).toBe(signup.body.session.token)
       expect((await call(app, 'GET', '/auth/session', { token: signup.body.session.token })).body.user.email).toBe('now@example.com')
-      expect(app.db.prepare('SELECT count(*) AS n FROM "_koya_outbox"').all()).toEqual([{ n: 0 }])
+      expect(app.db.prepare(`SELECT count(*) AS n FROM ${EMAILS}`).all()).toEqual([{ n: 0 }])
       expect((await call(app, 'POST', '/auth/login', { body: { email: 'now@example.com', password: 'correct horse battery' } })).status).toBe(200)
       // Without verification there is no inbox to tell: a taken address is a 409, as documented.
       const taken = await call(app, 'POST', '/auth/signup', { body: { email: 'NOW@example.com', password: 'correct horse battery', displayName: 'N' } })

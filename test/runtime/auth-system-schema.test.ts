@@ -27,11 +27,13 @@ describe('system schema', () => {
   it('creates the _koya_* tables once, records each entry, and is idempotent', () => {
     const { db } = tempDb()
     const now = () => new Date('2026-11-26T00:00:00.000Z')
-    expect(applySystemSchema(db, systemMigrations(), now)).toEqual(['system_auth'])
+    const all = ['system_auth', 'system_meta_project', 'system_queue_0001_jobs', 'system_email_0001_catcher_and_outbox', 'system_jobs_0001_cron', 'system_webhooks_0001_endpoints_deliveries']
+    expect(applySystemSchema(db, systemMigrations(), now)).toEqual(all)
     expect(applySystemSchema(db, systemMigrations(), now)).toEqual([])
-    expect(db.prepare('SELECT * FROM "_koya_system_schema"').all()).toEqual([{ version: 1, name: 'system_auth', appliedAt: '2026-11-26T00:00:00.000Z' }])
+    expect(db.prepare('SELECT * FROM "_koya_system_schema"').all()).toEqual(all.map((name, i) => ({ version: i + 1, name, appliedAt: '2026-11-26T00:00:00.000Z' })))
     const tables = (db.prepare(`SELECT "name" FROM sqlite_schema WHERE "type" = 'table' AND "name" LIKE '\\_koya\\_%' ESCAPE '\\' ORDER BY "name"`).all() as { name: string }[]).map((r) => r.name)
-    expect(tables).toEqual(['_koya_audit_log', '_koya_credentials', '_koya_oauth_accounts', '_koya_outbox', '_koya_role_grants', '_koya_sessions', '_koya_system_schema', '_koya_tokens'])
+    // The outbox of earlier versions is gone: emails are rows of the one queue, _koya_jobs.
+    expect(tables).toEqual(['_koya_audit_log', '_koya_credentials', '_koya_cron', '_koya_emails', '_koya_jobs', '_koya_oauth_accounts', '_koya_project', '_koya_role_grants', '_koya_sessions', '_koya_system_schema', '_koya_tokens', '_koya_webhook_deliveries', '_koya_webhook_endpoints'])
     db.close()
   })
 
@@ -55,10 +57,25 @@ describe('system schema', () => {
     db.close()
   })
 
-  it('gives the outbox and OAuth accounts the shapes the email and OAuth code rely on', () => {
+  it('moves the outbox of a database made before the queue into _koya_jobs: unsent messages pending, sent ones done without their bodies', () => {
+    const { db } = tempDb()
+    const [auth, ...later] = systemMigrations()
+    applySystemSchema(db, [auth!])
+    const insert = db.prepare('INSERT INTO "_koya_outbox" ("id", "kind", "to", "subject", "html", "text", "createdAt", "sentAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+    insert.run('a', 'verify-email', 'ada@example.com', 'Verify', '<p>token=abc</p>', 'token=abc', '2026-11-01T10:00:00.000Z', null)
+    insert.run('b', 'reset-password', 'bob@example.com', 'Reset', '<p>token=def</p>', 'token=def', '2026-11-01T09:00:00.000Z', '2026-11-01T09:00:05.000Z')
+    applySystemSchema(db, later)
+    const rows = db.prepare('SELECT "kind", "status", "payload", "runAt" FROM "_koya_jobs" ORDER BY "id"').all() as { kind: string; status: string; payload: string; runAt: number }[]
+    expect(rows.map((r) => ({ ...r, payload: JSON.parse(r.payload) }))).toEqual([
+      { kind: 'email', status: 'pending', runAt: Date.parse('2026-11-01T10:00:00Z'), payload: { to: ['ada@example.com'], subject: 'Verify', html: '<p>token=abc</p>', text: 'token=abc', tag: 'verify-email', idempotencyKey: 'a' } },
+      { kind: 'email', status: 'done', runAt: Date.parse('2026-11-01T09:00:00Z'), payload: { to: ['bob@example.com'], subject: 'Reset', tag: 'reset-password' } },
+    ])
+    db.close()
+  })
+
+  it('gives OAuth accounts the shape the OAuth code relies on', () => {
     const { db } = tempDb()
     applySystemSchema(db, systemMigrations())
-    expect(columns(db, '_koya_outbox')).toEqual(['id TEXT PK1', 'kind TEXT NOT NULL', 'to TEXT NOT NULL', 'subject TEXT NOT NULL', 'html TEXT NOT NULL', 'text TEXT NOT NULL', 'createdAt TEXT NOT NULL', 'sentAt TEXT'])
     expect(columns(db, '_koya_oauth_accounts')).toEqual(['provider TEXT NOT NULL PK1', 'providerUserId TEXT NOT NULL PK2', 'userId TEXT NOT NULL', 'email TEXT', 'createdAt TEXT NOT NULL'])
     expect(db.prepare('SELECT "table", "to", "on_delete" FROM pragma_foreign_key_list(?)').all('_koya_oauth_accounts')).toEqual([{ table: 'users', to: 'id', on_delete: 'CASCADE' }])
     db.close()

@@ -1,9 +1,10 @@
 import Database from 'better-sqlite3'
+import { QUEUE_MIGRATIONS } from '../../engine/runtime/queue/index.ts'
+import { applySystemSchema } from '../../engine/runtime/system/system-schema.ts'
 import { describe, expect, it } from 'vitest'
-import { enqueueEmail, renderEmail } from '../../engine/runtime/email/index.ts'
+import { enqueueEmail, renderEmail, scrubEmail } from '../../engine/runtime/email/index.ts'
 import { isKoyaError } from '../../engine/shared/errors.ts'
 
-const OUTBOX = `CREATE TABLE "_koya_outbox" ("id" TEXT PRIMARY KEY, "kind" TEXT NOT NULL, "to" TEXT NOT NULL, "subject" TEXT NOT NULL, "html" TEXT NOT NULL, "text" TEXT NOT NULL, "createdAt" TEXT NOT NULL, "sentAt" TEXT) STRICT`
 
 const link = 'https://tasks.example.com/auth/verify-email?token=abc123'
 
@@ -61,18 +62,28 @@ describe('renderEmail', () => {
 })
 
 describe('enqueueEmail', () => {
-  it('inserts one unsent row into _koya_outbox', async () => {
+  it('inserts one pending email row into the queue', async () => {
     const db = new Database(':memory:')
-    db.exec(OUTBOX)
+    applySystemSchema(db, QUEUE_MIGRATIONS)
     const now = new Date('2026-05-01T10:00:00.000Z')
     const email = await renderEmail('verify-email', { appName: 'Koya Tasks', link, email: 'ada@example.com' })
-    enqueueEmail(db, { kind: 'verify-email', to: 'ada@example.com', ...email }, now)
+    enqueueEmail(db, { kind: 'verify-email', to: 'ada@example.com', ...email, secrets: ['abc123'] }, now)
     enqueueEmail(db, { kind: 'verify-email', to: 'bob@example.com', ...email }, now)
-    const rows = db.prepare('SELECT * FROM "_koya_outbox" ORDER BY "id"').all() as Record<string, unknown>[]
+    const rows = db.prepare('SELECT * FROM "_koya_jobs" ORDER BY "id"').all() as Record<string, unknown>[]
     expect(rows).toHaveLength(2)
-    expect(rows[0]).toMatchObject({ kind: 'verify-email', to: 'ada@example.com', subject: email.subject, html: email.html, text: email.text, createdAt: '2026-05-01T10:00:00.000Z', sentAt: null })
-    expect(rows[0]!['id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/)
-    expect(rows[1]!['to']).toBe('bob@example.com')
+    expect(rows[0]).toMatchObject({ kind: 'email', status: 'pending', runAt: now.getTime(), createdAt: now.getTime(), attempts: 0 })
+    const payload = JSON.parse(rows[0]!['payload'] as string)
+    expect(payload).toEqual({ to: ['ada@example.com'], subject: email.subject, html: email.html, text: email.text, tag: 'verify-email', idempotencyKey: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-7/), secrets: ['abc123'] })
+    expect(JSON.parse(rows[1]!['payload'] as string).to).toEqual(['bob@example.com'])
     db.close()
+  })
+
+  it('scrubbing blanks every secret from both bodies and drops the list', async () => {
+    const email = await renderEmail('verify-email', { appName: 'Koya Tasks', link, email: 'ada@example.com' })
+    const scrubbed = scrubEmail({ to: ['ada@example.com'], subject: email.subject, html: email.html, text: email.text, idempotencyKey: 'k', secrets: ['abc123'] })
+    expect(scrubbed.html).not.toContain('abc123')
+    expect(scrubbed.text).not.toContain('abc123')
+    expect(scrubbed.text).toContain('token=[sent]')
+    expect(scrubbed).not.toHaveProperty('secrets')
   })
 })

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { referenceApp, SERVICE_KEY, type TestApp } from '../helpers/app.ts'
 import { referenceIr, writeSdk } from './sdk-files.ts'
+import { EMAILS } from '../helpers/emails.ts'
 
 /**
  * koya.auth and koya.admin of the reference app's emitted SDK against a live server: sign-up,
@@ -34,7 +35,7 @@ async function failure(call: Promise<unknown>): Promise<ClientError> {
 
 /** The token in the newest email of this kind to this address, read from the outbox. */
 function emailedToken(kind: string, to: string): string {
-  const row = t.db.prepare('SELECT "text" FROM "_koya_outbox" WHERE "kind" = ? AND "to" = ? ORDER BY "id" DESC LIMIT 1').get(kind, to) as { text: string } | undefined
+  const row = t.db.prepare(`SELECT "text" FROM ${EMAILS} WHERE "kind" = ? AND "to" = ? ORDER BY "id" DESC LIMIT 1`).get(kind, to) as { text: string } | undefined
   const token = /[?&]token=([^\s&"]+)/.exec(row?.text ?? '')?.[1]
   if (token === undefined) throw new Error(`no ${kind} email to ${to}`)
   return decodeURIComponent(token)

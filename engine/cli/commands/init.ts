@@ -12,6 +12,18 @@ function dependencySpec(root: string): string {
   return root.split(path.sep).includes('node_modules') ? `^${version}` : `file:${root}`
 }
 
+/**
+ * The Pulumi program of the Docker stack (infra/ of the package: docs/deploy.md), without the
+ * reference app's example environments: the project's own come with `pulumi stack init`.
+ */
+export const INFRA_FILES = ['Pulumi.yaml', 'package.json', 'package-lock.json', 'tsconfig.json', 'index.ts', 'stack.ts', 'stack-file.ts', 'settings.ts', 'foundation.ts', 'api.ts', 'services.ts', 'gateway.ts']
+
+function copyInfra(root: string, dir: string): void {
+  mkdirSync(path.join(dir, 'infra'))
+  for (const file of INFRA_FILES) cpSync(path.join(root, 'infra', file), path.join(dir, 'infra', file))
+  writeFileSync(path.join(dir, 'infra', '.gitignore'), '/bin/\n/node_modules/\n')
+}
+
 function enginePackage(root: string): { version: string; devDependencies?: Record<string, string> } {
   return JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string; devDependencies?: Record<string, string> }
 }
@@ -20,7 +32,8 @@ export const initCommand: Command = {
   usage: `koyalite init <dir> [--name app-name]
 
   Writes koyalite.ts, schema/ (users and notes), policies/, a test using koyalite/testing,
-  tsconfig.json and package.json into <dir>, which must be new or empty.
+  tsconfig.json and package.json into <dir>, which must be new or empty, with a Dockerfile and
+  infra/ (the Pulumi program of the Docker stack).
   Then: cd <dir> && npm install && npx koyalite dev (and npm test)`,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs('init', args, { name: { type: 'string' } })
@@ -34,6 +47,8 @@ export const initCommand: Command = {
     mkdirSync(dir, { recursive: true })
     cpSync(path.join(root, 'templates', 'init'), dir, { recursive: true })
     renameSync(path.join(dir, 'gitignore'), path.join(dir, '.gitignore')) // npm drops .gitignore from packages
+    renameSync(path.join(dir, 'dockerignore'), path.join(dir, '.dockerignore'))
+    copyInfra(root, dir)
     for (const file of ['koyalite.ts', 'README.md']) {
       const full = path.join(dir, file)
       writeFileSync(full, readFileSync(full, 'utf8').replaceAll('{{name}}', name))

@@ -7,6 +7,7 @@ import { insertSchema, rowSchema, updateSchema, type JsonSchema } from '../json-
 import { routeGroupsOf } from '../route-groups.ts'
 import { buildContractPaths } from './contract-paths.ts'
 import type { OpenApiDocument, OperationObject, ParameterObject, PathItemObject, Reference, TagObject } from './openapi-types.ts'
+import { webhookOperations } from './webhook-operations.ts'
 import { errorResponses, FILTER_REQUIRED, json, MAX_LIMIT, parameterRef, responseRef, schemaRef, sharedParameters, SINGLE_OBJECT } from './shared-components.ts'
 
 /**
@@ -59,6 +60,10 @@ export function buildOpenApiDocument(ir: ProjectIR, source: string): OpenApiDocu
   Object.assign(paths, contract.paths)
   Object.assign(schemas, contract.schemas)
   paths['/healthz'] = { get: healthOperation() }
+  const webhooks = webhookOperations(ir, (name) => {
+    const table = ir.tables.find((t) => t.name === name)
+    return table === undefined ? undefined : `#/components/schemas/${schemaNamesOf(table).row}`
+  })
   schemas[errorSchema] = {
     type: 'object',
     description: 'What every error response carries. SQL, stacks and internal causes never appear here; they go to the server logs.',
@@ -88,6 +93,7 @@ export function buildOpenApiDocument(ir: ProjectIR, source: string): OpenApiDocu
     // `{}` last: a request without credentials is served too, as the anonymous user the policies see.
     security: [{ bearerAuth: [] }, { cookieAuth: [] }, {}],
     paths,
+    ...(webhooks === undefined ? {} : { webhooks }),
     components: {
       schemas,
       parameters: sharedParameters(),

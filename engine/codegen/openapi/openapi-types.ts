@@ -77,6 +77,8 @@ export interface OpenApiDocument {
   readonly tags: readonly TagObject[]
   readonly security: readonly SecurityRequirement[]
   readonly paths: Readonly<Record<string, PathItemObject>>
+  /** OpenAPI 3.1's top-level webhooks: the requests the app sends (its webhooks' events). */
+  readonly webhooks?: Readonly<Record<string, PathItemObject>>
   readonly components: {
     readonly schemas: Readonly<Record<string, JsonSchema>>
     readonly parameters: Readonly<Record<string, ParameterObject>>

@@ -183,4 +183,102 @@ export interface AuthAuditFilter {
   /** 1 to 1000; default 100. */
   limit?: number
 }
+
+// ─── Jobs: /admin/jobs, /admin/emails ──────────────────────────────────────────────────────────
+
+/** One run of the queue: a job ("job:<name>") or an email ("email"). Times are ISO 8601, UTC. */
+export interface JobRun {
+  id: number
+  kind: string
+  status: 'pending' | 'running' | 'done' | 'dead' | 'cancelled'
+  payload: JsonValue
+  priority: number
+  /** Runs so far. */
+  attempts: number
+  maxAttempts: number
+  /** Not before this time (the next retry, after a failed attempt). */
+  runAt: string
+  createdAt: string
+  startedAt: string | null
+  finishedAt: string | null
+  /** What the run last reported with ctx.progress(…). */
+  progress: JsonValue
+  result: JsonValue
+  /** The code and message of the last failed attempt. */
+  lastError: string | null
+  uniqueKey: string | null
+  /** The cron slot (wall time in the job's zone) of a scheduled run. */
+  slot: string | null
+  groupKey: string | null
+}
+
+export interface JobRunFilter {
+  /** A job's name, or "email". */
+  name?: string
+  status?: JobRun['status']
+  /** Runs with a smaller id (the next page). */
+  before?: number
+  /** 1 to 1000; default 100. */
+  limit?: number
+}
+
+/** An email the mail catcher kept (no email API key configured). */
+export interface CaughtEmail {
+  id: number
+  jobId: number | null
+  tag: string | null
+  from: string | null
+  to: string[]
+  subject: string
+  html: string | null
+  text: string | null
+  createdAt: string
+}
+
+export interface CaughtEmailFilter {
+  to?: string
+  /** 1 to 1000; default 100. */
+  limit?: number
+}
+
+// ─── Meta: /admin/meta, /admin/maintenance ────────────────────────────────────────────────────
+
+/** The \`_koya_project\` record. */
+export interface MetaProject {
+  name: string
+  environment: string
+  /** When a server first served this database. */
+  createdAt: string
+  /** When a server last started on it. */
+  servedAt: string
+  /** Whether writes are refused (503 KL_API_MAINTENANCE). */
+  maintenance: boolean
+  maintenanceReason: string | null
+}
+
+/** A policy as written (TypeScript source and location) and as the SQL it became. */
+export interface MetaPolicy {
+  source: string
+  at: { file: string; line: number; column: number }
+  sql: string
+  params: JsonValue[]
+}
+
+/** The schema as the server runs it. */
+export interface MetaDescription {
+  project: MetaProject | null
+  roles: string[]
+  tables: {
+    name: string
+    typeName: string
+    isUsers: boolean
+    columns: { name: string; type: string; nullable: boolean; unique: boolean; [key: string]: JsonValue }[]
+    relations: { kind: 'belongsTo' | 'hasMany'; name: string; table: string; column: string }[]
+    indexes: { name: string; columns: string[]; unique: boolean }[]
+    search: { text: string[]; semantic: string[] } | null
+    policies: { read: MetaPolicy | null; create: MetaPolicy | null; update: { using: MetaPolicy; check: MetaPolicy } | null; delete: MetaPolicy | null; strict: boolean }
+  }[]
+  migrations: { id: string; name: string; appliedAt: string }[]
+  systemMigrations: { name: string; appliedAt: string }[]
+}
 `

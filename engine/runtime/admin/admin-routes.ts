@@ -45,7 +45,7 @@ export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
 }
 
 /** The service key, or an admin's own session (not an impersonation); anonymous callers never get here (the contract refuses them). */
-function requireAdmin(deps: AdminDeps, request: FastifyRequest): { readonly actorId: string | null } {
+export function requireAdmin(deps: AdminDeps, request: FastifyRequest): { readonly actorId: string | null } {
   const { actor } = deps.requests.authOf(request)
   if (actor.kind === 'system') return { actorId: null }
   if (actor.kind === 'anonymous') throw new KoyaError('KL_AUTH_REQUIRED', `${request.method} ${request.url.split('?')[0]} needs an admin's session or the service key.`)

@@ -16,7 +16,8 @@ const LINK_PATHS: Record<OneTimeTokenKind, string> = {
 export async function sendTokenEmail(ctx: AuthContext, kind: OneTimeTokenKind, user: { readonly id: string; readonly email: string }): Promise<void> {
   const token = ctx.tokens.issue(kind, user.id, user.email, ctx.clock())
   const email = await renderEmail(kind, { appName: ctx.model.name, link: linkFor(ctx, kind, token), email: user.email })
-  enqueueEmail(ctx.db, { kind, to: user.email, ...email }, ctx.clock())
+  // The token is blanked from the stored message once it is sent: the queue keeps no usable link.
+  enqueueEmail(ctx.db, { kind, to: user.email, ...email, secrets: [token] }, ctx.clock())
 }
 
 /**

@@ -4,6 +4,13 @@ import type * as Components from '@react-email/components'
 /** The emails the auth routes send. */
 export type EmailTemplate = 'verify-email' | 'reset-password' | 'signup-attempt'
 
+/** Every template, for the dev preview. */
+export const EMAIL_TEMPLATES: readonly EmailTemplate[] = ['verify-email', 'reset-password', 'signup-attempt']
+
+export function isEmailTemplate(name: string): name is EmailTemplate {
+  return (EMAIL_TEMPLATES as readonly string[]).includes(name)
+}
+
 /** What every template shows. Plain strings: React escapes them in text and attributes. */
 export interface EmailData {
   /** The app's name, as the reader knows it. */

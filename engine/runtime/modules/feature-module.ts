@@ -4,6 +4,7 @@ import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import type { AdminDeps } from '../admin/admin-routes.ts'
 import type { Env } from '../auth/auth-settings.ts'
 import type { Actor, DataLayer } from '../data/data-layer.ts'
+import type { Queue } from '../queue/queue.ts'
 import type { TableApi } from '../rest/routes.ts'
 import type { SystemMigration } from '../system/system-schema.ts'
 
@@ -25,12 +26,15 @@ export interface Runtime {
   actorOf(request: FastifyRequest): Actor
   /** The users, roles, sessions and audit log the admin module manages (provided by auth). */
   adminDeps(): AdminDeps
+  /** The durable queue (provided by the queue module): modules after it define kinds and enqueue. */
+  queue(): Queue
 }
 
 /** What a module hands to the modules registered after it. */
 export interface ModuleProvides {
   readonly actorOf?: (request: FastifyRequest) => Actor
   readonly adminDeps?: AdminDeps
+  readonly queue?: Queue
 }
 
 /**

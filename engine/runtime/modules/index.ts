@@ -1,10 +1,15 @@
 import { adminModule } from '../admin/admin-module.ts'
 import { authModule } from '../auth/auth-module.ts'
 import { docsModule } from '../docs/docs-module.ts'
+import { emailModule } from '../email/email-module.ts'
 import { healthModule } from '../health/health-module.ts'
+import { jobsModule } from '../jobs/jobs-module.ts'
+import { metaModule } from '../meta/meta-module.ts'
+import { queueModule } from '../queue/queue-module.ts'
 import { restModule } from '../rest/rest-module.ts'
 import { searchModule } from '../search/search-module.ts'
 import type { SystemMigration } from '../system/system-schema.ts'
+import { webhooksModule } from '../webhooks/webhooks-module.ts'
 import type { FeatureModule } from './feature-module.ts'
 
 /**
@@ -18,6 +23,16 @@ export const FEATURE_MODULES = {
   docs: docsModule,
   auth: authModule,
   admin: adminModule,
+  // Project metadata and maintenance mode (its guard refuses writes of every module after it).
+  meta: metaModule,
+  // The queue before the features that define kinds on it (email, jobs; later webhooks), after
+  // auth (whose outbox the email module's migration moves into it, and whose admin services the
+  // jobs' admin routes use).
+  queue: queueModule,
+  email: emailModule,
+  jobs: jobsModule,
+  // After the queue (its kinds) and auth (the audit log its admin events go to).
+  webhooks: webhooksModule,
   rest: restModule,
   search: searchModule,
 } as const

@@ -685,6 +685,104 @@ export interface AuthAuditFilter {
   limit?: number
 }
 
+// ─── Jobs: /admin/jobs, /admin/emails ──────────────────────────────────────────────────────────
+
+/** One run of the queue: a job ("job:<name>") or an email ("email"). Times are ISO 8601, UTC. */
+export interface JobRun {
+  id: number
+  kind: string
+  status: 'pending' | 'running' | 'done' | 'dead' | 'cancelled'
+  payload: JsonValue
+  priority: number
+  /** Runs so far. */
+  attempts: number
+  maxAttempts: number
+  /** Not before this time (the next retry, after a failed attempt). */
+  runAt: string
+  createdAt: string
+  startedAt: string | null
+  finishedAt: string | null
+  /** What the run last reported with ctx.progress(…). */
+  progress: JsonValue
+  result: JsonValue
+  /** The code and message of the last failed attempt. */
+  lastError: string | null
+  uniqueKey: string | null
+  /** The cron slot (wall time in the job's zone) of a scheduled run. */
+  slot: string | null
+  groupKey: string | null
+}
+
+export interface JobRunFilter {
+  /** A job's name, or "email". */
+  name?: string
+  status?: JobRun['status']
+  /** Runs with a smaller id (the next page). */
+  before?: number
+  /** 1 to 1000; default 100. */
+  limit?: number
+}
+
+/** An email the mail catcher kept (no email API key configured). */
+export interface CaughtEmail {
+  id: number
+  jobId: number | null
+  tag: string | null
+  from: string | null
+  to: string[]
+  subject: string
+  html: string | null
+  text: string | null
+  createdAt: string
+}
+
+export interface CaughtEmailFilter {
+  to?: string
+  /** 1 to 1000; default 100. */
+  limit?: number
+}
+
+// ─── Meta: /admin/meta, /admin/maintenance ────────────────────────────────────────────────────
+
+/** The \`_koya_project\` record. */
+export interface MetaProject {
+  name: string
+  environment: string
+  /** When a server first served this database. */
+  createdAt: string
+  /** When a server last started on it. */
+  servedAt: string
+  /** Whether writes are refused (503 KL_API_MAINTENANCE). */
+  maintenance: boolean
+  maintenanceReason: string | null
+}
+
+/** A policy as written (TypeScript source and location) and as the SQL it became. */
+export interface MetaPolicy {
+  source: string
+  at: { file: string; line: number; column: number }
+  sql: string
+  params: JsonValue[]
+}
+
+/** The schema as the server runs it. */
+export interface MetaDescription {
+  project: MetaProject | null
+  roles: string[]
+  tables: {
+    name: string
+    typeName: string
+    isUsers: boolean
+    columns: { name: string; type: string; nullable: boolean; unique: boolean; [key: string]: JsonValue }[]
+    relations: { kind: 'belongsTo' | 'hasMany'; name: string; table: string; column: string }[]
+    indexes: { name: string; columns: string[]; unique: boolean }[]
+    search: { text: string[]; semantic: string[] } | null
+    policies: { read: MetaPolicy | null; create: MetaPolicy | null; update: { using: MetaPolicy; check: MetaPolicy } | null; delete: MetaPolicy | null; strict: boolean }
+  }[]
+  migrations: { id: string; name: string; appliedAt: string }[]
+  systemMigrations: { name: string; appliedAt: string }[]
+}
+
 /**
  * koya.auth: sign-up, login and the session. A session token the server issues (login,
  * changePassword, impersonate; signup when it signs in) is kept and sent with every later
@@ -851,6 +949,56 @@ export class AdminClient {
     return (await this.#send('GET', '/admin/audit', undefined, params)) as AuthAuditEntry[]
   }
 
+  /** Runs of the queue, newest first, filtered by job name and status. */
+  async jobRuns(filter: JobRunFilter = {}): Promise<JobRun[]> {
+    const params: (readonly [string, string])[] = []
+    for (const name of ['name', 'status', 'before', 'limit'] as const) {
+      const value = filter[name]
+      if (value !== undefined) params.push([name, String(value)])
+    }
+    return (await this.#send('GET', '/admin/jobs/runs', undefined, params)) as JobRun[]
+  }
+
+  /** One run by id: status, attempts, progress, result, last error. */
+  async jobRun(runId: number): Promise<JobRun> {
+    return (await this.#send('GET', '/admin/jobs/runs/' + encodeURIComponent(runId))) as JobRun
+  }
+
+  /** Enqueues a run of the job with a payload; returns the pending run. */
+  async runJob(name: string, payload: JsonValue): Promise<JobRun> {
+    return (await this.#send('POST', '/admin/jobs/' + encodeURIComponent(name) + '/run', { payload })) as JobRun
+  }
+
+  /** Runs a finished run again (same id); returns it, pending. */
+  async retryJobRun(runId: number): Promise<JobRun> {
+    return (await this.#send('POST', '/admin/jobs/runs/' + encodeURIComponent(runId) + '/retry')) as JobRun
+  }
+
+  /** Cancels a pending run, or aborts a running one; returns the run. */
+  async cancelJobRun(runId: number): Promise<JobRun> {
+    return (await this.#send('POST', '/admin/jobs/runs/' + encodeURIComponent(runId) + '/cancel')) as JobRun
+  }
+
+  /** Emails the mail catcher kept (no email API key configured), newest first. */
+  async emails(filter: CaughtEmailFilter = {}): Promise<CaughtEmail[]> {
+    const params: (readonly [string, string])[] = []
+    for (const name of ['to', 'limit'] as const) {
+      const value = filter[name]
+      if (value !== undefined) params.push([name, String(value)])
+    }
+    return (await this.#send('GET', '/admin/emails', undefined, params)) as CaughtEmail[]
+  }
+
+  /** The schema, policies and migrations as the server runs them. */
+  async meta(): Promise<MetaDescription> {
+    return (await this.#send('GET', '/admin/meta')) as MetaDescription
+  }
+
+  /** Turns maintenance mode on (writes answer 503) or off. */
+  async setMaintenance(input: { on: boolean; reason?: string }): Promise<MetaProject> {
+    return (await this.#send('POST', '/admin/maintenance', input)) as MetaProject
+  }
+
   async #send(method: KoyaRequest['method'], path: string, body?: object, params?: readonly (readonly [string, string])[]): Promise<unknown> {
     return (await this.#transport.request({ method, path, ...(body === undefined ? {} : { body }), ...(params === undefined ? {} : { params }) })).body
   }
@@ -875,13 +1023,16 @@ export type KoyaErrorCode =
   | 'KL_API_FILTER_REQUIRED'
   | 'KL_API_HEADERS_TOO_LARGE'
   | 'KL_API_LIMIT_EXCEEDED'
+  | 'KL_API_MAINTENANCE'
   | 'KL_API_NOT_ACCEPTABLE'
   | 'KL_API_NOT_FOUND'
   | 'KL_API_PAYLOAD_TOO_LARGE'
   | 'KL_API_POLICY_DENIED'
+  | 'KL_API_RATE_LIMITED'
   | 'KL_API_REQUEST_TIMEOUT'
   | 'KL_API_RESULT_NOT_READABLE'
   | 'KL_API_UNAUTHORIZED'
+  | 'KL_API_UNAVAILABLE'
   | 'KL_API_UNKNOWN_COLUMN'
   | 'KL_API_UNKNOWN_RELATION'
   | 'KL_API_UNSUPPORTED_SYNTAX'

@@ -1,0 +1,62 @@
+import { KoyaError } from '../../shared/errors.ts'
+import { defineModule } from '../modules/feature-module.ts'
+import { doNotRetry } from '../queue/queue.ts'
+import { retryPolicy, type RetryPolicy } from '../queue/retry-policy.ts'
+import { registerEmailPreview } from './email-preview.ts'
+import { EMAIL_MIGRATIONS } from './email-schema.ts'
+import { createMailCatcher } from './mail-catcher.ts'
+import { EMAIL_KIND, scrubEmail, type EmailPayload } from './outbox.ts'
+import { renderEmail } from './render-email.ts'
+import { createResendSender } from './resend-sender.ts'
+import { isEmailTemplate } from './templates.ts'
+
+/** Email's default schedule: 8 runs, from 30 s up to an hour apart (a provider outage of a few hours is ridden out). */
+export const EMAIL_RETRY: RetryPolicy = Object.freeze({ attempts: 8, initialDelayMs: 30_000, maxDelayMs: 60 * 60_000 })
+
+/**
+ * Email delivery: the queue's `email` kind. Each message (auth's emails, `ctx.email.send`) is a
+ * queue row, sent with Resend when `email.apiKey` names a set variable (`RESEND_BASE_URL` points
+ * the SDK elsewhere), otherwise kept by the mail catcher (`GET /admin/emails`). Once sent, the
+ * one-time links' tokens are blanked from the stored row. In dev, `/_/emails` previews the
+ * templates.
+ */
+export const emailModule = defineModule({
+  name: 'email',
+  systemMigrations: EMAIL_MIGRATIONS,
+  async register(app, runtime) {
+    const config = runtime.model.email
+    const apiKey = config?.apiKey == null ? undefined : runtime.env[config.apiKey.env]
+    const sender = apiKey === undefined || apiKey === '' ? undefined : createResendSender(apiKey, runtime.env.RESEND_BASE_URL || undefined)
+    if (sender === undefined && !runtime.dev) {
+      app.log.warn({ apiKey: config?.apiKey?.env ?? null }, 'no email API key: emails are kept by the mail catcher (GET /admin/emails), not sent')
+    }
+    const catcher = createMailCatcher(runtime.db)
+    const from = config?.from ?? `${runtime.model.name} <noreply@localhost>`
+    runtime.queue().define<EmailPayload>({
+      name: EMAIL_KIND,
+      retry: retryPolicy(config?.retry, EMAIL_RETRY),
+      scrub: scrubEmail,
+      async run(payload, run) {
+        const { html, text } = await bodiesOf(payload)
+        if (sender === undefined) {
+          catcher.keep({ jobId: run.id, tag: payload.tag ?? payload.template, from, to: payload.to, subject: payload.subject, html, text }, runtime.clock())
+          return { caught: true }
+        }
+        const id = await sender.send({ from, to: payload.to, subject: payload.subject, html, text, idempotencyKey: payload.idempotencyKey }, run.signal)
+        return { providerId: id }
+      },
+    })
+    if (runtime.dev) registerEmailPreview(app, runtime.model.name)
+  },
+})
+
+/** The message's bodies: as given, or its template rendered with its props. */
+async function bodiesOf(payload: EmailPayload): Promise<{ html: string | undefined; text: string | undefined }> {
+  if (payload.template === undefined) return { html: payload.html, text: payload.text }
+  if (!isEmailTemplate(payload.template)) {
+    throw doNotRetry(new KoyaError('KL_JOB_INVALID', `Email template "${payload.template}" does not exist.`, { hint: "Use 'verify-email', 'reset-password' or 'signup-attempt', or send html/text." }))
+  }
+  const props = payload.props ?? {}
+  const rendered = await renderEmail(payload.template, { appName: String(props.appName ?? ''), link: String(props.link ?? ''), email: String(props.email ?? payload.to[0]) })
+  return { html: payload.html ?? rendered.html, text: payload.text ?? rendered.text }
+}
