@@ -6,6 +6,7 @@ import { metaRoutes } from '../ir/routes/meta-routes.ts'
 import { realtimeRoutes } from '../ir/routes/realtime-routes.ts'
 import type { RouteGroup } from '../ir/routes/route-contract.ts'
 import { webhooksRoutes } from '../ir/routes/webhooks-routes.ts'
+import { searchRoutes } from '../ir/routes/search-routes.ts'
 import { insertSchema } from './json-schema/column-schemas.ts'
 
 /**
@@ -20,5 +21,6 @@ export function routeGroupsOf(ir: ProjectIR): RouteGroup[] {
   const users = usersTableOf(ir)
   const auth = users === undefined ? undefined : authRoutes(ir, { usersInsert: insertSchema(users) })
   const webhooks = webhooksRoutes(ir)
-  return [...(auth === undefined ? [] : [auth]), adminRoutes(ir), jobsRoutes(ir), ...(webhooks === undefined ? [] : [webhooks]), metaRoutes(ir), realtimeRoutes(ir)]
+  const search = searchRoutes(ir)
+  return [...(auth === undefined ? [] : [auth]), adminRoutes(ir), jobsRoutes(ir), ...(webhooks === undefined ? [] : [webhooks]), ...(search.routes.length > 0 ? [search] : []), metaRoutes(ir), realtimeRoutes(ir)]
 }

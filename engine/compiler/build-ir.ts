@@ -267,7 +267,12 @@ function buildSearch(table: TableInProgress, problems: Problems): TableIR['searc
     }
     return [...fields]
   }
-  return { text: check('text', search.text), semantic: check('semantic', search.semantic) }
+  const text = check('text', search.text)
+  const weights: Readonly<Record<string, number | undefined>> = search.weights ?? {}
+  for (const field of Object.keys(weights)) {
+    if (!text.includes(field)) problems.add('KL_DEF_INVALID', `search.weights on table "${name}" names "${field}", which is not in search.text.`, problems.atTable(name), 'Give weights only to columns listed in search.text.')
+  }
+  return { text, semantic: check('semantic', search.semantic), tokenizer: search.tokenizer ?? 'unicode61', weights: text.map((field) => weights[field] ?? 1) }
 }
 
 function buildRoles(roles: readonly string[], problems: Problems): string[] {

@@ -52,7 +52,14 @@ export const tableDefSchema = z.strictObject({
   columns: z.record(z.string(), column),
   options: z.strictObject({
     indexes: z.array(indexDef).optional(),
-    search: z.strictObject({ text: z.array(z.string()).optional(), semantic: z.array(z.string()).optional() }).optional(),
+    search: z
+      .strictObject({
+        text: z.array(z.string()).optional(),
+        semantic: z.array(z.string()).optional(),
+        tokenizer: z.enum(['unicode61', 'porter', 'trigram']).optional(),
+        weights: z.record(z.string(), z.number().positive().finite()).optional(),
+      })
+      .optional(),
     renamedFrom: z.string().optional(),
     singular: z.string().regex(/^[a-z][A-Za-z0-9_]*$/, 'Expected a singular table name such as "person"').optional(),
   }),

@@ -8,10 +8,25 @@ export interface IndexDef<C extends Columns = Columns> {
   readonly unique?: boolean
 }
 
-/** Full-text (FTS5) and semantic (vector) search over text columns. */
+/**
+ * Full-text (FTS5) and semantic (vector) search over text columns.
+ *
+ * @example
+ * table('tasks', { title: t.text(), body: t.text().optional() }, {
+ *   search: { text: ['title', 'body'], tokenizer: 'porter', weights: { title: 10 } },
+ * })
+ */
 export interface SearchDef<C extends Columns = Columns> {
   readonly text?: readonly (keyof C & string)[]
   readonly semantic?: readonly (keyof C & string)[]
+  /**
+   * How `text` columns are split into terms: `unicode61` (default; case and diacritics ignored),
+   * `porter` (English stemming on top: "running" finds "run"), `trigram` (substring search; a
+   * query term needs 3 characters or more).
+   */
+  readonly tokenizer?: 'unicode61' | 'porter' | 'trigram'
+  /** Rank weight of each `text` column (default 1): `{ title: 10 }` ranks a title hit above a body hit. */
+  readonly weights?: { readonly [K in keyof C & string]?: number }
 }
 
 export interface TableOptions<C extends Columns = Columns> {

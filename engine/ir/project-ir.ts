@@ -66,9 +66,15 @@ export type RelationIR =
   /** `project.tasks`: rows of `table` whose `column` points here. */
   | { readonly kind: 'hasMany'; readonly name: string; readonly table: string; readonly column: string }
 
+export type SearchTokenizer = 'unicode61' | 'porter' | 'trigram'
+
 export interface SearchIR {
   readonly text: readonly string[]
   readonly semantic: readonly string[]
+  /** The FTS5 tokenizer of the `text` columns (default `unicode61`, diacritics removed). */
+  readonly tokenizer: SearchTokenizer
+  /** bm25 weight per `text` column, in `text` order (default 1 each). */
+  readonly weights: readonly number[]
 }
 
 export interface TableIR {

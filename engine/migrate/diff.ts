@@ -71,21 +71,38 @@ export function diffSnapshots(prev: SchemaSnapshot, next: SchemaSnapshot, hints:
   }
 
   const tableSteps: MigrationStep[] = []
+  // Search indexes are dropped before any other step (a trigger naming a column would stop its
+  // drop or rename) and created after every one (a rebuilt table has new rowids).
+  const dropSearch: MigrationStep[] = []
+  const createSearch: MigrationStep[] = []
   for (const [old, table] of matched.sort((a, b) => a[1].name.localeCompare(b[1].name))) {
-    tableSteps.push(...diffTable(old, table, hints, renamedTables, options, problems))
+    const steps = diffTable(old, table, hints, renamedTables, options, problems)
+    tableSteps.push(...steps)
+    const reshaped = old.name !== table.name || steps.some((s) => s.kind !== 'createIndex' && s.kind !== 'dropIndex' && s.kind !== 'retypeColumn')
+    if (reshaped || !sameSearch(old.search, table.search)) {
+      if (old.search) dropSearch.push({ kind: 'dropSearchIndex', table: old.name })
+      if (table.search) createSearch.push({ kind: 'createSearchIndex', table: table.name, search: table.search })
+    }
   }
 
   const createSteps: MigrationStep[] = []
   for (const table of sortByDependency(created)) {
     createSteps.push({ kind: 'createTable', table })
     for (const index of table.indexes) createSteps.push({ kind: 'createIndex', table: table.name, index })
+    if (table.search) createSearch.push({ kind: 'createSearchIndex', table: table.name, search: table.search })
   }
+  for (const table of dropped) if (table.search) dropSearch.push({ kind: 'dropSearchIndex', table: table.name })
   // Children before parents, so the file is also safe to run by hand with foreign keys on.
   const dropSteps: MigrationStep[] = sortByDependency(dropped)
     .reverse()
     .map((t) => ({ kind: 'dropTable', name: t.name }))
 
-  return { steps: [...renames, ...createSteps, ...tableSteps, ...dropSteps], problems }
+  return { steps: [...dropSearch, ...renames, ...createSteps, ...tableSteps, ...dropSteps, ...createSearch], problems }
+}
+
+function sameSearch(a: TableSnapshot['search'], b: TableSnapshot['search']): boolean {
+  if (a === undefined || b === undefined) return a === b
+  return a.tokenizer === b.tokenizer && a.columns.join('\0') === b.columns.join('\0')
 }
 
 function diffTable(

@@ -1,5 +1,5 @@
 import { COLUMN_TYPE_FACTS, type ColumnTypeFacts } from '../ir/column-types.ts'
-import type { ColumnIR, ColumnType, DefaultIR, ProjectIR, ReferentialAction, TableIR } from '../ir/project-ir.ts'
+import type { ColumnIR, ColumnType, DefaultIR, ProjectIR, ReferentialAction, SearchTokenizer, TableIR } from '../ir/project-ir.ts'
 import { quoteIdent, quoteLiteral } from '../shared/sql-text.ts'
 
 /**
@@ -33,10 +33,21 @@ export interface IndexSnapshot {
   readonly unique: boolean
 }
 
+/**
+ * The table's full-text index (FTS5, external content, kept in step by triggers). Only what
+ * changes the index's DDL: rank weights are applied at query time and are not recorded.
+ */
+export interface SearchSnapshot {
+  readonly columns: readonly string[]
+  readonly tokenizer: SearchTokenizer
+}
+
 export interface TableSnapshot {
   readonly name: string
   readonly columns: readonly ColumnSnapshot[]
   readonly indexes: readonly IndexSnapshot[]
+  /** Absent when the table has no `search.text` columns (and in snapshots written before search). */
+  readonly search?: SearchSnapshot
 }
 
 export interface SchemaSnapshot {
@@ -92,6 +103,7 @@ function buildTableSnapshot(table: TableIR): TableSnapshot {
     name: table.name,
     columns: table.columns.map(buildColumnSnapshot),
     indexes: table.indexes.map((index) => ({ name: index.name, columns: [...index.columns], unique: index.unique })),
+    ...(table.search && table.search.text.length > 0 ? { search: { columns: [...table.search.text], tokenizer: table.search.tokenizer } } : {}),
   }
 }
 

@@ -1,6 +1,7 @@
 import { assertNever } from '../shared/assert-never.ts'
-import type { ColumnSnapshot, IndexSnapshot, TableSnapshot } from './snapshot.ts'
-import { quoteIdent } from '../shared/sql-text.ts'
+import { FTS5_TOKENIZE, searchIndexName, searchTriggerNames } from '../ir/search-index.ts'
+import type { ColumnSnapshot, IndexSnapshot, SearchSnapshot, TableSnapshot } from './snapshot.ts'
+import { quoteIdent, quoteLiteral } from '../shared/sql-text.ts'
 import type { MigrationStep } from './steps.ts'
 
 /** The prefix of the temporary table a rebuild copies into. */
@@ -48,9 +49,40 @@ export function printStep(step: MigrationStep): string[] {
       return [printCreateIndex(step.table, step.index)]
     case 'dropIndex':
       return [`DROP INDEX ${quoteIdent(step.name)};`]
+    case 'createSearchIndex':
+      return printCreateSearchIndex(step.table, step.search)
+    case 'dropSearchIndex': {
+      const triggers = searchTriggerNames(step.table)
+      return [
+        ...[triggers.insert, triggers.update, triggers.delete].map((name) => `DROP TRIGGER IF EXISTS ${quoteIdent(name)};`),
+        `DROP TABLE IF EXISTS ${quoteIdent(searchIndexName(step.table))};`,
+      ]
+    }
     default:
       return assertNever(step, 'migration step')
   }
+}
+
+/**
+ * An external-content FTS5 index over the table's rowid: the text lives once, in the table; the
+ * triggers keep the index in step on every write, whatever client writes (the runtime, a script,
+ * the sqlite3 shell); `rebuild` indexes the rows already there.
+ */
+function printCreateSearchIndex(table: string, search: SearchSnapshot): string[] {
+  const fts = quoteIdent(searchIndexName(table))
+  const triggers = searchTriggerNames(table)
+  const columns = search.columns.map(quoteIdent).join(', ')
+  const values = (row: 'new' | 'old') => search.columns.map((c) => `${row}.${quoteIdent(c)}`).join(', ')
+  const remove = `INSERT INTO ${fts} (${fts}, rowid, ${columns}) VALUES ('delete', old.rowid, ${values('old')});`
+  const add = `INSERT INTO ${fts} (rowid, ${columns}) VALUES (new.rowid, ${values('new')});`
+  return [
+    `CREATE VIRTUAL TABLE ${fts} USING fts5(${columns}, content=${quoteLiteral(table)}, content_rowid='rowid', tokenize=${quoteLiteral(FTS5_TOKENIZE[search.tokenizer])});`,
+    `CREATE TRIGGER ${quoteIdent(triggers.insert)} AFTER INSERT ON ${quoteIdent(table)} BEGIN ${add} END;`,
+    // Only a change of an indexed column touches the index (rowids do not change on update).
+    `CREATE TRIGGER ${quoteIdent(triggers.update)} AFTER UPDATE OF ${columns} ON ${quoteIdent(table)} BEGIN ${remove} ${add} END;`,
+    `CREATE TRIGGER ${quoteIdent(triggers.delete)} AFTER DELETE ON ${quoteIdent(table)} BEGIN ${remove} END;`,
+    `INSERT INTO ${fts} (${fts}) VALUES ('rebuild');`,
+  ]
 }
 
 function printCreateTable(name: string, columns: TableSnapshot['columns']): string {
@@ -99,6 +131,10 @@ export function describeStep(step: MigrationStep): string {
       return `create index ${step.index.name}`
     case 'dropIndex':
       return `drop index ${step.name}`
+    case 'createSearchIndex':
+      return `create search index on ${step.table} (${step.search.columns.join(', ')}; ${step.search.tokenizer})`
+    case 'dropSearchIndex':
+      return `drop search index on ${step.table}`
     default:
       return assertNever(step, 'migration step')
   }

@@ -1,5 +1,5 @@
 import type { ColumnType } from '../ir/project-ir.ts'
-import type { ColumnSnapshot, IndexSnapshot, TableSnapshot } from './snapshot.ts'
+import type { ColumnSnapshot, IndexSnapshot, SearchSnapshot, TableSnapshot } from './snapshot.ts'
 
 /** One change to a SQLite schema. The printer turns each kind into SQL; the switch is exhaustive. */
 export type MigrationStep =
@@ -18,6 +18,13 @@ export type MigrationStep =
   | { readonly kind: 'retypeColumn'; readonly table: string; readonly column: string; readonly from: ColumnType; readonly to: ColumnType }
   | { readonly kind: 'createIndex'; readonly table: string; readonly index: IndexSnapshot }
   | { readonly kind: 'dropIndex'; readonly name: string }
+  /**
+   * The table's FTS5 index (external content over the table's rowid), its insert/update/delete
+   * triggers, and a `rebuild` that indexes the rows already there.
+   */
+  | { readonly kind: 'createSearchIndex'; readonly table: string; readonly search: SearchSnapshot }
+  /** Drops the triggers and the FTS5 table (the application table keeps its rows). */
+  | { readonly kind: 'dropSearchIndex'; readonly table: string }
 
 /** A column of the rebuilt table and the SQL expression over the old table that fills it. */
 export interface RebuildCopy {

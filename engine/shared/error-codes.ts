@@ -291,8 +291,8 @@ export const errorCodes = {
     solution: 'Write `on_conflict=email` or `columns=title,status`; double-quote a name to use it exactly as written.',
   },
   KL_API_UNSUPPORTED_SYNTAX: {
-    description: 'The query uses PostgREST syntax that KoyaLite does not serve: array, range, regex or full-text operators, any/all quantifiers, JSON paths, spread embeds, aggregates, or ordering by an embedded column.',
-    solution: 'Rewrite the query with the supported grammar (eq, neq, gt, gte, lt, lte, like, ilike, in, is; or/and trees; embeds with aliases, hints and !inner); use /search/<table> for full-text search.',
+    description: 'The query uses PostgREST syntax that KoyaLite does not serve: array, range or regex operators, any/all quantifiers, JSON paths, spread embeds, aggregates, or ordering by an embedded column.',
+    solution: 'Rewrite the query with the supported grammar (eq, neq, gt, gte, lt, lte, like, ilike, in, is, fts, plfts, phfts, wfts; or/and trees; embeds with aliases, hints and !inner); use /search/<table> for ranked full-text search.',
   },
   KL_API_LIMIT_EXCEEDED: {
     description: 'The request goes past a server limit: too many filter conditions, embeds nested too deep, an in-list or parameter too long, or a limit above the largest page.',
@@ -351,6 +351,27 @@ export const errorCodes = {
     solution: 'Send the query text with its hash once (automatic persisted queries), or enable `graphql: { persistedQueries: true }`.',
   },
 
+  // ── SEARCH: /search/<table> and the full-text filters ──────────────────────────────────────
+  KL_SEARCH_SYNTAX: {
+    description: 'A search query is malformed (an unclosed quote or parenthesis, an operator with nothing on one side); the message gives the position.',
+    solution: 'Write words, "quoted phrases", prefix* terms, AND / OR / NOT (upper case) and -excluded words, with balanced quotes and parentheses; quote a word to search for it literally.',
+  },
+  KL_SEARCH_EMPTY: {
+    description: 'A search query has no word to look for (it is empty, or only excludes words).',
+    solution: 'Give at least one word or phrase to find, e.g. `q=report -draft`.',
+  },
+  KL_SEARCH_TOO_LONG: {
+    description: 'A search query is longer, or has more terms, than the server accepts.',
+    solution: 'Shorten the query (at most 1000 characters and 64 terms).',
+  },
+  KL_SEARCH_NOT_SEARCHABLE: {
+    description: 'The table, or the column a full-text filter names, has no full-text index.',
+    solution: 'Declare the columns in the table\'s `search: { text: [...] }` option and run `koyalite generate` and `koyalite migrate up`.',
+  },
+  KL_SEARCH_NOT_CONFIGURED: {
+    description: 'The search mode asked for (semantic or hybrid) is not configured on this server.',
+    solution: 'Use mode=text (or auto); semantic and hybrid search need an embeddings provider, which this version does not serve yet.',
+  },
   // ── AUTH: sessions, passwords, roles, impersonation ─────────────────────────────────────────
   KL_AUTH_REQUIRED: {
     description: 'The endpoint needs a signed-in user, and the request has no valid session (none sent, an empty or unknown bearer token, expired or revoked).',

@@ -50,7 +50,12 @@ function contractRoutesOf(ir: ProjectIR) {
 }
 
 function authPathsOf(ir: ProjectIR): string[] {
-  return [...new Set(contractRoutesOf(ir).map((route) => openApiPath(route.path)))]
+  return [...new Set(contractRoutesOf(ir).filter((route) => !route.path.startsWith('/search/')).map((route) => openApiPath(route.path)))]
+}
+
+/** `/search/<table>` for each table with search.text columns. */
+function searchPathsOf(ir: ProjectIR): string[] {
+  return ir.tables.filter((t) => (t.search?.text.length ?? 0) > 0).map((t) => `/search/${t.name}`)
 }
 
 function parameters(doc: OpenApiDocument, operation: OperationObject): ParameterObject[] {
@@ -91,7 +96,7 @@ describe('openapi.json', () => {
       })
 
       it('gives every table its seven operations, tagged with the table, /auth and /admin with a users table, /graphql and /healthz', () => {
-        const expectedPaths = [...p.ir.tables.flatMap((t) => [`/api/${t.name}`, `/api/${t.name}/{id}`]), ...authPathsOf(p.ir), '/graphql', '/healthz']
+        const expectedPaths = [...p.ir.tables.flatMap((t) => [`/api/${t.name}`, `/api/${t.name}/{id}`]), ...authPathsOf(p.ir), ...searchPathsOf(p.ir), '/graphql', '/healthz']
         expect(Object.keys(doc.paths).sort()).toEqual(expectedPaths.sort())
         for (const t of p.ir.tables) {
           expect(Object.keys(doc.paths[`/api/${t.name}`]!).sort()).toEqual(['delete', 'get', 'patch', 'post'])
@@ -111,8 +116,9 @@ describe('openapi.json', () => {
           expect(operation.operationId).toBe(route.id)
           expect(operation.security, route.id).toEqual(route.auth === 'public' ? [] : undefined)
         }
-        // Only what is served: search is not (yet), so the document does not mention it.
-        expect(text).not.toContain('/search/')
+        // Search is served for the tables with search.text, and documented for those alone.
+        for (const path of searchPathsOf(p.ir)) expect(doc.paths[path]!.get!.tags).toEqual(['Search'])
+        expect(Object.keys(doc.paths).filter((path) => path.startsWith('/search/')).sort()).toEqual(searchPathsOf(p.ir).sort())
       })
 
       it('filters list, update and delete with one parameter per column, plus or/and', () => {

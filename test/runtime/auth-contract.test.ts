@@ -1,3 +1,4 @@
+import { searchRoutes } from '../../engine/ir/routes/search-routes.ts'
 import Fastify from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { routeGroupsOf } from '../../engine/codegen/route-groups.ts'
@@ -75,7 +76,8 @@ describe('the route contract', () => {
   it('has an entry for every operation id the handlers are keyed by, and no other', () => {
     const ids = contractOf(fullModel(t.model)).map((route) => route.id)
     expect(new Set(ids).size).toBe(ids.length)
-    expect([...ids].sort()).toEqual([...AUTH_ROUTE_IDS, ...ADMIN_ROUTE_IDS, ...JOBS_ROUTE_IDS, ...META_ROUTE_IDS, ...REALTIME_ROUTE_IDS].sort())
+    const search = searchRoutes(t.model).routes.map((route) => route.id) // one per searchable table (test/runtime/search)
+    expect([...ids].sort()).toEqual([...AUTH_ROUTE_IDS, ...ADMIN_ROUTE_IDS, ...JOBS_ROUTE_IDS, ...META_ROUTE_IDS, ...REALTIME_ROUTE_IDS, ...search].sort())
   })
 
   it('is what the server serves under /auth and /admin, entry for entry', async () => {

@@ -420,7 +420,6 @@ describe('postgrest-js: what KoyaLite does not serve answers KL_API_UNSUPPORTED_
     ['regexMatch', () => find().regexMatch('title', '^S')],
     ['regexIMatch', () => find().regexIMatch('title', '^s')],
     ['isDistinct', () => find().isDistinct('dueAt', null)],
-    ['textSearch', () => find().textSearch('title', 'ship')],
     ['contains', () => find().contains('title', ['a'])],
     ['containedBy', () => find().containedBy('title', ['a'])],
     ['overlaps', () => find().overlaps('title', ['a'])],

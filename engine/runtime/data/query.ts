@@ -1,3 +1,5 @@
+import type { TextQuery } from './text-query.ts'
+
 /**
  * The neutral query: the data layer's only input. REST translates PostgREST's URL grammar into
  * it (runtime/rest/neutral-query.ts); GraphQL, jobs acting as a user, search and functions build
@@ -49,6 +51,11 @@ export type Where =
   | { readonly kind: 'some' | 'every' | 'none'; readonly relation: string; readonly where?: Where }
   /** Belongs-to: the parent exists, the caller may read it, and it passes `where`. */
   | { readonly kind: 'parent'; readonly relation: string; readonly where?: Where }
+  /**
+   * Full-text: the row's `search.text` columns (or `columns`, a subset) match `query` through
+   * the table's FTS5 index. @example { kind: 'match', query: { kind: 'terms', text: 'invoice', prefix: true } }
+   */
+  | { readonly kind: 'match'; readonly query: TextQuery; readonly columns?: readonly string[] }
 
 /** One order term. Nulls sort as if larger by default (PostgreSQL's rule): last ascending, first descending. */
 export interface OrderBy {
@@ -95,6 +102,24 @@ export interface ReadQuery {
   readonly orderBy?: readonly OrderBy[]
   readonly limit?: number
   readonly offset?: number
+  /** Rank the rows by relevance to a full-text query (only rows that match). */
+  readonly search?: TextSearch
+}
+
+/**
+ * A ranked full-text read: only rows matching `query`, best first (bm25 over the table's
+ * `search.text` columns with its `weights`), after the query's own `orderBy` terms if any.
+ * `rank: true` adds `rank` to each row (higher is better: bm25 negated); `snippets` adds
+ * `snippet: { <column>: text }`, the matching passage with hits in `<mark>…</mark>` (the text is
+ * not HTML-escaped).
+ *
+ * @example
+ * data.list(actor, { table: 'tasks', search: { query, rank: true, snippets: ['title'] }, limit: 20 })
+ */
+export interface TextSearch {
+  readonly query: TextQuery
+  readonly rank?: boolean
+  readonly snippets?: readonly string[]
 }
 
 /** Which existing rows a write touches: one by id, or those a filter matches (a filter is required). */

@@ -3,7 +3,8 @@ import type { ColumnIR, RelationIR } from '../../ir/project-ir.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import { columnOf, relationOf, type IndexedTable, type ModelIndex } from './model-index.ts'
-import type { CompareOperator, OrderBy as OrderByQuery, SelectItem, Where } from './query.ts'
+import type { CompareOperator, OrderBy as OrderByQuery, SelectItem, TextSearch, Where } from './query.ts'
+import { planMatch, planSearch, type PlannedMatch, type PlannedSearch } from './text-search-plan.ts'
 import { filterValue } from './column-values.ts'
 
 /** A value bound as a SQL parameter: what better-sqlite3 accepts. */
@@ -27,6 +28,8 @@ export interface ReadPlan {
    * hidden row.
    */
   readonly filters: readonly Condition[]
+  /** A ranked full-text read (top level only): rows are joined to their FTS5 matches and ordered by rank. */
+  readonly search?: PlannedSearch
 }
 
 export type Field =
@@ -47,6 +50,8 @@ export type Condition =
    * the row when one does (`!inner`, `some`, `parent`), `none` when none does (`none`, `every`).
    */
   | { readonly kind: 'related'; readonly quantifier: 'some' | 'none'; readonly relation: RelationIR; readonly plan: ReadPlan }
+  /** The row's rowid is among the FTS5 index's matches. */
+  | { readonly kind: 'match'; readonly match: PlannedMatch }
 
 export interface OrderBy {
   readonly column: ColumnIR
@@ -61,7 +66,11 @@ export interface ReadShape {
   readonly orderBy?: readonly OrderByQuery[] | undefined
   readonly limit?: number | undefined
   readonly offset?: number | undefined
+  readonly search?: TextSearch | undefined
 }
+
+/** Keys a ranked read adds to each row. */
+const SEARCH_KEYS = ['rank', 'snippet']
 
 /** Resolve a neutral read against the model. @throws KoyaError KL_API_* naming the bad part. */
 export function planRead(model: ModelIndex, table: IndexedTable, shape: ReadShape): ReadPlan {
@@ -88,7 +97,17 @@ export function planRead(model: ModelIndex, table: IndexedTable, shape: ReadShap
   }
   checkPage(shape.limit, 'limit')
   checkPage(shape.offset, 'offset')
+  const search = shape.search === undefined ? undefined : planSearch(table, shape.search)
+  if (search) {
+    const taken = fields.find((f) => SEARCH_KEYS.includes(f.key))
+    if (taken) {
+      throw new KoyaError('KL_API_BAD_SELECT', `A search result adds "rank" and "snippet" to each row, and the select also names "${taken.key}".`, {
+        hint: `Rename it in the select, e.g. \`select=*,${taken.key}_:${taken.key}\` (and list the other columns instead of *).`,
+      })
+    }
+  }
   return {
+    ...(search ? { search } : {}),
     table,
     fields,
     where,
@@ -135,6 +154,8 @@ function planCondition(model: ModelIndex, table: IndexedTable, where: Where): Co
     case 'in':
     case 'is':
       return planCompare(table, where)
+    case 'match':
+      return { kind: 'match', match: planMatch(table, where.query, where.columns) }
     case 'some':
     case 'none':
     case 'every':

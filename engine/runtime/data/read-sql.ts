@@ -60,6 +60,10 @@ function isTotal(condition: Condition): boolean {
       return isTotal(condition.condition)
     case 'related':
       return false
+    case 'match':
+      // A lookup in the index that does not read the row: it fails on no row (the expression
+      // was printed by printFts5, so FTS5 cannot refuse it).
+      return true
     default:
       return assertNever(condition, 'condition')
   }
@@ -101,6 +105,37 @@ export function printRowsQuery(plan: ReadPlan, source: SourceOf, form: 'direct' 
   // The page's ids came through the table's source, so its rows are joined from the table
   // itself: going through the source again would evaluate the access policy twice per row.
   return sql`SELECT ${printRowJson(p, plan, alias)} AS "row" FROM (${page}) AS "page" JOIN ${sql.id(plan.table.name)} AS ${sql.id(alias)} ON ${sql.id(alias, 'id')} = "page"."k"${order}`
+}
+
+/**
+ * A ranked full-text page (`plan.search`). The matches and their bm25 come from a subquery over
+ * the FTS5 index (bm25 must be computed where the MATCH is, never in an outer window or sort),
+ * joined by id to the table's source, so only rows the caller may read are ranked, counted and
+ * paged; the page's JSON is built for its rows alone, as in the deferred form.
+ */
+export function printSearchRowsQuery(plan: ReadPlan, source: SourceOf): RawBuilder<{ row: string }> {
+  const search = plan.search!
+  const p = printer(source)
+  const inner = p.alias()
+  const alias = p.alias()
+  const index = sql.id(search.index)
+  const weights = sql.join(search.weights.map((w) => sql.lit(w)))
+  const snippetColumns = search.snippets.map(
+    (s, i) => sql`, snippet(${index}, ${sql.lit(s.position)}, '<mark>', '</mark>', '…', 16) AS ${sql.id(`s${i}`)}`,
+  )
+  const matches = sql`SELECT "c"."id" AS "id", -bm25(${index}, ${weights}) AS "r"${sql.join(snippetColumns, sql``)} FROM ${index} JOIN ${sql.id(plan.table.name)} AS "c" ON "c"."rowid" = ${index}."rowid" WHERE ${index} MATCH ${search.expression}`
+  const keys = plan.order.map((o, i) => sql`, ${sql.id(inner, o.column.name)} AS ${sql.id(`o${i}`)}`)
+  const carried = search.snippets.map((_, i) => sql`, "m".${sql.id(`s${i}`)} AS ${sql.id(`s${i}`)}`)
+  const innerOrder = [...plan.order.map((o) => printOrderTerm(sql.id(inner, o.column.name), o)), sql`"m"."r" DESC`, sql`${sql.id(inner, 'id')} ASC`]
+  const page = sql`SELECT ${sql.id(inner, 'id')} AS "k", "m"."r" AS "r"${sql.join(carried, sql``)}${sql.join(keys, sql``)} FROM ${p.source(plan.table.name, filterOf(p, plan))} AS ${sql.id(inner)} JOIN (${matches}) AS "m" ON "m"."id" = ${sql.id(inner, 'id')}${printWhere(p, plainWhere(plan), inner)} ORDER BY ${sql.join(innerOrder)}${printRange(plan.limit, plan.offset)}`
+  const outerOrder = [...plan.order.map((o, i) => printOrderTerm(sql.id('page', `o${i}`), o)), sql`"page"."r" DESC`, sql`"page"."k" ASC`]
+  const pairs = [
+    ...plan.fields.map((field) => sql`${sql.lit(field.key)}, ${printField(p, field, alias, false)}`),
+    ...(search.rank ? [sql`'rank', "page"."r"`] : []),
+    ...(search.snippets.length > 0 ? [sql`'snippet', json_object(${sql.join(search.snippets.map((s, i) => sql`${sql.lit(s.column)}, "page".${sql.id(`s${i}`)}`))})`] : []),
+  ]
+  const row = sql`json_object(${sql.join(pairs)})`
+  return sql`SELECT ${row} AS "row" FROM (${page}) AS "page" JOIN ${sql.id(plan.table.name)} AS ${sql.id(alias)} ON ${sql.id(alias, 'id')} = "page"."k" ORDER BY ${sql.join(outerOrder)}`
 }
 
 /** `SELECT count(*) AS "count" FROM … WHERE …`, for `Prefer: count=exact`. */
@@ -211,6 +246,10 @@ function printCondition(p: Printer, condition: Condition, alias: string): RawBui
       const join = relation.kind === 'belongsTo' ? sql`${sql.id(child, 'id')} = ${sql.id(alias, relation.column)}` : sql`${sql.id(child, relation.column)} = ${sql.id(alias, 'id')}`
       const exists = sql`EXISTS (SELECT 1 FROM ${p.source(relation.table, filterOf(p, plan))} AS ${sql.id(child)} WHERE ${join}${printAnd(p, plainWhere(plan), child)})`
       return condition.quantifier === 'some' ? exists : sql`NOT ${exists}`
+    }
+    case 'match': {
+      const index = sql.id(condition.match.index)
+      return sql`${sql.id(alias, 'rowid')} IN (SELECT "rowid" FROM ${index} WHERE ${index} MATCH ${condition.match.expression})`
     }
     default:
       return assertNever(condition, 'condition')

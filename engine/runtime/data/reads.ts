@@ -4,7 +4,7 @@ import type { Actor, Operation } from './data-layer.ts'
 import type { IndexedTable, ModelIndex } from './model-index.ts'
 import { ALL, type SelectItem } from './query.ts'
 import { planRead, planReadByIds, type ReadPlan, type ReadShape } from './read-plan.ts'
-import { printCountQuery, printRowsQuery, type SourceOf } from './read-sql.ts'
+import { printCountQuery, printRowsQuery, printSearchRowsQuery, type SourceOf } from './read-sql.ts'
 import type { SqlRunner } from './sql-runner.ts'
 import type { RowObject, WriteEventBus } from './write-events.ts'
 
@@ -47,6 +47,11 @@ export interface Reads {
   storedRows(table: IndexedTable, ids: readonly string[]): Map<string, RowObject>
 }
 
+/** The plan a count runs: a ranked search counts the rows its match admits (readable ones only, as every count). */
+function countable(plan: ReadPlan): ReadPlan {
+  return plan.search ? { ...plan, filters: [...plan.filters, { kind: 'match', match: plan.search }] } : plan
+}
+
 export function createReads(ctx: DataContext): Reads {
   const { index, access, runner } = ctx
   const oneKey = (actor: Actor, table: IndexedTable, select: readonly SelectItem[] | undefined) => `get\0${actor.kind}\0${table.name}\0${JSON.stringify(select ?? ALL)}`
@@ -54,6 +59,7 @@ export function createReads(ctx: DataContext): Reads {
     printRowsQuery(planReadByIds(index, table, select, [ID_SLOT]), sourceOf(access, actor, 'read'))
   /** The direct form of a page, unless SQLite would sort for it (read-sql.ts printRowsQuery). */
   const pageQuery = (actor: Actor, plan: ReadPlan) => {
+    if (plan.search) return printSearchRowsQuery(plan, sourceOf(access, actor, 'read'))
     const direct = printRowsQuery(plan, sourceOf(access, actor, 'read'), 'direct')
     return runner.sorts(actor, direct) ? printRowsQuery(plan, sourceOf(access, actor, 'read'), 'deferred') : direct
   }
@@ -63,7 +69,7 @@ export function createReads(ctx: DataContext): Reads {
       let plan: ReadPlan | undefined
       const planned = () => (plan ??= planRead(index, table, shape))
       const rows = runner.runCached(actor, `rows\0${key}`, () => pageQuery(actor, planned())).map((r) => r.row)
-      const total = count ? runner.runCached(actor, `count\0${key}`, () => printCountQuery(planned(), sourceOf(access, actor, 'read')))[0]!.count : undefined
+      const total = count ? runner.runCached(actor, `count\0${key}`, () => printCountQuery(countable(planned()), sourceOf(access, actor, 'read')))[0]!.count : undefined
       return { rows, total }
     },
     count(actor, table, shape) {

@@ -158,6 +158,7 @@ function hasTest(where: Where): boolean {
     case 'every':
     case 'none':
     case 'parent':
+    case 'match':
       return true
     default:
       return assertNever(where, 'filter')

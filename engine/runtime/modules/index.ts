@@ -9,6 +9,7 @@ import { metaModule } from '../meta/meta-module.ts'
 import { queueModule } from '../queue/queue-module.ts'
 import { realtimeModule } from '../realtime/realtime-module.ts'
 import { restModule } from '../rest/rest-module.ts'
+import { searchModule } from '../search/search-module.ts'
 import type { SystemMigration } from '../system/system-schema.ts'
 import { webhooksModule } from '../webhooks/webhooks-module.ts'
 import type { FeatureModule } from './feature-module.ts'
@@ -35,7 +36,8 @@ export const FEATURE_MODULES = {
   // After the queue (its kinds) and auth (the audit log its admin events go to).
   webhooks: webhooksModule,
   rest: restModule,
-  // After rest: GraphQL reads and writes through the same data layer and policies.
+  // After rest: search and GraphQL read and write through the same data layer and policies.
+  search: searchModule,
   graphql: graphqlModule,
   realtime: realtimeModule,
 } as const

@@ -104,6 +104,7 @@ function whereTables(where: Where, table: TableIR, tables: ReadonlyMap<string, T
     case 'compare':
     case 'in':
     case 'is':
+    case 'match': // the full-text index follows the table itself (triggers)
       return
     case 'and':
     case 'or':

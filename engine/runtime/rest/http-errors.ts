@@ -1,6 +1,6 @@
 import { KoyaError, type KoyaErrorCode } from '../../shared/errors.ts'
 
-type ApiCode = Extract<KoyaErrorCode, `KL_API_${string}` | `KL_AUTH_${string}`>
+type ApiCode = Extract<KoyaErrorCode, `KL_API_${string}` | `KL_AUTH_${string}` | `KL_SEARCH_${string}`>
 
 /** Every API and auth error code's HTTP status, in one place. A new KL_API_ or KL_AUTH_ code does not build until it is here. */
 export const API_STATUS: Record<ApiCode, number> = {
@@ -29,6 +29,11 @@ export const API_STATUS: Record<ApiCode, number> = {
   KL_API_HEADERS_TOO_LARGE: 431,
   KL_API_REQUEST_TIMEOUT: 408,
   KL_API_CONSTRAINT: 422,
+  KL_SEARCH_SYNTAX: 400,
+  KL_SEARCH_EMPTY: 400,
+  KL_SEARCH_TOO_LONG: 400,
+  KL_SEARCH_NOT_SEARCHABLE: 400,
+  KL_SEARCH_NOT_CONFIGURED: 400,
   KL_API_MAINTENANCE: 503,
   KL_API_REALTIME_BAD_MESSAGE: 400,
   KL_API_REALTIME_TOO_MANY: 429,

@@ -9,6 +9,7 @@ import { KoyaError } from '../../shared/errors.ts'
 import { columnOf, relationOf, type IndexedTable, type ModelIndex } from '../data/model-index.ts'
 import type { FilterScalar, OrderBy, ReadQuery, SelectItem, Where } from '../data/query.ts'
 import type { FilterNode, FilterValue, ParsedQuery, SelectNode } from './query-grammar.ts'
+import { textSearchQuery } from './text-search-filters.ts'
 
 /** The embed level a filter applies to: `['project']` for `project.name=eq.x`. */
 function levelOf(filter: FilterNode): readonly string[] {
@@ -164,6 +165,11 @@ function toCompare(table: IndexedTable, filter: Extract<FilterNode, { kind: 'com
     case 'lt':
     case 'lte':
       return { kind: 'compare', column, operator, value: typed(table, column, textOf(value, where), where) }
+    case 'fts':
+    case 'plfts':
+    case 'phfts':
+    case 'wfts':
+      return { kind: 'match', query: textSearchQuery(operator, textOf(value, where)), columns: [column] }
     default:
       return assertNever(operator, 'filter operator')
   }

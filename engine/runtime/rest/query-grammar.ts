@@ -17,7 +17,8 @@ import { FILTER_HINT, LOGIC_HINT, quote, readLogicGroup, readName, readOpExpr, S
  * @example
  * // priority=gte.2  →  operator 'gte'
  */
-export type FilterOperator = 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte' | 'like' | 'ilike' | 'in' | 'is'
+/** `fts plfts phfts wfts`: PostgreSQL's to_tsquery, plainto_, phraseto_, websearch_to_tsquery (a `(config)` after them is read and ignored). */
+export type FilterOperator = 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte' | 'like' | 'ilike' | 'in' | 'is' | 'fts' | 'plfts' | 'phfts' | 'wfts'
 
 /**
  * An operand. `text` is the value as written (for like/ilike `*` is kept; the SQL layer maps it

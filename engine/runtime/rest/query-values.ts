@@ -27,10 +27,17 @@ const OPERATOR_SHAPES: Record<FilterOperator, 'scalar' | 'list' | 'trilean'> = {
   ilike: 'scalar',
   in: 'list',
   is: 'trilean',
+  fts: 'scalar',
+  plfts: 'scalar',
+  phfts: 'scalar',
+  wfts: 'scalar',
 }
 
+/** The full-text operators, which PostgREST lets name a text search configuration: `fts(english).`. */
+const TEXT_SEARCH_OPERATORS: ReadonlySet<string> = new Set(['fts', 'plfts', 'phfts', 'wfts'])
+
 /** PostgREST operators that KoyaLite recognizes but does not serve: they answer KL_API_UNSUPPORTED_SYNTAX, not "unknown". */
-const UNSERVED_OPERATORS = new Set(['cs', 'cd', 'ov', 'sl', 'sr', 'nxr', 'nxl', 'adj', 'match', 'imatch', 'isdistinct', 'fts', 'plfts', 'phfts', 'wfts'])
+const UNSERVED_OPERATORS = new Set(['cs', 'cd', 'ov', 'sl', 'sr', 'nxr', 'nxl', 'adj', 'match', 'imatch', 'isdistinct'])
 
 const OPERATOR_LIST = Object.keys(OPERATOR_SHAPES).join(', ')
 
@@ -215,6 +222,13 @@ export function readOpExpr(s: Scanner, context: ValueContext, limits: QueryLimit
   const negated = s.eat('not.')
   const start = s.pos
   const name = s.word()
+  // The configuration (a PostgreSQL text search language) has no SQLite meaning: the table's
+  // tokenizer decides (docs/search.md). It is read so postgrest-js's `{ config }` is accepted.
+  if (TEXT_SEARCH_OPERATORS.has(name) && s.peek() === '(') {
+    s.pos++
+    s.until(')')
+    s.expect(')', `expected ")" after the text search configuration of "${name}"`)
+  }
   const next = s.peek()
   if (isFilterOperator(name) && next === '.') {
     s.pos++
