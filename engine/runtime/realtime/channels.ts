@@ -6,7 +6,7 @@ export type ChannelAction = 'join' | 'broadcast'
 
 /**
  * Decides who may join and broadcast on a channel. The default admits signed-in users (and the
- * service key) to every channel and refuses anonymous callers (decision 68).
+ * service key) to every channel and refuses anonymous callers (decision 71).
  *
  * @example
  * createServer({ …, realtime: { channels: { authorize: (actor, channel) => channel.startsWith('public:') || actor.kind === 'user' } } })
@@ -42,7 +42,7 @@ export interface Channels {
 
 /**
  * Broadcast channels and presence, in this process: a message goes to the channel's other members
- * connected to this server, and presence lists them (decision 68).
+ * connected to this server, and presence lists them (decision 71).
  */
 export function createChannels(policy: ChannelPolicy): Channels {
   const channels = new Map<string, Map<string, { member: ChannelMember; state: PresenceMember }>>()

@@ -23,7 +23,7 @@ export interface Subscription {
  * What subscribers with the same table, the same policy parameters (user id and roles, or
  * anonymous, or the system role) and the same filter see: they share one evaluation per event
  * batch. `visible` is the ids the view admits (tracked from the view's first subscriber on), which
- * is how a `leave` is told from an update and an `enter` from a create (decision 66).
+ * is how a `leave` is told from an update and an `enter` from a create (decision 69).
  */
 export interface View {
   readonly key: string
@@ -122,7 +122,7 @@ export function createViews(data: DataLayer, options: { readonly maxViewRows: nu
     return rows
   }
 
-  /** What one entry tells a subscriber, from whether it could read the row before and after (decision 66). */
+  /** What one entry tells a subscriber, from whether it could read the row before and after (decision 69). */
   const changeOf = (entry: LogEntry, was: boolean, now: boolean, row: string | undefined): Change | undefined => {
     const base = { seq: entry.id, rowId: entry.rowId }
     if (entry.operation === 'delete') return was ? { ...base, kind: 'delete', operation: 'delete', row: entry.old ?? undefined } : undefined

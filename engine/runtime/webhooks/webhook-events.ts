@@ -37,7 +37,7 @@ export interface WebhookEventDeps {
  * once). Returns the unsubscribers.
  *
  * A `filter` or `transform` that throws does not undo the user's write: the event is not sent and
- * the error is logged (decision 71).
+ * the error is logged (decision 64).
  *
  * @example
  * const stops = subscribeWebhookEvents(model.webhooks ?? [], { data, queue, clock, handlers: handlers.webhooks, log })

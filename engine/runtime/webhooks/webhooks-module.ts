@@ -49,7 +49,7 @@ export const webhooksModule = defineModule<WebhooksModuleOptions | undefined>({
     const settings = { ...settingsFrom(runtime.env), ...options }
     const handlers = options.handlers?.webhooks
     // Without its code a filtered or transformed webhook cannot decide what to send: this process
-    // records none of its events rather than send unfiltered ones (decision 72).
+    // records none of its events rather than send unfiltered ones (decision 65).
     const missing = webhooks.filter((w) => (w.hasFilter || w.hasTransform) && handlers?.[w.name] === undefined)
     if (missing.length > 0) app.log.warn({ webhooks: missing.map((w) => w.name) }, 'the server was given no handlers for webhooks with a filter or transform: their events are not recorded by this process (koyalite start loads generated/handlers)')
     const served = webhooks.filter((w) => !missing.includes(w))
