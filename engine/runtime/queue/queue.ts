@@ -4,7 +4,7 @@ import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import { statementsOf } from '../data/statement-cache.ts'
 import { JOB_STATUSES, SQL, type JobRow, type JobStatus } from './queue-sql.ts'
 import { DEFAULT_RETRY, type RetryPolicy } from './retry-policy.ts'
-import { createWorker, type QueueLogger, type Worker } from './worker.ts'
+import { createWorker, scrubbedPayload, type QueueLogger, type Worker } from './worker.ts'
 
 /**
  * What one run of a kind is given besides its payload.
@@ -202,7 +202,7 @@ export function createQueue(db: SqliteDatabase, options: QueueOptions = {}): Que
     cancel(id) {
       const row = getRow(id)
       if (row === undefined) return undefined
-      if (row.status === 'pending') statements.run(SQL.cancelPending, [now(), id])
+      if (row.status === 'pending') statements.run(SQL.cancelPending, [now(), scrubbedPayload(kinds.get(row.kind), row.payload), id])
       else if (row.status === 'running') {
         statements.run(SQL.requestCancel, [id])
         worker?.abort(id, new KoyaError('KL_JOB_CANCELLED', `Run ${id} of "${row.kind}" was cancelled.`))

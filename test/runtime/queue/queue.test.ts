@@ -293,6 +293,26 @@ describe('the queue', () => {
     expect((await settled(queue, queue.enqueue('mail', { secret: 'token-123' }))).payload).toEqual({ secret: '[sent]' })
   })
 
+  it('scrubs the stored payload of a run that ends without success: dead, or cancelled (pending or running)', async () => {
+    // Review: an email's one-time token was blanked only once sent; a dead row (never purged)
+    // kept the live token for ever, readable at GET /admin/jobs/:id and in every backup.
+    const { queue } = setup()
+    const scrub = (p: { secret: string }) => ({ ...p, secret: '[sent]' })
+    queue.define<{ secret: string }>({ name: 'doomed', scrub, retry: { attempts: 1, initialDelayMs: 0, maxDelayMs: 0 }, run: () => { throw new Error('provider down') } })
+    queue.define<{ secret: string }>({ name: 'slow', scrub, run: (_p, run) => new Promise((_r, reject) => run.signal.addEventListener('abort', () => reject(run.signal.reason))) })
+    queue.define<{ secret: string }>({ name: 'later', scrub, run: () => undefined })
+    const waiting = queue.enqueue('later', { secret: 'token-3' }, { delayMs: 60_000 })
+    queue.cancel(waiting)
+    expect(queue.get(waiting)).toMatchObject({ status: 'cancelled', payload: { secret: '[sent]' } })
+    queue.start()
+    const dead = await settled(queue, queue.enqueue('doomed', { secret: 'token-1' }))
+    expect(dead).toMatchObject({ status: 'dead', payload: { secret: '[sent]' } })
+    const slow = queue.enqueue('slow', { secret: 'token-2' })
+    await until(() => queue.get(slow)?.status === 'running')
+    queue.cancel(slow)
+    expect(await settled(queue, slow)).toMatchObject({ status: 'cancelled', payload: { secret: '[sent]' } })
+  })
+
   it('deletes finished runs past retention when a worker starts, and keeps dead ones', async () => {
     const { db, queue } = setup()
     queue.define({ name: 'ok', run: () => undefined })
