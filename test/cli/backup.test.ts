@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import * as tar from 'tar'
@@ -145,6 +145,31 @@ describe('koyalite backup and restore', () => {
     expect(dump(path.join(work, kept!)).mine).toEqual([{ v: 'kept' }])
     expect(dump(target).mine).toBeUndefined()
     expect(dump(target).users).toEqual(dump(live).users)
+  }, 30_000)
+
+  it('never replaces a database held open by another process when the path given goes through a symlink', async () => {
+    // Review: /proc's fd links name the real path; a --db through a symlinked directory (a volume
+    // mount, /srv/app/data -> /mnt/disk1/data) was compared as given, so a live database was replaced.
+    const archive = path.join(work, 'for-symlink.tar.gz')
+    expect((await runCli(repoRoot, ['backup', '--db', live, '--out', archive])).code).toBe(0)
+    const realDir = path.join(work, 'real-data')
+    mkdirSync(realDir)
+    const linkDir = path.join(work, 'linked-data')
+    symlinkSync(realDir, linkDir)
+    const target = path.join(realDir, 'app.db')
+    const seed = openDatabase(target)
+    seed.exec('CREATE TABLE "mine" ("v" TEXT); INSERT INTO "mine" VALUES (\'live\')')
+    seed.close()
+    const holder = spawn(process.execPath, ['-e', `const D = require(${JSON.stringify(path.join(repoRoot, 'node_modules', 'better-sqlite3'))}); const db = new D(${JSON.stringify(target)}); db.prepare('SELECT 1').get(); process.stdout.write('open\\n'); setInterval(() => {}, 1000)`], { stdio: ['ignore', 'pipe', 'inherit'] })
+    await new Promise((resolve) => holder.stdout!.once('data', resolve))
+    try {
+      const refused = await runCli(repoRoot, ['restore', archive, '--db', path.join(linkDir, 'app.db'), '--force'])
+      expect(refused.err).toContain('KL_BACKUP_LIVE')
+      expect(refused.code).toBe(1)
+      expect(dump(target).mine).toEqual([{ v: 'live' }])
+    } finally {
+      await stop(holder)
+    }
   }, 30_000)
 
   it('refuses a backup with migrations the project does not know', async () => {

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, renameSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { KoyaError } from '../../shared/errors.ts'
 import { openDatabase } from '../../shared/sqlite.ts'
@@ -31,7 +31,7 @@ export interface RestoreReport {
  *   KL_BACKUP_TARGET_EXISTS, KL_BACKUP_LIVE
  */
 export async function restoreBackup(archive: string, target: string, options: RestoreOptions): Promise<RestoreReport> {
-  const file = path.resolve(target)
+  const file = realPathOf(target)
   const holders = processesHolding(file)
   if (holders.length > 0) {
     throw new KoyaError('KL_BACKUP_LIVE', `${file} is open in process ${holders.join(', ')}: a live database is not replaced under a running server.`, {
@@ -71,6 +71,24 @@ export async function restoreBackup(archive: string, target: string, options: Re
   } finally {
     rmSync(work, { recursive: true, force: true })
     rmSync(`${file}.restoring`, { force: true })
+  }
+}
+
+/**
+ * The database's real path: /proc names the files a process holds by it, so a path through a
+ * symlink (a mounted volume's directory, a linked file) would find no holder; and the swap must
+ * replace the file a server opens, not a link to it.
+ */
+function realPathOf(target: string): string {
+  const resolved = path.resolve(target)
+  try {
+    return realpathSync(resolved)
+  } catch {
+    try {
+      return path.join(realpathSync(path.dirname(resolved)), path.basename(resolved))
+    } catch {
+      return resolved // nothing of it exists yet: created below as given
+    }
   }
 }
 
