@@ -24,7 +24,8 @@ export interface RestoreReport {
  * Restore `archive` into the database file `target`, atomically: the backup is checked
  * (openBackup), its schema version compared with the project's migrations, copied next to the
  * target and fsynced, and only then renamed into place. An existing database is replaced only
- * with `force`, never while a process holds it open (Linux: /proc is read to know), and is kept
+ * with `force`, never while a process holds it open (Linux: /proc is read to know; a process
+ * /proc does not show, in another container, by the -wal/-shm its connection keeps), and is kept
  * beside the new one rather than deleted.
  *
  * @throws KoyaError KL_BACKUP_NOT_FOUND, KL_BACKUP_CORRUPT, KL_BACKUP_SCHEMA_NEWER,
@@ -61,6 +62,15 @@ export async function restoreBackup(archive: string, target: string, options: Re
       // The last connection to close a WAL database checkpoints it into the file: the copy kept
       // beside is then whole, and no stale -wal is left to be replayed onto the restored file.
       openDatabase(file).close()
+      // The last connection to close also deletes the -wal and -shm: if they outlive ours, another
+      // connection holds SQLite's shared lock on the file, from a process /proc does not show
+      // (another container on the volume, another user).
+      const residue = [`${file}-wal`, `${file}-shm`].filter((leftover) => existsSync(leftover))
+      if (residue.length > 0) {
+        throw new KoyaError('KL_BACKUP_LIVE', `${file} is open in another process (its ${path.basename(residue[0]!)} outlived this connection): a live database is not replaced under a running server.`, {
+          hint: 'Stop the server (and `koyalite dev`) using this database, in every container that mounts it, then restore again.',
+        })
+      }
       keptAs = `${file}.pre-restore-${(options.clock ?? (() => new Date()))().toISOString().replace(/[:.]/g, '-')}`
       renameSync(file, keptAs)
     }
