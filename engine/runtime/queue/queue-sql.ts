@@ -33,6 +33,9 @@ WHERE "id" = ? AND "attempts" = ? AND "status" = 'running'`,
   /** Shutdown: the run goes back as it was, its attempt not counted. Parameters: now, id, attempts. */
   release: `UPDATE "_koya_jobs" SET "status" = 'pending', "attempts" = "attempts" - 1, "runAt" = ?, "leaseUntil" = NULL, "worker" = NULL
 WHERE "id" = ? AND "attempts" = ? AND "status" = 'running'`,
+  /** "Not now" (the app in maintenance): back to pending at runAt, the attempt not counted. Parameters: runAt, lastError, id, attempts. */
+  defer: `UPDATE "_koya_jobs" SET "status" = 'pending', "attempts" = "attempts" - 1, "runAt" = ?, "lastError" = ?, "leaseUntil" = NULL, "worker" = NULL
+WHERE "id" = ? AND "attempts" = ? AND "status" = 'running'`,
   heartbeat: `UPDATE "_koya_jobs" SET "leaseUntil" = ? WHERE "worker" = ? AND "status" = 'running'`,
   cancelRequestedOf: `SELECT "id" FROM "_koya_jobs" WHERE "worker" = ? AND "status" = 'running' AND "cancelRequested" = 1`,
   expired: `SELECT "id", "kind", "payload", "attempts", "maxAttempts" FROM "_koya_jobs" WHERE "status" = 'running' AND "leaseUntil" < ? LIMIT 100`,

@@ -25,6 +25,8 @@ export interface JobRunContext {
  * A kind of work the queue runs: a feature registers it once (`queue.define`) before the queue
  * starts. `run` resolving is success; throwing is a failed attempt, retried per `retry` unless the
  * error is a KoyaError with `details.retry === false` (see `doNotRetry`), which is dead at once.
+ * A KoyaError with `details.retryAfterSeconds` (a write refused by maintenance mode) is "not now":
+ * the run goes back to the queue for then, its attempt not counted.
  */
 export interface JobKind<P = unknown> {
   /** Unique in the queue: `email`, `job:digest`, `webhook:taskDone`. */

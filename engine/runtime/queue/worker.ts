@@ -182,6 +182,14 @@ export function createWorker(options: WorkerOptions): Worker {
       statements.run(SQL.complete, [now(), scrubbedPayload(kind, row.payload), resultText(result), row.id, row.attempts])
       return
     }
+    // "Not now", not "failed": a KoyaError with `retryAfterSeconds` (503 KL_API_MAINTENANCE from a
+    // write during maintenance mode) puts the run back for then, its attempt not counted.
+    const later = reason === undefined && failure instanceof KoyaError ? failure.details?.retryAfterSeconds : undefined
+    if (typeof later === 'number' && later > 0) {
+      statements.run(SQL.defer, [now() + later * 1000, describe(failure), row.id, row.attempts])
+      options.log?.warn({ job: row.kind, runId: row.id, code: (failure as KoyaError).code }, 'a job run was refused for now; it runs again later, its attempt not counted')
+      return
+    }
     fail(row, reason ?? failure, !(failure instanceof KoyaError && failure.details?.retry === false))
   }
 

@@ -6,6 +6,10 @@ import { createQueue, QUEUE_MIGRATIONS, backoffMs, type Queue, type JobRunView }
 import { applySystemSchema } from '../../../engine/runtime/system/system-schema.ts'
 import { KoyaError } from '../../../engine/shared/errors.ts'
 import { openDatabase, type SqliteDatabase } from '../../../engine/shared/sqlite.ts'
+import { createDataLayer } from '../../../engine/runtime/data/data-layer.ts'
+import { createMaintenanceGuard } from '../../../engine/runtime/meta/maintenance.ts'
+import { policyTestModel } from '../../helpers/policy-fixture.ts'
+import { policyDb } from '../../helpers/policy-schema.ts'
 
 /** The queue on a real SQLite file (in memory), its worker running on the real event loop. */
 let open: { db: SqliteDatabase; queue: Queue }[] = []
@@ -311,6 +315,26 @@ describe('the queue', () => {
     await until(() => queue.get(slow)?.status === 'running')
     queue.cancel(slow)
     expect(await settled(queue, slow)).toMatchObject({ status: 'cancelled', payload: { secret: '[sent]' } })
+  })
+
+  it('a run refused by maintenance mode goes back to the queue, its attempt not counted, for when the mode ends', async () => {
+    // Review: a job writing through ctx.data during maintenance failed like any error: the
+    // default 6 attempts over ~20 minutes made every such job dead within one maintenance window.
+    const db = policyDb(policyTestModel())
+    applySystemSchema(db, QUEUE_MIGRATIONS)
+    const data = createDataLayer(policyTestModel(), db)
+    const guard = createMaintenanceGuard(db, data.events, true)
+    guard.refresh()
+    const queue = createQueue(db, { pollMs: 20 })
+    open.push({ db, queue })
+    queue.define({ name: 'write', retry: { attempts: 2, initialDelayMs: 0, maxDelayMs: 0 }, run: () => data.insert({ kind: 'system' }, { table: 'users', rows: [{ name: 'U' }] }, {}) })
+    queue.start()
+    const id = queue.enqueue('write')
+    const deferred = await until(() => { const run = queue.get(id); return run?.lastError != null ? run : undefined })
+    await new Promise((r) => setTimeout(r, 200)) // several polls: nothing runs it again before its time
+    expect(queue.get(id)).toMatchObject({ status: 'pending', attempts: 0, lastError: expect.stringContaining('KL_API_MAINTENANCE') })
+    expect(Date.parse(String(deferred.runAt))).toBeGreaterThan(Date.now() + 20_000)
+    guard.close()
   })
 
   it('deletes finished runs past retention when a worker starts, and keeps dead ones', async () => {
