@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import * as tar from 'tar'
@@ -146,6 +146,55 @@ describe('koyalite backup and restore', () => {
     expect(dump(target).mine).toBeUndefined()
     expect(dump(target).users).toEqual(dump(live).users)
   }, 30_000)
+
+  it('never replaces a database held open by another process when the path given goes through a symlink', async () => {
+    // Review: /proc's fd links name the real path; a --db through a symlinked directory (a volume
+    // mount, /srv/app/data -> /mnt/disk1/data) was compared as given, so a live database was replaced.
+    const archive = path.join(work, 'for-symlink.tar.gz')
+    expect((await runCli(repoRoot, ['backup', '--db', live, '--out', archive])).code).toBe(0)
+    const realDir = path.join(work, 'real-data')
+    mkdirSync(realDir)
+    const linkDir = path.join(work, 'linked-data')
+    symlinkSync(realDir, linkDir)
+    const target = path.join(realDir, 'app.db')
+    const seed = openDatabase(target)
+    seed.exec('CREATE TABLE "mine" ("v" TEXT); INSERT INTO "mine" VALUES (\'live\')')
+    seed.close()
+    const holder = spawn(process.execPath, ['-e', `const D = require(${JSON.stringify(path.join(repoRoot, 'node_modules', 'better-sqlite3'))}); const db = new D(${JSON.stringify(target)}); db.prepare('SELECT 1').get(); process.stdout.write('open\\n'); setInterval(() => {}, 1000)`], { stdio: ['ignore', 'pipe', 'inherit'] })
+    await new Promise((resolve) => holder.stdout!.once('data', resolve))
+    try {
+      const refused = await runCli(repoRoot, ['restore', archive, '--db', path.join(linkDir, 'app.db'), '--force'])
+      expect(refused.err).toContain('KL_BACKUP_LIVE')
+      expect(refused.code).toBe(1)
+      expect(dump(target).mine).toEqual([{ v: 'live' }])
+    } finally {
+      await stop(holder)
+    }
+  }, 30_000)
+
+  // Another container (docs/deploy.md restores from `docker run` beside the API container): its
+  // processes are not in this one's /proc. A separate PID namespace stands in for it.
+  const namespaces = spawnSync('unshare', ['--user', '--map-root-user', '--pid', '--fork', '--mount-proc', 'true']).status === 0
+  it.skipIf(!namespaces)('never replaces a database held open by a process it cannot see (another container)', async () => {
+    // Review: the /proc scan sees only its own PID namespace, so the documented `docker run … restore`
+    // replaced the database under a running API container; SQLite's own locks are shared by the volume.
+    const archive = path.join(work, 'for-namespace.tar.gz')
+    expect((await runCli(repoRoot, ['backup', '--db', live, '--out', archive])).code).toBe(0)
+    const target = path.join(work, 'served.db')
+    const seed = openDatabase(target)
+    seed.exec('CREATE TABLE "mine" ("v" TEXT); INSERT INTO "mine" VALUES (\'live\')')
+    seed.close()
+    const holder = spawn(process.execPath, ['-e', `const D = require(${JSON.stringify(path.join(repoRoot, 'node_modules', 'better-sqlite3'))}); const db = new D(${JSON.stringify(target)}); db.pragma('journal_mode = WAL'); db.prepare('SELECT 1').get(); process.stdout.write('open\\n'); setInterval(() => {}, 1000)`], { stdio: ['ignore', 'pipe', 'inherit'] })
+    await new Promise((resolve) => holder.stdout!.once('data', resolve))
+    try {
+      const restore = spawnSync('unshare', ['--user', '--map-root-user', '--pid', '--fork', '--mount-proc', process.execPath, '--input-type=module', '-e', `const { main } = await import(${JSON.stringify(path.join(repoRoot, 'engine', 'cli', 'main.ts'))}); process.exitCode = await main(process.argv.slice(1))`, 'restore', archive, '--db', target, '--force'], { cwd: repoRoot, encoding: 'utf8', timeout: 30_000 })
+      expect(restore.stderr + restore.stdout).toContain('KL_BACKUP_LIVE')
+      expect(restore.status).toBe(1)
+      expect(dump(target).mine).toEqual([{ v: 'live' }])
+    } finally {
+      await stop(holder)
+    }
+  }, 40_000)
 
   it('refuses a backup with migrations the project does not know', async () => {
     const archive = path.join(work, 'newer.tar.gz')

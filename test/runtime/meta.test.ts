@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -91,4 +91,17 @@ describe('koyalite maintenance and info against a running server on the same fil
       db.close()
     }
   }, 20_000)
+
+  it('koyalite maintenance refuses a database path where there is none, rather than switch an empty new file', async () => {
+    // Review: a wrong --db (or cwd) made a new empty database, said "✓ maintenance on", and the
+    // real server went on taking writes during the operator's migration or restore.
+    const missing = path.join(dir, 'typo', 'koya.db')
+    const on = await runCli(repoRoot, ['maintenance', 'on', '--db', missing])
+    expect(on.code).toBe(1)
+    expect(on.err).toContain('KL_CLI_DATABASE')
+    expect(existsSync(missing)).toBe(false)
+    const status = await runCli(repoRoot, ['maintenance', 'status', '--db', missing])
+    expect(status.code).toBe(1)
+    expect(existsSync(missing)).toBe(false)
+  })
 })

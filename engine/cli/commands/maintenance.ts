@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { applySystemSchema, loadModel, systemMigrations } from '../../runtime/index.ts'
 import { environmentOf, readProject, setMaintenance } from '../../runtime/meta/project-record.ts'
 import { MAINTENANCE_POLL_MS } from '../../runtime/meta/maintenance.ts'
@@ -23,7 +24,11 @@ export const maintenanceCommand: Command = {
       throw new KoyaError('KL_CLI_USAGE', action === undefined ? 'maintenance needs on, off or status.' : `maintenance has no action "${action}".`, { hint: 'Use `koyalite maintenance on`, `off` or `status`.' })
     }
     const c = colors(io)
-    const db = openCliDatabase(databasePath(io, values.db))
+    const file = databasePath(io, values.db)
+    // A wrong path must not make a new empty database and report the mode switched: the server on
+    // the real file would go on taking writes.
+    if (file !== ':memory:' && !existsSync(file)) throw new KoyaError('KL_CLI_DATABASE', `There is no database at ${file}.`, { hint: 'Pass the database the server uses with --db (or KOYA_DB).' })
+    const db = openCliDatabase(file)
     try {
       if (action === 'status') {
         const project = readProject(db)

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, renameSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { KoyaError } from '../../shared/errors.ts'
 import { openDatabase } from '../../shared/sqlite.ts'
@@ -24,14 +24,15 @@ export interface RestoreReport {
  * Restore `archive` into the database file `target`, atomically: the backup is checked
  * (openBackup), its schema version compared with the project's migrations, copied next to the
  * target and fsynced, and only then renamed into place. An existing database is replaced only
- * with `force`, never while a process holds it open (Linux: /proc is read to know), and is kept
+ * with `force`, never while a process holds it open (Linux: /proc is read to know; a process
+ * /proc does not show, in another container, by the -wal/-shm its connection keeps), and is kept
  * beside the new one rather than deleted.
  *
  * @throws KoyaError KL_BACKUP_NOT_FOUND, KL_BACKUP_CORRUPT, KL_BACKUP_SCHEMA_NEWER,
  *   KL_BACKUP_TARGET_EXISTS, KL_BACKUP_LIVE
  */
 export async function restoreBackup(archive: string, target: string, options: RestoreOptions): Promise<RestoreReport> {
-  const file = path.resolve(target)
+  const file = realPathOf(target)
   const holders = processesHolding(file)
   if (holders.length > 0) {
     throw new KoyaError('KL_BACKUP_LIVE', `${file} is open in process ${holders.join(', ')}: a live database is not replaced under a running server.`, {
@@ -61,6 +62,15 @@ export async function restoreBackup(archive: string, target: string, options: Re
       // The last connection to close a WAL database checkpoints it into the file: the copy kept
       // beside is then whole, and no stale -wal is left to be replayed onto the restored file.
       openDatabase(file).close()
+      // The last connection to close also deletes the -wal and -shm: if they outlive ours, another
+      // connection holds SQLite's shared lock on the file, from a process /proc does not show
+      // (another container on the volume, another user).
+      const residue = [`${file}-wal`, `${file}-shm`].filter((leftover) => existsSync(leftover))
+      if (residue.length > 0) {
+        throw new KoyaError('KL_BACKUP_LIVE', `${file} is open in another process (its ${path.basename(residue[0]!)} outlived this connection): a live database is not replaced under a running server.`, {
+          hint: 'Stop the server (and `koyalite dev`) using this database, in every container that mounts it, then restore again.',
+        })
+      }
       keptAs = `${file}.pre-restore-${(options.clock ?? (() => new Date()))().toISOString().replace(/[:.]/g, '-')}`
       renameSync(file, keptAs)
     }
@@ -71,6 +81,24 @@ export async function restoreBackup(archive: string, target: string, options: Re
   } finally {
     rmSync(work, { recursive: true, force: true })
     rmSync(`${file}.restoring`, { force: true })
+  }
+}
+
+/**
+ * The database's real path: /proc names the files a process holds by it, so a path through a
+ * symlink (a mounted volume's directory, a linked file) would find no holder; and the swap must
+ * replace the file a server opens, not a link to it.
+ */
+function realPathOf(target: string): string {
+  const resolved = path.resolve(target)
+  try {
+    return realpathSync(resolved)
+  } catch {
+    try {
+      return path.join(realpathSync(path.dirname(resolved)), path.basename(resolved))
+    } catch {
+      return resolved // nothing of it exists yet: created below as given
+    }
   }
 }
 

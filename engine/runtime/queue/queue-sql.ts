@@ -27,15 +27,18 @@ DO UPDATE SET "payload" = excluded."payload", "runAt" = excluded."runAt", "prior
   /** Parameters: now, payload (null: unchanged), result, id, attempts (the fencing token). */
   complete: `UPDATE "_koya_jobs" SET "status" = CASE WHEN "cancelRequested" = 1 THEN 'cancelled' ELSE 'done' END, "finishedAt" = ?, "payload" = coalesce(?, "payload"), "result" = ?, "leaseUntil" = NULL
 WHERE "id" = ? AND "attempts" = ? AND "status" = 'running'`,
-  /** Parameters: status ('pending' | 'dead' | 'cancelled'), runAt, lastError, finishedAt, id, attempts. */
-  fail: `UPDATE "_koya_jobs" SET "status" = ?, "runAt" = coalesce(?, "runAt"), "lastError" = ?, "finishedAt" = ?, "leaseUntil" = NULL, "worker" = NULL
+  /** Parameters: status ('pending' | 'dead' | 'cancelled'), runAt, lastError, finishedAt, payload (null: unchanged), id, attempts. */
+  fail: `UPDATE "_koya_jobs" SET "status" = ?, "runAt" = coalesce(?, "runAt"), "lastError" = ?, "finishedAt" = ?, "payload" = coalesce(?, "payload"), "leaseUntil" = NULL, "worker" = NULL
 WHERE "id" = ? AND "attempts" = ? AND "status" = 'running'`,
   /** Shutdown: the run goes back as it was, its attempt not counted. Parameters: now, id, attempts. */
   release: `UPDATE "_koya_jobs" SET "status" = 'pending', "attempts" = "attempts" - 1, "runAt" = ?, "leaseUntil" = NULL, "worker" = NULL
 WHERE "id" = ? AND "attempts" = ? AND "status" = 'running'`,
+  /** "Not now" (the app in maintenance): back to pending at runAt, the attempt not counted. Parameters: runAt, lastError, id, attempts. */
+  defer: `UPDATE "_koya_jobs" SET "status" = 'pending', "attempts" = "attempts" - 1, "runAt" = ?, "lastError" = ?, "leaseUntil" = NULL, "worker" = NULL
+WHERE "id" = ? AND "attempts" = ? AND "status" = 'running'`,
   heartbeat: `UPDATE "_koya_jobs" SET "leaseUntil" = ? WHERE "worker" = ? AND "status" = 'running'`,
   cancelRequestedOf: `SELECT "id" FROM "_koya_jobs" WHERE "worker" = ? AND "status" = 'running' AND "cancelRequested" = 1`,
-  expired: `SELECT "id", "kind", "attempts", "maxAttempts" FROM "_koya_jobs" WHERE "status" = 'running' AND "leaseUntil" < ? LIMIT 100`,
+  expired: `SELECT "id", "kind", "payload", "attempts", "maxAttempts" FROM "_koya_jobs" WHERE "status" = 'running' AND "leaseUntil" < ? LIMIT 100`,
   /**
    * Finished rows past retention, looked for among the oldest 10,000 rows only (rowid order is
    * creation order): no index on finishedAt, which would cost every completion an index write.
@@ -44,7 +47,8 @@ WHERE "id" = ? AND "attempts" = ? AND "status" = 'running'`,
   progress: `UPDATE "_koya_jobs" SET "progress" = ? WHERE "id" = ? AND "attempts" = ? AND "status" = 'running'`,
 
   get: `SELECT * FROM "_koya_jobs" WHERE "id" = ?`,
-  cancelPending: `UPDATE "_koya_jobs" SET "status" = 'cancelled', "finishedAt" = ?, "lastError" = 'cancelled' WHERE "id" = ? AND "status" = 'pending'`,
+  /** Parameters: now, payload (null: unchanged), id. */
+  cancelPending: `UPDATE "_koya_jobs" SET "status" = 'cancelled', "finishedAt" = ?, "lastError" = 'cancelled', "payload" = coalesce(?, "payload") WHERE "id" = ? AND "status" = 'pending'`,
   requestCancel: `UPDATE "_koya_jobs" SET "cancelRequested" = 1 WHERE "id" = ? AND "status" = 'running'`,
   retry: `UPDATE "_koya_jobs" SET "status" = 'pending', "attempts" = 0, "runAt" = ?, "cancelRequested" = 0, "finishedAt" = NULL, "leaseUntil" = NULL, "worker" = NULL, "progress" = NULL
 WHERE "id" = ? AND "status" IN ('done', 'dead', 'cancelled')`,

@@ -4,7 +4,7 @@ import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import { statementsOf } from '../data/statement-cache.ts'
 import { JOB_STATUSES, SQL, type JobRow, type JobStatus } from './queue-sql.ts'
 import { DEFAULT_RETRY, type RetryPolicy } from './retry-policy.ts'
-import { createWorker, type QueueLogger, type Worker } from './worker.ts'
+import { createWorker, scrubbedPayload, type QueueLogger, type Worker } from './worker.ts'
 
 /**
  * What one run of a kind is given besides its payload.
@@ -25,6 +25,8 @@ export interface JobRunContext {
  * A kind of work the queue runs: a feature registers it once (`queue.define`) before the queue
  * starts. `run` resolving is success; throwing is a failed attempt, retried per `retry` unless the
  * error is a KoyaError with `details.retry === false` (see `doNotRetry`), which is dead at once.
+ * A KoyaError with `details.retryAfterSeconds` (a write refused by maintenance mode) is "not now":
+ * the run goes back to the queue for then, its attempt not counted.
  */
 export interface JobKind<P = unknown> {
   /** Unique in the queue: `email`, `job:digest`, `webhook:taskDone`. */
@@ -202,7 +204,7 @@ export function createQueue(db: SqliteDatabase, options: QueueOptions = {}): Que
     cancel(id) {
       const row = getRow(id)
       if (row === undefined) return undefined
-      if (row.status === 'pending') statements.run(SQL.cancelPending, [now(), id])
+      if (row.status === 'pending') statements.run(SQL.cancelPending, [now(), scrubbedPayload(kinds.get(row.kind), row.payload), id])
       else if (row.status === 'running') {
         statements.run(SQL.requestCancel, [id])
         worker?.abort(id, new KoyaError('KL_JOB_CANCELLED', `Run ${id} of "${row.kind}" was cancelled.`))

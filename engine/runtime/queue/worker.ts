@@ -175,12 +175,19 @@ export function createWorker(options: WorkerOptions): Worker {
       return
     }
     if (reason instanceof KoyaError && reason.code === 'KL_JOB_CANCELLED') {
-      statements.run(SQL.fail, ['cancelled', null, reason.message, now(), row.id, row.attempts])
+      statements.run(SQL.fail, ['cancelled', null, reason.message, now(), scrubbedPayload(kinds.get(row.kind), row.payload), row.id, row.attempts])
       return
     }
     if (ok && !controller.signal.aborted) {
-      const scrubbed = kind.scrub === undefined ? null : JSON.stringify(kind.scrub(JSON.parse(row.payload)))
-      statements.run(SQL.complete, [now(), scrubbed, resultText(result), row.id, row.attempts])
+      statements.run(SQL.complete, [now(), scrubbedPayload(kind, row.payload), resultText(result), row.id, row.attempts])
+      return
+    }
+    // "Not now", not "failed": a KoyaError with `retryAfterSeconds` (503 KL_API_MAINTENANCE from a
+    // write during maintenance mode) puts the run back for then, its attempt not counted.
+    const later = reason === undefined && failure instanceof KoyaError ? failure.details?.retryAfterSeconds : undefined
+    if (typeof later === 'number' && later > 0) {
+      statements.run(SQL.defer, [now() + later * 1000, describe(failure), row.id, row.attempts])
+      options.log?.warn({ job: row.kind, runId: row.id, code: (failure as KoyaError).code }, 'a job run was refused for now; it runs again later, its attempt not counted')
       return
     }
     fail(row, reason ?? failure, !(failure instanceof KoyaError && failure.details?.retry === false))
@@ -192,10 +199,11 @@ export function createWorker(options: WorkerOptions): Worker {
     const message = describe(error)
     const at = now()
     if (retryable && row.attempts < maxAttempts) {
-      statements.run(SQL.fail, ['pending', at + Math.max(backoffMs(policy, row.attempts), retryAfterOf(error)), message, null, row.id, row.attempts])
+      statements.run(SQL.fail, ['pending', at + Math.max(backoffMs(policy, row.attempts), retryAfterOf(error)), message, null, null, row.id, row.attempts])
       options.log?.warn({ job: row.kind, runId: row.id, attempt: row.attempts, err: error }, 'a job run failed; it will be retried')
     } else {
-      statements.run(SQL.fail, ['dead', null, message, at, row.id, row.attempts])
+      // The last attempt: nothing will read the payload's secrets again (an email's one-time link).
+      statements.run(SQL.fail, ['dead', null, message, at, scrubbedPayload(kinds.get(row.kind), row.payload), row.id, row.attempts])
       options.log?.error({ job: row.kind, runId: row.id, attempt: row.attempts, err: error }, 'a job run failed for the last time (dead)')
     }
   }
@@ -265,6 +273,19 @@ export function createWorker(options: WorkerOptions): Worker {
 }
 
 /** A failure may ask not to be retried before some time (a webhook's `Retry-After`): `details.retryAfterMs`, at most a day. */
+/**
+ * The payload as stored once its row is finished (done, dead or cancelled): the kind's `scrub`
+ * applied, or null (unchanged) when it has none or the payload cannot be scrubbed.
+ */
+export function scrubbedPayload(kind: JobKind<unknown> | undefined, payload: string): string | null {
+  if (kind?.scrub === undefined) return null
+  try {
+    return JSON.stringify(kind.scrub(JSON.parse(payload)))
+  } catch {
+    return null
+  }
+}
+
 function retryAfterOf(error: unknown): number {
   const wait = error instanceof KoyaError ? error.details?.retryAfterMs : undefined
   return typeof wait === 'number' && wait > 0 ? Math.min(wait, 86_400_000) : 0

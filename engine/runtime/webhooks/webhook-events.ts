@@ -58,11 +58,14 @@ export function subscribeWebhookEvents(webhooks: readonly WebhookIR[], deps: Web
           try {
             if (code.filter !== undefined && code.filter(event) !== true) continue
             if (code.transform !== undefined) body = code.transform(event)
+            // Inside the guard: a transform's body that JSON cannot write (a BigInt, a cycle, a
+            // function) is the transform's failure, not the write's.
+            body = capped(body, event)
           } catch (error) {
             deps.log.error({ err: error, webhook: webhook.name, type: event.type }, 'a webhook filter or transform threw: the event is not sent')
             continue
           }
-          const message: WebhookMessage = { id: `msg_${uuidv7(Date.parse(timestamp)).replaceAll('-', '')}`, type: event.type, body: capped(body, event) }
+          const message: WebhookMessage = { id: `msg_${uuidv7(Date.parse(timestamp)).replaceAll('-', '')}`, type: event.type, body }
           deps.queue.enqueue(kind, message)
         }
       },
@@ -80,7 +83,8 @@ function payloadOf(event: WebhookEvent): Record<string, unknown> {
 }
 
 function capped(body: unknown, event: WebhookEvent): unknown {
-  const text = JSON.stringify(body ?? null)
+  const text: string | undefined = JSON.stringify(body ?? null)
+  if (text === undefined) throw new TypeError(`a webhook body must be JSON; the transform returned a ${typeof body}`)
   if (Buffer.byteLength(text) <= MAX_PAYLOAD_BYTES) return body ?? null
   const idOnly = (row: RowObject | null) => (row === null ? null : { id: row.id })
   return { ...payloadOf(event), record: idOnly(event.record as RowObject | null), oldRecord: idOnly(event.oldRecord as RowObject | null), truncated: true }

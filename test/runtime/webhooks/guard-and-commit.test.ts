@@ -159,3 +159,34 @@ describe('the payload cap', () => {
     }
   })
 })
+
+describe('a transform whose body is not JSON', () => {
+  it.each([
+    ['a BigInt', () => ({ n: 10n })],
+    ['a cycle', () => { const body: Record<string, unknown> = {}; body.self = body; return body }],
+    ['a function', () => () => 'not JSON'],
+  ])('returning %s does not undo the write (decision 71): the event is not sent and the error is logged', (_what, transform) => {
+    // Review: the payload cap's JSON.stringify ran outside the filter/transform guard, so a
+    // transform returning a body JSON cannot write threw inside the write's transaction: 500, rolled back.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'koya-webhook-badjson-'))
+    const db = openDatabase(path.join(dir, 'app.db'))
+    try {
+      applyMigrations(db, readMigrations(repoRoot).migrations)
+      applySystemSchema(db, systemMigrations(), () => new Date())
+      const model = withWebhook(loadModel(repoRoot))
+      const data = createDataLayer(model, db)
+      const queue = createQueue(db)
+      const logged: unknown[] = []
+      subscribeWebhookEvents(model.webhooks!, { data, queue, clock: () => new Date(), handlers: { workspaceChanges: { transform: transform as never } }, log: { error: (fields) => logged.push(fields) } })
+      const system = { kind: 'system' } as const
+      const owner = data.insert(system, { table: 'users', rows: [{ email: 'o@example.com', displayName: 'O' }], returning: [{ kind: 'all' }] }, { as: 'objects' }).rows![0] as any
+      data.insert(system, { table: 'workspaces', rows: [{ name: 'ws', slug: 'ws', ownerId: owner.id }] })
+      expect(db.prepare(`SELECT count(*) AS n FROM "workspaces"`).get()).toEqual({ n: 1 })
+      expect(db.prepare(`SELECT count(*) AS n FROM "_koya_jobs" WHERE "kind" = 'webhook:workspaceChanges'`).get()).toEqual({ n: 0 })
+      expect(logged).toHaveLength(1)
+    } finally {
+      db.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
