@@ -166,10 +166,12 @@ export function clientTextFrame(text: string): Buffer {
 
 /** The text of one short frame, masked or not. */
 export function readTextFrame(frame: Buffer): string {
-  const length = frame[1]! & 0x7f
+  // A 7-bit length, or 126 and a 16-bit one (what a short JSON message needs).
+  const short = frame[1]! & 0x7f
+  const [length, at] = short === 126 ? [frame.readUInt16BE(2), 4] : [short, 2]
   if (frame[1]! & 0x80) {
-    const mask = frame.subarray(2, 6)
-    return Buffer.from(frame.subarray(6, 6 + length).map((byte, i) => byte ^ mask[i % 4]!)).toString()
+    const mask = frame.subarray(at, at + 4)
+    return Buffer.from(frame.subarray(at + 4, at + 4 + length).map((byte, i) => byte ^ mask[i % 4]!)).toString()
   }
-  return frame.subarray(2, 2 + length).toString()
+  return frame.subarray(at, at + length).toString()
 }

@@ -306,6 +306,8 @@ describe('auth: secrets stay secret', () => {
       const resetToken = lastEmail(t, 'reset-password', user.email)!.token
       await call(t, 'POST', '/auth/password/reset', { body: { token: resetToken, password: 'my reset secret passphrase' } })
       await call(t, 'GET', `/auth/verify-email?token=${resetToken}`)
+      // An OAuth callback's code and state are credentials too (a code is exchanged for tokens).
+      await call(t, 'GET', '/auth/oauth/github/callback?code=oauth-code-secret-1&state=oauth-state-secret-1')
       const secrets = ['my very secret passphrase', 'my changed secret passphrase', 'my reset secret passphrase', 'a wrong secret passphrase', user.token, changed.body.session.token]
 
       const bytes = [t.file, `${t.file}-wal`].filter(existsSync).map((f) => readFileSync(f).toString('latin1')).join('')
@@ -316,7 +318,8 @@ describe('auth: secrets stay secret', () => {
       const logs = t.logs.join('')
       expect(logs).toContain('/auth/session') // requests are logged
       expect(logs).toContain('/auth/verify-email?token=[redacted]')
-      for (const secret of [...secrets, resetToken]) expect(logs).not.toContain(secret)
+      expect(logs).toContain('code=[redacted]&state=[redacted]')
+      for (const secret of [...secrets, resetToken, 'oauth-code-secret-1', 'oauth-state-secret-1']) expect(logs).not.toContain(secret)
     } finally {
       await t.close()
     }

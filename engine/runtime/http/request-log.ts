@@ -18,7 +18,7 @@ const REDACTED_PATHS = [
 
 /**
  * pino with credentials redacted: headers that carry them, body fields that are them, and the
- * `token` query parameter of emailed links in logged URLs. Without a `stream` the lines go to
+ * credentials of logged URLs (`token` of emailed links, `code` and `state` of OAuth callbacks). Without a `stream` the lines go to
  * stdout asynchronously (buffered writes instead of one write per line: a request costs one
  * log line and no system call of its own; `flushLogs` on close writes what is left).
  */
@@ -35,8 +35,9 @@ export function loggerOptions(logger: LoggerSetting | undefined) {
   }
 }
 
+/** Credentials that travel in query strings: emailed links' `token`, OAuth callbacks' `code` and `state`. */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]')
+  return url.replace(/([?&](?:token|code|state)=)[^&#]*/gi, '$1[redacted]')
 }
 
 /**

@@ -13,7 +13,7 @@ export const MAINTENANCE_POLL_MS = 500
  * lives in `_koya_project` (set by `koyalite maintenance on`, `POST /admin/maintenance`, or
  * forced by KOYA_MAINTENANCE=on) and is read every MAINTENANCE_POLL_MS.
  */
-export function createMaintenanceGuard(db: SqliteDatabase, events: WriteEvents, forced: boolean) {
+export function createMaintenanceGuard(db: SqliteDatabase, events: WriteEvents, forced: boolean, onError: (error: unknown) => void) {
   let stop: (() => void) | undefined
   let reason: string | null = null
   const apply = (on: boolean, why: string | null) => {
@@ -42,7 +42,15 @@ export function createMaintenanceGuard(db: SqliteDatabase, events: WriteEvents, 
     refresh,
     start() {
       refresh()
-      timer = setInterval(refresh, MAINTENANCE_POLL_MS)
+      // A timer's throw would end the process: a failed read (the database busy) keeps the
+      // last known state and is logged; the next poll tries again.
+      timer = setInterval(() => {
+        try {
+          refresh()
+        } catch (error) {
+          onError(error)
+        }
+      }, MAINTENANCE_POLL_MS)
       timer.unref()
     },
     close() {

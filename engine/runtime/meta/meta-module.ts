@@ -20,7 +20,7 @@ export const metaModule = defineModule({
     const environment = environmentOf(runtime.env, runtime.dev)
     recordStart(runtime.db, { name: runtime.model.name, environment }, runtime.clock())
     const forced = /^(1|on|true)$/i.test(runtime.env.KOYA_MAINTENANCE ?? '')
-    const guard = createMaintenanceGuard(runtime.db, runtime.data.events, forced)
+    const guard = createMaintenanceGuard(runtime.db, runtime.data.events, forced, (error) => app.log.error({ err: error }, 'reading the maintenance flag failed'))
     guard.start()
     app.addHook('onClose', async () => guard.close())
 

@@ -181,6 +181,12 @@ export function createHub(deps: {
     if (stopped) return
     try {
       checkSessions(false)
+      // No view listens: nothing to deliver. The cursor moves to the log's head, so a first view
+      // starts from now (a resuming client reads the log itself), and an idle server reads nothing.
+      if (views.size === 0) {
+        cursor = log.head()
+        return
+      }
       // One read transaction per batch: every view reads the same snapshot, and SQLite takes its
       // read lock once instead of once per view's statement (less than half the cost per read).
       const batch = db.transaction(() => {
@@ -321,13 +327,16 @@ export function createHub(deps: {
       forget(connection)
     },
     wake() {
-      if (scheduled) return
+      if (scheduled || views.size === 0) return
       scheduled = true
       setImmediate(drain)
     },
     start() {
       timers.push(
         setInterval(() => {
+          // Without connections there is no one to deliver to or re-check: a server no client
+          // listens to polls nothing (issue 21: idle cost).
+          if (connections.size === 0) return
           polls += 1
           if (polls % FULL_SESSION_CHECK_EVERY === 0) checkSessions(true)
           drain()

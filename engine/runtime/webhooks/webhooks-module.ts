@@ -72,7 +72,15 @@ export const webhooksModule = defineModule<WebhooksModuleOptions | undefined>({
       queue.define(webhookDeliveryKind(resolved, deps))
     }
     const stops = subscribeWebhookEvents(served, { data: runtime.data, queue, clock: runtime.clock, handlers: handlers ?? {}, log: app.log })
-    const purge = setInterval(() => log.purge(runtime.clock().getTime() - LOG_RETENTION_MS), 3_600_000)
+    // A timer's throw would end the process: a purge that fails (the database busy past its
+    // timeout) is logged and tried again the next hour.
+    const purge = setInterval(() => {
+      try {
+        log.purge(runtime.clock().getTime() - LOG_RETENTION_MS)
+      } catch (error) {
+        app.log.error({ err: error }, 'purging the webhook delivery log failed')
+      }
+    }, 3_600_000)
     purge.unref()
     app.addHook('onClose', async () => {
       clearInterval(purge)

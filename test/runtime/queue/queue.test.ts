@@ -323,7 +323,7 @@ describe('the queue', () => {
     const db = policyDb(policyTestModel())
     applySystemSchema(db, QUEUE_MIGRATIONS)
     const data = createDataLayer(policyTestModel(), db)
-    const guard = createMaintenanceGuard(db, data.events, true)
+    const guard = createMaintenanceGuard(db, data.events, true, () => {})
     guard.refresh()
     const queue = createQueue(db, { pollMs: 20 })
     open.push({ db, queue })

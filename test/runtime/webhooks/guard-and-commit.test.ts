@@ -165,7 +165,7 @@ describe('a transform whose body is not JSON', () => {
     ['a BigInt', () => ({ n: 10n })],
     ['a cycle', () => { const body: Record<string, unknown> = {}; body.self = body; return body }],
     ['a function', () => () => 'not JSON'],
-  ])('returning %s does not undo the write (decision 71): the event is not sent and the error is logged', (_what, transform) => {
+  ])('returning %s does not undo the write (decision 64): the event is not sent and the error is logged', (_what, transform) => {
     // Review: the payload cap's JSON.stringify ran outside the filter/transform guard, so a
     // transform returning a body JSON cannot write threw inside the write's transaction: 500, rolled back.
     const dir = mkdtempSync(path.join(os.tmpdir(), 'koya-webhook-badjson-'))
