@@ -20,12 +20,20 @@ afterAll(async () => {
   await w?.close()
 })
 
-/** Statements the data layer ran while `run` did (the session lookup of auth included: measured apart). */
+/**
+ * Statements the data layer ran while `run` did (the session lookup of auth included: measured
+ * apart). The server's background work (the queue's and cron's polls) runs statements on the same
+ * connection now and then: the fewest over a few runs is the request's own count.
+ */
 async function statementsDuring(run: () => Promise<unknown>): Promise<number> {
   const statements = statementsOf(w.t.db)
-  const before = statements.executed
-  await run()
-  return statements.executed - before
+  let fewest = Infinity
+  for (let i = 0; i < 5; i++) {
+    const before = statements.executed
+    await run()
+    fewest = Math.min(fewest, statements.executed - before)
+  }
+  return fewest
 }
 
 it('a list of 50 tasks with project and comments runs one statement per root field', async () => {
