@@ -59,6 +59,8 @@ describe('koyalite start (a real process)', () => {
     const db = path.join(project.root, 'data', 'start.db')
     const { child, match } = await startProcess('node', [bin, 'start', '--port', '0', '--db', db], project.root, /serving (http:\/\/127\.0\.0\.1:\d+)/)
     const url = match[1]!
+    // The server re-executed itself in place (same pid) with V8's young generation capped.
+    expect(readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=8')
     const health = await fetch(`${url}/healthz`)
     expect(health.status).toBe(200)
     expect(await health.json()).toEqual({ status: 'ok', app: 'minimal' })
@@ -70,6 +72,16 @@ describe('koyalite start (a real process)', () => {
     expect(await exited).toBe(0)
     await expect(fetch(`${url}/healthz`)).rejects.toThrow()
     expect(existsSync(db)).toBe(true)
+  })
+
+  it("keeps the operator's own young-generation size", async () => {
+    const db = path.join(project.root, 'data', 'start-flags.db')
+    const { child } = await startProcess('node', ['--max-semi-space-size=2', bin, 'start', '--port', '0', '--db', db], project.root, /serving (http:\/\/127\.0\.0\.1:\d+)/)
+    const flags = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0').filter((arg) => arg.startsWith('--max-semi-space-size'))
+    const exited = exitOf(child)
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    expect(flags).toEqual(['--max-semi-space-size=2'])
   })
 })
 
