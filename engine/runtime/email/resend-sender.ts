@@ -1,4 +1,4 @@
-import { Resend } from 'resend'
+import type { Resend } from 'resend'
 import { KoyaError } from '../../shared/errors.ts'
 import { doNotRetry } from '../queue/queue.ts'
 
@@ -28,10 +28,14 @@ export interface EmailSender {
  * await sender.send({ from, to: ['ada@example.com'], subject, html, text: undefined, idempotencyKey }, run.signal)
  */
 export function createResendSender(apiKey: string, baseUrl: string | undefined): EmailSender {
-  const resend = new Resend(apiKey, baseUrl === undefined ? undefined : { baseUrl })
+  // Loaded with the first message, not at start: the SDK brings React and a MIME parser (~6 MB of
+  // a server's resident memory; issue 21) that a server sending no email never needs.
+  let client: Promise<Resend> | undefined
+  const load = () => (client ??= import('resend').then(({ Resend }) => new Resend(apiKey, baseUrl === undefined ? undefined : { baseUrl })))
   return {
     async send(message, signal) {
       if (signal.aborted) throw signal.reason
+      const resend = await load()
       const body = {
         from: message.from,
         to: [...message.to],
