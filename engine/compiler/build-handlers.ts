@@ -1,8 +1,8 @@
 import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { Cron } from 'croner'
-import type { FunctionDef, JobDef, RetryDef, WebhookDef } from '../dsl/index.ts'
-import { functionBundlePath, type FunctionIR, type JobIR, type RetryIR, type SettingIR, type WebhookIR, type WebhookOperationIR } from '../ir/project-ir.ts'
+import type { FunctionDef, JobDef, JobRateLimitDef, RetryDef, WebhookDef } from '../dsl/index.ts'
+import { functionBundlePath, type FunctionIR, type JobIR, type JobRateLimitIR, type RetryIR, type SettingIR, type WebhookIR, type WebhookOperationIR } from '../ir/project-ir.ts'
 import { IDENTIFIER_PATTERN, MAX_NAME_LENGTH, upperSnake } from '../shared/naming.ts'
 import { jsonSchemaOf } from './build-columns.ts'
 import { parseDurationMs } from '../shared/durations.ts'
@@ -74,7 +74,13 @@ function buildJob(name: string, def: JobDef<never>, problems: Problems): JobIR {
     retry,
     timeoutMs: def.timeout === undefined ? null : parseDurationMs(def.timeout),
     concurrency: def.concurrency ?? null,
+    ...(def.rateLimit === undefined ? {} : { rateLimit: rateLimitOf(def.rateLimit) }),
   }
+}
+
+function rateLimitOf(def: JobRateLimitDef): JobRateLimitIR {
+  const rate = (max: number | undefined, per: string | undefined) => (max === undefined || per === undefined ? null : { max, perMs: parseDurationMs(per) })
+  return { kind: rate(def.max, def.per), perKey: def.perKey === undefined ? null : rate(def.perKey.max, def.perKey.per) }
 }
 
 /** Checked with croner, the scheduler the jobs feature runs them with, so what passes here runs there. */

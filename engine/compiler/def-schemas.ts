@@ -96,6 +96,11 @@ const jobDef = z.strictObject(
     retries: z.number().int('Expected a whole number').nonnegative('Expected 0 or more').optional(),
     timeout: durationMs.optional(),
     concurrency: positiveInt.optional(),
+    rateLimit: z
+      .strictObject({ max: positiveInt.optional(), per: durationMs.optional(), perKey: z.strictObject({ max: positiveInt, per: durationMs }).optional() })
+      .refine((limit) => (limit.max === undefined) === (limit.per === undefined), 'Expected both max and per (the whole job), or neither')
+      .refine((limit) => limit.max !== undefined || limit.perKey !== undefined, 'Expected { max, per }, perKey: { max, per }, or both')
+      .optional(),
     run: handler('async (ctx, payload) => …'),
   },
   { error: 'Expected a job made with job({ … })' },

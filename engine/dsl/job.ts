@@ -15,6 +15,19 @@ export interface RetryDef {
   readonly maxDelay?: Duration
 }
 
+/** Runs started per window: `{ max: 10, per: '1s' }`. */
+export interface RateDef {
+  readonly max: number
+  readonly per: Duration
+}
+
+/** A job's rate limits: on all its runs (`max` and `per`), on the runs of each key (`perKey`), or both. */
+export interface JobRateLimitDef {
+  readonly max?: number
+  readonly per?: Duration
+  readonly perKey?: RateDef
+}
+
 /** The function a job runs. Its second parameter's type is the job's payload type. */
 export type JobRun<Payload> = (ctx: JobContext, payload: Payload) => Promise<unknown> | unknown
 
@@ -37,6 +50,15 @@ export interface JobOptions<Payload> {
   readonly timeout?: Duration
   /** At most this many runs of the job at once. Default: the queue's. */
   readonly concurrency?: number
+  /**
+   * At most `max` runs started `per` window, shared by every process on the database; `perKey`
+   * limits each key the job is enqueued with (`ctx.enqueue(name, payload, { group: { key } })`:
+   * a tenant, a user). A run over a limit waits for the next window.
+   *
+   * @example
+   * rateLimit: { max: 100, per: '1m', perKey: { max: 5, per: '1m' } }
+   */
+  readonly rateLimit?: JobRateLimitDef
   readonly run: JobRun<Payload>
 }
 

@@ -279,6 +279,14 @@ export interface JobIR {
   readonly timeoutMs: number | null
   /** Runs of this job at once; null: the queue's default. */
   readonly concurrency: number | null
+  /** Absent: not rate limited. */
+  readonly rateLimit?: JobRateLimitIR
+}
+
+/** Runs started per window of `perMs`, of the whole job (`kind`) and of each group key (`perKey`). */
+export interface JobRateLimitIR {
+  readonly kind: { readonly max: number; readonly perMs: number } | null
+  readonly perKey: { readonly max: number; readonly perMs: number } | null
 }
 
 export type WebhookOperationIR = 'create' | 'update' | 'delete'

@@ -34,6 +34,15 @@ describe('jobs, webhooks and functions in the IR', () => {
     ])
   })
 
+  it("carry a job's rate limits in ms, of the whole job and per key, and refuse half a limit", () => {
+    const config = (rateLimit: Parameters<typeof job>[0]['rateLimit']) => defineConfig({ name: 'app', tables: { tasks }, jobs: { sync: job({ rateLimit, run: noop }) } })
+    expect(compileDefinition(config({ max: 100, per: '1m', perKey: { max: 5, per: '10s' } })).jobs![0]!.rateLimit).toEqual({ kind: { max: 100, perMs: 60_000 }, perKey: { max: 5, perMs: 10_000 } })
+    expect(compileDefinition(config({ perKey: { max: 1, per: '1s' } })).jobs![0]!.rateLimit).toEqual({ kind: null, perKey: { max: 1, perMs: 1000 } })
+    expect(errorsOf(() => compileDefinition(config({ max: 3 })))).toEqual([expect.stringMatching(/^KL_DEF_INVALID .*both max and per/)])
+    expect(errorsOf(() => compileDefinition(config({})))).toEqual([expect.stringMatching(/^KL_DEF_INVALID .*perKey/)])
+    expect(errorsOf(() => compileDefinition(config({ max: 0, per: '1s' })))).toEqual([expect.stringMatching(/^KL_DEF_INVALID .*above 0/)])
+  })
+
   it('are left out of a project that has none', () => {
     const ir = compileDefinition(defineConfig({ name: 'app', tables: { tasks }, jobs: {} }))
     expect(Object.keys(ir)).not.toContain('jobs')

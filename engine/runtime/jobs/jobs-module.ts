@@ -50,6 +50,7 @@ export const jobsModule = defineModule<JobsModuleOptions | undefined>({
           retry: retryPolicy(job.retry),
           timeoutMs: job.timeoutMs,
           concurrency: job.concurrency,
+          rateLimit: job.rateLimit ?? null,
           run: (payload, context) => run(createJobContext(deps, kysely, job.name, context), payload),
         })
       }

@@ -1,4 +1,5 @@
 import type { SystemMigration } from '../system/system-schema.ts'
+import { RATE_LIMIT_MIGRATION } from './rate-limits.ts'
 
 /**
  * The one durable queue, `_koya_jobs`: every job run, every email, later every webhook delivery,
@@ -49,4 +50,5 @@ CREATE UNIQUE INDEX "_koya_jobs_unique" ON "_koya_jobs" ("kind", "uniqueKey") WH
 CREATE UNIQUE INDEX "_koya_jobs_slot" ON "_koya_jobs" ("kind", "slot") WHERE "slot" IS NOT NULL;
 `,
   },
+  RATE_LIMIT_MIGRATION,
 ]

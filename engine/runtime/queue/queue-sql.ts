@@ -101,4 +101,6 @@ export interface ClaimedRow {
   readonly attempts: number
   readonly maxAttempts: number | null
   readonly cancelRequested: number
+  /** Returned by the claim of a rate-limited kind (its key's window is counted). */
+  readonly groupKey?: string | null
 }

@@ -3,6 +3,7 @@ import { KoyaError } from '../../shared/errors.ts'
 import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import { statementsOf } from '../data/statement-cache.ts'
 import { JOB_STATUSES, SQL, type JobRow, type JobStatus } from './queue-sql.ts'
+import type { KindRateLimit } from './rate-limits.ts'
 import { DEFAULT_RETRY, type RetryPolicy } from './retry-policy.ts'
 import { createWorker, scrubbedPayload, type QueueLogger, type Worker } from './worker.ts'
 
@@ -38,6 +39,11 @@ export interface JobKind<P = unknown> {
   readonly timeoutMs?: number | null
   /** Runs of the kind at once in this process. Default: the worker's concurrency. */
   readonly concurrency?: number | null
+  /**
+   * Runs started per window, across processes: of the whole kind, and of each group key (runs
+   * enqueued with `group: { key }`). A run over the limit waits for the next window.
+   */
+  readonly rateLimit?: KindRateLimit | null
   /** Rewrite the stored payload once a run succeeds (an email's one-time links blanked). */
   readonly scrub?: (payload: P) => P
 }

@@ -3,6 +3,7 @@ import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import { statementsOf } from '../data/statement-cache.ts'
 import type { JobKind, JobRunContext } from './queue.ts'
 import { SQL, type ClaimedRow } from './queue-sql.ts'
+import { CLAIM_LIMITED, groupRateKey, KIND_KEY, RATE_SQL, windowEnd } from './rate-limits.ts'
 import { backoffMs, DEFAULT_RETRY } from './retry-policy.ts'
 
 /** Where the queue reports runs that failed (pino's shape). */
@@ -61,20 +62,62 @@ export function createWorker(options: WorkerOptions): Worker {
 
   const now = () => clock().getTime()
 
-  function saturatedKinds(): string[] {
-    const full: string[] = []
-    for (const [name, count] of perKind) {
-      const limit = kinds.get(name)?.concurrency
-      if (limit != null && count >= limit) full.push(name)
-    }
-    return full
+  // Rate-limited kinds are claimed one kind at a time with their windows' counters (below); the
+  // claim of everything else skips them.
+  let limited: JobKind<unknown>[] = []
+  const spentUntil = new Map<string, number>()
+
+  const atConcurrency = (name: string): boolean => {
+    const limit = kinds.get(name)?.concurrency
+    return limit != null && (perKind.get(name) ?? 0) >= limit
+  }
+
+  function skippedKinds(): string[] {
+    const skipped = limited.map((kind) => kind.name)
+    for (const name of perKind.keys()) if (atConcurrency(name)) skipped.push(name)
+    return skipped
   }
 
   function claim(): ClaimedRow | undefined {
     const at = now()
-    const full = saturatedKinds()
-    const rows = full.length === 0 ? statements.all(SQL.claim, [at + options.leaseMs, workerId, at, at]) : statements.all(SQL.claimSkipping, [at + options.leaseMs, workerId, at, at, JSON.stringify(full)])
+    // Rate-limited kinds first: their limit bounds what they take, so they cannot starve the rest,
+    // and a steady backlog of other work cannot starve them.
+    const limitedRow = limited.length === 0 ? undefined : claimLimited(at)
+    if (limitedRow !== undefined) return limitedRow
+    const skipped = skippedKinds()
+    const rows = skipped.length === 0 ? statements.all(SQL.claim, [at + options.leaseMs, workerId, at, at]) : statements.all(SQL.claimSkipping, [at + options.leaseMs, workerId, at, at, JSON.stringify(skipped)])
     return rows[0] as ClaimedRow | undefined
+  }
+
+  /**
+   * The next run of a rate-limited kind whose window has room, counted in the same transaction as
+   * the claim, so processes sharing the database share the budget. A spent kind is not asked again
+   * before its window ends (a wake is set for then); runs of a spent group key are skipped by the
+   * claim itself and found again at a poll.
+   */
+  function claimLimited(at: number): ClaimedRow | undefined {
+    for (const kind of limited) {
+      if (atConcurrency(kind.name) || (spentUntil.get(kind.name) ?? 0) > at) continue
+      const { kind: whole, perKey } = kind.rateLimit ?? {}
+      const row = options.db.transaction((): ClaimedRow | undefined => {
+        if (whole) {
+          const used = (statements.all(RATE_SQL.used, [kind.name, KIND_KEY, at])[0] as { count: number } | undefined)?.count ?? 0
+          if (used >= whole.max) {
+            const until = windowEnd(whole, at)
+            spentUntil.set(kind.name, until)
+            setTimeout(wake, until - at).unref()
+            return undefined
+          }
+        }
+        const claimed = statements.all(CLAIM_LIMITED, [at + options.leaseMs, workerId, at, at, kind.name, at, perKey?.max ?? Number.MAX_SAFE_INTEGER])[0] as ClaimedRow | undefined
+        if (claimed === undefined) return undefined
+        if (whole) statements.run(RATE_SQL.count, [kind.name, KIND_KEY, windowEnd(whole, at)])
+        if (perKey && claimed.groupKey != null) statements.run(RATE_SQL.count, [kind.name, groupRateKey(claimed.groupKey), windowEnd(perKey, at)])
+        return claimed
+      })()
+      if (row !== undefined) return row
+    }
+    return undefined
   }
 
   /**
@@ -227,6 +270,7 @@ export function createWorker(options: WorkerOptions): Worker {
       if (at - lastPurge > 60_000) {
         lastPurge = at
         statements.run(SQL.purge, [at - options.retentionMs])
+        if (limited.length > 0) statements.run(RATE_SQL.purge, [at])
       }
     } catch (error) {
       options.log?.error({ err: error }, 'the job queue maintenance failed')
@@ -246,6 +290,7 @@ export function createWorker(options: WorkerOptions): Worker {
     start() {
       if (!stopped) return
       stopped = false
+      limited = [...kinds.values()].filter((kind) => kind.rateLimit?.kind != null || kind.rateLimit?.perKey != null)
       maintain()
       maintenanceTimer = setInterval(maintain, Math.max(50, Math.floor(options.leaseMs / 3)))
       maintenanceTimer.unref()
