@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely'
 /**
  * What user code receives when KoyaLite runs it: the context of a job, the event a webhook's
  * filter and transform see, the context of an edge function. The DSL re-exports these for
@@ -68,6 +69,17 @@ export interface DataAs {
   delete(table: string, id: string): number
 }
 
+/**
+ * Where the app's generated types register themselves: `generated/register.d.ts` (written by
+ * `koyalite generate`) declares `interface Register { db: DB }` in the `koyalite` module, so
+ * `ctx.db` is typed with the app's tables without a cast.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging
+export interface Register {}
+
+/** The app's Kysely database type once `koyalite generate` has run (and the tsconfig includes generated/), else unknown. */
+export type RegisteredDb = Register extends { readonly db: infer Db } ? Db : unknown
+
 /** What a job's `run(ctx, payload)` receives. */
 export interface JobContext {
   /** The job's name (its key in `defineConfig({ jobs })`). */
@@ -81,11 +93,15 @@ export interface JobContext {
   readonly log: HandlerLogger
   /**
    * A Kysely instance on the app's database, acting as the system role (no policies), for the
-   * queries the data layer does not express. Type it with the generated types:
-   * `const db = ctx.db as Kysely<DB>` (`DB` from generated/types.ts). Writes through it emit no
-   * write events: prefer `ctx.data` (or `ctx.as`) for writes that webhooks or realtime should see.
+   * queries the data layer does not express, typed with the app's tables by
+   * `generated/register.d.ts` in the editor and `tsc`. `koyalite generate`'s own type check does
+   * not read it (it follows imports from koyalite.ts), so a table added in the same edit as a query
+   * on it never fails generation on types that are about to be regenerated; there `db` is
+   * `Kysely<any>`. Writes through it emit no write events: prefer `ctx.data` (or `ctx.as`) for
+   * writes that webhooks or realtime should see.
    */
-  readonly db: unknown
+  // biome-ignore lint/suspicious/noExplicitAny: the untyped fallback before generate
+  readonly db: unknown extends RegisteredDb ? Kysely<any> : Kysely<RegisteredDb>
   /** The data layer acting as the system role (no policies apply); writes emit write events. */
   readonly data: DataAs
   /** The data layer acting as that user, with their roles: their policies apply. */

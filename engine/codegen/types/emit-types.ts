@@ -24,7 +24,26 @@ export const typesGenerator: Generator = {
     parts.push('/** The database as Kysely sees it: table name → storage shape. */', 'export interface DB {')
     for (const table of ir.tables) parts.push(`  ${table.name}: ${storageName(table)}`)
     parts.push('}', '')
-    return [{ path: 'generated/types.ts', contents: parts.join('\n') }]
+    return [
+      { path: 'generated/types.ts', contents: parts.join('\n') },
+      // Types ctx.db in jobs. A declaration file that nothing imports: the editor and `tsc` read it
+      // through the tsconfig's generated/*.ts, generate's own type check does not (handler-context.ts).
+      {
+        path: 'generated/register.d.ts',
+        contents: [
+          banner(source).trimEnd(),
+          "import type { DB } from './types.ts'",
+          '',
+          '/** Types `ctx.db` in jobs with the app\'s tables (`Register` in the koyalite package). */',
+          "declare module 'koyalite' {",
+          '  interface Register {',
+          '    readonly db: DB',
+          '  }',
+          '}',
+          '',
+        ].join('\n'),
+      },
+    ]
   },
 }
 
