@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3'
+import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createS3Driver, s3SettingsFromEnv, type S3Settings } from '../../../engine/runtime/storage/drivers/s3.ts'
+import { DEFAULT_THUMBNAIL_LIMITS } from '../../../engine/runtime/storage/thumbnail-query.ts'
+import { createThumbnailCache } from '../../../engine/runtime/storage/thumbnails.ts'
 import { KoyaError } from '../../../engine/shared/errors.ts'
 import { startS3Server, type S3TestServer } from '../../helpers/s3-server.ts'
 import { describeStorageDriverContract } from '../../helpers/storage-contract.ts'
@@ -117,6 +120,38 @@ describe('the S3 driver against radosgw', () => {
       await driver.close()
     })
   })
+})
+
+describe('the thumbnail cache, stored through the S3 driver', () => {
+  it('makes a thumbnail once under _thumbs/, serves it from there after, and forgets it on request', async () => {
+    const driver = createS3Driver(s3.settings)
+    const image = await sharp({ create: { width: 800, height: 600, channels: 3, background: '#3366cc' } }).jpeg().toBuffer()
+    await driver.put('photos/p1', Readable.from([image]), { contentType: 'image/jpeg' })
+    const cache = createThumbnailCache(driver, DEFAULT_THUMBNAIL_LIMITS)
+    let originals = 0
+    const original = () => {
+      originals++
+      return driver.get('photos/p1')
+    }
+    const bytes = async (body: Readable) => Buffer.concat(await body.toArray())
+
+    // Two requests at once for the same missing thumbnail make it once.
+    const [first, second] = await Promise.all([cache.get('photos/p1', { width: 100 }, original), cache.get('photos/p1', { width: 100 }, original)])
+    expect(originals).toBe(1)
+    expect(first).toMatchObject({ contentType: 'image/webp', cached: false })
+    expect((await bytes(second!.body)).equals(await bytes(first!.body))).toBe(true)
+    expect(await driver.head('_thumbs/photos/p1/w100-h0-inside.webp')).toBeDefined()
+
+    const again = await cache.get('photos/p1', { width: 100, fit: 'inside', format: 'webp' }, original)
+    expect(again).toMatchObject({ cached: true })
+    expect(originals).toBe(1)
+    expect(await sharp(await bytes(again!.body)).metadata()).toMatchObject({ format: 'webp', width: 100, height: 75 })
+
+    expect(await cache.get('photos/gone', { width: 100 }, () => driver.get('photos/gone'))).toBeUndefined()
+    await cache.forget('photos/p1', [{ width: 100 }, { width: 200, height: 200 }])
+    expect(await driver.head('_thumbs/photos/p1/w100-h0-inside.webp')).toBeUndefined()
+    await driver.close()
+  }, 30_000)
 })
 
 describe('S3 settings from the environment', () => {
