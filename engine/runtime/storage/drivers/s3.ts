@@ -78,6 +78,7 @@ export function createS3Driver(settings: S3Settings): S3StorageDriver {
     kind: 's3',
 
     async put(key: string, body: Readable, info: PutInfo): Promise<void> {
+      if (body.destroyed) throw bodyFailure(key, body.errored ?? undefined)
       // The body's own failure (a limit hit, a client gone) is what the caller wants to see.
       let bodyError: unknown
       let bodyClosedEarly = false
