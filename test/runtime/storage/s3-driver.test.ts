@@ -1,9 +1,12 @@
+import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import path from 'node:path'
+import { createInterface } from 'node:readline'
 import { Readable } from 'node:stream'
 import { ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createS3Driver, s3SettingsFromEnv, type S3Settings } from '../../../engine/runtime/storage/drivers/s3.ts'
+import { abortStaleS3Uploads, createS3Driver, s3SettingsFromEnv, type S3Settings } from '../../../engine/runtime/storage/drivers/s3.ts'
 import { DEFAULT_THUMBNAIL_LIMITS } from '../../../engine/runtime/storage/thumbnail-query.ts'
 import { createThumbnailCache } from '../../../engine/runtime/storage/thumbnails.ts'
 import { KoyaError } from '../../../engine/shared/errors.ts'
@@ -44,6 +47,35 @@ describe('the S3 driver against radosgw', () => {
     const pending = await client.send(new ListMultipartUploadsCommand({ Bucket: s3.settings.bucket, Prefix: key }))
     expect(pending.Uploads ?? []).toEqual([])
     expect(await driver.head(key)).toBeUndefined()
+    client.destroy()
+    await driver.close()
+  }, 120_000)
+
+  it('shows no object after a process is killed (-9) mid-upload; the stale multipart upload is aborted by the sweep', async () => {
+    const key = `killed/${randomBytes(4).toString('hex')}`
+    const child = spawn(process.execPath, [path.join(import.meta.dirname, '../../helpers/s3-upload-child.ts'), JSON.stringify(s3.settings), key], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    try {
+      const lines = createInterface({ input: child.stdout! })
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('the uploading child said nothing within 60 s')), 60_000)
+        lines.on('line', (line) => line === 'parts sent' && (clearTimeout(timer), resolve()))
+        child.once('exit', (code) => reject(new Error(`the uploading child exited with ${code}`)))
+      })
+      await new Promise((resolve) => setTimeout(resolve, 2000))
+    } finally {
+      child.kill('SIGKILL')
+      await exited
+    }
+    const driver = createS3Driver(s3.settings)
+    expect(await driver.head(key)).toBeUndefined()
+    const client = rawClient(s3.settings)
+    const pending = async () => (await client.send(new ListMultipartUploadsCommand({ Bucket: s3.settings.bucket, Prefix: key }))).Uploads ?? []
+    expect(await pending()).toHaveLength(1)
+    // A young upload may still be in progress: the sweep leaves it.
+    expect(await abortStaleS3Uploads(s3.settings, 3600_000)).toBe(0)
+    expect(await abortStaleS3Uploads(s3.settings, 0, Date.now() + 5000)).toBeGreaterThanOrEqual(1)
+    expect(await pending()).toEqual([])
     client.destroy()
     await driver.close()
   }, 120_000)

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream'
-import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import { AbortMultipartUploadCommand, CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post'
 import { KoyaError } from '../../../shared/errors.ts'
@@ -183,6 +183,39 @@ export async function ensureS3Bucket(settings: S3Settings): Promise<void> {
   } catch (error) {
     if ((error as { name?: string }).name === 'BucketAlreadyOwnedByYou') return
     throw s3Error(error, 'create bucket', settings.bucket)
+  } finally {
+    client.destroy()
+  }
+}
+
+/**
+ * Abort the multipart uploads begun more than `olderThanMs` ago and never completed: what a
+ * process killed mid-upload (kill -9, a crash, a lost container) leaves behind. Their parts are
+ * never visible as an object but take space until aborted. Run at boot with an age longer than
+ * any upload in progress may take (e.g. a day). Returns how many were aborted.
+ *
+ * @example
+ * await abortStaleS3Uploads(settings, 24 * 3600_000)
+ */
+export async function abortStaleS3Uploads(settings: S3Settings, olderThanMs: number, now = Date.now()): Promise<number> {
+  const client = createS3Client(settings)
+  let aborted = 0
+  try {
+    let KeyMarker: string | undefined
+    let UploadIdMarker: string | undefined
+    for (;;) {
+      const page = await client.send(new ListMultipartUploadsCommand({ Bucket: settings.bucket, KeyMarker, UploadIdMarker }))
+      for (const upload of page.Uploads ?? []) {
+        if (!upload.Key || !upload.UploadId || (upload.Initiated && upload.Initiated.getTime() > now - olderThanMs)) continue
+        await client.send(new AbortMultipartUploadCommand({ Bucket: settings.bucket, Key: upload.Key, UploadId: upload.UploadId }))
+        aborted++
+      }
+      if (!page.IsTruncated) return aborted
+      KeyMarker = page.NextKeyMarker
+      UploadIdMarker = page.NextUploadIdMarker
+    }
+  } catch (error) {
+    throw s3Error(error, 'abort stale uploads', settings.bucket)
   } finally {
     client.destroy()
   }
