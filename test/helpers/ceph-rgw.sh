@@ -9,7 +9,7 @@
 #   Prints "ready" when S3 answers at http://127.0.0.1:RGW_PORT with the access key
 #   KOYAACCESSKEY / secret koyasecretkey123. The daemons' pids are in DIR/run/*.pid: stop them
 #   with `kill $(cat DIR/run/*.pid)` (s3-server.ts does), then remove DIR.
-# Every step is bounded: the whole start gives up after about 60 seconds.
+# Every step is bounded (timeout 20 s each, 45 s for radosgw to answer).
 set -euo pipefail
 B=${1:?dir}; PORT=${2:?rgw port}; MON_PORT=${3:?mon port}
 rm -rf "$B"; mkdir -p "$B"/{run,log,mon,osd,rgw}; cd "$B"
@@ -65,7 +65,11 @@ t 20 ceph-osd -c "$C" -i "$OSD" --mkfs >/dev/null 2>&1
 t 20 ceph -c "$C" --connect-timeout 15 osd crush add "osd.$OSD" 1.0 host=localhost root=default >/dev/null 2>&1
 t 20 ceph-osd -c "$C" -i "$OSD" >/dev/null 2>&1
 t 20 radosgw -c "$C" -n client.rgw.test
-for _ in $(seq 1 80); do curl -fs -m 2 -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.25; done
-curl -fs -m 2 -o /dev/null "http://127.0.0.1:$PORT/"
+# radosgw makes its pools before it answers: seconds on an idle machine, more on a loaded one.
+deadline=$((SECONDS + 45))
+until curl -fs -m 2 -o /dev/null "http://127.0.0.1:$PORT/"; do
+  [ "$SECONDS" -lt "$deadline" ] || { echo "radosgw did not answer within 45 s" >&2; exit 1; }
+  sleep 0.25
+done
 t 20 radosgw-admin -c "$C" user create --uid=koya --display-name=koya --access-key=KOYAACCESSKEY --secret=koyasecretkey123 >/dev/null
 echo ready

@@ -14,7 +14,7 @@ import { ensureS3Bucket, type S3Settings } from '../../engine/runtime/storage/dr
  *
  * @example
  * let s3: S3TestServer
- * beforeAll(async () => { s3 = await startS3Server() }, 120_000)
+ * beforeAll(async () => { s3 = await startS3Server() }, START_HOOK_TIMEOUT_MS)
  * afterAll(() => s3.stop())
  */
 export interface S3TestServer {
@@ -26,7 +26,10 @@ export interface S3TestServer {
 
 const ACCESS_KEY = 'KOYAACCESSKEY'
 const SECRET_KEY = 'koyasecretkey123'
+/** One start attempt; a test file gives its beforeAll 2 attempts' worth (START_HOOK_TIMEOUT_MS). */
 const START_TIMEOUT_MS = 90_000
+/** The beforeAll timeout a test file that calls startS3Server should use. */
+export const START_HOOK_TIMEOUT_MS = 2 * START_TIMEOUT_MS + 30_000
 const SCRIPT = path.join(import.meta.dirname, 'ceph-rgw.sh')
 
 export async function startS3Server(): Promise<S3TestServer> {
@@ -40,6 +43,16 @@ export async function startS3Server(): Promise<S3TestServer> {
   if (!existsSync('/usr/bin/radosgw')) {
     throw new Error('radosgw is not installed: apt-get install -y --no-install-recommends ceph-mon ceph-osd ceph-mgr radosgw ceph-common (.ci/run does), or set KOYA_TEST_S3_ENDPOINT.')
   }
+  try {
+    return await startRadosgw(bucket)
+  } catch (error) {
+    // One more try on fresh ports: a loaded machine can time a daemon out once.
+    console.warn(`radosgw start failed, trying again: ${(error as Error).message.split('\n')[0]}`)
+    return startRadosgw(bucket)
+  }
+}
+
+async function startRadosgw(bucket: string): Promise<S3TestServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'koya-rgw-'))
   const [port, monPort] = [await freePort(), await freePort()]
   const started = performance.now()

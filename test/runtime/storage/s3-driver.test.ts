@@ -10,14 +10,14 @@ import { abortStaleS3Uploads, createS3Driver, s3SettingsFromEnv, type S3Settings
 import { DEFAULT_THUMBNAIL_LIMITS } from '../../../engine/runtime/storage/thumbnail-query.ts'
 import { createThumbnailCache } from '../../../engine/runtime/storage/thumbnails.ts'
 import { KoyaError } from '../../../engine/shared/errors.ts'
-import { startS3Server, type S3TestServer } from '../../helpers/s3-server.ts'
+import { START_HOOK_TIMEOUT_MS, startS3Server, type S3TestServer } from '../../helpers/s3-server.ts'
 import { describeStorageDriverContract } from '../../helpers/storage-contract.ts'
 
 // A real S3 server with real SigV4: Ceph radosgw (test/helpers/ceph-rgw.sh), one per test file.
 let s3: S3TestServer
 beforeAll(async () => {
   s3 = await startS3Server()
-}, 120_000)
+}, START_HOOK_TIMEOUT_MS)
 afterAll(async () => {
   await s3?.stop()
 })
