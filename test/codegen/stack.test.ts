@@ -47,6 +47,8 @@ describe('the stack emitter', () => {
     expect(stack.secrets.map((s) => s.name)).toEqual(['KOYA_S3_ACCESS_KEY', 'KOYA_S3_SECRET_KEY'])
     expect(stack.api.config.map((s) => s.name)).toEqual(expect.arrayContaining(['KOYA_S3_ACCESS_KEY', 'KOYA_S3_SECRET_KEY']))
     expect(stack.api.env.KOYA_S3_ENDPOINT).toBe('http://seaweedfs:8333')
+    expect(stack.api.env.KOYA_STORAGE_DRIVER).toBe('s3')
+    expect(stack.api.env.KOYA_S3_BUCKET).toBe('koyalite')
     expect(stack.gateway.routes.find((r) => r.path === '/storage/')!.bodyLimit).toBe('11m')
 
     const full = emitStack(referenceIR, 'koyalite.ts', ALL_FEATURES)

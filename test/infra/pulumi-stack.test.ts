@@ -89,6 +89,8 @@ describe('the Pulumi program (under pulumi.runtime.setMocks)', () => {
   it('follows stack.json: an app with a bucket on S3 gets SeaweedFS (and Weaviate, telemetry when they are on); one without does not', async () => {
     const without = await run(plain.root, letsencrypt, secretNames)
     expect(containers(without.resources).map((c) => c.name)).not.toContain('seaweedfs')
+    // Without S3 the API keeps the embedded default: the local driver under the data volume.
+    expect(Object.keys(envOf(container(without.resources, 'api'))).filter((name) => name.startsWith('KOYA_S3_') || name === 'KOYA_STORAGE_DRIVER')).toEqual([])
     const withAll = await run(full.root, allSecrets, secretNames)
     expect(containers(withAll.resources).map((c) => c.name).sort()).toEqual(['api', 'certbot', 'grafana', 'loki', 'nginx', 'otel-collector', 'seaweedfs', 'weaviate'])
     const seaweed = container(withAll.resources, 'seaweedfs')
@@ -96,7 +98,7 @@ describe('the Pulumi program (under pulumi.runtime.setMocks)', () => {
     expect(seaweed.inputs.volumes).toEqual([{ volumeName: 'koya-tasks-dev-seaweedfs', containerPath: '/data' }])
     expect(envOf(seaweed)).toEqual({ AWS_ACCESS_KEY_ID: 's3-access', AWS_SECRET_ACCESS_KEY: 's3-secret' })
     const api = envOf(container(withAll.resources, 'api'))
-    expect(api).toMatchObject({ KOYA_S3_ENDPOINT: 'http://seaweedfs:8333', KOYA_S3_ACCESS_KEY: 's3-access', KOYA_S3_SECRET_KEY: 's3-secret', KOYA_WEAVIATE_URL: 'http://weaviate:8080', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318' })
+    expect(api).toMatchObject({ KOYA_STORAGE_DRIVER: 's3', KOYA_S3_ENDPOINT: 'http://seaweedfs:8333', KOYA_S3_BUCKET: 'koyalite', KOYA_S3_FORCE_PATH_STYLE: 'true', KOYA_S3_REGION: 'us-east-1', KOYA_S3_ACCESS_KEY: 's3-access', KOYA_S3_SECRET_KEY: 's3-secret', KOYA_WEAVIATE_URL: 'http://weaviate:8080', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318' })
     const grafana = container(withAll.resources, 'grafana')
     expect(envOf(grafana)).toMatchObject({ GF_SERVER_ROOT_URL: 'https://app.example.com/grafana/', GF_SECURITY_ADMIN_PASSWORD: 'grafana-password' })
     expect(grafana.inputs.volumes).toContainEqual({ hostPath: `${full.root}/generated/infra/grafana/koyalite-dashboard.json`, containerPath: '/etc/grafana/dashboards/koyalite.json', readOnly: true })

@@ -44,7 +44,8 @@ export const STACK_SERVICES: Readonly<Record<StackServiceName, StackServiceDef>>
       memoryMb: 512,
       healthcheck: null,
     },
-    apiEnv: { KOYA_S3_ENDPOINT: 'http://seaweedfs:8333', KOYA_S3_FORCE_PATH_STYLE: 'true', KOYA_S3_REGION: 'us-east-1' },
+    // The API's buckets all live in one S3 bucket it makes at boot (drivers/s3.ts, ensureS3Bucket).
+    apiEnv: { KOYA_STORAGE_DRIVER: 's3', KOYA_S3_ENDPOINT: 'http://seaweedfs:8333', KOYA_S3_BUCKET: 'koyalite', KOYA_S3_FORCE_PATH_STYLE: 'true', KOYA_S3_REGION: 'us-east-1' },
     secrets: [
       { name: 'KOYA_S3_ACCESS_KEY', secret: true, required: true, usedBy: 'storage (S3 driver) and SeaweedFS' },
       { name: 'KOYA_S3_SECRET_KEY', secret: true, required: true, usedBy: 'storage (S3 driver) and SeaweedFS' },

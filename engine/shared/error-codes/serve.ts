@@ -271,4 +271,53 @@ export const SERVE_ERROR_CODES = {
     description: 'The `redirectTo` of a sign-in is not on the app\'s public URL origin nor in auth.redirects, so following it could send the user to another site.',
     solution: 'Redirect to a path of the app (`/dashboard`), or add the address to auth.redirects in koyalite.ts.',
   },
+  // ── STORAGE: the S3 driver and thumbnails (issue 13) ─────────────────────────────────────────
+  KL_STORAGE_S3_SETTINGS: {
+    description: 'The S3 storage driver is selected but its settings are missing or malformed.',
+    solution: 'Set KOYA_S3_ENDPOINT, KOYA_S3_ACCESS_KEY and KOYA_S3_SECRET_KEY (and optionally KOYA_S3_REGION, KOYA_S3_BUCKET, KOYA_S3_FORCE_PATH_STYLE=true|false); see docs/storage-s3.md.',
+  },
+  KL_STORAGE_S3_UNREACHABLE: {
+    description: 'The S3 server did not answer: the connection was refused, timed out or was cut.',
+    solution: 'Check that the S3 server (SeaweedFS in the Docker stack) runs and that KOYA_S3_ENDPOINT points at it from the API container.',
+  },
+  KL_STORAGE_S3_ACCESS_DENIED: {
+    description: 'The S3 server refused the request: the access key is unknown, the signature does not match the secret, or the key may not use the bucket.',
+    solution: 'Check KOYA_S3_ACCESS_KEY and KOYA_S3_SECRET_KEY against the S3 server\'s credentials, and that the key may read and write KOYA_S3_BUCKET.',
+  },
+  KL_STORAGE_S3_NO_BUCKET: {
+    description: 'The S3 bucket the storage driver uses (KOYA_S3_BUCKET) does not exist on the server.',
+    solution: 'Create the bucket, or let KoyaLite create it at boot (it does when the key may create buckets), or fix KOYA_S3_BUCKET.',
+  },
+  KL_STORAGE_S3_INVALID_RANGE: {
+    description: 'A byte range was asked of an object that lies outside it.',
+    solution: 'Ask for a range within the object\'s size (`Range: bytes=0-` reads it from the start).',
+  },
+  KL_STORAGE_S3_UPLOAD_ABORTED: {
+    description: 'An upload to S3 stopped before its body ended (the client went away or the stream failed); the multipart upload was aborted and nothing was stored.',
+    solution: 'Upload the file again; for large files over unreliable connections use a resumable upload.',
+  },
+  KL_STORAGE_S3_PRESIGN: {
+    description: 'A presigned direct upload was asked for with an expiry or a maximum size out of bounds.',
+    solution: 'Ask for an expiry of 1 second to 7 days and a whole, non-negative maximum size in bytes.',
+  },
+  KL_STORAGE_S3_FAILED: {
+    description: 'The S3 server answered a storage request with an error KoyaLite has no more specific code for.',
+    solution: 'The server logs name the S3 error (details.s3Error); check the S3 server\'s health and logs, then retry.',
+  },
+  KL_STORAGE_THUMBNAIL_INVALID: {
+    description: 'The thumbnail query of a download (`width`, `height`, `fit`, `format`) is malformed or out of bounds.',
+    solution: 'Give `width` and/or `height` as whole numbers within the limits, `fit` as cover, contain or inside, and `format` as webp, avif, jpeg or png.',
+  },
+  KL_STORAGE_THUMBNAIL_SIZE_NOT_ALLOWED: {
+    description: 'The thumbnail size asked for is not one of the sizes the bucket allows.',
+    solution: 'Ask for one of the sizes named in the hint, or add the size to the bucket\'s thumbnail sizes in koyalite.ts.',
+  },
+  KL_STORAGE_THUMBNAIL_NOT_IMAGE: {
+    description: 'A thumbnail was asked of an object that is not a raster image KoyaLite can decode (JPEG, PNG, WebP, AVIF, GIF, TIFF, HEIF), or whose bytes are damaged.',
+    solution: 'Download the object without thumbnail parameters, or ask thumbnails only of images.',
+  },
+  KL_STORAGE_THUMBNAIL_TOO_LARGE: {
+    description: 'The image is larger (in bytes or pixels) than thumbnails are made of.',
+    solution: 'Download the original without thumbnail parameters, or upload a smaller image.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>

@@ -1,0 +1,193 @@
+// Storage throughput (issue 13): upload and download of 1 MB and 50 MB files through `fs`
+// directly (temp file, fsync, rename: what the local driver does), through the S3 server directly
+// (@aws-sdk/client-s3 PutObject/GetObject, the bytes in memory) and through KoyaLite's S3 driver
+// (streamed, multipart), same run; then 10 KB downloads per second from @fastify/static, the
+// small-object baseline. The S3 server is Ceph radosgw (test/helpers/ceph-rgw.sh), or the one at
+// KOYA_TEST_S3_ENDPOINT.
+// Usage: node bench/storage/run.ts [--rounds 3] [--duration 10] [--warmup 2]
+import { randomBytes } from 'node:crypto'
+import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { open, rename, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { Readable } from 'node:stream'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import { createS3Driver } from '../../engine/runtime/storage/drivers/s3.ts'
+import { startS3Server, type S3TestServer } from '../../test/helpers/s3-server.ts'
+import { startServer, type ServerProcess } from '../rest/servers.ts'
+import { missingTools, runWrkScript } from '../rest/wrk.ts'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const SERVER_CORE = 0
+const WRK_CORE = 1
+const MB = 1024 * 1024
+/** Files per round by size: enough bytes per round (≥ 20 MB) that one slow call does not decide it. */
+const SIZES = [
+  { label: '1 MB', bytes: MB, count: 20 },
+  { label: '50 MB', bytes: 50 * MB, count: 2 },
+] as const
+const SMALL_FILES = 1000
+const SMALL_SIZE = 10 * 1024
+/** KoyaLite's throughput as a share of the direct path's, at least (issue 13). */
+const TARGET = 0.7
+
+const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, duration: { type: 'string', default: '10' }, warmup: { type: 'string', default: '2' } } })
+const rounds = Number(args.rounds)
+const duration = Number(args.duration)
+const warmup = Number(args.warmup)
+
+/** One way bytes reach storage and come back. */
+interface ThroughputPath {
+  readonly name: string
+  /** The direct path this one is compared with (its ratio is printed against the target), if any. */
+  readonly baseline?: string
+  upload(key: string, bytes: number): Promise<void>
+  download(key: string): Promise<number>
+  cleanUp(key: string): Promise<void>
+}
+
+const block = randomBytes(MB)
+/** `bytes` from one random MiB, in 64 KiB chunks: the source costs the same on every path. */
+function body(bytes: number): Readable {
+  return Readable.from(
+    (function* () {
+      for (let sent = 0; sent < bytes; sent += 65_536) yield block.subarray(sent % MB, (sent % MB) + Math.min(65_536, bytes - sent))
+    })(),
+  )
+}
+async function drain(stream: Readable): Promise<number> {
+  let n = 0
+  for await (const chunk of stream) n += (chunk as Buffer).length
+  return n
+}
+
+function fsPath(dir: string): ThroughputPath {
+  return {
+    name: 'fs (temp file, fsync, rename)',
+    async upload(key, bytes) {
+      const final = path.join(dir, key)
+      const temp = `${final}.tmp`
+      const handle = await open(temp, 'w')
+      for await (const chunk of body(bytes)) await handle.write(chunk as Buffer)
+      await handle.sync()
+      await handle.close()
+      await rename(temp, final)
+    },
+    download: (key) => drain(createReadStream(path.join(dir, key))),
+    cleanUp: (key) => rm(path.join(dir, key), { force: true }),
+  }
+}
+
+function s3DirectPath(s3: S3TestServer): ThroughputPath {
+  const { settings } = s3
+  const client = new S3Client({ endpoint: settings.endpoint, region: settings.region, forcePathStyle: true, credentials: settings, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' })
+  return {
+    name: 'S3 server directly (PutObject of the bytes in memory)',
+    async upload(key, bytes) {
+      await client.send(new PutObjectCommand({ Bucket: settings.bucket, Key: `direct/${key}`, Body: Buffer.concat(await body(bytes).toArray()) }))
+    },
+    async download(key) {
+      const response = await client.send(new GetObjectCommand({ Bucket: settings.bucket, Key: `direct/${key}` }))
+      return drain(response.Body as Readable)
+    },
+    async cleanUp() {},
+  }
+}
+
+function s3DriverPath(s3: S3TestServer): ThroughputPath {
+  const driver = createS3Driver(s3.settings)
+  return {
+    name: 'KoyaLite S3 driver (streamed, multipart)',
+    baseline: 'S3 server directly (PutObject of the bytes in memory)',
+    upload: (key, bytes) => driver.put(`driver/${key}`, body(bytes), { contentType: 'application/octet-stream' }),
+    download: async (key) => drain((await driver.get(`driver/${key}`))!),
+    cleanUp: (key) => driver.delete(`driver/${key}`),
+  }
+}
+
+// ── MERGE: the KoyaLite path ──────────────────────────────────────────────────────────────────
+// At merge, add `koyalite (local driver)`: a `koyalite start` process with a bucket, uploading with
+// `POST /storage/<bucket>` (raw body, service key) and downloading `GET /storage/<bucket>/<id>`,
+// with `baseline: 'fs (temp file, fsync, rename)'`; and `koyalite (S3 driver)` against the same
+// radosgw with `baseline: 'S3 server directly …'`. The target is TARGET (0.7) of the baseline.
+const KOYALITE_PATHS: ThroughputPath[] = []
+
+interface Row {
+  path: string
+  size: string
+  uploadMBs: number
+  downloadMBs: number
+}
+
+async function measure(p: ThroughputPath, size: (typeof SIZES)[number]): Promise<Row> {
+  let bestUp = 0
+  let bestDown = 0
+  for (let round = 0; round < rounds; round++) {
+    const keys = Array.from({ length: size.count }, (_, i) => `r${round}-${size.bytes}-${i}`)
+    let started = performance.now()
+    for (const key of keys) await p.upload(key, size.bytes)
+    bestUp = Math.max(bestUp, (size.bytes * size.count) / MB / ((performance.now() - started) / 1000))
+    started = performance.now()
+    for (const key of keys) if ((await p.download(key)) !== size.bytes) throw new Error(`${p.name}: ${key} came back short`)
+    bestDown = Math.max(bestDown, (size.bytes * size.count) / MB / ((performance.now() - started) / 1000))
+    for (const key of keys) await p.cleanUp(key)
+  }
+  return { path: p.name, size: size.label, uploadMBs: bestUp, downloadMBs: bestDown }
+}
+
+async function smallObjects(work: string): Promise<number> {
+  const dir = path.join(work, 'small')
+  mkdirSync(dir)
+  for (let i = 1; i <= SMALL_FILES; i++) writeFileSync(path.join(dir, `${i}.bin`), randomBytes(SMALL_SIZE))
+  let server: ServerProcess | undefined
+  try {
+    server = await startServer({ name: '@fastify/static', args: [path.join(here, 'static-server.ts'), dir], core: SERVER_CORE, ready: /^listening (\d+)$/ })
+    const wrk = (seconds: number) => runWrkScript({ script: path.join(here, 'wrk.lua'), scriptArgs: ['/files/', String(SMALL_FILES)], url: server!.url, connections: 32, seconds, core: WRK_CORE })
+    await wrk(warmup)
+    const result = await wrk(duration)
+    if (result.errors > 0) throw new Error(`@fastify/static answered ${result.errors} errors`)
+    return result.requestsPerSecond
+    // MERGE: the same wrk run against KoyaLite's `GET /storage/<bucket>/<id>` for the same files
+    // (uploaded once, read policy open), printed beside this one with its ratio against TARGET.
+  } finally {
+    await server?.stop()
+  }
+}
+
+const missing = missingTools()
+if (missing) {
+  console.error(missing)
+  process.exit(1)
+}
+const work = mkdtempSync(path.join(os.tmpdir(), 'koya-bench-storage-'))
+mkdirSync(path.join(work, 'fs'))
+let s3: S3TestServer | undefined
+try {
+  s3 = await startS3Server()
+  console.log(`S3 server: ${s3.settings.endpoint} (started in ${s3.startMs} ms)`)
+  const paths = [fsPath(path.join(work, 'fs')), s3DirectPath(s3), s3DriverPath(s3), ...KOYALITE_PATHS]
+  const rows: Row[] = []
+  for (const size of SIZES) for (const p of paths) rows.push(await measure(p, size))
+  console.log(`\nThroughput, best of ${rounds} rounds (MB/s; MB = MiB):`)
+  console.table(
+    rows.map((row) => {
+      const baseline = rows.find((r) => r.size === row.size && r.path === paths.find((p) => p.name === row.path)?.baseline)
+      return {
+        path: row.path,
+        size: row.size,
+        'upload MB/s': row.uploadMBs.toFixed(1),
+        'download MB/s': row.downloadMBs.toFixed(1),
+        'upload ratio': baseline ? (row.uploadMBs / baseline.uploadMBs).toFixed(2) : '',
+        'download ratio': baseline ? (row.downloadMBs / baseline.downloadMBs).toFixed(2) : '',
+      }
+    }),
+  )
+  console.log(`Target for KoyaLite's paths (added at merge): ≥ ${TARGET}× of their baseline.`)
+  const perSecond = await smallObjects(work)
+  console.log(`\n10 KB downloads, 32 connections, ${duration} s: @fastify/static ${Math.round(perSecond)} req/s (KoyaLite's row is added at merge; target ≥ ${TARGET}×).`)
+} finally {
+  await s3?.stop()
+  rmSync(work, { recursive: true, force: true })
+}
