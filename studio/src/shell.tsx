@@ -34,9 +34,12 @@ export function Shell() {
 
   const load = useCallback(async () => {
     try {
+      // Both at once: the first paint waits on one round trip, not two.
+      const meta = get<Meta>('/admin/meta')
+      meta.catch(() => {})
       const session = await get<SessionInfo>('/auth/session')
       if (!session.roles.includes('admin')) return setAuth({ kind: 'forbidden', email: session.user.email })
-      setAuth({ kind: 'in', session, meta: await get<Meta>('/admin/meta') })
+      setAuth({ kind: 'in', session, meta: await meta })
     } catch (error) {
       if (!(error instanceof StudioApiError) || error.status !== 401) return setAuth({ kind: 'signin', setup: null, error: String(error instanceof Error ? error.message : error) })
       const state = await get<{ needed: boolean; fields: string[] }>('/admin/studio/setup').catch(() => ({ needed: false, fields: [] }))

@@ -103,7 +103,7 @@ function ErdPage({ meta }: PageProps) {
               {hasPolicies(box.table) ? <text x={WIDTH - 10} y={19} fill="#c8f0c8" fontSize={11} textAnchor="end" fontFamily="sans-serif">policies</text> : <text x={WIDTH - 10} y={19} fill="#ffd7a8" fontSize={11} textAnchor="end" fontFamily="sans-serif">service key only</text>}
               {box.table.columns.map((c, i) => (
                 <g key={c.name} transform={`translate(0 ${HEADER + LINE * i + 4})`}>
-                  <text x={10} y={13} fontSize={12} fill="#1b2430" fontFamily="monospace">{c.name === 'id' ? '🔑 ' : c.references ? '→ ' : ''}{c.name}{c.nullable ? '?' : ''}</text>
+                  <text x={10} y={13} fontSize={12} fill="#1b2430" fontFamily="monospace">{c.name === 'id' ? '# ' : c.references ? '→ ' : ''}{c.name}{c.nullable ? '?' : ''}</text>
                   <text x={WIDTH - 10} y={13} fontSize={11} fill="#4a5568" textAnchor="end" fontFamily="monospace">{c.type === 'enum' ? `enum(${(c.values ?? []).length})` : c.type}{c.unique ? ' unique' : ''}</text>
                 </g>
               ))}
