@@ -187,7 +187,7 @@ describe('Studio in Chromium', () => {
     const diagram = page.getByRole('img', { name: /Diagram of/ })
     await diagram.waitFor()
     const tables = (await t.app.inject({ url: '/admin/meta', headers: service })).json().tables as { name: string }[]
-    const drawn = await diagram.locator('g[data-table]').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-table')))
+    const drawn = await diagram.locator('g[data-table]').evaluateAll((nodes) => nodes.map((n) => (n as unknown as { getAttribute(name: string): string | null }).getAttribute('data-table')))
     expect(drawn.sort()).toEqual(tables.map((x) => x.name).sort())
     await page.getByRole('button', { name: 'Zoom in' }).click()
     expect(await diagram.locator('g').first().getAttribute('transform')).toContain('scale(1.2)')
@@ -205,12 +205,12 @@ describe('Studio in Chromium', () => {
     await page.goto(`${url}/_/data/workspaces`)
     await page.getByRole('table', { name: 'Rows of workspaces' }).getByText('Acme Corp', { exact: true }).waitFor()
     await page.getByRole('button', { name: 'Switch to dark theme' }).click()
-    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark')
+    expect(await page.evaluate('document.documentElement.dataset.theme')).toBe('dark')
     await shot('10-dark')
     for (const [route, ready] of [['data/workspaces', 'Acme Corp'], ['query', 'REST URL'], ['sql', 'SQL console'], ['erd', 'ERD'], ['charts', 'Charts']] as const) {
       for (const theme of ['dark', 'light']) {
         await page.goto(`${url}/_/${route}`)
-        await page.evaluate((th) => { document.documentElement.dataset.theme = th }, theme)
+        await page.evaluate(`document.documentElement.dataset.theme = '${theme}'`)
         await page.getByText(ready).first().waitFor()
         // Evaluated through the DevTools protocol: the page's CSP (no inline script) stays on.
         await page.evaluate(AXE)
