@@ -144,6 +144,31 @@ describe('Studio in Chromium', () => {
     await expect.poll(() => grid.locator('tbody tr').count()).toBe(5)
   })
 
+  it('imports CSV row by row with a report of refused rows, exports the view, and bulk-deletes with confirmation', async () => {
+    const admin = (await t.app.inject({ url: `/api/users?email=eq.${ADMIN.email}`, headers: service })).json()[0] as { id: string }
+    await page.goto(`${url}/_/data/workspaces`)
+    const grid = page.getByRole('table', { name: 'Rows of workspaces' })
+    await grid.getByText('Acme Corp', { exact: true }).waitFor()
+    const csv = `name,slug,ownerId\n"Imported, Inc",imported,${admin.id}\nBad,x,${admin.id}\n`
+    await page.getByLabel('Import CSV').setInputFiles({ name: 'w.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
+    const report = page.getByRole('status').filter({ hasText: 'Imported' })
+    await expect.poll(() => report.textContent()).toContain('Imported 1 of 2 rows.')
+    expect(await report.textContent()).toMatch(/row 3: .*slug/)
+    await grid.getByText('Imported, Inc', { exact: true }).waitFor()
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()])
+    const exported = readFileSync((await download.path())!, 'utf8')
+    expect(exported.split('\n')[0]).toBe('id,name,slug,ownerId,createdAt,updatedAt')
+    expect(exported).toContain('"Imported, Inc",imported,')
+
+    const row = grid.locator('tbody tr').filter({ hasText: 'Imported, Inc' })
+    await row.getByRole('checkbox').check()
+    await page.getByRole('button', { name: 'Delete 1' }).click()
+    await page.getByRole('alertdialog', { name: 'Confirm delete' }).getByRole('button', { name: 'Delete' }).click()
+    await expect.poll(() => grid.locator('tbody tr').count()).toBe(5)
+    expect((await t.app.inject({ url: '/api/workspaces?slug=eq.imported', headers: service })).json()).toEqual([])
+  })
+
   it('builds a query whose REST URL runs unchanged with fetch', async () => {
     await page.goto(`${url}/_/query`)
     await page.getByLabel('Table').selectOption('workspaces')
