@@ -169,6 +169,27 @@ describe('Studio in Chromium', () => {
     expect((await t.app.inject({ url: '/api/workspaces?slug=eq.imported', headers: service })).json()).toEqual([])
   })
 
+  it('creates a whole row from the row form, its refusal shown on the field', async () => {
+    const admin = (await t.app.inject({ url: `/api/users?email=eq.${ADMIN.email}`, headers: service })).json()[0] as { id: string }
+    await page.goto(`${url}/_/data/workspaces`)
+    const grid = page.getByRole('table', { name: 'Rows of workspaces' })
+    await grid.getByText('Acme Corp', { exact: true }).waitFor()
+    await page.getByRole('button', { name: 'New row' }).click()
+    const form = page.getByRole('form', { name: 'New workspaces row' })
+    await form.getByLabel('name').fill('Form Co')
+    await form.getByLabel('slug').fill('f')
+    await form.getByLabel('ownerId').fill(admin.id)
+    await form.getByRole('button', { name: 'Create' }).click()
+    await expect.poll(() => form.getByLabel('slug').getAttribute('aria-invalid')).toBe('true')
+    await shot('06-row-form-error')
+    await form.getByLabel('slug').fill('form-co')
+    await form.getByRole('button', { name: 'Create' }).click()
+    await grid.getByText('Form Co', { exact: true }).waitFor()
+    const created = (await t.app.inject({ url: '/api/workspaces?slug=eq.form-co&select=id,name', headers: service })).json() as { id: string }[]
+    expect(created).toHaveLength(1)
+    await t.app.inject({ method: 'DELETE', url: `/api/workspaces/${created[0]!.id}`, headers: service })
+  })
+
   it('builds a query whose REST URL runs unchanged with fetch', async () => {
     await page.goto(`${url}/_/query`)
     await page.getByLabel('Table').selectOption('workspaces')

@@ -5,6 +5,7 @@ import { download, parseCsv, toCsv } from '../files.ts'
 import { FilterEditor } from '../filters.tsx'
 import { BASE, navigate, registerPage, type PageProps } from '../registry.ts'
 import { filterParams, filtersOf, keysetParams, orderParam, type Filter, type Sort } from '../rest.ts'
+import { RowForm } from '../row-form.tsx'
 import { ViewAs } from '../view-as.tsx'
 import { parseEdit } from '../cells.tsx'
 
@@ -48,6 +49,8 @@ function TableView({ meta, table, search, estimate }: { meta: Meta; table: Table
   const [confirming, setConfirming] = useState(false)
   const [report, setReport] = useState('')
   const [viewingAs, setViewingAs] = useState<string | null>(null)
+  // The row form: 'new', or the row being edited whole.
+  const [form, setForm] = useState<'new' | Row | null>(null)
   const columns = table.columns
   const readOnly = viewingAs !== null
 
@@ -174,6 +177,8 @@ function TableView({ meta, table, search, estimate }: { meta: Meta; table: Table
         <button type="button" onClick={() => void load()}>Refresh</button>
         <button type="button" onClick={() => download(`${table.name}.csv`, 'text/csv', toCsv(names, rows))}>Export CSV</button>
         <button type="button" onClick={() => download(`${table.name}.json`, 'application/json', JSON.stringify(rows, null, 2))}>Export JSON</button>
+        {!readOnly ? <button type="button" onClick={() => setForm('new')}>New row</button> : null}
+        {!readOnly && selected.size === 1 ? <button type="button" className="ghost" onClick={() => setForm(rows.find((r) => selected.has(String(r.id))) ?? null)}>Edit row</button> : null}
         {!readOnly ? <label className="file">Import CSV<input type="file" accept=".csv,text/csv" onChange={(e) => { const f = e.target.files?.[0]; if (f) void importCsv(f) }} /></label> : null}
         {!readOnly && selected.size > 0 ? <button type="button" className="danger" onClick={() => setConfirming(true)}>Delete {selected.size}</button> : null}
         <span className="spacer" />
@@ -188,6 +193,7 @@ function TableView({ meta, table, search, estimate }: { meta: Meta; table: Table
           <button type="button" className="ghost" onClick={() => setConfirming(false)}>Cancel</button>
         </div>
       ) : null}
+      {form !== null ? <RowForm table={table} row={form === 'new' ? undefined : form} onDone={(saved) => { setForm(null); if (saved) void load() }} /> : null}
       {report ? <pre className="card report" role="status">{report}</pre> : null}
       {error ? <p className="error" role="alert">{error}</p> : null}
       <div className="grid-wrap">
