@@ -1,7 +1,20 @@
 import type { FastifyInstance, FastifyServerFactory } from 'fastify'
-import { createServer, loadGeneratedDocs, loadHandlers, loadModel, loadTableApis, type CreateServerOptions } from '../runtime/index.ts'
+import { createServer, loadGeneratedDocs, loadHandlers, loadModel, loadTableApis, needsStudioSetup, newSetupToken, setupPath, type CreateServerOptions } from '../runtime/index.ts'
 import type { SqliteDatabase } from '../shared/sqlite.ts'
-import type { CliIO } from './io.ts'
+import { colors, type CliIO } from './io.ts'
+
+/** Studio's one-time setup token: one per process, so every dev reload honours the printed link. */
+const STUDIO_SETUP_TOKEN = newSetupToken()
+
+/**
+ * Print Studio's URL and, while no admin exists, the one-time link that creates the first one
+ * (as PocketBase does).
+ */
+export function announceStudio(io: CliIO, url: string, db: SqliteDatabase): void {
+  const c = colors(io)
+  io.out(`  Studio: ${c.bold(`${url}/_/`)}`)
+  if (needsStudioSetup(loadModel(io.cwd), db)) io.out(`  ${c.yellow('!')} no admin yet: create the first one at ${c.bold(url + setupPath(STUDIO_SETUP_TOKEN))}`)
+}
 
 /**
  * The app described by generated/ under the working directory, on an open database. `koyalite dev`
@@ -25,6 +38,7 @@ export async function bootApp(
     tables: await loadTableApis(io.cwd, model, version),
     docs: loadGeneratedDocs(io.cwd),
     jobs: { handlers },
+    studio: { setupToken: STUDIO_SETUP_TOKEN },
     webhooks: { handlers },
     ...(serviceKey ? { auth: { serviceKey } } : {}),
     ...(serverFactory ? { serverFactory } : {}),

@@ -6,7 +6,7 @@ import { generateProject } from '../generate-project.ts'
 import { colors, type CliIO } from '../io.ts'
 import { reportError } from '../report-error.ts'
 import { untilSignal } from './start.ts'
-import { bootApp } from '../boot-app.ts'
+import { announceStudio, bootApp } from '../boot-app.ts'
 import { startHotServer } from '../hot-server.ts'
 import { watchSources } from '../watch-sources.ts'
 
@@ -74,6 +74,7 @@ export const devCommand: Command = {
     // Watching starts before the server is announced: a save made once it is announced is seen.
     const watcher = await watchSources(io.cwd, WATCHED, onChange, (error) => reportError(io, error))
     io.out(`${c.green('✓')} dev server on ${c.bold(server.url)}; watching ${WATCHED.join(', ')}`)
+    announceStudio(io, server.url, db)
 
     await untilSignal()
     await watcher.close()

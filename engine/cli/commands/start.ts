@@ -3,7 +3,7 @@ import { applyMigrations, readMigrations } from '../../migrate/index.ts'
 import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import { parseCommandArgs, parsePort } from '../args.ts'
 import type { Command } from '../command.ts'
-import { bootApp } from '../boot-app.ts'
+import { announceStudio, bootApp } from '../boot-app.ts'
 import { databasePath, listenError, openCliDatabase } from '../database-path.ts'
 import { colors, type CliIO } from '../io.ts'
 
@@ -104,6 +104,7 @@ export const startCommand: Command = {
   async run(args, io) {
     const server = await serve(io, serveOptions(io, args, 'start'))
     io.out(`${colors(io).green('✓')} serving ${colors(io).bold(server.url)}`)
+    announceStudio(io, server.url, server.db)
     const signal = await untilSignal()
     io.out(`${signal}: shutting down`)
     await server.close()

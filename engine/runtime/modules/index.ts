@@ -12,6 +12,7 @@ import { restModule } from '../rest/rest-module.ts'
 import { searchModule } from '../search/search-module.ts'
 import type { SystemMigration } from '../system/system-schema.ts'
 import { webhooksModule } from '../webhooks/webhooks-module.ts'
+import { studioModule } from '../studio/studio-module.ts'
 import type { FeatureModule } from './feature-module.ts'
 
 /**
@@ -40,6 +41,8 @@ export const FEATURE_MODULES = {
   search: searchModule,
   graphql: graphqlModule,
   realtime: realtimeModule,
+  // Studio at /_/ and its admin routes (after auth and admin: it asks who a request is).
+  studio: studioModule,
 } as const
 
 export type ModuleName = keyof typeof FEATURE_MODULES

@@ -320,4 +320,20 @@ export const SERVE_ERROR_CODES = {
     description: 'The image is larger (in bytes or pixels) than thumbnails are made of.',
     solution: 'Download the original without thumbnail parameters, or upload a smaller image.',
   },
+  KL_AUTH_SETUP_REFUSED: {
+    description: 'Studio\'s first-run setup was refused: the setup token is wrong or was used, or an admin already exists.',
+    solution: 'Open the setup link the server printed at start (a new one is printed at each start while no admin exists); once an admin exists, sign in at /_/ and grant roles from there.',
+  },
+  KL_API_SQL_ERROR: {
+    description: 'SQLite refused the SQL console\'s statement (a syntax error, an unknown table or column, or more than one statement).',
+    solution: 'Fix the statement; the message is SQLite\'s own. The console runs one statement at a time.',
+  },
+  KL_API_SQL_WRITE_REFUSED: {
+    description: 'The SQL console refused a write: writes run only under `koyalite dev`, confirmed; elsewhere the console\'s connection is read-only.',
+    solution: 'Change data through the API (or Studio\'s data browser), or run the statement under `koyalite dev` with write mode confirmed.',
+  },
+  KL_API_SQL_TIMEOUT: {
+    description: 'The SQL console\'s statement ran past its time limit and was stopped.',
+    solution: 'Add a WHERE clause that an index serves, or a LIMIT; check the plan with EXPLAIN QUERY PLAN.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>

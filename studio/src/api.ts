@@ -1,0 +1,111 @@
+// Every request Studio makes: same origin, the admin's session cookie (or, while viewing as a
+// user, that impersonation's bearer token). No other host is ever contacted (the CSP forbids it).
+
+export interface ApiError {
+  readonly status: number
+  readonly code: string
+  readonly message: string
+  readonly hint?: string
+}
+
+export class StudioApiError extends Error {
+  readonly status: number
+  readonly code: string
+  readonly hint: string | undefined
+  constructor(error: ApiError) {
+    super(error.message)
+    this.status = error.status
+    this.code = error.code
+    this.hint = error.hint
+  }
+}
+
+/** The impersonation token while "view as user" is on: reads go out as that user. */
+let viewAsToken: string | undefined
+export function setViewAsToken(token: string | undefined): void {
+  viewAsToken = token
+}
+export function isViewingAs(): boolean {
+  return viewAsToken !== undefined
+}
+
+export interface Answer<T> {
+  readonly body: T
+  readonly headers: Headers
+}
+
+export async function request<T = unknown>(method: string, url: string, options: { body?: unknown; headers?: Record<string, string>; asAdmin?: boolean } = {}): Promise<Answer<T>> {
+  const headers: Record<string, string> = { accept: 'application/json', ...options.headers }
+  if (options.body !== undefined) headers['content-type'] = 'application/json'
+  if (viewAsToken !== undefined && options.asAdmin !== true) headers.authorization = `Bearer ${viewAsToken}`
+  const response = await fetch(url, { method, headers, credentials: 'same-origin', ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}) })
+  const text = await response.text()
+  const body = text === '' ? undefined : (JSON.parse(text) as unknown)
+  if (!response.ok) {
+    const error = (body ?? {}) as Partial<ApiError>
+    throw new StudioApiError({ status: response.status, code: error.code ?? `HTTP_${response.status}`, message: error.message ?? response.statusText, ...(error.hint ? { hint: error.hint } : {}) })
+  }
+  return { body: body as T, headers: response.headers }
+}
+
+export const get = async <T,>(url: string, headers?: Record<string, string>) => (await request<T>('GET', url, headers ? { headers } : {})).body
+export const post = async <T,>(url: string, body?: unknown) => (await request<T>('POST', url, { body: body ?? {} })).body
+
+// ── The model, as GET /admin/meta describes it ────────────────────────────────────────────────
+
+export interface Column {
+  readonly name: string
+  readonly type: string
+  readonly nullable: boolean
+  readonly default: unknown
+  readonly unique: boolean
+  readonly min: number | null
+  readonly max: number | null
+  readonly values: readonly string[] | null
+  readonly references: { readonly table: string; readonly column?: string } | null
+  readonly readOnly: boolean
+}
+
+export interface Relation {
+  readonly kind: string
+  readonly name: string
+  readonly table: string
+  readonly column: string
+}
+
+export interface Policy {
+  readonly source: string
+  readonly sql: string
+}
+
+export interface Table {
+  readonly name: string
+  readonly typeName: string
+  readonly isUsers: boolean
+  readonly columns: readonly Column[]
+  readonly relations: readonly Relation[]
+  readonly indexes: readonly { readonly name: string; readonly columns: readonly string[]; readonly unique: boolean }[]
+  readonly policies: {
+    readonly read: Policy | null
+    readonly create: Policy | null
+    readonly update: { readonly using: Policy; readonly check: Policy } | null
+    readonly delete: Policy | null
+  }
+}
+
+export interface Meta {
+  readonly project: { readonly name: string; readonly environment: string } | null
+  readonly roles: readonly string[]
+  readonly tables: readonly Table[]
+}
+
+export interface SessionInfo {
+  readonly user: { readonly id: string; readonly email: string }
+  readonly roles: readonly string[]
+  readonly impersonator?: unknown
+}
+
+export function hasPolicies(table: Table): boolean {
+  const p = table.policies
+  return p.read !== null || p.create !== null || p.update !== null || p.delete !== null
+}
