@@ -26,6 +26,8 @@ export async function bootApp(
     docs: loadGeneratedDocs(io.cwd),
     jobs: { handlers },
     webhooks: { handlers },
+    // Functions run from generated/functions (under dev) or from their deployed versions.
+    functions: { root: io.cwd },
     ...(serviceKey ? { auth: { serviceKey } } : {}),
     ...(serverFactory ? { serverFactory } : {}),
     logger: { level: io.env.LOG_LEVEL ?? 'info' },
