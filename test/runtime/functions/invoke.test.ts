@@ -55,7 +55,7 @@ describe('functions: invoking', () => {
   it('refuses a body over the limit with 413', async () => {
     const response = await fetch(`${t.url}/functions/hello`, { method: 'POST', body: 'x'.repeat(1024 * 1024 + 10) })
     expect(response.status).toBe(413)
-    expect((await response.json()).code).toBe('KL_API_PAYLOAD_TOO_LARGE')
+    expect(((await response.json()) as { code: string }).code).toBe('KL_API_PAYLOAD_TOO_LARGE')
   })
 
   it('applies auth: user and system functions refuse anonymous callers; system refuses users', async () => {
@@ -74,12 +74,12 @@ describe('functions: invoking', () => {
   it("reads and writes through ctx.client as the caller: the caller's policies apply", async () => {
     const alice = await signedInUser(t, 'alice')
     const bob = await signedInUser(t, 'bob')
-    const first = await (await fetch(`${t.url}/functions/who?other=${bob.id}`, { headers: { authorization: `Bearer ${alice.token}` } })).json()
+    const first = (await (await fetch(`${t.url}/functions/who?other=${bob.id}`, { headers: { authorization: `Bearer ${alice.token}` } })).json()) as any
     expect(first.before).toEqual([])
     // Creating a workspace owned by someone else is refused by the workspaces create policy.
     expect(first.refused).toEqual({ status: 403, code: 'KL_API_POLICY_DENIED' })
     expect(first.after).toEqual([{ name: `ws of ${alice.id.slice(0, 6)}`, ownerId: alice.id }])
-    const second = await (await fetch(`${t.url}/functions/who?other=${alice.id}`, { headers: { authorization: `Bearer ${bob.token}` } })).json()
+    const second = (await (await fetch(`${t.url}/functions/who?other=${alice.id}`, { headers: { authorization: `Bearer ${bob.token}` } })).json()) as any
     // Bob does not see Alice's workspace.
     expect(second.before).toEqual([])
     expect(second.after).toEqual([{ name: `ws of ${bob.id.slice(0, 6)}`, ownerId: bob.id }])

@@ -117,7 +117,7 @@ describe('functions: the sandbox', () => {
     const response = await fetch(`${t.url}/functions/spin?do=spin`)
     const took = Date.now() - started
     expect(response.status).toBe(504)
-    expect((await response.json()).code).toBe('KL_API_FUNCTION_TIMEOUT')
+    expect(((await response.json()) as { code: string }).code).toBe('KL_API_FUNCTION_TIMEOUT')
     // CPU limit (700 ms) or wall clock (1500 ms), whichever comes first, plus the killing.
     expect(took).toBeLessThan(4000)
     const again = await fetch(`${t.url}/functions/spin`)
@@ -130,7 +130,7 @@ describe('functions: the sandbox', () => {
     const started = Date.now()
     const response = await fetch(`${t.url}/functions/cpu?do=spin`)
     expect(response.status).toBe(504)
-    expect((await response.json()).message).toMatch(/CPU time/)
+    expect(((await response.json()) as { message: string }).message).toMatch(/CPU time/)
     expect(Date.now() - started).toBeLessThan(5000)
     expect(await (await fetch(`${t.url}/functions/cpu`)).text()).toBe('alive')
   }, 30_000)
@@ -150,11 +150,11 @@ describe('functions: memory limits', () => {
   it('stops a memory bomb at the heap cap and one of buffers at the memory backstop; the pool recovers', async () => {
     const heap = await fetch(`${m.url}/functions/heap?do=heap`)
     expect(heap.status).toBe(502)
-    expect((await heap.json()).code).toBe('KL_API_FUNCTION_MEMORY')
+    expect(((await heap.json()) as { code: string }).code).toBe('KL_API_FUNCTION_MEMORY')
     expect(await (await fetch(`${m.url}/functions/heap`)).text()).toBe('alive')
     const buffers = await fetch(`${m.url}/functions/heap?do=buffers`)
     expect(buffers.status).toBe(502)
-    expect((await buffers.json()).code).toBe('KL_API_FUNCTION_MEMORY')
+    expect(((await buffers.json()) as { code: string }).code).toBe('KL_API_FUNCTION_MEMORY')
     expect(await (await fetch(`${m.url}/functions/heap`)).text()).toBe('alive')
     const log = await call(m, 'GET', '/admin/functions/heap/invocations?limit=4', { headers: admin() })
     expect(log.body.map((entry: { status: number }) => entry.status)).toEqual([200, 502, 200, 502])
