@@ -3,7 +3,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { call } from '../../helpers/auth-app.ts'
 import { runCli } from '../../helpers/cli.ts'
-import { admin, functionsApp, killDenoUnder, type FunctionsTestApp } from './functions-fixture.ts'
+import { admin, denoPidsUnder, functionsApp, killDenoUnder, waitFor, type FunctionsTestApp } from './functions-fixture.ts'
 
 /** The function's source; `label` is what the version answers; `wait` (ms, from the query) keeps a call in flight. */
 const source = (label: string) => `import { label } from './lib/label.ts'
@@ -66,15 +66,17 @@ describe('functions: versions, deploy and rollback', () => {
   }, 60_000)
 
   it('rolls back while calls are in flight: they all finish on their version, new calls get the old one', async () => {
-    const inFlight = Array.from({ length: 6 }, () => greet('?wait=1500'))
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    const inFlight = Array.from({ length: 4 }, () => greet('?wait=4000'))
+    // Each call in flight holds a worker of version 2: wait until all four have theirs.
+    const { version } = t.db.prepare('SELECT "version" FROM "_koya_function_versions" WHERE "number" = 2').get() as { version: string }
+    await waitFor(() => denoPidsUnder(path.join(t.workDir, `greet-${version}`)).length >= 4, 45_000)
     const rollback = await call(t, 'POST', '/admin/functions/greet/rollback', { headers: admin(), body: {} })
     expect(rollback.status).toBe(200)
     expect(rollback.body).toMatchObject({ number: 1, active: true })
     expect(await greet()).toBe('200 version one')
-    expect(await Promise.all(inFlight)).toEqual(Array(6).fill('200 version two'))
-    const log = await call(t, 'GET', '/admin/functions/greet/invocations?limit=7', { headers: admin() })
-    expect(log.body.filter((entry: { status: number }) => entry.status === 200)).toHaveLength(7)
+    expect(await Promise.all(inFlight)).toEqual(Array(4).fill('200 version two'))
+    const log = await call(t, 'GET', '/admin/functions/greet/invocations?limit=5', { headers: admin() })
+    expect(log.body.filter((entry: { status: number }) => entry.status === 200)).toHaveLength(5)
   }, 60_000)
 
   it('rolls forward with --to, and lists versions in the CLI', async () => {
