@@ -61,7 +61,19 @@ function union(parts: readonly string[]): string {
   return unique.length === 0 ? 'never' : unique.map(wrap).join(' | ')
 }
 
-/** Parenthesized when it is a union or intersection, so `[]`, `|` and `&` bind as meant. */
+/** Parenthesized when it is a union or intersection at its top level, so `[]`, `|` and `&` bind as meant. */
 function wrap(type: string): string {
-  return /^[\w"'[{]/.test(type) && !/^\w+(\[\])?\s*[|&]/.test(type) && !type.includes(' | ') && !type.includes(' & ') ? type : `(${type})`
+  let depth = 0
+  let quote: string | undefined
+  for (let i = 0; i < type.length; i++) {
+    const char = type[i]!
+    if (quote !== undefined) {
+      if (char === '\\') i++
+      else if (char === quote) quote = undefined
+    } else if (char === '"' || char === "'") quote = char
+    else if ('{[(<'.includes(char)) depth++
+    else if ('}])>'.includes(char)) depth--
+    else if (depth === 0 && (char === '|' || char === '&')) return `(${type})`
+  }
+  return type
 }
