@@ -77,9 +77,9 @@ const wrk = (server: ServerProcess, connections: number, seconds: number): Promi
 
 const servers: ServerProcess[] = []
 try {
-  const koyalite = await startServer({ name: 'koyalite', args: ['--import', 'tsx', path.join(here, 'koyalite-server.ts'), SERVICE_KEY], core: SERVER_CORE, ready: LISTENING })
+  const koyalite = await startServer({ name: 'koyalite', args: [path.join(here, 'koyalite-server.ts'), SERVICE_KEY], core: SERVER_CORE, ready: LISTENING })
   servers.push(koyalite)
-  const fastify = await startServer({ name: 'fastify', args: ['--import', 'tsx', path.join(here, 'fastify-server.ts')], core: SERVER_CORE, ready: LISTENING })
+  const fastify = await startServer({ name: 'fastify', args: [path.join(here, 'fastify-server.ts')], core: SERVER_CORE, ready: LISTENING })
   servers.push(fastify)
   const deno = await startDenoServe()
   servers.push(deno)
