@@ -83,6 +83,7 @@ export class DenoWorker {
   #current: { id: number; resolve: (r: CallResult) => void; reject: (e: unknown) => void; onCall: (call: ClientCall) => Promise<ClientAnswer>; trace: CallTrace } | undefined
   #ids = 0
   #exited = false
+  #loaded = false
   #exitReason: KoyaError | undefined
   readonly #exitListeners: (() => void)[] = []
   calls = 0
@@ -133,6 +134,7 @@ export class DenoWorker {
         }
         if (message.t === 'ready') {
           clearTimeout(startTimer)
+          this.#loaded = true
           onReady()
         } else if (message.t === 'fatal') {
           this.#exitReason = new KoyaError('KL_API_FUNCTION_UNAVAILABLE', `The function failed to load: ${String(message.message)}`)
@@ -169,6 +171,11 @@ export class DenoWorker {
 
   get exited(): boolean {
     return this.#exited
+  }
+
+  /** Whether it loaded the function (a worker that never did is not replaced on its own: the next call tries again). */
+  get loaded(): boolean {
+    return this.#loaded
   }
 
   get busy(): boolean {

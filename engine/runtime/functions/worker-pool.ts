@@ -86,7 +86,8 @@ export class WorkerPool {
       const at = this.#idle.indexOf(worker)
       if (at >= 0) this.#idle.splice(at, 1)
       // Keep the pool warm: a worker killed at a limit is replaced before the next call needs it.
-      if (!this.#draining && this.#all.size < this.#settings.min) this.#offer(this.#start())
+      // (Not one that never loaded the function: a file that does not load would restart for ever.)
+      if (!this.#draining && worker.loaded && this.#all.size < this.#settings.min) this.#offer(this.#start())
     })
     return worker
   }

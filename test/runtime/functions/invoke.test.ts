@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { call, signedInUser } from '../../helpers/auth-app.ts'
-import { admin, functionsApp, killDenoUnder, type FunctionsTestApp } from './functions-fixture.ts'
+import path from 'node:path'
+import { admin, denoPidsUnder, functionsApp, killDenoUnder, type FunctionsTestApp } from './functions-fixture.ts'
 
 const HELLO = `export default async (req, ctx) => {
   const body = await req.text()
@@ -28,6 +29,7 @@ describe('functions: invoking', () => {
       { name: 'hello', code: HELLO },
       { name: 'who', code: WHO, auth: 'user' },
       { name: 'internal', code: 'export default () => new Response("ok")', auth: 'system' },
+      { name: 'broken', code: 'throw new Error("boom at load")\nexport default () => new Response("never")' },
     ])
   }, 60_000)
   afterAll(async () => {
@@ -83,5 +85,15 @@ describe('functions: invoking', () => {
     // Bob does not see Alice's workspace.
     expect(second.before).toEqual([])
     expect(second.after).toEqual([{ name: `ws of ${bob.id.slice(0, 6)}`, ownerId: bob.id }])
+  }, 30_000)
+
+  it('answers 503 for a function that does not load, and does not restart it in a loop', async () => {
+    const response = await fetch(`${t.url}/functions/broken`)
+    expect(response.status).toBe(503)
+    const body = (await response.json()) as { code: string; message: string }
+    expect(body.code).toBe('KL_API_FUNCTION_UNAVAILABLE')
+    expect(body.message).toContain('boom at load')
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    expect(denoPidsUnder(path.join(t.workDir, 'broken-'))).toEqual([])
   }, 30_000)
 })
