@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import path from 'node:path'
 import { KoyaError } from '../../shared/errors.ts'
 import { DenoWorker, type CallLimits, type CallResult, type CallTrace, type ClientAnswer, type ClientCall, type InvokeMessage, type WorkerSpec } from './deno-worker.ts'
@@ -78,8 +79,10 @@ export class WorkerPool {
   }
 
   #start(): DenoWorker {
+    // Unique, not just per pool: a pool of the same version made again (a rollback to it) must not
+    // share a dir that an old worker, still exiting, removes.
     this.#serial += 1
-    const worker = new DenoWorker({ ...this.#spec, scratchDir: path.join(this.#scratchRoot, `${this.version}-${process.pid}-${this.#serial}`) })
+    const worker = new DenoWorker({ ...this.#spec, scratchDir: path.join(this.#scratchRoot, `${this.version}-${this.#serial}-${randomUUID().slice(0, 8)}`) })
     this.#all.add(worker)
     worker.onExit(() => {
       this.#all.delete(worker)
