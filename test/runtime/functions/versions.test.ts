@@ -97,3 +97,29 @@ describe('functions: versions, deploy and rollback', () => {
     expect((await call(t, 'GET', '/admin/functions/greet/versions')).status).toBe(401)
   }, 30_000)
 })
+
+describe('functions under koyalite dev', () => {
+  let t: FunctionsTestApp
+  beforeAll(async () => {
+    t = await functionsApp([{ name: 'greet', code: 'export default () => new Response("from source")' }], { dev: true })
+  }, 60_000)
+  afterAll(async () => {
+    await t?.close()
+    if (t) killDenoUnder(t.workDir)
+  })
+
+  it('runs the bundle generate wrote from source, not the deployed version, and the reloaded app runs the saved one', async () => {
+    const deployed = await call(t, 'POST', '/admin/functions/greet/versions', { headers: admin(), body: { code: 'export default () => new Response("deployed")' } })
+    expect(deployed.status).toBe(201)
+    expect(await (await fetch(`${t.url}/functions/greet`)).text()).toBe('from source')
+    // A save regenerates the bundle and `koyalite dev` restarts the app on it.
+    t.writeBundle('greet', 'export default () => new Response("saved again")')
+    const reloaded = await functionsApp([{ name: 'greet', code: 'export default () => new Response("saved again")' }], { dev: true })
+    try {
+      expect(await (await fetch(`${reloaded.url}/functions/greet`)).text()).toBe('saved again')
+    } finally {
+      await reloaded.close()
+      killDenoUnder(reloaded.workDir)
+    }
+  }, 60_000)
+})
