@@ -40,6 +40,8 @@ export async function bootApp(
     jobs: { handlers },
     studio: { setupToken: STUDIO_SETUP_TOKEN },
     webhooks: { handlers },
+    // Functions run from generated/functions (under dev) or from their deployed versions.
+    functions: { root: io.cwd },
     ...(serviceKey ? { auth: { serviceKey } } : {}),
     ...(serverFactory ? { serverFactory } : {}),
     logger: { level: io.env.LOG_LEVEL ?? 'info' },

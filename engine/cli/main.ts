@@ -21,6 +21,7 @@ export const commands = {
   restore: { summary: 'Restore a backup into the database, atomically', load: async () => (await import('./commands/restore.ts')).restoreCommand },
   info: { summary: 'Show the project, its database and its schema version', load: async () => (await import('./commands/info.ts')).infoCommand },
   maintenance: { summary: 'Make the API read-only, or serve writes again (on | off | status)', load: async () => (await import('./commands/maintenance.ts')).maintenanceCommand },
+  functions: { summary: 'Deploy edge functions, list their versions, roll back (deploy | list | versions | rollback)', load: async () => (await import('./commands/functions.ts')).functionsCommand },
 } as const satisfies Record<string, { summary: string; load: () => Promise<Command> }>
 
 type CommandName = keyof typeof commands

@@ -8,6 +8,7 @@ import type { RouteGroup } from '../ir/routes/route-contract.ts'
 import { webhooksRoutes } from '../ir/routes/webhooks-routes.ts'
 import { searchRoutes } from '../ir/routes/search-routes.ts'
 import { studioRoutes } from '../ir/routes/studio-routes.ts'
+import { functionsRoutes } from '../ir/routes/functions-routes.ts'
 import { insertSchema } from './json-schema/column-schemas.ts'
 
 /**
@@ -23,5 +24,6 @@ export function routeGroupsOf(ir: ProjectIR): RouteGroup[] {
   const auth = users === undefined ? undefined : authRoutes(ir, { usersInsert: insertSchema(users) })
   const webhooks = webhooksRoutes(ir)
   const search = searchRoutes(ir)
-  return [...(auth === undefined ? [] : [auth]), adminRoutes(ir), jobsRoutes(ir), ...(webhooks === undefined ? [] : [webhooks]), ...(search.routes.length > 0 ? [search] : []), metaRoutes(ir), realtimeRoutes(ir), studioRoutes(ir)]
+  const functions = functionsRoutes(ir)
+  return [...(auth === undefined ? [] : [auth]), adminRoutes(ir), jobsRoutes(ir), ...(webhooks === undefined ? [] : [webhooks]), ...(search.routes.length > 0 ? [search] : []), metaRoutes(ir), realtimeRoutes(ir), ...(functions === undefined ? [] : [functions]), studioRoutes(ir)]
 }

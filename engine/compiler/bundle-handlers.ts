@@ -87,7 +87,7 @@ async function bundleHandlerTable(root: string, configFile: string, ir: ProjectI
 }
 
 /** One function for Deno: platform-neutral ESM; `npm:`, `jsr:`, URL and package imports stay imports. */
-async function bundleFunction(root: string, fn: FunctionIR): Promise<GeneratedFile[]> {
+export async function bundleFunction(root: string, fn: FunctionIR): Promise<GeneratedFile[]> {
   const result = await build({
     ...commonOptions(root, fn.file),
     entryPoints: [path.join(root, fn.file)],

@@ -51,7 +51,7 @@ function contractRoutesOf(ir: ProjectIR) {
 }
 
 function authPathsOf(ir: ProjectIR): string[] {
-  return [...new Set(contractRoutesOf(ir).filter((route) => !route.path.startsWith('/search/')).map((route) => openApiPath(route.path)))]
+  return [...new Set(contractRoutesOf(ir).filter((route) => !route.path.startsWith('/search/') && !route.path.startsWith('/functions/')).map((route) => openApiPath(route.path)))]
 }
 
 /** `/search/<table>` for each table with search.text columns. */
@@ -97,7 +97,7 @@ describe('openapi.json', () => {
       })
 
       it('gives every table its seven operations, tagged with the table, /auth and /admin with a users table, /graphql and /healthz', () => {
-        const expectedPaths = [...p.ir.tables.flatMap((t) => [`/api/${t.name}`, `/api/${t.name}/{id}`]), ...authPathsOf(p.ir), ...searchPathsOf(p.ir), '/graphql', '/healthz']
+        const expectedPaths = [...p.ir.tables.flatMap((t) => [`/api/${t.name}`, `/api/${t.name}/{id}`]), ...authPathsOf(p.ir), ...searchPathsOf(p.ir), ...(p.ir.functions ?? []).map((fn) => `/functions/${fn.name}`), '/graphql', '/healthz']
         expect(Object.keys(doc.paths).sort()).toEqual(expectedPaths.sort())
         for (const t of p.ir.tables) {
           expect(Object.keys(doc.paths[`/api/${t.name}`]!).sort()).toEqual(['delete', 'get', 'patch', 'post'])

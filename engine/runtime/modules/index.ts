@@ -2,6 +2,7 @@ import { adminModule } from '../admin/admin-module.ts'
 import { authModule } from '../auth/auth-module.ts'
 import { docsModule } from '../docs/docs-module.ts'
 import { emailModule } from '../email/email-module.ts'
+import { functionsModule } from '../functions/functions-module.ts'
 import { graphqlModule } from '../graphql/graphql-module.ts'
 import { healthModule } from '../health/health-module.ts'
 import { jobsModule } from '../jobs/jobs-module.ts'
@@ -37,6 +38,8 @@ export const FEATURE_MODULES = {
   // After the queue (its kinds) and auth (the audit log its admin events go to).
   webhooks: webhooksModule,
   rest: restModule,
+  // After rest: functions' ctx.client calls reach /api in process.
+  functions: functionsModule,
   // After rest: search and GraphQL read and write through the same data layer and policies.
   search: searchModule,
   graphql: graphqlModule,

@@ -51,6 +51,22 @@ export const SERVE_ERROR_CODES = {
     description: 'A single object was asked for (`Accept: application/vnd.pgrst.object+json`) but the result has another number of rows.',
     solution: 'Narrow the filter to exactly one row, or accept an array.',
   },
+  KL_API_FUNCTION_FAILED: {
+    description: 'An edge function threw, crashed, returned something that is not a Response (or, when typed, an output that does not match its `output` schema).',
+    solution: 'Read its invocation log (`GET /admin/functions/<name>/invocations`): the error and its captured stderr are there.',
+  },
+  KL_API_FUNCTION_TIMEOUT: {
+    description: 'An edge function ran past its wall-clock `timeout` or its CPU-time limit; its worker was killed and replaced.',
+    solution: 'Make the function finish sooner, or raise `fn({ timeout })` (the CPU limit is KOYA_FUNCTIONS_CPU_LIMIT).',
+  },
+  KL_API_FUNCTION_MEMORY: {
+    description: 'An edge function ran out of its memory limit (the V8 heap cap of `fn({ memory })`); its worker was killed and replaced.',
+    solution: 'Use less memory per call (stream, or process less at once), or raise `fn({ memory })`.',
+  },
+  KL_API_FUNCTION_UNAVAILABLE: {
+    description: 'No Deno worker could serve the function: Deno is not installed, a worker failed to start or to load the function, or too many calls are waiting.',
+    solution: 'Check the server log; install the `deno` npm package (or set KOYA_DENO_PATH) and check that the function loads (`koyalite functions deploy`).',
+  },
   KL_API_PAYLOAD_TOO_LARGE: {
     description: 'The request body is larger than the server accepts.',
     solution: 'Send fewer rows per request (bulk inserts of up to 1000 rows), or smaller values.',

@@ -1,0 +1,145 @@
+/**
+ * The two scripts every Deno worker runs, written beside the function's bundle (fn.js) in the
+ * version's directory. Plain JavaScript: Deno runs them as they are.
+ *
+ * - main.js, the supervisor (the process's main thread): reads the server's messages, one JSON
+ *   object per line, from stdin and writes its own to stdout. It runs no user code, so it always
+ *   sees stdin close: when the server goes away (even kill -9), the pipe closes and the worker
+ *   exits, whatever the function is doing.
+ * - user.js, a Web Worker: takes stdin/stdout/stderr out of its `Deno` namespace, captures the
+ *   console into log messages, imports fn.js and runs one call at a time with its `ctx`.
+ *
+ * Bodies travel base64-encoded. `ctx.fetch` (and `ctx.client`, built on it) sends requests to
+ * the KoyaLite server as `call` messages on the same channel: the server runs them as the caller,
+ * in process, so the function never needs network access to the server.
+ */
+
+export const MAIN_SCRIPT = `// KoyaLite functions: the worker's supervisor. Generated; do not edit.
+const encoder = new TextEncoder()
+function send(message) {
+  let bytes = encoder.encode(JSON.stringify(message) + '\\n')
+  while (bytes.length > 0) bytes = bytes.subarray(Deno.stdout.writeSync(bytes))
+}
+const worker = new Worker(new URL('./user.js', import.meta.url), { type: 'module' })
+worker.onmessage = (event) => send(event.data)
+worker.onerror = (event) => {
+  event.preventDefault()
+  send({ t: 'fatal', message: String(event.message ?? event) })
+  Deno.exit(70)
+}
+let buffered = ''
+const decoder = new TextDecoder()
+for await (const chunk of Deno.stdin.readable) {
+  buffered += decoder.decode(chunk, { stream: true })
+  let end
+  while ((end = buffered.indexOf('\\n')) >= 0) {
+    const line = buffered.slice(0, end)
+    buffered = buffered.slice(end + 1)
+    if (line !== '') worker.postMessage(JSON.parse(line))
+  }
+}
+// The server closed the pipe (it stopped, or died): so does the worker.
+Deno.exit(0)
+`
+
+export const USER_SCRIPT = `// KoyaLite functions: the thread that runs the function. Generated; do not edit.
+for (const name of ['stdin', 'stdout', 'stderr']) {
+  try { delete Deno[name] } catch { Object.defineProperty(Deno, name, { value: undefined }) }
+}
+let current = null
+const post = (message) => self.postMessage(message)
+const text = (args) => args.map((a) => (typeof a === 'string' ? a : Deno.inspect(a))).join(' ')
+for (const [name, stream] of [['log', 'stdout'], ['info', 'stdout'], ['debug', 'stdout'], ['warn', 'stderr'], ['error', 'stderr'], ['trace', 'stderr']]) {
+  console[name] = (...args) => post({ t: 'log', id: current, stream, text: text(args) })
+}
+function toBase64(bytes) {
+  let binary = ''
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000))
+  return btoa(binary)
+}
+function fromBase64(text) {
+  const binary = atob(text)
+  const bytes = new Uint8Array(binary.length)
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
+  return bytes
+}
+const pending = new Map()
+let calls = 0
+function makeCtx(invocation) {
+  const id = invocation.id
+  async function koyaFetch(input, init) {
+    const request = new Request(new URL(input instanceof Request ? input.url : String(input), 'http://koyalite.internal'), init ?? (input instanceof Request ? input : undefined))
+    const url = new URL(request.url)
+    const body = request.body === null ? null : toBase64(new Uint8Array(await request.arrayBuffer()))
+    const callId = ++calls
+    const answer = await new Promise((resolve, reject) => {
+      pending.set(callId, { resolve, reject })
+      post({ t: 'call', id, callId, method: request.method, path: url.pathname + url.search, headers: [...request.headers], body })
+    })
+    const empty = answer.status === 204 || answer.status === 304 || answer.body === null
+    return new Response(empty ? null : fromBase64(answer.body), { status: answer.status, headers: answer.headers })
+  }
+  async function request(method, path, body, headers = {}) {
+    const response = await koyaFetch(path, { method, headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) })
+    const raw = await response.text()
+    const data = raw === '' ? null : JSON.parse(raw)
+    if (!response.ok) {
+      const error = new Error(data?.message ?? 'HTTP ' + response.status)
+      error.status = response.status
+      error.code = data?.code
+      throw error
+    }
+    return data
+  }
+  const query = (q) => (q === undefined || q === '' ? '' : '?' + (typeof q === 'string' ? q.replace(/^\\?/, '') : new URLSearchParams(q)))
+  const client = {
+    fetch: koyaFetch,
+    request,
+    from(table) {
+      const base = '/api/' + encodeURIComponent(table)
+      return {
+        list: (q) => request('GET', base + query(q)),
+        get: (rowId, q) => request('GET', base + '/' + encodeURIComponent(rowId) + query(q)),
+        create: (row) => request('POST', base, row, { prefer: 'return=representation' }),
+        update: (rowId, patch) => request('PATCH', base + '/' + encodeURIComponent(rowId), patch, { prefer: 'return=representation' }),
+        delete: (rowId) => request('DELETE', base + '/' + encodeURIComponent(rowId)),
+      }
+    },
+  }
+  const log = {}
+  for (const level of ['debug', 'info', 'warn', 'error']) log[level] = (...args) => post({ t: 'log', id, stream: level === 'warn' || level === 'error' ? 'stderr' : 'stdout', text: level + ': ' + text(args) })
+  const env = {}
+  for (const name of invocation.env) env[name] = Deno.env.get(name)
+  return Object.freeze({ userId: invocation.caller.userId, roles: Object.freeze([...invocation.caller.roles]), requestId: invocation.requestId, client: Object.freeze(client), fetch: koyaFetch, log: Object.freeze(log), env: Object.freeze(env) })
+}
+const loaded = await import('./fn.js')
+const handler = loaded.default
+if (typeof handler !== 'function') throw new TypeError('The function file has no default export that is a function.')
+post({ t: 'ready' })
+self.onmessage = async ({ data: message }) => {
+  if (message.t === 'reply') {
+    const waiting = pending.get(message.callId)
+    pending.delete(message.callId)
+    waiting?.resolve(message)
+    return
+  }
+  if (message.t !== 'invoke') return
+  current = message.id
+  try {
+    const ctx = makeCtx(message)
+    if (message.typed) {
+      const output = await handler(message.input, ctx)
+      post({ t: 'result', id: message.id, output: output === undefined ? null : output })
+    } else {
+      const hasBody = message.body !== null && message.method !== 'GET' && message.method !== 'HEAD'
+      const request = new Request(message.url, { method: message.method, headers: message.headers, body: hasBody ? fromBase64(message.body) : undefined })
+      const response = await handler(request, ctx)
+      if (!(response instanceof Response)) throw new TypeError('The function returned ' + (response === null ? 'null' : typeof response) + ', not a Response.')
+      const bytes = new Uint8Array(await response.arrayBuffer())
+      post({ t: 'result', id: message.id, status: response.status, headers: [...response.headers], body: toBase64(bytes) })
+    }
+  } catch (error) {
+    post({ t: 'error', id: message.id, message: String(error?.message ?? error), stack: typeof error?.stack === 'string' ? error.stack : null })
+  }
+}
+`

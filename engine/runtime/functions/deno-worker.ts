@@ -1,0 +1,332 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import path from 'node:path'
+import { KoyaError } from '../../shared/errors.ts'
+
+/**
+ * One Deno process running one version of one function (deno-scripts.ts is what it runs): started
+ * with only the permissions the function declares, one call at a time, killed (SIGKILL) when a
+ * call passes its wall-clock or CPU-time limit or its memory limit. The pool replaces a dead one.
+ */
+
+/** How one worker is started. */
+export interface WorkerSpec {
+  readonly deno: string
+  /** The version's directory: main.js, user.js, fn.js (+ map). Readable by the worker, nothing else is but its scratch. */
+  readonly versionDir: string
+  /** The worker's own temp dir (TMPDIR), emptied after each call; created here, removed when the worker ends. */
+  readonly scratchDir: string
+  /** Deno's module cache (DENO_DIR), for `npm:` and `jsr:` imports. */
+  readonly cacheDir: string
+  readonly allowNet: readonly string[]
+  /** The declared names with the values the server has for them. */
+  readonly env: Readonly<Record<string, string>>
+  readonly heapMb: number
+  readonly startTimeoutMs: number
+}
+
+/** The limits of one call. */
+export interface CallLimits {
+  readonly wallMs: number
+  readonly cpuMs: number
+  /** Resident memory past which the worker is killed (a backstop behind the V8 heap cap). */
+  readonly rssBytes: number
+}
+
+/** What the function is asked: the request, or the validated input of a typed function. */
+export interface InvokeMessage {
+  readonly requestId: string
+  readonly method: string
+  readonly url: string
+  readonly headers: readonly (readonly [string, string])[]
+  readonly body: string | null
+  readonly typed: boolean
+  readonly input?: unknown
+  readonly caller: { readonly userId: string | null; readonly roles: readonly string[] }
+  readonly env: readonly string[]
+}
+
+/** A request the function sent through `ctx.fetch` / `ctx.client`. */
+export interface ClientCall {
+  readonly method: string
+  readonly path: string
+  readonly headers: readonly (readonly [string, string])[]
+  readonly body: string | null
+}
+
+export interface ClientAnswer {
+  readonly status: number
+  readonly headers: readonly (readonly [string, string])[]
+  readonly body: string | null
+}
+
+export type CallResult =
+  | { readonly kind: 'response'; readonly status: number; readonly headers: readonly (readonly [string, string])[]; readonly body: string }
+  | { readonly kind: 'output'; readonly output: unknown }
+
+/** What a call left behind, whatever its outcome: for the invocation log. */
+export interface CallTrace {
+  stdout: string
+  stderr: string
+  memoryBytes: number | null
+}
+
+/** Captured output kept per call. */
+export const MAX_CAPTURED = 16 * 1024
+
+export class DenoWorker {
+  readonly #process: ChildProcessWithoutNullStreams
+  readonly #spec: WorkerSpec
+  #ready: Promise<void>
+  #buffer = ''
+  #stderrTail = ''
+  #current: { id: number; resolve: (r: CallResult) => void; reject: (e: unknown) => void; onCall: (call: ClientCall) => Promise<ClientAnswer>; trace: CallTrace } | undefined
+  #ids = 0
+  #exited = false
+  #loaded = false
+  #exitReason: KoyaError | undefined
+  readonly #exitListeners: (() => void)[] = []
+  calls = 0
+
+  constructor(spec: WorkerSpec) {
+    this.#spec = spec
+    mkdirSync(spec.scratchDir, { recursive: true })
+    const args = [
+      'run',
+      '--no-prompt',
+      '--no-config',
+      '--no-lock',
+      `--allow-read=${spec.versionDir},${spec.scratchDir}`,
+      `--allow-write=${spec.scratchDir}`,
+      ...(spec.allowNet.length > 0 ? [`--allow-net=${spec.allowNet.join(',')}`] : []),
+      ...(Object.keys(spec.env).length > 0 ? [`--allow-env=${Object.keys(spec.env).join(',')}`] : []),
+      `--v8-flags=--max-old-space-size=${spec.heapMb}`,
+      path.join(spec.versionDir, 'main.js'),
+    ]
+    // The worker's environment is built here, never inherited: the server's secrets stay out of it.
+    const env = { ...spec.env, TMPDIR: spec.scratchDir, DENO_DIR: spec.cacheDir, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' }
+    this.#process = spawn(spec.deno, args, { env, cwd: spec.scratchDir, stdio: ['pipe', 'pipe', 'pipe'] })
+    this.#process.stdout.setEncoding('utf8')
+    this.#process.stderr.setEncoding('utf8')
+    this.#process.stdin.on('error', () => {})
+    let onReady: () => void = () => {}
+    let onFail: (error: unknown) => void = () => {}
+    this.#ready = new Promise<void>((resolve, reject) => {
+      onReady = resolve
+      onFail = reject
+    })
+    this.#ready.catch(() => {})
+    const startTimer = setTimeout(() => {
+      onFail(new KoyaError('KL_API_FUNCTION_UNAVAILABLE', `The function's worker did not start within ${spec.startTimeoutMs} ms.`))
+      this.kill()
+    }, spec.startTimeoutMs)
+    this.#process.stdout.on('data', (chunk: string) => {
+      this.#buffer += chunk
+      let end: number
+      while ((end = this.#buffer.indexOf('\n')) >= 0) {
+        const line = this.#buffer.slice(0, end)
+        this.#buffer = this.#buffer.slice(end + 1)
+        let message: Record<string, unknown>
+        try {
+          message = JSON.parse(line) as Record<string, unknown>
+        } catch {
+          continue
+        }
+        if (message.t === 'ready') {
+          clearTimeout(startTimer)
+          this.#loaded = true
+          onReady()
+        } else if (message.t === 'fatal') {
+          this.#exitReason = new KoyaError('KL_API_FUNCTION_UNAVAILABLE', `The function failed to load: ${String(message.message)}`)
+        } else this.#onMessage(message)
+      }
+    })
+    this.#process.stderr.on('data', (chunk: string) => {
+      this.#stderrTail = (this.#stderrTail + chunk).slice(-MAX_CAPTURED)
+      if (this.#current) this.#current.trace.stderr = append(this.#current.trace.stderr, chunk)
+    })
+    this.#process.on('error', (error) => {
+      this.#exitReason ??= new KoyaError('KL_API_FUNCTION_UNAVAILABLE', `Deno could not be started (${spec.deno}): ${error.message}`, { hint: 'Install the `deno` npm package, or set KOYA_DENO_PATH.' })
+    })
+    this.#process.on('close', (code, signal) => {
+      clearTimeout(startTimer)
+      this.#exited = true
+      rmSync(spec.scratchDir, { recursive: true, force: true })
+      const reason =
+        this.#exitReason ??
+        (/out of memory|heap limit/i.test(this.#stderrTail)
+          ? new KoyaError('KL_API_FUNCTION_MEMORY', 'The function ran out of memory; its worker was replaced.')
+          : new KoyaError('KL_API_FUNCTION_FAILED', `The function's worker ended (${signal ?? `exit ${code}`}).`))
+      onFail(reason)
+      const current = this.#current
+      this.#current = undefined
+      current?.reject(reason)
+      for (const listener of this.#exitListeners) listener()
+    })
+  }
+
+  get pid(): number | undefined {
+    return this.#process.pid
+  }
+
+  get exited(): boolean {
+    return this.#exited
+  }
+
+  /** Whether it loaded the function (a worker that never did is not replaced on its own: the next call tries again). */
+  get loaded(): boolean {
+    return this.#loaded
+  }
+
+  get busy(): boolean {
+    return this.#current !== undefined
+  }
+
+  /** Resolves once the function is loaded; rejects when the worker cannot start or load it. */
+  ready(): Promise<void> {
+    return this.#ready
+  }
+
+  onExit(listener: () => void): void {
+    if (this.#exited) listener()
+    else this.#exitListeners.push(listener)
+  }
+
+  /**
+   * Run one call. The worker is killed when it passes `limits`; the promise then rejects with a
+   * coded error (KL_API_FUNCTION_TIMEOUT / _MEMORY / _FAILED). `trace` is filled as it runs.
+   */
+  async invoke(message: InvokeMessage, limits: CallLimits, trace: CallTrace, onCall: (call: ClientCall) => Promise<ClientAnswer>): Promise<CallResult> {
+    await this.#ready
+    if (this.#exited) throw this.#exitReason ?? new KoyaError('KL_API_FUNCTION_UNAVAILABLE', 'The function\'s worker has ended.')
+    if (this.#current) throw new KoyaError('KL_INT_UNEXPECTED', 'A worker was given a second call at once.')
+    const id = ++this.#ids
+    this.calls += 1
+    const startCpu = cpuTimeMs(this.pid)
+    const result = new Promise<CallResult>((resolve, reject) => {
+      this.#current = { id, resolve, reject, onCall, trace }
+    })
+    const watch = setInterval(() => {
+      const cpu = cpuTimeMs(this.pid)
+      if (cpu !== null && startCpu !== null && cpu - startCpu > limits.cpuMs) {
+        this.#exitReason = new KoyaError('KL_API_FUNCTION_TIMEOUT', `The function used more than ${limits.cpuMs} ms of CPU time; its worker was replaced.`)
+        this.kill()
+      }
+      const rss = rssBytes(this.pid)
+      if (rss !== null) {
+        trace.memoryBytes = Math.max(trace.memoryBytes ?? 0, rss)
+        if (rss > limits.rssBytes) {
+          this.#exitReason = new KoyaError('KL_API_FUNCTION_MEMORY', 'The function ran out of memory; its worker was replaced.')
+          this.kill()
+        }
+      }
+    }, 25)
+    const wall = setTimeout(() => {
+      this.#exitReason = new KoyaError('KL_API_FUNCTION_TIMEOUT', `The function did not answer within ${limits.wallMs} ms; its worker was replaced.`)
+      this.kill()
+    }, limits.wallMs)
+    this.#send({ t: 'invoke', id, ...message })
+    try {
+      return await result
+    } finally {
+      clearInterval(watch)
+      clearTimeout(wall)
+      const rss = rssBytes(this.pid)
+      if (rss !== null) trace.memoryBytes = Math.max(trace.memoryBytes ?? 0, rss)
+      this.#current = undefined
+      if (!this.#exited) emptyDir(this.#spec.scratchDir)
+    }
+  }
+
+  /** Close stdin: the worker exits by itself; SIGKILL after `graceMs` if it has not. */
+  stop(graceMs = 2000): Promise<void> {
+    return new Promise((resolve) => {
+      this.onExit(resolve)
+      if (this.#exited) return
+      this.#process.stdin.end()
+      const timer = setTimeout(() => this.kill(), graceMs)
+      timer.unref()
+    })
+  }
+
+  kill(): void {
+    if (!this.#exited) this.#process.kill('SIGKILL')
+  }
+
+  #send(message: object): void {
+    if (!this.#exited && this.#process.stdin.writable) this.#process.stdin.write(`${JSON.stringify(message)}\n`)
+  }
+
+  #onMessage(message: Record<string, unknown>): void {
+    const current = this.#current
+    if (current === undefined || message.id !== current.id) return
+    switch (message.t) {
+      case 'log': {
+        const stream = message.stream === 'stderr' ? 'stderr' : 'stdout'
+        current.trace[stream] = append(current.trace[stream], `${String(message.text)}\n`)
+        return
+      }
+      case 'call': {
+        const callId = message.callId
+        current
+          .onCall({ method: String(message.method), path: String(message.path), headers: (message.headers as [string, string][]) ?? [], body: typeof message.body === 'string' ? message.body : null })
+          .then(
+            (answer) => this.#send({ t: 'reply', callId, ...answer }),
+            () => this.#send({ t: 'reply', callId, status: 500, headers: [['content-type', 'application/json']], body: Buffer.from(JSON.stringify({ code: 'KL_INT_UNEXPECTED', message: 'The call failed.' })).toString('base64') }),
+          )
+        return
+      }
+      case 'result':
+        current.resolve(
+          'output' in message
+            ? { kind: 'output', output: message.output }
+            : { kind: 'response', status: Number(message.status), headers: (message.headers as [string, string][]) ?? [], body: String(message.body ?? '') },
+        )
+        return
+      case 'error':
+        current.trace.stderr = append(current.trace.stderr, `${typeof message.stack === 'string' ? message.stack : String(message.message)}\n`)
+        current.reject(new KoyaError('KL_API_FUNCTION_FAILED', `The function threw: ${String(message.message)}`))
+        return
+      default:
+    }
+  }
+}
+
+function append(text: string, more: string): string {
+  if (text.length >= MAX_CAPTURED) return text
+  const joined = text + more
+  return joined.length > MAX_CAPTURED ? `${joined.slice(0, MAX_CAPTURED)}\n…(truncated)` : joined
+}
+
+function emptyDir(dir: string): void {
+  try {
+    for (const entry of readdirSync(dir)) rmSync(path.join(dir, entry), { recursive: true, force: true })
+  } catch {
+    // The worker may have made something it cannot remove: the next call still has its dir.
+  }
+}
+
+const TICKS_PER_SECOND = 100
+
+/** User + system CPU time of a process, from /proc (Linux); null elsewhere or once it has gone. */
+export function cpuTimeMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND
+  } catch {
+    return null
+  }
+}
+
+/** Resident memory of a process, from /proc (Linux); null elsewhere or once it has gone. */
+export function rssBytes(pid: number | undefined): number | null {
+  if (pid === undefined) return null
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return match ? Number(match[1]) * 1024 : null
+  } catch {
+    return null
+  }
+}
