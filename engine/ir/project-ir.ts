@@ -220,6 +220,23 @@ export interface ProjectIR {
   readonly functions?: readonly FunctionIR[]
   /** `graphql: { … }` as configured (defaults apply at run time); absent when not configured. */
   readonly graphql?: GraphqlIR
+  /** Storage buckets, sorted by name; absent when the project has none. */
+  readonly buckets?: readonly BucketIR[]
+}
+
+/**
+ * A storage bucket (`storage: { <name>: bucket(…) }`). Its access rules are predicates over the
+ * rows of the `_koya_objects` system table (ir/storage-objects.ts), enforced by the data layer.
+ */
+export interface BucketIR {
+  readonly name: string
+  readonly maxSizeBytes: number
+  /** Admitted content types (`image/*` allowed), sorted; empty: any type. */
+  readonly types: readonly string[]
+  /** null: no rule, the service key only (deny by default). */
+  readonly access: { readonly read: PolicyPredicateIR | null; readonly create: PolicyPredicateIR | null; readonly delete: PolicyPredicateIR | null }
+  /** Bytes per user and in all; null: no limit. */
+  readonly quota: { readonly perUserBytes: number | null; readonly totalBytes: number | null }
 }
 
 /** The GraphQL endpoint's settings as written in `defineConfig({ graphql })` (dsl GraphqlDef). */

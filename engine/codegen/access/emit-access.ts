@@ -3,6 +3,7 @@ import { policySqlText, type PolicyParam } from '../../ir/policy-printer.ts'
 import { predicateOf } from '../../ir/policy-roles.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 import type { Generator } from '../generator.ts'
+import { withStorageObjects } from '../../ir/storage-objects.ts'
 
 /**
  * generated/access.md: for every table and operation, who may perform it: a summary (system
@@ -11,7 +12,8 @@ import type { Generator } from '../generator.ts'
  */
 export const accessGenerator: Generator = {
   name: 'access',
-  generate: ({ ir, source }) => [{ path: 'generated/access.md', contents: printAccess(ir, source) }],
+  // With buckets, the objects table (`_koya_objects`) and its policies, built from every bucket's rules.
+  generate: ({ ir, source }) => [{ path: 'generated/access.md', contents: printAccess(withStorageObjects(ir), source) }],
 }
 
 const OPERATIONS = ['read', 'create', 'update', 'delete'] as const

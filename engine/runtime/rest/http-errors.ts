@@ -1,6 +1,7 @@
 import { KoyaError, type KoyaErrorCode } from '../../shared/errors.ts'
+import { STORAGE_STATUS } from '../storage/storage-status.ts'
 
-type ApiCode = Extract<KoyaErrorCode, `KL_API_${string}` | `KL_AUTH_${string}` | `KL_SEARCH_${string}`>
+type ApiCode = Extract<KoyaErrorCode, `KL_API_${string}` | `KL_AUTH_${string}` | `KL_SEARCH_${string}` | `KL_STORAGE_${string}`>
 
 /** Every API and auth error code's HTTP status, in one place. A new KL_API_ or KL_AUTH_ code does not build until it is here. */
 export const API_STATUS: Record<ApiCode, number> = {
@@ -72,6 +73,7 @@ export const API_STATUS: Record<ApiCode, number> = {
   KL_AUTH_REDIRECT_NOT_ALLOWED: 400,
   // Raised at start, never in a response.
   KL_AUTH_CONFIG: 500,
+  ...STORAGE_STATUS,
 }
 
 export function statusOf(error: KoyaError): number {
