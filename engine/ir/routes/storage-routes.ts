@@ -46,7 +46,7 @@ function bucketRoutes(bucket: BucketIR): RouteContract[] {
         `Stores one file: the raw request body, or the \`file\` field of a multipart form. At most ${bucket.maxSizeBytes} bytes, checked while the bytes stream in; ` +
         `the content type is sniffed from the bytes and must be ${types}. The object's \`name\` comes from \`?name=\`, else the multipart file name, else its id.`,
       auth: 'public',
-      query: [{ name: 'name', description: 'The object\'s name (a path such as `reports/2026.pdf` is fine; it is only a label).', schema: text('The name.', { maxLength: 1024 }) }],
+      query: [{ name: 'name', description: 'The object\'s name (a path such as `reports/2026.pdf` is fine; it is only a label).', schema: text('The name, at most 1024 bytes in UTF-8.') }],
       body: { description: 'The file.', schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] }, binary: true },
       responses: [{ status: 201, description: 'The stored object.', schema: objectRef }],
       errors: [
@@ -67,7 +67,7 @@ function bucketRoutes(bucket: BucketIR): RouteContract[] {
       description: 'The caller\'s own objects (the service key: every object, or one owner\'s with `ownerId`) that the read rule admits, by name.',
       auth: 'public',
       query: [
-        { name: 'prefix', description: 'Only names starting with this.', schema: text('A name prefix.', { maxLength: 1024 }) },
+        { name: 'prefix', description: 'Only names starting with this.', schema: text('A name prefix.') },
         { name: 'limit', description: 'At most this many (default 100, at most 1000).', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
         { name: 'offset', description: 'Skip this many.', schema: { type: 'integer', minimum: 0 } },
         { name: 'ownerId', description: 'Service key only: one owner\'s objects.', schema: text('A user id.') },
@@ -84,7 +84,7 @@ function bucketRoutes(bucket: BucketIR): RouteContract[] {
       description: 'Deletes the caller\'s own objects whose names start with `prefix` (a "folder") that the delete rule admits; the service key names the owner with `ownerId`.',
       auth: 'public',
       query: [
-        { name: 'prefix', description: 'The name prefix (required, may not be empty).', schema: text('A name prefix.', { minLength: 1, maxLength: 1024 }), required: true },
+        { name: 'prefix', description: 'The name prefix (required, may not be empty).', schema: text('A name prefix.', { minLength: 1 }), required: true },
         { name: 'ownerId', description: 'Service key only: whose objects.', schema: text('A user id.') },
       ],
       responses: [{ status: 200, description: 'How many objects were deleted.', schema: { type: 'object', properties: { deleted: { type: 'integer' } }, required: ['deleted'] } }],
@@ -124,7 +124,7 @@ function bucketRoutes(bucket: BucketIR): RouteContract[] {
       params: [idParam],
       body: {
         description: 'The new name and/or metadata.',
-        schema: { type: 'object', properties: { name: { type: 'string', minLength: 1, maxLength: 1024 }, metadata: { type: 'object' } }, additionalProperties: false, minProperties: 1 },
+        schema: { type: 'object', properties: { name: { type: 'string', minLength: 1 }, metadata: { type: 'object' } }, additionalProperties: false, minProperties: 1 },
       },
       responses: [{ status: 200, description: 'The object.', schema: objectRef }],
       errors: [err(400, 'The body or name is not acceptable', 'KL_API_VALIDATION', 'KL_STORAGE_BAD_NAME'), anonymous, denied, unknown],

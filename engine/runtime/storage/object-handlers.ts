@@ -184,6 +184,10 @@ export function bucketHandlers(bucket: BucketIR, ctx: StorageContext): Record<st
       const cutOff = () => meter.destroy(new KoyaError('KL_STORAGE_BAD_UPLOAD', 'The upload was cut off before its end; nothing was stored.'))
       source.on('error', cutOff)
       source.on('aborted', cutOff)
+      // A client gone mid-body may close the request without an error event.
+      source.on('close', () => {
+        if (!source.readableEnded) cutOff()
+      })
       source.pipe(meter)
       await driver.put(key, meter, { contentType: declaredType ?? 'application/octet-stream', ...(Number.isFinite(declaredLength) ? { size: declaredLength } : {}) })
       if ((request.raw as { complete?: boolean }).complete === false) {

@@ -57,8 +57,8 @@ export interface StorageTestApp {
 }
 
 /** The reference app plus the test buckets on a fresh SQLite file, listening on 127.0.0.1. */
-export async function storageApp(options: { now?: () => Date; secret?: string } = {}): Promise<StorageTestApp> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'koya-storage-test-'))
+export async function storageApp(options: { now?: () => Date; secret?: string; dir?: string } = {}): Promise<StorageTestApp> {
+  const dir = options.dir ?? mkdtempSync(path.join(os.tmpdir(), 'koya-storage-test-'))
   const db = openDatabase(path.join(dir, 'app.db'))
   applyMigrations(db, readMigrations(repoRoot).migrations)
   const model: ProjectIR = { ...loadModel(repoRoot), buckets: testBuckets() }
@@ -84,7 +84,7 @@ export async function storageApp(options: { now?: () => Date; secret?: string } 
     async user(email, roles = []) {
       const password = 'correct-horse-battery-staple-1'
       const signup = await fetch(`${url}/auth/signup`, { method: 'POST', headers: service, body: JSON.stringify({ email, password, displayName: email.split('@')[0] }) })
-      if (signup.status >= 300) throw new Error(`signup of ${email}: ${signup.status} ${await signup.text()}`)
+      if (signup.status >= 300 && signup.status !== 409) throw new Error(`signup of ${email}: ${signup.status} ${await signup.text()}`)
       const login = await fetch(`${url}/auth/login`, { method: 'POST', headers: service, body: JSON.stringify({ email, password }) })
       const answer = (await login.json()) as { user: { id: string }; session: { token: string } }
       for (const role of roles) {
@@ -98,7 +98,7 @@ export async function storageApp(options: { now?: () => Date; secret?: string } 
       app.server.closeAllConnections()
       await app.close()
       db.close()
-      rmSync(dir, { recursive: true, force: true })
+      if (options.dir === undefined) rmSync(dir, { recursive: true, force: true })
     },
   }
 }
