@@ -55,3 +55,19 @@ export function buildBuckets(storage: Readonly<Record<string, BucketDef>> | unde
     })
     .sort((a, b) => a.name.localeCompare(b.name))
 }
+
+/** Every `t.file`/`t.files` column names a declared bucket. */
+export function checkFileColumns(tables: readonly TableIR[], buckets: readonly BucketIR[] | undefined, problems: Problems): void {
+  const names = new Set((buckets ?? []).map((b) => b.name))
+  for (const table of tables) {
+    for (const column of table.columns) {
+      if (column.file === undefined || names.has(column.file.bucket)) continue
+      problems.add(
+        'KL_DEF_INVALID',
+        `Column "${column.name}" of table "${table.name}" holds files of bucket "${column.file.bucket}", which storage: { … } does not declare.`,
+        problems.atColumn(table.name, column.name),
+        names.size === 0 ? 'Declare it: storage: { ' + column.file.bucket + ': bucket({ … }) } in defineConfig.' : `Buckets: ${[...names].sort().join(', ')}.`,
+      )
+    }
+  }
+}

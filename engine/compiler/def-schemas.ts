@@ -37,6 +37,7 @@ const columnDef = z.strictObject({
   renamedFrom: z.string().optional(),
   schema: jsonValidator.optional(),
   maxDepth: z.number().int().min(1).max(256, 'A json column nests at most 256 levels (the request body limit)').optional(),
+  file: z.strictObject({ bucket: z.string(), many: z.boolean(), max: z.number().int().min(1).max(1000).optional() }).optional(),
 })
 
 const column = z.object({ def: columnDef }, { error: 'Expected a column made with t.<type>()' })

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { KoyaError, KoyaErrorList } from '../shared/errors.ts'
-import { buildBuckets } from './build-buckets.ts'
+import { buildBuckets, checkFileColumns } from './build-buckets.ts'
 import { buildProjectIR } from './build-ir.ts'
 import { configDefSchema, describeIssue, issuePath, type ValidConfigDef } from './def-schemas.ts'
 import { configOnlyLocations, type DefinitionLocations } from './definition-locations.ts'
@@ -78,6 +78,7 @@ function buildFromImport(root: string, imported: ImportedDefinition, locations: 
 /** The IR with `buckets` when the config has storage (absent otherwise, so model.json is unchanged). */
 function withBuckets(ir: ProjectIR, config: ValidConfigDef, problems: Problems): ProjectIR {
   const buckets = buildBuckets(config.storage, ir.tables, ir.roles, problems)
+  checkFileColumns(ir.tables, buckets, problems)
   return buckets === undefined ? ir : { ...ir, buckets }
 }
 

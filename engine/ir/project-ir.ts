@@ -50,6 +50,11 @@ export interface ColumnIR {
   readonly renamedFrom: string | null
   /** A json column's nesting limit, when `t.json(…, { maxDepth })` set one (else the runtime's 64). */
   readonly maxDepth?: number
+  /**
+   * Files on rows: `t.file(bucket)` (a text column holding one object id) or `t.files(bucket, { max })`
+   * (a json array of object ids). Absent on every other column.
+   */
+  readonly file?: { readonly bucket: string; readonly many: boolean; readonly max: number | null }
 }
 
 export interface IndexIR {
@@ -168,6 +173,13 @@ export type PolicyExprIR =
       readonly relation: string
       readonly predicate: PolicyExprIR
     }
+  /**
+   * A row of `table` the caller may read (`predicate`: that table's read policy, over that row as
+   * its scope 0) holds the policy row's id in `column` (`many`: a JSON array of ids). Made only by
+   * ir/storage-objects.ts for files on rows (an object is readable through a readable row that
+   * references it), never by the policy compiler.
+   */
+  | { readonly kind: 'referencedBy'; readonly table: string; readonly column: string; readonly many: boolean; readonly predicate: PolicyExprIR }
 
 export interface PolicyPredicateIR {
   /** The arrow function as the user wrote it. */

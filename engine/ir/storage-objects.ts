@@ -73,16 +73,36 @@ function combined(buckets: readonly BucketIR[], rule: (bucket: BucketIR) => Poli
 }
 
 /**
+ * Files on rows: for each `t.file`/`t.files` column of a table with a read policy, "a row of that
+ * table the caller may read holds this object's id". A table without one adds nothing (only the
+ * service key reads its rows, and it reads every object anyway).
+ */
+function referencingReads(tables: readonly TableIR[], policies: readonly TablePoliciesIR[]): PolicyExprIR[] {
+  return tables.flatMap((table) => {
+    const read = policies.find((p) => p.table === table.name)?.read
+    if (read == null) return []
+    return table.columns.flatMap((column): PolicyExprIR[] =>
+      column.file === undefined ? [] : [{ kind: 'referencedBy', table: table.name, column: column.name, many: column.file.many, predicate: read.expr }],
+    )
+  })
+}
+
+/** Every file column of the app, with its table. */
+export function fileColumnsOf(model: Pick<ProjectIR, 'tables'>): { readonly table: string; readonly column: string; readonly bucket: string; readonly many: boolean }[] {
+  return model.tables.flatMap((table) => table.columns.flatMap((column) => (column.file === undefined ? [] : [{ table: table.name, column: column.name, bucket: column.file.bucket, many: column.file.many }])))
+}
+
+/**
  * The objects table's policies, from every bucket's access rules: deny by default (a bucket
  * without a rule for an operation admits no one but the service key). Metadata updates need the
  * delete rule on the object as it is and the create rule on the object as changed (decision 101).
  */
-export function objectsPolicies(buckets: readonly BucketIR[]): TablePoliciesIR {
+export function objectsPolicies(buckets: readonly BucketIR[], tables: readonly TableIR[] = [], policies: readonly TablePoliciesIR[] = []): TablePoliciesIR {
   const using = combined(buckets, (b) => (b.access.create !== null ? b.access.delete : null))
   const check = combined(buckets, (b) => (b.access.delete !== null ? b.access.create : null))
   return {
     table: OBJECTS_TABLE,
-    read: combined(buckets, (b) => b.access.read),
+    read: combined(buckets, (b) => b.access.read, referencingReads(tables, policies)),
     create: combined(buckets, (b) => b.access.create),
     update: using !== null && check !== null ? { using, check } : null,
     delete: combined(buckets, (b) => b.access.delete),
@@ -97,7 +117,7 @@ export function objectsPolicies(buckets: readonly BucketIR[]): TablePoliciesIR {
 export function withStorageObjects(model: ProjectIR): ProjectIR {
   const buckets = model.buckets ?? []
   if (buckets.length === 0) return model
-  const policies = objectsPolicies(buckets)
+  const policies = objectsPolicies(buckets, model.tables, model.policies)
   const hasRule = policies.read !== null || policies.create !== null || policies.update !== null || policies.delete !== null
   return {
     ...model,

@@ -132,6 +132,7 @@ function admits(expr: PolicyExprIR, show?: (e: PolicyExprIR) => string): string[
     case 'conditional':
     case 'some':
     case 'every':
+    case 'referencedBy':
       return [conditions(expr)]
     default:
       return assertNever(expr, 'policy expression')
@@ -157,6 +158,7 @@ function aboutCaller(expr: PolicyExprIR): boolean {
     case 'conditional':
     case 'some':
     case 'every':
+    case 'referencedBy':
       return false
     default:
       return assertNever(expr, 'policy expression')
@@ -210,6 +212,12 @@ function render(expr: PolicyExprIR, table: TableIR, tables: readonly TableIR[]):
         const variable = `${nameOf(child)}${scopes.length}`
         const inner = print(e.predicate, [...scopes, variable], [...scopeTables, child])
         return `${[scopes[e.scope] ?? `scope${e.scope}`, ...e.path, e.relation].join('.')}.${e.kind}((${variable}) => ${inner})`
+      }
+      case 'referencedBy': {
+        const row = byName.get(e.table)
+        const variable = nameOf(row)
+        const holds = e.many ? `${variable}.${e.column}.includes(${scopes[0] ?? 'row'}.id)` : `${variable}.${e.column} === ${scopes[0] ?? 'row'}.id`
+        return `(a readable ${e.table} row: ${variable} => ${holds} && ${print(e.predicate, [variable], [row])})`
       }
       default:
         return assertNever(e, 'policy expression')

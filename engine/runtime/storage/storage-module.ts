@@ -12,6 +12,7 @@ import { registerContractRoutes, type RouteHandler } from '../http/route-contrac
 import { defineModule } from '../modules/feature-module.ts'
 import type { StorageDriver } from './driver.ts'
 import { createStorageDriver } from './drivers/index.ts'
+import { watchFileColumns } from './files-on-rows.ts'
 import { bucketHandlers, type ObjectRow } from './object-handlers.ts'
 import { STORAGE_MIGRATIONS } from './objects-schema.ts'
 import { createUrlSigner } from './signed-urls.ts'
@@ -104,7 +105,9 @@ export const storageModule = defineModule<StorageModuleOptions | undefined>({
         }
       },
     })
+    const stopFiles = watchFileColumns(runtime.model, runtime.data, runtime.db, (error) => app.log.error({ err: error }, 'releasing files of a written row failed'))
     app.addHook('onClose', async () => {
+      stopFiles()
       stop()
       await driver.close()
     })

@@ -12,6 +12,7 @@ export const STORAGE_STATUS: Record<Extract<KoyaErrorCode, `KL_STORAGE_${string}
   KL_STORAGE_BAD_NAME: 400,
   KL_STORAGE_BAD_UPLOAD: 400,
   KL_STORAGE_BAD_RANGE: 416,
+  KL_STORAGE_BAD_FILE: 400,
   // Raised at start, never in a response.
   KL_STORAGE_DRIVER_CONFIG: 500,
   KL_STORAGE_DRIVER_UNAVAILABLE: 500,

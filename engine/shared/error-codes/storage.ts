@@ -42,6 +42,10 @@ export const STORAGE_ERROR_CODES = {
     description: 'The Range header asks for bytes outside the object.',
     solution: 'Ask for `bytes=start-end` within the object\'s size (Content-Length of a HEAD or a full GET).',
   },
+  KL_STORAGE_BAD_FILE: {
+    description: 'A file column (`t.file`, `t.files`) was given an id that is not an object of its bucket, or one the writer neither uploaded nor may read. Nothing was written.',
+    solution: 'Upload the file to /storage/<bucket> first and write the id it answers; to share another user\'s file, the bucket\'s read rule must admit you.',
+  },
   KL_STORAGE_DRIVER_CONFIG: {
     description: 'The storage driver settings are incomplete or unknown (KOYA_STORAGE_DRIVER, KOYA_S3_*). Raised at start.',
     solution: 'Set KOYA_STORAGE_DRIVER to "local" or "s3" and, for s3, every KOYA_S3_* setting docs/storage.md lists.',

@@ -57,11 +57,12 @@ export interface StorageTestApp {
 }
 
 /** The reference app plus the test buckets on a fresh SQLite file, listening on 127.0.0.1. */
-export async function storageApp(options: { now?: () => Date; secret?: string; dir?: string } = {}): Promise<StorageTestApp> {
+export async function storageApp(options: { now?: () => Date; secret?: string; dir?: string; extend?: (model: ProjectIR) => ProjectIR; prepare?: (db: SqliteDatabase) => void } = {}): Promise<StorageTestApp> {
   const dir = options.dir ?? mkdtempSync(path.join(os.tmpdir(), 'koya-storage-test-'))
   const db = openDatabase(path.join(dir, 'app.db'))
   applyMigrations(db, readMigrations(repoRoot).migrations)
-  const model: ProjectIR = { ...loadModel(repoRoot), buckets: testBuckets() }
+  options.prepare?.(db)
+  const model: ProjectIR = (options.extend ?? ((m) => m))({ ...loadModel(repoRoot), buckets: testBuckets() })
   const root = path.join(dir, 'storage')
   const app = await createServer({
     model,
