@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import type { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { BucketIR } from '../../ir/project-ir.ts'
@@ -12,7 +11,7 @@ import type { RouteHandler } from '../http/route-contract.ts'
 import { contentDisposition, matchesEtag, parseRange } from './download-headers.ts'
 import type { StorageDriver } from './driver.ts'
 import { MAX_SIGNED_SECONDS, type UrlSigner } from './signed-urls.ts'
-import { UploadMeter } from './upload-meter.ts'
+import { storeObject } from './object-store.ts'
 
 /** An object row as the data layer returns it. */
 export interface ObjectRow {
@@ -38,8 +37,6 @@ export interface StorageContext {
 }
 
 const SYSTEM: Actor = { kind: 'system' }
-/** Thrown to roll back the create rule's trial insert. */
-const ROLLBACK = Symbol('rollback')
 const MAX_NAME_BYTES = 1024
 const MAX_METADATA_TEXT = 16 * 1024
 const MAX_METADATA_DEPTH = 16
@@ -90,7 +87,7 @@ function notFound(bucket: BucketIR): KoyaError {
   return new KoyaError('KL_STORAGE_NOT_FOUND', `No such object in bucket "${bucket.name}".`)
 }
 
-function refusal(actor: Actor, bucket: BucketIR, operation: string): KoyaError {
+export function refusal(actor: Actor, bucket: BucketIR, operation: string): KoyaError {
   if (actor.kind === 'anonymous') return new KoyaError('KL_API_UNAUTHORIZED', `${operation} in bucket "${bucket.name}" needs credentials.`)
   return new KoyaError('KL_API_POLICY_DENIED', `The ${operation} rule of bucket "${bucket.name}" refused the operation. Nothing was written.`, { hint: `See the rules of "${OBJECTS_TABLE}" in generated/access.md.` })
 }
@@ -118,95 +115,32 @@ export function bucketHandlers(bucket: BucketIR, ctx: StorageContext): Record<st
     if (actor.kind !== 'user') throw refusal(actor, bucket, 'listing')
     return [eq('ownerId', actor.userId)]
   }
-  const usedBytes = (ownerId: string | null): { user: number; total: number } => {
-    const statement = db.prepare(`SELECT COALESCE(SUM("size"), 0) AS "total", COALESCE(SUM(CASE WHEN "ownerId" IS ? THEN "size" END), 0) AS "user" FROM "${OBJECTS_TABLE}" WHERE "bucket" = ?`)
-    return statement.all(ownerId, bucket.name)[0] as { user: number; total: number }
-  }
-  const checkQuota = (ownerId: string | null, adding: number) => {
-    const { perUserBytes, totalBytes } = bucket.quota
-    if (perUserBytes === null && totalBytes === null) return
-    const used = usedBytes(ownerId)
-    if (perUserBytes !== null && ownerId !== null && used.user + adding > perUserBytes) {
-      throw new KoyaError('KL_STORAGE_QUOTA_EXCEEDED', `The upload would take this user's bytes in bucket "${bucket.name}" to ${used.user + adding}, over the quota of ${perUserBytes}. Nothing was stored.`)
-    }
-    if (totalBytes !== null && used.total + adding > totalBytes) {
-      throw new KoyaError('KL_STORAGE_QUOTA_EXCEEDED', `The upload would take bucket "${bucket.name}" to ${used.total + adding} bytes, over its quota of ${totalBytes}. Nothing was stored.`)
-    }
-  }
-
   const handlers: Record<StorageOperation, RouteHandler> = {
     async upload(request, reply) {
       const actor = actorOf(request)
       // Deny by default before a byte is read: a bucket without a create rule is the service key's.
       if (actor.kind !== 'system' && bucket.access.create === null) throw refusal(actor, bucket, 'create')
-      const ownerId = actor.kind === 'user' ? actor.userId : null
-      const declaredLength = Number(request.headers['content-length'])
-      if (Number.isFinite(declaredLength) && !request.isMultipart()) {
-        if (declaredLength > bucket.maxSizeBytes) throw new KoyaError('KL_STORAGE_TOO_LARGE', `The upload (${declaredLength} bytes) is larger than the bucket's limit of ${bucket.maxSizeBytes} bytes; nothing was stored.`)
-        checkQuota(ownerId, declaredLength)
-      }
       let source: Readable
       let name = (request.query as { name?: string }).name
       let declaredType = request.headers['content-type']
+      let declaredLength = Number(request.headers['content-length'])
       if (request.isMultipart()) {
         const part = await request.file({ limits: { fileSize: bucket.maxSizeBytes + 1, files: 1 } })
         if (part === undefined) throw new KoyaError('KL_STORAGE_BAD_UPLOAD', 'The multipart body has no file field.')
         source = part.file
         name ??= part.filename === '' ? undefined : part.filename
         declaredType = part.mimetype
+        declaredLength = Number.NaN
       } else {
         source = request.raw
       }
-      const key = `${bucket.name}/${randomBytes(18).toString('base64url')}`
-      const checkedName = name === undefined ? undefined : checkName(name)
-      const rowOf = (size: number, contentType: string, sha256: string) => ({ bucket: bucket.name, name: checkedName ?? key.slice(bucket.name.length + 1), size, contentType, ownerId, sha256, key, metadata: {} })
-      const insert = (values: Record<string, unknown>) => {
-        try {
-          const written = data.insert(actor, { table: OBJECTS_TABLE, rows: [values] }, { requestId: request.id })
-          if (written.count !== 1) throw refusal(actor, bucket, 'create')
-        } catch (error) {
-          throw isKoyaError(error) && error.code === 'KL_API_POLICY_DENIED' && actor.kind === 'anonymous' ? refusal(actor, bucket, 'create') : error
-        }
-      }
-      // The create rule judged before a byte is stored, on the object as declared (its length and
-      // type as the client says), in a transaction rolled back; judged again on the real values.
-      if (actor.kind !== 'system') {
-        try {
-          db.transaction(() => {
-            insert(rowOf(Number.isFinite(declaredLength) ? declaredLength : 0, declaredType?.split(';')[0]?.trim() || 'application/octet-stream', ''))
-            throw ROLLBACK
-          })()
-        } catch (error) {
-          if (error !== ROLLBACK) throw error
-        }
-      }
-      const meter = new UploadMeter({ maxSize: bucket.maxSizeBytes, types: bucket.types, declaredType })
-      const cutOff = () => meter.destroy(new KoyaError('KL_STORAGE_BAD_UPLOAD', 'The upload was cut off before its end; nothing was stored.'))
-      source.on('error', cutOff)
-      source.on('aborted', cutOff)
-      // A client gone mid-body may close the request without an error event.
-      source.on('close', () => {
-        if (!source.readableEnded) cutOff()
+      const row = await storeObject({ data, db, driver }, bucket, actor, source, {
+        name,
+        declaredType,
+        declaredLength,
+        requestId: request.id,
+        complete: () => (request.raw as { complete?: boolean }).complete !== false,
       })
-      source.pipe(meter)
-      await driver.put(key, meter, { contentType: declaredType ?? 'application/octet-stream', ...(Number.isFinite(declaredLength) ? { size: declaredLength } : {}) })
-      if ((request.raw as { complete?: boolean }).complete === false) {
-        await driver.delete(key)
-        throw new KoyaError('KL_STORAGE_BAD_UPLOAD', 'The upload was cut off before its end; nothing was stored.')
-      }
-      const metered = meter.result()
-      let row: ObjectRow
-      try {
-        // Quota and insert in one transaction: two uploads at once cannot both fit the last bytes.
-        row = db.transaction(() => {
-          checkQuota(ownerId, metered.size)
-          insert(rowOf(metered.size, metered.contentType, metered.sha256))
-          return data.findOne<'objects'>(SYSTEM, { table: OBJECTS_TABLE, where: eq('key', key) }, { as: 'objects' }) as unknown as ObjectRow
-        })()
-      } catch (error) {
-        await driver.delete(key)
-        throw error
-      }
       return reply.code(201).send(objectJson(row))
     },
 
