@@ -1,17 +1,13 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync } from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import multipart from '@fastify/multipart'
 import type { FastifyRequest } from 'fastify'
 import { STORAGE_OPERATIONS, storageRouteId, storageRoutes } from '../../ir/routes/storage-routes.ts'
 import { OBJECTS_TABLE } from '../../ir/storage-objects.ts'
 import { KoyaError } from '../../shared/errors.ts'
-import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import { registerContractRoutes, type RouteHandler } from '../http/route-contract.ts'
 import { defineModule } from '../modules/feature-module.ts'
 import type { StorageDriver } from './driver.ts'
-import { createStorageDriver } from './drivers/index.ts'
+import { createStorageDriver, defaultStorageRoot } from './drivers/index.ts'
 import { watchFileColumns } from './files-on-rows.ts'
 import { bucketHandlers, type ObjectRow } from './object-handlers.ts'
 import { STORAGE_MIGRATIONS } from './objects-schema.ts'
@@ -29,14 +25,6 @@ export interface StorageModuleOptions {
 /** Bodies of the JSON endpoints (sign, metadata update) are small. */
 const JSON_BODY_LIMIT = 64 * 1024
 
-/** Where the local driver keeps bytes when nothing says: under the data directory. */
-function defaultRoot(db: SqliteDatabase, env: Readonly<Record<string, string | undefined>>): string {
-  if (env.KOYA_STORAGE_DIR) return env.KOYA_STORAGE_DIR
-  if (!db.memory && db.name !== '') return path.join(path.dirname(path.resolve(db.name)), 'storage')
-  // An in-memory database (tests, createTestApp) keeps its objects as briefly.
-  return mkdtempSync(path.join(os.tmpdir(), 'koya-storage-'))
-}
-
 /**
  * `/storage/<bucket>` for each bucket of the app (docs/storage.md): streamed uploads, downloads
  * with ranges, signed URLs, quotas. Object rows live in `_koya_objects` and are read and written
@@ -52,7 +40,7 @@ export const storageModule = defineModule<StorageModuleOptions | undefined>({
     if (buckets.length === 0) return
     const actorOf = runtime.actorOf
     if (actorOf === undefined) throw new KoyaError('KL_INT_UNEXPECTED', 'The storage module needs the auth module registered before it.')
-    const driver = options?.driver ?? (await createStorageDriver(runtime.env, options?.root ?? defaultRoot(runtime.db, runtime.env)))
+    const driver = options?.driver ?? (await createStorageDriver(runtime.env, options?.root ?? defaultStorageRoot(runtime.db.memory ? ':memory:' : runtime.db.name, runtime.env)))
     const secret = options?.secret ?? runtime.env.KOYA_STORAGE_SECRET
     if (secret === undefined) app.log.warn('KOYA_STORAGE_SECRET is not set: signed storage URLs stop working when the server restarts')
     const signer = createUrlSigner(secret ?? randomBytes(32).toString('base64url'))

@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { KoyaError } from '../../../shared/errors.ts'
 import type { StorageDriver } from '../driver.ts'
@@ -70,4 +72,14 @@ export async function createStorageDriver(env: Readonly<Record<string, string | 
   }
   const module = (await import(present.href)) as { createS3Driver: (settings: S3DriverSettings) => StorageDriver | Promise<StorageDriver> }
   return module.createS3Driver(settings.s3)
+}
+
+/**
+ * Where the local driver keeps bytes when nothing says: `$KOYA_STORAGE_DIR`, else `storage/`
+ * beside the database file (the data directory); an in-memory database (tests) gets a temp directory.
+ */
+export function defaultStorageRoot(databaseFile: string, env: Readonly<Record<string, string | undefined>>): string {
+  if (env.KOYA_STORAGE_DIR) return env.KOYA_STORAGE_DIR
+  if (databaseFile !== '' && databaseFile !== ':memory:') return path.join(path.dirname(path.resolve(databaseFile)), 'storage')
+  return mkdtempSync(path.join(os.tmpdir(), 'koya-storage-'))
 }
