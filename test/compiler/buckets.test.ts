@@ -4,7 +4,9 @@ import { compileDefinition } from '../../engine/compiler/index.ts'
 import { bucket, defineConfig, t, table } from '../../engine/dsl/index.ts'
 import { policySqlText } from '../../engine/ir/policy-printer.ts'
 import { OBJECTS_TABLE, withStorageObjects } from '../../engine/ir/storage-objects.ts'
-import { KoyaErrorList } from '../../engine/shared/errors.ts'
+import { storageRoutes } from '../../engine/ir/routes/storage-routes.ts'
+import { statusOf } from '../../engine/runtime/rest/http-errors.ts'
+import { KoyaError, KoyaErrorList } from '../../engine/shared/errors.ts'
 
 const users = table.users({})
 const notes = table('notes', { id: t.id(), ownerId: t.ref(() => users), cover: t.file('images').optional(), files: t.files('images', { max: 4 }).default([]) })
@@ -59,6 +61,13 @@ describe('bucket() and files on rows in the compiler', () => {
     expect(sql).toBe('("row"."bucket" = ? AND ("row"."ownerId" = ? OR EXISTS (SELECT 1 FROM json_each(?) "p1" WHERE "p1"."value" = ?)))')
     expect(objects.delete).toBeNull()
     expect(withStorageObjects({ ...ir, buckets: [] })).toEqual({ ...ir, buckets: [] })
+  })
+
+  it('the /storage contract: seven entries per bucket, each error code at the status the server answers it with', () => {
+    const routes = storageRoutes(ir).routes
+    expect(routes.map((r) => `${r.method} ${r.path}`).filter((r) => r.includes('/images'))).toEqual(['POST /storage/images', 'GET /storage/images', 'DELETE /storage/images', 'GET /storage/images/:id', 'PATCH /storage/images/:id', 'DELETE /storage/images/:id', 'POST /storage/images/:id/sign'])
+    expect(routes.filter((r) => r.path.startsWith('/storage/user-avatars')).map((r) => r.id)).toContain('storageUserAvatarsUpload')
+    for (const route of routes) for (const error of route.errors) for (const code of error.codes) expect(statusOf(new KoyaError(code, 'x')), `${route.id} ${code}`).toBe(error.status)
   })
 
   it('access.md shows the objects table and its rules', () => {

@@ -1,22 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ColumnIR, ProjectIR } from '../../../engine/ir/project-ir.ts'
+import { column } from '../../codegen/projects.ts'
 import { PDF, PNG, SERVICE_KEY, bearer, storageApp, type StorageTestApp } from './storage-app.ts'
 
-const fileColumn = (name: string, many: boolean): ColumnIR => ({
-  name,
-  type: many ? 'json' : 'text',
-  nullable: true,
-  default: null,
-  unique: false,
-  min: null,
-  max: null,
-  values: null,
-  references: null,
-  readOnly: false,
-  jsonSchema: many ? { type: 'array', items: { type: 'string' }, maxItems: 3 } : null,
-  renamedFrom: null,
-  file: { bucket: 'docs', many, max: many ? 3 : null },
-})
+const fileColumn = (name: string, many: boolean): ColumnIR =>
+  column(name, many ? 'json' : 'text', { nullable: true, jsonSchema: many ? { type: 'array', items: { type: 'string' }, maxItems: 3 } : null, file: { bucket: 'docs', many, max: many ? 3 : null } })
 
 /** The reference app's tasks with `coverId: t.file('docs')` and `attachments: t.files('docs', { max: 3 })`. */
 const withFiles = (model: ProjectIR): ProjectIR => ({
