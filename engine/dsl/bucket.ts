@@ -1,3 +1,4 @@
+import type { StoredObjectFields } from '../shared/storage-object.ts'
 import type { PolicyAuth } from './policies.ts'
 
 /** A size: `'10MB'`, `'512KB'`, `'1GB'` (1 MB = 2^20 bytes), or a number of bytes. */
@@ -10,14 +11,7 @@ export type StorageJson = null | boolean | number | string | readonly StorageJso
  * A stored object as a bucket's access rules see it: one row of the `_koya_objects` system table.
  * `ownerId` is the user who uploaded it (null when the service key did).
  */
-export interface StorageObject {
-  readonly id: string
-  readonly bucket: string
-  readonly name: string
-  readonly size: number
-  readonly contentType: string
-  readonly ownerId: string | null
-  readonly createdAt: string
+export interface StorageObject extends StoredObjectFields {
   readonly metadata: { readonly [key: string]: StorageJson }
 }
 

@@ -5,6 +5,7 @@ import { storageRouteId, type StorageOperation } from '../../ir/routes/storage-r
 import { OBJECTS_TABLE } from '../../ir/storage-objects.ts'
 import { KoyaError, isKoyaError } from '../../shared/errors.ts'
 import type { SqliteDatabase } from '../../shared/sqlite.ts'
+import type { StoredObjectFields } from '../../shared/storage-object.ts'
 import type { Actor, DataLayer } from '../data/data-layer.ts'
 import type { Where } from '../data/query.ts'
 import type { RouteHandler } from '../http/route-contract.ts'
@@ -14,17 +15,11 @@ import { MAX_SIGNED_SECONDS, type UrlSigner } from './signed-urls.ts'
 import { storeObject } from './object-store.ts'
 
 /** An object row as the data layer returns it. */
-export interface ObjectRow {
-  readonly id: string
-  readonly bucket: string
-  readonly name: string
-  readonly size: number
-  readonly contentType: string
-  readonly ownerId: string | null
+export interface ObjectRow extends StoredObjectFields {
   readonly sha256: string
+  /** Where the driver keeps the bytes; never answered. */
   readonly key: string
   readonly metadata: Record<string, unknown>
-  readonly createdAt: string
 }
 
 export interface StorageContext {
