@@ -22,6 +22,7 @@ export const commands = {
   info: { summary: 'Show the project, its database and its schema version', load: async () => (await import('./commands/info.ts')).infoCommand },
   maintenance: { summary: 'Make the API read-only, or serve writes again (on | off | status)', load: async () => (await import('./commands/maintenance.ts')).maintenanceCommand },
   functions: { summary: 'Deploy edge functions, list their versions, roll back (deploy | list | versions | rollback)', load: async () => (await import('./commands/functions.ts')).functionsCommand },
+  storage: { summary: 'List, upload, download or delete a bucket\'s objects (ls | put | get | rm)', load: async () => (await import('./commands/storage.ts')).storageCommand },
 } as const satisfies Record<string, { summary: string; load: () => Promise<Command> }>
 
 type CommandName = keyof typeof commands

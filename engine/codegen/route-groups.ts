@@ -9,6 +9,7 @@ import { webhooksRoutes } from '../ir/routes/webhooks-routes.ts'
 import { searchRoutes } from '../ir/routes/search-routes.ts'
 import { studioRoutes } from '../ir/routes/studio-routes.ts'
 import { functionsRoutes } from '../ir/routes/functions-routes.ts'
+import { storageRoutes } from '../ir/routes/storage-routes.ts'
 import { insertSchema } from './json-schema/column-schemas.ts'
 
 /**
@@ -25,5 +26,6 @@ export function routeGroupsOf(ir: ProjectIR): RouteGroup[] {
   const webhooks = webhooksRoutes(ir)
   const search = searchRoutes(ir)
   const functions = functionsRoutes(ir)
-  return [...(auth === undefined ? [] : [auth]), adminRoutes(ir), jobsRoutes(ir), ...(webhooks === undefined ? [] : [webhooks]), ...(search.routes.length > 0 ? [search] : []), metaRoutes(ir), realtimeRoutes(ir), ...(functions === undefined ? [] : [functions]), studioRoutes(ir)]
+  const storage = storageRoutes(ir)
+  return [...(auth === undefined ? [] : [auth]), adminRoutes(ir), jobsRoutes(ir), ...(webhooks === undefined ? [] : [webhooks]), ...(search.routes.length > 0 ? [search] : []), metaRoutes(ir), realtimeRoutes(ir), ...(storage.routes.length > 0 ? [storage] : []), ...(functions === undefined ? [] : [functions]), studioRoutes(ir)]
 }

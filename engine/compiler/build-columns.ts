@@ -74,10 +74,11 @@ export function buildColumn(table: TableDef, name: string, def: ColumnDef, probl
     values,
     references: refTarget === undefined ? null : { table: refTarget, column: 'id', onDelete },
     readOnly: COLUMN_TYPE_FACTS[def.type].system,
-    jsonSchema: def.type === 'json' && def.schema ? jsonSchemaOf(def.schema) : null,
+    jsonSchema: def.file?.many ? { type: 'array', items: { type: 'string', minLength: 1, maxLength: 64 }, uniqueItems: true, ...(def.file.max === undefined ? {} : { maxItems: def.file.max }) } : def.type === 'json' && def.schema ? jsonSchemaOf(def.schema) : null,
     renamedFrom: def.renamedFrom ?? null,
     // Only when the user set it: the runtime applies the default (64) otherwise.
     ...(def.type === 'json' && def.maxDepth !== undefined ? { maxDepth: def.maxDepth } : {}),
+    ...(def.file === undefined ? {} : { file: { bucket: def.file.bucket, many: def.file.many, max: def.file.max ?? null } }),
   }
   return { ir, refTarget, inverse: def.ref?.inverse, index: def.index }
 }

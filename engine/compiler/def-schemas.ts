@@ -37,6 +37,7 @@ const columnDef = z.strictObject({
   renamedFrom: z.string().optional(),
   schema: jsonValidator.optional(),
   maxDepth: z.number().int().min(1).max(256, 'A json column nests at most 256 levels (the request body limit)').optional(),
+  file: z.strictObject({ bucket: z.string(), many: z.boolean(), max: z.number().int().min(1).max(1000).optional() }).optional(),
 })
 
 const column = z.object({ def: columnDef }, { error: 'Expected a column made with t.<type>()' })
@@ -135,6 +136,19 @@ const functionDef = z.strictObject(
   { error: 'Expected a function made with fn({ … })' },
 )
 
+const byteSize = z.union([z.number().int('Expected a whole number of bytes').nonnegative('Expected 0 or more'), z.string().regex(/^[1-9]\d*(B|KB|MB|GB)$/, 'Expected a size such as "10MB" or "1GB"')])
+const bucketRule = handler('(object, auth) => boolean')
+const bucketDef = z.strictObject(
+  {
+    kind: z.literal('bucket'),
+    maxSize: byteSize.optional(),
+    types: z.array(z.string().regex(/^[a-z0-9][a-z0-9.+-]*\/(\*|[a-z0-9][a-z0-9.+-]*)$/, 'Expected a content type such as "image/png" or "image/*"')).optional(),
+    access: z.strictObject({ read: bucketRule.optional(), create: bucketRule.optional(), delete: bucketRule.optional() }).optional(),
+    quota: z.strictObject({ perUser: byteSize.optional(), total: byteSize.optional() }).optional(),
+  },
+  { error: 'Expected a bucket made with bucket({ … })' },
+)
+
 export const configDefSchema = z.strictObject({
   kind: z.literal('config'),
   name: z.string(),
@@ -155,6 +169,7 @@ export const configDefSchema = z.strictObject({
   email: z.strictObject({ from: z.string().min(3, 'Expected a sender address'), provider: z.literal('resend').optional(), apiKey: setting.optional(), retry: retry.optional() }).optional(),
   webhooks: z.record(z.string(), webhookDef).optional(),
   functions: z.record(z.string(), functionDef).optional(),
+  storage: z.record(z.string(), bucketDef).optional(),
   graphql: z
     .strictObject({
       enabled: z.boolean().optional(),

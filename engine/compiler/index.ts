@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { KoyaError, KoyaErrorList } from '../shared/errors.ts'
+import { buildBuckets, checkFileColumns } from './build-buckets.ts'
 import { buildProjectIR } from './build-ir.ts'
 import { configDefSchema, describeIssue, issuePath, type ValidConfigDef } from './def-schemas.ts'
 import { configOnlyLocations, type DefinitionLocations } from './definition-locations.ts'
@@ -71,7 +72,14 @@ function buildFromImport(root: string, imported: ImportedDefinition, locations: 
   if (config === undefined) return { ir: undefined, problems }
   const ir = buildProjectIR(config, problems, root)
   // Built even without policies in the config: a policies() call not passed to it is a problem.
-  return { ir: { ...ir, policies: buildPolicies(policiesDefsOf(config.policies), policySyntax, ir.tables, ir.roles, problems) }, problems }
+  return { ir: withBuckets({ ...ir, policies: buildPolicies(policiesDefsOf(config.policies), policySyntax, ir.tables, ir.roles, problems) }, config, problems), problems }
+}
+
+/** The IR with `buckets` when the config has storage (absent otherwise, so model.json is unchanged). */
+function withBuckets(ir: ProjectIR, config: ValidConfigDef, problems: Problems): ProjectIR {
+  const buckets = buildBuckets(config.storage, ir.tables, ir.roles, problems)
+  checkFileColumns(ir.tables, buckets, problems)
+  return buckets === undefined ? ir : { ...ir, buckets }
 }
 
 function toKoyaError(problem: PlainProblem): KoyaError {
@@ -93,6 +101,7 @@ export function compileDefinition(config: unknown, source = 'koyalite.ts'): Proj
   let ir = parsed === undefined ? undefined : buildProjectIR(parsed, problems)
   const defs = policiesDefsOf(parsed?.policies)
   if (ir !== undefined && defs.length > 0) ir = { ...ir, policies: buildPolicies(defs, readPolicySyntaxFromDefs(defs), ir.tables, ir.roles, problems) }
+  if (ir !== undefined && parsed !== undefined) ir = withBuckets(ir, parsed, problems)
   if (ir === undefined || problems.errors.length > 0) throw new KoyaErrorList(problems.errors)
   return ir
 }

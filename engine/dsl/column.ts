@@ -47,6 +47,8 @@ export interface ColumnDef {
   readonly schema?: JsonValidator
   /** A json column's nesting limit (arrays and objects); absent: the runtime's default, 64. */
   readonly maxDepth?: number
+  /** Files on rows: the bucket whose object ids the column holds (`t.file`, `t.files`). */
+  readonly file?: { readonly bucket: string; readonly many: boolean; readonly max?: number }
 }
 
 /** Options of `t.json()`. */
@@ -212,6 +214,23 @@ export const t = Object.freeze({
     new Column(column('enum', { values: Object.freeze([...values]) })),
   /** A reference to another table's id; see {@link ref}. */
   ref,
+  /**
+   * Files on rows: one object id of `bucket`. Whoever may read the row may download the object;
+   * writing it checks the object exists and the writer uploaded it or may read it; clearing it
+   * (or deleting the row) deletes the object once no row references it.
+   *
+   * @example
+   * cover: t.file('attachments').optional()
+   */
+  file: (bucket: string): Column<State<'text', string>> => new Column(column('text', { file: Object.freeze({ bucket, many: false }) })),
+  /**
+   * Files on rows: a JSON array of object ids of `bucket` (at most `max`), with the rules of `t.file`.
+   *
+   * @example
+   * attachments: t.files('attachments', { max: 10 }).default([])
+   */
+  files: (bucket: string, options: { readonly max?: number } = {}): Column<State<'json', string[]>> =>
+    new Column(column('json', { file: Object.freeze({ bucket, many: true, ...(options.max === undefined ? {} : { max: options.max }) }) })),
   /** Set by the system when the row is created. */
   createdAt: (): Column<State<'createdAt', string, { hasDefault: true; readOnly: true }>> => new Column(column('createdAt')),
   /** Set by the system when the row is created and on every update. */

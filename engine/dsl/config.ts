@@ -3,6 +3,7 @@ import type { PoliciesDef } from './policies.ts'
 import type { FunctionDef } from './fn.ts'
 import type { JobDef, RetryDef } from './job.ts'
 import type { WebhookDef } from './webhook.ts'
+import type { BucketDef } from './bucket.ts'
 
 /** A value read from the environment when the app runs, never at generate time. */
 export interface EnvRef {
@@ -101,6 +102,8 @@ export interface ConfigInput<Tables extends Readonly<Record<string, unknown>> = 
   readonly functions?: Readonly<Record<string, FunctionDef>>
   /** The GraphQL endpoint (`/graphql`): its limits and options (docs/graphql.md). */
   readonly graphql?: GraphqlDef
+  /** Storage buckets made by `bucket()`, by name: served at `/storage/<name>` (docs/storage.md). */
+  readonly storage?: Readonly<Record<string, BucketDef>>
 }
 
 /**
@@ -143,6 +146,7 @@ export interface ConfigDef {
   readonly webhooks?: Readonly<Record<string, WebhookDef>>
   readonly functions?: Readonly<Record<string, FunctionDef>>
   readonly graphql?: GraphqlDef
+  readonly storage?: Readonly<Record<string, BucketDef>>
 }
 
 /**
@@ -155,7 +159,7 @@ export interface ConfigDef {
  * export default defineConfig({ name: 'koya-tasks', tables, roles: ['admin', 'support'] })
  */
 export function defineConfig<const C extends ConfigInput<Readonly<Record<string, AnyTable>>>>(config: C): ConfigDef {
-  const { name, tables, roles = [], jobs, webhooks, functions, ...rest } = config
+  const { name, tables, roles = [], jobs, webhooks, functions, storage, ...rest } = config
   return Object.freeze({
     ...rest,
     kind: 'config',
@@ -165,5 +169,6 @@ export function defineConfig<const C extends ConfigInput<Readonly<Record<string,
     ...(jobs ? { jobs: Object.freeze({ ...jobs }) } : {}),
     ...(webhooks ? { webhooks: Object.freeze({ ...webhooks }) } : {}),
     ...(functions ? { functions: Object.freeze({ ...functions }) } : {}),
+    ...(storage ? { storage: Object.freeze({ ...storage }) } : {}),
   })
 }

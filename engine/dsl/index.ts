@@ -16,5 +16,7 @@ export type { Duration, JobDef, JobOptions, JobRun, JobRateLimitDef, RateDef, Re
 export { webhook } from './webhook.ts'
 export type { WebhookDef, WebhookOptions } from './webhook.ts'
 export { fn } from './fn.ts'
+export { bucket } from './bucket.ts'
+export type { BucketDef, BucketOptions, BucketRule, ByteSize, StorageJson, StorageObject } from './bucket.ts'
 export type { FunctionAuth, FunctionDef, FunctionOptions, MemorySize } from './fn.ts'
 export type { DataAs, DataFilter, DataRow, EmailMessage, EnqueueOptions, FunctionContext, HandlerLogger, JobContext, Register, RegisteredDb, WebhookEvent, WebhookOperation } from '../shared/handler-context.ts'

@@ -180,6 +180,8 @@ class Printer {
       case 'some':
       case 'every':
         return this.quantifier(expr, scopes)
+      case 'referencedBy':
+        return this.referencedBy(expr, scopes)
       default:
         return assertNever(expr, 'policy expression')
     }
@@ -274,6 +276,19 @@ class Printer {
     const scope = scopes[index]
     if (!scope) throw internal(`scope ${index} is not open here.`)
     return scope
+  }
+
+  /** `EXISTS` a row of the referencing table, admitted by its own read policy, that holds this row's id. */
+  private referencedBy(expr: Extract<PolicyExprIR, { kind: 'referencedBy' }>, scopes: readonly Scope[]): Chunk {
+    const self = this.scope(scopes, 0)
+    const row: Scope = { alias: this.alias(), table: this.table(expr.table) }
+    const column = `${this.q(row.alias)}.${this.column(row.table, expr.column)}`
+    const id = `${this.q(self.alias)}.${this.q('id')}`
+    const predicate = this.expr(expr.predicate, [row])
+    const admitted = predicate === this.true ? [] : [predicate]
+    if (!expr.many) return sql`EXISTS (SELECT 1 FROM ${this.from([row])} WHERE ${join([`${column} = ${id}`, ...admitted], ' AND ')})`
+    const each = this.q(this.alias())
+    return sql`EXISTS (SELECT 1 FROM ${this.from([row])}, json_each(${column}) ${each} WHERE ${join([`${each}."value" = ${id}`, ...admitted], ' AND ')})`
   }
 
   private quantifier(expr: Extract<PolicyExprIR, { kind: 'some' | 'every' }>, scopes: readonly Scope[]): Chunk {

@@ -50,6 +50,11 @@ export interface ColumnIR {
   readonly renamedFrom: string | null
   /** A json column's nesting limit, when `t.json(…, { maxDepth })` set one (else the runtime's 64). */
   readonly maxDepth?: number
+  /**
+   * Files on rows: `t.file(bucket)` (a text column holding one object id) or `t.files(bucket, { max })`
+   * (a json array of object ids). Absent on every other column.
+   */
+  readonly file?: { readonly bucket: string; readonly many: boolean; readonly max: number | null }
 }
 
 export interface IndexIR {
@@ -168,6 +173,13 @@ export type PolicyExprIR =
       readonly relation: string
       readonly predicate: PolicyExprIR
     }
+  /**
+   * A row of `table` the caller may read (`predicate`: that table's read policy, over that row as
+   * its scope 0) holds the policy row's id in `column` (`many`: a JSON array of ids). Made only by
+   * ir/storage-objects.ts for files on rows (an object is readable through a readable row that
+   * references it), never by the policy compiler.
+   */
+  | { readonly kind: 'referencedBy'; readonly table: string; readonly column: string; readonly many: boolean; readonly predicate: PolicyExprIR }
 
 export interface PolicyPredicateIR {
   /** The arrow function as the user wrote it. */
@@ -220,6 +232,23 @@ export interface ProjectIR {
   readonly functions?: readonly FunctionIR[]
   /** `graphql: { … }` as configured (defaults apply at run time); absent when not configured. */
   readonly graphql?: GraphqlIR
+  /** Storage buckets, sorted by name; absent when the project has none. */
+  readonly buckets?: readonly BucketIR[]
+}
+
+/**
+ * A storage bucket (`storage: { <name>: bucket(…) }`). Its access rules are predicates over the
+ * rows of the `_koya_objects` system table (ir/storage-objects.ts), enforced by the data layer.
+ */
+export interface BucketIR {
+  readonly name: string
+  readonly maxSizeBytes: number
+  /** Admitted content types (`image/*` allowed), sorted; empty: any type. */
+  readonly types: readonly string[]
+  /** null: no rule, the service key only (deny by default). */
+  readonly access: { readonly read: PolicyPredicateIR | null; readonly create: PolicyPredicateIR | null; readonly delete: PolicyPredicateIR | null }
+  /** Bytes per user and in all; null: no limit. */
+  readonly quota: { readonly perUserBytes: number | null; readonly totalBytes: number | null }
 }
 
 /** The GraphQL endpoint's settings as written in `defineConfig({ graphql })` (dsl GraphqlDef). */

@@ -6,6 +6,7 @@ import type { SqliteDatabase } from '../shared/sqlite.ts'
 import type { AdminDeps } from './admin/admin-routes.ts'
 import type { AuthModuleOptions } from './auth/auth-module.ts'
 import type { Env } from './auth/auth-settings.ts'
+import { withStorageObjects } from '../ir/storage-objects.ts'
 import { createDataLayer, type Actor } from './data/data-layer.ts'
 import type { Queue } from './queue/queue.ts'
 import { checkJsonDepth } from './http/json-body.ts'
@@ -126,7 +127,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   applySystemSchema(options.db, systemMigrations(), clock)
   const dev = options.dev ?? false
   // Errors of commit-phase write subscribers (realtime, caches) cannot fail the write: logged.
-  const data = createDataLayer(options.model, options.db, { dev, clock, onSubscriberError: (error) => app.log.error({ err: error }, 'a write subscriber failed after commit') })
+  const data = createDataLayer(withStorageObjects(options.model), options.db, { dev, clock, onSubscriberError: (error) => app.log.error({ err: error }, 'a write subscriber failed after commit') })
   let actorOf: ((request: FastifyRequest) => Actor) | undefined
   let adminDeps: AdminDeps | undefined
   let queue: Queue | undefined

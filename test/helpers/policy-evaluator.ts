@@ -91,6 +91,15 @@ export class PolicyEvaluator {
         const holds = (child: Row) => this.test(expr.predicate, [...scopes, { table: relation.table, row: child }], caller)
         return expr.kind === 'some' ? children.some(holds) : children.every(holds)
       }
+      case 'referencedBy': {
+        const self = scopes[0]
+        if (!self) throw new Error('scope 0 is not open')
+        return (this.rows[expr.table] ?? []).some((row) => {
+          const value = row[expr.column]
+          const ids = expr.many ? (typeof value === 'string' ? (JSON.parse(value) as unknown[]) : Array.isArray(value) ? value : []) : [value]
+          return ids.includes(self.row.id) && this.test(expr.predicate, [{ table: expr.table, row }], caller)
+        })
+      }
       default: {
         const never: never = expr
         throw new Error(`unknown expression ${JSON.stringify(never)}`)

@@ -129,6 +129,8 @@ export function printPolicySource(random: Random, expr: PolicyExprIR, table: str
         const inner = [...scopes, { name, table: tableOf(relation.table) }]
         return [`${text}${dot()}${e.relation}.${e.kind}((${name}) => ${print(e.predicate, inner, 1)})`, 7]
       }
+      case 'referencedBy':
+        throw new Error('policy-source: referencedBy is made by the runtime, never written in a policy')
       default: {
         const never: never = e
         throw new Error(`policy-source: unknown expression ${JSON.stringify(never)}`)

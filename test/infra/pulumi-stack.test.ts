@@ -98,7 +98,7 @@ describe('the Pulumi program (under pulumi.runtime.setMocks)', () => {
     expect(seaweed.inputs.volumes).toEqual([{ volumeName: 'koya-tasks-dev-seaweedfs', containerPath: '/data' }])
     expect(envOf(seaweed)).toEqual({ AWS_ACCESS_KEY_ID: 's3-access', AWS_SECRET_ACCESS_KEY: 's3-secret' })
     const api = envOf(container(withAll.resources, 'api'))
-    expect(api).toMatchObject({ KOYA_STORAGE_DRIVER: 's3', KOYA_S3_ENDPOINT: 'http://seaweedfs:8333', KOYA_S3_BUCKET: 'koyalite', KOYA_S3_FORCE_PATH_STYLE: 'true', KOYA_S3_REGION: 'us-east-1', KOYA_S3_ACCESS_KEY: 's3-access', KOYA_S3_SECRET_KEY: 's3-secret', KOYA_WEAVIATE_URL: 'http://weaviate:8080', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318' })
+    expect(api).toMatchObject({ KOYA_STORAGE_DRIVER: 's3', KOYA_S3_ENDPOINT: 'http://seaweedfs:8333', KOYA_S3_BUCKET: 'koyalite', KOYA_S3_FORCE_PATH_STYLE: 'true', KOYA_S3_REGION: 'us-east-1', KOYA_S3_ACCESS_KEY_ID: 's3-access', KOYA_S3_SECRET_ACCESS_KEY: 's3-secret', KOYA_WEAVIATE_URL: 'http://weaviate:8080', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318' })
     const grafana = container(withAll.resources, 'grafana')
     expect(envOf(grafana)).toMatchObject({ GF_SERVER_ROOT_URL: 'https://app.example.com/grafana/', GF_SECURITY_ADMIN_PASSWORD: 'grafana-password' })
     expect(grafana.inputs.volumes).toContainEqual({ hostPath: `${full.root}/generated/infra/grafana/koyalite-dashboard.json`, containerPath: '/etc/grafana/dashboards/koyalite.json', readOnly: true })
@@ -108,8 +108,8 @@ describe('the Pulumi program (under pulumi.runtime.setMocks)', () => {
 
   it('reads small hand-written stack files: with a bucket on S3 there is SeaweedFS, without it there is none', async () => {
     const fixtures = path.join(repoRoot, 'test', 'infra', 'fixtures')
-    const config = { domain: 'tiny.example.com', tls: 'provided', tlsCertificate: 'CERT', tlsPrivateKey: 'KEY', stackFile: '', KOYA_S3_SECRET_KEY: 'tiny-secret' }
-    const secrets = ['tlsCertificate', 'tlsPrivateKey', 'KOYA_S3_SECRET_KEY']
+    const config = { domain: 'tiny.example.com', tls: 'provided', tlsCertificate: 'CERT', tlsPrivateKey: 'KEY', stackFile: '', KOYA_S3_SECRET_ACCESS_KEY: 'tiny-secret' }
+    const secrets = ['tlsCertificate', 'tlsPrivateKey', 'KOYA_S3_SECRET_ACCESS_KEY']
     const minimal = await run(fixtures, { ...config, stackFile: 'minimal.json' }, secrets)
     expect(containers(minimal.resources).map((c) => c.name).sort()).toEqual(['api', 'nginx'])
     expect(envOf(container(minimal.resources, 'api'))).toEqual({ KOYA_PUBLIC_URL: 'https://tiny.example.com', NODE_ENV: 'production' })

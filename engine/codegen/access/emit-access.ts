@@ -3,6 +3,7 @@ import { policySqlText, type PolicyParam } from '../../ir/policy-printer.ts'
 import { predicateOf } from '../../ir/policy-roles.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 import type { Generator } from '../generator.ts'
+import { withStorageObjects } from '../../ir/storage-objects.ts'
 
 /**
  * generated/access.md: for every table and operation, who may perform it: a summary (system
@@ -11,7 +12,8 @@ import type { Generator } from '../generator.ts'
  */
 export const accessGenerator: Generator = {
   name: 'access',
-  generate: ({ ir, source }) => [{ path: 'generated/access.md', contents: printAccess(ir, source) }],
+  // With buckets, the objects table (`_koya_objects`) and its policies, built from every bucket's rules.
+  generate: ({ ir, source }) => [{ path: 'generated/access.md', contents: printAccess(withStorageObjects(ir), source) }],
 }
 
 const OPERATIONS = ['read', 'create', 'update', 'delete'] as const
@@ -130,6 +132,7 @@ function admits(expr: PolicyExprIR, show?: (e: PolicyExprIR) => string): string[
     case 'conditional':
     case 'some':
     case 'every':
+    case 'referencedBy':
       return [conditions(expr)]
     default:
       return assertNever(expr, 'policy expression')
@@ -155,6 +158,7 @@ function aboutCaller(expr: PolicyExprIR): boolean {
     case 'conditional':
     case 'some':
     case 'every':
+    case 'referencedBy':
       return false
     default:
       return assertNever(expr, 'policy expression')
@@ -208,6 +212,12 @@ function render(expr: PolicyExprIR, table: TableIR, tables: readonly TableIR[]):
         const variable = `${nameOf(child)}${scopes.length}`
         const inner = print(e.predicate, [...scopes, variable], [...scopeTables, child])
         return `${[scopes[e.scope] ?? `scope${e.scope}`, ...e.path, e.relation].join('.')}.${e.kind}((${variable}) => ${inner})`
+      }
+      case 'referencedBy': {
+        const row = byName.get(e.table)
+        const variable = nameOf(row)
+        const holds = e.many ? `${variable}.${e.column}.includes(${scopes[0] ?? 'row'}.id)` : `${variable}.${e.column} === ${scopes[0] ?? 'row'}.id`
+        return `(a readable ${e.table} row: ${variable} => ${holds} && ${print(e.predicate, [variable], [row])})`
       }
       default:
         return assertNever(e, 'policy expression')

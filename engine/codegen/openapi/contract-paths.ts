@@ -54,6 +54,8 @@ function operationOf(route: RouteContract, errorSchema: string): OperationObject
     const content: Record<string, MediaTypeObject> | undefined =
       answer.contentType === 'text/html' || answer.contentType === 'text/event-stream'
         ? { [answer.contentType]: { schema: { type: 'string' } } }
+        : answer.contentType === 'application/octet-stream'
+          ? { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } }
         : answer.schema === undefined
           ? undefined
           : json(answer.schema as JsonSchema)
@@ -77,6 +79,9 @@ function operationOf(route: RouteContract, errorSchema: string): OperationObject
 
 function requestBodyOf(body: NonNullable<RouteContract['body']>): RequestBodyObject {
   const schema = (body.component === undefined ? body.schema : schemaRef(body.component)) as JsonSchema
+  if (body.binary) {
+    return { description: body.description, required: true, content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } }, 'multipart/form-data': { schema } } }
+  }
   return {
     description: body.description,
     required: true,

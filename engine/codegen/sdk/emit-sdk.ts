@@ -10,6 +10,7 @@ import { printReadme, SDK_IMPORT_LINE } from './print-readme.ts'
 import { printTableTypes } from './print-table-types.ts'
 import { queryTypesSource } from './query-types-source.ts'
 import { realtimeClientSource } from './realtime-client-source.ts'
+import { storageClientSource, storageMembers } from './storage-client-source.ts'
 import { tableClientSource } from './table-client-source.ts'
 import { transportSource } from './transport-source.ts'
 
@@ -51,7 +52,7 @@ export const SDK_DECLARED_NAMES: ReadonlySet<string> = new Set(
  * printSdk, sending their requests through the same KoyaTransport.
  */
 function clientMembers(ir: ProjectIR): ClientMember[] {
-  return [...tableMembers(ir), ...authMembers(routeGroupsOf(ir)), ...realtimeMembers()]
+  return [...tableMembers(ir), ...authMembers(routeGroupsOf(ir)), ...realtimeMembers(), ...storageMembers(ir)]
 }
 
 function printSdk(ir: ProjectIR, source: string): string {
@@ -62,6 +63,8 @@ function printSdk(ir: ProjectIR, source: string): string {
     queryTypesSource,
     tableClientSource,
     realtimeClientSource,
+    // Only with buckets, so an app without them has the SDK it had.
+    ...((ir.buckets ?? []).length > 0 ? [storageClientSource] : []),
     ...printAuthSections(ir, routeGroupsOf(ir)),
     printErrorCodes(),
     transportSource,

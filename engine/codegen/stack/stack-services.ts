@@ -40,15 +40,15 @@ export const STACK_SERVICES: Readonly<Record<StackServiceName, StackServiceDef>>
       files: [],
       env: none,
       // SeaweedFS makes an admin S3 identity from these when it has no s3.json.
-      secretEnv: { AWS_ACCESS_KEY_ID: 'KOYA_S3_ACCESS_KEY', AWS_SECRET_ACCESS_KEY: 'KOYA_S3_SECRET_KEY' },
+      secretEnv: { AWS_ACCESS_KEY_ID: 'KOYA_S3_ACCESS_KEY_ID', AWS_SECRET_ACCESS_KEY: 'KOYA_S3_SECRET_ACCESS_KEY' },
       memoryMb: 512,
       healthcheck: null,
     },
     // The API's buckets all live in one S3 bucket it makes at boot (drivers/s3.ts, ensureS3Bucket).
     apiEnv: { KOYA_STORAGE_DRIVER: 's3', KOYA_S3_ENDPOINT: 'http://seaweedfs:8333', KOYA_S3_BUCKET: 'koyalite', KOYA_S3_FORCE_PATH_STYLE: 'true', KOYA_S3_REGION: 'us-east-1' },
     secrets: [
-      { name: 'KOYA_S3_ACCESS_KEY', secret: true, required: true, usedBy: 'storage (S3 driver) and SeaweedFS' },
-      { name: 'KOYA_S3_SECRET_KEY', secret: true, required: true, usedBy: 'storage (S3 driver) and SeaweedFS' },
+      { name: 'KOYA_S3_ACCESS_KEY_ID', secret: true, required: true, usedBy: 'storage (S3 driver) and SeaweedFS' },
+      { name: 'KOYA_S3_SECRET_ACCESS_KEY', secret: true, required: true, usedBy: 'storage (S3 driver) and SeaweedFS' },
     ],
   },
   // Vector search for tables whose search engine is Weaviate (issue 14).

@@ -94,6 +94,9 @@ function columnUses(expr: PolicyExprIR, table: string, byName: ReadonlyMap<strin
         uses.push({ table: relation.table, column: relation.column, how: 'joins on' })
         return visit(e.predicate, [...scopes, relation.table])
       }
+      case 'referencedBy':
+        // Made by the runtime for files on rows, never compiled from a user's policy.
+        return
       default:
         return assertNever(e, 'policy expression')
     }

@@ -38,6 +38,11 @@ export interface RouteBody {
   readonly component?: string
   /** Also taken as an HTML form (`application/x-www-form-urlencoded`): the emailed links' pages post it. */
   readonly form?: boolean
+  /**
+   * A file, not JSON: the raw bytes in any content type, or one `multipart/form-data` file field
+   * (storage uploads). Streamed by the handler; `schema` only documents the multipart form.
+   */
+  readonly binary?: boolean
 }
 
 /** A success answer. */
@@ -50,7 +55,7 @@ export interface RouteResponse {
    */
   readonly schema?: RouteSchema
   /** `application/json` unless said otherwise (the emailed links' pages are HTML; realtime's event stream). */
-  readonly contentType?: 'application/json' | 'text/html' | 'text/event-stream'
+  readonly contentType?: 'application/json' | 'text/html' | 'text/event-stream' | 'application/octet-stream'
   readonly headers?: Readonly<Record<string, { readonly description: string; readonly schema: RouteSchema }>>
 }
 

@@ -104,6 +104,7 @@ export function schemaOf(route: RouteContract): FastifySchema {
   return {
     ...(route.params ? { params: objectOf(route.params, false, true) } : {}),
     ...(route.query ? { querystring: objectOf(route.query, route.closedQuery ?? true, false) } : {}),
-    ...(route.body ? { body: route.body.schema } : {}),
+    // A binary body is streamed by the handler, never parsed or validated as JSON.
+    ...(route.body && route.body.binary !== true ? { body: route.body.schema } : {}),
   }
 }

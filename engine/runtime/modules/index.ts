@@ -11,6 +11,7 @@ import { queueModule } from '../queue/queue-module.ts'
 import { realtimeModule } from '../realtime/realtime-module.ts'
 import { restModule } from '../rest/rest-module.ts'
 import { searchModule } from '../search/search-module.ts'
+import { storageModule } from '../storage/storage-module.ts'
 import type { SystemMigration } from '../system/system-schema.ts'
 import { webhooksModule } from '../webhooks/webhooks-module.ts'
 import { studioModule } from '../studio/studio-module.ts'
@@ -38,6 +39,8 @@ export const FEATURE_MODULES = {
   // After the queue (its kinds) and auth (the audit log its admin events go to).
   webhooks: webhooksModule,
   rest: restModule,
+  // After rest: object rows go through the same data layer; buckets' rules are its policies.
+  storage: storageModule,
   // After rest: functions' ctx.client calls reach /api in process.
   functions: functionsModule,
   // After rest: search and GraphQL read and write through the same data layer and policies.

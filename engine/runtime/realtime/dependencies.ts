@@ -94,6 +94,13 @@ function policyTables(expr: PolicyExprIR, scopes: readonly TableIR[], tables: Re
       policyTables(expr.predicate, [...scopes, related], tables, found)
       return
     }
+    case 'referencedBy': {
+      const referencing = tables.get(expr.table)
+      if (referencing === undefined) return
+      found.add(referencing.name)
+      policyTables(expr.predicate, [referencing], tables, found)
+      return
+    }
     default:
       return assertNever(expr, 'policy expression')
   }

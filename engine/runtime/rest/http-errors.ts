@@ -1,4 +1,5 @@
 import { KoyaError, type KoyaErrorCode } from '../../shared/errors.ts'
+import { STORAGE_STATUS } from '../storage/storage-status.ts'
 
 type ApiCode = Extract<KoyaErrorCode, `KL_API_${string}` | `KL_AUTH_${string}` | `KL_SEARCH_${string}` | `KL_STORAGE_${string}`>
 
@@ -80,20 +81,7 @@ export const API_STATUS: Record<ApiCode, number> = {
   KL_AUTH_REDIRECT_NOT_ALLOWED: 400,
   // Raised at start, never in a response.
   KL_AUTH_CONFIG: 500,
-  // Storage: the S3 driver (a misconfigured or failing S3 server is the gateway's fault, not the
-  // caller's) and thumbnails.
-  KL_STORAGE_S3_SETTINGS: 500,
-  KL_STORAGE_S3_UNREACHABLE: 503,
-  KL_STORAGE_S3_ACCESS_DENIED: 502,
-  KL_STORAGE_S3_NO_BUCKET: 502,
-  KL_STORAGE_S3_INVALID_RANGE: 416,
-  KL_STORAGE_S3_UPLOAD_ABORTED: 400,
-  KL_STORAGE_S3_PRESIGN: 400,
-  KL_STORAGE_S3_FAILED: 502,
-  KL_STORAGE_THUMBNAIL_INVALID: 400,
-  KL_STORAGE_THUMBNAIL_SIZE_NOT_ALLOWED: 400,
-  KL_STORAGE_THUMBNAIL_NOT_IMAGE: 415,
-  KL_STORAGE_THUMBNAIL_TOO_LARGE: 422,
+  ...STORAGE_STATUS,
 }
 
 export function statusOf(error: KoyaError): number {

@@ -290,7 +290,7 @@ export const SERVE_ERROR_CODES = {
   // ── STORAGE: the S3 driver and thumbnails (issue 13) ─────────────────────────────────────────
   KL_STORAGE_S3_SETTINGS: {
     description: 'The S3 storage driver is selected but its settings are missing or malformed.',
-    solution: 'Set KOYA_S3_ENDPOINT, KOYA_S3_ACCESS_KEY and KOYA_S3_SECRET_KEY (and optionally KOYA_S3_REGION, KOYA_S3_BUCKET, KOYA_S3_FORCE_PATH_STYLE=true|false); see docs/storage-s3.md.',
+    solution: 'Set KOYA_S3_ENDPOINT, KOYA_S3_ACCESS_KEY_ID and KOYA_S3_SECRET_ACCESS_KEY (and optionally KOYA_S3_REGION, KOYA_S3_BUCKET, KOYA_S3_FORCE_PATH_STYLE=true|false); see docs/storage-s3.md.',
   },
   KL_STORAGE_S3_UNREACHABLE: {
     description: 'The S3 server did not answer: the connection was refused, timed out or was cut.',
@@ -298,7 +298,7 @@ export const SERVE_ERROR_CODES = {
   },
   KL_STORAGE_S3_ACCESS_DENIED: {
     description: 'The S3 server refused the request: the access key is unknown, the signature does not match the secret, or the key may not use the bucket.',
-    solution: 'Check KOYA_S3_ACCESS_KEY and KOYA_S3_SECRET_KEY against the S3 server\'s credentials, and that the key may read and write KOYA_S3_BUCKET.',
+    solution: 'Check KOYA_S3_ACCESS_KEY_ID and KOYA_S3_SECRET_ACCESS_KEY against the S3 server\'s credentials, and that the key may read and write KOYA_S3_BUCKET.',
   },
   KL_STORAGE_S3_NO_BUCKET: {
     description: 'The S3 bucket the storage driver uses (KOYA_S3_BUCKET) does not exist on the server.',

@@ -188,14 +188,14 @@ describe('the thumbnail cache, stored through the S3 driver', () => {
 
 describe('S3 settings from the environment', () => {
   it('reads KOYA_S3_* with defaults for region, bucket and path style', () => {
-    expect(s3SettingsFromEnv({ KOYA_S3_ENDPOINT: 'http://seaweedfs:8333', KOYA_S3_ACCESS_KEY: 'a', KOYA_S3_SECRET_KEY: 'b' })).toEqual({
+    expect(s3SettingsFromEnv({ KOYA_S3_ENDPOINT: 'http://seaweedfs:8333', KOYA_S3_ACCESS_KEY_ID: 'a', KOYA_S3_SECRET_ACCESS_KEY: 'b' })).toEqual({
       endpoint: 'http://seaweedfs:8333', region: 'us-east-1', bucket: 'koyalite', accessKeyId: 'a', secretAccessKey: 'b', forcePathStyle: true,
     })
   })
 
   it('names every missing variable in KL_STORAGE_S3_SETTINGS', () => {
-    expect(() => s3SettingsFromEnv({ KOYA_S3_ENDPOINT: 'http://x' })).toThrow(/KOYA_S3_ACCESS_KEY, KOYA_S3_SECRET_KEY/)
-    expect(() => s3SettingsFromEnv({ KOYA_S3_ENDPOINT: 'http://x', KOYA_S3_ACCESS_KEY: 'a', KOYA_S3_SECRET_KEY: 'b', KOYA_S3_FORCE_PATH_STYLE: 'yes' })).toThrow(KoyaError)
+    expect(() => s3SettingsFromEnv({ KOYA_S3_ENDPOINT: 'http://x' })).toThrow(/KOYA_S3_ACCESS_KEY_ID, KOYA_S3_SECRET_ACCESS_KEY/)
+    expect(() => s3SettingsFromEnv({ KOYA_S3_ENDPOINT: 'http://x', KOYA_S3_ACCESS_KEY_ID: 'a', KOYA_S3_SECRET_ACCESS_KEY: 'b', KOYA_S3_FORCE_PATH_STYLE: 'yes' })).toThrow(KoyaError)
   })
 })
 

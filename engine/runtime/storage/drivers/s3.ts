@@ -66,7 +66,7 @@ const PRESIGN_MAX_SECONDS = 7 * 24 * 3600
  *
  * @example
  * const driver = createS3Driver({ endpoint: 'http://127.0.0.1:8333', region: 'us-east-1', bucket: 'koyalite',
- *   accessKeyId: process.env.KOYA_S3_ACCESS_KEY!, secretAccessKey: process.env.KOYA_S3_SECRET_KEY!, forcePathStyle: true })
+ *   accessKeyId: process.env.KOYA_S3_ACCESS_KEY_ID!, secretAccessKey: process.env.KOYA_S3_SECRET_ACCESS_KEY!, forcePathStyle: true })
  * await driver.put('attachments/0192…', fs.createReadStream('a.pdf'), { contentType: 'application/pdf' })
  * const body = await driver.get('attachments/0192…', { start: 0, end: 1023 })
  */
@@ -224,14 +224,14 @@ export async function abortStaleS3Uploads(settings: S3Settings, olderThanMs: num
 /**
  * The S3 settings from the environment the Docker stack gives the API container:
  * `KOYA_S3_ENDPOINT`, `KOYA_S3_REGION` (default us-east-1), `KOYA_S3_BUCKET` (default koyalite),
- * `KOYA_S3_ACCESS_KEY`, `KOYA_S3_SECRET_KEY`, `KOYA_S3_FORCE_PATH_STYLE` (default true).
+ * `KOYA_S3_ACCESS_KEY_ID`, `KOYA_S3_SECRET_ACCESS_KEY`, `KOYA_S3_FORCE_PATH_STYLE` (default true).
  *
  * @example
  * const driver = createS3Driver(s3SettingsFromEnv(process.env))
  * @throws KoyaError KL_STORAGE_S3_SETTINGS naming every missing variable.
  */
 export function s3SettingsFromEnv(env: Readonly<Record<string, string | undefined>>): S3Settings {
-  const missing = ['KOYA_S3_ENDPOINT', 'KOYA_S3_ACCESS_KEY', 'KOYA_S3_SECRET_KEY'].filter((name) => !env[name])
+  const missing = ['KOYA_S3_ENDPOINT', 'KOYA_S3_ACCESS_KEY_ID', 'KOYA_S3_SECRET_ACCESS_KEY'].filter((name) => !env[name])
   const pathStyle = env.KOYA_S3_FORCE_PATH_STYLE ?? 'true'
   if (missing.length > 0 || !['true', 'false'].includes(pathStyle)) {
     throw new KoyaError('KL_STORAGE_S3_SETTINGS', missing.length > 0 ? `The S3 storage driver needs ${missing.join(', ')}.` : `KOYA_S3_FORCE_PATH_STYLE must be "true" or "false", not "${pathStyle}".`)
@@ -240,8 +240,8 @@ export function s3SettingsFromEnv(env: Readonly<Record<string, string | undefine
     endpoint: env.KOYA_S3_ENDPOINT!,
     region: env.KOYA_S3_REGION || 'us-east-1',
     bucket: env.KOYA_S3_BUCKET || 'koyalite',
-    accessKeyId: env.KOYA_S3_ACCESS_KEY!,
-    secretAccessKey: env.KOYA_S3_SECRET_KEY!,
+    accessKeyId: env.KOYA_S3_ACCESS_KEY_ID!,
+    secretAccessKey: env.KOYA_S3_SECRET_ACCESS_KEY!,
     forcePathStyle: pathStyle === 'true',
   }
 }

@@ -1,0 +1,57 @@
+import type { ErrorCodeInfo } from '../error-codes.ts'
+
+/** Codes of the storage feature (buckets, objects, signed URLs, drivers). Part of the one registry (../error-codes.ts). */
+export const STORAGE_ERROR_CODES = {
+  KL_STORAGE_UNKNOWN_BUCKET: {
+    description: 'The URL names a bucket the app does not declare.',
+    solution: 'Use a bucket of `storage: { … }` in koyalite.ts (listed at /docs).',
+  },
+  KL_STORAGE_NOT_FOUND: {
+    description: 'There is no such object in the bucket, or the caller may not read it.',
+    solution: 'Check the object id; sign in as a user the bucket\'s read rule (or a row referencing the object) admits, or use a signed URL.',
+  },
+  KL_STORAGE_TOO_LARGE: {
+    description: 'The upload is larger than the bucket\'s `maxSize`; it was stopped while streaming and nothing was stored.',
+    solution: 'Upload a smaller file, or raise `maxSize` in the bucket\'s definition.',
+  },
+  KL_STORAGE_TYPE_NOT_ALLOWED: {
+    description: 'The content type sniffed from the upload\'s bytes is not among the bucket\'s `types`. Nothing was stored.',
+    solution: 'Upload a file of an admitted type (the message names them); the type is read from the bytes, not from the file name or Content-Type.',
+  },
+  KL_STORAGE_QUOTA_EXCEEDED: {
+    description: 'The upload would take the user\'s (or the bucket\'s) stored bytes over its `quota`. Nothing was stored.',
+    solution: 'Delete objects first (DELETE /storage/<bucket>/<id> or by prefix), or raise the quota in the bucket\'s definition.',
+  },
+  KL_STORAGE_SIGNATURE_INVALID: {
+    description: 'A signed URL\'s signature does not match its method, path and expiry: it was altered, or signed with another secret.',
+    solution: 'Use the URL exactly as POST /storage/<bucket>/<id>/sign returned it; sign a new one if the server\'s KOYA_STORAGE_SECRET changed.',
+  },
+  KL_STORAGE_SIGNATURE_EXPIRED: {
+    description: 'A signed URL was used after its expiry.',
+    solution: 'Ask for a new signed URL (POST /storage/<bucket>/<id>/sign).',
+  },
+  KL_STORAGE_BAD_NAME: {
+    description: 'An object name or prefix is empty, too long (over 1024 bytes), has control characters (NUL included) or is not valid Unicode.',
+    solution: 'Send a name of printable characters, at most 1024 bytes in UTF-8.',
+  },
+  KL_STORAGE_BAD_UPLOAD: {
+    description: 'The upload could not be read: the body ended before its Content-Length, a multipart body had no file, or it was cut off. Nothing was stored.',
+    solution: 'Send the file again, as the raw request body or as one multipart `file` field.',
+  },
+  KL_STORAGE_BAD_RANGE: {
+    description: 'The Range header asks for bytes outside the object.',
+    solution: 'Ask for `bytes=start-end` within the object\'s size (Content-Length of a HEAD or a full GET).',
+  },
+  KL_STORAGE_BAD_FILE: {
+    description: 'A file column (`t.file`, `t.files`) was given an id that is not an object of its bucket, or one the writer neither uploaded nor may read. Nothing was written.',
+    solution: 'Upload the file to /storage/<bucket> first and write the id it answers; to share another user\'s file, the bucket\'s read rule must admit you.',
+  },
+  KL_STORAGE_DRIVER_CONFIG: {
+    description: 'The storage driver settings are incomplete or unknown (KOYA_STORAGE_DRIVER, KOYA_S3_*). Raised at start.',
+    solution: 'Set KOYA_STORAGE_DRIVER to "local" or "s3" and, for s3, every KOYA_S3_* setting docs/storage.md lists.',
+  },
+  KL_STORAGE_DRIVER_UNAVAILABLE: {
+    description: 'The configured storage driver is not part of this build. Raised at start.',
+    solution: 'Use KOYA_STORAGE_DRIVER=local, or a KoyaLite version that includes the S3 driver.',
+  },
+} as const satisfies Record<string, ErrorCodeInfo>
