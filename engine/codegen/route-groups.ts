@@ -3,6 +3,7 @@ import { adminRoutes } from '../ir/routes/admin-routes.ts'
 import { authRoutes, usersTableOf } from '../ir/routes/auth-routes.ts'
 import { jobsRoutes } from '../ir/routes/jobs-routes.ts'
 import { metaRoutes } from '../ir/routes/meta-routes.ts'
+import { observabilityRoutes } from '../ir/routes/observability-routes.ts'
 import { realtimeRoutes } from '../ir/routes/realtime-routes.ts'
 import type { RouteGroup } from '../ir/routes/route-contract.ts'
 import { webhooksRoutes } from '../ir/routes/webhooks-routes.ts'
@@ -22,5 +23,5 @@ export function routeGroupsOf(ir: ProjectIR): RouteGroup[] {
   const auth = users === undefined ? undefined : authRoutes(ir, { usersInsert: insertSchema(users) })
   const webhooks = webhooksRoutes(ir)
   const search = searchRoutes(ir)
-  return [...(auth === undefined ? [] : [auth]), adminRoutes(ir), jobsRoutes(ir), ...(webhooks === undefined ? [] : [webhooks]), ...(search.routes.length > 0 ? [search] : []), metaRoutes(ir), realtimeRoutes(ir)]
+  return [...(auth === undefined ? [] : [auth]), adminRoutes(ir), jobsRoutes(ir), ...(webhooks === undefined ? [] : [webhooks]), ...(search.routes.length > 0 ? [search] : []), metaRoutes(ir), realtimeRoutes(ir), observabilityRoutes(ir)]
 }

@@ -69,6 +69,6 @@ export function createLogDestination(options: LogDestinationOptions): LogDestina
 function lokiTransport(loki: NonNullable<LogDestinationOptions['loki']>) {
   return pino.transport({
     target: 'pino-loki',
-    options: { host: loki.url, labels: { ...loki.labels }, batching: { interval: 1 }, silenceErrors: false, timeout: 10_000 },
+    options: { host: loki.url, labels: { ...loki.labels }, batching: { interval: 1 }, silenceErrors: false, timeout: 3_000 },
   }) as DestinationStream & NodeJS.EventEmitter & { end(): void }
 }
