@@ -157,14 +157,18 @@ function rows<R>(db: SqliteDatabase, sql: string): R[] {
  * @example
  * scraperAllowList('10.0.0.0/8').check('10.1.2.3', 'ipv4') // true
  */
-export function scraperAllowList(value: string | undefined): BlockList {
+export function scraperAllowList(value: string | undefined, onInvalid: (entry: string) => void = () => {}): BlockList {
   const list = new BlockList()
   for (const part of (value ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '')) {
     const [address, prefix] = part.split('/')
     const family = isIP(address!) === 6 ? 'ipv6' : 'ipv4'
-    if (isIP(address!) === 0) continue
+    const bits = Number(prefix)
+    if (isIP(address!) === 0 || (prefix !== undefined && (!Number.isInteger(bits) || bits < 0 || bits > (family === 'ipv6' ? 128 : 32)))) {
+      onInvalid(part)
+      continue
+    }
     if (prefix === undefined) list.addAddress(address!, family)
-    else list.addSubnet(address!, Number(prefix), family)
+    else list.addSubnet(address!, bits, family)
   }
   return list
 }

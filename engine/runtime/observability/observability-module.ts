@@ -27,7 +27,7 @@ export const observabilityModule = defineModule({
     const admin = runtime.adminDeps()
     const metrics = createMetricsRegistry(observability, db)
     const performance = createPerformanceView(db, observability.statements)
-    const scrapers = scraperAllowList(runtime.env.KOYA_METRICS_ALLOW)
+    const scrapers = scraperAllowList(runtime.env.KOYA_METRICS_ALLOW, (entry) => app.log.warn({ entry }, 'KOYA_METRICS_ALLOW has an entry that is no address or CIDR range: it is ignored'))
     const tails = new Set<() => void>()
     app.addHook('onClose', (_instance, done) => {
       for (const stop of [...tails]) stop()

@@ -85,13 +85,15 @@ describe('GET /metrics', () => {
 })
 
 describe('KOYA_METRICS_ALLOW', () => {
-  it('lets an allow-listed scraper in without credentials', async () => {
-    const t = await authApp({ env: { KOYA_METRICS_ALLOW: '10.0.0.0/8, 127.0.0.1' } })
+  it('lets an allow-listed scraper in without credentials, and warns of an entry it cannot read', async () => {
+    const t = await authApp({ env: { KOYA_METRICS_ALLOW: '10.0.0.0/8, 127.0.0.1, not-an-address' } })
     try {
       await t.app.listen({ port: 0, host: '127.0.0.1' })
       const response = await fetch(`http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}/metrics`)
       expect(response.status).toBe(200)
       expect(parsePrometheusText(await response.text()).get('koya_http_requests_total')?.type).toBe('counter')
+      const warnings = t.logs.flatMap((chunk) => chunk.split('\n')).filter((l) => l !== '').map((l) => JSON.parse(l) as { level: number; entry?: string }).filter((l) => l.level === 40)
+      expect(warnings.map((w) => w.entry)).toContain('not-an-address')
     } finally {
       await t.close()
     }
