@@ -5,6 +5,7 @@ import type { Command } from './command.ts'
 import { packageRoot } from './package-root.ts'
 import { colors, processIO, type CliIO } from './io.ts'
 import { reportError } from './report-error.ts'
+import { recordCommand } from './command-history.ts'
 
 /**
  * The commands, loaded on use: `generate` should not pay for Fastify and SQLite, nor `start`
@@ -67,7 +68,15 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
       io.out(command.usage)
       return 0
     }
-    return await command.run(rest, io)
+    // Every command run against a project is recorded in its database (GET /admin/cli-history).
+    const started = performance.now()
+    let code = 2
+    try {
+      code = await command.run(rest, io).catch((error: unknown) => reportError(io, error))
+      return code
+    } finally {
+      recordCommand(io, name, rest, code, performance.now() - started)
+    }
   } catch (error) {
     return reportError(io, error)
   }

@@ -3,6 +3,7 @@ import { adminRoutes } from '../ir/routes/admin-routes.ts'
 import { authRoutes, usersTableOf } from '../ir/routes/auth-routes.ts'
 import { jobsRoutes } from '../ir/routes/jobs-routes.ts'
 import { metaRoutes } from '../ir/routes/meta-routes.ts'
+import { observabilityRoutes } from '../ir/routes/observability-routes.ts'
 import { realtimeRoutes } from '../ir/routes/realtime-routes.ts'
 import type { RouteGroup } from '../ir/routes/route-contract.ts'
 import { webhooksRoutes } from '../ir/routes/webhooks-routes.ts'
@@ -27,5 +28,5 @@ export function routeGroupsOf(ir: ProjectIR): RouteGroup[] {
   const search = searchRoutes(ir)
   const functions = functionsRoutes(ir)
   const storage = storageRoutes(ir)
-  return [...(auth === undefined ? [] : [auth]), adminRoutes(ir), jobsRoutes(ir), ...(webhooks === undefined ? [] : [webhooks]), ...(search.routes.length > 0 ? [search] : []), metaRoutes(ir), realtimeRoutes(ir), ...(storage.routes.length > 0 ? [storage] : []), ...(functions === undefined ? [] : [functions]), studioRoutes(ir)]
+  return [...(auth === undefined ? [] : [auth]), adminRoutes(ir), jobsRoutes(ir), ...(webhooks === undefined ? [] : [webhooks]), ...(search.routes.length > 0 ? [search] : []), metaRoutes(ir), realtimeRoutes(ir), ...(storage.routes.length > 0 ? [storage] : []), ...(functions === undefined ? [] : [functions]), observabilityRoutes(ir), studioRoutes(ir)]
 }

@@ -17,6 +17,8 @@ import { FEATURE_MODULES, systemMigrations, type ModuleName, type ModuleOptions 
 import { statusOf } from './rest/http-errors.ts'
 import type { TableApi } from './rest/routes.ts'
 import { applySystemSchema } from './system/system-schema.ts'
+import { createObservability } from './observability/observability.ts'
+import { statementsOf } from './data/statement-cache.ts'
 
 /** The server's own settings, then each feature module's options under its name (ModuleOptions). */
 export interface CreateServerOptions extends ModuleOptions {
@@ -73,8 +75,12 @@ function authOptionsOf(options: CreateServerOptions): AuthModuleOptions {
  * await app.listen({ port: 3000, host: '127.0.0.1' })
  */
 export async function createServer(options: CreateServerOptions): Promise<FastifyInstance> {
+  const dev = options.dev ?? false
+  const env = options.env ?? process.env
+  // Before the logger and the first request: every line and every request is observed.
+  const observability = createObservability()
   const app: FastifyInstance = Fastify({
-    logger: loggerOptions(options.logger),
+    logger: loggerOptions(options.logger, { observability, dev, env, app: options.model.name }),
     // One line per request instead of two (runtime/http/request-log.ts).
     logController: new LogController({ disableRequestLogging: true }),
     ...(options.trustProxy !== undefined ? { trustProxy: Array.isArray(options.trustProxy) ? [...options.trustProxy] : (options.trustProxy as boolean | string | ((address: string, hop: number) => boolean)) } : {}),
@@ -114,7 +120,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     }
     return parseJson(request, body, done)
   })
-  logRequests(app)
+  logRequests(app, observability)
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send(new KoyaError('KL_API_NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}.`).toJSON())
   })
@@ -125,7 +131,13 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   // The _koya_* tables (sessions, credentials, grants, audit log, outbox, each module's) are the
   // runtime's own: created or brought up to date here, so no app migration has to.
   applySystemSchema(options.db, systemMigrations(), clock)
-  const dev = options.dev ?? false
+  // The data layer's statements, timed by shape (/metrics, the admin API's performance view).
+  const statements = statementsOf(options.db)
+  statements.observe(observability.statements.record)
+  app.addHook('onClose', (_instance, done) => {
+    statements.observe(undefined)
+    done()
+  })
   // Errors of commit-phase write subscribers (realtime, caches) cannot fail the write: logged.
   const data = createDataLayer(withStorageObjects(options.model), options.db, { dev, clock, onSubscriberError: (error) => app.log.error({ err: error }, 'a write subscriber failed after commit') })
   let actorOf: ((request: FastifyRequest) => Actor) | undefined
@@ -139,8 +151,9 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     data,
     tables: options.tables ?? [],
     clock,
-    env: options.env ?? process.env,
+    env,
     dev,
+    observability,
     actorOf(request) {
       if (!actorOf) throw notYet('who a request is')
       return actorOf(request)
@@ -165,6 +178,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     if (provides?.adminDeps) adminDeps = provides.adminDeps
     if (provides?.queue) queue = provides.queue
     if (provides?.credentials) credentials = provides.credentials
+    if (provides?.resolvedActorOf) observability.setResolvedActor(provides.resolvedActorOf)
   }
   return app
 }

@@ -1344,6 +1344,58 @@ export interface MetaDescription {
   systemMigrations: { name: string; appliedAt: string }[]
 }
 
+/** One line of the server's log (admin.logs). */
+export interface LogEntry {
+  seq: number
+  time: number
+  level: number
+  msg: string
+  line: { [key: string]: JsonValue }
+}
+
+/** The last log lines of the server. */
+export interface LogPage {
+  written: number
+  entries: LogEntry[]
+}
+
+/** Per-route figures over the last hour and the recent requests (admin.apiMonitor). */
+export interface ApiMonitor {
+  since: string
+  routes: { method: string; route: string; requests: number; perMinute: number; errorRate: number; p50Ms: number | null; p95Ms: number | null; p99Ms: number | null }[]
+  recent: { at: string; requestId: string; method: string; url: string; route: string; status: number; durationMs: number; userId: string | null }[]
+}
+
+/** Event-loop lag, memory, CPU, SQLite and the slowest statement shapes (admin.performance). */
+export interface Performance {
+  eventLoop: { meanMs: number; p50Ms: number; p99Ms: number; maxMs: number }
+  memory: { rss: number; heapUsed: number; heapTotal: number; external: number }
+  cpu: { userMicros: number; systemMicros: number; shareOfOneCore: number }
+  sqlite: { fileBytes: number; walBytes: number; pageSize: number; pageCount: number; freePages: number; cacheSize: number; walAutocheckpoint: number; journalMode: string }
+  statements: { count: number; totalMs: number; slowest: { sql: string; count: number; totalMs: number; meanMs: number; maxMs: number }[] }
+}
+
+/** The effective configuration (admin.config): environment variable names and whether each is set, never values. */
+export interface EffectiveConfig {
+  app: string
+  environment: string
+  config: { [key: string]: JsonValue }
+  env: { name: string; set: boolean; secret: boolean; usedBy: string }[]
+  roles: string[]
+  access: { table: string; operation: string; policy: string | null }[]
+}
+
+/** One koyalite command run against the project (admin.cliHistory). */
+export interface CliCommandRun {
+  id: number
+  at: string
+  command: string
+  args: string[]
+  user: string
+  exitCode: number
+  durationMs: number
+}
+
 /**
  * koya.auth: sign-up, login and the session. A session token the server issues (login,
  * changePassword, impersonate; signup when it signs in) is kept and sent with every later
@@ -1556,6 +1608,46 @@ export class AdminClient {
   /** Turns maintenance mode on (writes answer 503) or off. */
   async setMaintenance(input: { on: boolean; reason?: string }): Promise<MetaProject> {
     return (await this.#send('POST', '/admin/maintenance', input)) as MetaProject
+  }
+
+  /** The last log lines of the server, filtered by level and text. */
+  async logs(filter: { level?: string; text?: string; after?: string; limit?: string } = {}): Promise<LogPage> {
+    const params: (readonly [string, string])[] = []
+    for (const name of ['level', 'text', 'after', 'limit'] as const) {
+      const value = filter[name]
+      if (value !== undefined) params.push([name, String(value)])
+    }
+    return (await this.#send('GET', '/admin/logs', undefined, params)) as LogPage
+  }
+
+  /** Per-route rate, latency percentiles and error rate over the last hour, and the recent requests. */
+  async apiMonitor(filter: { limit?: string } = {}): Promise<ApiMonitor> {
+    const params: (readonly [string, string])[] = []
+    for (const name of ['limit'] as const) {
+      const value = filter[name]
+      if (value !== undefined) params.push([name, String(value)])
+    }
+    return (await this.#send('GET', '/admin/monitor', undefined, params)) as ApiMonitor
+  }
+
+  /** Event-loop lag, memory, CPU, SQLite and the slowest statement shapes. */
+  async performance(): Promise<Performance> {
+    return (await this.#send('GET', '/admin/performance')) as Performance
+  }
+
+  /** The effective configuration, which environment variables are set (no values), roles and the access matrix. */
+  async config(): Promise<EffectiveConfig> {
+    return (await this.#send('GET', '/admin/config')) as EffectiveConfig
+  }
+
+  /** The koyalite commands run against the project, newest first. */
+  async cliHistory(filter: { command?: string; limit?: string } = {}): Promise<CliCommandRun[]> {
+    const params: (readonly [string, string])[] = []
+    for (const name of ['command', 'limit'] as const) {
+      const value = filter[name]
+      if (value !== undefined) params.push([name, String(value)])
+    }
+    return (await this.#send('GET', '/admin/cli-history', undefined, params)) as CliCommandRun[]
   }
 
   async #send(method: KoyaRequest['method'], path: string, body?: object, params?: readonly (readonly [string, string])[]): Promise<unknown> {

@@ -7,6 +7,7 @@ import type { ProjectIR } from '../../engine/ir/project-ir.ts'
 import { applyMigrations, readMigrations } from '../../engine/migrate/index.ts'
 import { DEFAULT_AUTH_RATE_LIMITS, type AuthRateLimits } from '../../engine/runtime/auth/auth-context.ts'
 import { createServer } from '../../engine/runtime/index.ts'
+import type { LoggerSetting } from '../../engine/runtime/http/request-log.ts'
 import type { RealtimeModuleOptions } from '../../engine/runtime/realtime/realtime-module.ts'
 import { loadModel } from '../../engine/runtime/model.ts'
 import { openDatabase, type SqliteDatabase } from '../../engine/shared/sqlite.ts'
@@ -37,7 +38,7 @@ export interface AuthTestApp {
  * The reference app (email verification on, 30 min idle / 7 d absolute sessions) on a fresh
  * SQLite file, with a clock the test moves and its logs captured.
  */
-export async function authApp(options: { rateLimits?: Partial<AuthRateLimits>; rateLimitCapacity?: number; env?: Record<string, string>; model?: (model: ProjectIR) => ProjectIR; realtime?: RealtimeModuleOptions } = {}): Promise<AuthTestApp> {
+export async function authApp(options: { logger?: LoggerSetting; rateLimits?: Partial<AuthRateLimits>; rateLimitCapacity?: number; env?: Record<string, string>; model?: (model: ProjectIR) => ProjectIR; realtime?: RealtimeModuleOptions } = {}): Promise<AuthTestApp> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'koya-auth-'))
   const file = path.join(dir, 'app.db')
   const db = openDatabase(file)
@@ -55,7 +56,7 @@ export async function authApp(options: { rateLimits?: Partial<AuthRateLimits>; r
     model,
     db,
     tables: tableApis(model),
-    logger: { level: 'debug', stream },
+    logger: options.logger ?? { level: 'debug', stream },
     clock: () => new Date(time),
     env: { KOYA_PUBLIC_URL: PUBLIC_URL, ...options.env },
     auth: {

@@ -52,10 +52,10 @@ function operationOf(route: RouteContract, errorSchema: string): OperationObject
   const responses: Record<string, ResponseObject> = {}
   for (const answer of route.responses) {
     const content: Record<string, MediaTypeObject> | undefined =
-      answer.contentType === 'text/html' || answer.contentType === 'text/event-stream'
-        ? { [answer.contentType]: { schema: { type: 'string' } } }
-        : answer.contentType === 'application/octet-stream'
-          ? { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } }
+      answer.contentType === 'application/octet-stream'
+        ? { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } }
+        : answer.contentType !== undefined && answer.contentType !== 'application/json'
+          ? { [answer.contentType]: { schema: { type: 'string' } } }
         : answer.schema === undefined
           ? undefined
           : json(answer.schema as JsonSchema)

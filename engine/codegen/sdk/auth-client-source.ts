@@ -281,4 +281,56 @@ export interface MetaDescription {
   migrations: { id: string; name: string; appliedAt: string }[]
   systemMigrations: { name: string; appliedAt: string }[]
 }
+
+/** One line of the server's log (admin.logs). */
+export interface LogEntry {
+  seq: number
+  time: number
+  level: number
+  msg: string
+  line: { [key: string]: JsonValue }
+}
+
+/** The last log lines of the server. */
+export interface LogPage {
+  written: number
+  entries: LogEntry[]
+}
+
+/** Per-route figures over the last hour and the recent requests (admin.apiMonitor). */
+export interface ApiMonitor {
+  since: string
+  routes: { method: string; route: string; requests: number; perMinute: number; errorRate: number; p50Ms: number | null; p95Ms: number | null; p99Ms: number | null }[]
+  recent: { at: string; requestId: string; method: string; url: string; route: string; status: number; durationMs: number; userId: string | null }[]
+}
+
+/** Event-loop lag, memory, CPU, SQLite and the slowest statement shapes (admin.performance). */
+export interface Performance {
+  eventLoop: { meanMs: number; p50Ms: number; p99Ms: number; maxMs: number }
+  memory: { rss: number; heapUsed: number; heapTotal: number; external: number }
+  cpu: { userMicros: number; systemMicros: number; shareOfOneCore: number }
+  sqlite: { fileBytes: number; walBytes: number; pageSize: number; pageCount: number; freePages: number; cacheSize: number; walAutocheckpoint: number; journalMode: string }
+  statements: { count: number; totalMs: number; slowest: { sql: string; count: number; totalMs: number; meanMs: number; maxMs: number }[] }
+}
+
+/** The effective configuration (admin.config): environment variable names and whether each is set, never values. */
+export interface EffectiveConfig {
+  app: string
+  environment: string
+  config: { [key: string]: JsonValue }
+  env: { name: string; set: boolean; secret: boolean; usedBy: string }[]
+  roles: string[]
+  access: { table: string; operation: string; policy: string | null }[]
+}
+
+/** One koyalite command run against the project (admin.cliHistory). */
+export interface CliCommandRun {
+  id: number
+  at: string
+  command: string
+  args: string[]
+  user: string
+  exitCode: number
+  durationMs: number
+}
 `

@@ -54,8 +54,8 @@ export interface RouteResponse {
    * a table's row type by its typeName, or one of the group's `schemas`.
    */
   readonly schema?: RouteSchema
-  /** `application/json` unless said otherwise (the emailed links' pages are HTML; realtime's event stream). */
-  readonly contentType?: 'application/json' | 'text/html' | 'text/event-stream' | 'application/octet-stream'
+  /** `application/json` unless said otherwise (the emailed links' pages are HTML; event streams; `/metrics` is text; CSV exports; storage downloads). */
+  readonly contentType?: 'application/json' | 'text/html' | 'text/event-stream' | 'text/plain' | 'text/csv' | 'application/octet-stream'
   readonly headers?: Readonly<Record<string, { readonly description: string; readonly schema: RouteSchema }>>
 }
 

@@ -107,7 +107,7 @@ function adminHandlers(deps: AdminDeps): RouteHandlers<AdminRouteId> {
 }
 
 /** A time filter as the log stores times (ISO 8601 UTC with milliseconds), so text order is time order. */
-function isoTime(value: string, name: string): string {
+export function isoTime(value: string, name: string): string {
   const time = Date.parse(value)
   if (Number.isNaN(time)) throw new KoyaError('KL_API_BAD_REQUEST', `"${name}" is not a date-time: ${JSON.stringify(value)}.`, { hint: 'Write an ISO 8601 time, e.g. 2026-11-26T00:00:00Z.' })
   return new Date(time).toISOString()

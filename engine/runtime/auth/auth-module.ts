@@ -39,6 +39,6 @@ export const authModule = defineModule<AuthModuleOptions | undefined>({
     if (runtime.model.tables.some((table) => table.isUsers)) {
       registerOAuthRoutes(app, { ...auth.oauthDeps, ...(options.oauthEndpoints ? { endpoints: options.oauthEndpoints } : {}) })
     }
-    return { actorOf: auth.actorOf, adminDeps: auth.adminDeps, credentials: auth.credentials }
+    return { actorOf: auth.actorOf, adminDeps: auth.adminDeps, credentials: auth.credentials, resolvedActorOf: auth.resolvedActorOf }
   },
 })

@@ -41,6 +41,8 @@ export interface AuthOptions {
 export interface Auth {
   /** The request's actor: what /api routes and the data layer act as. */
   actorOf(request: FastifyRequest): Actor
+  /** The caller, if the request already resolved it (never resolves it). */
+  resolvedActorOf(request: FastifyRequest): Actor | undefined
   /** What the OAuth routes are given. */
   readonly oauthDeps: OAuthRouteDeps
   /** What the admin module is given. */
@@ -166,5 +168,6 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
     oauthDeps,
     adminDeps,
     credentials: requests.credentials,
+    resolvedActorOf: requests.resolvedActorOf,
   }
 }

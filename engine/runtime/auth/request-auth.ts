@@ -49,6 +49,8 @@ export interface ConnectionIdentity {
 export interface RequestAuthResolver {
   /** Resolved once per request, on first use. */
   authOf(request: FastifyRequest): RequestAuth
+  /** The caller, if the request already resolved it (never resolves it). */
+  resolvedActorOf(request: FastifyRequest): Actor | undefined
   /** See ConnectionCredentials. */
   readonly credentials: ConnectionCredentials
   /** Refuse a cross-origin write that a browser could make with the victim's cookie. */
@@ -194,6 +196,8 @@ export function createRequestAuthResolver(deps: {
       }
       return auth
     },
+
+    resolvedActorOf: (request) => resolved.get(request)?.actor,
 
     checkCsrf(request) {
       // A bearer token is never attached by the browser on its own, so it cannot be forged

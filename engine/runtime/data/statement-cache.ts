@@ -26,7 +26,15 @@ export interface StatementCache {
    * counter for tests and benchmarks that bound how many statements a request costs.
    */
   readonly executed: number
+  /**
+   * Be told of every statement run through `all` and `run`, with its start and end
+   * (`performance.now()`), or stop with `undefined`. Without an observer nothing is timed.
+   */
+  observe(observer: StatementObserver | undefined): void
 }
+
+/** Told of one statement: its text (the shape: values are bound, never in it), start and end in ms. */
+export type StatementObserver = (sql: string, startMs: number, endMs: number) => void
 
 const MAX_STATEMENTS = 512
 
@@ -58,14 +66,28 @@ export function createStatementCache(db: SqliteDatabase): StatementCache {
     return statement
   }
   let executed = 0
+  // Timed only with an observer, without a closure per statement; a statement that throws is
+  // not timed (its error is what matters).
+  let observer: StatementObserver | undefined
   return {
     all: (text, parameters) => {
       executed++
-      return prepared(text).all(...(parameters as SqlValue[]))
+      if (observer === undefined) return prepared(text).all(...(parameters as SqlValue[]))
+      const start = performance.now()
+      const rows = prepared(text).all(...(parameters as SqlValue[]))
+      observer(text, start, performance.now())
+      return rows
     },
     run: (text, parameters) => {
       executed++
-      return { changes: prepared(text).run(...(parameters as SqlValue[])).changes }
+      if (observer === undefined) return { changes: prepared(text).run(...(parameters as SqlValue[])).changes }
+      const start = performance.now()
+      const { changes } = prepared(text).run(...(parameters as SqlValue[]))
+      observer(text, start, performance.now())
+      return { changes }
+    },
+    observe(next) {
+      observer = next
     },
     prepared,
     get size() {

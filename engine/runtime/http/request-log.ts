@@ -1,7 +1,17 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import pino, { type DestinationStream } from 'pino'
+import type { Env } from '../auth/auth-settings.ts'
+import { createLogDestination, type LogDestination } from '../observability/log-destination.ts'
+import type { Observability } from '../observability/observability.ts'
 
-export type LoggerSetting = boolean | { readonly level: string; readonly stream?: DestinationStream }
+export type LoggerSetting =
+  | boolean
+  | {
+      readonly level: string
+      readonly stream?: DestinationStream
+      /** One short coloured line per entry instead of JSON. Default: under `koyalite dev` when no `stream` is given. */
+      readonly pretty?: boolean
+    }
 
 const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -14,56 +24,80 @@ const REDACTED_PATHS = [
   '*.newPassword',
   '*.token',
   '*.passwordHash',
+  '*.secret',
+  '*.clientSecret',
+  '*.apiKey',
+  '*.serviceKey',
 ]
+
+/** Where the server's logs go, besides the given setting. */
+export interface LogSinks {
+  readonly observability: Observability
+  readonly dev: boolean
+  readonly env: Env
+  /** Labels of the lines shipped to Loki (the app's name). */
+  readonly app: string
+}
 
 /**
  * pino with credentials redacted: headers that carry them, body fields that are them, and the
- * credentials of logged URLs (`token` of emailed links, `code` and `state` of OAuth callbacks). Without a `stream` the lines go to
- * stdout asynchronously (buffered writes instead of one write per line: a request costs one
- * log line and no system call of its own; `flushLogs` on close writes what is left).
+ * credentials of logged URLs (`token` of emailed links, `code` and `state` of OAuth callbacks).
+ * Every line also goes to the in-memory ring (the admin API's log views), and to Loki when
+ * `KOYA_LOKI_URL` is set. Without a `stream` the lines go to stdout asynchronously (buffered
+ * writes: a request costs one log line and no system call of its own; the server's close writes
+ * what is left), as JSON, or as one short line each under `koyalite dev`.
  */
-export function loggerOptions(logger: LoggerSetting | undefined) {
+export function loggerOptions(logger: LoggerSetting | undefined, sinks: LogSinks) {
   if (logger === false) return false
   const given = typeof logger === 'object' ? logger : undefined
+  const pretty = given?.pretty ?? (sinks.dev && given?.stream === undefined)
+  const lokiUrl = sinks.env.KOYA_LOKI_URL
+  const stream = createLogDestination({
+    ring: sinks.observability.logs,
+    ...(given?.stream ? { stream: given.stream } : {}),
+    ...(pretty ? { pretty: { colors: process.stdout.isTTY === true && sinks.env.NO_COLOR === undefined } } : {}),
+    ...(lokiUrl ? { loki: { url: lokiUrl, labels: { app: sinks.app, env: sinks.env.NODE_ENV ?? (sinks.dev ? 'development' : 'production') } } } : {}),
+  })
   return {
     level: given?.level ?? 'info',
-    stream: given?.stream ?? pino.destination({ dest: 1, sync: false, minLength: 4096 }),
+    stream,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     serializers: {
-      req: (request: FastifyRequest) => ({ method: request.method, url: redactUrl(request.url), host: request.host, remoteAddress: request.ip }),
+      req: (request: { method: string; url: string; host: string; ip: string }) => ({ method: request.method, url: redactUrl(request.url), host: request.host, remoteAddress: request.ip }),
     },
   }
 }
 
 /** Credentials that travel in query strings: emailed links' `token`, OAuth callbacks' `code` and `state`. */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&](?:token|code|state)=)[^&#]*/gi, '$1[redacted]')
+  return url.indexOf('?') === -1 ? url : url.replace(/([?&](?:token|code|state|access_token|apikey|api_key)=)[^&#]*/gi, '$1[redacted]')
 }
 
 /**
- * One line per request, once it is answered: method, URL (redacted), client address, status and
- * time in milliseconds, under the request's id. Fastify's own logging writes two (one on
- * arrival, one on completion); the server turns that off (its LogController's `disableRequestLogging`). The fields
- * are flat: redaction's wildcard paths (`*.password`) then have no object to walk, which made
- * up most of the logger's cost per request (issue 21).
+ * One line per request, once it is answered: request id, method, URL (redacted), route pattern,
+ * user id (when the request resolved its caller), client address, status and time in
+ * milliseconds; and the same facts into the request statistics (/metrics, the API monitor).
+ * Fastify's own logging writes two lines (one on arrival, one on completion); the server turns
+ * that off (its LogController's `disableRequestLogging`). The fields are flat: redaction's
+ * wildcard paths (`*.password`) then have no object to walk, which made up most of the
+ * logger's cost per request (issue 21).
  */
-export function logRequests(app: FastifyInstance): void {
+export function logRequests(app: FastifyInstance, observability: Observability): void {
+  const { requests } = observability
   app.addHook('onResponse', (request, reply, done) => {
-    request.log.info(
-      { method: request.method, url: redactUrl(request.url), remoteAddress: request.ip, statusCode: reply.statusCode, responseTime: Math.round(reply.elapsedTime * 100) / 100 },
-      'request completed',
-    )
+    const url = redactUrl(request.url)
+    const route = requests.routeOf(request)
+    const userId = observability.userIdOf(request)
+    const statusCode = reply.statusCode
+    const responseTime = Math.round(reply.elapsedTime * 100) / 100
+    request.log.info({ method: request.method, url, route: route.route, userId, remoteAddress: request.ip, statusCode, responseTime }, 'request completed')
+    requests.record(route, request.id, url, statusCode, responseTime, userId)
     done()
   })
   // An asynchronous destination keeps lines in memory until its buffer fills: write them out
-  // when the server stops.
-  app.addHook('onClose', (instance, done) => {
-    const stream = (instance.log as unknown as { [pino.symbols.streamSym]?: { flushSync?: () => void } })[pino.symbols.streamSym]
-    try {
-      stream?.flushSync?.()
-    } catch {
-      // A destination that is not open yet (nothing was written) has nothing to flush.
-    }
-    done()
+  // when the server stops (and let Loki's transport send its last batch).
+  app.addHook('onClose', async (instance) => {
+    const stream = (instance.log as unknown as { [pino.symbols.streamSym]?: Partial<LogDestination> })[pino.symbols.streamSym]
+    await stream?.close?.()
   })
 }

@@ -5,6 +5,7 @@ import type { AdminDeps } from '../admin/admin-routes.ts'
 import type { Env } from '../auth/auth-settings.ts'
 import type { ConnectionCredentials } from '../auth/request-auth.ts'
 import type { Actor, DataLayer } from '../data/data-layer.ts'
+import type { Observability } from '../observability/observability.ts'
 import type { Queue } from '../queue/queue.ts'
 import type { TableApi } from '../rest/routes.ts'
 import type { SystemMigration } from '../system/system-schema.ts'
@@ -24,6 +25,8 @@ export interface Runtime {
   readonly env: Env
   /** `koyalite dev`: development answers (policy locations, GraphiQL) are allowed. */
   readonly dev: boolean
+  /** What the server observes of itself: its log ring, request and statement statistics (runtime/observability). */
+  readonly observability: Observability
   actorOf(request: FastifyRequest): Actor
   /** The users, roles, sessions and audit log the admin module manages (provided by auth). */
   adminDeps(): AdminDeps
@@ -39,6 +42,8 @@ export interface ModuleProvides {
   readonly adminDeps?: AdminDeps
   readonly queue?: Queue
   readonly credentials?: ConnectionCredentials
+  /** Who a request acted as, if it already resolved its caller (the request log's user id); never resolves it. */
+  readonly resolvedActorOf?: (request: FastifyRequest) => Actor | undefined
 }
 
 /**

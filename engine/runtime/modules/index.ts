@@ -7,6 +7,7 @@ import { graphqlModule } from '../graphql/graphql-module.ts'
 import { healthModule } from '../health/health-module.ts'
 import { jobsModule } from '../jobs/jobs-module.ts'
 import { metaModule } from '../meta/meta-module.ts'
+import { observabilityModule } from '../observability/observability-module.ts'
 import { queueModule } from '../queue/queue-module.ts'
 import { realtimeModule } from '../realtime/realtime-module.ts'
 import { restModule } from '../rest/rest-module.ts'
@@ -47,6 +48,9 @@ export const FEATURE_MODULES = {
   search: searchModule,
   graphql: graphqlModule,
   realtime: realtimeModule,
+  // Metrics and the admin API's logs, monitor, performance, configuration and CLI history
+  // (after auth: its admin check). What it reads the core keeps from the first request on.
+  observability: observabilityModule,
   // Studio at /_/ and its admin routes (after auth and admin: it asks who a request is).
   studio: studioModule,
 } as const
