@@ -9,6 +9,7 @@ import type { Problems } from './problems.ts'
 import { buildHandlerIRs, buildRetry } from './build-handlers.ts'
 import { graphqlNameClashes } from '../ir/graphql/graphql-names.ts'
 import { parseDuration } from '../shared/durations.ts'
+import { buildEnvironments, buildHttp } from './build-http.ts'
 
 export { parseDuration }
 
@@ -62,6 +63,16 @@ export function buildProjectIR(config: ValidConfigDef, problems: Problems, root?
     ...(config.email === undefined ? {} : { email: buildEmail(config.email, problems) }),
     // Absent unless configured, so model.json of a project without it is unchanged.
     ...(config.graphql !== undefined ? { graphql: { ...config.graphql } } : {}),
+    ...buildProtectionIRs(config, ['admin', ...config.roles], problems),
+  }
+}
+
+/** `http` and `environments`, each absent unless configured. */
+function buildProtectionIRs(config: ValidConfigDef, roles: readonly string[], problems: Problems): Pick<ProjectIR, 'http' | 'environments'> {
+  const environments = config.environments === undefined ? {} : buildEnvironments(config.environments, roles, problems)
+  return {
+    ...(config.http !== undefined ? { http: buildHttp(config.http, roles, problems, 'http') } : {}),
+    ...(Object.keys(environments).length > 0 ? { environments } : {}),
   }
 }
 

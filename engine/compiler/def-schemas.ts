@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { environmentsDefSchema, httpDefSchema } from './build-http.ts'
 import type { ConfigDef, TableDef } from '../dsl/index.ts'
 import { COLUMN_TYPES } from '../shared/column-types.ts'
 
@@ -163,6 +164,8 @@ export const configDefSchema = z.strictObject({
       persistedQueries: z.boolean().optional(),
     })
     .optional(),
+  http: httpDefSchema.optional(),
+  environments: environmentsDefSchema.optional(),
 })
 
 /** Describe a zod issue for a person: where in the object, and what is wrong. */

@@ -3,6 +3,7 @@ import type { PoliciesDef } from './policies.ts'
 import type { FunctionDef } from './fn.ts'
 import type { JobDef, RetryDef } from './job.ts'
 import type { WebhookDef } from './webhook.ts'
+import type { HttpDef } from './http.ts'
 
 /** A value read from the environment when the app runs, never at generate time. */
 export interface EnvRef {
@@ -101,6 +102,10 @@ export interface ConfigInput<Tables extends Readonly<Record<string, unknown>> = 
   readonly functions?: Readonly<Record<string, FunctionDef>>
   /** The GraphQL endpoint (`/graphql`): its limits and options (docs/graphql.md). */
   readonly graphql?: GraphqlDef
+  /** CORS, response headers and rate limits (docs/operations.md). */
+  readonly http?: HttpDef
+  /** Settings that replace the ones above when `KOYA_ENV` names that environment (docs/environments.md). */
+  readonly environments?: EnvironmentsDef
 }
 
 /**
@@ -143,7 +148,15 @@ export interface ConfigDef {
   readonly webhooks?: Readonly<Record<string, WebhookDef>>
   readonly functions?: Readonly<Record<string, FunctionDef>>
   readonly graphql?: GraphqlDef
+  readonly http?: HttpDef
+  readonly environments?: EnvironmentsDef
 }
+
+/** The environments `KOYA_ENV` may name. */
+export type EnvironmentName = 'development' | 'test' | 'staging' | 'production'
+
+/** Per-environment overrides: each key replaces the top-level setting of the same name in that environment. */
+export type EnvironmentsDef = { readonly [E in EnvironmentName]?: { readonly http?: HttpDef } }
 
 /**
  * Describe the application. The default export of `koyalite.ts`.

@@ -9,6 +9,7 @@
 export const PROJECT_IR_VERSION = 1
 
 import type { ColumnType } from '../shared/column-types.ts'
+import type { EnvironmentName, EnvironmentOverridesIR, HttpIR } from './http-ir.ts'
 
 export type { ColumnType }
 
@@ -220,6 +221,10 @@ export interface ProjectIR {
   readonly functions?: readonly FunctionIR[]
   /** `graphql: { … }` as configured (defaults apply at run time); absent when not configured. */
   readonly graphql?: GraphqlIR
+  /** `http: { cors, headers, rateLimit }`; absent when not configured (DEFAULT_HTTP applies). */
+  readonly http?: HttpIR
+  /** Per-environment overrides chosen by KOYA_ENV at start; absent when none. */
+  readonly environments?: Partial<Record<EnvironmentName, EnvironmentOverridesIR>>
 }
 
 /** The GraphQL endpoint's settings as written in `defineConfig({ graphql })` (dsl GraphqlDef). */
