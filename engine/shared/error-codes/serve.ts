@@ -56,8 +56,8 @@ export const SERVE_ERROR_CODES = {
     solution: 'Send fewer rows per request (bulk inserts of up to 1000 rows), or smaller values.',
   },
   KL_API_RATE_LIMITED: {
-    description: 'Too many requests came from this caller (a signed-in user, else a client address) in a short time: the API\'s own limit (`http.rateLimit`) or the gateway in front of it refused this one.',
-    solution: 'Slow down and retry after the seconds the Retry-After header gives; the API\'s limits are in koyalite.ts (`http.rateLimit`, docs/operations.md), the gateway\'s per path in docs/deploy.md.',
+    description: 'Too many requests came from this address in a short time, and the gateway in front of the API refused this one.',
+    solution: 'Slow down and retry after a short pause; the limits per path are listed in docs/deploy.md.',
   },
   KL_API_UNAVAILABLE: {
     description: 'The gateway in front of the API could not reach it: the API is starting, restarting or down.',
