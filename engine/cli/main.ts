@@ -20,6 +20,7 @@ export const commands = {
   backup: { summary: 'Write an online, checked backup of the database', load: async () => (await import('./commands/backup.ts')).backupCommand },
   restore: { summary: 'Restore a backup into the database, atomically', load: async () => (await import('./commands/restore.ts')).restoreCommand },
   info: { summary: 'Show the project, its database and its schema version', load: async () => (await import('./commands/info.ts')).infoCommand },
+  env: { summary: 'Check or list the environment variables koyalite.ts reads (check | list)', load: async () => (await import('./commands/env.ts')).envCommand },
   maintenance: { summary: 'Make the API read-only, or serve writes again (on | off | status)', load: async () => (await import('./commands/maintenance.ts')).maintenanceCommand },
 } as const satisfies Record<string, { summary: string; load: () => Promise<Command> }>
 

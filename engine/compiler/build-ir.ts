@@ -10,6 +10,7 @@ import { buildHandlerIRs, buildRetry } from './build-handlers.ts'
 import { graphqlNameClashes } from '../ir/graphql/graphql-names.ts'
 import { parseDuration } from '../shared/durations.ts'
 import { buildEnvironments, buildHttp } from './build-http.ts'
+import { buildEnv } from './build-env.ts'
 
 export { parseDuration }
 
@@ -67,10 +68,12 @@ export function buildProjectIR(config: ValidConfigDef, problems: Problems, root?
   }
 }
 
-/** `http` and `environments`, each absent unless configured. */
-function buildProtectionIRs(config: ValidConfigDef, roles: readonly string[], problems: Problems): Pick<ProjectIR, 'http' | 'environments'> {
+/** `http`, `environments` and the `env(…)` declarations, each absent unless there are some. */
+function buildProtectionIRs(config: ValidConfigDef, roles: readonly string[], problems: Problems): Pick<ProjectIR, 'http' | 'environments' | 'env'> {
   const environments = config.environments === undefined ? {} : buildEnvironments(config.environments, roles, problems)
+  const env = buildEnv(config, problems)
   return {
+    ...(env.length > 0 ? { env } : {}),
     ...(config.http !== undefined ? { http: buildHttp(config.http, roles, problems, 'http') } : {}),
     ...(Object.keys(environments).length > 0 ? { environments } : {}),
   }

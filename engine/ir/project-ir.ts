@@ -10,6 +10,7 @@ export const PROJECT_IR_VERSION = 1
 
 import type { ColumnType } from '../shared/column-types.ts'
 import type { EnvironmentName, EnvironmentOverridesIR, HttpIR } from './http-ir.ts'
+import type { EnvVarIR } from './env-ir.ts'
 
 export type { ColumnType }
 
@@ -223,6 +224,8 @@ export interface ProjectIR {
   readonly graphql?: GraphqlIR
   /** `http: { cors, headers, rateLimit }`; absent when not configured (DEFAULT_HTTP applies). */
   readonly http?: HttpIR
+  /** Every `env(…)` koyalite.ts reads, sorted by name; absent when none. */
+  readonly env?: readonly EnvVarIR[]
   /** Per-environment overrides chosen by KOYA_ENV at start; absent when none. */
   readonly environments?: Partial<Record<EnvironmentName, EnvironmentOverridesIR>>
 }
