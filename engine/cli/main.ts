@@ -21,6 +21,8 @@ export const commands = {
   restore: { summary: 'Restore a backup into the database, atomically', load: async () => (await import('./commands/restore.ts')).restoreCommand },
   info: { summary: 'Show the project, its database and its schema version', load: async () => (await import('./commands/info.ts')).infoCommand },
   env: { summary: 'Check or list the environment variables koyalite.ts reads (check | list)', load: async () => (await import('./commands/env.ts')).envCommand },
+  seed: { summary: 'Run seed/*.ts on the database, idempotently (refused in production unless --force)', load: async () => (await import('./commands/seed.ts')).seedCommand },
+  db: { summary: 'Development only: drop the database, migrate and seed (reset)', load: async () => (await import('./commands/seed.ts')).dbCommand },
   maintenance: { summary: 'Make the API read-only, or serve writes again (on | off | status)', load: async () => (await import('./commands/maintenance.ts')).maintenanceCommand },
 } as const satisfies Record<string, { summary: string; load: () => Promise<Command> }>
 

@@ -41,6 +41,14 @@ export const OPERATE_ERROR_CODES = {
     description: 'The secrets provider (`secrets: { provider: \'infisical\' }`) could not be reached or refused the credentials, so its secrets could not be read at start.',
     solution: 'Check the provider URL, the machine identity\'s client id and secret (INFISICAL_CLIENT_ID, INFISICAL_CLIENT_SECRET), the project id and the environment slug.',
   },
+  KL_SEED_FAILED: {
+    description: 'A seed (`seed/*.ts`, `defineSeed`) asked for something the app does not have (a user who does not exist, a users table), or one of its writes was refused.',
+    solution: 'Read the message: create the user first with `user(email)`, or fix the rows the seed writes.',
+  },
+  KL_SEED_REFUSED: {
+    description: '`koyalite seed` was run in production, or `koyalite db reset` outside development: both write or drop data a running app holds.',
+    solution: 'Seed production deliberately with `koyalite seed --force`; reset only a development database (KOYA_ENV=development).',
+  },
   KL_JOB_UNKNOWN_KIND: {
     description: 'A job was enqueued (or claimed) under a kind no feature registered: a job removed from koyalite.ts, or a typo in `ctx.enqueue`.',
     solution: 'Enqueue one of the jobs in defineConfig({ jobs }); runs of a removed job fail here and stay dead in the queue (retry them after restoring the job).',
