@@ -1,7 +1,6 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { tsImport } from 'tsx/esm/api'
+import { importProjectModule } from '../../compiler/import-module.ts'
 import { applyMigrations, readMigrations } from '../../migrate/index.ts'
 import { environmentOf } from '../../runtime/meta/project-record.ts'
 import { applySystemSchema, loadModel, systemMigrations } from '../../runtime/index.ts'
@@ -20,7 +19,7 @@ export async function loadSeeds(root: string): Promise<{ readonly file: string; 
   const files = readdirSync(dir).filter((name) => /\.(ts|mts|js|mjs)$/.test(name) && !name.endsWith('.d.ts')).sort()
   const seeds = []
   for (const name of files) {
-    const module = (await tsImport(pathToFileURL(path.join(dir, name)).href, import.meta.url)) as { default?: unknown }
+    const module = await importProjectModule(path.join(dir, name))
     const seed = module.default as Seed | undefined
     if (seed?.kind !== 'seed') throw new KoyaError('KL_SEED_FAILED', `seed/${name} has no default export made by defineSeed().`, { hint: "Write `export default defineSeed(async ({ db }) => { … })` with defineSeed from 'koyalite'." })
     seeds.push({ file: `seed/${name}`, seed })
