@@ -37,10 +37,6 @@ export const OPERATE_ERROR_CODES = {
     description: 'An environment variable is set but its value does not pass the schema koyalite.ts declares for it (`env(\'NAME\', schema)`); the value itself is never printed.',
     solution: 'Fix the value, then run `koyalite env check`.',
   },
-  KL_ENV_SECRETS: {
-    description: 'The secrets provider (`secrets: { provider: \'infisical\' }`) could not be reached or refused the credentials, so its secrets could not be read at start.',
-    solution: 'Check the provider URL, the machine identity\'s client id and secret (INFISICAL_CLIENT_ID, INFISICAL_CLIENT_SECRET), the project id and the environment slug.',
-  },
   KL_SEED_FAILED: {
     description: 'A seed (`seed/*.ts`, `defineSeed`) asked for something the app does not have (a user who does not exist, a users table), or one of its writes was refused.',
     solution: 'Read the message: create the user first with `user(email)`, or fix the rows the seed writes.',
