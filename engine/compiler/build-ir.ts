@@ -9,6 +9,8 @@ import type { Problems } from './problems.ts'
 import { buildHandlerIRs, buildRetry } from './build-handlers.ts'
 import { graphqlNameClashes } from '../ir/graphql/graphql-names.ts'
 import { parseDuration } from '../shared/durations.ts'
+import { buildEnvironments, buildHttp } from './build-http.ts'
+import { buildEnv } from './build-env.ts'
 
 export { parseDuration }
 
@@ -62,6 +64,18 @@ export function buildProjectIR(config: ValidConfigDef, problems: Problems, root?
     ...(config.email === undefined ? {} : { email: buildEmail(config.email, problems) }),
     // Absent unless configured, so model.json of a project without it is unchanged.
     ...(config.graphql !== undefined ? { graphql: { ...config.graphql } } : {}),
+    ...buildProtectionIRs(config, ['admin', ...config.roles], problems),
+  }
+}
+
+/** `http`, `environments` and the `env(…)` declarations, each absent unless there are some. */
+function buildProtectionIRs(config: ValidConfigDef, roles: readonly string[], problems: Problems): Pick<ProjectIR, 'http' | 'environments' | 'env'> {
+  const environments = config.environments === undefined ? {} : buildEnvironments(config.environments, roles, problems)
+  const env = buildEnv(config, problems)
+  return {
+    ...(env.length > 0 ? { env } : {}),
+    ...(config.http !== undefined ? { http: buildHttp(config.http, roles, problems, 'http') } : {}),
+    ...(Object.keys(environments).length > 0 ? { environments } : {}),
   }
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { environmentsDefSchema, httpDefSchema } from './build-http.ts'
 import type { ConfigDef, TableDef } from '../dsl/index.ts'
 import { COLUMN_TYPES } from '../shared/column-types.ts'
 
@@ -77,7 +78,8 @@ const tableRules = z.strictObject({
 })
 const policiesDef = z.strictObject({ kind: z.literal('policies'), rules: z.record(z.string(), tableRules) }, { error: 'Expected the result of policies(schema, { … })' })
 
-const setting = z.union([z.string(), z.strictObject({ kind: z.literal('env'), name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'Expected an environment variable name') })])
+const envRef = z.strictObject({ kind: z.literal('env'), name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'Expected an environment variable name'), schema: z.custom<unknown>((value) => typeof value === 'object' && value !== null && '_zod' in value, 'Expected a zod schema').optional() })
+const setting = z.union([z.string(), envRef])
 const duration = z.string().regex(/^[1-9]\d*(s|m|h|d)$/, 'Expected a duration such as "30m", "12h" or "7d"')
 const oauthProvider = z.strictObject({ clientId: setting, clientSecret: setting })
 
@@ -183,6 +185,9 @@ export const configDefSchema = z.strictObject({
       persistedQueries: z.boolean().optional(),
     })
     .optional(),
+  env: z.array(envRef).optional(),
+  http: httpDefSchema.optional(),
+  environments: environmentsDefSchema.optional(),
 })
 
 /** Describe a zod issue for a person: where in the object, and what is wrong. */

@@ -1,25 +1,32 @@
+import type { ZodType } from 'zod'
 import type { AnyTable } from './table.ts'
 import type { PoliciesDef } from './policies.ts'
 import type { FunctionDef } from './fn.ts'
 import type { JobDef, RetryDef } from './job.ts'
 import type { WebhookDef } from './webhook.ts'
 import type { BucketDef } from './bucket.ts'
+import type { HttpDef } from './http.ts'
 
 /** A value read from the environment when the app runs, never at generate time. */
 export interface EnvRef {
   readonly kind: 'env'
   readonly name: string
+  /** A zod schema the value must pass at start (`koyalite start`, `koyalite env check`). */
+  readonly schema?: ZodType
 }
 
 /**
  * Read a setting from the environment when the server starts. Secrets stay out of
- * `koyalite.ts` and out of everything `koyalite generate` writes.
+ * `koyalite.ts` and out of everything `koyalite generate` writes. With a zod schema the variable
+ * is declared: `koyalite start` refuses to start while it is missing (unless the schema is
+ * optional) or does not pass, and reports every such variable at once.
  *
  * @example
- * oauth: { github: { clientId: env('GITHUB_CLIENT_ID'), clientSecret: env('GITHUB_CLIENT_SECRET') } }
+ * oauth: { github: { clientId: env('GITHUB_CLIENT_ID'), clientSecret: env('GITHUB_CLIENT_SECRET', z.string().min(20)) } }
+ * env: [env('SENTRY_DSN', z.url().optional()), env('WORKERS', z.coerce.number().int().min(1))]
  */
-export function env(name: string): EnvRef {
-  return Object.freeze({ kind: 'env', name })
+export function env(name: string, schema?: ZodType): EnvRef {
+  return Object.freeze(schema === undefined ? { kind: 'env', name } : { kind: 'env', name, schema })
 }
 
 /** A setting given inline or read from the environment at start. */
@@ -104,6 +111,12 @@ export interface ConfigInput<Tables extends Readonly<Record<string, unknown>> = 
   readonly graphql?: GraphqlDef
   /** Storage buckets made by `bucket()`, by name: served at `/storage/<name>` (docs/storage.md). */
   readonly storage?: Readonly<Record<string, BucketDef>>
+  /** Environment variables the app's own code reads (jobs, functions), declared so start checks them: `[env('NAME', z.string())]`. */
+  readonly env?: readonly EnvRef[]
+  /** CORS, response headers and rate limits (docs/operations.md). */
+  readonly http?: HttpDef
+  /** Settings that replace the ones above when `KOYA_ENV` names that environment (docs/environments.md). */
+  readonly environments?: EnvironmentsDef
 }
 
 /**
@@ -147,7 +160,16 @@ export interface ConfigDef {
   readonly functions?: Readonly<Record<string, FunctionDef>>
   readonly graphql?: GraphqlDef
   readonly storage?: Readonly<Record<string, BucketDef>>
+  readonly env?: readonly EnvRef[]
+  readonly http?: HttpDef
+  readonly environments?: EnvironmentsDef
 }
+
+/** The environments `KOYA_ENV` may name. */
+export type EnvironmentName = 'development' | 'test' | 'staging' | 'production'
+
+/** Per-environment overrides: each key replaces the top-level setting of the same name in that environment. */
+export type EnvironmentsDef = { readonly [E in EnvironmentName]?: { readonly http?: HttpDef } }
 
 /**
  * Describe the application. The default export of `koyalite.ts`.

@@ -9,6 +9,8 @@
 export const PROJECT_IR_VERSION = 1
 
 import type { ColumnType } from '../shared/column-types.ts'
+import type { EnvironmentName, EnvironmentOverridesIR, HttpIR } from './http-ir.ts'
+import type { EnvVarIR } from './env-ir.ts'
 
 export type { ColumnType }
 
@@ -232,6 +234,12 @@ export interface ProjectIR {
   readonly functions?: readonly FunctionIR[]
   /** `graphql: { … }` as configured (defaults apply at run time); absent when not configured. */
   readonly graphql?: GraphqlIR
+  /** `http: { cors, headers, rateLimit }`; absent when not configured (DEFAULT_HTTP applies). */
+  readonly http?: HttpIR
+  /** Every `env(…)` koyalite.ts reads, sorted by name; absent when none. */
+  readonly env?: readonly EnvVarIR[]
+  /** Per-environment overrides chosen by KOYA_ENV at start; absent when none. */
+  readonly environments?: Partial<Record<EnvironmentName, EnvironmentOverridesIR>>
   /** Storage buckets, sorted by name; absent when the project has none. */
   readonly buckets?: readonly BucketIR[]
 }

@@ -5,6 +5,7 @@ import { bootApp } from '../cli/boot-app.ts'
 import type { ColumnIR, ProjectIR } from '../ir/project-ir.ts'
 import { applyMigrations, readMigrations } from '../migrate/index.ts'
 import { applySystemSchema, loadModel, systemMigrations } from '../runtime/index.ts'
+import { runSeeds, type Seed } from '../runtime/seed/run-seed.ts'
 import { KoyaError } from '../shared/errors.ts'
 import { openDatabase, type SqliteDatabase } from '../shared/sqlite.ts'
 import { createHttpClient, type HttpClient } from './http-client.ts'
@@ -23,8 +24,12 @@ export interface TestAppOptions<C> {
    * then gets a typed client. Without it, a small HTTP client (HttpClient).
    */
   readonly createClient?: (options: ClientOptions) => C
-  /** Runs once the server listens: rows every test of the file starts from. */
-  readonly seed?: (app: TestApp<C>) => Promise<void> | void
+  /**
+   * Rows every test of the file starts from: a seed made by `defineSeed` (run on the migrated
+   * database before the server starts, as `koyalite seed` runs it), or a function run once the
+   * server listens.
+   */
+  readonly seed?: ((app: TestApp<C>) => Promise<void> | void) | Seed
   /** Where the clock starts. Default: the real time when the app is created. */
   readonly now?: Date | string
   /** Settings as `env('…')` reads them (secrets, KOYA_PUBLIC_URL…). Default: none. */
@@ -114,6 +119,7 @@ export async function createTestApp<C = HttpClient>(options: TestAppOptions<C> =
   try {
     applyMigrations(db, readMigrations(root).migrations, { now: clock.now })
     applySystemSchema(db, systemMigrations(), clock.now)
+    if (isSeed(options.seed)) await runSeeds([options.seed], { model, db, environment: 'test', clock: clock.now })
     const rateLimits = Object.fromEntries(RATE_LIMIT_NAMES.map((name) => [name, GENEROUS_LIMITS]))
     server = await bootApp({ out: () => {}, err: () => {}, color: false, cwd: root, env: { ...options.env } }, db, undefined, {
       logger: false,
@@ -167,7 +173,7 @@ export async function createTestApp<C = HttpClient>(options: TestAppOptions<C> =
       db.close()
     },
   }
-  if (options.seed) {
+  if (typeof options.seed === 'function') {
     try {
       await options.seed(app)
     } catch (error) {
@@ -219,4 +225,8 @@ function sampleValue(column: ColumnIR, email: string): unknown {
     default:
       return null
   }
+}
+
+function isSeed(value: unknown): value is Seed {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'seed'
 }

@@ -38,7 +38,7 @@ export interface AuthTestApp {
  * The reference app (email verification on, 30 min idle / 7 d absolute sessions) on a fresh
  * SQLite file, with a clock the test moves and its logs captured.
  */
-export async function authApp(options: { logger?: LoggerSetting; rateLimits?: Partial<AuthRateLimits>; rateLimitCapacity?: number; env?: Record<string, string>; model?: (model: ProjectIR) => ProjectIR; realtime?: RealtimeModuleOptions } = {}): Promise<AuthTestApp> {
+export async function authApp(options: { logger?: LoggerSetting; rateLimits?: Partial<AuthRateLimits>; rateLimitCapacity?: number; env?: Record<string, string>; model?: (model: ProjectIR) => ProjectIR; realtime?: RealtimeModuleOptions; dev?: boolean } = {}): Promise<AuthTestApp> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'koya-auth-'))
   const file = path.join(dir, 'app.db')
   const db = openDatabase(file)
@@ -65,6 +65,7 @@ export async function authApp(options: { logger?: LoggerSetting; rateLimits?: Pa
       ...(options.rateLimitCapacity !== undefined ? { rateLimitCapacity: options.rateLimitCapacity } : {}),
     },
     ...(options.realtime ? { realtime: options.realtime } : {}),
+    ...(options.dev !== undefined ? { dev: options.dev } : {}),
   }).catch((error: unknown) => {
     db.close()
     rmSync(dir, { recursive: true, force: true })

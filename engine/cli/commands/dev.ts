@@ -7,6 +7,9 @@ import { colors, type CliIO } from '../io.ts'
 import { reportError } from '../report-error.ts'
 import { untilSignal } from './start.ts'
 import { announceStudio, bootApp } from '../boot-app.ts'
+import { withEnvFiles } from '../env-files.ts'
+import { environmentErrors } from '../../runtime/environment/check-env.ts'
+import { loadModel } from '../../runtime/index.ts'
 import { startHotServer } from '../hot-server.ts'
 import { watchSources } from '../watch-sources.ts'
 
@@ -21,7 +24,9 @@ export const devCommand: Command = {
   koyalite.ts, schema/, policies/ and functions/. A change regenerates, migrates and restarts
   the server on the same port; a definition with errors prints them and keeps the last good
   server running. Destructive migrations are refused here as in \`generate\`.`,
-  async run(args, io) {
+  async run(args, processIo) {
+    // KOYA_ENV defaults to development here: .env, .env.development and .env.local apply.
+    const io = withEnvFiles(processIo, { dev: true })
     const { values } = parseCommandArgs('dev', args, { port: { type: 'string', short: 'p' }, host: { type: 'string' }, db: { type: 'string' } })
     const c = colors(io)
     const options = {
@@ -39,6 +44,8 @@ export const devCommand: Command = {
         const result = await generateProject({ root: io.cwd })
         if (result.migration) io.out(`${c.green('✓')} migration ${result.migration.name}`)
         for (const name of applyMigrations(db, readMigrations(io.cwd).migrations)) io.out(`  ${c.green('↑')} ${name}`)
+        // In dev a missing variable is reported, not fatal: the feature that reads it stays off.
+        for (const problem of environmentErrors(loadModel(io.cwd), io.env)) io.err(`${c.yellow(problem.code)} ${problem.message}`)
         return true
       } catch (error) {
         reportError(io, error)

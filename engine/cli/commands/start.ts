@@ -4,6 +4,9 @@ import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import { parseCommandArgs, parsePort } from '../args.ts'
 import type { Command } from '../command.ts'
 import { announceStudio, bootApp } from '../boot-app.ts'
+import { withEnvFiles } from '../env-files.ts'
+import { assertEnvironment } from '../../runtime/environment/check-env.ts'
+import { loadModel } from '../../runtime/index.ts'
 import { databasePath, listenError, openCliDatabase } from '../database-path.ts'
 import { colors, type CliIO } from '../io.ts'
 
@@ -23,6 +26,8 @@ export interface ServeOptions {
 
 /** Boot the app from generated/: open the database, apply pending migrations, listen. */
 export async function serve(io: CliIO, options: ServeOptions): Promise<RunningServer> {
+  // Every missing or invalid env(…) variable at once, before the database is opened.
+  assertEnvironment(loadModel(io.cwd), io.env)
   const db = openCliDatabase(options.db)
   try {
     if (options.migrate) {
@@ -100,8 +105,11 @@ export const startCommand: Command = {
     KOYA_TRUST_PROXY      behind a proxy: true, or the proxies' addresses (comma-separated);
                           client addresses for rate limits come from X-Forwarded-For
     NODE_ENV=production   Secure session cookie (__Host-koya_session)
+    KOYA_ENV              development, test, staging or production: which .env.<env> file and
+                          environments.<env> overrides apply (default: NODE_ENV, else production)
     LOG_LEVEL             default info`,
-  async run(args, io) {
+  async run(args, processIo) {
+    const io = withEnvFiles(processIo, { dev: false })
     const server = await serve(io, serveOptions(io, args, 'start'))
     io.out(`${colors(io).green('✓')} serving ${colors(io).bold(server.url)}`)
     announceStudio(io, server.url, server.db)

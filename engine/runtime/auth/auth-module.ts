@@ -1,4 +1,5 @@
 import { defineModule } from '../modules/feature-module.ts'
+import { httpSettingsOf } from '../protection/http-settings.ts'
 import type { AuthRateLimits } from './auth-context.ts'
 import { registerAuth } from './create-auth.ts'
 import { registerOAuthRoutes, type OAuthDeps } from './oauth/routes.ts'
@@ -33,6 +34,7 @@ export const authModule = defineModule<AuthModuleOptions | undefined>({
       env: runtime.env,
       clock: runtime.clock,
       serviceKey: options.serviceKey,
+      cors: { ...httpSettingsOf(runtime.model, runtime.env, runtime.dev).cors, localhost: runtime.dev },
       ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
       ...(options.rateLimitCapacity !== undefined ? { rateLimitCapacity: options.rateLimitCapacity } : {}),
     })

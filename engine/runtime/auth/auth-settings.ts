@@ -1,5 +1,6 @@
 import type { AuthIR, SettingIR } from '../../ir/project-ir.ts'
 import { KoyaError } from '../../shared/errors.ts'
+import { createOriginCheck } from '../protection/origins.ts'
 
 export const DEFAULT_PUBLIC_URL = 'http://127.0.0.1:3000'
 
@@ -11,6 +12,8 @@ export interface AuthSettings {
   readonly publicUrl: string
   /** The origins whose cookie writes pass the CSRF check and whose pages CORS lets read answers. */
   readonly allowedOrigins: ReadonlySet<string>
+  /** allowedOrigins, http.cors.origins and, under `koyalite dev`, local origins: what CORS and the CSRF check admit. */
+  readonly allowsOrigin: (origin: string) => boolean
   /** Cookies are Secure with NODE_ENV=production or an https public URL. */
   readonly secureCookies: boolean
   /** `__Host-koya_session` with NODE_ENV=production, else `koya_session`. */
@@ -35,7 +38,7 @@ export function settingValue(setting: SettingIR, env: Env): string | undefined {
  * @example
  * const settings = resolveAuthSettings(model.auth, process.env)
  */
-export function resolveAuthSettings(auth: AuthIR, env: Env): AuthSettings {
+export function resolveAuthSettings(auth: AuthIR, env: Env, cors: { readonly origins: readonly string[]; readonly localhost: boolean } = { origins: [], localhost: false }): AuthSettings {
   // model.json written before publicUrl existed has neither field.
   const configured = auth.publicUrl ? settingValue(auth.publicUrl, env) : undefined
   const publicUrl = parseUrl(configured ?? (env.KOYA_PUBLIC_URL || DEFAULT_PUBLIC_URL), 'The public URL (auth.publicUrl or KOYA_PUBLIC_URL)')
@@ -46,9 +49,11 @@ export function resolveAuthSettings(auth: AuthIR, env: Env): AuthSettings {
     return url.origin
   })
   const production = env.NODE_ENV === 'production'
+  const allowedOrigins = new Set([publicUrl.origin, ...origins])
   return {
     publicUrl: publicUrl.href.replace(/\/$/, ''),
-    allowedOrigins: new Set([publicUrl.origin, ...origins]),
+    allowedOrigins,
+    allowsOrigin: createOriginCheck(new Set([...allowedOrigins, ...cors.origins]), cors.localhost),
     // People reach an https public URL over https only, so a staging server without
     // NODE_ENV=production must not let the session token travel over plain http either.
     secureCookies: production || publicUrl.protocol === 'https:',

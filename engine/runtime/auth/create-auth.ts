@@ -36,6 +36,8 @@ export interface AuthOptions {
   readonly rateLimits?: Partial<AuthRateLimits>
   /** Most keys each rate limit keeps in memory (createRateLimiter's maxKeysPerName). */
   readonly rateLimitCapacity?: number
+  /** `http.cors` in force (httpSettingsOf) and whether local origins are admitted (`koyalite dev`). */
+  readonly cors?: { readonly origins: readonly string[]; readonly credentials: boolean; readonly localhost: boolean }
 }
 
 export interface Auth {
@@ -65,12 +67,14 @@ const CORE_AUTH_ROUTE_IDS = AUTH_ROUTE_IDS.filter((id): id is CoreAuthRouteId =>
  */
 export async function registerAuth(app: FastifyInstance, options: AuthOptions): Promise<Auth> {
   const { model, db, data, clock } = options
-  const settings = resolveAuthSettings(model.auth, options.env)
+  const corsSettings = options.cors ?? { origins: [], credentials: true, localhost: false }
+  const settings = resolveAuthSettings(model.auth, options.env, corsSettings)
   await app.register(cookie)
-  // Browsers may read answers only on the trusted origins; cookies go along (credentials).
+  // Browsers may read answers only on the admitted origins (the same check CSRF makes); cookies
+  // go along unless http.cors.credentials is false.
   await app.register(cors, {
-    origin: [...settings.allowedOrigins],
-    credentials: true,
+    origin: (origin, callback) => callback(null, origin !== undefined && settings.allowsOrigin(origin)),
+    credentials: corsSettings.credentials,
     methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
     allowedHeaders: ['authorization', 'content-type', 'prefer', 'accept', 'range', 'x-request-id'],
     exposedHeaders: ['content-range', 'retry-after', 'x-request-id'],

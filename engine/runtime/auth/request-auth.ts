@@ -152,7 +152,7 @@ export function createRequestAuthResolver(deps: {
 
   const endOf = (session: Session | undefined) => (session === undefined ? undefined : Math.min(Date.parse(session.expiresAt), Date.parse(session.absoluteExpiresAt)))
   const trustedOrigin = (origin: string | undefined, request: FastifyRequest) =>
-    origin !== undefined && (settings.allowedOrigins.has(origin) || isOwnPage(origin, request, httpsOnly))
+    origin !== undefined && (settings.allowsOrigin(origin) || isOwnPage(origin, request, httpsOnly))
 
   const authOf = (request: FastifyRequest) => {
     let auth = resolved.get(request)

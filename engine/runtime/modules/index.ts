@@ -8,6 +8,7 @@ import { healthModule } from '../health/health-module.ts'
 import { jobsModule } from '../jobs/jobs-module.ts'
 import { metaModule } from '../meta/meta-module.ts'
 import { observabilityModule } from '../observability/observability-module.ts'
+import { protectionModule } from '../protection/protection-module.ts'
 import { queueModule } from '../queue/queue-module.ts'
 import { realtimeModule } from '../realtime/realtime-module.ts'
 import { restModule } from '../rest/rest-module.ts'
@@ -25,6 +26,8 @@ import type { FeatureModule } from './feature-module.ts'
  * in CreateServerOptions under its name.
  */
 export const FEATURE_MODULES = {
+  // First: its security headers and rate limits attach to every route as it is registered.
+  protection: protectionModule,
   health: healthModule,
   docs: docsModule,
   auth: authModule,

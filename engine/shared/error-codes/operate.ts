@@ -29,6 +29,22 @@ export const OPERATE_ERROR_CODES = {
   },
 
   // ── JOB: the queue, jobs, cron and email delivery ────────────────────────────────────────────
+  KL_ENV_MISSING: {
+    description: 'An environment variable koyalite.ts declares as required (`env(\'NAME\', schema)` whose schema does not accept undefined) is not set, so the server does not start. Every such variable is reported at once.',
+    solution: 'Set it in the environment, in `.env` or `.env.<KOYA_ENV>`, or in the secrets provider; `koyalite env list` shows which are set.',
+  },
+  KL_ENV_INVALID: {
+    description: 'An environment variable is set but its value does not pass the schema koyalite.ts declares for it (`env(\'NAME\', schema)`); the value itself is never printed.',
+    solution: 'Fix the value, then run `koyalite env check`.',
+  },
+  KL_SEED_FAILED: {
+    description: 'A seed (`seed/*.ts`, `defineSeed`) asked for something the app does not have (a user who does not exist, a users table), or one of its writes was refused.',
+    solution: 'Read the message: create the user first with `user(email)`, or fix the rows the seed writes.',
+  },
+  KL_SEED_REFUSED: {
+    description: '`koyalite seed` was run in production, or `koyalite db reset` outside development: both write or drop data a running app holds.',
+    solution: 'Seed production deliberately with `koyalite seed --force`; reset only a development database (KOYA_ENV=development).',
+  },
   KL_JOB_UNKNOWN_KIND: {
     description: 'A job was enqueued (or claimed) under a kind no feature registered: a job removed from koyalite.ts, or a typo in `ctx.enqueue`.',
     solution: 'Enqueue one of the jobs in defineConfig({ jobs }); runs of a removed job fail here and stay dead in the queue (retry them after restoring the job).',
