@@ -7,6 +7,7 @@ import { realtimeRoutes } from '../ir/routes/realtime-routes.ts'
 import type { RouteGroup } from '../ir/routes/route-contract.ts'
 import { webhooksRoutes } from '../ir/routes/webhooks-routes.ts'
 import { searchRoutes } from '../ir/routes/search-routes.ts'
+import { privacyRoutes } from '../ir/routes/privacy-routes.ts'
 import { insertSchema } from './json-schema/column-schemas.ts'
 
 /**
@@ -22,5 +23,5 @@ export function routeGroupsOf(ir: ProjectIR): RouteGroup[] {
   const auth = users === undefined ? undefined : authRoutes(ir, { usersInsert: insertSchema(users) })
   const webhooks = webhooksRoutes(ir)
   const search = searchRoutes(ir)
-  return [...(auth === undefined ? [] : [auth]), adminRoutes(ir), jobsRoutes(ir), ...(webhooks === undefined ? [] : [webhooks]), ...(search.routes.length > 0 ? [search] : []), metaRoutes(ir), realtimeRoutes(ir)]
+  return [...(auth === undefined ? [] : [auth]), adminRoutes(ir), jobsRoutes(ir), ...(webhooks === undefined ? [] : [webhooks]), ...(search.routes.length > 0 ? [search] : []), metaRoutes(ir), realtimeRoutes(ir), ...(users === undefined ? [] : [privacyRoutes(ir)])]
 }

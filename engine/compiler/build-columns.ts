@@ -78,6 +78,9 @@ export function buildColumn(table: TableDef, name: string, def: ColumnDef, probl
     renamedFrom: def.renamedFrom ?? null,
     // Only when the user set it: the runtime applies the default (64) otherwise.
     ...(def.type === 'json' && def.maxDepth !== undefined ? { maxDepth: def.maxDepth } : {}),
+    // Only when set, so model.json of a project without annotations is unchanged.
+    ...(def.personal === true || def.phi === true ? { personal: true as const } : {}),
+    ...(def.phi === true ? { phi: true as const } : {}),
   }
   return { ir, refTarget, inverse: def.ref?.inverse, index: def.index }
 }

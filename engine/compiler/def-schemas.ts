@@ -37,6 +37,8 @@ const columnDef = z.strictObject({
   renamedFrom: z.string().optional(),
   schema: jsonValidator.optional(),
   maxDepth: z.number().int().min(1).max(256, 'A json column nests at most 256 levels (the request body limit)').optional(),
+  personal: z.boolean().optional(),
+  phi: z.boolean().optional(),
 })
 
 const column = z.object({ def: columnDef }, { error: 'Expected a column made with t.<type>()' })
@@ -62,6 +64,8 @@ export const tableDefSchema = z.strictObject({
       .optional(),
     renamedFrom: z.string().optional(),
     singular: z.string().regex(/^[a-z][A-Za-z0-9_]*$/, 'Expected a singular table name such as "person"').optional(),
+    owner: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'Expected ref column names joined by dots, such as "projectId.ownerId"').optional(),
+    onErase: z.enum(['delete', 'anonymize', 'keep']).optional(),
   }),
   users: z.boolean(),
 })
@@ -163,6 +167,9 @@ export const configDefSchema = z.strictObject({
       persistedQueries: z.boolean().optional(),
     })
     .optional(),
+  consents: z.record(z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'Expected a camelCase purpose name such as "marketing"'), z.strictObject({ version: positiveInt, description: z.string().min(1) })).optional(),
+  database: z.strictObject({ encryption: z.strictObject({ key: setting }).optional() }).optional(),
+  compliance: z.strictObject({ hipaa: z.boolean().optional() }).optional(),
 })
 
 /** Describe a zod issue for a person: where in the object, and what is wrong. */

@@ -3,6 +3,7 @@ import type { PoliciesDef } from './policies.ts'
 import type { FunctionDef } from './fn.ts'
 import type { JobDef, RetryDef } from './job.ts'
 import type { WebhookDef } from './webhook.ts'
+import type { ComplianceDef, ConsentDef, DatabaseDef } from './compliance.ts'
 
 /** A value read from the environment when the app runs, never at generate time. */
 export interface EnvRef {
@@ -101,6 +102,12 @@ export interface ConfigInput<Tables extends Readonly<Record<string, unknown>> = 
   readonly functions?: Readonly<Record<string, FunctionDef>>
   /** The GraphQL endpoint (`/graphql`): its limits and options (docs/graphql.md). */
   readonly graphql?: GraphqlDef
+  /** Purposes users consent to, by name (docs/compliance.md). */
+  readonly consents?: Readonly<Record<string, ConsentDef>>
+  /** How the database file is opened (encryption at rest). */
+  readonly database?: DatabaseDef
+  /** Compliance modes (`hipaa`). */
+  readonly compliance?: ComplianceDef
 }
 
 /**
@@ -143,6 +150,9 @@ export interface ConfigDef {
   readonly webhooks?: Readonly<Record<string, WebhookDef>>
   readonly functions?: Readonly<Record<string, FunctionDef>>
   readonly graphql?: GraphqlDef
+  readonly consents?: Readonly<Record<string, ConsentDef>>
+  readonly database?: DatabaseDef
+  readonly compliance?: ComplianceDef
 }
 
 /**

@@ -12,6 +12,7 @@ import { restModule } from '../rest/rest-module.ts'
 import { searchModule } from '../search/search-module.ts'
 import type { SystemMigration } from '../system/system-schema.ts'
 import { webhooksModule } from '../webhooks/webhooks-module.ts'
+import { complianceModule } from '../compliance/compliance-module.ts'
 import type { FeatureModule } from './feature-module.ts'
 
 /**
@@ -40,6 +41,8 @@ export const FEATURE_MODULES = {
   search: searchModule,
   graphql: graphqlModule,
   realtime: realtimeModule,
+  // After auth (identity, sessions, audit log); its writes go through the one data layer.
+  compliance: complianceModule,
 } as const
 
 export type ModuleName = keyof typeof FEATURE_MODULES
