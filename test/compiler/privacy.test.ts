@@ -4,7 +4,8 @@ import { buildProjectIR } from '../../engine/compiler/build-ir.ts'
 import { configOnlyLocations } from '../../engine/compiler/definition-locations.ts'
 import { Problems } from '../../engine/compiler/problems.ts'
 import type { ValidConfigDef } from '../../engine/compiler/def-schemas.ts'
-import { defineConfig, t, table } from '../../engine/dsl/index.ts'
+import { defineConfig, policies, t, table } from '../../engine/dsl/index.ts'
+import { policySqlText } from '../../engine/ir/policy-printer.ts'
 import { ownedTables } from '../../engine/ir/privacy.ts'
 import { KoyaErrorList } from '../../engine/shared/errors.ts'
 
@@ -77,6 +78,42 @@ describe('personal-data annotations', () => {
       } catch (error) {
         expect((error as KoyaErrorList).errors.map((e) => e.code)).toEqual(['KL_DEF_OWNER_PATH'])
       }
+    }
+  })
+})
+
+describe('auth.consents in policies', () => {
+  const newsletters = table('newsletters', { title: t.text() })
+  const rules = {
+    marketing: (_row: unknown, auth: { consents: readonly string[] }) => auth.consents.includes('marketing'),
+    doNotSell: (_row: unknown, auth: { consents: readonly string[] }) => auth.consents.includes('doNotSell'),
+    telemetry: (_row: unknown, auth: { consents: readonly string[] }) => auth.consents.includes('telemetry'),
+  }
+  const config = (purpose: keyof typeof rules) =>
+    defineConfig({
+      name: 'consents',
+      tables: { users, newsletters },
+      consents: { marketing: { version: 3, description: 'News.' } },
+      policies: policies({ users, newsletters }, { newsletters: { read: rules[purpose] as never } }),
+    })
+
+  it('compiles a declared purpose with its current version, and doNotSell, into a subquery on the caller id', () => {
+    const ir = compileDefinition(config('marketing'))
+    expect(ir.consents).toEqual([{ name: 'marketing', version: 3, description: 'News.' }])
+    const read = ir.policies.find((p) => p.table === 'newsletters')!.read!
+    expect(read.expr).toEqual({ kind: 'hasConsent', purpose: 'marketing', version: 3 })
+    const printed = policySqlText(read.expr, 'newsletters', ir.tables)
+    expect(printed.sql).toBe('EXISTS (SELECT 1 FROM "_koya_consent_state" "p1" WHERE "p1"."userId" = ? AND "p1"."purpose" = ? AND "p1"."granted" = 1 AND "p1"."version" >= ?)')
+    expect(printed.params).toEqual([{ kind: 'authUserId' }, { kind: 'value', value: 'marketing' }, { kind: 'value', value: 3 }])
+    expect(compileDefinition(config('doNotSell')).policies[0]!.read!.expr).toEqual({ kind: 'hasConsent', purpose: 'doNotSell', version: 1 })
+  })
+
+  it('refuses an undeclared purpose (KL_POLICY_UNKNOWN_CONSENT)', () => {
+    expect(() => compileDefinition(config('telemetry'))).toThrow(KoyaErrorList)
+    try {
+      compileDefinition(config('telemetry'))
+    } catch (error) {
+      expect((error as KoyaErrorList).errors.map((e) => e.code)).toEqual(['KL_POLICY_UNKNOWN_CONSENT'])
     }
   })
 })

@@ -67,6 +67,7 @@ export function eraseUser(model: ProjectIR, db: SqliteDatabase, data: DataLayer,
         for (const name of USER_SYSTEM_TABLES) db.prepare(`DELETE FROM "${name}" WHERE "userId" = ?`).run(userId)
       }
       tables.unshift({ name: users.name, rule: userRow === 'deleted' ? 'delete' : 'anonymize', rows: 1 })
+      scrubChangeLog(db, [userId, ...[...rows.values()].flatMap((list) => list.map((r) => r.id as string))])
       return { userId, tables, userRow, sessionsRevoked, retention: BACKUP_RETENTION }
     })()
     try {
@@ -78,6 +79,16 @@ export function eraseUser(model: ProjectIR, db: SqliteDatabase, data: DataLayer,
   } finally {
     db.pragma(`secure_delete = ${secureDelete}`)
   }
+}
+
+/**
+ * Realtime's change log keeps the old image of each changed row (until it is pruned): the images
+ * of erased rows, this erasure's own events included, are cut down to the id, so subscribers
+ * see those rows leave (a partial image passes no policy) and the values are gone at once.
+ */
+function scrubChangeLog(db: SqliteDatabase, ids: readonly string[]): void {
+  const scrub = db.prepare('UPDATE "_koya_realtime_events" SET "old" = json_object(\'id\', "rowId") WHERE "rowId" = ? AND "old" IS NOT NULL')
+  for (const id of ids) scrub.run(id)
 }
 
 function anonymize(data: DataLayer, table: TableIR, ids: readonly string[]): void {
