@@ -4,7 +4,7 @@ import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import { parseCommandArgs, parsePort } from '../args.ts'
 import type { Command } from '../command.ts'
 import { bootApp } from '../boot-app.ts'
-import { databasePath, listenError, openCliDatabase } from '../database-path.ts'
+import { databaseEncryptionOf, databasePath, listenError, openCliDatabase } from '../database-path.ts'
 import { colors, type CliIO } from '../io.ts'
 
 export interface RunningServer {
@@ -23,7 +23,7 @@ export interface ServeOptions {
 
 /** Boot the app from generated/: open the database, apply pending migrations, listen. */
 export async function serve(io: CliIO, options: ServeOptions): Promise<RunningServer> {
-  const db = openCliDatabase(options.db)
+  const db = openCliDatabase(options.db, databaseEncryptionOf(io))
   try {
     if (options.migrate) {
       for (const name of applyMigrations(db, readMigrations(io.cwd).migrations)) io.out(`  ${colors(io).green('↑')} ${name}`)

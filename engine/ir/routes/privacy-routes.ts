@@ -131,7 +131,12 @@ export function privacyRoutes(ir: ProjectIR): RouteGroup<PrivacyRouteId> {
         auth: 'session',
         body: { description: 'The current password.', schema: { type: 'object', properties: { password: { type: 'string', minLength: 1, maxLength: 1024 } }, required: ['password'], additionalProperties: false } },
         responses: [{ status: 200, description: 'What was erased.', schema: componentRef('ErasureReport') }],
-        errors: [err(400, 'The body does not match the schema', 'KL_API_VALIDATION'), err(401, 'The password is wrong, or the account has none', 'KL_AUTH_INVALID_CREDENTIALS'), ...sessionErrors, ...eraseErrors],
+        errors: [
+          err(400, 'The body does not match the schema', 'KL_API_VALIDATION'),
+          err(401, 'No session came with the request, or the password is wrong (or the account has none)', 'KL_AUTH_REQUIRED', 'KL_AUTH_INVALID_CREDENTIALS'),
+          ...sessionErrors.filter((e) => e.status !== 401),
+          ...eraseErrors,
+        ],
         sdk: { namespace: 'auth', name: 'eraseAccount', doc: 'Erases the signed-in user and their data (asks for the current password again).', input: { kind: 'bodyField', field: 'password', type: 'string' }, returns: 'ErasureReport', token: 'forget' },
       },
       {

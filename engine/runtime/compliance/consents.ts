@@ -11,7 +11,7 @@ import type { SystemMigration } from '../system/system-schema.ts'
  */
 export const CONSENT_MIGRATIONS: readonly SystemMigration[] = [
   {
-    name: 'compliance:0001_consents',
+    name: 'compliance_0001_consents',
     sql: `CREATE TABLE "_koya_consents" (
   "id" TEXT PRIMARY KEY NOT NULL,
   "userId" TEXT NOT NULL,

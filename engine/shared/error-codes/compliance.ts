@@ -18,4 +18,12 @@ export const COMPLIANCE_ERROR_CODES = {
     description: 'A policy tests `auth.consents.includes(…)` with a purpose the app does not declare.',
     solution: 'Declare the purpose in `defineConfig({ consents: { name: { version, description } } })`, or fix the spelling (`doNotSell` is built in).',
   },
+  KL_COMPLIANCE_WRONG_KEY: {
+    description: 'The encryption key does not open the database (a wrong key, or a database that is not encrypted).',
+    solution: 'Set the key the database was encrypted with (the variable `database.encryption.key` names, e.g. KOYA_DB_KEY); to encrypt a plain database, run `koyalite db encrypt`.',
+  },
+  KL_COMPLIANCE_DB_ENCRYPTED: {
+    description: 'The database file is encrypted, and it was opened without a key.',
+    solution: 'Configure `database: { encryption: { key: env(\'KOYA_DB_KEY\') } }` and set the variable to the key the database was encrypted with.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>
