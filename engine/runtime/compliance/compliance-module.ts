@@ -7,6 +7,7 @@ import { registerContractRoutes, type RouteHandlers } from '../http/route-contra
 import { defineModule, type Runtime } from '../modules/feature-module.ts'
 import { CONSENT_MIGRATIONS, createConsents } from './consents.ts'
 import { eraseUser } from './erase.ts'
+import { checkHipaa } from './hipaa.ts'
 import { exportUserData } from './export.ts'
 
 export interface ComplianceOptions {
@@ -26,6 +27,7 @@ export const complianceModule = defineModule<ComplianceOptions | undefined>({
   name: 'compliance',
   systemMigrations: CONSENT_MIGRATIONS,
   async register(app, runtime, options) {
+    checkHipaa(runtime.model, runtime.db, runtime.env)
     if (!runtime.model.tables.some((t) => t.isUsers)) return
     const deps = runtime.adminDeps()
     registerContractRoutes(app, {

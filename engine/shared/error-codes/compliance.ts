@@ -26,4 +26,24 @@ export const COMPLIANCE_ERROR_CODES = {
     description: 'The database file is encrypted, and it was opened without a key.',
     solution: 'Configure `database: { encryption: { key: env(\'KOYA_DB_KEY\') } }` and set the variable to the key the database was encrypted with.',
   },
+  KL_COMPLIANCE_HIPAA_ENCRYPTION: {
+    description: 'HIPAA mode is on and the database is not encrypted at rest.',
+    solution: 'Configure `database: { encryption: { key: env(\'KOYA_DB_KEY\') } }` and set the variable.',
+  },
+  KL_COMPLIANCE_HIPAA_HTTPS: {
+    description: 'HIPAA mode is on and the public URL is not https.',
+    solution: 'Serve the app behind TLS and set `auth.publicUrl` (or KOYA_PUBLIC_URL) to its https URL.',
+  },
+  KL_COMPLIANCE_HIPAA_SYNCHRONOUS: {
+    description: 'HIPAA mode is on and the database runs with synchronous below FULL.',
+    solution: 'Open the database with synchronous=FULL (docs/compliance.md).',
+  },
+  KL_COMPLIANCE_HIPAA_SESSION_IDLE: {
+    description: 'HIPAA mode is on and sessions stay alive idle for more than 15 minutes.',
+    solution: 'Set `auth.session.idleTimeout` to \'15m\' or less.',
+  },
+  KL_COMPLIANCE_HIPAA_PHI_POLICY: {
+    description: 'HIPAA mode is on and a table with `.phi()` columns has no read policy (deny by default is not enough).',
+    solution: 'Write a read policy for the table naming who may read its rows.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>
