@@ -9,7 +9,7 @@ export const comments = table('comments', {
   // A reply points at the comment it answers; `t.ref('comments')` because a table cannot
   // name itself in its own initializer.
   parentId: t.ref('comments', { onDelete: 'cascade', inverse: 'replies' }).optional(),
-  body: t.text().min(1).max(10000),
+  body: t.text().min(1).max(10000).personal(),
   meta: t.json().optional(),
   createdAt: t.createdAt(),
   updatedAt: t.updatedAt(),

@@ -16,5 +16,8 @@ export const tasks = table('tasks', {
   updatedAt: t.updatedAt(),
 }, {
   indexes: [['projectId', 'status']],
+  // A task stays with its project when its author is erased; it is about the work, not them.
+  owner: 'createdBy',
+  onErase: 'anonymize',
   search: { text: ['title', 'body'], semantic: ['body'] },
 })

@@ -8,6 +8,10 @@ export const workspaces = table('workspaces', {
   ownerId: t.ref(() => users, { inverse: 'ownedWorkspaces' }),
   createdAt: t.createdAt(),
   updatedAt: t.updatedAt(),
+}, {
+  // Other members' projects live in it: erasing its owner keeps it (the owner's user row is then
+  // anonymised rather than deleted, since ownerId still points at it).
+  onErase: 'keep',
 })
 
 /** Who belongs to a workspace, and with which role. */

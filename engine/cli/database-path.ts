@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
+import type { ProjectIR } from '../ir/project-ir.ts'
 import { KoyaError } from '../shared/errors.ts'
 import { openDatabase, type SqliteDatabase } from '../shared/sqlite.ts'
 import type { CliIO } from './io.ts'
@@ -11,11 +13,30 @@ export function databasePath(io: CliIO, flag: string | undefined): string {
   return file === ':memory:' ? file : path.resolve(io.cwd, file)
 }
 
-/** Open the database a command works on; a file that cannot be opened is the user's to fix. */
-export function openCliDatabase(file: string): SqliteDatabase {
+/**
+ * The key of `database: { encryption: { key: env('NAME') } }` from generated/model.json and the
+ * environment; undefined when the app does not encrypt. A configured but unset variable is an error.
+ */
+export function databaseEncryptionOf(io: CliIO): { readonly key: string } | undefined {
+  let model: ProjectIR
   try {
-    return openDatabase(file)
+    model = JSON.parse(readFileSync(path.join(io.cwd, 'generated', 'model.json'), 'utf8')) as ProjectIR
+  } catch {
+    return undefined // no generated app here (a bare database): opened as it is
+  }
+  const name = model.database?.encryption?.key.env
+  if (name === undefined) return undefined
+  const key = io.env[name]
+  if (key === undefined || key === '') throw new KoyaError('KL_COMPLIANCE_WRONG_KEY', `The database is encrypted with the key in $${name}, which is not set.`, { hint: `Set ${name} to the database's key.` })
+  return { key }
+}
+
+/** Open the database a command works on; a file that cannot be opened is the user's to fix. */
+export function openCliDatabase(file: string, encryption?: { readonly key: string }): SqliteDatabase {
+  try {
+    return openDatabase(file, encryption === undefined ? {} : { encryption })
   } catch (cause) {
+    if (cause instanceof KoyaError) throw cause
     throw new KoyaError('KL_CLI_DATABASE', `Cannot open the database ${file}: ${(cause as Error).message}.`, { cause })
   }
 }

@@ -11,6 +11,7 @@ import { searchRoutes } from '../ir/routes/search-routes.ts'
 import { studioRoutes } from '../ir/routes/studio-routes.ts'
 import { functionsRoutes } from '../ir/routes/functions-routes.ts'
 import { storageRoutes } from '../ir/routes/storage-routes.ts'
+import { privacyRoutes } from '../ir/routes/privacy-routes.ts'
 import { insertSchema } from './json-schema/column-schemas.ts'
 
 /**
@@ -28,5 +29,5 @@ export function routeGroupsOf(ir: ProjectIR): RouteGroup[] {
   const search = searchRoutes(ir)
   const functions = functionsRoutes(ir)
   const storage = storageRoutes(ir)
-  return [...(auth === undefined ? [] : [auth]), adminRoutes(ir), jobsRoutes(ir), ...(webhooks === undefined ? [] : [webhooks]), ...(search.routes.length > 0 ? [search] : []), metaRoutes(ir), realtimeRoutes(ir), ...(storage.routes.length > 0 ? [storage] : []), ...(functions === undefined ? [] : [functions]), observabilityRoutes(ir), studioRoutes(ir)]
+  return [...(auth === undefined ? [] : [auth]), adminRoutes(ir), jobsRoutes(ir), ...(webhooks === undefined ? [] : [webhooks]), ...(search.routes.length > 0 ? [search] : []), metaRoutes(ir), realtimeRoutes(ir), ...(storage.routes.length > 0 ? [storage] : []), ...(functions === undefined ? [] : [functions]), ...(users === undefined ? [] : [privacyRoutes(ir)]), observabilityRoutes(ir), studioRoutes(ir)]
 }

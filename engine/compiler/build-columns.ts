@@ -79,6 +79,9 @@ export function buildColumn(table: TableDef, name: string, def: ColumnDef, probl
     // Only when the user set it: the runtime applies the default (64) otherwise.
     ...(def.type === 'json' && def.maxDepth !== undefined ? { maxDepth: def.maxDepth } : {}),
     ...(def.file === undefined ? {} : { file: { bucket: def.file.bucket, many: def.file.many, max: def.file.max ?? null } }),
+    // Only when set, so model.json of a project without annotations is unchanged.
+    ...(def.personal === true || def.phi === true ? { personal: true as const } : {}),
+    ...(def.phi === true ? { phi: true as const } : {}),
   }
   return { ir, refTarget, inverse: def.ref?.inverse, index: def.index }
 }

@@ -2,6 +2,8 @@ import { USERS_CORE_COLUMNS, table as tableBuilder, type AuthDef, type TableDef 
 import { MAX_NAME_LENGTH, RESERVED_TABLE_NAMES, ROLE_NAME_PATTERN, SDK_TYPE_NAMES, TABLE_NAME_PATTERN, pascalCase, reservedPrefixOf, typeNameOf } from '../shared/naming.ts'
 import { buildColumn, type ResolvedColumn } from './build-columns.ts'
 import { buildRelations, isIndexLeader } from './build-relations.ts'
+import { buildPrivacy } from './build-privacy.ts'
+import { buildComplianceIRs } from './build-compliance.ts'
 import { describeIssue, issuePath, tableDefSchema, type ValidConfigDef } from './def-schemas.ts'
 import { PROJECT_IR_VERSION, type AuthIR, type EmailIR, type IndexIR, type OAuthProviderIR, type ProjectIR, type SettingIR, type TableIR } from '../ir/project-ir.ts'
 import type { SourceLocation } from '../shared/errors.ts'
@@ -36,6 +38,7 @@ export function buildProjectIR(config: ValidConfigDef, problems: Problems, root?
   }
   checkTableRenames(tables, problems)
   const relations = buildRelations(tables.map((t) => ({ name: t.def.name, columns: t.columns })), problems)
+  const privacy = buildPrivacy(tables.map((t) => ({ def: t.def, columns: t.columns.map((c) => c.ir) })), problems)
 
   const tableIRs: TableIR[] = tables
     .map((table): TableIR => ({
@@ -48,6 +51,7 @@ export function buildProjectIR(config: ValidConfigDef, problems: Problems, root?
       relations: relations.get(table.def.name) ?? [],
       search: buildSearch(table, problems),
       renamedFrom: table.def.options.renamedFrom ?? null,
+      ...(privacy.has(table.def.name) ? { privacy: privacy.get(table.def.name)! } : {}),
     }))
     .sort((a, b) => a.name.localeCompare(b.name))
 
@@ -64,6 +68,7 @@ export function buildProjectIR(config: ValidConfigDef, problems: Problems, root?
     ...(config.email === undefined ? {} : { email: buildEmail(config.email, problems) }),
     // Absent unless configured, so model.json of a project without it is unchanged.
     ...(config.graphql !== undefined ? { graphql: { ...config.graphql } } : {}),
+    ...buildComplianceIRs(config, problems),
     ...buildProtectionIRs(config, ['admin', ...config.roles], problems),
   }
 }

@@ -39,6 +39,8 @@ const columnDef = z.strictObject({
   schema: jsonValidator.optional(),
   maxDepth: z.number().int().min(1).max(256, 'A json column nests at most 256 levels (the request body limit)').optional(),
   file: z.strictObject({ bucket: z.string(), many: z.boolean(), max: z.number().int().min(1).max(1000).optional() }).optional(),
+  personal: z.boolean().optional(),
+  phi: z.boolean().optional(),
 })
 
 const column = z.object({ def: columnDef }, { error: 'Expected a column made with t.<type>()' })
@@ -64,6 +66,8 @@ export const tableDefSchema = z.strictObject({
       .optional(),
     renamedFrom: z.string().optional(),
     singular: z.string().regex(/^[a-z][A-Za-z0-9_]*$/, 'Expected a singular table name such as "person"').optional(),
+    owner: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'Expected ref column names joined by dots, such as "projectId.ownerId"').optional(),
+    onErase: z.enum(['delete', 'anonymize', 'keep']).optional(),
   }),
   users: z.boolean(),
 })
@@ -188,6 +192,9 @@ export const configDefSchema = z.strictObject({
   env: z.array(envRef).optional(),
   http: httpDefSchema.optional(),
   environments: environmentsDefSchema.optional(),
+  consents: z.record(z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'Expected a camelCase purpose name such as "marketing"'), z.strictObject({ version: positiveInt, description: z.string().min(1) })).optional(),
+  database: z.strictObject({ encryption: z.strictObject({ key: setting }).optional() }).optional(),
+  compliance: z.strictObject({ hipaa: z.boolean().optional() }).optional(),
 })
 
 /** Describe a zod issue for a person: where in the object, and what is wrong. */

@@ -72,7 +72,7 @@ function buildFromImport(root: string, imported: ImportedDefinition, locations: 
   if (config === undefined) return { ir: undefined, problems }
   const ir = buildProjectIR(config, problems, root)
   // Built even without policies in the config: a policies() call not passed to it is a problem.
-  return { ir: withBuckets({ ...ir, policies: buildPolicies(policiesDefsOf(config.policies), policySyntax, ir.tables, ir.roles, problems) }, config, problems), problems }
+  return { ir: withBuckets({ ...ir, policies: buildPolicies(policiesDefsOf(config.policies), policySyntax, ir.tables, ir.roles, problems, ir.consents) }, config, problems), problems }
 }
 
 /** The IR with `buckets` when the config has storage (absent otherwise, so model.json is unchanged). */
@@ -100,7 +100,7 @@ export function compileDefinition(config: unknown, source = 'koyalite.ts'): Proj
   const parsed = validateConfig(config, problems)
   let ir = parsed === undefined ? undefined : buildProjectIR(parsed, problems)
   const defs = policiesDefsOf(parsed?.policies)
-  if (ir !== undefined && defs.length > 0) ir = { ...ir, policies: buildPolicies(defs, readPolicySyntaxFromDefs(defs), ir.tables, ir.roles, problems) }
+  if (ir !== undefined && defs.length > 0) ir = { ...ir, policies: buildPolicies(defs, readPolicySyntaxFromDefs(defs), ir.tables, ir.roles, problems, ir.consents) }
   if (ir !== undefined && parsed !== undefined) ir = withBuckets(ir, parsed, problems)
   if (ir === undefined || problems.errors.length > 0) throw new KoyaErrorList(problems.errors)
   return ir

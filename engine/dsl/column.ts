@@ -49,6 +49,10 @@ export interface ColumnDef {
   readonly maxDepth?: number
   /** Files on rows: the bucket whose object ids the column holds (`t.file`, `t.files`). */
   readonly file?: { readonly bucket: string; readonly many: boolean; readonly max?: number }
+  /** Personal data (`.personal()`): exported and erased with its owner (docs/compliance.md). */
+  readonly personal?: boolean
+  /** Protected health information (`.phi()`, implies personal): reads audited in HIPAA mode. */
+  readonly phi?: boolean
 }
 
 /** Options of `t.json()`. */
@@ -137,6 +141,28 @@ export class Column<S extends ColumnState = ColumnState> {
   /** This column used to be called `oldName`: the migration renames it and keeps the data. */
   renamedFrom(oldName: string): Column<S> {
     return new Column({ ...this.def, renamedFrom: oldName })
+  }
+
+  /**
+   * Personal data (a name, an address, free text about a person): part of its owner's export,
+   * anonymised or deleted on erasure, shown in access.md (docs/compliance.md).
+   *
+   * @example
+   * displayName: t.text().max(80).personal()
+   */
+  personal(): Column<S> {
+    return new Column({ ...this.def, personal: true })
+  }
+
+  /**
+   * Protected health information; implies `.personal()`. In HIPAA mode every read of it is
+   * audited, its table needs a read policy, and logs never show its values.
+   *
+   * @example
+   * diagnosis: t.text().phi()
+   */
+  phi(): Column<S> {
+    return new Column({ ...this.def, personal: true, phi: true })
   }
 }
 

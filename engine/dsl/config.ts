@@ -6,6 +6,7 @@ import type { JobDef, RetryDef } from './job.ts'
 import type { WebhookDef } from './webhook.ts'
 import type { BucketDef } from './bucket.ts'
 import type { HttpDef } from './http.ts'
+import type { ComplianceDef, ConsentDef, DatabaseDef } from './compliance.ts'
 
 /** A value read from the environment when the app runs, never at generate time. */
 export interface EnvRef {
@@ -117,6 +118,12 @@ export interface ConfigInput<Tables extends Readonly<Record<string, unknown>> = 
   readonly http?: HttpDef
   /** Settings that replace the ones above when `KOYA_ENV` names that environment (docs/environments.md). */
   readonly environments?: EnvironmentsDef
+  /** Purposes users consent to, by name (docs/compliance.md). */
+  readonly consents?: Readonly<Record<string, ConsentDef>>
+  /** How the database file is opened (encryption at rest). */
+  readonly database?: DatabaseDef
+  /** Compliance modes (`hipaa`). */
+  readonly compliance?: ComplianceDef
 }
 
 /**
@@ -163,6 +170,9 @@ export interface ConfigDef {
   readonly env?: readonly EnvRef[]
   readonly http?: HttpDef
   readonly environments?: EnvironmentsDef
+  readonly consents?: Readonly<Record<string, ConsentDef>>
+  readonly database?: DatabaseDef
+  readonly compliance?: ComplianceDef
 }
 
 /** The environments `KOYA_ENV` may name. */

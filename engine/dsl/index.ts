@@ -24,3 +24,5 @@ export type { FunctionAuth, FunctionDef, FunctionOptions, MemorySize } from './f
 export type { DataAs, DataFilter, DataRow, EmailMessage, EnqueueOptions, FunctionContext, HandlerLogger, JobContext, Register, RegisteredDb, WebhookEvent, WebhookOperation } from '../shared/handler-context.ts'
 export { defineSeed } from './seed.ts'
 export type { SeedContext, SeedDb, SeedDef, SeedUserOptions } from './seed.ts'
+export { DO_NOT_SELL_PURPOSE } from './compliance.ts'
+export type { ComplianceDef, ConsentDef, DatabaseDef } from './compliance.ts'

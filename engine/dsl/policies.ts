@@ -10,6 +10,8 @@ import type { RelationalRow, TableNameOf } from './infer.ts'
 export interface PolicyAuth {
   readonly userId: string | null
   readonly roles: readonly string[]
+  /** The purposes whose current version the caller has consented to (`defineConfig({ consents })`), and `doNotSell` when set. */
+  readonly consents: readonly string[]
 }
 
 /**

@@ -40,6 +40,17 @@ export interface TableOptions<C extends Columns = Columns> {
    * are its PascalCase (`table('people', {…}, { singular: 'person' })` → `Person`, `PersonInsert`).
    */
   readonly singular?: string
+  /**
+   * The path from a row to the user it is about, for export and erasure (docs/compliance.md):
+   * a ref column to users (`'createdBy'`), or refs followed through other tables
+   * (`'projectId.ownerId'`). Default: inferred, the shortest path of refs to users.
+   */
+  readonly owner?: string
+  /**
+   * What erasing the owner does to the row: `'delete'` it (the default), `'anonymize'` its
+   * personal columns (and unset optional refs to the user), or `'keep'` it unchanged.
+   */
+  readonly onErase?: 'delete' | 'anonymize' | 'keep'
 }
 
 /** What the user wrote for one table: plain, frozen data. */
@@ -61,7 +72,7 @@ type WithId<C extends Columns> = 'id' extends keyof C ? C : { readonly id: IdCol
 /** The columns `table.users()` adds; the app's own columns come after them. */
 const usersCoreColumns = () => ({
   id: t.id(),
-  email: t.text().max(320).unique(),
+  email: t.text().max(320).unique().personal(),
   emailVerified: t.bool().default(false),
   createdAt: t.createdAt(),
   updatedAt: t.updatedAt(),

@@ -2,6 +2,7 @@ import { assertNever } from '../shared/assert-never.ts'
 import { KoyaError } from '../shared/errors.ts'
 import type { PolicyExprIR, PolicyLiteral, PolicyValueIR, RelationIR, TableIR } from './project-ir.ts'
 import { SQLITE_DIALECT, type SqlDialect } from './sql-dialect.ts'
+import { CONSENT_STATE_TABLE } from './privacy.ts'
 
 /** A bound parameter of a printed policy: a constant, or a fact about the caller filled per request. */
 export type PolicyParam =
@@ -160,6 +161,12 @@ class Printer {
       case 'hasRole': {
         const [before, between, after] = this.dialect.rolesContain(this.alias())
         return sql`${before}${{ param: { kind: 'authRoles' } }}${between}${this.literal(expr.role)}${after}`
+      }
+      case 'hasConsent': {
+        // A subquery on the caller's id, not a fact slot of its own: every caller of the data
+        // layer (realtime's many actors included) binds the user id already (decision 151).
+        const a = this.dialect.quoteIdent(this.alias())
+        return sql`EXISTS (SELECT 1 FROM ${this.dialect.quoteIdent(CONSENT_STATE_TABLE)} ${a} WHERE ${a}."userId" = ${{ param: { kind: 'authUserId' } }} AND ${a}."purpose" = ${this.literal(expr.purpose)} AND ${a}."granted" = ${this.true} AND ${a}."version" >= ${this.literal(expr.version)})`
       }
       case 'truthy':
         // Bools are stored 0/1; `= 1` keeps NULL false and an index usable.

@@ -57,6 +57,10 @@ export interface ColumnIR {
    * (a json array of object ids). Absent on every other column.
    */
   readonly file?: { readonly bucket: string; readonly many: boolean; readonly max: number | null }
+  /** `.personal()` (or `.phi()`, or the users table's email); absent when not personal. */
+  readonly personal?: true
+  /** `.phi()`: protected health information; absent otherwise. */
+  readonly phi?: true
 }
 
 export interface IndexIR {
@@ -96,6 +100,25 @@ export interface TableIR {
   readonly relations: readonly RelationIR[]
   readonly search: SearchIR | null
   readonly renamedFrom: string | null
+  /**
+   * How the table's rows relate to a user, for export and erasure (docs/compliance.md); absent
+   * when the table has no path to the users table and declares nothing.
+   */
+  readonly privacy?: TablePrivacyIR
+}
+
+/** What erasing a user does to the rows it owns. */
+export type EraseRuleIR = 'delete' | 'anonymize' | 'keep'
+
+export interface TablePrivacyIR {
+  /**
+   * Ref columns followed from a row to the users table: `['createdBy']`, `['projectId',
+   * 'ownerId']`; empty for the users table itself (the row is the user). null: no path.
+   */
+  readonly owner: readonly string[] | null
+  /** Declared with `{ owner }`, or inferred as the shortest path of refs. */
+  readonly ownerDeclared: boolean
+  readonly onErase: EraseRuleIR
 }
 
 /** A setting resolved when the server starts: from the environment, or inline (never a secret). */
@@ -156,6 +179,11 @@ export type PolicyExprIR =
   | { readonly kind: 'in'; readonly value: PolicyValueIR; readonly list: readonly PolicyLiteral[] }
   /** `auth.roles.includes('admin')`. */
   | { readonly kind: 'hasRole'; readonly role: string }
+  /**
+   * `auth.consents.includes('marketing')`: the caller's latest choice for the purpose is a grant
+   * of at least `version` (the declared one). False for anonymous callers.
+   */
+  | { readonly kind: 'hasConsent'; readonly purpose: string; readonly version: number }
   /** A bool column used as a condition (`project.archived`): true only when it is true. */
   | { readonly kind: 'truthy'; readonly value: PolicyValueIR }
   | { readonly kind: 'not'; readonly expr: PolicyExprIR }
@@ -234,6 +262,12 @@ export interface ProjectIR {
   readonly functions?: readonly FunctionIR[]
   /** `graphql: { … }` as configured (defaults apply at run time); absent when not configured. */
   readonly graphql?: GraphqlIR
+  /** `consents: { … }`, sorted by name; absent when the project declares none. */
+  readonly consents?: readonly ConsentIR[]
+  /** `database: { encryption }`; absent when not configured. */
+  readonly database?: DatabaseIR
+  /** `compliance: { hipaa }`; absent when not configured. */
+  readonly compliance?: ComplianceIR
   /** `http: { cors, headers, rateLimit }`; absent when not configured (DEFAULT_HTTP applies). */
   readonly http?: HttpIR
   /** Every `env(…)` koyalite.ts reads, sorted by name; absent when none. */
@@ -242,6 +276,22 @@ export interface ProjectIR {
   readonly environments?: Partial<Record<EnvironmentName, EnvironmentOverridesIR>>
   /** Storage buckets, sorted by name; absent when the project has none. */
   readonly buckets?: readonly BucketIR[]
+}
+
+/** A purpose users consent to (docs/compliance.md). */
+export interface ConsentIR {
+  readonly name: string
+  readonly version: number
+  readonly description: string
+}
+
+export interface DatabaseIR {
+  /** SQLCipher encryption at rest; the key is always read from the environment. */
+  readonly encryption: { readonly key: { readonly env: string } } | null
+}
+
+export interface ComplianceIR {
+  readonly hipaa: boolean
 }
 
 /**

@@ -2,6 +2,7 @@ import { BUILD_ERROR_CODES } from './error-codes/build.ts'
 import { OPERATE_ERROR_CODES } from './error-codes/operate.ts'
 import { SERVE_ERROR_CODES } from './error-codes/serve.ts'
 import { STORAGE_ERROR_CODES } from './error-codes/storage.ts'
+import { COMPLIANCE_ERROR_CODES } from './error-codes/compliance.ts'
 
 /**
  * The registry of error codes: `KL_<FAMILY>_<REASON>`, each with what it means and how to solve
@@ -24,4 +25,5 @@ export const errorCodes = {
   ...SERVE_ERROR_CODES,
   ...OPERATE_ERROR_CODES,
   ...STORAGE_ERROR_CODES,
+  ...COMPLIANCE_ERROR_CODES,
 } as const satisfies Record<string, ErrorCodeInfo>

@@ -1,6 +1,8 @@
-import { mkdirSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, readSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import Database from 'better-sqlite3'
+import { KoyaError } from './errors.ts'
 
 export type SqliteDatabase = Database.Database
 
@@ -8,7 +10,16 @@ export interface OpenDatabaseOptions {
   /** Milliseconds a writer waits for a lock before SQLITE_BUSY. Default 5000. */
   readonly busyTimeout?: number
   readonly readonly?: boolean
+  /**
+   * Open (or create) the file encrypted with SQLCipher (AES-256, via better-sqlite3-multiple-ciphers,
+   * loaded only then: decision 154). The file, its WAL and every copy (backups) are unreadable
+   * without the key.
+   */
+  readonly encryption?: { readonly key: string }
 }
+
+/** The first 16 bytes of every unencrypted SQLite file. */
+const PLAIN_HEADER = 'SQLite format 3\u0000'
 
 /**
  * Open a SQLite database the way every part of KoyaLite expects it: WAL (readers never block the
@@ -17,7 +28,7 @@ export interface OpenDatabaseOptions {
  */
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): SqliteDatabase {
   if (file !== ':memory:' && !options.readonly) mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
-  const db = new Database(file, { readonly: options.readonly ?? false })
+  const db = options.encryption === undefined ? openPlain(file, options) : openEncrypted(file, options.encryption.key, options)
   db.pragma(`busy_timeout = ${options.busyTimeout ?? 5000}`)
   if (!options.readonly) {
     db.pragma('journal_mode = WAL')
@@ -25,4 +36,52 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): S
   }
   db.pragma('foreign_keys = ON')
   return db
+}
+
+function openPlain(file: string, options: OpenDatabaseOptions): SqliteDatabase {
+  if (headerOf(file) !== undefined && headerOf(file) !== PLAIN_HEADER) {
+    throw new KoyaError('KL_COMPLIANCE_DB_ENCRYPTED', `The database ${file} is encrypted (its header is not "SQLite format 3"), and no key was given.`)
+  }
+  return new Database(file, { readonly: options.readonly ?? false })
+}
+
+function openEncrypted(file: string, key: string, options: OpenDatabaseOptions): SqliteDatabase {
+  if (key.length === 0) throw new KoyaError('KL_COMPLIANCE_WRONG_KEY', `The encryption key of ${file} is empty.`)
+  // Loaded only when asked for: the default path keeps better-sqlite3 (decision 154).
+  const Cipher = createRequire(import.meta.url)('better-sqlite3-multiple-ciphers') as typeof Database
+  const db = new Cipher(file, { readonly: options.readonly ?? false })
+  try {
+    db.pragma(`cipher = 'sqlcipher'`)
+    db.pragma('legacy = 4')
+    // The key is bound as a quoted literal: pragmas take no parameters.
+    db.pragma(`key = '${key.replaceAll("'", "''")}'`)
+    db.prepare('SELECT count(*) FROM "sqlite_master"').get()
+  } catch (cause) {
+    db.close()
+    const plain = headerOf(file) === PLAIN_HEADER
+    throw new KoyaError(
+      'KL_COMPLIANCE_WRONG_KEY',
+      plain ? `The database ${file} is not encrypted, but a key was given.` : `The key does not open the database ${file}.`,
+      { cause, ...(plain ? { hint: 'Encrypt it first: koyalite db encrypt (docs/compliance.md).' } : {}) },
+    )
+  }
+  return db as unknown as SqliteDatabase
+}
+
+/** The file's first 16 bytes, or undefined for a missing or empty file (and :memory:). */
+function headerOf(file: string): string | undefined {
+  if (file === ':memory:' || file === '') return undefined
+  let fd: number
+  try {
+    fd = openSync(file, 'r')
+  } catch {
+    return undefined
+  }
+  try {
+    const buffer = Buffer.alloc(16)
+    const read = readSync(fd, buffer, 0, 16, 0)
+    return read === 0 ? undefined : buffer.subarray(0, read).toString('latin1')
+  } finally {
+    closeSync(fd)
+  }
 }

@@ -16,6 +16,8 @@ export type Rows = Readonly<Record<string, readonly Row[]>>
 export interface EvalCaller {
   readonly userId: string | null
   readonly roles: readonly string[]
+  /** Purposes whose current version the caller granted (absent: none). */
+  readonly consents?: readonly string[]
 }
 
 const ABSENT = Symbol('absent')
@@ -67,6 +69,8 @@ export class PolicyEvaluator {
       }
       case 'hasRole':
         return caller.roles.includes(expr.role)
+      case 'hasConsent':
+        return caller.userId !== null && (caller.consents ?? []).includes(expr.purpose)
       case 'truthy': {
         const value = this.value(expr.value, scopes, caller)
         return value === 1 || value === true

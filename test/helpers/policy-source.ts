@@ -104,6 +104,8 @@ export function printPolicySource(random: Random, expr: PolicyExprIR, table: str
         return [`[${e.list.map(literal).join(', ')}].includes(${value(e.value, scopes)})`, 7]
       case 'hasRole':
         return [`${auth}.roles.includes(${literal(e.role)})`, 7]
+      case 'hasConsent':
+        return [`${auth}.consents.includes(${literal(e.purpose)})`, 7]
       case 'truthy':
         return [value(e.value, scopes), 7]
       case 'not':

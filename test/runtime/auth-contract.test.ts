@@ -10,6 +10,7 @@ import { META_ROUTE_IDS } from '../../engine/ir/routes/meta-routes.ts'
 import { REALTIME_ROUTE_IDS } from '../../engine/ir/routes/realtime-routes.ts'
 import { STUDIO_ROUTE_IDS } from '../../engine/ir/routes/studio-routes.ts'
 import { OBSERVABILITY_ROUTE_IDS } from '../../engine/ir/routes/observability-routes.ts'
+import { PRIVACY_ROUTE_IDS } from '../../engine/ir/routes/privacy-routes.ts'
 import type { RouteContract, RouteSchema } from '../../engine/ir/routes/route-contract.ts'
 import { registerContractRoutes } from '../../engine/runtime/http/route-contract.ts'
 import { authApp, call, SERVICE_KEY, signedInUser, type AuthTestApp } from '../helpers/auth-app.ts'
@@ -79,7 +80,7 @@ describe('the route contract', () => {
     const ids = contractOf(fullModel(t.model)).map((route) => route.id)
     expect(new Set(ids).size).toBe(ids.length)
     const search = searchRoutes(t.model).routes.map((route) => route.id) // one per searchable table (test/runtime/search)
-    expect([...ids].sort()).toEqual([...AUTH_ROUTE_IDS, ...ADMIN_ROUTE_IDS, ...JOBS_ROUTE_IDS, ...META_ROUTE_IDS, ...REALTIME_ROUTE_IDS, ...STUDIO_ROUTE_IDS, ...OBSERVABILITY_ROUTE_IDS, ...search].sort())
+    expect([...ids].sort()).toEqual([...AUTH_ROUTE_IDS, ...ADMIN_ROUTE_IDS, ...JOBS_ROUTE_IDS, ...META_ROUTE_IDS, ...REALTIME_ROUTE_IDS, ...STUDIO_ROUTE_IDS, ...OBSERVABILITY_ROUTE_IDS, ...PRIVACY_ROUTE_IDS, ...search].sort())
   })
 
   it('is what the server serves under /auth and /admin, entry for entry', async () => {

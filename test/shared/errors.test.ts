@@ -14,7 +14,7 @@ describe('error registry', () => {
   })
 
   it('names every code KL_<FAMILY>_<REASON> with a known family', () => {
-    for (const code of Object.keys(errorCodes)) expect(code).toMatch(/^KL_(DEF|POLICY|MIG|API|AUTH|JOB|STORAGE|BACKUP|SEARCH|INT|CLI|CLIENT|ENV|SEED)_[A-Z0-9_]+$/)
+    for (const code of Object.keys(errorCodes)) expect(code).toMatch(/^KL_(DEF|POLICY|MIG|API|AUTH|JOB|STORAGE|BACKUP|SEARCH|INT|CLI|CLIENT|ENV|SEED|COMPLIANCE)_[A-Z0-9_]+$/)
   })
 
   it('gives every code a description and a solution that read as sentences', () => {

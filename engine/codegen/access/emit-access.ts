@@ -4,6 +4,7 @@ import { predicateOf } from '../../ir/policy-roles.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 import type { Generator } from '../generator.ts'
 import { withStorageObjects } from '../../ir/storage-objects.ts'
+import { printPrivacy } from './print-privacy.ts'
 
 /**
  * generated/access.md: for every table and operation, who may perform it: a summary (system
@@ -38,7 +39,7 @@ function printAccess(ir: ProjectIR, source: string): string {
     lines.push(`| ${table.name} | ${OPERATIONS.map((op) => cell(predicateOf(p, op))).join(' | ')} |`)
   }
   for (const table of ir.tables) {
-    lines.push('', `## ${table.name}`)
+    lines.push('', `## ${table.name}`, ...printPrivacy(table))
     const p = policies.get(table.name)
     for (const op of OPERATIONS) {
       lines.push('', `### ${op}`, '')
@@ -110,6 +111,8 @@ function admits(expr: PolicyExprIR, show?: (e: PolicyExprIR) => string): string[
       return [expr.value ? 'anyone, signed in or not' : 'nobody but the system role']
     case 'hasRole':
       return [`role ${expr.role}`]
+    case 'hasConsent':
+      return [`callers who consented to ${expr.purpose} (version ${expr.version})`]
     case 'isNull':
       if (expr.value.kind === 'authUserId') return [expr.negated ? 'anyone signed in' : 'anonymous callers']
       return [conditions(expr)]
@@ -144,6 +147,7 @@ function aboutCaller(expr: PolicyExprIR): boolean {
   switch (expr.kind) {
     case 'constant':
     case 'hasRole':
+    case 'hasConsent':
       return true
     case 'isNull':
       return expr.value.kind === 'authUserId'
@@ -194,6 +198,8 @@ function render(expr: PolicyExprIR, table: TableIR, tables: readonly TableIR[]):
         return `${JSON.stringify(e.list)}.includes(${value(e.value, scopes)})`
       case 'hasRole':
         return `auth.roles.includes(${JSON.stringify(e.role)})`
+      case 'hasConsent':
+        return `auth.consents.includes(${JSON.stringify(e.purpose)})`
       case 'truthy':
         return value(e.value, scopes)
       case 'not':

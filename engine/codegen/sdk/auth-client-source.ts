@@ -1,3 +1,4 @@
+import { privacyTypesSource } from './privacy-types-source.ts'
 import type { ProjectIR } from '../../ir/project-ir.ts'
 import { oauthProvidersOf, signupIsUniform, usersTableOf } from '../../ir/routes/auth-routes.ts'
 import type { RouteGroup } from '../../ir/routes/route-contract.ts'
@@ -76,7 +77,7 @@ export function authMembers(groups: readonly RouteGroup[]): ClientMember[] {
 /** The types and classes of the contract's namespaces. */
 export function printAuthSections(ir: ProjectIR, groups: readonly RouteGroup[]): string[] {
   const users = usersTableOf(ir) !== undefined
-  return [printAppAuthTypes(ir), ...(users ? [authTypesSource] : []), adminTypesSource, printNamespaceClasses(groups, EXTRAS)]
+  return [printAppAuthTypes(ir), ...(users ? [authTypesSource, privacyTypesSource] : []), adminTypesSource, printNamespaceClasses(groups, EXTRAS)]
 }
 
 /** The app's types for the namespaces: the roles always; with a users table the user, sign-up and OAuth types. */

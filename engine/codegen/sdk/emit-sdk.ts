@@ -2,6 +2,7 @@ import type { ProjectIR } from '../../ir/project-ir.ts'
 import { banner, stableJson } from '../../shared/generated-file.ts'
 import type { Generator } from '../generator.ts'
 import { routeGroupsOf } from '../route-groups.ts'
+import { privacyTypesSource } from './privacy-types-source.ts'
 import { adminTypesSource, APP_AUTH_TYPE_NAMES, authMembers, authTypesSource, printAuthSections, reservedMemberNames } from './auth-client-source.ts'
 import { exampleCalls, exampleTable } from './examples.ts'
 import { printClient, realtimeMembers, tableMembers, type ClientMember } from './print-client.ts'
@@ -41,7 +42,7 @@ const AUTH_TYPES_SHAPE = APP_AUTH_TYPE_NAMES.map((name) => `export type ${name} 
  * written (SDK_TYPE_NAMES in shared/naming.ts, which a test keeps equal to the type-like ones here).
  */
 export const SDK_DECLARED_NAMES: ReadonlySet<string> = new Set(
-  [printTableTypes([]), printClient('', []), printErrorCodes(), queryTypesSource, tableClientSource, realtimeClientSource, transportSource, AUTH_TYPES_SHAPE, authTypesSource, adminTypesSource, 'class AuthClient', 'class AdminClient'].flatMap((code) =>
+  [printTableTypes([]), printClient('', []), printErrorCodes(), queryTypesSource, tableClientSource, realtimeClientSource, transportSource, AUTH_TYPES_SHAPE, authTypesSource, privacyTypesSource, adminTypesSource, 'class AuthClient', 'class AdminClient'].flatMap((code) =>
     [...code.matchAll(/^(?:export )?(?:type|interface|class|function|const) (\w+)/gm)].map((match) => match[1]!),
   ),
 )

@@ -1,7 +1,7 @@
 import type { PoliciesDef } from '../../dsl/index.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 import { formatLocation, type SourceLocation } from '../../shared/errors.ts'
-import type { PolicyOperation, PolicyPredicateIR, TableIR, TablePoliciesIR } from '../../ir/project-ir.ts'
+import type { PolicyOperation, ProjectIR, PolicyPredicateIR, TableIR, TablePoliciesIR } from '../../ir/project-ir.ts'
 import type { Problems } from '../problems.ts'
 import { buildPolicyExpr, type PolicyContext } from './build-policy-expr.ts'
 import { checkPolicyIndexes } from './policy-indexes.ts'
@@ -46,9 +46,9 @@ const keyOf = (table: string, operation: PolicyOperation) => `${table}.${operati
  * has was built at run time, which the compiler cannot read. Every problem goes to `problems`;
  * unindexed columns the policies filter on are warnings.
  */
-export function buildPolicies(defs: readonly PoliciesDef[], syntax: PolicySourceSyntax, tables: readonly TableIR[], roles: readonly string[], problems: Problems): TablePoliciesIR[] {
+export function buildPolicies(defs: readonly PoliciesDef[], syntax: PolicySourceSyntax, tables: readonly TableIR[], roles: readonly string[], problems: Problems, consents?: ProjectIR['consents']): TablePoliciesIR[] {
   for (const problem of syntax.problems) problems.add(problem.code, problem.message, problem.at, problem.hint)
-  const context: PolicyContext = { tables, roles, report: (code, message, at, hint) => problems.add(code, message, at, hint) }
+  const context: PolicyContext = { tables, roles, ...(consents === undefined ? {} : { consents }), report: (code, message, at, hint) => problems.add(code, message, at, hint) }
   const tableNames = new Set(tables.map((t) => t.name))
   const defRules = defRulesOf(defs)
   const defCount = new Map<string, number>()

@@ -1,12 +1,15 @@
 import { assertNever } from '../../shared/assert-never.ts'
 import type { KoyaErrorCode, SourceLocation } from '../../shared/errors.ts'
 import type { ColumnType, CompareOperator, PolicyExprIR, PolicyLiteral, PolicyValueIR, TableIR } from '../../ir/project-ir.ts'
+import { DO_NOT_SELL_PURPOSE } from '../../dsl/compliance.ts'
 import { SUPPORTED_POLICY_FORMS, type PolicyArrowSyntax, type PolicyCompareOperator, type PolicySyntaxNode } from './policy-syntax.ts'
 
 /** What a policy expression is resolved against. */
 export interface PolicyContext {
   readonly tables: readonly TableIR[]
   readonly roles: readonly string[]
+  /** The declared consent purposes (`defineConfig({ consents })`); `doNotSell` is always one. */
+  readonly consents?: readonly { readonly name: string; readonly version: number }[]
   report(code: KoyaErrorCode, message: string, at: SourceLocation, hint?: string): void
 }
 
@@ -29,6 +32,7 @@ type Operand =
   | { readonly kind: 'null' }
   | { readonly kind: 'auth' }
   | { readonly kind: 'roles' }
+  | { readonly kind: 'consents' }
   | { readonly kind: 'list'; readonly values: readonly PolicyLiteral[] }
 
 const COMPARE_OPERATORS: Record<PolicyCompareOperator, CompareOperator> = { '===': '=', '!==': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' }
@@ -206,11 +210,13 @@ class ExprBuilder {
       case 'auth':
         if (node.name === 'userId') return { kind: 'value', value: { kind: 'authUserId' }, bool: false }
         if (node.name === 'roles') return { kind: 'roles' }
-        return this.unsupported(`auth.${node.name}`, node.nameAt, 'auth has userId (string | null) and roles: auth.userId, auth.roles.includes(\'admin\').')
+        if (node.name === 'consents') return { kind: 'consents' }
+        return this.unsupported(`auth.${node.name}`, node.nameAt, 'auth has userId (string | null), roles and consents: auth.userId, auth.roles.includes(\'admin\'), auth.consents.includes(\'marketing\').')
       case 'many':
       case 'value':
       case 'null':
       case 'roles':
+      case 'consents':
       case 'list':
         return this.unsupported(`Reading .${node.name} of ${describeOperand(object)}`, node.nameAt)
       default:
@@ -283,6 +289,17 @@ class ExprBuilder {
       }
       return { kind: 'hasRole', role: argument.value }
     }
+    if (object.kind === 'consents') {
+      const purposes = [{ name: DO_NOT_SELL_PURPOSE, version: 1 }, ...(this.context.consents ?? [])]
+      if (argument.kind !== 'literal' || typeof argument.value !== 'string') {
+        return this.unsupported('auth.consents.includes() with something other than a string literal', argument.at, "Name the purpose literally: auth.consents.includes('marketing').")
+      }
+      const purpose = purposes.find((p) => p.name === argument.value)
+      if (purpose === undefined) {
+        return this.report('KL_POLICY_UNKNOWN_CONSENT', `The consent purpose "${argument.value}" is not declared.`, argument.at, `Declared purposes: ${purposes.map((p) => p.name).sort().join(', ')}; declare it in defineConfig({ consents: { … } }) or fix the spelling.`)
+      }
+      return { kind: 'hasConsent', purpose: purpose.name, version: purpose.version }
+    }
     if (object.kind === 'list') {
       const value = this.operand(argument, env, depth)
       if (value === undefined) return undefined
@@ -340,6 +357,8 @@ function describeOperand(operand: Operand): string {
       return 'auth'
     case 'roles':
       return 'auth.roles'
+    case 'consents':
+      return 'auth.consents'
     case 'list':
       return 'an array'
     default:

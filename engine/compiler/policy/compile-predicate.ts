@@ -11,7 +11,7 @@ import { readPredicateSource } from './read-policy-syntax.ts'
  *
  * @throws KoyaErrorList with every KL_POLICY_* problem, located in the text (file `<policy>`).
  */
-export function compilePolicyPredicate(sourceText: string, table: string, ir: Pick<ProjectIR, 'tables' | 'roles'>): PolicyExprIR {
+export function compilePolicyPredicate(sourceText: string, table: string, ir: Pick<ProjectIR, 'tables' | 'roles' | 'consents'>): PolicyExprIR {
   const { arrow, problems } = readPredicateSource(sourceText, '<policy>')
   const errors = problems.map(toKoyaError)
   if (!ir.tables.some((t) => t.name === table)) {
@@ -19,7 +19,7 @@ export function compilePolicyPredicate(sourceText: string, table: string, ir: Pi
   }
   let expr: PolicyExprIR | undefined
   if (arrow !== null) {
-    expr = buildPolicyExpr(arrow, table, { tables: ir.tables, roles: ir.roles, report: (code, message, at, hint) => errors.push(new KoyaError(code, message, hint === undefined ? { at } : { at, hint })) })
+    expr = buildPolicyExpr(arrow, table, { tables: ir.tables, roles: ir.roles, ...(ir.consents === undefined ? {} : { consents: ir.consents }), report: (code, message, at, hint) => errors.push(new KoyaError(code, message, hint === undefined ? { at } : { at, hint })) })
   }
   if (expr === undefined || errors.length > 0) throw new KoyaErrorList(errors)
   return expr

@@ -60,6 +60,7 @@ function columnUses(expr: PolicyExprIR, table: string, byName: ReadonlyMap<strin
     switch (e.kind) {
       case 'constant':
       case 'hasRole':
+      case 'hasConsent':
       case 'isNull':
       case 'truthy':
         return

@@ -17,6 +17,7 @@ import { storageModule } from '../storage/storage-module.ts'
 import type { SystemMigration } from '../system/system-schema.ts'
 import { webhooksModule } from '../webhooks/webhooks-module.ts'
 import { studioModule } from '../studio/studio-module.ts'
+import { complianceModule } from '../compliance/compliance-module.ts'
 import type { FeatureModule } from './feature-module.ts'
 
 /**
@@ -51,6 +52,8 @@ export const FEATURE_MODULES = {
   search: searchModule,
   graphql: graphqlModule,
   realtime: realtimeModule,
+  // After auth (identity, sessions, audit log); its writes go through the one data layer.
+  compliance: complianceModule,
   // Metrics and the admin API's logs, monitor, performance, configuration and CLI history
   // (after auth: its admin check). What it reads the core keeps from the first request on.
   observability: observabilityModule,

@@ -66,6 +66,8 @@ function policyTables(expr: PolicyExprIR, scopes: readonly TableIR[], tables: Re
   switch (expr.kind) {
     case 'constant':
     case 'hasRole':
+    // Consents live in a system table: a change of consent reaches a view with its next event.
+    case 'hasConsent':
       return
     case 'compare':
       valueTables(expr.left, scopes, tables, found)

@@ -1,0 +1,30 @@
+import { DO_NOT_SELL_PURPOSE } from '../dsl/index.ts'
+import type { ProjectIR } from '../ir/project-ir.ts'
+import type { ValidConfigDef } from './def-schemas.ts'
+import type { Problems } from './problems.ts'
+
+/**
+ * `consents`, `database` and `compliance` of defineConfig as IR; each absent when not written,
+ * so model.json of a project without them is unchanged. The key of `database.encryption` must
+ * come from the environment: a key written inline would be copied into generated/.
+ */
+export function buildComplianceIRs(config: ValidConfigDef, problems: Problems): Pick<ProjectIR, 'consents' | 'database' | 'compliance'> {
+  const result: { -readonly [K in 'consents' | 'database' | 'compliance']?: ProjectIR[K] } = {}
+  if (config.consents !== undefined) {
+    if (DO_NOT_SELL_PURPOSE in config.consents) {
+      problems.add('KL_DEF_INVALID', `consents.${DO_NOT_SELL_PURPOSE} is built in (the CCPA "do not sell or share" flag).`, problems.atConfig(`consents.${DO_NOT_SELL_PURPOSE}`), 'Name your purpose otherwise; every app has doNotSell.')
+    }
+    result.consents = Object.entries(config.consents)
+      .map(([name, def]) => ({ name, version: def.version, description: def.description }))
+      .sort((a, b) => a.name.localeCompare(b.name))
+  }
+  if (config.database !== undefined) {
+    const key = config.database.encryption?.key
+    if (typeof key === 'string') {
+      problems.add('KL_DEF_INVALID', 'database.encryption.key is written inline; a key in koyalite.ts would be copied into generated/ and version control.', problems.atConfig('database.encryption.key'), "Read it from the environment: env('KOYA_DB_KEY').")
+    }
+    result.database = { encryption: key === undefined || typeof key === 'string' ? null : { key: { env: key.name } } }
+  }
+  if (config.compliance !== undefined) result.compliance = { hipaa: config.compliance.hipaa === true }
+  return result
+}

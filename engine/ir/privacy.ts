@@ -1,0 +1,30 @@
+import type { ProjectIR, TableIR } from './project-ir.ts'
+
+/**
+ * Each user's latest choice per consent purpose (`userId`, `purpose`, `version`, `granted`), kept
+ * beside the `_koya_consents` history by the auth module; what `auth.consents.includes(…)` reads.
+ */
+export const CONSENT_STATE_TABLE = '_koya_consent_state'
+
+/**
+ * The tables a user's export and erasure reach (an owner path to the users table), nearest
+ * first: the users table, then by path length, then by name.
+ *
+ * @example
+ * ownedTables(model).map((t) => t.name) // ['users', 'workspaces', 'members', …]
+ */
+export function ownedTables(model: Pick<ProjectIR, 'tables'>): TableIR[] {
+  return model.tables
+    .filter((t) => t.privacy?.owner != null)
+    .sort((a, b) => a.privacy!.owner!.length - b.privacy!.owner!.length || a.name.localeCompare(b.name))
+}
+
+/** The columns of a table marked personal (`.personal()`, `.phi()`, the users table's email). */
+export function personalColumns(table: TableIR): string[] {
+  return table.columns.filter((c) => c.personal === true).map((c) => c.name)
+}
+
+/** The columns of a table marked `.phi()`. */
+export function phiColumns(table: TableIR): string[] {
+  return table.columns.filter((c) => c.phi === true).map((c) => c.name)
+}

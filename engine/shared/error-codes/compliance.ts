@@ -1,0 +1,49 @@
+import type { ErrorCodeInfo } from '../error-codes.ts'
+
+/**
+ * Codes of the compliance features (docs/compliance.md): personal-data annotations and owner
+ * paths, consent, export and erasure, encryption at rest, HIPAA mode. Part of the one registry
+ * (../error-codes.ts).
+ */
+export const COMPLIANCE_ERROR_CODES = {
+  KL_DEF_OWNER_PATH: {
+    description: 'A table\'s `owner` option does not lead, through ref columns, to the users table.',
+    solution: 'Name ref columns joined by dots, each on the table the previous one points at, the last pointing at users: `owner: \'projectId.ownerId\'`.',
+  },
+  KL_DEF_NO_OWNER_PATH: {
+    description: 'A table has personal columns but no path of refs to the users table, so export and erasure cannot find its rows (a warning).',
+    solution: 'Add a ref to the users table (or to a table that has one), or declare `owner: \'…\'` in the table\'s options; if the data is about nobody, drop `.personal()`.',
+  },
+  KL_POLICY_UNKNOWN_CONSENT: {
+    description: 'A policy tests `auth.consents.includes(…)` with a purpose the app does not declare.',
+    solution: 'Declare the purpose in `defineConfig({ consents: { name: { version, description } } })`, or fix the spelling (`doNotSell` is built in).',
+  },
+  KL_COMPLIANCE_WRONG_KEY: {
+    description: 'The encryption key does not open the database (a wrong key, or a database that is not encrypted).',
+    solution: 'Set the key the database was encrypted with (the variable `database.encryption.key` names, e.g. KOYA_DB_KEY); to encrypt a plain database, run `koyalite db encrypt`.',
+  },
+  KL_COMPLIANCE_DB_ENCRYPTED: {
+    description: 'The database file is encrypted, and it was opened without a key.',
+    solution: 'Configure `database: { encryption: { key: env(\'KOYA_DB_KEY\') } }` and set the variable to the key the database was encrypted with.',
+  },
+  KL_COMPLIANCE_HIPAA_ENCRYPTION: {
+    description: 'HIPAA mode is on and the database is not encrypted at rest.',
+    solution: 'Configure `database: { encryption: { key: env(\'KOYA_DB_KEY\') } }` and set the variable.',
+  },
+  KL_COMPLIANCE_HIPAA_HTTPS: {
+    description: 'HIPAA mode is on and the public URL is not https.',
+    solution: 'Serve the app behind TLS and set `auth.publicUrl` (or KOYA_PUBLIC_URL) to its https URL.',
+  },
+  KL_COMPLIANCE_HIPAA_SYNCHRONOUS: {
+    description: 'HIPAA mode is on and the database runs with synchronous below FULL.',
+    solution: 'Open the database with synchronous=FULL (docs/compliance.md).',
+  },
+  KL_COMPLIANCE_HIPAA_SESSION_IDLE: {
+    description: 'HIPAA mode is on and sessions stay alive idle for more than 15 minutes.',
+    solution: 'Set `auth.session.idleTimeout` to \'15m\' or less.',
+  },
+  KL_COMPLIANCE_HIPAA_PHI_POLICY: {
+    description: 'HIPAA mode is on and a table with `.phi()` columns has no read policy (deny by default is not enough).',
+    solution: 'Write a read policy for the table naming who may read its rows.',
+  },
+} as const satisfies Record<string, ErrorCodeInfo>
