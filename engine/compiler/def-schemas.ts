@@ -163,6 +163,16 @@ export const configDefSchema = z.strictObject({
       persistedQueries: z.boolean().optional(),
     })
     .optional(),
+  embeddings: z
+    .strictObject({
+      provider: z.enum(['openai-compatible', 'custom']),
+      url: setting.optional(),
+      model: z.string().min(1),
+      apiKey: setting.optional(),
+      dimensions: z.number().int().min(1).max(8192),
+      batchSize: z.number().int().min(1).max(2048).optional(),
+    })
+    .optional(),
 })
 
 /** Describe a zod issue for a person: where in the object, and what is wrong. */

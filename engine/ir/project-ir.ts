@@ -220,6 +220,18 @@ export interface ProjectIR {
   readonly functions?: readonly FunctionIR[]
   /** `graphql: { … }` as configured (defaults apply at run time); absent when not configured. */
   readonly graphql?: GraphqlIR
+  /** `defineConfig({ embeddings })`: semantic search's provider; absent when not configured. */
+  readonly embeddings?: EmbeddingsIR
+}
+
+/** The embedding provider (dsl EmbeddingsDef), checked: the key is always an env reference. */
+export interface EmbeddingsIR {
+  readonly provider: 'openai-compatible' | 'custom'
+  readonly url: SettingIR | null
+  readonly model: string
+  readonly apiKey: { readonly env: string } | null
+  readonly dimensions: number
+  readonly batchSize: number
 }
 
 /** The GraphQL endpoint's settings as written in `defineConfig({ graphql })` (dsl GraphqlDef). */

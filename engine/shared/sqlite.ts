@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
+import * as sqliteVec from 'sqlite-vec'
 
 export type SqliteDatabase = Database.Database
 
@@ -24,5 +25,25 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): S
     db.pragma('synchronous = NORMAL')
   }
   db.pragma('foreign_keys = ON')
+  loadVectorExtension(db)
   return db
+}
+
+/**
+ * Load sqlite-vec (`vec0` tables, `vec_distance_cosine`) into a connection: every connection that
+ * reads or writes a table's vector index needs it. Where the platform has no build of it (the npm
+ * package ships Linux, macOS and Windows on x64/arm64), the connection works without it and a
+ * semantic search answers KL_SEARCH_NOT_CONFIGURED.
+ *
+ * @example
+ * const db = new Database(':memory:')
+ * loadVectorExtension(db) // true
+ */
+export function loadVectorExtension(db: SqliteDatabase): boolean {
+  try {
+    sqliteVec.load(db)
+    return true
+  } catch {
+    return false
+  }
 }
