@@ -2,6 +2,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type HttpClient, type TestApp } from '../../../engine/testing/index.ts'
 import { fixturesDir } from '../../helpers/paths.ts'
+import { createClient } from '../../fixtures/semantic/generated/sdk/index.ts'
 import { bagOfWords, startEmbeddingsStandIn, type EmbeddingsStandIn } from './embeddings-stand-in.ts'
 
 // Semantic and hybrid /search on test/fixtures/semantic, over real HTTP, with the OpenAI-compatible
@@ -132,6 +133,18 @@ describe('semantic and hybrid GET /search/<table>', () => {
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
     expect(app.db.prepare('SELECT count(*) FROM "_koya_vec_notes" WHERE id = ?').pluck().get(id)).toBe(1)
+  })
+
+  it('the SDK: koya.<table>.search(q, options), typed, only on searchable tables', async () => {
+    const koya = createClient({ url: app.url, token: (await app.user('ada@example.com')).token })
+    const hits = await koya.notes.search('kitten', { mode: 'semantic', select: ['id', 'title'], where: { title: 'Pets' }, limit: 5 })
+    expect(hits).toEqual([{ id: ids.cat, title: 'Pets', rank: expect.any(Number) }])
+    const rank: number = hits[0]!.rank
+    expect(rank).toBeGreaterThan(0.3)
+    const text = await koya.notes.search('sofa', { mode: 'text', snippet: ['body'] })
+    expect(text.map((h) => h.snippet?.body)).toEqual(['the kitten sleeps on the <mark>sofa</mark>'])
+    // @ts-expect-error users has no search index
+    expect(() => koya.users.search('ada')).toBeDefined()
   })
 
   it('coded errors for modes a table cannot serve', async () => {
