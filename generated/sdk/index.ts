@@ -611,7 +611,7 @@ export class TableClient<T extends TableName> {
    * const hits = await koya.tasks.search('launch -draft', { mode: 'text', where: { status: 'todo' }, snippet: ['title'], limit: 10 })
    */
   search<const S extends Columns<T> | undefined = undefined, const I extends Include<T> = {}>(this: TableClient<T & SearchableTable>, q: string, options?: SearchOptions<T, S, I>): Promise<SearchResult<T, S, I>[]>
-  async search(q: string, options: LooseListOptions & { readonly mode?: string; readonly snippet?: readonly string[] } = {}): Promise<unknown> {
+  async search(q: string, options: LooseListOptions & { readonly mode?: string | undefined; readonly snippet?: readonly string[] | undefined } = {}): Promise<unknown> {
     const params: QueryParam[] = [['q', q]]
     if (options.mode !== undefined) params.push(['mode', options.mode])
     if (options.snippet !== undefined && options.snippet.length > 0) params.push(['snippet', options.snippet.join(',')])
