@@ -5,7 +5,7 @@ import { buildRelations, isIndexLeader } from './build-relations.ts'
 import { buildPrivacy } from './build-privacy.ts'
 import { buildComplianceIRs } from './build-compliance.ts'
 import { describeIssue, issuePath, tableDefSchema, type ValidConfigDef } from './def-schemas.ts'
-import { PROJECT_IR_VERSION, type AuthIR, type EmailIR, type IndexIR, type OAuthProviderIR, type ProjectIR, type SettingIR, type TableIR } from '../ir/project-ir.ts'
+import { PROJECT_IR_VERSION, type AuthIR, type EmailIR, type EmbeddingsIR, type IndexIR, type OAuthProviderIR, type ProjectIR, type SettingIR, type TableIR } from '../ir/project-ir.ts'
 import type { SourceLocation } from '../shared/errors.ts'
 import type { Problems } from './problems.ts'
 import { buildHandlerIRs, buildRetry } from './build-handlers.ts'
@@ -68,6 +68,7 @@ export function buildProjectIR(config: ValidConfigDef, problems: Problems, root?
     ...(config.email === undefined ? {} : { email: buildEmail(config.email, problems) }),
     // Absent unless configured, so model.json of a project without it is unchanged.
     ...(config.graphql !== undefined ? { graphql: { ...config.graphql } } : {}),
+    ...(config.embeddings === undefined ? {} : { embeddings: buildEmbeddings(config.embeddings, problems) }),
     ...buildComplianceIRs(config, problems),
     ...buildProtectionIRs(config, ['admin', ...config.roles], problems),
   }
@@ -357,4 +358,22 @@ function isHttpUrl(text: string): boolean {
 /** `https://app.example.com` or `http://localhost:5173`: what a browser sends as Origin. */
 function isOrigin(text: string): boolean {
   return isHttpUrl(text) && new URL(text).origin === text
+}
+
+function buildEmbeddings(embeddings: NonNullable<ValidConfigDef['embeddings']>, problems: Problems): EmbeddingsIR {
+  if (typeof embeddings.apiKey === 'string') {
+    problems.add('KL_DEF_INVALID', 'embeddings.apiKey is written inline; a secret in koyalite.ts would be copied into generated/ and version control.', problems.atConfig('embeddings.apiKey'), "Read it from the environment: env('OPENAI_API_KEY').")
+  }
+  if (embeddings.provider === 'openai-compatible' && embeddings.url === undefined) {
+    problems.add('KL_DEF_INVALID', 'embeddings.url is missing: an openai-compatible provider needs its base URL.', problems.atConfig('embeddings'), "Give the URL up to /v1, e.g. url: 'https://api.openai.com/v1'.")
+  }
+  const url = embeddings.url === undefined ? null : typeof embeddings.url === 'string' ? { value: embeddings.url } : { env: embeddings.url.name }
+  return {
+    provider: embeddings.provider,
+    url,
+    model: embeddings.model,
+    apiKey: embeddings.apiKey === undefined || typeof embeddings.apiKey === 'string' ? null : { env: embeddings.apiKey.name },
+    dimensions: embeddings.dimensions,
+    batchSize: embeddings.batchSize ?? 64,
+  }
 }

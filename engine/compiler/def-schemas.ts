@@ -195,6 +195,16 @@ export const configDefSchema = z.strictObject({
   consents: z.record(z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'Expected a camelCase purpose name such as "marketing"'), z.strictObject({ version: positiveInt, description: z.string().min(1) })).optional(),
   database: z.strictObject({ encryption: z.strictObject({ key: setting }).optional() }).optional(),
   compliance: z.strictObject({ hipaa: z.boolean().optional() }).optional(),
+  embeddings: z
+    .strictObject({
+      provider: z.enum(['openai-compatible', 'custom']),
+      url: setting.optional(),
+      model: z.string().min(1),
+      apiKey: setting.optional(),
+      dimensions: z.number().int().min(1).max(8192),
+      batchSize: z.number().int().min(1).max(2048).optional(),
+    })
+    .optional(),
 })
 
 /** Describe a zod issue for a person: where in the object, and what is wrong. */

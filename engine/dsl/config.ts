@@ -124,6 +124,31 @@ export interface ConfigInput<Tables extends Readonly<Record<string, unknown>> = 
   readonly database?: DatabaseDef
   /** Compliance modes (`hipaa`). */
   readonly compliance?: ComplianceDef
+  /** How `search.semantic` columns and semantic queries are embedded (docs/search.md). */
+  readonly embeddings?: EmbeddingsDef
+}
+
+/**
+ * The embedding provider of semantic search: a server speaking the OpenAI embeddings API
+ * (`POST <url>/embeddings`: OpenAI, Ollama, vLLM, LocalAI…), or `'custom'`, whose `embed(texts)`
+ * function is given to the server in code (`createServer({ search: { embed } })`). Rows are
+ * embedded by the durable queue after each write, never on the request path.
+ *
+ * @example
+ * embeddings: { provider: 'openai-compatible', url: 'https://api.openai.com/v1', model: 'text-embedding-3-small', apiKey: env('OPENAI_API_KEY'), dimensions: 1536 }
+ */
+export interface EmbeddingsDef {
+  readonly provider: 'openai-compatible' | 'custom'
+  /** The API's base URL, up to `/v1` (`/embeddings` is appended). Required for openai-compatible. */
+  readonly url?: Setting
+  /** The model name sent with each request; changing it re-embeds every row (at the next migration). */
+  readonly model: string
+  /** Always `env('NAME')`: an inline key is refused. */
+  readonly apiKey?: EnvRef
+  /** The vectors' length: the model's output size (also sent as `dimensions`). */
+  readonly dimensions: number
+  /** Texts per provider request. Default 64. */
+  readonly batchSize?: number
 }
 
 /**
@@ -173,6 +198,7 @@ export interface ConfigDef {
   readonly consents?: Readonly<Record<string, ConsentDef>>
   readonly database?: DatabaseDef
   readonly compliance?: ComplianceDef
+  readonly embeddings?: EmbeddingsDef
 }
 
 /** The environments `KOYA_ENV` may name. */

@@ -276,6 +276,8 @@ export interface ProjectIR {
   readonly environments?: Partial<Record<EnvironmentName, EnvironmentOverridesIR>>
   /** Storage buckets, sorted by name; absent when the project has none. */
   readonly buckets?: readonly BucketIR[]
+  /** `defineConfig({ embeddings })`: semantic search's provider; absent when not configured. */
+  readonly embeddings?: EmbeddingsIR
 }
 
 /** A purpose users consent to (docs/compliance.md). */
@@ -307,6 +309,16 @@ export interface BucketIR {
   readonly access: { readonly read: PolicyPredicateIR | null; readonly create: PolicyPredicateIR | null; readonly delete: PolicyPredicateIR | null }
   /** Bytes per user and in all; null: no limit. */
   readonly quota: { readonly perUserBytes: number | null; readonly totalBytes: number | null }
+}
+
+/** The embedding provider (dsl EmbeddingsDef), checked: the key is always an env reference. */
+export interface EmbeddingsIR {
+  readonly provider: 'openai-compatible' | 'custom'
+  readonly url: SettingIR | null
+  readonly model: string
+  readonly apiKey: { readonly env: string } | null
+  readonly dimensions: number
+  readonly batchSize: number
 }
 
 /** The GraphQL endpoint's settings as written in `defineConfig({ graphql })` (dsl GraphqlDef). */

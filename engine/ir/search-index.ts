@@ -23,3 +23,8 @@ export const FTS5_TOKENIZE: Readonly<Record<SearchTokenizer, string>> = {
   porter: 'porter unicode61 remove_diacritics 2',
   trigram: 'trigram',
 }
+
+/** `tasks` → `_koya_vec_tasks`, the sqlite-vec `vec0` table of the rows' embeddings (by id). */
+export function vectorIndexName(table: string): string {
+  return `_koya_vec_${table}`
+}

@@ -83,6 +83,11 @@ export function diffSnapshots(prev: SchemaSnapshot, next: SchemaSnapshot, hints:
       if (old.search) dropSearch.push({ kind: 'dropSearchIndex', table: old.name })
       if (table.search) createSearch.push({ kind: 'createSearchIndex', table: table.name, search: table.search })
     }
+    // Vectors are keyed by id, so only a rename or a change of what they are made from re-creates them.
+    if (old.name !== table.name || !sameVectors(old.vectors, table.vectors)) {
+      if (old.vectors) dropSearch.push({ kind: 'dropVectorIndex', table: old.name })
+      if (table.vectors) createSearch.push({ kind: 'createVectorIndex', table: table.name, vectors: table.vectors })
+    }
   }
 
   const createSteps: MigrationStep[] = []
@@ -90,14 +95,21 @@ export function diffSnapshots(prev: SchemaSnapshot, next: SchemaSnapshot, hints:
     createSteps.push({ kind: 'createTable', table })
     for (const index of table.indexes) createSteps.push({ kind: 'createIndex', table: table.name, index })
     if (table.search) createSearch.push({ kind: 'createSearchIndex', table: table.name, search: table.search })
+    if (table.vectors) createSearch.push({ kind: 'createVectorIndex', table: table.name, vectors: table.vectors })
   }
   for (const table of dropped) if (table.search) dropSearch.push({ kind: 'dropSearchIndex', table: table.name })
+  for (const table of dropped) if (table.vectors) dropSearch.push({ kind: 'dropVectorIndex', table: table.name })
   // Children before parents, so the file is also safe to run by hand with foreign keys on.
   const dropSteps: MigrationStep[] = sortByDependency(dropped)
     .reverse()
     .map((t) => ({ kind: 'dropTable', name: t.name }))
 
   return { steps: [...dropSearch, ...renames, ...createSteps, ...tableSteps, ...dropSteps, ...createSearch], problems }
+}
+
+function sameVectors(a: TableSnapshot['vectors'], b: TableSnapshot['vectors']): boolean {
+  if (a === undefined || b === undefined) return a === b
+  return a.dimensions === b.dimensions && a.model === b.model && a.columns.join('\0') === b.columns.join('\0')
 }
 
 function sameSearch(a: TableSnapshot['search'], b: TableSnapshot['search']): boolean {

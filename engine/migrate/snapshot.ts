@@ -1,5 +1,5 @@
 import { COLUMN_TYPE_FACTS, type ColumnTypeFacts } from '../ir/column-types.ts'
-import type { ColumnIR, ColumnType, DefaultIR, ProjectIR, ReferentialAction, SearchTokenizer, TableIR } from '../ir/project-ir.ts'
+import type { ColumnIR, ColumnType, DefaultIR, EmbeddingsIR, ProjectIR, ReferentialAction, SearchTokenizer, TableIR } from '../ir/project-ir.ts'
 import { quoteIdent, quoteLiteral } from '../shared/sql-text.ts'
 
 /**
@@ -42,12 +42,25 @@ export interface SearchSnapshot {
   readonly tokenizer: SearchTokenizer
 }
 
+/**
+ * The table's vector index (sqlite-vec `vec0`, keyed by row id): what its vectors were made from.
+ * A change of any of these makes every stored vector wrong, so the index is re-created (and the
+ * rows re-embedded by the queue's backfill).
+ */
+export interface VectorSnapshot {
+  readonly columns: readonly string[]
+  readonly dimensions: number
+  readonly model: string
+}
+
 export interface TableSnapshot {
   readonly name: string
   readonly columns: readonly ColumnSnapshot[]
   readonly indexes: readonly IndexSnapshot[]
   /** Absent when the table has no `search.text` columns (and in snapshots written before search). */
   readonly search?: SearchSnapshot
+  /** Absent when the table has no `search.semantic` columns or no embeddings are configured. */
+  readonly vectors?: VectorSnapshot
 }
 
 export interface SchemaSnapshot {
@@ -82,7 +95,7 @@ export const SQL_UUIDV7 =
 export function buildSnapshot(ir: ProjectIR): SchemaSnapshot {
   return {
     version: SNAPSHOT_VERSION,
-    tables: [...ir.tables].sort((a, b) => a.name.localeCompare(b.name)).map(buildTableSnapshot),
+    tables: [...ir.tables].sort((a, b) => a.name.localeCompare(b.name)).map((table) => buildTableSnapshot(table, ir.embeddings)),
   }
 }
 
@@ -98,12 +111,13 @@ export function buildRenameHints(ir: ProjectIR): RenameHints {
   return { tables, columns }
 }
 
-function buildTableSnapshot(table: TableIR): TableSnapshot {
+function buildTableSnapshot(table: TableIR, embeddings: EmbeddingsIR | undefined): TableSnapshot {
   return {
     name: table.name,
     columns: table.columns.map(buildColumnSnapshot),
     indexes: table.indexes.map((index) => ({ name: index.name, columns: [...index.columns], unique: index.unique })),
     ...(table.search && table.search.text.length > 0 ? { search: { columns: [...table.search.text], tokenizer: table.search.tokenizer } } : {}),
+    ...(embeddings && table.search && table.search.semantic.length > 0 ? { vectors: { columns: [...table.search.semantic], dimensions: embeddings.dimensions, model: embeddings.model } } : {}),
   }
 }
 

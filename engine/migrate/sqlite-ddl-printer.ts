@@ -1,5 +1,5 @@
 import { assertNever } from '../shared/assert-never.ts'
-import { FTS5_TOKENIZE, searchIndexName, searchTriggerNames } from '../ir/search-index.ts'
+import { FTS5_TOKENIZE, searchIndexName, searchTriggerNames, vectorIndexName } from '../ir/search-index.ts'
 import type { ColumnSnapshot, IndexSnapshot, SearchSnapshot, TableSnapshot } from './snapshot.ts'
 import { quoteIdent, quoteLiteral } from '../shared/sql-text.ts'
 import type { MigrationStep } from './steps.ts'
@@ -58,6 +58,14 @@ export function printStep(step: MigrationStep): string[] {
         `DROP TABLE IF EXISTS ${quoteIdent(searchIndexName(step.table))};`,
       ]
     }
+    case 'createVectorIndex':
+      // Keyed by the row's id (rowids change on rebuilds); `+hash` is the digest of the text
+      // a vector was made from, so a write that does not change it is not re-embedded.
+      return [
+        `CREATE VIRTUAL TABLE ${quoteIdent(vectorIndexName(step.table))} USING vec0(id text primary key, embedding float[${step.vectors.dimensions}] distance_metric=cosine, +hash text);`,
+      ]
+    case 'dropVectorIndex':
+      return [`DROP TABLE IF EXISTS ${quoteIdent(vectorIndexName(step.table))};`]
     default:
       return assertNever(step, 'migration step')
   }
@@ -135,6 +143,10 @@ export function describeStep(step: MigrationStep): string {
       return `create search index on ${step.table} (${step.search.columns.join(', ')}; ${step.search.tokenizer})`
     case 'dropSearchIndex':
       return `drop search index on ${step.table}`
+    case 'createVectorIndex':
+      return `create vector index on ${step.table} (${step.vectors.columns.join(', ')}; ${step.vectors.model}, ${step.vectors.dimensions} dimensions)`
+    case 'dropVectorIndex':
+      return `drop vector index on ${step.table}`
     default:
       return assertNever(step, 'migration step')
   }

@@ -1,5 +1,5 @@
 import type { ColumnType } from '../ir/project-ir.ts'
-import type { ColumnSnapshot, IndexSnapshot, SearchSnapshot, TableSnapshot } from './snapshot.ts'
+import type { ColumnSnapshot, IndexSnapshot, SearchSnapshot, TableSnapshot, VectorSnapshot } from './snapshot.ts'
 
 /** One change to a SQLite schema. The printer turns each kind into SQL; the switch is exhaustive. */
 export type MigrationStep =
@@ -25,6 +25,9 @@ export type MigrationStep =
   | { readonly kind: 'createSearchIndex'; readonly table: string; readonly search: SearchSnapshot }
   /** Drops the triggers and the FTS5 table (the application table keeps its rows). */
   | { readonly kind: 'dropSearchIndex'; readonly table: string }
+  /** The table's sqlite-vec `vec0` table, empty: the queue's backfill embeds the rows (runtime/search). */
+  | { readonly kind: 'createVectorIndex'; readonly table: string; readonly vectors: VectorSnapshot }
+  | { readonly kind: 'dropVectorIndex'; readonly table: string }
 
 /** A column of the rebuilt table and the SQL expression over the old table that fills it. */
 export interface RebuildCopy {

@@ -34,6 +34,7 @@ export const SDK_TYPE_NAMES: readonly string[] = [
   'TokenSlot', 'UpdateOf', 'Where',
   'ChangeEvent', 'ChangeOperation', 'ChannelEvent', 'LooseChannel', 'LooseSubscription', 'PresenceMember',
   'RealtimeChannel', 'RealtimeClient', 'RealtimeConnection', 'SubscribeOptions', 'WebSocketFactory', 'WebSocketLike',
+  'SearchMode', 'SearchOptions', 'SearchResult', 'SearchableTable',
 ]
 
 /** Column names the REST query grammar uses as parameters, so a column cannot take them. */

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { KoyaError } from './errors.ts'
+import * as sqliteVec from 'sqlite-vec'
 
 export type SqliteDatabase = Database.Database
 
@@ -35,6 +36,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): S
     db.pragma('synchronous = NORMAL')
   }
   db.pragma('foreign_keys = ON')
+  loadVectorExtension(db)
   return db
 }
 
@@ -83,5 +85,24 @@ function headerOf(file: string): string | undefined {
     return read === 0 ? undefined : buffer.subarray(0, read).toString('latin1')
   } finally {
     closeSync(fd)
+  }
+}
+
+/**
+ * Load sqlite-vec (`vec0` tables, `vec_distance_cosine`) into a connection: every connection that
+ * reads or writes a table's vector index needs it. Where the platform has no build of it (the npm
+ * package ships Linux, macOS and Windows on x64/arm64), the connection works without it and a
+ * semantic search answers KL_SEARCH_NOT_CONFIGURED.
+ *
+ * @example
+ * const db = new Database(':memory:')
+ * loadVectorExtension(db) // true
+ */
+export function loadVectorExtension(db: SqliteDatabase): boolean {
+  try {
+    sqliteVec.load(db)
+    return true
+  } catch {
+    return false
   }
 }

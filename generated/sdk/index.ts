@@ -336,6 +336,9 @@ export interface Tables {
   }
 }
 
+/** The tables with a search index: koya.<table>.search(q, options) exists on these. */
+export type SearchableTable = 'tasks'
+
 // ─── Client ─────────────────────────────────────────────────────────────────────────────────────
 
 /** The client of koya-tasks: one property per table, and the auth and admin namespaces. */
@@ -511,6 +514,19 @@ export interface ListOptions<T extends TableName, S extends Columns<T> | undefin
   offset?: number | undefined
 }
 
+/** How /search ranks: auto picks (docs/search.md), text (full-text), semantic (vectors) or hybrid (both). */
+export type SearchMode = 'auto' | 'text' | 'semantic' | 'hybrid'
+
+/** The options of search: list's, with the mode and the columns to return snippets of. */
+export interface SearchOptions<T extends TableName, S extends Columns<T> | undefined, I extends Include<T>> extends ListOptions<T, S, I> {
+  mode?: SearchMode | undefined
+  /** Indexed text columns: each row gets snippet: { <column>: '…<mark>hit</mark>…' } (not HTML-escaped). */
+  snippet?: readonly (keyof Tables[T]['row'] & string)[] | undefined
+}
+
+/** A search hit: the row (as select and include shape it), its rank and, when asked, its snippets. */
+export type SearchResult<T extends TableName, S = undefined, I = {}> = QueryResult<T, S, I> & { rank: number; snippet?: Record<string, string | null> }
+
 /** Refuses relation names that table T does not have, at every level of an include. */
 type KnownRelations<T extends TableName, I> = {
   [R in keyof I]: R extends keyof RelationsOf<T>
@@ -583,6 +599,28 @@ export class TableClient<T extends TableName> {
     writeRange(params, options, '')
     writeIncludeOptions(params, options.include, '')
     return (await this.#transport.request({ method: 'GET', path: this.#path, params })).body
+  }
+
+  /**
+   * Ranked search at /search/<table>, for tables with search.text or search.semantic columns: the
+   * rows you may read, best first, each with rank (higher is better) and, when asked, snippet.
+   * mode: auto (default), text, semantic or hybrid; where, orderBy, select, include, limit
+   * (default 20) and offset as in list.
+   *
+   * @example
+   * const hits = await koya.tasks.search('launch -draft', { mode: 'text', where: { status: 'todo' }, snippet: ['title'], limit: 10 })
+   */
+  search<const S extends Columns<T> | undefined = undefined, const I extends Include<T> = {}>(this: TableClient<T & SearchableTable>, q: string, options?: SearchOptions<T, S, I>): Promise<SearchResult<T, S, I>[]>
+  async search(q: string, options: LooseListOptions & { readonly mode?: string | undefined; readonly snippet?: readonly string[] | undefined } = {}): Promise<unknown> {
+    const params: QueryParam[] = [['q', q]]
+    if (options.mode !== undefined) params.push(['mode', options.mode])
+    if (options.snippet !== undefined && options.snippet.length > 0) params.push(['snippet', options.snippet.join(',')])
+    writeSelect(params, options)
+    writeWhere(params, options.where, '')
+    writeOrder(params, options.orderBy, '')
+    writeRange(params, options, '')
+    writeIncludeOptions(params, options.include, '')
+    return (await this.#transport.request({ method: 'GET', path: '/search/' + this.#table, params })).body
   }
 
   /**

@@ -5,7 +5,7 @@ import { routeGroupsOf } from '../route-groups.ts'
 import { privacyTypesSource } from './privacy-types-source.ts'
 import { adminTypesSource, APP_AUTH_TYPE_NAMES, authMembers, authTypesSource, printAuthSections, reservedMemberNames } from './auth-client-source.ts'
 import { exampleCalls, exampleTable } from './examples.ts'
-import { printClient, realtimeMembers, tableMembers, type ClientMember } from './print-client.ts'
+import { printClient, printSearchableTables, realtimeMembers, tableMembers, type ClientMember } from './print-client.ts'
 import { printErrorCodes } from './print-error-codes.ts'
 import { printReadme, SDK_IMPORT_LINE } from './print-readme.ts'
 import { printTableTypes } from './print-table-types.ts'
@@ -42,7 +42,7 @@ const AUTH_TYPES_SHAPE = APP_AUTH_TYPE_NAMES.map((name) => `export type ${name} 
  * written (SDK_TYPE_NAMES in shared/naming.ts, which a test keeps equal to the type-like ones here).
  */
 export const SDK_DECLARED_NAMES: ReadonlySet<string> = new Set(
-  [printTableTypes([]), printClient('', []), printErrorCodes(), queryTypesSource, tableClientSource, realtimeClientSource, transportSource, AUTH_TYPES_SHAPE, authTypesSource, privacyTypesSource, adminTypesSource, 'class AuthClient', 'class AdminClient'].flatMap((code) =>
+  [printTableTypes([]), printSearchableTables({ tables: [] } as unknown as ProjectIR), printClient('', []), printErrorCodes(), queryTypesSource, tableClientSource, realtimeClientSource, transportSource, AUTH_TYPES_SHAPE, authTypesSource, privacyTypesSource, adminTypesSource, 'class AuthClient', 'class AdminClient'].flatMap((code) =>
     [...code.matchAll(/^(?:export )?(?:type|interface|class|function|const) (\w+)/gm)].map((match) => match[1]!),
   ),
 )
@@ -60,6 +60,7 @@ function printSdk(ir: ProjectIR, source: string): string {
   const sections = [
     banner(source) + printModuleDoc(ir),
     printTableTypes(ir.tables),
+    printSearchableTables(ir),
     printClient(ir.name, clientMembers(ir)),
     queryTypesSource,
     tableClientSource,

@@ -62,3 +62,9 @@ export function printClient(appName: string, members: readonly ClientMember[]): 
     '',
   ].join('\n')
 }
+
+/** `SearchableTable`: the tables /search serves (search.text, or search.semantic with embeddings), whose clients have search(). */
+export function printSearchableTables(ir: ProjectIR): string {
+  const names = ir.tables.filter((t) => (t.search?.text.length ?? 0) > 0 || (ir.embeddings !== undefined && (t.search?.semantic.length ?? 0) > 0)).map((t) => literal(t.name))
+  return ['/** The tables with a search index: koya.<table>.search(q, options) exists on these. */', `export type SearchableTable = ${names.length === 0 ? 'never' : names.join(' | ')}`].join('\n')
+}

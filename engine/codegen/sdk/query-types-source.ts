@@ -129,6 +129,19 @@ export interface ListOptions<T extends TableName, S extends Columns<T> | undefin
   offset?: number | undefined
 }
 
+/** How /search ranks: auto picks (docs/search.md), text (full-text), semantic (vectors) or hybrid (both). */
+export type SearchMode = 'auto' | 'text' | 'semantic' | 'hybrid'
+
+/** The options of search: list's, with the mode and the columns to return snippets of. */
+export interface SearchOptions<T extends TableName, S extends Columns<T> | undefined, I extends Include<T>> extends ListOptions<T, S, I> {
+  mode?: SearchMode | undefined
+  /** Indexed text columns: each row gets snippet: { <column>: '…<mark>hit</mark>…' } (not HTML-escaped). */
+  snippet?: readonly (keyof Tables[T]['row'] & string)[] | undefined
+}
+
+/** A search hit: the row (as select and include shape it), its rank and, when asked, its snippets. */
+export type SearchResult<T extends TableName, S = undefined, I = {}> = QueryResult<T, S, I> & { rank: number; snippet?: Record<string, string | null> }
+
 /** Refuses relation names that table T does not have, at every level of an include. */
 type KnownRelations<T extends TableName, I> = {
   [R in keyof I]: R extends keyof RelationsOf<T>

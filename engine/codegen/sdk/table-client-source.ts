@@ -50,6 +50,28 @@ export class TableClient<T extends TableName> {
   }
 
   /**
+   * Ranked search at /search/<table>, for tables with search.text or search.semantic columns: the
+   * rows you may read, best first, each with rank (higher is better) and, when asked, snippet.
+   * mode: auto (default), text, semantic or hybrid; where, orderBy, select, include, limit
+   * (default 20) and offset as in list.
+   *
+   * @example
+   * const hits = await koya.tasks.search('launch -draft', { mode: 'text', where: { status: 'todo' }, snippet: ['title'], limit: 10 })
+   */
+  search<const S extends Columns<T> | undefined = undefined, const I extends Include<T> = {}>(this: TableClient<T & SearchableTable>, q: string, options?: SearchOptions<T, S, I>): Promise<SearchResult<T, S, I>[]>
+  async search(q: string, options: LooseListOptions & { readonly mode?: string | undefined; readonly snippet?: readonly string[] | undefined } = {}): Promise<unknown> {
+    const params: QueryParam[] = [['q', q]]
+    if (options.mode !== undefined) params.push(['mode', options.mode])
+    if (options.snippet !== undefined && options.snippet.length > 0) params.push(['snippet', options.snippet.join(',')])
+    writeSelect(params, options)
+    writeWhere(params, options.where, '')
+    writeOrder(params, options.orderBy, '')
+    writeRange(params, options, '')
+    writeIncludeOptions(params, options.include, '')
+    return (await this.#transport.request({ method: 'GET', path: '/search/' + this.#table, params })).body
+  }
+
+  /**
    * One row by id. A missing row (or one you may not read) throws KoyaClientError with code
    * KL_API_NOT_FOUND and status 404.
    */

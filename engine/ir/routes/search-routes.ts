@@ -24,8 +24,9 @@ const text = (description: string): RouteParameter['schema'] => ({ type: 'string
  * searchRoutes(ir).routes.map((route) => route.path) // ['/search/tasks']
  */
 export function searchRoutes(ir: ProjectIR): RouteGroup {
+  const semantic = (table: ProjectIR['tables'][number]) => ir.embeddings !== undefined && (table.search?.semantic.length ?? 0) > 0
   const routes = ir.tables
-    .filter((table) => (table.search?.text.length ?? 0) > 0)
+    .filter((table) => (table.search?.text.length ?? 0) > 0 || semantic(table))
     .map(
       (table): RouteContract => ({
         id: searchRouteId(table.name),
@@ -34,12 +35,12 @@ export function searchRoutes(ir: ProjectIR): RouteGroup {
         tag: SEARCH_TAG,
         summary: `Search ${table.name}`,
         description:
-          `Full-text search over ${table.search!.text.map((c) => `\`${c}\``).join(', ')} of the ${table.name} the caller may read, best match first. ` +
+          searchDescription(table.name, table.search!.text, semantic(table) ? table.search!.semantic : []) +
           'Besides the parameters below it takes /api\'s grammar: `select` (with embeds), column filters, `order`, `limit` (default 20) and `offset`; `Prefer: count=exact` puts the number of readable matches in Content-Range.',
         auth: 'public',
         query: [
           { name: 'q', description: 'The query: words, "phrases", prefix*, AND / OR / NOT, -excluded, ( ).', schema: text('The search query.') },
-          { name: 'mode', description: '`auto` (default) or `text`; `semantic` and `hybrid` are not configured yet.', schema: text('The search mode.') },
+          { name: 'mode', description: modeDescription(table.search!.text.length > 0, semantic(table)), schema: { type: 'string', enum: ['auto', 'text', 'semantic', 'hybrid'], description: 'The search mode.' } },
           { name: 'snippet', description: 'Indexed columns to add a `snippet` for, comma-separated.', schema: text('Columns, comma-separated.') },
           { name: 'rank', description: '`false` leaves `rank` out of the rows.', schema: text('`false` to omit rank.') },
         ],
@@ -53,9 +54,21 @@ export function searchRoutes(ir: ProjectIR): RouteGroup {
           },
         ],
         errors: [
-          err(400, 'The query is malformed, empty, too long or asks for a mode that is not configured, or a filter or select does not fit the table', 'KL_SEARCH_SYNTAX', 'KL_SEARCH_EMPTY', 'KL_SEARCH_TOO_LONG', 'KL_SEARCH_NOT_SEARCHABLE', 'KL_SEARCH_NOT_CONFIGURED', 'KL_API_BAD_FILTER', 'KL_API_BAD_SELECT'),
+          err(400, 'The query is malformed, empty, too long or asks for a mode that is not configured, or a filter or select does not fit the table', 'KL_SEARCH_SYNTAX', 'KL_SEARCH_EMPTY', 'KL_SEARCH_TOO_LONG', 'KL_SEARCH_NOT_SEARCHABLE', 'KL_SEARCH_NOT_CONFIGURED', 'KL_SEARCH_NOT_SEMANTIC', 'KL_API_BAD_FILTER', 'KL_API_BAD_SELECT'),
+          err(502, 'The embedding provider could not embed the query (semantic and hybrid modes)', 'KL_SEARCH_EMBEDDING_FAILED'),
         ],
       }),
     )
-  return { tag: { name: SEARCH_TAG, description: 'Full-text search over the tables\' `search.text` columns, through their read policies.' }, routes, schemas: {} }
+  return { tag: { name: SEARCH_TAG, description: 'Full-text, semantic and hybrid search over the tables\' `search.text` and `search.semantic` columns, through their read policies.' }, routes, schemas: {} }
+}
+
+function modeDescription(text: boolean, semantic: boolean): string {
+  if (text && semantic) return '`auto` (default: hybrid, or text when the query uses quotes, prefix*, -exclude, AND / OR / NOT or parentheses), `text` (FTS5, bm25), `semantic` (nearest vectors, cosine) or `hybrid` (reciprocal rank fusion of both, k = 60).'
+  return semantic ? '`auto` (default) or `semantic` (nearest vectors, cosine).' : '`auto` (default) or `text`; `semantic` and `hybrid` need `search.semantic` columns and an embeddings provider.'
+}
+
+function searchDescription(table: string, text: readonly string[], semantic: readonly string[]): string {
+  const list = (columns: readonly string[]) => columns.map((c) => `\`${c}\``).join(', ')
+  const parts = [...(text.length > 0 ? [`full-text search over ${list(text)}`] : []), ...(semantic.length > 0 ? [`semantic search over ${list(semantic)}`] : [])]
+  return `${parts.join(' and ').replace(/^./u, (c) => c.toUpperCase())} of the ${table} the caller may read, best match first. `
 }

@@ -9,6 +9,8 @@ export interface IndexedTable {
   readonly relations: ReadonlyMap<string, RelationIR>
   /** The `updatedAt` column, which every update and merging upsert sets. */
   readonly updatedAt: ColumnIR | undefined
+  /** The length of its vectors when it has a vector index (`search.semantic` and `embeddings` configured). */
+  readonly vectorDimensions: number | undefined
 }
 
 export interface ModelIndex {
@@ -26,6 +28,7 @@ export function indexModel(model: ProjectIR): ModelIndex {
         columns: new Map(table.columns.map((c) => [c.name, c])),
         relations: new Map(table.relations.map((r) => [r.name, r])),
         updatedAt: table.columns.find((c) => c.type === 'updatedAt'),
+        vectorDimensions: model.embeddings && (table.search?.semantic.length ?? 0) > 0 ? model.embeddings.dimensions : undefined,
       },
     ]),
   )

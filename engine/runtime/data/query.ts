@@ -107,7 +107,8 @@ export interface ReadQuery {
 }
 
 /**
- * A ranked full-text read: only rows matching `query`, best first (bm25 over the table's
+ * A ranked read: full-text (`query`), semantic (`vector`) or both (hybrid). Full-text: only rows
+ * matching `query`, best first (bm25 over the table's
  * `search.text` columns with its `weights`), after the query's own `orderBy` terms if any.
  * `rank: true` adds `rank` to each row (higher is better: bm25 negated); `snippets` adds
  * `snippet: { <column>: text }`, the matching passage with hits in `<mark>…</mark>` (the text is
@@ -117,7 +118,14 @@ export interface ReadQuery {
  * data.list(actor, { table: 'tasks', search: { query, rank: true, snippets: ['title'] }, limit: 20 })
  */
 export interface TextSearch {
-  readonly query: TextQuery
+  /** Full-text: only rows matching it, ranked by bm25. Without `vector`, required. */
+  readonly query?: TextQuery
+  /**
+   * Semantic: rows with a vector (the table's `search.semantic` index), nearest first (cosine).
+   * With `query` too, the search is hybrid: the two rankings, each over the rows the caller may
+   * read, fused by reciprocal rank (docs/search.md).
+   */
+  readonly vector?: Float32Array
   readonly rank?: boolean
   readonly snippets?: readonly string[]
 }

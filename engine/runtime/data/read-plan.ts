@@ -52,6 +52,8 @@ export type Condition =
   | { readonly kind: 'related'; readonly quantifier: 'some' | 'none'; readonly relation: RelationIR; readonly plan: ReadPlan }
   /** The row's rowid is among the FTS5 index's matches. */
   | { readonly kind: 'match'; readonly match: PlannedMatch }
+  /** The row is among a ranked read's matches (text match, a vector, or either for hybrid): what its count counts. */
+  | { readonly kind: 'searched'; readonly search: PlannedSearch }
 
 export interface OrderBy {
   readonly column: ColumnIR

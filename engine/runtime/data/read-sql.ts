@@ -2,6 +2,7 @@ import { sql, type RawBuilder } from 'kysely'
 import type { ColumnIR } from '../../ir/project-ir.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 import type { Condition, Field, OrderBy, ReadPlan } from './read-plan.ts'
+import { printAdmitted, printMatches } from './search-sql.ts'
 
 /**
  * ReadPlan → SQL. Each row is built as JSON by SQLite (`json_object`), embedded relations as
@@ -61,6 +62,7 @@ function isTotal(condition: Condition): boolean {
     case 'related':
       return false
     case 'match':
+    case 'searched':
       // A lookup in the index that does not read the row: it fails on no row (the expression
       // was printed by printFts5, so FTS5 cannot refuse it).
       return true
@@ -108,22 +110,19 @@ export function printRowsQuery(plan: ReadPlan, source: SourceOf, form: 'direct' 
 }
 
 /**
- * A ranked full-text page (`plan.search`). The matches and their bm25 come from a subquery over
- * the FTS5 index (bm25 must be computed where the MATCH is, never in an outer window or sort),
- * joined by id to the table's source, so only rows the caller may read are ranked, counted and
- * paged; the page's JSON is built for its rows alone, as in the deferred form.
+ * A ranked page (`plan.search`: full-text, semantic or hybrid). The matches and their rank come
+ * from a subquery (search-sql.ts printMatches) joined by id to the table's source, so only rows
+ * the caller may read are ranked, counted and paged; the page's JSON is built for its rows alone,
+ * as in the deferred form.
  */
 export function printSearchRowsQuery(plan: ReadPlan, source: SourceOf): RawBuilder<{ row: string }> {
   const search = plan.search!
   const p = printer(source)
   const inner = p.alias()
   const alias = p.alias()
-  const index = sql.id(search.index)
-  const weights = sql.join(search.weights.map((w) => sql.lit(w)))
-  const snippetColumns = search.snippets.map(
-    (s, i) => sql`, snippet(${index}, ${sql.lit(s.position)}, '<mark>', '</mark>', '…', 16) AS ${sql.id(`s${i}`)}`,
-  )
-  const matches = sql`SELECT "c"."id" AS "id", -bm25(${index}, ${weights}) AS "r"${sql.join(snippetColumns, sql``)} FROM ${index} JOIN ${sql.id(plan.table.name)} AS "c" ON "c"."rowid" = ${index}."rowid" WHERE ${index} MATCH ${search.expression}`
+  const readableAlias = p.alias()
+  const readable = sql`SELECT ${sql.id(readableAlias, 'id')} AS "id" FROM ${p.source(plan.table.name, filterOf(p, plan))} AS ${sql.id(readableAlias)}${printWhere(p, plainWhere(plan), readableAlias)}`
+  const matches = printMatches(search, plan.table.name, readable)
   const keys = plan.order.map((o, i) => sql`, ${sql.id(inner, o.column.name)} AS ${sql.id(`o${i}`)}`)
   const carried = search.snippets.map((_, i) => sql`, "m".${sql.id(`s${i}`)} AS ${sql.id(`s${i}`)}`)
   const innerOrder = [...plan.order.map((o) => printOrderTerm(sql.id(inner, o.column.name), o)), sql`"m"."r" DESC`, sql`${sql.id(inner, 'id')} ASC`]
@@ -251,6 +250,8 @@ function printCondition(p: Printer, condition: Condition, alias: string): RawBui
       const index = sql.id(condition.match.index)
       return sql`${sql.id(alias, 'rowid')} IN (SELECT "rowid" FROM ${index} WHERE ${index} MATCH ${condition.match.expression})`
     }
+    case 'searched':
+      return printAdmitted(condition.search, alias)
     default:
       return assertNever(condition, 'condition')
   }

@@ -3,7 +3,7 @@ import { ID_SLOT, type Access } from './access.ts'
 import type { Actor, Operation } from './data-layer.ts'
 import type { IndexedTable, ModelIndex } from './model-index.ts'
 import { ALL, type SelectItem } from './query.ts'
-import { planRead, planReadByIds, type ReadPlan, type ReadShape } from './read-plan.ts'
+import { planRead, planReadByIds, type ReadPlan, type ReadShape, type SqlValue } from './read-plan.ts'
 import { printCountQuery, printRowsQuery, printSearchRowsQuery, type SourceOf } from './read-sql.ts'
 import type { SqlRunner } from './sql-runner.ts'
 import type { RowObject, WriteEventBus } from './write-events.ts'
@@ -49,7 +49,14 @@ export interface Reads {
 
 /** The plan a count runs: a ranked search counts the rows its match admits (readable ones only, as every count). */
 function countable(plan: ReadPlan): ReadPlan {
-  return plan.search ? { ...plan, filters: [...plan.filters, { kind: 'match', match: plan.search }] } : plan
+  return plan.search ? { ...plan, filters: [...plan.filters, { kind: 'searched', search: plan.search }] } : plan
+}
+
+/** vec0's largest `k`. */
+const KNN_MAX = 4096
+
+function withK(plan: ReadPlan, k: number): ReadPlan {
+  return { ...plan, search: { ...plan.search!, vector: { ...plan.search!.vector!, k } } }
 }
 
 export function createReads(ctx: DataContext): Reads {
@@ -65,11 +72,23 @@ export function createReads(ctx: DataContext): Reads {
   }
   const reads: Reads = {
     page(actor, table, shape, count) {
-      const key = `${actor.kind}\0${table.name}\0${JSON.stringify(shape)}`
+      // A search vector is bound (value slot 0), not part of the shape's key: each query has its own.
+      const vector = shape.search?.vector
+      const key = `${actor.kind}\0${table.name}\0${JSON.stringify(vector ? { ...shape, search: { ...shape.search, vector: vector.length } } : shape)}`
+      const values = vector ? [Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength) as unknown as SqlValue] : undefined
       let plan: ReadPlan | undefined
       const planned = () => (plan ??= planRead(index, table, shape))
-      const rows = runner.runCached(actor, `rows\0${key}`, () => pageQuery(actor, planned())).map((r) => r.row)
-      const total = count ? runner.runCached(actor, `count\0${key}`, () => printCountQuery(countable(planned()), sourceOf(access, actor, 'read')))[0]!.count : undefined
+      let rows: string[] | undefined
+      const wanted = shape.limit === undefined ? undefined : (shape.offset ?? 0) + shape.limit
+      if (vector && shape.search?.query === undefined && wanted !== undefined && wanted > 0 && wanted <= KNN_MAX) {
+        // vec0's k nearest of the whole table first: when enough of them are readable and pass the
+        // filters, they are the page; when the page comes back short, every readable row is measured.
+        const k = Math.min(KNN_MAX, Math.max(64, wanted * 4))
+        const knn = runner.runCached(actor, `rows\0k${k}\0${key}`, () => pageQuery(actor, withK(planned(), k)), values).map((r) => r.row)
+        if (knn.length === shape.limit) rows = knn
+      }
+      rows ??= runner.runCached(actor, `rows\0${key}`, () => pageQuery(actor, planned()), values).map((r) => r.row)
+      const total = count ? runner.runCached(actor, `count\0${key}`, () => printCountQuery(countable(planned()), sourceOf(access, actor, 'read')), values)[0]!.count : undefined
       return { rows, total }
     },
     count(actor, table, shape) {

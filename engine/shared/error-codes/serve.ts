@@ -191,7 +191,15 @@ export const SERVE_ERROR_CODES = {
   },
   KL_SEARCH_NOT_CONFIGURED: {
     description: 'The search mode asked for (semantic or hybrid) is not configured on this server.',
-    solution: 'Use mode=text (or auto); semantic and hybrid search need an embeddings provider, which this version does not serve yet.',
+    solution: 'Use mode=text (or auto), or configure `embeddings` in koyalite.ts (docs/search.md) and list the table\'s `search.semantic` columns, then run `koyalite generate` and `koyalite migrate up`.',
+  },
+  KL_SEARCH_NOT_SEMANTIC: {
+    description: 'Semantic or hybrid search was asked of a table without `search.semantic` columns (or without its vector index).',
+    solution: 'Use mode=text, or declare the columns in `search: { semantic: [...] }` on the table and run `koyalite generate` and `koyalite migrate up`.',
+  },
+  KL_SEARCH_EMBEDDING_FAILED: {
+    description: 'The embedding provider could not embed a search query or rows (unreachable, a 4xx or 5xx answer, or vectors of the wrong length).',
+    solution: 'Check `embeddings` in koyalite.ts (url, model, dimensions) and its API key in the environment; rows are retried by the queue (GET /admin/jobs?kind=search:embed), a query can be sent again.',
   },
 
   // ── AUTH: sessions, passwords, roles, impersonation ─────────────────────────────────────────
