@@ -21,7 +21,7 @@ export function parseByteSize(size: ByteSize): number {
  * Build the buckets of `storage: { … }`, sorted by name. Each access rule is compiled by the
  * policy compiler as a predicate over the objects table (`_koya_objects`), read from the
  * function's own text (`toString()`, as for definitions built in memory): its problems are
- * located as `<storage.<bucket>.<operation>>:line:col` (decision 100).
+ * located as `<storage.<bucket>.<operation>>:line:col` (decision 107).
  */
 export function buildBuckets(storage: Readonly<Record<string, BucketDef>> | undefined, tables: readonly TableIR[], roles: readonly string[], problems: Problems): BucketIR[] | undefined {
   if (storage === undefined || Object.keys(storage).length === 0) return undefined

@@ -43,7 +43,7 @@ export function buildPrivacy(tables: readonly PrivacyInput[], problems: Problems
 
 /**
  * The user's own rows go with them (the users row, a direct ref); rows reached through other
- * tables (a project of the user's workspace) are shared work and stay (decision 150).
+ * tables (a project of the user's workspace) are shared work and stay (decision 127).
  */
 function defaultEraseRule(owner: readonly string[] | null): TablePrivacyIR['onErase'] {
   return owner !== null && owner.length <= 1 ? 'delete' : 'keep'

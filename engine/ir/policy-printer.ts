@@ -164,7 +164,7 @@ class Printer {
       }
       case 'hasConsent': {
         // A subquery on the caller's id, not a fact slot of its own: every caller of the data
-        // layer (realtime's many actors included) binds the user id already (decision 151).
+        // layer (realtime's many actors included) binds the user id already (decision 128).
         const a = this.dialect.quoteIdent(this.alias())
         return sql`EXISTS (SELECT 1 FROM ${this.dialect.quoteIdent(CONSENT_STATE_TABLE)} ${a} WHERE ${a}."userId" = ${{ param: { kind: 'authUserId' } }} AND ${a}."purpose" = ${this.literal(expr.purpose)} AND ${a}."granted" = ${this.true} AND ${a}."version" >= ${this.literal(expr.version)})`
       }

@@ -95,7 +95,7 @@ export function fileColumnsOf(model: Pick<ProjectIR, 'tables'>): { readonly tabl
 /**
  * The objects table's policies, from every bucket's access rules: deny by default (a bucket
  * without a rule for an operation admits no one but the service key). Metadata updates need the
- * delete rule on the object as it is and the create rule on the object as changed (decision 101).
+ * delete rule on the object as it is and the create rule on the object as changed (decision 108).
  */
 export function objectsPolicies(buckets: readonly BucketIR[], tables: readonly TableIR[] = [], policies: readonly TablePoliciesIR[] = []): TablePoliciesIR {
   const using = combined(buckets, (b) => (b.access.create !== null ? b.access.delete : null))

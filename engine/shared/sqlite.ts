@@ -13,7 +13,7 @@ export interface OpenDatabaseOptions {
   readonly readonly?: boolean
   /**
    * Open (or create) the file encrypted with SQLCipher (AES-256, via better-sqlite3-multiple-ciphers,
-   * loaded only then: decision 154). The file, its WAL and every copy (backups) are unreadable
+   * loaded only then: decision 131). The file, its WAL and every copy (backups) are unreadable
    * without the key.
    */
   readonly encryption?: { readonly key: string }
@@ -49,7 +49,7 @@ function openPlain(file: string, options: OpenDatabaseOptions): SqliteDatabase {
 
 function openEncrypted(file: string, key: string, options: OpenDatabaseOptions): SqliteDatabase {
   if (key.length === 0) throw new KoyaError('KL_COMPLIANCE_WRONG_KEY', `The encryption key of ${file} is empty.`)
-  // Loaded only when asked for: the default path keeps better-sqlite3 (decision 154).
+  // Loaded only when asked for: the default path keeps better-sqlite3 (decision 131).
   const Cipher = createRequire(import.meta.url)('better-sqlite3-multiple-ciphers') as typeof Database
   const db = new Cipher(file, { readonly: options.readonly ?? false })
   try {

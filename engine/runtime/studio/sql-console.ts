@@ -24,7 +24,7 @@ const sqlError = (message: string) => new KoyaError('KL_API_SQL_ERROR', `SQLite 
 
 /**
  * One statement on a read-only connection of its own, in a child process: past `timeLimitMs`
- * the answer is KL_API_SQL_TIMEOUT and the process is killed (decision 133: better-sqlite3 has no
+ * the answer is KL_API_SQL_TIMEOUT and the process is killed (decision 98: better-sqlite3 has no
  * statement timeout, progress handler nor interrupt, a worker thread cannot be stopped inside
  * native code, and the server's own connection must never run an admin's slow query).
  *

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises'
 import { KoyaError } from '../../../shared/errors.ts'
 import type { ByteRange, PutInfo, StorageDriver } from '../driver.ts'
 
-/** Keys the storage module makes: `<bucket>/<object id>` (decision 102). Anything else is refused. */
+/** Keys the storage module makes: `<bucket>/<object id>` (decision 109). Anything else is refused. */
 const KEY_PATTERN = /^[a-z][a-z0-9-]{0,62}\/[A-Za-z0-9_-]{1,64}$/
 
 /** Temp files live beside the objects, so the rename is on one file system (atomic). */
