@@ -1247,6 +1247,37 @@ export interface AuthImpersonation {
   impersonator: { id: string }
 }
 
+// ─── Privacy: /auth/me/consents, /auth/me/export, DELETE /auth/me ─────────────────────────────
+
+/** A consent purpose with the user's latest choice. */
+export interface ConsentState {
+  purpose: string
+  description: string
+  /** The purpose's current version. */
+  version: number
+  /** Whether the latest choice grants the current version. */
+  granted: boolean
+  grantedVersion: number | null
+  at: string | null
+}
+
+/** Everything the app holds about a user: one array of rows per table, a manifest, the consent history. */
+export interface PrivacyExport {
+  /** \`format\` names the archive's version (koyalite-export/1). */
+  manifest: { format: string; app: string; userId: string; exportedAt: string; tables: { name: string; ownerPath: string; rows: number; personalColumns: string[] }[] }
+  tables: { [table: string]: { [column: string]: JsonValue }[] }
+  consents: { [key: string]: JsonValue }[]
+}
+
+/** What an erasure did, table by table; backups taken before still hold the data (retention). */
+export interface ErasureReport {
+  userId: string
+  tables: { name: string; rule: string; rows: number }[]
+  userRow: 'deleted' | 'anonymized'
+  sessionsRevoked: number
+  retention: string
+}
+
 // ─── Admin: /admin ──────────────────────────────────────────────────────────────────────────────
 
 export interface AuthRoleGrants {
@@ -1528,6 +1559,28 @@ export class AuthClient {
     this.#slot.saved = undefined
   }
 
+  /** The signed-in user's consents, one entry per purpose. */
+  async consents(): Promise<ConsentState[]> {
+    return (await this.#send('GET', '/auth/me/consents')) as ConsentState[]
+  }
+
+  /** Grants or withdraws consent to a purpose (`doNotSell` is the CCPA opt-out). */
+  async consent(input: { purpose: string; granted: boolean }): Promise<ConsentState[]> {
+    return (await this.#send('POST', '/auth/me/consents', input)) as ConsentState[]
+  }
+
+  /** Everything the app holds about the signed-in user, as one JSON archive. */
+  async exportData(): Promise<PrivacyExport> {
+    return (await this.#send('GET', '/auth/me/export')) as PrivacyExport
+  }
+
+  /** Erases the signed-in user and their data (asks for the current password again). */
+  async eraseAccount(password: string): Promise<ErasureReport> {
+    const result = (await this.#send('DELETE', '/auth/me', { password })) as ErasureReport
+    this.#forget()
+    return result
+  }
+
   /**
    * The address to send the browser to for signing in with a provider; after the callback it
    * lands on redirectTo (a path of the app, or an address the app allows), signed in by cookie.
@@ -1646,6 +1699,16 @@ export class AdminClient {
   /** Turns maintenance mode on (writes answer 503) or off. */
   async setMaintenance(input: { on: boolean; reason?: string }): Promise<MetaProject> {
     return (await this.#send('POST', '/admin/maintenance', input)) as MetaProject
+  }
+
+  /** Everything the app holds about a user, as one JSON archive. */
+  async exportUser(userId: string): Promise<PrivacyExport> {
+    return (await this.#send('POST', '/admin/users/' + encodeURIComponent(userId) + '/export')) as PrivacyExport
+  }
+
+  /** Erases a user and their data. */
+  async eraseUser(userId: string): Promise<ErasureReport> {
+    return (await this.#send('DELETE', '/admin/users/' + encodeURIComponent(userId))) as ErasureReport
   }
 
   /** The last log lines of the server, filtered by level and text. */

@@ -107,6 +107,9 @@ export interface Tables {
   }
 }
 
+/** The tables with a search index: koya.<table>.search(q, options) exists on these. */
+export type SearchableTable = never
+
 // ─── Client ─────────────────────────────────────────────────────────────────────────────────────
 
 /** The client of bench-production: one property per table, and the auth and admin namespaces. */
@@ -270,6 +273,19 @@ export interface ListOptions<T extends TableName, S extends Columns<T> | undefin
   offset?: number | undefined
 }
 
+/** How /search ranks: auto picks (docs/search.md), text (full-text), semantic (vectors) or hybrid (both). */
+export type SearchMode = 'auto' | 'text' | 'semantic' | 'hybrid'
+
+/** The options of search: list's, with the mode and the columns to return snippets of. */
+export interface SearchOptions<T extends TableName, S extends Columns<T> | undefined, I extends Include<T>> extends ListOptions<T, S, I> {
+  mode?: SearchMode | undefined
+  /** Indexed text columns: each row gets snippet: { <column>: '…<mark>hit</mark>…' } (not HTML-escaped). */
+  snippet?: readonly (keyof Tables[T]['row'] & string)[] | undefined
+}
+
+/** A search hit: the row (as select and include shape it), its rank and, when asked, its snippets. */
+export type SearchResult<T extends TableName, S = undefined, I = {}> = QueryResult<T, S, I> & { rank: number; snippet?: Record<string, string | null> }
+
 /** Refuses relation names that table T does not have, at every level of an include. */
 type KnownRelations<T extends TableName, I> = {
   [R in keyof I]: R extends keyof RelationsOf<T>
@@ -342,6 +358,28 @@ export class TableClient<T extends TableName> {
     writeRange(params, options, '')
     writeIncludeOptions(params, options.include, '')
     return (await this.#transport.request({ method: 'GET', path: this.#path, params })).body
+  }
+
+  /**
+   * Ranked search at /search/<table>, for tables with search.text or search.semantic columns: the
+   * rows you may read, best first, each with rank (higher is better) and, when asked, snippet.
+   * mode: auto (default), text, semantic or hybrid; where, orderBy, select, include, limit
+   * (default 20) and offset as in list.
+   *
+   * @example
+   * const hits = await koya.tasks.search('launch -draft', { mode: 'text', where: { status: 'todo' }, snippet: ['title'], limit: 10 })
+   */
+  search<const S extends Columns<T> | undefined = undefined, const I extends Include<T> = {}>(this: TableClient<T & SearchableTable>, q: string, options?: SearchOptions<T, S, I>): Promise<SearchResult<T, S, I>[]>
+  async search(q: string, options: LooseListOptions & { readonly mode?: string | undefined; readonly snippet?: readonly string[] | undefined } = {}): Promise<unknown> {
+    const params: QueryParam[] = [['q', q]]
+    if (options.mode !== undefined) params.push(['mode', options.mode])
+    if (options.snippet !== undefined && options.snippet.length > 0) params.push(['snippet', options.snippet.join(',')])
+    writeSelect(params, options)
+    writeWhere(params, options.where, '')
+    writeOrder(params, options.orderBy, '')
+    writeRange(params, options, '')
+    writeIncludeOptions(params, options.include, '')
+    return (await this.#transport.request({ method: 'GET', path: '/search/' + this.#table, params })).body
   }
 
   /**
@@ -969,6 +1007,37 @@ export interface AuthImpersonation {
   impersonator: { id: string }
 }
 
+// ─── Privacy: /auth/me/consents, /auth/me/export, DELETE /auth/me ─────────────────────────────
+
+/** A consent purpose with the user's latest choice. */
+export interface ConsentState {
+  purpose: string
+  description: string
+  /** The purpose's current version. */
+  version: number
+  /** Whether the latest choice grants the current version. */
+  granted: boolean
+  grantedVersion: number | null
+  at: string | null
+}
+
+/** Everything the app holds about a user: one array of rows per table, a manifest, the consent history. */
+export interface PrivacyExport {
+  /** \`format\` names the archive's version (koyalite-export/1). */
+  manifest: { format: string; app: string; userId: string; exportedAt: string; tables: { name: string; ownerPath: string; rows: number; personalColumns: string[] }[] }
+  tables: { [table: string]: { [column: string]: JsonValue }[] }
+  consents: { [key: string]: JsonValue }[]
+}
+
+/** What an erasure did, table by table; backups taken before still hold the data (retention). */
+export interface ErasureReport {
+  userId: string
+  tables: { name: string; rule: string; rows: number }[]
+  userRow: 'deleted' | 'anonymized'
+  sessionsRevoked: number
+  retention: string
+}
+
 // ─── Admin: /admin ──────────────────────────────────────────────────────────────────────────────
 
 export interface AuthRoleGrants {
@@ -1104,6 +1173,58 @@ export interface MetaDescription {
   systemMigrations: { name: string; appliedAt: string }[]
 }
 
+/** One line of the server's log (admin.logs). */
+export interface LogEntry {
+  seq: number
+  time: number
+  level: number
+  msg: string
+  line: { [key: string]: JsonValue }
+}
+
+/** The last log lines of the server. */
+export interface LogPage {
+  written: number
+  entries: LogEntry[]
+}
+
+/** Per-route figures over the last hour and the recent requests (admin.apiMonitor). */
+export interface ApiMonitor {
+  since: string
+  routes: { method: string; route: string; requests: number; perMinute: number; errorRate: number; p50Ms: number | null; p95Ms: number | null; p99Ms: number | null }[]
+  recent: { at: string; requestId: string; method: string; url: string; route: string; status: number; durationMs: number; userId: string | null }[]
+}
+
+/** Event-loop lag, memory, CPU, SQLite and the slowest statement shapes (admin.performance). */
+export interface Performance {
+  eventLoop: { meanMs: number; p50Ms: number; p99Ms: number; maxMs: number }
+  memory: { rss: number; heapUsed: number; heapTotal: number; external: number }
+  cpu: { userMicros: number; systemMicros: number; shareOfOneCore: number }
+  sqlite: { fileBytes: number; walBytes: number; pageSize: number; pageCount: number; freePages: number; cacheSize: number; walAutocheckpoint: number; journalMode: string }
+  statements: { count: number; totalMs: number; slowest: { sql: string; count: number; totalMs: number; meanMs: number; maxMs: number }[] }
+}
+
+/** The effective configuration (admin.config): environment variable names and whether each is set, never values. */
+export interface EffectiveConfig {
+  app: string
+  environment: string
+  config: { [key: string]: JsonValue }
+  env: { name: string; set: boolean; secret: boolean; usedBy: string }[]
+  roles: string[]
+  access: { table: string; operation: string; policy: string | null }[]
+}
+
+/** One koyalite command run against the project (admin.cliHistory). */
+export interface CliCommandRun {
+  id: number
+  at: string
+  command: string
+  args: string[]
+  user: string
+  exitCode: number
+  durationMs: number
+}
+
 /**
  * koya.auth: sign-up, login and the session. A session token the server issues (login,
  * changePassword, impersonate; signup when it signs in) is kept and sent with every later
@@ -1198,6 +1319,28 @@ export class AuthClient {
     await this.#send('POST', '/auth/impersonate/stop')
     this.#slot.current = this.#slot.saved === undefined ? null : this.#slot.saved.token
     this.#slot.saved = undefined
+  }
+
+  /** The signed-in user's consents, one entry per purpose. */
+  async consents(): Promise<ConsentState[]> {
+    return (await this.#send('GET', '/auth/me/consents')) as ConsentState[]
+  }
+
+  /** Grants or withdraws consent to a purpose (`doNotSell` is the CCPA opt-out). */
+  async consent(input: { purpose: string; granted: boolean }): Promise<ConsentState[]> {
+    return (await this.#send('POST', '/auth/me/consents', input)) as ConsentState[]
+  }
+
+  /** Everything the app holds about the signed-in user, as one JSON archive. */
+  async exportData(): Promise<PrivacyExport> {
+    return (await this.#send('GET', '/auth/me/export')) as PrivacyExport
+  }
+
+  /** Erases the signed-in user and their data (asks for the current password again). */
+  async eraseAccount(password: string): Promise<ErasureReport> {
+    const result = (await this.#send('DELETE', '/auth/me', { password })) as ErasureReport
+    this.#forget()
+    return result
   }
 
   /**
@@ -1320,6 +1463,56 @@ export class AdminClient {
     return (await this.#send('POST', '/admin/maintenance', input)) as MetaProject
   }
 
+  /** Everything the app holds about a user, as one JSON archive. */
+  async exportUser(userId: string): Promise<PrivacyExport> {
+    return (await this.#send('POST', '/admin/users/' + encodeURIComponent(userId) + '/export')) as PrivacyExport
+  }
+
+  /** Erases a user and their data. */
+  async eraseUser(userId: string): Promise<ErasureReport> {
+    return (await this.#send('DELETE', '/admin/users/' + encodeURIComponent(userId))) as ErasureReport
+  }
+
+  /** The last log lines of the server, filtered by level and text. */
+  async logs(filter: { level?: string; text?: string; after?: string; limit?: string } = {}): Promise<LogPage> {
+    const params: (readonly [string, string])[] = []
+    for (const name of ['level', 'text', 'after', 'limit'] as const) {
+      const value = filter[name]
+      if (value !== undefined) params.push([name, String(value)])
+    }
+    return (await this.#send('GET', '/admin/logs', undefined, params)) as LogPage
+  }
+
+  /** Per-route rate, latency percentiles and error rate over the last hour, and the recent requests. */
+  async apiMonitor(filter: { limit?: string } = {}): Promise<ApiMonitor> {
+    const params: (readonly [string, string])[] = []
+    for (const name of ['limit'] as const) {
+      const value = filter[name]
+      if (value !== undefined) params.push([name, String(value)])
+    }
+    return (await this.#send('GET', '/admin/monitor', undefined, params)) as ApiMonitor
+  }
+
+  /** Event-loop lag, memory, CPU, SQLite and the slowest statement shapes. */
+  async performance(): Promise<Performance> {
+    return (await this.#send('GET', '/admin/performance')) as Performance
+  }
+
+  /** The effective configuration, which environment variables are set (no values), roles and the access matrix. */
+  async config(): Promise<EffectiveConfig> {
+    return (await this.#send('GET', '/admin/config')) as EffectiveConfig
+  }
+
+  /** The koyalite commands run against the project, newest first. */
+  async cliHistory(filter: { command?: string; limit?: string } = {}): Promise<CliCommandRun[]> {
+    const params: (readonly [string, string])[] = []
+    for (const name of ['command', 'limit'] as const) {
+      const value = filter[name]
+      if (value !== undefined) params.push([name, String(value)])
+    }
+    return (await this.#send('GET', '/admin/cli-history', undefined, params)) as CliCommandRun[]
+  }
+
   async #send(method: KoyaRequest['method'], path: string, body?: object, params?: readonly (readonly [string, string])[]): Promise<unknown> {
     return (await this.#transport.request({ method, path, ...(body === undefined ? {} : { body }), ...(params === undefined ? {} : { params }) })).body
   }
@@ -1342,6 +1535,10 @@ export type KoyaErrorCode =
   | 'KL_API_CONFLICT'
   | 'KL_API_CONSTRAINT'
   | 'KL_API_FILTER_REQUIRED'
+  | 'KL_API_FUNCTION_FAILED'
+  | 'KL_API_FUNCTION_MEMORY'
+  | 'KL_API_FUNCTION_TIMEOUT'
+  | 'KL_API_FUNCTION_UNAVAILABLE'
   | 'KL_API_GRAPHQL_ALIASES'
   | 'KL_API_GRAPHQL_BATCH'
   | 'KL_API_GRAPHQL_COST'
@@ -1365,6 +1562,9 @@ export type KoyaErrorCode =
   | 'KL_API_REALTIME_VIEW_TOO_LARGE'
   | 'KL_API_REQUEST_TIMEOUT'
   | 'KL_API_RESULT_NOT_READABLE'
+  | 'KL_API_SQL_ERROR'
+  | 'KL_API_SQL_TIMEOUT'
+  | 'KL_API_SQL_WRITE_REFUSED'
   | 'KL_API_UNAUTHORIZED'
   | 'KL_API_UNAVAILABLE'
   | 'KL_API_UNKNOWN_COLUMN'
@@ -1391,6 +1591,7 @@ export type KoyaErrorCode =
   | 'KL_AUTH_RATE_LIMITED'
   | 'KL_AUTH_REDIRECT_NOT_ALLOWED'
   | 'KL_AUTH_REQUIRED'
+  | 'KL_AUTH_SETUP_REFUSED'
   | 'KL_AUTH_UNKNOWN_ROLE'
   | 'KL_AUTH_USER_NOT_FOUND'
   | 'KL_AUTH_WEAK_PASSWORD'
