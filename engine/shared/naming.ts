@@ -35,6 +35,7 @@ export const SDK_TYPE_NAMES: readonly string[] = [
   'ChangeEvent', 'ChangeOperation', 'ChannelEvent', 'LooseChannel', 'LooseSubscription', 'PresenceMember',
   'RealtimeChannel', 'RealtimeClient', 'RealtimeConnection', 'SubscribeOptions', 'WebSocketFactory', 'WebSocketLike',
   'SearchMode', 'SearchOptions', 'SearchResult', 'SearchableTable',
+  'ApiMonitor', 'CliCommandRun', 'EffectiveConfig', 'LogEntry', 'LogPage', 'Performance',
 ]
 
 /** Column names the REST query grammar uses as parameters, so a column cannot take them. */

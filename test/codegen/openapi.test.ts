@@ -56,7 +56,8 @@ function authPathsOf(ir: ProjectIR): string[] {
 
 /** `/search/<table>` for each table with search.text columns. */
 function searchPathsOf(ir: ProjectIR): string[] {
-  return ir.tables.filter((t) => (t.search?.text.length ?? 0) > 0).map((t) => `/search/${t.name}`)
+  // Semantic-only tables are searchable once an embedding provider is configured.
+  return ir.tables.filter((t) => (t.search?.text.length ?? 0) > 0 || (ir.embeddings !== undefined && (t.search?.semantic.length ?? 0) > 0)).map((t) => `/search/${t.name}`)
 }
 
 function parameters(doc: OpenApiDocument, operation: OperationObject): ParameterObject[] {

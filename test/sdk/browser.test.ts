@@ -50,7 +50,8 @@ afterAll(async () => {
 
 describe('the generated SDK in a browser (Chromium)', () => {
   it('creates, lists with include and reports errors, as a browser module', async () => {
-    const page = await browser.newPage()
+    // The server's security headers forbid eval; the harness's waitForFunction needs it.
+    const page = await browser.newPage({ bypassCSP: true })
     await page.goto(`${url}/sdk-test/?token=${encodeURIComponent(SERVICE_KEY)}`)
     await page.waitForFunction('window.__result !== undefined', undefined, { timeout: 20_000 })
     const result = (await page.evaluate('window.__result')) as { workspaceId: string; listed: unknown; refused: string; error?: string }

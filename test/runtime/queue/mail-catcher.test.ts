@@ -51,7 +51,10 @@ describe('the mail catcher', () => {
   it('serves no preview outside dev', async () => {
     const production = await referenceApp()
     try {
-      expect((await production.app.inject({ method: 'GET', url: '/_/emails' })).statusCode).toBe(404)
+      // /_/ is Studio's: outside dev the path is one of its client routes, never the preview.
+      const page = await production.app.inject({ method: 'GET', url: '/_/emails' })
+      expect(page.body).not.toContain('/_/emails/reset-password')
+      expect((await production.app.inject({ method: 'GET', url: '/_/emails/reset-password' })).body).not.toContain('Reset your password')
     } finally {
       await production.close()
     }
