@@ -13,6 +13,8 @@ import { contentDisposition, matchesEtag, parseRange } from './download-headers.
 import type { StorageDriver } from './driver.ts'
 import { MAX_SIGNED_SECONDS, type UrlSigner } from './signed-urls.ts'
 import { storeObject } from './object-store.ts'
+import { thumbnailResponder } from './thumbnail-download.ts'
+import { DEFAULT_THUMBNAIL_LIMITS, parseThumbnailQuery } from './thumbnail-query.ts'
 
 /** An object row as the data layer returns it. */
 export interface ObjectRow extends StoredObjectFields {
@@ -93,6 +95,7 @@ export function refusal(actor: Actor, bucket: BucketIR, operation: string): Koya
  */
 export function bucketHandlers(bucket: BucketIR, ctx: StorageContext): Record<string, RouteHandler> {
   const { data, db, driver, signer, clock, actorOf } = ctx
+  const thumbnails = thumbnailResponder(driver)
   const inBucket = (id: string): Where => ({ kind: 'and', where: [eq('id', id), eq('bucket', bucket.name)] })
   const pathOf = (id: string) => `/storage/${bucket.name}/${id}`
   const readable = (actor: Actor, id: string): ObjectRow | undefined => {
@@ -168,7 +171,9 @@ export function bucketHandlers(bucket: BucketIR, ctx: StorageContext): Record<st
         row = readable(actorOf(request), id)
       }
       if (row === undefined) throw notFound(bucket)
-      const etag = `"${row.sha256}"`
+      // Checked before anything is read: a bad thumbnail query is a coded 400 for every caller.
+      const thumbnail = parseThumbnailQuery(request.query as Record<string, unknown>, DEFAULT_THUMBNAIL_LIMITS)
+      const etag = thumbnail === undefined ? `"${row.sha256}"` : thumbnails.etagOf(row, thumbnail)
       reply.header('etag', etag)
       reply.header('accept-ranges', 'bytes')
       reply.header('x-content-type-options', 'nosniff')
@@ -176,6 +181,11 @@ export function bucketHandlers(bucket: BucketIR, ctx: StorageContext): Record<st
       reply.header('content-security-policy', "default-src 'none'; sandbox")
       reply.header('cache-control', signed ? `private, max-age=${Math.max(0, Number(query.expires) - Math.floor(clock().getTime() / 1000))}` : 'private, no-cache')
       if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send()
+      if (thumbnail !== undefined) {
+        const sent = await thumbnails.send(reply, row, thumbnail)
+        if (sent === undefined) throw notFound(bucket)
+        return sent
+      }
       let range
       try {
         range = parseRange(request.headers.range, row.size)

@@ -8,7 +8,10 @@ import { KoyaError } from '../../../shared/errors.ts'
 import type { ByteRange, PutInfo, StorageDriver } from '../driver.ts'
 
 /** Keys the storage module makes: `<bucket>/<object id>` (decision 109). Anything else is refused. */
-const KEY_PATTERN = /^[a-z][a-z0-9-]{0,62}\/[A-Za-z0-9_-]{1,64}$/
+// An object (`<bucket>/<id>`), or a thumbnail cached beside one (thumbnails.ts: `_thumbs/<object key>/w…-h…-<fit>.<format>`).
+const OBJECT_KEY = '[a-z][a-z0-9-]{0,62}\\/[A-Za-z0-9_-]{1,64}'
+const KEY_PATTERN = new RegExp(`^(?:${OBJECT_KEY}|_thumbs\\/${OBJECT_KEY}\\/w\\d{1,5}-h\\d{1,5}-(?:cover|contain|inside)\\.(?:webp|avif|jpeg|png))$`)
+const IS_OBJECT_KEY = new RegExp(`^${OBJECT_KEY}$`)
 
 /** Temp files live beside the objects, so the rename is on one file system (atomic). */
 const TEMP_DIR = '.tmp'
@@ -72,6 +75,8 @@ export async function createLocalDriver(root: string): Promise<StorageDriver> {
     },
     async delete(key: string) {
       await rm(fileOf(key), { force: true })
+      // An object's cached thumbnails go with it.
+      if (IS_OBJECT_KEY.test(key)) await rm(path.join(absolute, '_thumbs', key), { recursive: true, force: true })
     },
     async close() {},
   }
