@@ -110,10 +110,13 @@ export const startCommand: Command = {
     LOG_LEVEL             default info`,
   async run(args, processIo) {
     const io = withEnvFiles(processIo, { dev: false })
+    // Listening for signals before anything is printed: a supervisor may stop the server the
+    // moment it reads "serving", and the default action would kill it without closing.
+    const stopped = untilSignal()
     const server = await serve(io, serveOptions(io, args, 'start'))
     io.out(`${colors(io).green('✓')} serving ${colors(io).bold(server.url)}`)
     announceStudio(io, server.url, server.db)
-    const signal = await untilSignal()
+    const signal = await stopped
     io.out(`${signal}: shutting down`)
     await server.close()
     return 0
