@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs'
 import { BlockList, isIP } from 'node:net'
-import client from 'prom-client'
+import type client from 'prom-client'
 import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import type { Observability } from './observability.ts'
 import { LATENCY_BOUNDS_MS, type RouteStats } from './request-stats.ts'
@@ -46,8 +46,10 @@ const AUTH_EVENTS: readonly { readonly event: string; readonly route: string; re
  * reply.type((await metrics.scrape()).contentType)
  */
 export function createMetricsRegistry(observability: Observability, db: SqliteDatabase): MetricsRegistry {
-  let registry: client.Registry | undefined
-  const make = () => {
+  // prom-client is loaded with the first scrape, not at start (issue 21: idle memory).
+  let registry: Promise<client.Registry> | undefined
+  const make = async () => {
+    const { default: client } = await import('prom-client')
     const made = new client.Registry()
     client.collectDefaultMetrics({ register: made, eventLoopMonitoringPrecision: 20 })
     const routes = () => observability.requests.routes()
@@ -79,8 +81,8 @@ export function createMetricsRegistry(observability: Observability, db: SqliteDa
   }
   return {
     async scrape() {
-      registry ??= make()
-      return { contentType: registry.contentType, text: await registry.metrics() }
+      const ready = await (registry ??= make())
+      return { contentType: ready.contentType, text: await ready.metrics() }
     },
   }
 }

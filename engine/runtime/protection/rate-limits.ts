@@ -1,4 +1,3 @@
-import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
 import type { HttpIR, LimitIR } from '../../ir/http-ir.ts'
 import { KoyaError } from '../../shared/errors.ts'
@@ -51,6 +50,8 @@ export async function registerRateLimits(app: FastifyInstance, limits: HttpIR['r
       if (entry !== undefined) route.config = { ...(route.config as object), rateLimit: { max: entry.max, timeWindow: entry.windowMs } }
     }
   })
+  // Loaded only when the app configures a limit (this function is not called otherwise).
+  const { default: rateLimit } = await import('@fastify/rate-limit')
   await app.register(rateLimit, {
     global: limits.global !== null,
     ...(limits.global !== null ? { max: (request: FastifyRequest) => limitOf(request).max, timeWindow: (request: FastifyRequest) => limitOf(request).windowMs } : {}),

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import multipart from '@fastify/multipart'
 import type { FastifyRequest } from 'fastify'
 import { STORAGE_OPERATIONS, storageRouteId, storageRoutes } from '../../ir/routes/storage-routes.ts'
 import { OBJECTS_TABLE } from '../../ir/storage-objects.ts'
@@ -73,6 +72,8 @@ export const storageModule = defineModule<StorageModuleOptions | undefined>({
       })
     })
     // Limits here are only a backstop: the upload meter enforces each bucket's maxSize.
+    // Loaded only by an app with buckets (the module returns above otherwise).
+    const { default: multipart } = await import('@fastify/multipart')
     await app.register(multipart, { limits: { files: 1, fields: 10, fieldSize: 1024, parts: 12 } })
 
     const ctx = { data: runtime.data, db: runtime.db, driver, signer, clock: runtime.clock, actorOf }

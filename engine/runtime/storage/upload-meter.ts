@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto'
 import { Transform, type TransformCallback } from 'node:stream'
-import { fileTypeFromBuffer } from 'file-type'
 import { KoyaError } from '../../shared/errors.ts'
 
 /** How many leading bytes the type is sniffed from (file-type's own reasonable sample). */
@@ -96,6 +95,8 @@ export class UploadMeter extends Transform {
 /** The content type of `head` (the first bytes of a file), from the bytes. */
 export async function sniffContentType(head: Buffer, declared: string | undefined): Promise<string> {
   if (head.length === 0) return 'application/octet-stream'
+  // Loaded with the first upload: file-type and its tokenizers are not needed by an app without buckets.
+  const { fileTypeFromBuffer } = await import('file-type')
   const found = await fileTypeFromBuffer(head)
   if (found !== undefined) return found.mime
   if (isText(head)) return declared !== undefined && KEPT_TEXT_TYPES.has(declared) ? declared : 'text/plain'
