@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -135,4 +136,10 @@ export async function signedInUser(t: AuthTestApp, name = 'user', password = 'co
   const login = await call(t, 'POST', '/auth/login', { body: { email, password } })
   if (login.status !== 200) throw new Error(`login: ${login.raw}`)
   return { id: verify.body.user.id, email, password, token: login.body.session.token }
+}
+
+/** Listen on an ephemeral port of 127.0.0.1; resolves with the base URL. */
+export async function listen(t: AuthTestApp): Promise<string> {
+  await t.app.listen({ port: 0, host: '127.0.0.1' })
+  return `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`
 }

@@ -1,11 +1,10 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { recordCommand } from '../../../engine/cli/command-history.ts'
 import { maskArguments } from '../../../engine/runtime/observability/cli-history.ts'
-import { authApp, SERVICE_KEY, signedInUser, type AuthTestApp } from '../../helpers/auth-app.ts'
+import { authApp, SERVICE_KEY, signedInUser, type AuthTestApp, listen } from '../../helpers/auth-app.ts'
 
 const admin = { authorization: `Bearer ${SERVICE_KEY}` }
 
@@ -34,8 +33,7 @@ describe('admin observability views', () => {
   let base: string
   beforeAll(async () => {
     t = await authApp()
-    await t.app.listen({ port: 0, host: '127.0.0.1' })
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`
+    base = await listen(t)
   })
   afterAll(async () => t.close())
   const get = async <T>(url: string, headers: Record<string, string> = admin) => {

@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { prettyLine } from '../../../engine/runtime/observability/pretty-log.ts'
-import { authApp, SERVICE_KEY, type AuthTestApp } from '../../helpers/auth-app.ts'
+import { authApp, SERVICE_KEY, type AuthTestApp, listen } from '../../helpers/auth-app.ts'
 
 /** Lines the server wrote, parsed. */
 const parsed = (t: AuthTestApp) => t.logs.flatMap((chunk) => chunk.split('\n')).filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>)
@@ -12,8 +11,7 @@ describe('request logs', () => {
   let base: string
   beforeAll(async () => {
     t = await authApp()
-    await t.app.listen({ port: 0, host: '127.0.0.1' })
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`
+    base = await listen(t)
   })
   afterAll(async () => t.close())
 

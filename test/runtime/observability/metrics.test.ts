@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { authApp, ORIGIN, SERVICE_KEY, type AuthTestApp } from '../../helpers/auth-app.ts'
+import { authApp, ORIGIN, SERVICE_KEY, type AuthTestApp, listen } from '../../helpers/auth-app.ts'
 import { parsePrometheusText, type PromFamily } from '../../helpers/prometheus-text.ts'
 
 const family = (families: Map<string, PromFamily>, name: string) => {
@@ -17,8 +17,7 @@ describe('GET /metrics', () => {
   let base: string
   beforeAll(async () => {
     t = await authApp()
-    await t.app.listen({ port: 0, host: '127.0.0.1' })
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`
+    base = await listen(t)
   })
   afterAll(async () => t.close())
 
