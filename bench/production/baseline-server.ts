@@ -25,8 +25,8 @@ db.pragma('foreign_keys = ON')
 const sessionById = db.prepare('SELECT "userId", "expiresAt", "absoluteExpiresAt" FROM "_koya_sessions" WHERE "id" = ?')
 const anyById = db.prepare('SELECT * FROM "posts" WHERE "id" = ?')
 const publishedById = db.prepare('SELECT * FROM "posts" WHERE "id" = ? AND "published" = 1')
-const anyByPublished = db.prepare('SELECT * FROM "posts" WHERE "published" = ? ORDER BY "createdAt" DESC LIMIT ?')
-const publishedByPublished = db.prepare('SELECT * FROM "posts" WHERE "published" = 1 AND "published" = ? ORDER BY "createdAt" DESC LIMIT ?')
+const anyByPublished = db.prepare('SELECT * FROM "posts" WHERE "published" = ? ORDER BY "createdAt" DESC LIMIT +?')
+const publishedByPublished = db.prepare('SELECT * FROM "posts" WHERE "published" = 1 AND "published" = ? ORDER BY "createdAt" DESC LIMIT +?')
 const insert = db.prepare('INSERT INTO "posts" ("id", "authorId", "title", "body", "published", "createdAt") VALUES (?, ?, ?, ?, ?, ?)')
 
 /** Who is asking: the service key (past every policy), a signed-in user, or nobody. */

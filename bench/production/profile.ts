@@ -2,7 +2,7 @@
 // `node --cpu-prof` while wrk drives the case, then the profile is summarized as bench/rest's
 // are (self time by area and function, time on the stack), idle and start-up left out.
 // Usage: node bench/production/profile.ts [--case get|list|create-owner|create-service] [--seconds 10] [--connections 32] [--top 40] [--log-level silent]
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -18,6 +18,8 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '10' },
     connections: { type: 'string', default: '32' },
     top: { type: 'string', default: '40' },
+    // Copy the raw .cpuprofile here (for a flame graph in Chrome's DevTools or speedscope).
+    keep: { type: 'string' },
     // The server's LOG_LEVEL (default: as shipped, info); `silent` shows what logging costs.
     'log-level': { type: 'string' },
   },
@@ -33,7 +35,7 @@ try {
   const db = path.join(work, 'bench.db')
   const { token, ownerId } = await prepareDatabase(db, work, 0)
   const profiles = path.join(work, 'profiles')
-  const server = await startKoyalite({ db, log: path.join(work, 'koyalite.log'), core: 0, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profiles}`], ...(args['log-level'] ? { env: { LOG_LEVEL: args['log-level'] } } : {}) })
+  const server = await startKoyalite({ db, log: path.join(work, 'koyalite.log'), core: 0, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profiles}`], env: { ...(args['log-level'] ? { LOG_LEVEL: args['log-level'] } : {}), ...(process.env.KOYA_V8_DEFAULTS ? { KOYA_V8_DEFAULTS: process.env.KOYA_V8_DEFAULTS } : {}) } })
   try {
     const options = { url: server.url, connections: Number(args.connections), core: 1, script: path.join(here, 'wrk.lua'), scriptArgs: [args.case!, token, SERVICE_KEY, work, ownerId] }
     await runWrkScript({ ...options, seconds: 2 })
@@ -42,8 +44,13 @@ try {
   } finally {
     await server.stop()
   }
-  const file = readdirSync(profiles).find((f) => f.endsWith('.cpuprofile'))
+  // `koyalite start` re-executes itself (bin/koyalite.js, decision 87), and the first process
+  // may leave a short profile of its own: the server's is the largest.
+  const file = readdirSync(profiles)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .sort((a, b) => statSync(path.join(profiles, b)).size - statSync(path.join(profiles, a)).size)[0]
   if (file === undefined) throw new Error('the server wrote no profile (did it exit on SIGTERM?)')
+  if (args.keep) copyFileSync(path.join(profiles, file), args.keep)
   console.log(printProfileSummary(summarizeProfile(path.join(profiles, file), repo, Number(args.top))))
 } finally {
   rmSync(work, { recursive: true, force: true })

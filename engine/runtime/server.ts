@@ -10,7 +10,7 @@ import { withStorageObjects } from '../ir/storage-objects.ts'
 import { createDataLayer, type Actor } from './data/data-layer.ts'
 import type { Queue } from './queue/queue.ts'
 import { checkJsonDepth } from './http/json-body.ts'
-import { loggerOptions, logRequests, redactUrl, type LoggerSetting } from './http/request-log.ts'
+import { clientRequestIdOf, loggerOptions, logRequests, redactUrl, type LoggerSetting } from './http/request-log.ts'
 import type { ConnectionCredentials } from './auth/request-auth.ts'
 import type { FeatureModule, ModuleProvides, Runtime } from './modules/feature-module.ts'
 import { FEATURE_MODULES, systemMigrations, type ModuleName, type ModuleOptions } from './modules/index.ts'
@@ -90,9 +90,8 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     requestIdHeader: false,
     genReqId: () => crypto.randomUUID(),
     childLoggerFactory(logger, bindings, childOptions, raw) {
-      const clientRequestId = raw.headers['x-request-id']
-      const given = typeof clientRequestId === 'string' && clientRequestId !== ''
-      return logger.child(given ? { ...bindings, clientRequestId: clientRequestId.slice(0, MAX_CLIENT_REQUEST_ID) } : bindings, childOptions)
+      const clientRequestId = clientRequestIdOf(raw.headers)
+      return logger.child(clientRequestId === undefined ? bindings : { ...bindings, clientRequestId }, childOptions)
     },
     // A path Fastify's router cannot decode (`/api/%E0%A4%A`) fails before any hook or the error
     // handler: answered the same way rather than with Fastify's own error body.
@@ -233,9 +232,6 @@ function sendClientError(this: FastifyInstance, error: Error & { code?: string; 
 }
 
 const STATUS_TEXT: Readonly<Record<number, string>> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' }
-
-/** Characters of a client's X-Request-Id kept in the logs. */
-const MAX_CLIENT_REQUEST_ID = 200
 
 /** Fastify's own errors (validation, body too large, bad JSON) as KoyaErrors; others pass through. */
 function toKoyaError(error: FastifyError): KoyaError | undefined {

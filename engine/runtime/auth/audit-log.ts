@@ -60,7 +60,7 @@ export function createAuditLog(db: SqliteDatabase, clock: () => Date): AuditLog 
       if (filter.action !== undefined) add('"action" = ?', filter.action)
       if (filter.from !== undefined) add('"at" >= ?', filter.from)
       if (filter.to !== undefined) add('"at" < ?', filter.to)
-      const sql = `SELECT * FROM "_koya_audit_log"${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "at" DESC, "id" DESC LIMIT ?`
+      const sql = `SELECT * FROM "_koya_audit_log"${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "at" DESC, "id" DESC LIMIT +?`
       const rows = db.prepare(sql).all(...params, filter.limit) as (Omit<AuditEntry, 'detail'> & { detail: string | null })[]
       return rows.map((row) => ({ ...row, detail: row.detail === null ? null : (JSON.parse(row.detail) as Record<string, unknown>) }))
     },

@@ -265,9 +265,15 @@ function printOrderTerm(ref: RawBuilder<unknown>, order: OrderBy): RawBuilder<un
   return sql`${ref} ${sql.raw(order.direction === 'asc' ? 'ASC' : 'DESC')} NULLS ${sql.raw(order.nulls === 'first' ? 'FIRST' : 'LAST')}`
 }
 
+/**
+ * `LIMIT +?`, never a bare bound LIMIT: SQLite (3.47 and later) reads a bare parameter's value
+ * while planning and marks the statement to be re-prepared whenever that parameter is bound
+ * again, so every execution of the cached statement compiled it anew (decision 138). The unary
+ * plus hides the value from the planner and costs nothing at run time.
+ */
 function printRange(limit: number | undefined, offset: number | undefined): RawBuilder<unknown> {
   if (limit === undefined && offset === undefined) return sql``
-  return sql` LIMIT ${limit ?? -1} OFFSET ${offset ?? 0}`
+  return sql` LIMIT +${limit ?? -1} OFFSET +${offset ?? 0}`
 }
 
 /**

@@ -15,7 +15,7 @@ export interface CaughtEmail {
 }
 
 const INSERT = 'INSERT INTO "_koya_emails" ("jobId", "tag", "from", "to", "subject", "html", "text", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
-const LIST = 'SELECT * FROM "_koya_emails" WHERE (? IS NULL OR "to" LIKE ?) ORDER BY "id" DESC LIMIT ?'
+const LIST = 'SELECT * FROM "_koya_emails" WHERE (? IS NULL OR "to" LIKE ?) ORDER BY "id" DESC LIMIT +?'
 
 interface EmailRow {
   readonly id: number

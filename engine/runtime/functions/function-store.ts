@@ -149,7 +149,7 @@ export function createFunctionStore(db: SqliteDatabase, clock: () => Date): Func
   const insert = db.prepare(`INSERT INTO "_koya_function_versions" ("function", "number", "version", "code", "sourceMap", "deployedBy", "deployedAt") VALUES (?, (SELECT COALESCE(MAX("number"), 0) + 1 FROM "_koya_function_versions" WHERE "function" = ?), ?, ?, ?, ?, ?)`)
   const previous = db.prepare(`SELECT ${VERSION_COLUMNS} ${FROM} WHERE v."function" = ? AND v."number" < ? ORDER BY v."number" DESC LIMIT 1`)
   const record = db.prepare(`INSERT INTO "_koya_function_invocations" ("function", "version", "requestId", "status", "durationMs", "memoryBytes", "stdout", "stderr", "error", "at") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-  const invocations = db.prepare(`SELECT * FROM "_koya_function_invocations" WHERE "function" = ? AND "id" < ? ORDER BY "id" DESC LIMIT ?`)
+  const invocations = db.prepare(`SELECT * FROM "_koya_function_invocations" WHERE "function" = ? AND "id" < ? ORDER BY "id" DESC LIMIT +?`)
   const purge = db.prepare(`DELETE FROM "_koya_function_invocations" WHERE "id" IN (SELECT "id" FROM "_koya_function_invocations" WHERE "at" < ? LIMIT 10000)`)
   const get = (statement: { get(...args: unknown[]): unknown }, ...args: unknown[]) => {
     const row = statement.get(...args) as VersionRow | undefined

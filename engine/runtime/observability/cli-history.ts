@@ -63,7 +63,7 @@ export function recordCliCommand(db: SqliteDatabase, run: Omit<CliCommandRun, 'i
  */
 export function listCliCommands(db: SqliteDatabase, filter: { readonly command?: string; readonly limit: number }): CliCommandRun[] {
   const rows = db
-    .prepare(`SELECT * FROM "_koya_cli_history"${filter.command !== undefined ? ' WHERE "command" = ?' : ''} ORDER BY "id" DESC LIMIT ?`)
+    .prepare(`SELECT * FROM "_koya_cli_history"${filter.command !== undefined ? ' WHERE "command" = ?' : ''} ORDER BY "id" DESC LIMIT +?`)
     .all(...(filter.command !== undefined ? [filter.command] : []), filter.limit) as (Omit<CliCommandRun, 'args'> & { args: string })[]
   return rows.map((row) => ({ ...row, args: JSON.parse(row.args) as string[] }))
 }

@@ -204,7 +204,7 @@ export function createQueue(db: SqliteDatabase, options: QueueOptions = {}): Que
       if (filter.kind !== undefined) (where.push('"kind" = ?'), parameters.push(filter.kind))
       if (filter.status !== undefined) (where.push('"status" = ?'), parameters.push(filter.status))
       if (filter.before !== undefined) (where.push('"id" < ?'), parameters.push(filter.before))
-      const sql = `SELECT * FROM "_koya_jobs"${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "id" DESC LIMIT ?`
+      const sql = `SELECT * FROM "_koya_jobs"${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "id" DESC LIMIT +?`
       return (statements.all(sql, [...parameters, Math.min(Math.max(filter.limit ?? 100, 1), 1000)]) as JobRow[]).map((row) => view(row)!)
     },
     cancel(id) {

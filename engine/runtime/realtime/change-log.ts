@@ -126,7 +126,7 @@ export function createChangeLog(db: SqliteDatabase): ChangeLog {
       return min === null ? sequence() : min - 1
     },
     after: (after, limit) =>
-      statements.all('SELECT "id", "table", "operation", "rowId", "old" FROM "_koya_realtime_events" WHERE "id" > ? ORDER BY "id" LIMIT ?', [after, limit]) as LogEntry[],
+      statements.all('SELECT "id", "table", "operation", "rowId", "old" FROM "_koya_realtime_events" WHERE "id" > ? ORDER BY "id" LIMIT +?', [after, limit]) as LogEntry[],
     between: (table, after, through) =>
       statements.all('SELECT "id", "table", "operation", "rowId", "old" FROM "_koya_realtime_events" WHERE "id" > ? AND "id" <= ? AND "table" = ? ORDER BY "id"', [after, through, table]) as LogEntry[],
     touches(tables, after, through) {

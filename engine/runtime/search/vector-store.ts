@@ -60,10 +60,10 @@ export function createSqliteVectorStore(db: SqliteDatabase): VectorStore {
     async missing(table, columns, limit) {
       // Index maintenance, like the FTS5 triggers: ids only, as the system.
       const hasText = columns.map((c) => `coalesce("t"."${c}", '') <> ''`).join(' OR ')
-      return (statements.all(`SELECT "t"."id" AS "id" FROM "${table}" AS "t" WHERE (${hasText}) AND NOT EXISTS (SELECT 1 FROM ${vec(table)} AS "v" WHERE "v"."id" = "t"."id") LIMIT ?`, [limit]) as { id: string }[]).map((r) => r.id)
+      return (statements.all(`SELECT "t"."id" AS "id" FROM "${table}" AS "t" WHERE (${hasText}) AND NOT EXISTS (SELECT 1 FROM ${vec(table)} AS "v" WHERE "v"."id" = "t"."id") LIMIT +?`, [limit]) as { id: string }[]).map((r) => r.id)
     },
     async orphans(table, limit) {
-      return (statements.all(`SELECT "v"."id" AS "id" FROM ${vec(table)} AS "v" WHERE NOT EXISTS (SELECT 1 FROM "${table}" AS "t" WHERE "t"."id" = "v"."id") LIMIT ?`, [limit]) as { id: string }[]).map((r) => r.id)
+      return (statements.all(`SELECT "v"."id" AS "id" FROM ${vec(table)} AS "v" WHERE NOT EXISTS (SELECT 1 FROM "${table}" AS "t" WHERE "t"."id" = "v"."id") LIMIT +?`, [limit]) as { id: string }[]).map((r) => r.id)
     },
   }
 }

@@ -69,7 +69,7 @@ export function createDeliveryLog(db: SqliteDatabase): DeliveryLog {
       if (filter.ok !== undefined) (where.push('"ok" = ?'), parameters.push(filter.ok ? 1 : 0))
       if (filter.jobId !== undefined) (where.push('"jobId" = ?'), parameters.push(filter.jobId))
       if (filter.before !== undefined) (where.push('"id" < ?'), parameters.push(filter.before))
-      const sql = `SELECT * FROM "_koya_webhook_deliveries"${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "id" DESC LIMIT ?`
+      const sql = `SELECT * FROM "_koya_webhook_deliveries"${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "id" DESC LIMIT +?`
       return (statements.all(sql, [...parameters, Math.min(Math.max(filter.limit ?? 100, 1), 1000)]) as Row[]).map(view)
     },
     purge(before) {
