@@ -28,3 +28,15 @@ export function personalColumns(table: TableIR): string[] {
 export function phiColumns(table: TableIR): string[] {
   return table.columns.filter((c) => c.phi === true).map((c) => c.name)
 }
+
+/**
+ * The `synchronous` level the app's database connection runs at: as written in
+ * `database.synchronous`, else 'full' in HIPAA mode (a committed write survives a power loss),
+ * else 'normal' (WAL: durable at checkpoints).
+ *
+ * @example
+ * synchronousOf({ compliance: { hipaa: true } }) // 'full'
+ */
+export function synchronousOf(model: Pick<ProjectIR, 'database' | 'compliance'>): 'normal' | 'full' {
+  return model.database?.synchronous ?? (model.compliance?.hipaa === true ? 'full' : 'normal')
+}

@@ -17,6 +17,11 @@ export interface OpenDatabaseOptions {
    * without the key.
    */
   readonly encryption?: { readonly key: string }
+  /**
+   * 'full' fsyncs the WAL at every commit (a committed write survives a power loss; HIPAA mode);
+   * default 'normal' (durable at checkpoints, never corrupt, with WAL).
+   */
+  readonly synchronous?: 'normal' | 'full'
 }
 
 /** The first 16 bytes of every unencrypted SQLite file. */
@@ -24,7 +29,7 @@ const PLAIN_HEADER = 'SQLite format 3\u0000'
 
 /**
  * Open a SQLite database the way every part of KoyaLite expects it: WAL (readers never block the
- * writer), synchronous=NORMAL (durable at checkpoints, safe with WAL), foreign keys enforced, a
+ * writer), synchronous=NORMAL unless asked FULL (durable at checkpoints, safe with WAL), foreign keys enforced, a
  * busy timeout instead of immediate SQLITE_BUSY. Creates the file's directory.
  */
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): SqliteDatabase {
@@ -33,7 +38,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): S
   db.pragma(`busy_timeout = ${options.busyTimeout ?? 5000}`)
   if (!options.readonly) {
     db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = NORMAL')
+    db.pragma(options.synchronous === 'full' ? 'synchronous = FULL' : 'synchronous = NORMAL')
   }
   db.pragma('foreign_keys = ON')
   loadVectorExtension(db)

@@ -5,7 +5,7 @@ import { loadModel } from '../../runtime/index.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import { parseCommandArgs } from '../args.ts'
 import type { Command } from '../command.ts'
-import { databaseEncryptionOf, databasePath, openCliDatabase } from '../database-path.ts'
+import { databaseOptionsOf, databasePath, openCliDatabase } from '../database-path.ts'
 import { colors } from '../io.ts'
 
 export const DEFAULT_BACKUP_DIR = './data/backups'
@@ -31,7 +31,7 @@ export const backupCommand: Command = {
     if (file !== ':memory:' && !existsSync(file)) throw new KoyaError('KL_CLI_DATABASE', `There is no database at ${file}.`, { hint: 'Pass the database with --db (or KOYA_DB).' })
     const dir = path.resolve(io.cwd, values.dir ?? DEFAULT_BACKUP_DIR)
     const out = values.out !== undefined ? path.resolve(io.cwd, values.out) : path.join(dir, backupFileName(new Date()))
-    const db = openCliDatabase(file, databaseEncryptionOf(io))
+    const db = openCliDatabase(file, databaseOptionsOf(io))
     let app: string | null = null
     try {
       app = loadModel(io.cwd).name

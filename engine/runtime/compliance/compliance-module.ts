@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify'
+import { synchronousOf } from '../../ir/privacy.ts'
 import { PRIVACY_ROUTE_IDS, privacyRoutes, type PrivacyRouteId } from '../../ir/routes/privacy-routes.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import { requireAdmin } from '../admin/admin-routes.ts'
@@ -27,6 +28,8 @@ export const complianceModule = defineModule<ComplianceOptions | undefined>({
   name: 'compliance',
   systemMigrations: CONSENT_MIGRATIONS,
   async register(app, runtime, options) {
+    // The connection the caller opened runs at the level the app asks for (HIPAA mode: FULL).
+    if (synchronousOf(runtime.model) === 'full') runtime.db.pragma('synchronous = FULL')
     checkHipaa(runtime.model, runtime.db, runtime.env)
     if (!runtime.model.tables.some((t) => t.isUsers)) return
     const deps = runtime.adminDeps()

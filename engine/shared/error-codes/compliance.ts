@@ -36,7 +36,7 @@ export const COMPLIANCE_ERROR_CODES = {
   },
   KL_COMPLIANCE_HIPAA_SYNCHRONOUS: {
     description: 'HIPAA mode is on and the database runs with synchronous below FULL.',
-    solution: 'Open the database with synchronous=FULL (docs/compliance.md).',
+    solution: "Remove `database.synchronous: 'normal'` (HIPAA mode defaults it to 'full'), or open the database you pass to createServer with `synchronous: 'full'`.",
   },
   KL_COMPLIANCE_HIPAA_SESSION_IDLE: {
     description: 'HIPAA mode is on and sessions stay alive idle for more than 15 minutes.',
