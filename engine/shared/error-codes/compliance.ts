@@ -46,4 +46,16 @@ export const COMPLIANCE_ERROR_CODES = {
     description: 'HIPAA mode is on and a table with `.phi()` columns has no read policy (deny by default is not enough).',
     solution: 'Write a read policy for the table naming who may read its rows.',
   },
+  KL_COMPLIANCE_DB_IN_USE: {
+    description: '`koyalite db encrypt | decrypt | rekey` was run on a database another process holds open (a running server).',
+    solution: 'Stop the server (and `koyalite dev`) using the database, in every container that mounts it, then run the command again.',
+  },
+  KL_COMPLIANCE_CIPHER_STATE: {
+    description: '`koyalite db encrypt` was run on an encrypted database, or `decrypt` / `rekey` on a plain one.',
+    solution: 'Run `koyalite db rekey` to change the key of an encrypted database, `koyalite db encrypt` to encrypt a plain one.',
+  },
+  KL_COMPLIANCE_CIPHER_VERIFY: {
+    description: 'The re-encrypted copy of the database did not pass its check (integrity, tables and row counts); the original was left unchanged.',
+    solution: 'Run `koyalite backup` and report the problem; the database itself was not modified.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>
