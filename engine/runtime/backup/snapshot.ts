@@ -19,6 +19,8 @@ export interface BackupManifest {
   /** SHA-256 (hex) and size of `koya.db`. */
   readonly sha256: string
   readonly bytes: number
+  /** true when `koya.db` is encrypted (SQLCipher, the database's own key); absent when plain. */
+  readonly encrypted?: boolean
 }
 
 /**
