@@ -9,6 +9,7 @@ import { defineModule, type Runtime } from '../modules/feature-module.ts'
 import { CONSENT_MIGRATIONS, createConsents } from './consents.ts'
 import { eraseUser } from './erase.ts'
 import { checkHipaa } from './hipaa.ts'
+import { auditPhiReads } from './phi-audit.ts'
 import { exportUserData } from './export.ts'
 
 export interface ComplianceOptions {
@@ -31,6 +32,7 @@ export const complianceModule = defineModule<ComplianceOptions | undefined>({
     // The connection the caller opened runs at the level the app asks for (HIPAA mode: FULL).
     if (synchronousOf(runtime.model) === 'full') runtime.db.pragma('synchronous = FULL')
     checkHipaa(runtime.model, runtime.db, runtime.env)
+    auditPhiReads(runtime.model, runtime.data, runtime.adminDeps().audit)
     if (!runtime.model.tables.some((t) => t.isUsers)) return
     const deps = runtime.adminDeps()
     registerContractRoutes(app, {
