@@ -58,4 +58,8 @@ export const COMPLIANCE_ERROR_CODES = {
     description: 'The re-encrypted copy of the database did not pass its check (integrity, tables and row counts); the original was left unchanged.',
     solution: 'Run `koyalite backup` and report the problem; the database itself was not modified.',
   },
+  KL_COMPLIANCE_OBJECT_CORRUPT: {
+    description: 'An encrypted storage object does not decrypt: it was altered or cut off, or the key (the database\'s) is not the one it was stored with.',
+    solution: 'Check that the database key variable holds the key the objects were stored with; restore the object from a backup of the storage directory.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>
