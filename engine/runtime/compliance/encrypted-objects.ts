@@ -1,12 +1,13 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import { Readable, Transform, type TransformCallback } from 'node:stream'
 import type { ProjectIR } from '../../ir/project-ir.ts'
+import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import type { ByteRange, StorageDriver } from '../storage/driver.ts'
 
 /**
- * Local storage objects encrypted at rest (docs/compliance.md): AES-256-GCM in 64 KiB chunks, the
- * key derived with HKDF-SHA256 from the database's encryption secret. Layout of a stored object:
+ * Local storage objects encrypted at rest (docs/compliance.md): AES-256-GCM in 64 KiB chunks, under
+ * a random key kept in the encrypted database. Layout of a stored object:
  *
  *   "KLE1" | 8-byte random nonce prefix | chunk 0 | chunk 1 | … (each: ciphertext | 16-byte tag)
  *
@@ -21,28 +22,40 @@ const CHUNK = 64 * 1024
 const TAG = 16
 const SEALED = CHUNK + TAG
 
-/** The objects key: HKDF-SHA256 of the database's secret, bound to this use. */
-export function objectsKeyOf(secret: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.from('koyalite'), Buffer.from('storage-objects/v1'), 32))
+/** Where the objects key is kept: one row, inside the (SQLCipher-encrypted) database. */
+const KEY_TABLE = '_koya_storage_key'
+
+/**
+ * The local driver wrapped to encrypt objects at rest when the app encrypts its database
+ * (`database: { encryption }`), else the driver as it is. The objects key is a random 256-bit key
+ * kept in the database itself (decision 275), so it is as protected as the database, travels
+ * with its backups, and survives `koyalite db rekey` unchanged; made at the first start with
+ * encryption. After `koyalite db decrypt` (no encryption configured, the key still in the
+ * database) objects already encrypted stay readable and new ones are stored plain.
+ *
+ * @example
+ * const driver = encryptObjectsWhenConfigured(model, db, await createStorageDriver(env, root))
+ */
+export function encryptObjectsWhenConfigured(model: Pick<ProjectIR, 'database'>, db: SqliteDatabase, driver: StorageDriver): StorageDriver {
+  if (driver.kind !== 'local') return driver
+  const encrypting = model.database?.encryption != null
+  const stored = () => (db.prepare(`SELECT "key" FROM "${KEY_TABLE}" WHERE "id" = 1`).pluck().get() as Buffer | undefined)
+  if (!encrypting) {
+    const exists = db.prepare(`SELECT 1 FROM "sqlite_schema" WHERE "type" = 'table' AND "name" = ?`).pluck().get(KEY_TABLE) !== undefined
+    const key = exists ? stored() : undefined
+    return key === undefined ? driver : encryptedDriver(driver, key, { encryptWrites: false })
+  }
+  // Made here rather than by a system migration: only an app that encrypts has it.
+  db.exec(`CREATE TABLE IF NOT EXISTS "${KEY_TABLE}" ("id" INTEGER PRIMARY KEY CHECK ("id" = 1), "key" BLOB NOT NULL)`)
+  db.prepare(`INSERT OR IGNORE INTO "${KEY_TABLE}" ("id", "key") VALUES (1, ?)`).run(randomBytes(32))
+  return encryptedDriver(driver, stored()!)
 }
 
 /**
- * The local driver wrapped to encrypt when the app encrypts its database
- * (`database: { encryption }`), else the driver as it is: nothing changes without encryption.
- *
- * @example
- * const driver = encryptObjectsWhenConfigured(model, env, await createStorageDriver(env, root))
+ * `inner` with every object encrypted on put (unless `encryptWrites` is false) and every
+ * encrypted object decrypted on get (AES-256-GCM, chunked); plain objects are read as they are.
  */
-export function encryptObjectsWhenConfigured(model: Pick<ProjectIR, 'database'>, env: Readonly<Record<string, string | undefined>>, driver: StorageDriver): StorageDriver {
-  const name = model.database?.encryption?.key.env
-  if (name === undefined || driver.kind !== 'local') return driver
-  const secret = env[name]
-  if (secret === undefined || secret === '') throw new KoyaError('KL_COMPLIANCE_WRONG_KEY', `Storage objects are encrypted with the key in $${name}, which is not set.`, { hint: `Set ${name} to the database's key.` })
-  return encryptedDriver(driver, objectsKeyOf(secret))
-}
-
-/** `inner` with every object encrypted on put and decrypted on get (AES-256-GCM, chunked). */
-export function encryptedDriver(inner: StorageDriver, key: Buffer): StorageDriver {
+export function encryptedDriver(inner: StorageDriver, key: Buffer, options: { readonly encryptWrites?: boolean } = {}): StorageDriver {
   const plainSize = (stored: number) => {
     const chunks = Math.max(1, Math.ceil((stored - HEADER) / SEALED))
     return stored - HEADER - chunks * TAG
@@ -57,6 +70,7 @@ export function encryptedDriver(inner: StorageDriver, key: Buffer): StorageDrive
   return {
     kind: inner.kind,
     put(name, body, info) {
+      if (options.encryptWrites === false) return inner.put(name, body, info)
       const prefix = randomBytes(8)
       const sealed = body.pipe(new Seal(key, name, prefix))
       // pipe() forwards neither an error nor an early close: a cut-off upload must fail the put.

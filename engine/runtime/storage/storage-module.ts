@@ -42,7 +42,7 @@ export const storageModule = defineModule<StorageModuleOptions | undefined>({
     if (actorOf === undefined) throw new KoyaError('KL_INT_UNEXPECTED', 'The storage module needs the auth module registered before it.')
     const chosen = options?.driver ?? (await createStorageDriver(runtime.env, options?.root ?? defaultStorageRoot(runtime.db.memory ? ':memory:' : runtime.db.name, runtime.env), (error) => app.log.warn({ err: error }, 'stale S3 multipart uploads could not be aborted')))
     // With database encryption, local objects are encrypted at rest too (docs/compliance.md).
-    const driver = encryptObjectsWhenConfigured(runtime.model, runtime.env, chosen)
+    const driver = encryptObjectsWhenConfigured(runtime.model, runtime.db, chosen)
     const secret = options?.secret ?? runtime.env.KOYA_STORAGE_SECRET
     if (secret === undefined) app.log.warn('KOYA_STORAGE_SECRET is not set: signed storage URLs stop working when the server restarts')
     const signer = createUrlSigner(secret ?? randomBytes(32).toString('base64url'))

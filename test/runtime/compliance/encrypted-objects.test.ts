@@ -4,7 +4,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 import { afterAll, describe, expect, it } from 'vitest'
-import { encryptedDriver, encryptObjectsWhenConfigured, objectsKeyOf } from '../../../engine/runtime/compliance/encrypted-objects.ts'
+import { encryptedDriver, encryptObjectsWhenConfigured } from '../../../engine/runtime/compliance/encrypted-objects.ts'
+import { openDatabase } from '../../../engine/shared/sqlite.ts'
 import { createLocalDriver } from '../../../engine/runtime/storage/drivers/local.ts'
 import type { StorageDriver } from '../../../engine/runtime/storage/driver.ts'
 import { bearer, storageApp } from '../storage/storage-app.ts'
@@ -14,6 +15,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }))
 
 const MARKER = Buffer.from('PLAINTEXT-MARKER-x-ray-report')
 const CHUNK = 64 * 1024
+const KEY = randomBytes(32)
 
 async function bytesOf(stream: Readable | undefined): Promise<Buffer> {
   if (stream === undefined) throw new Error('no object')
@@ -28,7 +30,7 @@ const keyOf = () => `scans/01900000000000000000000000${String(++n).padStart(4, '
 describe('local storage objects encrypted at rest', () => {
   it('stores no plaintext, and reads back every byte and every range, at and across chunk edges', async () => {
     const inner = await createLocalDriver(root)
-    const driver = encryptedDriver(inner, objectsKeyOf('the database key'))
+    const driver = encryptedDriver(inner, KEY)
     const body = Buffer.concat([randomBytes(CHUNK - 10), MARKER, randomBytes(2 * CHUNK + 123)])
     const key = keyOf()
     await put(driver, key, body)
@@ -52,7 +54,7 @@ describe('local storage objects encrypted at rest', () => {
 
   it('refuses an altered, cut-off or wrongly keyed object with a coded error', async () => {
     const inner = await createLocalDriver(root)
-    const driver = encryptedDriver(inner, objectsKeyOf('the database key'))
+    const driver = encryptedDriver(inner, KEY)
     const body = randomBytes(3 * CHUNK)
     const failure = async (key: string, d: StorageDriver = driver) => bytesOf(await d.get(key)).then(() => 'read', (e: { code?: string }) => e.code)
 
@@ -72,25 +74,44 @@ describe('local storage objects encrypted at rest', () => {
 
     const other = keyOf()
     await put(driver, other, body)
-    expect(await failure(other, encryptedDriver(inner, objectsKeyOf('another key')))).toBe('KL_COMPLIANCE_OBJECT_CORRUPT')
+    expect(await failure(other, encryptedDriver(inner, randomBytes(32)))).toBe('KL_COMPLIANCE_OBJECT_CORRUPT')
   })
 
-  it('reads objects stored before encryption was turned on as they are, and wraps only when configured', async () => {
+  it('reads objects stored before encryption was turned on as they are', async () => {
     const inner = await createLocalDriver(root)
     const key = keyOf()
     await put(inner, key, MARKER)
-    const driver = encryptedDriver(inner, objectsKeyOf('k'))
+    const driver = encryptedDriver(inner, KEY)
     expect(await driver.head(key)).toEqual({ size: MARKER.length })
     expect((await bytesOf(await driver.get(key, { start: 10, end: 15 }))).toString()).toBe(MARKER.subarray(10, 16).toString())
-    expect(encryptObjectsWhenConfigured({}, {}, inner)).toBe(inner)
-    expect(encryptObjectsWhenConfigured({ database: { encryption: { key: { env: 'KOYA_DB_KEY' } } } }, { KOYA_DB_KEY: 'k' }, inner)).not.toBe(inner)
+  })
+
+  it('keeps its key in the database: made once with encryption, still read after it is turned off, absent otherwise', async () => {
+    const inner = await createLocalDriver(root)
+    const db = openDatabase(':memory:')
+    try {
+      expect(encryptObjectsWhenConfigured({}, db, inner)).toBe(inner)
+      const encrypted = { database: { encryption: { key: { env: 'KOYA_DB_KEY' } } } }
+      const first = encryptObjectsWhenConfigured(encrypted, db, inner)
+      const key = keyOf()
+      await put(first, key, MARKER)
+      expect(readFileSync(path.join(root, key)).includes(MARKER)).toBe(false)
+      // A restart uses the same key.
+      expect((await bytesOf(await encryptObjectsWhenConfigured(encrypted, db, inner).get(key))).equals(MARKER)).toBe(true)
+      // After `db decrypt`: encrypted objects still read, new ones stored plain.
+      const after = encryptObjectsWhenConfigured({}, db, inner)
+      expect((await bytesOf(await after.get(key))).equals(MARKER)).toBe(true)
+      const plain = keyOf()
+      await put(after, plain, MARKER)
+      expect(readFileSync(path.join(root, plain)).equals(MARKER)).toBe(true)
+    } finally {
+      db.close()
+    }
   })
 })
 
 describe('storage routes with database encryption configured', () => {
   it('uploads land encrypted on disk, and download and Range answer the plaintext', async () => {
-    const previous = process.env.KOYA_OBJECTS_TEST_KEY
-    process.env.KOYA_OBJECTS_TEST_KEY = 'the app database key'
     const t = await storageApp({ extend: (model) => ({ ...model, database: { encryption: { key: { env: 'KOYA_OBJECTS_TEST_KEY' } } } }) })
     try {
       const ada = await t.user('ada@example.com')
@@ -110,8 +131,6 @@ describe('storage routes with database encryption configured', () => {
       expect(Buffer.from(await part.arrayBuffer()).equals(body.subarray(CHUNK, CHUNK + 7 + MARKER.length))).toBe(true)
     } finally {
       await t.close()
-      if (previous === undefined) delete process.env.KOYA_OBJECTS_TEST_KEY
-      else process.env.KOYA_OBJECTS_TEST_KEY = previous
     }
   })
 })
