@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { synchronousOf } from '../../ir/privacy.ts'
 import { PRIVACY_ROUTE_IDS, privacyRoutes, type PrivacyRouteId } from '../../ir/routes/privacy-routes.ts'
 import { KoyaError } from '../../shared/errors.ts'
@@ -11,6 +11,7 @@ import { eraseUser } from './erase.ts'
 import { checkHipaa } from './hipaa.ts'
 import { auditPhiReads } from './phi-audit.ts'
 import { exportUserData } from './export.ts'
+import { exportArchiveStream } from './export-archive.ts'
 
 export interface ComplianceOptions {
   /** Least time between two exports of one user by themselves. Default 60 s. */
@@ -64,6 +65,28 @@ function privacyHandlers(runtime: Runtime, exportIntervalMs: number): RouteHandl
   }
   const audited = (actorId: string | null, subjectId: string, action: string, request: FastifyRequest, detail: Record<string, unknown> | null) =>
     deps.audit.record({ actorId, subjectId, action, reason: null, requestId: request.id, detail })
+  /** The signed-in user, when their last export is old enough (the JSON and the tar share the limit). */
+  const exportingUser = (request: FastifyRequest): string => {
+    const userId = userOf(request)
+    const now = clock().getTime()
+    const last = lastExport.get(userId)
+    if (last !== undefined && now - last < exportIntervalMs) {
+      const retryAfterSeconds = Math.ceil((last + exportIntervalMs - now) / 1000)
+      throw new KoyaError('KL_AUTH_RATE_LIMITED', `An export was made ${Math.round((now - last) / 1000)} seconds ago; try again in ${retryAfterSeconds} seconds.`, { details: { retryAfterSeconds } })
+    }
+    lastExport.set(userId, now)
+    return userId
+  }
+  const sendArchive = async (reply: FastifyReply, userId: string, actorId: string | null, request: FastifyRequest) => {
+    const archive = exportUserData(model, data, consents, userId, clock())
+    const stream = await exportArchiveStream(data, runtime.storageDriver(), archive)
+    audited(actorId, userId, 'user.export', request, { format: 'tar', tables: archive.manifest.tables.map((t) => `${t.name}:${t.rows}`) })
+    return reply
+      .type('application/gzip')
+      .header('content-disposition', `attachment; filename="export-${userId}.tar.gz"`)
+      .header('cache-control', 'no-store')
+      .send(stream)
+  }
   const erase = (userId: string, actorId: string | null, request: FastifyRequest) => {
     const report = eraseUser(model, db, data, userId, () => deps.sessions.revokeAllOf(userId))
     // Ids and counts only: the entry outlives the person.
@@ -82,17 +105,18 @@ function privacyHandlers(runtime: Runtime, exportIntervalMs: number): RouteHandl
       return consents.of(userId)
     },
     async exportMe(request) {
-      const userId = userOf(request)
-      const now = clock().getTime()
-      const last = lastExport.get(userId)
-      if (last !== undefined && now - last < exportIntervalMs) {
-        const retryAfterSeconds = Math.ceil((last + exportIntervalMs - now) / 1000)
-        throw new KoyaError('KL_AUTH_RATE_LIMITED', `An export was made ${Math.round((now - last) / 1000)} seconds ago; try again in ${retryAfterSeconds} seconds.`, { details: { retryAfterSeconds } })
-      }
-      lastExport.set(userId, now)
+      const userId = exportingUser(request)
       const archive = exportUserData(model, data, consents, userId, clock())
       audited(userId, userId, 'user.export', request, { tables: archive.manifest.tables.map((t) => `${t.name}:${t.rows}`) })
       return archive
+    },
+    async exportMeArchive(request, reply) {
+      const userId = exportingUser(request)
+      return sendArchive(reply, userId, userId, request)
+    },
+    async exportUserArchive(request, reply) {
+      const { actorId } = requireAdmin(deps, request)
+      return sendArchive(reply, subjectOf(request), actorId, request)
     },
     async eraseMe(request) {
       const userId = userOf(request)

@@ -103,5 +103,7 @@ export const storageModule = defineModule<StorageModuleOptions | undefined>({
       stop()
       await driver.close()
     })
+    // The user's files in a privacy export (runtime/compliance).
+    return { storageDriver: driver }
   },
 })
