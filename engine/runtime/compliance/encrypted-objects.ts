@@ -174,8 +174,8 @@ class Seal extends Transform {
 class Open extends Transform {
   private buffered: Buffer = Buffer.alloc(0)
   private index: number
-  private skip: number
-  private take: number
+  private skipping: number
+  private remaining: number
   private readonly key: Buffer
   private readonly name: string
   private readonly prefix: Buffer
@@ -188,8 +188,8 @@ class Open extends Transform {
     this.prefix = prefix
     this.index = first
     this.total = total
-    this.skip = skip
-    this.take = take
+    this.skipping = skip
+    this.remaining = take
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
@@ -208,7 +208,7 @@ class Open extends Transform {
   override _flush(done: TransformCallback): void {
     try {
       if (this.buffered.length > 0) this.open(this.buffered)
-      if (this.take > 0) throw new KoyaError('KL_COMPLIANCE_OBJECT_CORRUPT', `The stored object "${this.name}" is shorter than its size says.`)
+      if (this.remaining > 0) throw new KoyaError('KL_COMPLIANCE_OBJECT_CORRUPT', `The stored object "${this.name}" is shorter than its size says.`)
       done()
     } catch (error) {
       done(error as Error)
@@ -227,10 +227,10 @@ class Open extends Transform {
       throw new KoyaError('KL_COMPLIANCE_OBJECT_CORRUPT', `The stored object "${this.name}" does not decrypt (altered, or another key).`, { cause })
     }
     this.index++
-    const start = Math.min(this.skip, plain.length)
-    this.skip -= start
-    const piece = plain.subarray(start, start + this.take)
-    this.take -= piece.length
+    const start = Math.min(this.skipping, plain.length)
+    this.skipping -= start
+    const piece = plain.subarray(start, start + this.remaining)
+    this.remaining -= piece.length
     if (piece.length > 0) this.push(piece)
   }
 }

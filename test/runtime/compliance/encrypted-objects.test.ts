@@ -62,7 +62,7 @@ describe('local storage objects encrypted at rest', () => {
     await put(driver, altered, body)
     const file = path.join(root, altered)
     const bytes = readFileSync(file)
-    bytes[CHUNK + 100] ^= 1
+    bytes[CHUNK + 100] = bytes[CHUNK + 100]! ^ 1
     writeFileSync(file, bytes)
     expect(await failure(altered)).toBe('KL_COMPLIANCE_OBJECT_CORRUPT')
 
