@@ -150,8 +150,10 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase, options: D
     list(actor, query, options = {}) {
       const { table, ...shape } = query
       const indexed = ctx.index.table(table)
-      const read = () => reads.page(actor, indexed, shape, options.count === true)
-      const page = observers.active ? observers.observed(actor, 'list', indexed, shape.select, options.requestId, read, (p) => p.rows) : read()
+      // Without an observer (the common case) the read is exactly what it was: no closure, no transaction.
+      const page = observers.active
+        ? observers.observed(actor, 'list', indexed, shape.select, options.requestId, () => reads.page(actor, indexed, shape, options.count === true), (p) => p.rows)
+        : reads.page(actor, indexed, shape, options.count === true)
       return { rows: format(page.rows, options.as), total: page.total }
     },
     count(actor, query) {
@@ -159,15 +161,17 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase, options: D
     },
     get(actor, table, id, select, options = {}) {
       const indexed = ctx.index.table(table)
-      const read = () => reads.one(actor, indexed, id, select)
-      const row = observers.active ? observers.observed(actor, 'get', indexed, select, options.requestId, read, (r) => (r === undefined ? [] : [r])) : read()
+      const row = observers.active
+        ? observers.observed(actor, 'get', indexed, select, options.requestId, () => reads.one(actor, indexed, id, select), (r) => (r === undefined ? [] : [r]))
+        : reads.one(actor, indexed, id, select)
       return row === undefined ? undefined : format([row], options.as)[0]
     },
     findOne(actor, query, options = {}) {
       const { table, ...shape } = query
       const indexed = ctx.index.table(table)
-      const read = () => reads.page(actor, indexed, { ...shape, limit: 1 }, false).rows[0]
-      const row = observers.active ? observers.observed(actor, 'findOne', indexed, shape.select, options.requestId, read, (r) => (r === undefined ? [] : [r])) : read()
+      const row = observers.active
+        ? observers.observed(actor, 'findOne', indexed, shape.select, options.requestId, () => reads.page(actor, indexed, { ...shape, limit: 1 }, false).rows[0], (r) => (r === undefined ? [] : [r]))
+        : reads.page(actor, indexed, { ...shape, limit: 1 }, false).rows[0]
       return row === undefined ? undefined : format([row], options.as)[0]
     },
     listForActors: (actors, query) => listForActors(ctx, actors, ctx.index.table(query.table), query.where),

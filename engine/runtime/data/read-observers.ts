@@ -44,29 +44,30 @@ export function createReadObservers(db: SqliteDatabase, index: ModelIndex): Read
     const touched = tablesOf(index, table, select)
     return observers.filter((o) => o.tables.some((name) => touched.has(name)))
   }
-  return {
+  const result: { -readonly [K in keyof ReadObservers]: ReadObservers[K] } = {
+    active: false,
     add(observer) {
       observers.push(observer)
+      result.active = true
       return () => {
         const at = observers.indexOf(observer)
         if (at >= 0) observers.splice(at, 1)
+        result.active = observers.length > 0
       }
-    },
-    get active() {
-      return observers.length > 0
     },
     observed(actor, via, table, select, requestId, read, rowsOf) {
       const chosen = wanting(table, select ?? ALL)
       if (chosen.length === 0) return read()
       // One transaction: the observer's writes (the audit entry) commit with the read, or the read fails.
       return db.transaction(() => {
-        const result = read()
-        const rows = rowsOf(result).map((text) => JSON.parse(text) as RowObject)
+        const answer = read()
+        const rows = rowsOf(answer).map((text) => JSON.parse(text) as RowObject)
         for (const observer of chosen) observer.observe({ actor, via, table: table.name, select: select ?? ALL, rows, requestId })
-        return result
+        return answer
       })()
     },
   }
+  return result
 }
 
 /** The table a read starts from and every table its embeds reach. */
