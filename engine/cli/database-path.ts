@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { ProjectIR } from '../ir/project-ir.ts'
 import { KoyaError } from '../shared/errors.ts'
-import { openDatabase, type SqliteDatabase } from '../shared/sqlite.ts'
+import { synchronousOf } from '../ir/privacy.ts'
+import { openDatabase, type OpenDatabaseOptions, type SqliteDatabase } from '../shared/sqlite.ts'
 import type { CliIO } from './io.ts'
 
 export const DEFAULT_DATABASE = './data/koya.db'
@@ -18,13 +19,26 @@ export function databasePath(io: CliIO, flag: string | undefined): string {
  * environment; undefined when the app does not encrypt. A configured but unset variable is an error.
  */
 export function databaseEncryptionOf(io: CliIO): { readonly key: string } | undefined {
-  let model: ProjectIR
+  return encryptionOf(io, generatedModel(io))
+}
+
+/** How the app's database is opened (generated/model.json): its key and its `synchronous` level. */
+export function databaseOptionsOf(io: CliIO): Pick<OpenDatabaseOptions, 'encryption' | 'synchronous'> {
+  const model = generatedModel(io)
+  const encryption = encryptionOf(io, model)
+  return { ...(encryption === undefined ? {} : { encryption }), ...(model === undefined ? {} : { synchronous: synchronousOf(model) }) }
+}
+
+function generatedModel(io: CliIO): ProjectIR | undefined {
   try {
-    model = JSON.parse(readFileSync(path.join(io.cwd, 'generated', 'model.json'), 'utf8')) as ProjectIR
+    return JSON.parse(readFileSync(path.join(io.cwd, 'generated', 'model.json'), 'utf8')) as ProjectIR
   } catch {
     return undefined // no generated app here (a bare database): opened as it is
   }
-  const name = model.database?.encryption?.key.env
+}
+
+function encryptionOf(io: CliIO, model: ProjectIR | undefined): { readonly key: string } | undefined {
+  const name = model?.database?.encryption?.key.env
   if (name === undefined) return undefined
   const key = io.env[name]
   if (key === undefined || key === '') throw new KoyaError('KL_COMPLIANCE_WRONG_KEY', `The database is encrypted with the key in $${name}, which is not set.`, { hint: `Set ${name} to the database's key.` })
@@ -32,9 +46,9 @@ export function databaseEncryptionOf(io: CliIO): { readonly key: string } | unde
 }
 
 /** Open the database a command works on; a file that cannot be opened is the user's to fix. */
-export function openCliDatabase(file: string, encryption?: { readonly key: string }): SqliteDatabase {
+export function openCliDatabase(file: string, options: Pick<OpenDatabaseOptions, 'encryption' | 'synchronous'> = {}): SqliteDatabase {
   try {
-    return openDatabase(file, encryption === undefined ? {} : { encryption })
+    return openDatabase(file, options)
   } catch (cause) {
     if (cause instanceof KoyaError) throw cause
     throw new KoyaError('KL_CLI_DATABASE', `Cannot open the database ${file}: ${(cause as Error).message}.`, { cause })

@@ -23,8 +23,12 @@ export function buildComplianceIRs(config: ValidConfigDef, problems: Problems): 
     if (typeof key === 'string') {
       problems.add('KL_DEF_INVALID', 'database.encryption.key is written inline; a key in koyalite.ts would be copied into generated/ and version control.', problems.atConfig('database.encryption.key'), "Read it from the environment: env('KOYA_DB_KEY').")
     }
-    result.database = { encryption: key === undefined || typeof key === 'string' ? null : { key: { env: key.name } } }
+    const synchronous = config.database.synchronous
+    result.database = { encryption: key === undefined || typeof key === 'string' ? null : { key: { env: key.name } }, ...(synchronous === undefined ? {} : { synchronous }) }
   }
   if (config.compliance !== undefined) result.compliance = { hipaa: config.compliance.hipaa === true }
+  if (config.compliance?.hipaa === true && config.database?.synchronous === 'normal') {
+    problems.add('KL_DEF_INVALID', "database.synchronous is 'normal' and HIPAA mode needs 'full' (a committed write must survive a power loss).", problems.atConfig('database.synchronous'), "Remove database.synchronous (HIPAA mode defaults it to 'full') or set it to 'full'.")
+  }
   return result
 }

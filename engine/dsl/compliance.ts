@@ -17,13 +17,16 @@ export interface ConsentDef {
 
 /**
  * How the database file is opened. With `encryption`, the file, its WAL and its backups are
- * encrypted with SQLCipher; the key comes from the environment.
+ * encrypted with SQLCipher; the key comes from the environment. `synchronous: 'full'` fsyncs the
+ * WAL at every commit, so a committed write survives a power loss (HIPAA mode's default);
+ * `'normal'` (the default otherwise) is durable at checkpoints and never corrupts.
  *
  * @example
- * database: { encryption: { key: env('KOYA_DB_KEY') } }
+ * database: { encryption: { key: env('KOYA_DB_KEY') }, synchronous: 'full' }
  */
 export interface DatabaseDef {
   readonly encryption?: { readonly key: EnvRef }
+  readonly synchronous?: 'normal' | 'full'
 }
 
 /**

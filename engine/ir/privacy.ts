@@ -1,4 +1,4 @@
-import type { ProjectIR, TableIR } from './project-ir.ts'
+import type { ColumnIR, ProjectIR, TableIR } from './project-ir.ts'
 
 /**
  * Each user's latest choice per consent purpose (`userId`, `purpose`, `version`, `granted`), kept
@@ -27,4 +27,29 @@ export function personalColumns(table: TableIR): string[] {
 /** The columns of a table marked `.phi()`. */
 export function phiColumns(table: TableIR): string[] {
   return table.columns.filter((c) => c.phi === true).map((c) => c.name)
+}
+
+/**
+ * The `synchronous` level the app's database connection runs at: as written in
+ * `database.synchronous`, else 'full' in HIPAA mode (a committed write survives a power loss),
+ * else 'normal' (WAL: durable at checkpoints).
+ *
+ * @example
+ * synchronousOf({ compliance: { hipaa: true } }) // 'full'
+ */
+export function synchronousOf(model: Pick<ProjectIR, 'database' | 'compliance'>): 'normal' | 'full' {
+  return model.database?.synchronous ?? (model.compliance?.hipaa === true ? 'full' : 'normal')
+}
+
+/**
+ * A value as an error message may quote it: its first 100 characters in quotes, or a placeholder
+ * when the column holds personal data (`.personal()`, `.phi()`, the users table's email), so that
+ * personal values never reach error answers or the logs that copy them.
+ *
+ * @example
+ * quotedValue(diagnosis, 'HIV') // '[a personal value]'
+ * quotedValue(status, 'dnoe')   // '"dnoe"'
+ */
+export function quotedValue(column: Pick<ColumnIR, 'personal'>, value: string): string {
+  return column.personal === true ? '[a personal value]' : JSON.stringify(value.slice(0, 100))
 }

@@ -290,6 +290,8 @@ export interface ConsentIR {
 export interface DatabaseIR {
   /** SQLCipher encryption at rest; the key is always read from the environment. */
   readonly encryption: { readonly key: { readonly env: string } } | null
+  /** `synchronous` as written; absent: 'full' in HIPAA mode, else 'normal' (ir/privacy.ts synchronousOf). */
+  readonly synchronous?: 'normal' | 'full'
 }
 
 export interface ComplianceIR {

@@ -9,6 +9,7 @@ import type { Env } from './auth/auth-settings.ts'
 import { withStorageObjects } from '../ir/storage-objects.ts'
 import { createDataLayer, type Actor } from './data/data-layer.ts'
 import type { Queue } from './queue/queue.ts'
+import type { StorageDriver } from './storage/driver.ts'
 import { checkJsonDepth } from './http/json-body.ts'
 import { clientRequestIdOf, loggerOptions, logRequests, redactUrl, type LoggerSetting } from './http/request-log.ts'
 import type { ConnectionCredentials } from './auth/request-auth.ts'
@@ -143,6 +144,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   let adminDeps: AdminDeps | undefined
   let queue: Queue | undefined
   let credentials: ConnectionCredentials | undefined
+  let storageDriver: StorageDriver | undefined
   const notYet = (what: string) => new KoyaError('KL_INT_UNEXPECTED', `A feature module asked for ${what} before the auth module registered.`)
   const runtime: Runtime = {
     model: options.model,
@@ -169,6 +171,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
       if (!credentials) throw notYet('the credentials of long-lived connections')
       return credentials
     },
+    storageDriver: () => storageDriver,
   }
   const moduleOptions: ModuleOptions = { ...options, auth: authOptionsOf(options) }
   for (const name of Object.keys(FEATURE_MODULES) as ModuleName[]) {
@@ -177,6 +180,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     if (provides?.adminDeps) adminDeps = provides.adminDeps
     if (provides?.queue) queue = provides.queue
     if (provides?.credentials) credentials = provides.credentials
+    if (provides?.storageDriver) storageDriver = provides.storageDriver
     if (provides?.resolvedActorOf) observability.setResolvedActor(provides.resolvedActorOf)
   }
   return app

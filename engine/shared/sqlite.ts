@@ -17,6 +17,11 @@ export interface OpenDatabaseOptions {
    * without the key.
    */
   readonly encryption?: { readonly key: string }
+  /**
+   * 'full' fsyncs the WAL at every commit (a committed write survives a power loss; HIPAA mode);
+   * default 'normal' (durable at checkpoints, never corrupt, with WAL).
+   */
+  readonly synchronous?: 'normal' | 'full'
 }
 
 /** The first 16 bytes of every unencrypted SQLite file. */
@@ -24,7 +29,7 @@ const PLAIN_HEADER = 'SQLite format 3\u0000'
 
 /**
  * Open a SQLite database the way every part of KoyaLite expects it: WAL (readers never block the
- * writer), synchronous=NORMAL (durable at checkpoints, safe with WAL), foreign keys enforced, a
+ * writer), synchronous=NORMAL unless asked FULL (durable at checkpoints, safe with WAL), foreign keys enforced, a
  * busy timeout instead of immediate SQLITE_BUSY. Creates the file's directory.
  */
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): SqliteDatabase {
@@ -33,7 +38,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): S
   db.pragma(`busy_timeout = ${options.busyTimeout ?? 5000}`)
   if (!options.readonly) {
     db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = NORMAL')
+    db.pragma(options.synchronous === 'full' ? 'synchronous = FULL' : 'synchronous = NORMAL')
   }
   db.pragma('foreign_keys = ON')
   loadVectorExtension(db)
@@ -49,14 +54,9 @@ function openPlain(file: string, options: OpenDatabaseOptions): SqliteDatabase {
 
 function openEncrypted(file: string, key: string, options: OpenDatabaseOptions): SqliteDatabase {
   if (key.length === 0) throw new KoyaError('KL_COMPLIANCE_WRONG_KEY', `The encryption key of ${file} is empty.`)
-  // Loaded only when asked for: the default path keeps better-sqlite3 (decision 131).
-  const Cipher = createRequire(import.meta.url)('better-sqlite3-multiple-ciphers') as typeof Database
-  const db = new Cipher(file, { readonly: options.readonly ?? false })
+  const db = openCipherConnection(file, options.readonly ?? false)
   try {
-    db.pragma(`cipher = 'sqlcipher'`)
-    db.pragma('legacy = 4')
-    // The key is bound as a quoted literal: pragmas take no parameters.
-    db.pragma(`key = '${key.replaceAll("'", "''")}'`)
+    db.pragma(`key = ${quoteKey(key)}`)
     db.prepare('SELECT count(*) FROM "sqlite_master"').get()
   } catch (cause) {
     db.close()
@@ -68,6 +68,46 @@ function openEncrypted(file: string, key: string, options: OpenDatabaseOptions):
     )
   }
   return db as unknown as SqliteDatabase
+}
+
+/** A SQLCipher-4-configured connection of better-sqlite3-multiple-ciphers, before any key. */
+function openCipherConnection(file: string, readonly: boolean): SqliteDatabase {
+  // Loaded only when asked for: the default path keeps better-sqlite3 (decision 131).
+  const Cipher = createRequire(import.meta.url)('better-sqlite3-multiple-ciphers') as typeof Database
+  const db = new Cipher(file, { readonly })
+  db.pragma(`cipher = 'sqlcipher'`)
+  db.pragma('legacy = 4')
+  return db
+}
+
+/** A key as a quoted SQL literal: pragmas take no parameters. */
+function quoteKey(key: string): string {
+  return `'${key.replaceAll("'", "''")}'`
+}
+
+/**
+ * Re-encrypt a database file in place: from `from` (undefined: plain) to `to` (undefined: plain).
+ * Not crash-safe on its own: run it on a copy that nothing else holds, then swap the copy in
+ * (runtime/compliance/database-cipher.ts). The file keeps WAL mode.
+ *
+ * @throws KoyaError KL_COMPLIANCE_WRONG_KEY when `from` does not open the file.
+ */
+export function rekeyDatabaseFile(file: string, from: string | undefined, to: string | undefined): void {
+  const db = from === undefined ? openCipherConnection(file, false) : openEncrypted(file, from, {})
+  try {
+    // SQLite3 Multiple Ciphers changes a key only outside WAL mode.
+    db.pragma('journal_mode = DELETE')
+    db.pragma(`rekey = ${quoteKey(to ?? '')}`)
+    db.pragma('journal_mode = WAL')
+  } finally {
+    db.close()
+  }
+}
+
+/** Whether the file exists and is not a plain SQLite file (its header is not "SQLite format 3"). */
+export function isEncryptedFile(file: string): boolean {
+  const header = headerOf(file)
+  return header !== undefined && header !== PLAIN_HEADER
 }
 
 /** The file's first 16 bytes, or undefined for a missing or empty file (and :memory:). */

@@ -5,7 +5,7 @@ import { loadModel } from '../../runtime/index.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import { parseCommandArgs } from '../args.ts'
 import type { Command } from '../command.ts'
-import { databaseEncryptionOf, databasePath, openCliDatabase } from '../database-path.ts'
+import { databaseOptionsOf, databasePath, openCliDatabase } from '../database-path.ts'
 import { colors } from '../io.ts'
 
 export const DEFAULT_BACKUP_DIR = './data/backups'
@@ -31,7 +31,8 @@ export const backupCommand: Command = {
     if (file !== ':memory:' && !existsSync(file)) throw new KoyaError('KL_CLI_DATABASE', `There is no database at ${file}.`, { hint: 'Pass the database with --db (or KOYA_DB).' })
     const dir = path.resolve(io.cwd, values.dir ?? DEFAULT_BACKUP_DIR)
     const out = values.out !== undefined ? path.resolve(io.cwd, values.out) : path.join(dir, backupFileName(new Date()))
-    const db = openCliDatabase(file, databaseEncryptionOf(io))
+    const options = databaseOptionsOf(io)
+    const db = openCliDatabase(file, options)
     let app: string | null = null
     try {
       app = loadModel(io.cwd).name
@@ -39,10 +40,10 @@ export const backupCommand: Command = {
       // A database backed up outside its project: the manifest says no app.
     }
     try {
-      const manifest = await createBackup(db, { out, app })
+      const manifest = await createBackup(db, { out, app, ...(options.encryption === undefined ? {} : { encryption: options.encryption }) })
       const c = colors(io)
       const rows = Object.values(manifest.tables).reduce((a, b) => a + b, 0)
-      io.out(`${c.green('✓')} backup ${c.bold(path.relative(io.cwd, out) || out)}: ${Object.keys(manifest.tables).length} tables, ${rows} rows, ${manifest.migrations.length} migrations, ${(manifest.bytes / 1e6).toFixed(1)} MB, integrity ok`)
+      io.out(`${c.green('✓')} backup ${c.bold(path.relative(io.cwd, out) || out)}: ${Object.keys(manifest.tables).length} tables, ${rows} rows, ${manifest.migrations.length} migrations, ${(manifest.bytes / 1e6).toFixed(1)} MB, integrity ok${manifest.encrypted === true ? ', encrypted' : ''}`)
       if (keep !== undefined) {
         for (const removed of pruneBackups(path.dirname(out), keep)) io.out(`  ${c.dim('−')} ${path.relative(io.cwd, removed)}`)
       }

@@ -1,7 +1,7 @@
 import { applyMigrations, readMigrations } from '../../migrate/index.ts'
 import { parseCommandArgs, parsePort } from '../args.ts'
 import type { Command } from '../command.ts'
-import { databaseEncryptionOf, databasePath, listenError, openCliDatabase } from '../database-path.ts'
+import { databaseOptionsOf, databasePath, listenError, openCliDatabase } from '../database-path.ts'
 import { generateProject } from '../generate-project.ts'
 import { colors, type CliIO } from '../io.ts'
 import { reportError } from '../report-error.ts'
@@ -38,7 +38,7 @@ export const devCommand: Command = {
     // One database connection and one listening server for the whole session: each rebuild
     // migrates through the connection the app serves with, and each reload builds a new app
     // and swaps it in, so the port never closes.
-    const db = openCliDatabase(options.db, databaseEncryptionOf(io))
+    const db = openCliDatabase(options.db, databaseOptionsOf(io))
     const rebuild = async (): Promise<boolean> => {
       try {
         const result = await generateProject({ root: io.cwd })

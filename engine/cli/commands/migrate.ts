@@ -3,7 +3,7 @@ import { applySystemSchema, systemMigrations } from '../../runtime/index.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import { parseCommandArgs } from '../args.ts'
 import type { Command } from '../command.ts'
-import { databaseEncryptionOf, databasePath, openCliDatabase } from '../database-path.ts'
+import { databaseOptionsOf, databasePath, openCliDatabase } from '../database-path.ts'
 import { colors } from '../io.ts'
 
 export const migrateCommand: Command = {
@@ -24,7 +24,7 @@ export const migrateCommand: Command = {
     const c = colors(io)
     const { migrations } = readMigrations(io.cwd)
     const file = databasePath(io, values.db)
-    const db = openCliDatabase(file, databaseEncryptionOf(io))
+    const db = openCliDatabase(file, databaseOptionsOf(io))
     try {
       switch (action) {
         case 'up': {

@@ -4,7 +4,7 @@ import { restoreBackup } from '../../runtime/backup/restore.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import { parseCommandArgs } from '../args.ts'
 import type { Command } from '../command.ts'
-import { databasePath } from '../database-path.ts'
+import { databaseEncryptionOf, databasePath } from '../database-path.ts'
 import { colors } from '../io.ts'
 
 export const restoreCommand: Command = {
@@ -25,7 +25,8 @@ export const restoreCommand: Command = {
     const file = databasePath(io, values.db)
     if (file === ':memory:') throw new KoyaError('KL_CLI_USAGE', 'restore needs a database file, not :memory:.', { hint: 'Pass --db <file>.' })
     const known = readMigrations(io.cwd).migrations.map((m) => m.id)
-    const report = await restoreBackup(path.resolve(io.cwd, archive), file, { force: values.force ?? false, knownMigrations: known })
+    const encryption = databaseEncryptionOf(io)
+    const report = await restoreBackup(path.resolve(io.cwd, archive), file, { force: values.force ?? false, knownMigrations: known, ...(encryption === undefined ? {} : { encryption }) })
     const c = colors(io)
     io.out(`${c.green('✓')} restored ${c.bold(path.relative(io.cwd, file) || file)} from the backup of ${report.manifest.createdAt}${report.manifest.app ? ` (${report.manifest.app})` : ''}`)
     if (report.keptAs !== undefined) io.out(`  the database it replaced is kept as ${path.relative(io.cwd, report.keptAs)}`)

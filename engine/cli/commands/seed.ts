@@ -10,6 +10,7 @@ import { parseCommandArgs } from '../args.ts'
 import type { Command } from '../command.ts'
 import { databasePath, openCliDatabase } from '../database-path.ts'
 import { withEnvFiles } from '../env-files.ts'
+import { DB_CIPHER_ACTIONS, DB_CIPHER_USAGE, runDbCipher, type DbCipherAction } from './db-cipher.ts'
 import { colors, type CliIO } from '../io.ts'
 
 /** seed/*.ts (and .js), in name order: what `koyalite seed` runs. */
@@ -71,10 +72,13 @@ export const dbCommand: Command = {
   usage: `koyalite db reset [--db file]
 
   Development only: deletes the database file, applies every migration and runs seed/*.ts.
-  Refused unless the environment is development (KOYA_ENV, else NODE_ENV, else development).`,
+  Refused unless the environment is development (KOYA_ENV, else NODE_ENV, else development).
+
+${DB_CIPHER_USAGE}`,
   async run(args, processIo) {
     const [action, ...rest] = args
-    if (action !== 'reset') throw new KoyaError('KL_CLI_USAGE', action === undefined ? 'db needs an action.' : `db has no action "${action}".`, { hint: 'Use `koyalite db reset`.' })
+    if ((DB_CIPHER_ACTIONS as readonly string[]).includes(action ?? '')) return runDbCipher(action as DbCipherAction, rest, processIo)
+    if (action !== 'reset') throw new KoyaError('KL_CLI_USAGE', action === undefined ? 'db needs an action.' : `db has no action "${action}".`, { hint: 'Use `koyalite db reset | encrypt | decrypt | rekey`.' })
     const { values } = parseCommandArgs('db reset', rest, { db: { type: 'string' } })
     const io = withEnvFiles(processIo, { dev: true })
     const environment = environmentOf(io.env, true)

@@ -7,7 +7,7 @@ import { announceStudio, bootApp } from '../boot-app.ts'
 import { withEnvFiles } from '../env-files.ts'
 import { assertEnvironment } from '../../runtime/environment/check-env.ts'
 import { loadModel } from '../../runtime/index.ts'
-import { databaseEncryptionOf, databasePath, listenError, openCliDatabase } from '../database-path.ts'
+import { databaseOptionsOf, databasePath, listenError, openCliDatabase } from '../database-path.ts'
 import { colors, type CliIO } from '../io.ts'
 
 export interface RunningServer {
@@ -28,7 +28,7 @@ export interface ServeOptions {
 export async function serve(io: CliIO, options: ServeOptions): Promise<RunningServer> {
   // Every missing or invalid env(…) variable at once, before the database is opened.
   assertEnvironment(loadModel(io.cwd), io.env)
-  const db = openCliDatabase(options.db, databaseEncryptionOf(io))
+  const db = openCliDatabase(options.db, databaseOptionsOf(io))
   try {
     if (options.migrate) {
       for (const name of applyMigrations(db, readMigrations(io.cwd).migrations)) io.out(`  ${colors(io).green('↑')} ${name}`)

@@ -8,7 +8,7 @@ import { componentRef, type RouteError, type RouteGroup, type RouteSchema } from
  * CCPA "right to delete"), for the user and for an admin. Served for an app with a users table.
  */
 
-export const PRIVACY_ROUTE_IDS = ['listConsents', 'setConsent', 'exportMe', 'eraseMe', 'exportUser', 'eraseUser'] as const
+export const PRIVACY_ROUTE_IDS = ['listConsents', 'setConsent', 'exportMe', 'eraseMe', 'exportUser', 'eraseUser', 'exportMeArchive', 'exportUserArchive'] as const
 export type PrivacyRouteId = (typeof PRIVACY_ROUTE_IDS)[number]
 
 export const PRIVACY_TAG = 'Privacy'
@@ -57,6 +57,9 @@ const exportArchive: RouteSchema = {
   },
   required: ['manifest', 'tables', 'consents'],
 }
+
+const archiveDescription =
+  'The export as a gzipped tar: `manifest.json` (the JSON export\'s manifest and a `files` list), `tables/<name>.json`, `consents.json`, and the storage objects the user owns under `files/<bucket>/<id>/<name>`.'
 
 const erasureReport: RouteSchema = {
   type: 'object',
@@ -164,6 +167,29 @@ export function privacyRoutes(ir: ProjectIR): RouteGroup<PrivacyRouteId> {
         responses: [{ status: 200, description: 'What was erased.', schema: componentRef('ErasureReport') }],
         errors: [...adminErrors, ...eraseErrors],
         sdk: { namespace: 'admin', name: 'eraseUser', doc: 'Erases a user and their data.', paramArgs: { id: { name: 'userId', type: 'string' } }, input: { kind: 'none' }, returns: 'ErasureReport', token: 'none' },
+      },
+      {
+        id: 'exportMeArchive',
+        method: 'GET',
+        path: '/auth/me/export/archive',
+        tag: PRIVACY_TAG,
+        summary: 'Export the signed-in user\'s data and files as a tar',
+        description: archiveDescription + ' Rate limited together with `GET /auth/me/export`; recorded in the audit log.',
+        auth: 'session',
+        responses: [{ status: 200, description: 'The archive (application/gzip).', contentType: 'application/octet-stream' }],
+        errors: [...sessionErrors, err(429, 'An export was made too recently', 'KL_AUTH_RATE_LIMITED')],
+      },
+      {
+        id: 'exportUserArchive',
+        method: 'POST',
+        path: '/admin/users/:id/export/archive',
+        tag: PRIVACY_TAG,
+        summary: 'Export a user\'s data and files as a tar',
+        description: archiveDescription + ' For a data subject request handled by an admin; recorded in the audit log.',
+        auth: 'admin',
+        params: userId,
+        responses: [{ status: 200, description: 'The archive (application/gzip).', contentType: 'application/octet-stream' }],
+        errors: [...adminErrors],
       },
     ],
     schemas: { ConsentState: consentState, PrivacyExport: exportArchive, ErasureReport: erasureReport },

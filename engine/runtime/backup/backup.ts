@@ -2,7 +2,7 @@ import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, re
 import path from 'node:path'
 import * as tar from 'tar'
 import { KoyaError } from '../../shared/errors.ts'
-import type { SqliteDatabase } from '../../shared/sqlite.ts'
+import { isEncryptedFile, type SqliteDatabase } from '../../shared/sqlite.ts'
 import { inspectSnapshot, sha256Of, snapshotDatabase, type BackupManifest } from './snapshot.ts'
 
 export type { BackupManifest }
@@ -24,6 +24,8 @@ export interface CreateBackupOptions {
   readonly out: string
   readonly app?: string | null
   readonly clock?: () => Date
+  /** The key `db` was opened with: its snapshot is encrypted with the same key (docs/compliance.md). */
+  readonly encryption?: { readonly key: string }
 }
 
 /**
@@ -41,12 +43,13 @@ export async function createBackup(db: SqliteDatabase, options: CreateBackupOpti
   try {
     const snapshot = path.join(work, DATABASE)
     snapshotDatabase(db, snapshot)
-    const inspected = inspectSnapshot(snapshot)
+    const inspected = inspectSnapshot(snapshot, options.encryption)
     const manifest: BackupManifest = {
       format: 1,
       app: options.app ?? null,
       createdAt: (options.clock ?? (() => new Date()))().toISOString(),
       ...inspected,
+      ...(options.encryption === undefined ? {} : { encrypted: true }),
       sha256: await sha256Of(snapshot),
       bytes: statSync(snapshot).size,
     }
@@ -87,11 +90,12 @@ export interface OpenedBackup {
 /**
  * Extract a backup archive into `dir` and check it: only its two entries are read (no path
  * from the archive is trusted), the database must match the manifest's SHA-256 and pass
- * `integrity_check`.
+ * `integrity_check` (an encrypted one opened with `encryption`'s key).
  *
- * @throws KoyaError KL_BACKUP_CORRUPT when the archive is unreadable, incomplete or altered.
+ * @throws KoyaError KL_BACKUP_CORRUPT when the archive is unreadable, incomplete or altered;
+ *   KL_COMPLIANCE_DB_ENCRYPTED / KL_COMPLIANCE_WRONG_KEY for an encrypted backup without its key.
  */
-export async function openBackup(file: string, dir: string): Promise<OpenedBackup> {
+export async function openBackup(file: string, dir: string, encryption?: { readonly key: string }): Promise<OpenedBackup> {
   try {
     statSync(file)
   } catch (cause) {
@@ -111,7 +115,8 @@ export async function openBackup(file: string, dir: string): Promise<OpenedBacku
     throw new KoyaError('KL_BACKUP_CORRUPT', `${file} holds no database.`, { cause })
   }
   if (sha !== manifest.sha256) throw new KoyaError('KL_BACKUP_CORRUPT', `The database in ${file} does not match its manifest (SHA-256 ${sha.slice(0, 12)}…, expected ${manifest.sha256.slice(0, 12)}…).`)
-  inspectSnapshot(database)
+  // The key is for an encrypted snapshot only: a backup taken before `koyalite db encrypt` is plain.
+  inspectSnapshot(database, isEncryptedFile(database) ? encryption : undefined)
   return { manifest, database }
 }
 

@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { KoyaError } from '../../shared/errors.ts'
-import { openDatabase } from '../../shared/sqlite.ts'
+import { isEncryptedFile, openDatabase } from '../../shared/sqlite.ts'
 import { openBackup, syncFile, type BackupManifest } from './backup.ts'
 
 export interface RestoreOptions {
@@ -10,6 +10,8 @@ export interface RestoreOptions {
   /** The ids of the project's migrations (generated/migrations): the schema versions it knows. */
   readonly knownMigrations: readonly string[]
   readonly clock?: () => Date
+  /** The app's database key: opens an encrypted backup, and the encrypted database it replaces. */
+  readonly encryption?: { readonly key: string }
 }
 
 export interface RestoreReport {
@@ -46,7 +48,7 @@ export async function restoreBackup(archive: string, target: string, options: Re
   mkdirSync(path.dirname(file), { recursive: true })
   const work = mkdtempSync(path.join(path.dirname(file), '.koya-restore-'))
   try {
-    const { manifest, database } = await openBackup(path.resolve(archive), work)
+    const { manifest, database } = await openBackup(path.resolve(archive), work, options.encryption)
     const known = new Set(options.knownMigrations)
     const unknown = manifest.migrations.filter((id) => !known.has(id))
     if (unknown.length > 0) {
@@ -61,7 +63,7 @@ export async function restoreBackup(archive: string, target: string, options: Re
     if (exists) {
       // The last connection to close a WAL database checkpoints it into the file: the copy kept
       // beside is then whole, and no stale -wal is left to be replayed onto the restored file.
-      openDatabase(file).close()
+      openDatabase(file, isEncryptedFile(file) && options.encryption !== undefined ? { encryption: options.encryption } : {}).close()
       // The last connection to close also deletes the -wal and -shm: if they outlive ours, another
       // connection holds SQLite's shared lock on the file, from a process /proc does not show
       // (another container on the volume, another user).

@@ -1,4 +1,5 @@
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { synchronousOf } from '../../ir/privacy.ts'
 import { PRIVACY_ROUTE_IDS, privacyRoutes, type PrivacyRouteId } from '../../ir/routes/privacy-routes.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import { requireAdmin } from '../admin/admin-routes.ts'
@@ -8,7 +9,9 @@ import { defineModule, type Runtime } from '../modules/feature-module.ts'
 import { CONSENT_MIGRATIONS, createConsents } from './consents.ts'
 import { eraseUser } from './erase.ts'
 import { checkHipaa } from './hipaa.ts'
+import { auditPhiReads } from './phi-audit.ts'
 import { exportUserData } from './export.ts'
+import { exportArchiveStream } from './export-archive.ts'
 
 export interface ComplianceOptions {
   /** Least time between two exports of one user by themselves. Default 60 s. */
@@ -27,7 +30,10 @@ export const complianceModule = defineModule<ComplianceOptions | undefined>({
   name: 'compliance',
   systemMigrations: CONSENT_MIGRATIONS,
   async register(app, runtime, options) {
+    // The connection the caller opened runs at the level the app asks for (HIPAA mode: FULL).
+    if (synchronousOf(runtime.model) === 'full') runtime.db.pragma('synchronous = FULL')
     checkHipaa(runtime.model, runtime.db, runtime.env)
+    auditPhiReads(runtime.model, runtime.data, runtime.adminDeps().audit)
     if (!runtime.model.tables.some((t) => t.isUsers)) return
     const deps = runtime.adminDeps()
     registerContractRoutes(app, {
@@ -59,6 +65,28 @@ function privacyHandlers(runtime: Runtime, exportIntervalMs: number): RouteHandl
   }
   const audited = (actorId: string | null, subjectId: string, action: string, request: FastifyRequest, detail: Record<string, unknown> | null) =>
     deps.audit.record({ actorId, subjectId, action, reason: null, requestId: request.id, detail })
+  /** The signed-in user, when their last export is old enough (the JSON and the tar share the limit). */
+  const exportingUser = (request: FastifyRequest): string => {
+    const userId = userOf(request)
+    const now = clock().getTime()
+    const last = lastExport.get(userId)
+    if (last !== undefined && now - last < exportIntervalMs) {
+      const retryAfterSeconds = Math.ceil((last + exportIntervalMs - now) / 1000)
+      throw new KoyaError('KL_AUTH_RATE_LIMITED', `An export was made ${Math.round((now - last) / 1000)} seconds ago; try again in ${retryAfterSeconds} seconds.`, { details: { retryAfterSeconds } })
+    }
+    lastExport.set(userId, now)
+    return userId
+  }
+  const sendArchive = async (reply: FastifyReply, userId: string, actorId: string | null, request: FastifyRequest) => {
+    const archive = exportUserData(model, data, consents, userId, clock())
+    const stream = await exportArchiveStream(data, runtime.storageDriver(), archive)
+    audited(actorId, userId, 'user.export', request, { format: 'tar', tables: archive.manifest.tables.map((t) => `${t.name}:${t.rows}`) })
+    return reply
+      .type('application/gzip')
+      .header('content-disposition', `attachment; filename="export-${userId}.tar.gz"`)
+      .header('cache-control', 'no-store')
+      .send(stream)
+  }
   const erase = (userId: string, actorId: string | null, request: FastifyRequest) => {
     const report = eraseUser(model, db, data, userId, () => deps.sessions.revokeAllOf(userId))
     // Ids and counts only: the entry outlives the person.
@@ -77,17 +105,18 @@ function privacyHandlers(runtime: Runtime, exportIntervalMs: number): RouteHandl
       return consents.of(userId)
     },
     async exportMe(request) {
-      const userId = userOf(request)
-      const now = clock().getTime()
-      const last = lastExport.get(userId)
-      if (last !== undefined && now - last < exportIntervalMs) {
-        const retryAfterSeconds = Math.ceil((last + exportIntervalMs - now) / 1000)
-        throw new KoyaError('KL_AUTH_RATE_LIMITED', `An export was made ${Math.round((now - last) / 1000)} seconds ago; try again in ${retryAfterSeconds} seconds.`, { details: { retryAfterSeconds } })
-      }
-      lastExport.set(userId, now)
+      const userId = exportingUser(request)
       const archive = exportUserData(model, data, consents, userId, clock())
       audited(userId, userId, 'user.export', request, { tables: archive.manifest.tables.map((t) => `${t.name}:${t.rows}`) })
       return archive
+    },
+    async exportMeArchive(request, reply) {
+      const userId = exportingUser(request)
+      return sendArchive(reply, userId, userId, request)
+    },
+    async exportUserArchive(request, reply) {
+      const { actorId } = requireAdmin(deps, request)
+      return sendArchive(reply, subjectOf(request), actorId, request)
     },
     async eraseMe(request) {
       const userId = userOf(request)

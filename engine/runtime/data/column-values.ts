@@ -1,3 +1,4 @@
+import { quotedValue } from '../../ir/privacy.ts'
 import type { ColumnIR } from '../../ir/project-ir.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 import { KoyaError } from '../../shared/errors.ts'
@@ -57,13 +58,13 @@ function instantOf(column: ColumnIR, value: unknown, fail: (expected: string) =>
 export function filterValue(column: ColumnIR, value: FilterScalar, what: string): SqlValue {
   const allowed = column.values ?? []
   if (column.type === 'enum' && (typeof value !== 'string' || !allowed.includes(value))) {
-    throw new KoyaError('KL_API_BAD_FILTER', `${what} compares with ${JSON.stringify(String(value).slice(0, 100))}, which is not a value of "${column.name}".`, {
+    throw new KoyaError('KL_API_BAD_FILTER', `${what} compares with ${quotedValue(column, String(value))}, which is not a value of "${column.name}".`, {
       hint: `"${column.name}" takes one of: ${allowed.join(', ')}.`,
     })
   }
   // A json column is filtered by its text.
   return scalarValue(column, value, (expected) =>
-    new KoyaError('KL_API_BAD_FILTER', `${what} compares with ${JSON.stringify(String(value).slice(0, 100))}, which is not ${expected}.`, { hint: `Give ${expected}.` }),
+    new KoyaError('KL_API_BAD_FILTER', `${what} compares with ${quotedValue(column, String(value))}, which is not ${expected}.`, { hint: `Give ${expected}.` }),
   )
 }
 
@@ -90,7 +91,7 @@ export function storedValue(column: ColumnIR, value: unknown): SqlValue {
   // REST bodies were validated by the route's JSON Schema already; in-process callers (GraphQL,
   // jobs, functions) were not, so the column's type and an enum's values are checked here.
   return scalarValue(column, value, (expected) =>
-    new KoyaError('KL_API_VALIDATION', `"${column.name}" must be ${expected}; got ${JSON.stringify(typeof value === 'string' ? value.slice(0, 100) : typeof value)}.`, { hint: `Send "${column.name}" as ${expected}.` }),
+    new KoyaError('KL_API_VALIDATION', `"${column.name}" must be ${expected}; got ${typeof value === 'string' ? quotedValue(column, value) : JSON.stringify(typeof value)}.`, { hint: `Send "${column.name}" as ${expected}.` }),
   )
 }
 

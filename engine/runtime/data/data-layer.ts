@@ -5,6 +5,7 @@ import { indexModel, type ModelIndex } from './model-index.ts'
 import type { DeleteQuery, InsertQuery, ReadQuery, SelectItem, UpdateQuery, Where } from './query.ts'
 import { createReads, type DataContext } from './reads.ts'
 import { listForActors } from './many-actors.ts'
+import { createReadObservers, type ReadObserver } from './read-observers.ts'
 import { readableImages } from './row-images.ts'
 import { createSqlRunner } from './sql-runner.ts'
 import { createWriteEventBus, type RowObject, type WriteEvents } from './write-events.ts'
@@ -118,6 +119,12 @@ export interface DataLayer {
    * every subscribed user at once.
    */
   listForActors(actors: readonly Actor[], query: { readonly table: string; readonly where?: Where }): RowObject[][]
+  /**
+   * Be told of every list, get and findOne whose table or an embedded one is among the observer's,
+   * inside the read's transaction (read-observers.ts): the PHI read audit. Without an observer
+   * reads run as before. Returns the function that removes it.
+   */
+  observeReads(observer: ReadObserver): () => void
   insert<F extends RowFormat = 'json'>(actor: Actor, query: InsertQuery, options?: WriteOptions<F>): WriteResult<RowOf<F>>
   update<F extends RowFormat = 'json'>(actor: Actor, query: UpdateQuery, options?: WriteOptions<F>): WriteResult<RowOf<F>>
   delete<F extends RowFormat = 'json'>(actor: Actor, query: DeleteQuery, options?: WriteOptions<F>): WriteResult<RowOf<F>>
@@ -134,6 +141,7 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase, options: D
   }
   const reads = createReads(ctx)
   const writes = createWrites(ctx, reads)
+  const observers = createReadObservers(db, ctx.index)
   const format = <F extends RowFormat>(rows: readonly string[], as: F | undefined): RowOf<F>[] => (as === 'objects' ? rows.map((r) => JSON.parse(r) as RowOf<F>) : (rows as RowOf<F>[]))
   const written = <F extends RowFormat>(result: WriteResult<string>, as: F | undefined): WriteResult<RowOf<F>> => ({ count: result.count, rows: result.rows === undefined ? undefined : format(result.rows, as) })
   return {
@@ -141,22 +149,33 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase, options: D
     events: ctx.events,
     list(actor, query, options = {}) {
       const { table, ...shape } = query
-      const page = reads.page(actor, ctx.index.table(table), shape, options.count === true)
+      const indexed = ctx.index.table(table)
+      // Without an observer (the common case) the read is exactly what it was: no closure, no transaction.
+      const page = observers.active
+        ? observers.observed(actor, 'list', indexed, shape.select, options.requestId, () => reads.page(actor, indexed, shape, options.count === true), (p) => p.rows)
+        : reads.page(actor, indexed, shape, options.count === true)
       return { rows: format(page.rows, options.as), total: page.total }
     },
     count(actor, query) {
       return reads.count(actor, ctx.index.table(query.table), query.where === undefined ? {} : { where: query.where })
     },
     get(actor, table, id, select, options = {}) {
-      const row = reads.one(actor, ctx.index.table(table), id, select)
+      const indexed = ctx.index.table(table)
+      const row = observers.active
+        ? observers.observed(actor, 'get', indexed, select, options.requestId, () => reads.one(actor, indexed, id, select), (r) => (r === undefined ? [] : [r]))
+        : reads.one(actor, indexed, id, select)
       return row === undefined ? undefined : format([row], options.as)[0]
     },
     findOne(actor, query, options = {}) {
       const { table, ...shape } = query
-      const row = reads.page(actor, ctx.index.table(table), { ...shape, limit: 1 }, false).rows[0]
+      const indexed = ctx.index.table(table)
+      const row = observers.active
+        ? observers.observed(actor, 'findOne', indexed, shape.select, options.requestId, () => reads.page(actor, indexed, { ...shape, limit: 1 }, false).rows[0], (r) => (r === undefined ? [] : [r]))
+        : reads.page(actor, indexed, { ...shape, limit: 1 }, false).rows[0]
       return row === undefined ? undefined : format([row], options.as)[0]
     },
     listForActors: (actors, query) => listForActors(ctx, actors, ctx.index.table(query.table), query.where),
+    observeReads: (observer) => observers.add(observer),
     readableImages: (actor, table, images, where) => readableImages(ctx, actor, ctx.index.table(table), images, where),
     insert: (actor, query, options = {}) => written(writes.insert(actor, query, options), options.as),
     update: (actor, query, options = {}) => written(writes.update(actor, query, options), options.as),

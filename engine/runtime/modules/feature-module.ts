@@ -8,6 +8,7 @@ import type { Actor, DataLayer } from '../data/data-layer.ts'
 import type { Observability } from '../observability/observability.ts'
 import type { Queue } from '../queue/queue.ts'
 import type { TableApi } from '../rest/routes.ts'
+import type { StorageDriver } from '../storage/driver.ts'
 import type { SystemMigration } from '../system/system-schema.ts'
 
 /**
@@ -34,6 +35,8 @@ export interface Runtime {
   queue(): Queue
   /** How a connection that outlives its request (realtime) is authenticated and re-checked (provided by auth). */
   credentials(): ConnectionCredentials
+  /** Where storage objects' bytes are (provided by storage); undefined when the app has no buckets. */
+  storageDriver(): StorageDriver | undefined
 }
 
 /** What a module hands to the modules registered after it. */
@@ -42,6 +45,7 @@ export interface ModuleProvides {
   readonly adminDeps?: AdminDeps
   readonly queue?: Queue
   readonly credentials?: ConnectionCredentials
+  readonly storageDriver?: StorageDriver
   /** Who a request acted as, if it already resolved its caller (the request log's user id); never resolves it. */
   readonly resolvedActorOf?: (request: FastifyRequest) => Actor | undefined
 }

@@ -4,6 +4,8 @@
  * its column's type here (the data layer checks it again). Filters, orders and ranges of an
  * embedded level move into that embed's node of the select tree.
  */
+import { quotedValue } from '../../ir/privacy.ts'
+import type { ColumnIR } from '../../ir/project-ir.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import { columnOf, relationOf, type IndexedTable, type ModelIndex } from '../data/model-index.ts'
@@ -185,17 +187,17 @@ function typed(table: IndexedTable, name: string, text: string, where: string): 
   const column = columnOf(table, name, 'filter')
   switch (column.type) {
     case 'int':
-      if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw badValue(where, text, 'an integer')
+      if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw badValue(column, where, text, 'an integer')
       return Number(text)
     case 'real': {
       const number = Number(text)
-      if (text.trim() === '' || !Number.isFinite(number)) throw badValue(where, text, 'a number')
+      if (text.trim() === '' || !Number.isFinite(number)) throw badValue(column, where, text, 'a number')
       return number
     }
     case 'bool':
       if (text === 'true') return true
       if (text === 'false') return false
-      throw badValue(where, text, 'true or false')
+      throw badValue(column, where, text, 'true or false')
     case 'id':
     case 'text':
     case 'timestamp':
@@ -211,6 +213,6 @@ function typed(table: IndexedTable, name: string, text: string, where: string): 
   }
 }
 
-function badValue(where: string, text: string, expected: string): KoyaError {
-  return new KoyaError('KL_API_BAD_FILTER', `${where} compares with "${text.slice(0, 100)}", which is not ${expected}.`, { hint: `Give ${expected}.` })
+function badValue(column: ColumnIR, where: string, text: string, expected: string): KoyaError {
+  return new KoyaError('KL_API_BAD_FILTER', `${where} compares with ${quotedValue(column, text)}, which is not ${expected}.`, { hint: `Give ${expected}.` })
 }

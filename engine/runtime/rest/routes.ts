@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { KoyaError } from '../../shared/errors.ts'
 import { notOneRowError, type Actor, type DataLayer } from '../data/data-layer.ts'
 import type { SelectItem, WriteTarget } from '../data/query.ts'
+import { personalParamsOf, withoutPersonalValues, type PersonalParams } from '../compliance/personal-redaction.ts'
 import { toReadQuery, toSelect, toWhere } from './neutral-query.ts'
 import { DEFAULT_QUERY_LIMITS, parseQuery, type ParsedQuery } from './query-grammar.ts'
 
@@ -47,9 +48,14 @@ export function parsePrefer(header: string | string[] | undefined): Preferences 
   }
 }
 
-function queryOf(request: FastifyRequest): ParsedQuery {
+function queryOf(request: FastifyRequest, personal?: PersonalParams): ParsedQuery {
   const at = request.url.indexOf('?')
-  return parseQuery(new URLSearchParams(at === -1 ? '' : request.url.slice(at + 1)))
+  try {
+    return parseQuery(new URLSearchParams(at === -1 ? '' : request.url.slice(at + 1)))
+  } catch (error) {
+    // A grammar error quotes the text it could not read: not when it is a personal value.
+    throw personal === undefined ? error : withoutPersonalValues(error, request.url, personal)
+  }
 }
 
 function wantsObject(request: FastifyRequest): boolean {
@@ -77,6 +83,7 @@ function writeRange(reply: FastifyReply, prefer: Preferences, count: number): vo
 export function registerRestRoutes(app: FastifyInstance, options: RestOptions): void {
   const { data, actorOf } = options
   const { model } = data
+  const personal = personalParamsOf({ tables: [...model.tables.values()].map((t) => t.ir) })
   for (const api of options.tables) {
     const base = `/api/${api.table}`
     // One row or an array of rows: chosen by the body's shape (if/then/else, not anyOf), so a
@@ -88,7 +95,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
     const returning = (parsed: ParsedQuery, wanted: boolean): { returning?: SelectItem[] } => (wanted ? { returning: toSelect(model, model.table(api.table), parsed) } : {})
 
     app.get(base, async (request, reply) => {
-      const parsed = queryOf(request)
+      const parsed = queryOf(request, personal)
       const prefer = parsePrefer(request.headers.prefer)
       const result = data.list(actorOf(request), toReadQuery(model, api.table, parsed), { count: prefer.count, ...context(request) })
       const from = parsed.offset ?? 0
@@ -98,7 +105,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
     })
 
     app.post(base, { schema: { body: bulkBody } }, async (request, reply) => {
-      const parsed = queryOf(request)
+      const parsed = queryOf(request, personal)
       const prefer = parsePrefer(request.headers.prefer)
       const body = request.body as Record<string, unknown> | Record<string, unknown>[]
       const rows = Array.isArray(body) ? body : [body]
@@ -129,7 +136,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
       return { where }
     }
     const patch = (single: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
-      const parsed = queryOf(request)
+      const parsed = queryOf(request, personal)
       const prefer = parsePrefer(request.headers.prefer)
       const target = targetOf(request, parsed, single, 'PATCH')
       const result = data.update(
@@ -146,7 +153,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
       return sendRows(request, reply, 200, result.rows ?? [])
     }
     const remove = (single: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
-      const parsed = queryOf(request)
+      const parsed = queryOf(request, personal)
       const prefer = parsePrefer(request.headers.prefer)
       const target = targetOf(request, parsed, single, 'DELETE')
       const result = data.delete(actorOf(request), { table: api.table, target, ...returning(parsed, prefer.returning) }, { single: !single && wantsObject(request), ...context(request) })
@@ -160,7 +167,7 @@ export function registerRestRoutes(app: FastifyInstance, options: RestOptions): 
     app.delete(base, remove(false))
 
     app.get(`${base}/:id`, { schema: { params: idParams } }, async (request, reply) => {
-      const select = toSelect(model, model.table(api.table), queryOf(request))
+      const select = toSelect(model, model.table(api.table), queryOf(request, personal))
       const row = data.get(actorOf(request), api.table, (request.params as { id: string }).id, select, context(request))
       if (row === undefined) throw new KoyaError('KL_API_NOT_FOUND', `No row of "${api.table}" has that id.`)
       return reply.code(200).type('application/json; charset=utf-8').send(row)

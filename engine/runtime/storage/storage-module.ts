@@ -6,6 +6,7 @@ import { KoyaError } from '../../shared/errors.ts'
 import { registerContractRoutes, type RouteHandler } from '../http/route-contract.ts'
 import { defineModule } from '../modules/feature-module.ts'
 import type { StorageDriver } from './driver.ts'
+import { encryptObjectsWhenConfigured } from '../compliance/encrypted-objects.ts'
 import { createStorageDriver, defaultStorageRoot } from './drivers/index.ts'
 import { watchFileColumns } from './files-on-rows.ts'
 import { bucketHandlers, type ObjectRow } from './object-handlers.ts'
@@ -39,7 +40,9 @@ export const storageModule = defineModule<StorageModuleOptions | undefined>({
     if (buckets.length === 0) return
     const actorOf = runtime.actorOf
     if (actorOf === undefined) throw new KoyaError('KL_INT_UNEXPECTED', 'The storage module needs the auth module registered before it.')
-    const driver = options?.driver ?? (await createStorageDriver(runtime.env, options?.root ?? defaultStorageRoot(runtime.db.memory ? ':memory:' : runtime.db.name, runtime.env), (error) => app.log.warn({ err: error }, 'stale S3 multipart uploads could not be aborted')))
+    const chosen = options?.driver ?? (await createStorageDriver(runtime.env, options?.root ?? defaultStorageRoot(runtime.db.memory ? ':memory:' : runtime.db.name, runtime.env), (error) => app.log.warn({ err: error }, 'stale S3 multipart uploads could not be aborted')))
+    // With database encryption, local objects are encrypted at rest too (docs/compliance.md).
+    const driver = encryptObjectsWhenConfigured(runtime.model, runtime.db, chosen)
     const secret = options?.secret ?? runtime.env.KOYA_STORAGE_SECRET
     if (secret === undefined) app.log.warn('KOYA_STORAGE_SECRET is not set: signed storage URLs stop working when the server restarts')
     const signer = createUrlSigner(secret ?? randomBytes(32).toString('base64url'))
@@ -100,5 +103,7 @@ export const storageModule = defineModule<StorageModuleOptions | undefined>({
       stop()
       await driver.close()
     })
+    // The user's files in a privacy export (runtime/compliance).
+    return { storageDriver: driver }
   },
 })

@@ -36,7 +36,7 @@ export const COMPLIANCE_ERROR_CODES = {
   },
   KL_COMPLIANCE_HIPAA_SYNCHRONOUS: {
     description: 'HIPAA mode is on and the database runs with synchronous below FULL.',
-    solution: 'Open the database with synchronous=FULL (docs/compliance.md).',
+    solution: "Remove `database.synchronous: 'normal'` (HIPAA mode defaults it to 'full'), or open the database you pass to createServer with `synchronous: 'full'`.",
   },
   KL_COMPLIANCE_HIPAA_SESSION_IDLE: {
     description: 'HIPAA mode is on and sessions stay alive idle for more than 15 minutes.',
@@ -45,5 +45,21 @@ export const COMPLIANCE_ERROR_CODES = {
   KL_COMPLIANCE_HIPAA_PHI_POLICY: {
     description: 'HIPAA mode is on and a table with `.phi()` columns has no read policy (deny by default is not enough).',
     solution: 'Write a read policy for the table naming who may read its rows.',
+  },
+  KL_COMPLIANCE_DB_IN_USE: {
+    description: '`koyalite db encrypt | decrypt | rekey` was run on a database another process holds open (a running server).',
+    solution: 'Stop the server (and `koyalite dev`) using the database, in every container that mounts it, then run the command again.',
+  },
+  KL_COMPLIANCE_CIPHER_STATE: {
+    description: '`koyalite db encrypt` was run on an encrypted database, or `decrypt` / `rekey` on a plain one.',
+    solution: 'Run `koyalite db rekey` to change the key of an encrypted database, `koyalite db encrypt` to encrypt a plain one.',
+  },
+  KL_COMPLIANCE_CIPHER_VERIFY: {
+    description: 'The re-encrypted copy of the database did not pass its check (integrity, tables and row counts); the original was left unchanged.',
+    solution: 'Run `koyalite backup` and report the problem; the database itself was not modified.',
+  },
+  KL_COMPLIANCE_OBJECT_CORRUPT: {
+    description: 'An encrypted storage object does not decrypt: it was altered or cut off, or the key (the database\'s) is not the one it was stored with.',
+    solution: 'Check that the database key variable holds the key the objects were stored with; restore the object from a backup of the storage directory.',
   },
 } as const satisfies Record<string, ErrorCodeInfo>

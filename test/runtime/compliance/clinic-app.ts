@@ -43,17 +43,17 @@ export interface ClinicApp {
 }
 
 /** The clinic app on a fresh SQLite file, listening on 127.0.0.1 (a free port). */
-export async function clinicApp(options: { exportIntervalMs?: number; model?: ProjectIR } = {}): Promise<ClinicApp> {
+export async function clinicApp(options: { exportIntervalMs?: number; model?: ProjectIR; encryptionKey?: string; publicUrl?: string } = {}): Promise<ClinicApp> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'koya-clinic-'))
   const file = path.join(dir, 'app.db')
-  const db = openDatabase(file)
+  const db = openDatabase(file, options.encryptionKey === undefined ? {} : { encryption: { key: options.encryptionKey } })
   db.exec(printSteps(planMigration({ migrations: [], latestSnapshot: undefined }, clinicModel, { allowDataLoss: false, source: 'test' })!.steps).join('\n'))
   const app = await createServer({
     model: options.model ?? clinicModel,
     db,
     tables: tableApis(clinicModel),
     logger: false,
-    env: { KOYA_PUBLIC_URL: 'http://127.0.0.1' },
+    env: { KOYA_PUBLIC_URL: options.publicUrl ?? 'http://127.0.0.1' },
     auth: { serviceKey: SERVICE_KEY },
     compliance: { exportIntervalMs: options.exportIntervalMs ?? 0 },
   }).catch((error: unknown) => {

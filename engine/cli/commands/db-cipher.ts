@@ -1,0 +1,63 @@
+import path from 'node:path'
+import { changeDatabaseCipher, type CipherChange } from '../../runtime/compliance/database-cipher.ts'
+import { loadModel } from '../../runtime/index.ts'
+import { KoyaError } from '../../shared/errors.ts'
+import { parseCommandArgs } from '../args.ts'
+import { databasePath } from '../database-path.ts'
+import { withEnvFiles } from '../env-files.ts'
+import { colors, type CliIO } from '../io.ts'
+
+export const DB_CIPHER_ACTIONS = ['encrypt', 'decrypt', 'rekey'] as const
+export type DbCipherAction = (typeof DB_CIPHER_ACTIONS)[number]
+
+export const DB_CIPHER_USAGE = `koyalite db encrypt | decrypt | rekey [--db file] [--key-env NAME] [--new-key-env NAME]
+
+  Encrypts a plain database with SQLCipher, decrypts an encrypted one, or changes its key. The
+  database is copied, the copy changed and checked (it opens with the new key, integrity_check,
+  same tables and row counts), then swapped in: a crash at any point leaves either the old file
+  or the new one. Refused while a server holds the database. Keys are read from environment
+  variables (and the .env files), never from the command line.
+
+  --db <file>            the SQLite database (default: $KOYA_DB, else ./data/koya.db)
+  --key-env <NAME>       the variable holding the key (default: the one database.encryption.key
+                         names in koyalite.ts, else KOYA_DB_KEY): the new key for encrypt, the
+                         current key for decrypt and rekey
+  --new-key-env <NAME>   rekey: the variable holding the new key (default: KOYA_DB_NEW_KEY)`
+
+/** `koyalite db encrypt | decrypt | rekey` (docs/compliance.md). */
+export async function runDbCipher(action: DbCipherAction, args: readonly string[], processIo: CliIO): Promise<number> {
+  const { values } = parseCommandArgs(`db ${action}`, args, { db: { type: 'string' }, 'key-env': { type: 'string' }, 'new-key-env': { type: 'string' } })
+  const io = withEnvFiles(processIo, { dev: false })
+  const file = databasePath(io, values.db)
+  if (file === ':memory:') throw new KoyaError('KL_CLI_USAGE', `db ${action} needs a database file, not :memory:.`, { hint: 'Pass --db <file>.' })
+  const keyEnv = values['key-env'] ?? configuredKeyEnv(io) ?? 'KOYA_DB_KEY'
+  const key = keyFrom(io, keyEnv)
+  const change: CipherChange = action === 'rekey' ? { kind: 'rekey', key, newKey: keyFrom(io, values['new-key-env'] ?? 'KOYA_DB_NEW_KEY') } : { kind: action, key }
+  if (change.kind === 'rekey' && change.newKey === change.key) throw new KoyaError('KL_CLI_USAGE', 'The new key is the current key.', { hint: 'Set the new key in KOYA_DB_NEW_KEY (or --new-key-env).' })
+  const report = changeDatabaseCipher(file, change)
+  const c = colors(io)
+  const rows = Object.values(report.tables).reduce((a, b) => a + b, 0)
+  const done = { encrypt: 'encrypted', decrypt: 'decrypted', rekey: 're-keyed' }[action]
+  io.out(`${c.green('✓')} ${done} ${c.bold(path.relative(io.cwd, report.file) || report.file)}: ${Object.keys(report.tables).length} tables, ${rows} rows, checked`)
+  const next = {
+    encrypt: `configure database: { encryption: { key: env('${keyEnv}') } } in koyalite.ts and keep ${keyEnv} set`,
+    decrypt: 'remove database.encryption from koyalite.ts (and HIPAA mode, which needs it)',
+    rekey: `set ${keyEnv} to the new key before the next start`,
+  }[action]
+  io.out(`  next: ${next}; backups made before keep their old ${action === 'encrypt' ? 'plaintext' : 'key'}`)
+  return 0
+}
+
+function configuredKeyEnv(io: CliIO): string | undefined {
+  try {
+    return loadModel(io.cwd).database?.encryption?.key.env
+  } catch {
+    return undefined // a database outside its project
+  }
+}
+
+function keyFrom(io: CliIO, name: string): string {
+  const key = io.env[name]
+  if (key === undefined || key === '') throw new KoyaError('KL_COMPLIANCE_WRONG_KEY', `The key variable $${name} is not set.`, { hint: `Set ${name} to the key (a long random secret; keep it out of version control).` })
+  return key
+}

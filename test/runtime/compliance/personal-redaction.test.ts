@@ -1,0 +1,40 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { personalUrlRedactor } from '../../../engine/runtime/compliance/personal-redaction.ts'
+import { call, clinicApp, clinicModel, signIn, type ClinicApp } from './clinic-app.ts'
+
+let current: ClinicApp | undefined
+afterEach(async () => {
+  await current?.close()
+  current = undefined
+})
+
+describe('personal values are kept out of error answers', () => {
+  it('does not quote a personal value in a filter or body error, and still quotes others', async () => {
+    const app = (current = await clinicApp())
+    const ada = await signIn(app.url, 'ada@example.com')
+    const personal = await call(app.url, 'GET', `/api/users?email=is.${encodeURIComponent('ada-SECRET@example.com')}`, { token: ada.token })
+    expect(personal.status).toBe(400)
+    expect(JSON.stringify(personal.body)).not.toContain('ada-SECRET')
+    expect(personal.body.message).toContain('[a personal value]')
+    // A filter on a column that is not personal is quoted as before.
+    const plain = await call(app.url, 'GET', '/api/notes?topic=is.general-topic', { token: ada.token })
+    expect(plain.body.message).toContain('general-topic')
+    const created = await call(app.url, 'POST', '/api/patients', { service: true, body: { userId: ada.id, clinicId: 'x', diagnosis: 12345678 } })
+    expect(created.status).toBe(400)
+    expect(JSON.stringify(created.body)).not.toContain('12345678')
+  })
+})
+
+describe('personalUrlRedactor', () => {
+  const redact = personalUrlRedactor(clinicModel)!
+  it('hides the values of filters on personal columns, embedded and in logic groups, and nothing else', () => {
+    expect(redact('/api/patients?diagnosis=eq.HIV&limit=5')).toBe('/api/patients?diagnosis=[personal]&limit=5')
+    expect(redact('/api/clinics?select=name,patients(diagnosis)&patients.diagnosis=ilike.*flu*')).toBe('/api/clinics?select=name,patients(diagnosis)&patients.diagnosis=[personal]')
+    expect(redact('/api/users?or=(email.eq.ada%40example.com,displayName.eq.Ada)&order=createdAt')).toBe('/api/users?or=[personal]&order=createdAt')
+    expect(redact('/api/notes?topic=eq.general&or=(topic.eq.a,topic.eq.b)')).toBe('/api/notes?topic=eq.general&or=(topic.eq.a,topic.eq.b)')
+    expect(redact('/api/patients')).toBe('/api/patients')
+  })
+  it('is absent for an app without personal columns', () => {
+    expect(personalUrlRedactor({ tables: clinicModel.tables.filter((t) => t.name === 'clinics') })).toBeUndefined()
+  })
+})
