@@ -19,6 +19,7 @@ import { statusOf } from './rest/http-errors.ts'
 import type { TableApi } from './rest/routes.ts'
 import { applySystemSchema } from './system/system-schema.ts'
 import { createObservability } from './observability/observability.ts'
+import { personalUrlRedactor } from './compliance/personal-redaction.ts'
 import { statementsOf } from './data/statement-cache.ts'
 
 /** The server's own settings, then each feature module's options under its name (ModuleOptions). */
@@ -120,7 +121,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     }
     return parseJson(request, body, done)
   })
-  logRequests(app, observability)
+  logRequests(app, observability, personalUrlRedactor(options.model))
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send(new KoyaError('KL_API_NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}.`).toJSON())
   })

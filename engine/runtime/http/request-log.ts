@@ -99,18 +99,19 @@ export function redactUrl(url: string): string {
 }
 
 /**
- * One line per request, once it is answered: request id, method, URL (redacted), route pattern,
+ * One line per request, once it is answered: request id, method, URL (credentials redacted, and
+ * the values of filters on personal columns when `redactPersonal` is given), route pattern,
  * user id (when the request resolved its caller), client address, status and time in
  * milliseconds; and the same facts into the request statistics (/metrics, the API monitor).
  * Fastify's own logging writes two lines (one on arrival, one on completion); the server turns
  * that off (its LogController's `disableRequestLogging`). The line skips redaction (see
  * requestLineLogger): most of the logger's cost per request (issue 21).
  */
-export function logRequests(app: FastifyInstance, observability: Observability): void {
+export function logRequests(app: FastifyInstance, observability: Observability, redactPersonal?: (url: string) => string): void {
   const { requests } = observability
   const lines = requestLineLogger(app)
   app.addHook('onResponse', (request, reply, done) => {
-    const url = redactUrl(request.url)
+    const url = redactPersonal === undefined ? redactUrl(request.url) : redactPersonal(redactUrl(request.url))
     const route = requests.routeOf(request)
     const userId = observability.userIdOf(request)
     const statusCode = reply.statusCode

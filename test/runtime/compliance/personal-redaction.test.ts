@@ -25,6 +25,20 @@ describe('personal values are kept out of error answers', () => {
   })
 })
 
+describe('personal values are kept out of the request log', () => {
+  it("logs a request's URL with the values of its personal filters hidden, other filters as sent", async () => {
+    const lines: string[] = []
+    const app = (current = await clinicApp({ logLines: lines }))
+    const ada = await signIn(app.url, 'ada@example.com')
+    await call(app.url, 'GET', '/api/patients?diagnosis=eq.SECRET-DIAGNOSIS&limit=5', { token: ada.token })
+    await call(app.url, 'GET', '/api/notes?topic=eq.general-topic', { token: ada.token })
+    const requests = lines.map((line) => JSON.parse(line) as { msg: string; url?: string }).filter((line) => line.msg === 'request completed')
+    expect(lines.join('')).not.toContain('SECRET-DIAGNOSIS')
+    expect(requests.map((line) => line.url)).toContain('/api/patients?diagnosis=[personal]&limit=5')
+    expect(requests.map((line) => line.url)).toContain('/api/notes?topic=eq.general-topic')
+  })
+})
+
 describe('personalUrlRedactor', () => {
   const redact = personalUrlRedactor(clinicModel)!
   it('hides the values of filters on personal columns, embedded and in logic groups, and nothing else', () => {
