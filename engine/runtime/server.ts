@@ -16,6 +16,7 @@ import type { FeatureModule, ModuleProvides, Runtime } from './modules/feature-m
 import { FEATURE_MODULES, systemMigrations, type ModuleName, type ModuleOptions } from './modules/index.ts'
 import { statusOf } from './rest/http-errors.ts'
 import type { TableApi } from './rest/routes.ts'
+import type { Hub } from './realtime/hub.ts'
 import { applySystemSchema } from './system/system-schema.ts'
 import { createObservability } from './observability/observability.ts'
 import { statementsOf } from './data/statement-cache.ts'
@@ -144,6 +145,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   let adminDeps: AdminDeps | undefined
   let queue: Queue | undefined
   let credentials: ConnectionCredentials | undefined
+  let realtime: Hub | undefined
   const notYet = (what: string) => new KoyaError('KL_INT_UNEXPECTED', `A feature module asked for ${what} before the auth module registered.`)
   const runtime: Runtime = {
     model: options.model,
@@ -170,6 +172,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
       if (!credentials) throw notYet('the credentials of long-lived connections')
       return credentials
     },
+    realtime: () => realtime,
   }
   const moduleOptions: ModuleOptions = { ...options, auth: authOptionsOf(options) }
   for (const name of Object.keys(FEATURE_MODULES) as ModuleName[]) {
@@ -178,6 +181,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     if (provides?.adminDeps) adminDeps = provides.adminDeps
     if (provides?.queue) queue = provides.queue
     if (provides?.credentials) credentials = provides.credentials
+    if (provides?.realtime) realtime = provides.realtime
     if (provides?.resolvedActorOf) observability.setResolvedActor(provides.resolvedActorOf)
   }
   return app

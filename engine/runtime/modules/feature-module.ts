@@ -7,6 +7,7 @@ import type { ConnectionCredentials } from '../auth/request-auth.ts'
 import type { Actor, DataLayer } from '../data/data-layer.ts'
 import type { Observability } from '../observability/observability.ts'
 import type { Queue } from '../queue/queue.ts'
+import type { Hub } from '../realtime/hub.ts'
 import type { TableApi } from '../rest/routes.ts'
 import type { SystemMigration } from '../system/system-schema.ts'
 
@@ -34,6 +35,8 @@ export interface Runtime {
   queue(): Queue
   /** How a connection that outlives its request (realtime) is authenticated and re-checked (provided by auth). */
   credentials(): ConnectionCredentials
+  /** The realtime hub (provided by the realtime module): GraphQL subscriptions are its connections too. Undefined before it registers. */
+  realtime(): Hub | undefined
 }
 
 /** What a module hands to the modules registered after it. */
@@ -42,6 +45,7 @@ export interface ModuleProvides {
   readonly adminDeps?: AdminDeps
   readonly queue?: Queue
   readonly credentials?: ConnectionCredentials
+  readonly realtime?: Hub
   /** Who a request acted as, if it already resolved its caller (the request log's user id); never resolves it. */
   readonly resolvedActorOf?: (request: FastifyRequest) => Actor | undefined
 }

@@ -51,8 +51,12 @@ export interface Hub {
   open(transport: Transport, identity: ConnectionIdentity): Connection
   /** A client message (WebSocket): answered on the connection, never thrown. */
   message(connection: Connection, message: string): void
-  /** Subscribe (a WebSocket message, or an event stream's query): errors go to the connection. Whether it subscribed. */
-  subscribe(connection: Connection, message: SubscribeMessage): boolean
+  /**
+   * Subscribe (a WebSocket message, an event stream's query, a GraphQL subscription): errors go to
+   * the connection. `parsed` is the filter already in the data layer's form (GraphQL's `where`),
+   * instead of the message's REST `filter`. Whether it subscribed.
+   */
+  subscribe(connection: Connection, message: SubscribeMessage, parsed?: { readonly where: Where | undefined }): boolean
   closed(connection: Connection): void
   /** Read the log now (after a local commit). */
   wake(): void
@@ -204,14 +208,14 @@ export function createHub(deps: {
     }
   }
 
-  const subscribe = (connection: Connection, message: SubscribeMessage): boolean => {
+  const subscribe = (connection: Connection, message: SubscribeMessage, parsed?: { readonly where: Where | undefined }): boolean => {
     try {
       if (connection.subscriptions.has(message.id)) throw new KoyaError('KL_API_REALTIME_BAD_MESSAGE', `Subscription "${message.id}" already exists on this connection.`, { hint: 'Give each subscription its own id, or unsubscribe first.' })
       if (connection.subscriptions.size >= settings.maxSubscriptionsPerConnection) {
         throw new KoyaError('KL_API_REALTIME_TOO_MANY', `A connection may hold ${settings.maxSubscriptionsPerConnection} subscriptions.`)
       }
       const table = data.model.table(message.table).name
-      const where = whereOf(table, message.filter)
+      const where = parsed ? parsed.where : whereOf(table, message.filter)
       // Views must agree with the log up to the cursor before a new one reads the table.
       drain()
       const head = cursor

@@ -1,4 +1,3 @@
-import websocket from '@fastify/websocket'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { realtimeRoutes } from '../../ir/routes/realtime-routes.ts'
@@ -6,6 +5,7 @@ import type { RouteContract } from '../../ir/routes/route-contract.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import type { ConnectionIdentity } from '../auth/request-auth.ts'
 import { registerContractRoutes } from '../http/route-contract.ts'
+import { registerWebsocket } from '../http/websocket.ts'
 import { defineModule } from '../modules/feature-module.ts'
 import { DEFAULT_CHANNEL_POLICY, type ChannelPolicy } from './channels.ts'
 import { createChangeLog, logWrites, REALTIME_SYSTEM_MIGRATIONS } from './change-log.ts'
@@ -106,7 +106,7 @@ export const realtimeModule = defineModule<RealtimeModuleOptions | undefined>({
     const stopLogging = logWrites(runtime.data, runtime.clock)
     const stopWaking = runtime.data.events.subscribe({ phase: 'commit', handle: () => hub.wake() })
 
-    await app.register(websocket, { options: { maxPayload: MAX_CLIENT_MESSAGE_BYTES } })
+    await registerWebsocket(app, { maxPayload: MAX_CLIENT_MESSAGE_BYTES })
     // Who the connection is, decided before the upgrade, so a refusal is an HTTP answer (401, 403).
     const authenticate = async (request: FastifyRequest) => {
       identities.set(request, credentials.of(request))
@@ -160,5 +160,6 @@ export const realtimeModule = defineModule<RealtimeModuleOptions | undefined>({
       stopWaking()
       hub.stop()
     })
+    return { realtime: hub }
   },
 })
