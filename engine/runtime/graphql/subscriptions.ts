@@ -187,7 +187,9 @@ export function createGraphqlSubscriptions(deps: GraphqlSubscriptionDeps) {
     const connection = hub.open(
       {
         send: (message) => dispatch(owner, message),
-        buffered: () => owner.socket.bufferedAmount + owner.queued,
+        // What the iterators hold drains as fast as Mercurius sends, in a burst too; it counts
+        // once the socket itself holds bytes the network did not take (the peer stopped reading).
+        buffered: () => (owner.socket.bufferedAmount > 0 ? owner.socket.bufferedAmount + owner.queued : 0),
         close(code, reason) {
           for (const stream of owner.streams.values()) stream.end()
           owner.socket.close(code, reason)
@@ -240,29 +242,29 @@ export function createGraphqlSubscriptions(deps: GraphqlSubscriptionDeps) {
 
   /** One subscription: a stream fed by a hub subscription of the socket's connection. */
   const start = (table: TableIR, args: Record<string, unknown>, context: SubscriptionContext): Stream => {
-        const owner = context.koyaSocket
-        const id = `gql:${String(context.id)}`
-        const connection = connectionOf(owner, context._connectionInit)
-        const where = whereOf(table, tableOf, args.where as Record<string, unknown> | undefined)
-        const events = (args.events as string[] | null | undefined)?.map((e) => e.toLowerCase() as WriteOperation)
-        const after = args.after === null || args.after === undefined ? undefined : Number(args.after)
-        if (after !== undefined && !(Number.isSafeInteger(after) && after >= 0)) {
-          throw new KoyaError('KL_API_REALTIME_BAD_MESSAGE', '`after` takes the seq of an event received earlier (a whole number).')
-        }
-        const stream = createStream(owner, () => {
-          if (owner.streams.get(id) !== stream) return
-          owner.streams.delete(id)
-          if (connection.subscriptions.has(id)) hub.message(connection, JSON.stringify({ type: 'unsubscribe', id }))
-        })
-        owner.streams.set(id, stream)
-        const subscribed = hub.subscribe(
-          connection,
-          { type: 'subscribe', id, table: table.name, ...(events && events.length > 0 ? { events } : {}), ...(args.initial === true ? { initial: true } : {}), ...(after === undefined ? {} : { after }) },
-          { where },
-        )
-        // Refused: the hub's error message failed the stream, whose first next() rejects with it.
-        if (!subscribed) owner.streams.delete(id)
-        return stream
+    const owner = context.koyaSocket
+    const id = `gql:${String(context.id)}`
+    const connection = connectionOf(owner, context._connectionInit)
+    const where = whereOf(table, tableOf, args.where as Record<string, unknown> | undefined)
+    const events = (args.events as string[] | null | undefined)?.map((e) => e.toLowerCase() as WriteOperation)
+    const after = args.after === null || args.after === undefined ? undefined : Number(args.after)
+    if (after !== undefined && !(Number.isSafeInteger(after) && after >= 0)) {
+      throw new KoyaError('KL_API_REALTIME_BAD_MESSAGE', '`after` takes the seq of an event received earlier (a whole number).')
+    }
+    const stream = createStream(owner, () => {
+      if (owner.streams.get(id) !== stream) return
+      owner.streams.delete(id)
+      if (connection.subscriptions.has(id)) hub.message(connection, JSON.stringify({ type: 'unsubscribe', id }))
+    })
+    owner.streams.set(id, stream)
+    const subscribed = hub.subscribe(
+      connection,
+      { type: 'subscribe', id, table: table.name, ...(events && events.length > 0 ? { events } : {}), ...(args.initial === true ? { initial: true } : {}), ...(after === undefined ? {} : { after }) },
+      { where },
+    )
+    // Refused: the hub's error message failed the stream, whose first next() rejects with it.
+    if (!subscribed) owner.streams.delete(id)
+    return stream
   }
 
   return {
