@@ -1,6 +1,6 @@
 import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { asSystem, realtimeApp, seed, settle, type Message, type RealtimeTestApp } from '../realtime/realtime-helpers.ts'
+import { floodUntilCut, realtimeApp, seed, settle, type Message, type RealtimeTestApp } from '../realtime/realtime-helpers.ts'
 
 let t: RealtimeTestApp
 let s: Awaited<ReturnType<typeof seed>>
@@ -35,13 +35,7 @@ describe('GraphQL subscriptions under the realtime limits', () => {
     const reader = await subscriber(s.ada.token)
     const socket = (slow.ws as unknown as { _socket: import('node:net').Socket })._socket
     socket.pause()
-    const body = 'x'.repeat(19_000)
-    const cut = () => t.logs.some((line) => line.includes('KL_API_REALTIME_SLOW_CONSUMER'))
-    for (let batch = 0; batch < 40 && !cut(); batch++) {
-      await asSystem(t, 'POST', '/api/tasks', Array.from({ length: 30 }, (_, i) => ({ projectId: s.p1.id, createdBy: s.ada.id, title: `bulk ${batch}-${i}`, body })))
-      await settle(30)
-    }
-    expect(cut()).toBe(true)
+    expect(await floodUntilCut(t, s.p1.id, s.ada.id)).toBe(true)
     socket.resume()
     const deadline = Date.now() + 5000
     while (!slow.closed() && Date.now() < deadline) await settle(20)
