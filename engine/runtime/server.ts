@@ -17,6 +17,7 @@ import type { FeatureModule, ModuleProvides, Runtime } from './modules/feature-m
 import { FEATURE_MODULES, systemMigrations, type ModuleName, type ModuleOptions } from './modules/index.ts'
 import { statusOf } from './rest/http-errors.ts'
 import type { TableApi } from './rest/routes.ts'
+import type { Hub } from './realtime/hub.ts'
 import { applySystemSchema } from './system/system-schema.ts'
 import { createObservability } from './observability/observability.ts'
 import { personalUrlRedactor } from './compliance/personal-redaction.ts'
@@ -146,6 +147,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   let queue: Queue | undefined
   let credentials: ConnectionCredentials | undefined
   let storageDriver: StorageDriver | undefined
+  let realtime: Hub | undefined
   const notYet = (what: string) => new KoyaError('KL_INT_UNEXPECTED', `A feature module asked for ${what} before the auth module registered.`)
   const runtime: Runtime = {
     model: options.model,
@@ -173,6 +175,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
       return credentials
     },
     storageDriver: () => storageDriver,
+    realtime: () => realtime,
   }
   const moduleOptions: ModuleOptions = { ...options, auth: authOptionsOf(options) }
   for (const name of Object.keys(FEATURE_MODULES) as ModuleName[]) {
@@ -182,6 +185,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     if (provides?.queue) queue = provides.queue
     if (provides?.credentials) credentials = provides.credentials
     if (provides?.storageDriver) storageDriver = provides.storageDriver
+    if (provides?.realtime) realtime = provides.realtime
     if (provides?.resolvedActorOf) observability.setResolvedActor(provides.resolvedActorOf)
   }
   return app

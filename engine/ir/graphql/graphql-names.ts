@@ -32,6 +32,9 @@ export interface GraphqlTableNames {
   readonly updateMany: string
   readonly deleteById: string
   readonly deleteMany: string
+  /** Subscription: one row change (`TaskChange`) and the field that streams them (`tasksChanges`). */
+  readonly change: string
+  readonly changes: string
 }
 
 export function graphqlNamesOf(table: TableIR): GraphqlTableNames {
@@ -55,6 +58,8 @@ export function graphqlNamesOf(table: TableIR): GraphqlTableNames {
     updateMany: `update${type}Many`,
     deleteById: `delete${type}ById`,
     deleteMany: `delete${type}Many`,
+    change: `${type}Change`,
+    changes: `${table.name}Changes`,
   }
 }
 

@@ -25,7 +25,7 @@ import {
  */
 export function printGraphqlSdl(ir: ProjectIR): string {
   const tables = new Map(ir.tables.map((t) => [t.name, t]))
-  const blocks: string[] = [printQuery(ir), printMutation(ir), ...SHARED_TYPES]
+  const blocks: string[] = [printQuery(ir), printMutation(ir), ...(ir.tables.length > 0 ? [printSubscription(ir)] : []), ...SHARED_TYPES]
   const filters = new Set<string>()
   for (const table of ir.tables) {
     for (const column of table.columns) {
@@ -37,7 +37,7 @@ export function printGraphqlSdl(ir: ProjectIR): string {
         blocks.push(printFilter(filter, enumName ?? GRAPHQL_SCALAR[column.type], enumName === undefined ? GRAPHQL_SCALAR[column.type] : 'enum'))
       }
     }
-    blocks.push(printObjectType(table, tables), ...printInputs(table, tables), printMutationResult(table), printColumnEnum(table))
+    blocks.push(printObjectType(table, tables), ...printInputs(table, tables), printMutationResult(table), printChangeType(table), printColumnEnum(table))
   }
   return blocks.join('\n\n') + '\n'
 }
@@ -52,6 +52,12 @@ const SHARED_TYPES: readonly string[] = [
   printEnum('OrderDirection', 'A sort direction. Without NULLS_FIRST/NULLS_LAST, nulls sort as if larger: last ascending, first descending.', Object.keys(ORDER_DIRECTIONS)),
   printEnum('IsValue', '`is` tests: NULL on any column, TRUE and FALSE on Boolean columns.', Object.keys(IS_VALUES)),
   printEnum('ConflictAction', 'What an upsert does with a row that meets an existing one on its conflict columns.', ['MERGE', 'IGNORE']),
+  printEnum(
+    'ChangeEvent',
+    'What a subscription event says: INITIAL (the rows that match now), CREATE, UPDATE, DELETE, ENTER (a row moved into what the caller may read), LEAVE (moved out: its id only), RESYNC (missed events cannot be replayed: start over).',
+    ['INITIAL', 'CREATE', 'UPDATE', 'DELETE', 'ENTER', 'LEAVE', 'RESYNC'],
+  ),
+  printEnum('ChangeOperation', 'The writes a subscription asks for (ENTER and LEAVE always come).', ['CREATE', 'UPDATE', 'DELETE']),
 ]
 
 function printEnum(name: string, text: string, values: readonly string[]): string {
@@ -107,6 +113,26 @@ function printMutation(ir: ProjectIR): string {
     ]
   })
   return `${description('Writes, through the same policies as the REST API. Rows written come back only as far as the read policy lets the caller read them.')}type Mutation {\n${fields.join('\n')}\n}`
+}
+
+function printSubscription(ir: ProjectIR): string {
+  const fields = ir.tables.map((table) => {
+    const n = graphqlNamesOf(table)
+    return `  ${line(`Changes to the rows of \`${table.name}\` the caller may read, in commit order; \`initial\` first sends the rows that match, \`after\` resumes after an event's seq.`)}${n.changes}(where: ${n.where}, events: [ChangeOperation!], initial: Boolean = false, after: ID): ${n.change}!`
+  })
+  return `${description('Row changes as they commit, over a WebSocket (graphql-ws), judged by the read policies exactly as /realtime subscriptions are (docs/realtime.md).')}type Subscription {\n${fields.join('\n')}\n}`
+}
+
+function printChangeType(table: TableIR): string {
+  const n = graphqlNamesOf(table)
+  const fields = [
+    `  ${line('What happened.')}event: ChangeEvent!`,
+    `  ${line('The change log id, increasing in commit order: give the last one as `after` to resume.')}seq: ID!`,
+    `  ${line('The changed row\'s id; null for INITIAL and RESYNC.')}rowId: ID`,
+    `  ${line('The row as the caller may read it now; for DELETE as it was; null for LEAVE.')}row: ${n.type}`,
+    `  ${line('INITIAL, and RESYNC with initial: the rows that match now.')}rows: [${n.type}!]`,
+  ]
+  return `${description(`A change to a row of \`${table.name}\`, as a subscriber sees it.`)}type ${n.change} {\n${fields.join('\n')}\n}`
 }
 
 function columnComment(table: TableIR, column: ColumnIR): string {

@@ -7,4 +7,4 @@ import { createRequire } from 'node:module'
  */
 const graphql = createRequire(import.meta.url)('graphql') as typeof import('graphql')
 
-export const { GraphQLError, GraphQLIncludeDirective, GraphQLSkipDirective, Kind, buildSchema, getArgumentValues, getDirectiveValues, getNamedType, getNullableType, isListType, isObjectType, valueFromASTUntyped } = graphql
+export const { GraphQLError, GraphQLIncludeDirective, GraphQLSkipDirective, Kind, buildSchema, getArgumentValues, getDirectiveValues, getNamedType, getNullableType, isListType, isObjectType, specifiedRules, validate, valueFromASTUntyped } = graphql

@@ -7,6 +7,8 @@ import { defineModule } from '../modules/feature-module.ts'
 import { graphqlErrorFormatter } from './graphql-errors.ts'
 import { DEFAULT_GRAPHQL_LIMITS, checkLimits, codedGraphqlError, noIntrospectionRule, type GraphqlLimits } from './limits.ts'
 import { createResolvers } from './resolvers.ts'
+import { registerWebsocket } from '../http/websocket.ts'
+import { createGraphqlSubscriptions } from './subscriptions.ts'
 
 /**
  * The graphql module's options (`createServer({ graphql: { … } })`): the app's `graphql` settings
@@ -40,8 +42,8 @@ const MAX_TOKENS = 10_000
 /**
  * `/graphql`: the app's generated schema on Mercurius, resolved through the data layer as the
  * request's actor (same session, same policies, same rows as REST); GraphiQL at `/graphiql` in
- * `koyalite dev`. Subscriptions are the realtime module's to add: the schema has no Subscription
- * type yet, and Mercurius's `subscription` option is the seam (see docs/architecture.md).
+ * `koyalite dev`. Subscriptions (graphql-ws on the same path) are connections of the realtime
+ * module's hub (subscriptions.ts), so they are judged exactly as /realtime's are.
  */
 export const graphqlModule = defineModule<GraphqlModuleOptions | undefined>({
   name: 'graphql',
@@ -60,9 +62,15 @@ export const graphqlModule = defineModule<GraphqlModuleOptions | undefined>({
       }
     })
 
+    const hub = runtime.realtime()
+    const subscriptions = hub === undefined ? undefined : createGraphqlSubscriptions({ model: runtime.model, data: runtime.data, hub, credentials: runtime.credentials(), limits: settings, rules })
+    // The WebSocket upgrade of /graphql (Mercurius would register @fastify/websocket itself, a second upgrade listener).
+    if (subscriptions) await registerWebsocket(app, { maxPayload: 1024 * 1024 })
+
     await app.register(mercurius, {
       schema,
-      resolvers: createResolvers({ model: runtime.model, data: runtime.data, tables: runtime.tables, actorOf: (request) => runtime.actorOf(request), pages: settings }) as never,
+      resolvers: { ...createResolvers({ model: runtime.model, data: runtime.data, tables: runtime.tables, actorOf: (request) => runtime.actorOf(request), pages: settings }), ...subscriptions?.resolvers } as never,
+      ...(subscriptions ? { subscription: subscriptions.mercurius as never } : {}),
       path: '/graphql',
       graphiql: runtime.dev,
       validationRules: rules,
@@ -78,5 +86,6 @@ export const graphqlModule = defineModule<GraphqlModuleOptions | undefined>({
       ...(settings.persistedQueries ? { persistedQueryProvider: mercurius.persistedQueryDefaults.automatic() } : {}),
     })
     app.graphql.addHook('preValidation', async (schema, document) => checkLimits(schema, document, settings))
+    if (subscriptions) app.graphql.addHook('preSubscriptionExecution', async (schema, document) => subscriptions.check(schema, document))
   },
 })

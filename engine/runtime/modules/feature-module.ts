@@ -7,6 +7,7 @@ import type { ConnectionCredentials } from '../auth/request-auth.ts'
 import type { Actor, DataLayer } from '../data/data-layer.ts'
 import type { Observability } from '../observability/observability.ts'
 import type { Queue } from '../queue/queue.ts'
+import type { Hub } from '../realtime/hub.ts'
 import type { TableApi } from '../rest/routes.ts'
 import type { StorageDriver } from '../storage/driver.ts'
 import type { SystemMigration } from '../system/system-schema.ts'
@@ -37,6 +38,8 @@ export interface Runtime {
   credentials(): ConnectionCredentials
   /** Where storage objects' bytes are (provided by storage); undefined when the app has no buckets. */
   storageDriver(): StorageDriver | undefined
+  /** The realtime hub (provided by the realtime module): GraphQL subscriptions are its connections too. Undefined before it registers. */
+  realtime(): Hub | undefined
 }
 
 /** What a module hands to the modules registered after it. */
@@ -46,6 +49,7 @@ export interface ModuleProvides {
   readonly queue?: Queue
   readonly credentials?: ConnectionCredentials
   readonly storageDriver?: StorageDriver
+  readonly realtime?: Hub
   /** Who a request acted as, if it already resolved its caller (the request log's user id); never resolves it. */
   readonly resolvedActorOf?: (request: FastifyRequest) => Actor | undefined
 }

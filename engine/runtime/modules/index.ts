@@ -50,8 +50,9 @@ export const FEATURE_MODULES = {
   functions: functionsModule,
   // After rest: search and GraphQL read and write through the same data layer and policies.
   search: searchModule,
-  graphql: graphqlModule,
+  // Before graphql: GraphQL subscriptions are connections of its hub.
   realtime: realtimeModule,
+  graphql: graphqlModule,
   // After auth (identity, sessions, audit log); its writes go through the one data layer.
   compliance: complianceModule,
   // Metrics and the admin API's logs, monitor, performance, configuration and CLI history

@@ -1,5 +1,6 @@
 import { KoyaError } from '../../shared/errors.ts'
 import type { Actor } from '../data/data-layer.ts'
+import type { ChannelRelay } from './channel-relay.ts'
 
 /** What a channel policy is asked: may this actor join the channel, or broadcast on it? */
 export type ChannelAction = 'join' | 'broadcast'
@@ -38,13 +39,18 @@ export interface Channels {
   broadcast(member: ChannelMember, channel: string, event: string, payload: unknown): void
   /** Whether the member may still be in the channel (its actor changed): parts it if not. */
   recheck(member: ChannelMember, channel: string): boolean
+  /** Whether a member of any channel is connected here (the relay is polled only then). */
+  active(): boolean
+  /** A message another process relayed: to every member of the channel here. */
+  deliver(channel: string, message: string): void
 }
 
 /**
- * Broadcast channels and presence, in this process: a message goes to the channel's other members
- * connected to this server, and presence lists them (decision 71).
+ * Broadcast channels and presence: a message goes to the channel's other members connected to
+ * this server, and through the relay (channel-relay.ts) to those of the other processes on the
+ * database; presence lists them all (decisions 71, 250).
  */
-export function createChannels(policy: ChannelPolicy): Channels {
+export function createChannels(policy: ChannelPolicy, relay: ChannelRelay): Channels {
   const channels = new Map<string, Map<string, { member: ChannelMember; state: PresenceMember }>>()
   const userOf = (actor: Actor) => (actor.kind === 'user' ? actor.userId : null)
   const denied = (channel: string, action: ChannelAction) =>
@@ -58,24 +64,39 @@ export function createChannels(policy: ChannelPolicy): Channels {
     if (!members || !entry) return
     members.delete(member.key)
     if (members.size === 0) channels.delete(channel)
-    toOthers(members, member.key, JSON.stringify({ type: 'presence', channel, joins: [], leaves: [entry.state] }))
+    const message = JSON.stringify({ type: 'presence', channel, joins: [], leaves: [entry.state] })
+    toOthers(members, member.key, message)
+    relay.absent(channel, member.key)
+    relay.publish(channel, message)
   }
   return {
     join(member, channel, presence) {
       if (!policy(member.actor(), channel, 'join')) throw denied(channel, 'join')
+      // The first member here: what was relayed while no one listened is not for it.
+      if (channels.size === 0) relay.skip()
       let members = channels.get(channel)
       if (!members) channels.set(channel, (members = new Map()))
       const state: PresenceMember = { key: member.key, userId: userOf(member.actor()), presence }
       const rejoin = members.has(member.key)
       members.set(member.key, { member, state })
-      member.send(JSON.stringify({ type: 'joined', channel, presence: [...members.values()].map((m) => m.state) }))
-      toOthers(members, member.key, JSON.stringify({ type: 'presence', channel, joins: [state], leaves: rejoin ? [state] : [] }))
+      relay.present(channel, state)
+      member.send(JSON.stringify({ type: 'joined', channel, presence: [...[...members.values()].map((m) => m.state), ...relay.others(channel)] }))
+      const message = JSON.stringify({ type: 'presence', channel, joins: [state], leaves: rejoin ? [state] : [] })
+      toOthers(members, member.key, message)
+      relay.publish(channel, message)
     },
     part,
     broadcast(member, channel, event, payload) {
       const members = channels.get(channel)
       if (!members?.has(member.key) || !policy(member.actor(), channel, 'broadcast')) throw denied(channel, 'broadcast')
-      toOthers(members, member.key, JSON.stringify({ type: 'broadcast', channel, event, payload: payload ?? null, from: userOf(member.actor()) }))
+      const message = JSON.stringify({ type: 'broadcast', channel, event, payload: payload ?? null, from: userOf(member.actor()) })
+      toOthers(members, member.key, message)
+      relay.publish(channel, message)
+    },
+    active: () => channels.size > 0,
+    deliver(channel, message) {
+      const members = channels.get(channel)
+      if (members) toOthers(members, '', message)
     },
     recheck(member, channel) {
       if (policy(member.actor(), channel, 'join')) return true

@@ -9,6 +9,7 @@ import { toWhere } from '../rest/neutral-query.ts'
 import { parseQuery } from '../rest/query-grammar.ts'
 import { createChannels, type ChannelMember, type ChannelPolicy } from './channels.ts'
 import type { ChangeLog } from './change-log.ts'
+import type { ChannelRelay } from './channel-relay.ts'
 import { viewDependencies } from './dependencies.ts'
 import { CLOSE, parseClientMessage, text, type ClientMessage, type SubscribeMessage } from './protocol.ts'
 import { createViews, policyActor, type Subscription } from './views.ts'
@@ -27,6 +28,8 @@ export interface RealtimeSettings {
   /** How often an idle connection is told the log's head (its resume point), in ms. */
   readonly heartbeatMs: number
   readonly channelPolicy: ChannelPolicy
+  /** A channel member of a process that stopped refreshing it (killed) leaves after this long, in ms. */
+  readonly presenceTtlMs: number
 }
 
 /** How a connection's bytes leave: a WebSocket or an event stream. */
@@ -51,8 +54,12 @@ export interface Hub {
   open(transport: Transport, identity: ConnectionIdentity): Connection
   /** A client message (WebSocket): answered on the connection, never thrown. */
   message(connection: Connection, message: string): void
-  /** Subscribe (a WebSocket message, or an event stream's query): errors go to the connection. Whether it subscribed. */
-  subscribe(connection: Connection, message: SubscribeMessage): boolean
+  /**
+   * Subscribe (a WebSocket message, an event stream's query, a GraphQL subscription): errors go to
+   * the connection. `parsed` is the filter already in the data layer's form (GraphQL's `where`),
+   * instead of the message's REST `filter`. Whether it subscribed.
+   */
+  subscribe(connection: Connection, message: SubscribeMessage, parsed?: { readonly where: Where | undefined }): boolean
   closed(connection: Connection): void
   /** Read the log now (after a local commit). */
   wake(): void
@@ -78,6 +85,8 @@ export function createHub(deps: {
   readonly db: SqliteDatabase
   readonly data: DataLayer
   readonly log: ChangeLog
+  /** Channels' messages and presence to and from the other processes on the database. */
+  readonly relay: ChannelRelay
   readonly credentials: ConnectionCredentials
   readonly clock: () => Date
   readonly settings: RealtimeSettings
@@ -85,9 +94,9 @@ export function createHub(deps: {
   /** Where the server says it closed a connection (a slow consumer, an ended session). */
   readonly onClose: (connection: string, code: string) => void
 }): Hub {
-  const { model, db, data, log, credentials, clock, settings } = deps
+  const { model, db, data, log, relay, credentials, clock, settings } = deps
   const views = createViews(data, { maxViewRows: settings.maxViewRows, onError: deps.onError })
-  const channels = createChannels(settings.channelPolicy)
+  const channels = createChannels(settings.channelPolicy, relay)
   const connections = new Set<Connection>()
   let cursor = log.head()
   let epoch = log.authEpoch()
@@ -204,14 +213,14 @@ export function createHub(deps: {
     }
   }
 
-  const subscribe = (connection: Connection, message: SubscribeMessage): boolean => {
+  const subscribe = (connection: Connection, message: SubscribeMessage, parsed?: { readonly where: Where | undefined }): boolean => {
     try {
       if (connection.subscriptions.has(message.id)) throw new KoyaError('KL_API_REALTIME_BAD_MESSAGE', `Subscription "${message.id}" already exists on this connection.`, { hint: 'Give each subscription its own id, or unsubscribe first.' })
       if (connection.subscriptions.size >= settings.maxSubscriptionsPerConnection) {
         throw new KoyaError('KL_API_REALTIME_TOO_MANY', `A connection may hold ${settings.maxSubscriptionsPerConnection} subscriptions.`)
       }
       const table = data.model.table(message.table).name
-      const where = whereOf(table, message.filter)
+      const where = parsed ? parsed.where : whereOf(table, message.filter)
       // Views must agree with the log up to the cursor before a new one reads the table.
       drain()
       const head = cursor
@@ -285,7 +294,8 @@ export function createHub(deps: {
 
   return {
     open(transport, identity) {
-      const key = `c${++next}`
+      // Unique across the processes on the database: presence lists members of all of them.
+      const key = `${relay.origin}.${++next}`
       const connection: Connection = {
         key,
         transport,
@@ -340,7 +350,22 @@ export function createHub(deps: {
           polls += 1
           if (polls % FULL_SESSION_CHECK_EVERY === 0) checkSessions(true)
           drain()
+          if (channels.active()) {
+            try {
+              relay.poll(channels.deliver)
+            } catch (error) {
+              deps.onError(error)
+            }
+          }
         }, settings.pollIntervalMs),
+        setInterval(() => {
+          if (!channels.active()) return
+          try {
+            relay.maintain(clock().getTime())
+          } catch (error) {
+            deps.onError(error)
+          }
+        }, Math.max(50, Math.floor(settings.presenceTtlMs / 3))),
         setInterval(() => {
           const beat = text.heartbeat(cursor)
           for (const connection of connections) connection.send(beat)
@@ -363,6 +388,11 @@ export function createHub(deps: {
         connection.closed = true
         connection.transport.close(1001, 'server shutting down')
         forget(connection)
+      }
+      try {
+        relay.stop()
+      } catch (error) {
+        deps.onError(error)
       }
     },
     stats: () => ({ connections: connections.size, views: views.size, cursor }),

@@ -1,4 +1,3 @@
-import websocket from '@fastify/websocket'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { realtimeRoutes } from '../../ir/routes/realtime-routes.ts'
@@ -6,9 +5,11 @@ import type { RouteContract } from '../../ir/routes/route-contract.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import type { ConnectionIdentity } from '../auth/request-auth.ts'
 import { registerContractRoutes } from '../http/route-contract.ts'
+import { registerWebsocket } from '../http/websocket.ts'
 import { defineModule } from '../modules/feature-module.ts'
 import { DEFAULT_CHANNEL_POLICY, type ChannelPolicy } from './channels.ts'
 import { createChangeLog, logWrites, REALTIME_SYSTEM_MIGRATIONS } from './change-log.ts'
+import { CHANNEL_RELAY_MIGRATION, createChannelRelay } from './channel-relay.ts'
 import { createHub, type RealtimeSettings, type Transport } from './hub.ts'
 import { openEventStream } from './event-stream.ts'
 import { MAX_CLIENT_MESSAGE_BYTES, SubscribeMessage } from './protocol.ts'
@@ -26,11 +27,14 @@ export interface RealtimeModuleOptions {
   readonly maxChannelsPerConnection?: number
   /** How often idle connections get the log's head, in ms. Default 25,000. */
   readonly heartbeatMs?: number
-  /** Who may join and broadcast on which channel. Default: signed-in users and the service key, on every channel. */
-  readonly channels?: { readonly authorize?: ChannelPolicy }
+  /**
+   * Who may join and broadcast on which channel (default: signed-in users and the service key, on
+   * every channel), and how long a member of a process that died stays in presence (default 30 s).
+   */
+  readonly channels?: { readonly authorize?: ChannelPolicy; readonly presenceTtlMs?: number }
 }
 
-const DEFAULTS: Omit<RealtimeSettings, 'channelPolicy'> = {
+const DEFAULTS: Omit<RealtimeSettings, 'channelPolicy' | 'presenceTtlMs'> = {
   pollIntervalMs: 100,
   retentionMs: 60 * 60 * 1000,
   maxBufferedBytes: 1024 * 1024,
@@ -83,20 +87,24 @@ function streamSubscription(request: FastifyRequest): SubscribeMessage {
  */
 export const realtimeModule = defineModule<RealtimeModuleOptions | undefined>({
   name: 'realtime',
-  systemMigrations: REALTIME_SYSTEM_MIGRATIONS,
+  systemMigrations: [...REALTIME_SYSTEM_MIGRATIONS, CHANNEL_RELAY_MIGRATION],
   async register(app, runtime, options = {}) {
     const settings: RealtimeSettings = {
       ...DEFAULTS,
       ...Object.fromEntries(Object.entries(options).filter(([key, value]) => key !== 'channels' && value !== undefined)),
       channelPolicy: options.channels?.authorize ?? DEFAULT_CHANNEL_POLICY,
+      presenceTtlMs: options.channels?.presenceTtlMs ?? 30_000,
     }
     const log = createChangeLog(runtime.db)
+    // Relayed channel messages are read within a poll: a minute is ample, 10,000 a hard bound.
+    const relay = createChannelRelay(runtime.db, runtime.clock, { presenceTtlMs: settings.presenceTtlMs, retainMs: 60_000, maxEntries: 10_000 })
     const credentials = runtime.credentials()
     const hub = createHub({
       model: runtime.model,
       db: runtime.db,
       data: runtime.data,
       log,
+      relay,
       credentials,
       clock: runtime.clock,
       settings,
@@ -106,7 +114,7 @@ export const realtimeModule = defineModule<RealtimeModuleOptions | undefined>({
     const stopLogging = logWrites(runtime.data, runtime.clock)
     const stopWaking = runtime.data.events.subscribe({ phase: 'commit', handle: () => hub.wake() })
 
-    await app.register(websocket, { options: { maxPayload: MAX_CLIENT_MESSAGE_BYTES } })
+    await registerWebsocket(app, { maxPayload: MAX_CLIENT_MESSAGE_BYTES })
     // Who the connection is, decided before the upgrade, so a refusal is an HTTP answer (401, 403).
     const authenticate = async (request: FastifyRequest) => {
       identities.set(request, credentials.of(request))
@@ -160,5 +168,6 @@ export const realtimeModule = defineModule<RealtimeModuleOptions | undefined>({
       stopWaking()
       hub.stop()
     })
+    return { realtime: hub }
   },
 })

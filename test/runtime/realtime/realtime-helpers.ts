@@ -120,3 +120,17 @@ export class Client {
 
 /** Let every write so far reach the subscribers (the poll interval is 20 ms in these tests). */
 export const settle = (ms = 150) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * Bulk-insert large tasks until the server logs that it cut a slow consumer off (at most 40 writes
+ * of 30 rows of 19 KB): what a client that stopped reading is sent. Whether it was cut.
+ */
+export async function floodUntilCut(t: AuthTestApp, projectId: string, createdBy: string): Promise<boolean> {
+  const body = 'x'.repeat(19_000)
+  const cut = () => t.logs.some((line) => line.includes('KL_API_REALTIME_SLOW_CONSUMER'))
+  for (let batch = 0; batch < 40 && !cut(); batch++) {
+    await asSystem(t, 'POST', '/api/tasks', Array.from({ length: 30 }, (_, i) => ({ projectId, createdBy, title: `bulk ${batch}-${i}`, body })))
+    await settle(30)
+  }
+  return cut()
+}

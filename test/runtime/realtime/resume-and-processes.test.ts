@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { asSystem, Client, createTask, realtimeApp, seed, settle, type Message, type RealtimeTestApp } from './realtime-helpers.ts'
+import { asSystem, Client, createTask, floodUntilCut, realtimeApp, seed, settle, type Message, type RealtimeTestApp } from './realtime-helpers.ts'
 
 let t: RealtimeTestApp
 let s: Awaited<ReturnType<typeof seed>>
@@ -145,13 +145,7 @@ describe('realtime: resumption, server-sent events, slow consumers, other proces
     // The slow client stops reading: the kernel's buffers fill, then the server's.
     const socket = (slow.ws as unknown as { _socket: import('node:net').Socket })._socket
     socket.pause()
-    const body = 'x'.repeat(19_000)
-    const cut = () => t.logs.some((line) => line.includes('KL_API_REALTIME_SLOW_CONSUMER'))
-    for (let batch = 0; batch < 40 && !cut(); batch++) {
-      await asSystem(t, 'POST', '/api/tasks', Array.from({ length: 30 }, (_, i) => ({ projectId: s.p1.id, createdBy: s.ada.id, title: `bulk ${batch}-${i}`, body })))
-      await settle(30)
-    }
-    expect(cut()).toBe(true)
+    expect(await floodUntilCut(t, s.p1.id, s.ada.id)).toBe(true)
     socket.resume()
     expect(await slow.waitClosed()).toEqual({ code: 4008, reason: 'KL_API_REALTIME_SLOW_CONSUMER' })
     // A reading client is not affected.
