@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { createServer as createNetServer, type AddressInfo } from 'node:net'
 
 /** One folder of one environment: its own secrets and the folders it imports (in order). */
 export interface StandInFolder {
@@ -125,4 +125,13 @@ export async function startInfisicalStandIn(): Promise<InfisicalStandIn> {
         server.close(() => resolve())
       }),
   })
+}
+
+/** A port nothing listens on (bound, then released): where an unreachable Infisical "is". */
+export async function closedPort(): Promise<number> {
+  const server = createNetServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
 }

@@ -1,12 +1,11 @@
 import { createServer as httpServer } from 'node:http'
-import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createInfisicalSource, type InfisicalConnection } from '../../../engine/runtime/secrets/infisical.ts'
 import { secretsSourceOf, startSecretsRefresh, type SecretsRefreshEvent } from '../../../engine/runtime/secrets/load-secrets.ts'
 import type { SecretsIR } from '../../../engine/ir/secrets-ir.ts'
 import { KoyaError, KoyaErrorList } from '../../../engine/shared/errors.ts'
-import { startInfisicalStandIn, type InfisicalStandIn } from '../../helpers/infisical-server.ts'
+import { closedPort, startInfisicalStandIn, type InfisicalStandIn } from '../../helpers/infisical-server.ts'
 
 let infisical: InfisicalStandIn
 beforeAll(async () => {
@@ -177,12 +176,3 @@ describe('the provider of model.json, and its refresh', () => {
     }
   })
 })
-
-/** A port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
