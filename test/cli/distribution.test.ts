@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, realpathSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -18,7 +19,8 @@ describe('distribution: the packed tarball installed into a new project', () => 
   const parent = mkdtempSync(path.join(os.tmpdir(), 'koya-dist-'))
   const app = path.join(parent, 'my-app')
   const installed = path.join(app, 'node_modules', '.bin', 'koyalite')
-  afterAll(() => rmSync(parent, { recursive: true, force: true }))
+  // An installed project is thousands of files: removing them outlasts the default hook timeout.
+  afterAll(() => rm(parent, { recursive: true, force: true }), 120_000)
 
   it('installs from the tarball, and the installed koyalite generates, tests and serves the new project', async () => {
     expect(existsSync(path.join(repoRoot, 'dist', 'engine', 'cli', 'main.js')), 'dist/ is built (npm run build)').toBe(true)

@@ -11,14 +11,14 @@ import { packageRoot } from '../package-root.ts'
  * How the new project depends on koyalite. Never an absolute path: a project must install on any
  * machine. By default the published range of the running version (`^0.1.0`); `--koyalite <spec>`
  * writes another npm spec (a local tarball or folder is written relative to the project), and
- * `--pack` packs the running checkout into the project's `vendor/` and depends on that tarball.
+ * `--pack` packs the running checkout into the project and depends on that tarball.
  */
-function dependencySpec(root: string, dir: string, options: { readonly koyalite: string | undefined; readonly pack: boolean }): string {
+function dependencySpec(root: string, dir: string, options: { readonly koyalite: string | undefined; readonly pack: boolean; readonly cwd: string }): string {
   if (options.pack) return `file:${packInto(root, dir)}`
   if (options.koyalite === undefined) return `^${enginePackage(root).version}`
   const local = localPathOf(options.koyalite)
   if (local === undefined) return options.koyalite
-  return `file:${path.relative(dir, path.resolve(local)).split(path.sep).join('/') || '.'}`
+  return `file:${path.relative(dir, path.resolve(options.cwd, local)).split(path.sep).join('/') || '.'}`
 }
 
 /** The path of a spec that names a local tarball or folder (`file:…`, `./x.tgz`, `/abs/dir`); undefined for registry and git specs. */
@@ -28,16 +28,14 @@ function localPathOf(spec: string): string | undefined {
   return undefined
 }
 
-/** `npm pack` the checkout (its prepare script builds dist/) into `<dir>/vendor/`; the tarball's path relative to dir. */
+/** `npm pack` the checkout (its prepare script builds dist/) into dir; the tarball's name. */
 function packInto(root: string, dir: string): string {
-  const vendor = path.join(dir, 'vendor')
-  mkdirSync(vendor, { recursive: true })
-  const packed = spawnSync('npm', ['pack', '--pack-destination', vendor, '--silent'], { cwd: root, encoding: 'utf8', timeout: 600_000 })
+  const packed = spawnSync('npm', ['pack', '--pack-destination', dir, '--silent'], { cwd: root, encoding: 'utf8', timeout: 600_000 })
   const file = packed.stdout?.trim().split('\n').at(-1)
-  if (packed.status !== 0 || file === undefined || !existsSync(path.join(vendor, file))) {
+  if (packed.status !== 0 || file === undefined || file === '' || !existsSync(path.join(dir, file))) {
     throw new KoyaError('KL_CLI_INIT_PACK', `npm pack of ${root} failed${packed.error ? `: ${packed.error.message}` : ''}.`, { hint: `Run \`npm pack\` in ${root} to see why (it builds dist/ first), or give --koyalite <spec>.` })
   }
-  return `vendor/${file}`
+  return file
 }
 
 /**
@@ -67,9 +65,9 @@ export const initCommand: Command = {
   --koyalite <spec>  the koyalite dependency of the new package.json (default: ^<this version>,
                      from the npm registry). A local tarball or folder is written relative to
                      <dir>: --koyalite ../koyalite/koyalite-0.1.0.tgz
-  --pack             from a checkout of KoyaLite: npm pack it (building dist/) into
-                     <dir>/vendor/ and depend on file:vendor/koyalite-<version>.tgz, so the
-                     project installs anywhere before koyalite is published`,
+  --pack             from a checkout of KoyaLite: npm pack it (building dist/) into <dir>
+                     and depend on file:koyalite-<version>.tgz (commit it), so the project
+                     installs anywhere, its Docker image too, before koyalite is published`,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs('init', args, { name: { type: 'string' }, koyalite: { type: 'string' }, pack: { type: 'boolean' } })
     const target = positionals[0]
@@ -94,7 +92,7 @@ export const initCommand: Command = {
       private: true,
       type: 'module',
       scripts: { dev: 'koyalite dev', generate: 'koyalite generate', start: 'koyalite generate && koyalite start', check: 'koyalite generate --check', test: 'koyalite generate && vitest run' },
-      dependencies: { koyalite: dependencySpec(root, dir, { koyalite: values.koyalite, pack: values.pack === true }) },
+      dependencies: { koyalite: dependencySpec(root, dir, { koyalite: values.koyalite, pack: values.pack === true, cwd: io.cwd }) },
       // The test kit (koyalite/testing) runs under vitest; the template's test/ uses it.
       devDependencies: { vitest: enginePackage(root).devDependencies?.vitest ?? 'latest' },
       // npm 11 runs dependency install scripts only when allowed: these two build native code.
