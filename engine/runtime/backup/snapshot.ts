@@ -19,6 +19,8 @@ export interface BackupManifest {
   /** SHA-256 (hex) and size of `koya.db`. */
   readonly sha256: string
   readonly bytes: number
+  /** The local storage objects under `storage/` (files and their thumbnails); absent when none were backed up. */
+  readonly files?: { readonly count: number; readonly bytes: number }
 }
 
 /**
