@@ -13,6 +13,7 @@ import { graphqlNameClashes } from '../ir/graphql/graphql-names.ts'
 import { parseDuration } from '../shared/durations.ts'
 import { buildEnvironments, buildHttp } from './build-http.ts'
 import { buildEnv } from './build-env.ts'
+import { buildSecrets } from './build-secrets.ts'
 
 export { parseDuration }
 
@@ -71,6 +72,7 @@ export function buildProjectIR(config: ValidConfigDef, problems: Problems, root?
     ...(config.embeddings === undefined ? {} : { embeddings: buildEmbeddings(config.embeddings, problems) }),
     ...buildComplianceIRs(config, problems),
     ...buildProtectionIRs(config, ['admin', ...config.roles], problems),
+    ...(config.secrets === undefined ? {} : { secrets: buildSecrets(config.secrets, problems) }),
   }
 }
 

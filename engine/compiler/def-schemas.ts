@@ -205,6 +205,19 @@ export const configDefSchema = z.strictObject({
       batchSize: z.number().int().min(1).max(2048).optional(),
     })
     .optional(),
+  secrets: z
+    .strictObject({
+      provider: z.literal('infisical'),
+      siteUrl: setting.optional(),
+      projectId: setting,
+      clientId: setting,
+      clientSecret: setting,
+      environment: z.union([z.string().min(1), z.strictObject({ development: z.string().min(1).optional(), test: z.string().min(1).optional(), staging: z.string().min(1).optional(), production: z.string().min(1).optional() })]).optional(),
+      path: z.string().regex(/^\/([\w.-]+(\/[\w.-]+)*)?\/?$/, 'Expected a folder path such as "/" or "/api/keys"').optional(),
+      refresh: z.union([duration, z.literal(false)]).optional(),
+      timeout: durationMs.optional(),
+    })
+    .optional(),
 })
 
 /** Describe a zod issue for a person: where in the object, and what is wrong. */

@@ -7,6 +7,7 @@ import type { WebhookDef } from './webhook.ts'
 import type { BucketDef } from './bucket.ts'
 import type { HttpDef } from './http.ts'
 import type { ComplianceDef, ConsentDef, DatabaseDef } from './compliance.ts'
+import type { SecretsDef } from './secrets.ts'
 
 /** A value read from the environment when the app runs, never at generate time. */
 export interface EnvRef {
@@ -126,6 +127,8 @@ export interface ConfigInput<Tables extends Readonly<Record<string, unknown>> = 
   readonly compliance?: ComplianceDef
   /** How `search.semantic` columns and semantic queries are embedded (docs/search.md). */
   readonly embeddings?: EmbeddingsDef
+  /** A secrets provider (Infisical) read at start, under the environment and over `.env` files (docs/environments.md). */
+  readonly secrets?: SecretsDef
 }
 
 /**
@@ -199,6 +202,7 @@ export interface ConfigDef {
   readonly database?: DatabaseDef
   readonly compliance?: ComplianceDef
   readonly embeddings?: EmbeddingsDef
+  readonly secrets?: SecretsDef
 }
 
 /** The environments `KOYA_ENV` may name. */

@@ -11,6 +11,7 @@ export const PROJECT_IR_VERSION = 1
 import type { ColumnType } from '../shared/column-types.ts'
 import type { EnvironmentName, EnvironmentOverridesIR, HttpIR } from './http-ir.ts'
 import type { EnvVarIR } from './env-ir.ts'
+import type { SecretsIR } from './secrets-ir.ts'
 
 export type { ColumnType }
 
@@ -278,6 +279,8 @@ export interface ProjectIR {
   readonly buckets?: readonly BucketIR[]
   /** `defineConfig({ embeddings })`: semantic search's provider; absent when not configured. */
   readonly embeddings?: EmbeddingsIR
+  /** `defineConfig({ secrets })`: the secrets provider read at start; absent when not configured. */
+  readonly secrets?: SecretsIR
 }
 
 /** A purpose users consent to (docs/compliance.md). */

@@ -4,8 +4,8 @@ import { repoRoot } from '../helpers/paths.ts'
 
 /**
  * What `npm publish` would ship, from `npm pack --dry-run` (the file list npm itself computes).
- * The full check (pack, install the tarball into a temp project, `koyalite init`, generate, the
- * template's test) is not written yet: see the report of issue 20.
+ * The full check (pack, install the tarball into a new project, generate, the template's test,
+ * start) is distribution.test.ts.
  */
 describe('the npm package', () => {
   const files = (() => {

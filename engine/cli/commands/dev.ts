@@ -8,6 +8,7 @@ import { reportError } from '../report-error.ts'
 import { untilSignal } from './start.ts'
 import { announceStudio, bootApp } from '../boot-app.ts'
 import { withEnvFiles } from '../env-files.ts'
+import { withSecrets } from '../secrets-env.ts'
 import { environmentErrors } from '../../runtime/environment/check-env.ts'
 import { loadModel } from '../../runtime/index.ts'
 import { startHotServer } from '../hot-server.ts'
@@ -26,7 +27,13 @@ export const devCommand: Command = {
   server running. Destructive migrations are refused here as in \`generate\`.`,
   async run(args, processIo) {
     // KOYA_ENV defaults to development here: .env, .env.development and .env.local apply.
-    const io = withEnvFiles(processIo, { dev: true })
+    const filesIo = withEnvFiles(processIo, { dev: true })
+    // The secrets provider (as of the last generate) is read once; failing, it is reported and dev goes on with the files.
+    const io = await withSecrets(processIo.env, filesIo, { dev: true }).catch((error: unknown) => {
+      reportError(filesIo, error)
+      filesIo.err(colors(filesIo).yellow('secrets: not read from the provider; serving with the .env files only'))
+      return filesIo
+    })
     const { values } = parseCommandArgs('dev', args, { port: { type: 'string', short: 'p' }, host: { type: 'string' }, db: { type: 'string' } })
     const c = colors(io)
     const options = {

@@ -1,4 +1,5 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { KoyaError } from '../../shared/errors.ts'
 import { parseCommandArgs } from '../args.ts'
@@ -6,10 +7,35 @@ import type { Command } from '../command.ts'
 import { colors } from '../io.ts'
 import { packageRoot } from '../package-root.ts'
 
-/** A registry install depends on the version; a checkout of the engine links to it. */
-function dependencySpec(root: string): string {
-  const { version } = enginePackage(root)
-  return root.split(path.sep).includes('node_modules') ? `^${version}` : `file:${root}`
+/**
+ * How the new project depends on koyalite. Never an absolute path: a project must install on any
+ * machine. By default the published range of the running version (`^0.1.0`); `--koyalite <spec>`
+ * writes another npm spec (a local tarball or folder is written relative to the project), and
+ * `--pack` packs the running checkout into the project and depends on that tarball.
+ */
+function dependencySpec(root: string, dir: string, options: { readonly koyalite: string | undefined; readonly pack: boolean; readonly cwd: string }): string {
+  if (options.pack) return `file:${packInto(root, dir)}`
+  if (options.koyalite === undefined) return `^${enginePackage(root).version}`
+  const local = localPathOf(options.koyalite)
+  if (local === undefined) return options.koyalite
+  return `file:${path.relative(dir, path.resolve(options.cwd, local)).split(path.sep).join('/') || '.'}`
+}
+
+/** The path of a spec that names a local tarball or folder (`file:…`, `./x.tgz`, `/abs/dir`); undefined for registry and git specs. */
+function localPathOf(spec: string): string | undefined {
+  if (spec.startsWith('file:')) return spec.slice('file:'.length)
+  if (/^(\.{1,2}\/|\/)/.test(spec) || /\.(tgz|tar\.gz)$/.test(spec)) return spec
+  return undefined
+}
+
+/** `npm pack` the checkout (its prepare script builds dist/) into dir; the tarball's name. */
+function packInto(root: string, dir: string): string {
+  const packed = spawnSync('npm', ['pack', '--pack-destination', dir, '--silent'], { cwd: root, encoding: 'utf8', timeout: 600_000 })
+  const file = packed.stdout?.trim().split('\n').at(-1)
+  if (packed.status !== 0 || file === undefined || file === '' || !existsSync(path.join(dir, file))) {
+    throw new KoyaError('KL_CLI_INIT_PACK', `npm pack of ${root} failed${packed.error ? `: ${packed.error.message}` : ''}.`, { hint: `Run \`npm pack\` in ${root} to see why (it builds dist/ first), or give --koyalite <spec>.` })
+  }
+  return file
 }
 
 /**
@@ -29,18 +55,26 @@ function enginePackage(root: string): { version: string; devDependencies?: Recor
 }
 
 export const initCommand: Command = {
-  usage: `koyalite init <dir> [--name app-name]
+  usage: `koyalite init <dir> [--name app-name] [--koyalite <spec> | --pack]
 
   Writes koyalite.ts, schema/ (users and notes), policies/, a test using koyalite/testing,
   tsconfig.json and package.json into <dir>, which must be new or empty, with a Dockerfile and
   infra/ (the Pulumi program of the Docker stack).
-  Then: cd <dir> && npm install && npx koyalite dev (and npm test)`,
+  Then: cd <dir> && npm install && npx koyalite dev (and npm test)
+
+  --koyalite <spec>  the koyalite dependency of the new package.json (default: ^<this version>,
+                     from the npm registry). A local tarball or folder is written relative to
+                     <dir>: --koyalite ../koyalite/koyalite-0.1.0.tgz
+  --pack             from a checkout of KoyaLite: npm pack it (building dist/) into <dir>
+                     and depend on file:koyalite-<version>.tgz (commit it), so the project
+                     installs anywhere, its Docker image too, before koyalite is published`,
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs('init', args, { name: { type: 'string' } })
+    const { values, positionals } = parseCommandArgs('init', args, { name: { type: 'string' }, koyalite: { type: 'string' }, pack: { type: 'boolean' } })
     const target = positionals[0]
     if (target === undefined) throw new KoyaError('KL_CLI_USAGE', 'init needs a directory.', { hint: 'Run `koyalite init my-app`.' })
     const dir = path.resolve(io.cwd, target)
     if (existsSync(dir) && readdirSync(dir).length > 0) throw new KoyaError('KL_CLI_INIT_NOT_EMPTY', `${dir} is not empty.`)
+    if (values.pack && values.koyalite !== undefined) throw new KoyaError('KL_CLI_USAGE', 'init takes --koyalite <spec> or --pack, not both.', { hint: 'Drop one of them.' })
     const name = (values.name ?? path.basename(dir)).toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'koyalite-app'
 
     const root = packageRoot()
@@ -58,7 +92,7 @@ export const initCommand: Command = {
       private: true,
       type: 'module',
       scripts: { dev: 'koyalite dev', generate: 'koyalite generate', start: 'koyalite generate && koyalite start', check: 'koyalite generate --check', test: 'koyalite generate && vitest run' },
-      dependencies: { koyalite: dependencySpec(root) },
+      dependencies: { koyalite: dependencySpec(root, dir, { koyalite: values.koyalite, pack: values.pack === true, cwd: io.cwd }) },
       // The test kit (koyalite/testing) runs under vitest; the template's test/ uses it.
       devDependencies: { vitest: enginePackage(root).devDependencies?.vitest ?? 'latest' },
       // npm 11 runs dependency install scripts only when allowed: these two build native code.

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { readMigrations } from '../../migrate/index.ts'
 import { restoreBackup } from '../../runtime/backup/restore.ts'
+import { localStorageRootOf } from './backup.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import { parseCommandArgs } from '../args.ts'
 import type { Command } from '../command.ts'
@@ -15,6 +16,8 @@ export const restoreCommand: Command = {
   database swapped in atomically. A database that exists is replaced only with --force and is
   kept beside as <file>.pre-restore-<instant>; one a running process holds open is never
   replaced. Migrations the backup predates are listed: \`koyalite migrate up\` applies them.
+  Storage objects in the backup replace the local storage tree ($KOYA_STORAGE_DIR, else
+  storage/ beside the database), whose old copy is kept as <dir>.pre-restore-<instant>.
 
   --db <file>  the database to restore into (default: $KOYA_DB, else ./data/koya.db)
   --force      replace an existing database`,
@@ -26,10 +29,12 @@ export const restoreCommand: Command = {
     if (file === ':memory:') throw new KoyaError('KL_CLI_USAGE', 'restore needs a database file, not :memory:.', { hint: 'Pass --db <file>.' })
     const known = readMigrations(io.cwd).migrations.map((m) => m.id)
     const encryption = databaseEncryptionOf(io)
-    const report = await restoreBackup(path.resolve(io.cwd, archive), file, { force: values.force ?? false, knownMigrations: known, ...(encryption === undefined ? {} : { encryption }) })
+    const storage = localStorageRootOf(file, io.env, io.cwd)
+    const report = await restoreBackup(path.resolve(io.cwd, archive), file, { force: values.force ?? false, knownMigrations: known, ...(encryption === undefined ? {} : { encryption }), ...(storage !== undefined ? { storage } : {}) })
     const c = colors(io)
     io.out(`${c.green('✓')} restored ${c.bold(path.relative(io.cwd, file) || file)} from the backup of ${report.manifest.createdAt}${report.manifest.app ? ` (${report.manifest.app})` : ''}`)
     if (report.keptAs !== undefined) io.out(`  the database it replaced is kept as ${path.relative(io.cwd, report.keptAs)}`)
+    if (report.manifest.files !== undefined && storage !== undefined) io.out(`  ${report.manifest.files.count} storage object file(s) restored into ${path.relative(io.cwd, storage) || storage}${report.storageKeptAs !== undefined ? `; the tree they replaced is kept as ${path.relative(io.cwd, report.storageKeptAs)}` : ''}`)
     if (report.pending.length > 0) io.out(`  ${report.pending.length} migration(s) are newer than the backup: run ${c.cyan('koyalite migrate up')}`)
     return 0
   },

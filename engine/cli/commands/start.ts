@@ -5,6 +5,7 @@ import { parseCommandArgs, parsePort } from '../args.ts'
 import type { Command } from '../command.ts'
 import { announceStudio, bootApp } from '../boot-app.ts'
 import { withEnvFiles } from '../env-files.ts'
+import { withSecrets } from '../secrets-env.ts'
 import { assertEnvironment } from '../../runtime/environment/check-env.ts'
 import { loadModel } from '../../runtime/index.ts'
 import { databaseOptionsOf, databasePath, listenError, openCliDatabase } from '../database-path.ts'
@@ -107,17 +108,28 @@ export const startCommand: Command = {
     NODE_ENV=production   Secure session cookie (__Host-koya_session)
     KOYA_ENV              development, test, staging or production: which .env.<env> file and
                           environments.<env> overrides apply (default: NODE_ENV, else production)
-    LOG_LEVEL             default info`,
+    LOG_LEVEL             default info
+
+  With defineConfig({ secrets: { provider: 'infisical', … } }) the secrets are read from
+  Infisical before the env(…) checks (files < Infisical < process environment), and again every
+  secrets.refresh; Infisical unreachable at start stops the start (KL_ENV_SECRETS_UNREACHABLE).`,
   async run(args, processIo) {
-    const io = withEnvFiles(processIo, { dev: false })
     // Listening for signals before anything is printed: a supervisor may stop the server the
     // moment it reads "serving", and the default action would kill it without closing.
     const stopped = untilSignal()
+    // The secrets provider's values are laid in before serve() checks the env(…) declarations.
+    const io = await withSecrets(processIo.env, withEnvFiles(processIo, { dev: false }), { dev: false })
+    if (io.secrets) io.out(`${colors(io).green('✓')} ${io.secrets.names().length} secret(s) from ${io.secrets.source.description}`)
     const server = await serve(io, serveOptions(io, args, 'start'))
+    const refresh = io.secrets?.startRefresh((event) => {
+      if (event.kind === 'failed') server.app.log.warn({ code: event.error.code, reason: event.error.message }, 'secrets not refreshed: the values in force are kept')
+      else if (event.changed.length > 0) server.app.log.info({ changed: event.changed }, 'secrets refreshed')
+    })
     io.out(`${colors(io).green('✓')} serving ${colors(io).bold(server.url)}`)
     announceStudio(io, server.url, server.db)
     const signal = await stopped
     io.out(`${signal}: shutting down`)
+    refresh?.stop()
     await server.close()
     return 0
   },

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
+import { closeSync, cpSync, existsSync, fsyncSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import * as tar from 'tar'
 import { KoyaError } from '../../shared/errors.ts'
@@ -10,6 +10,8 @@ export type { BackupManifest }
 /** The two entries of a backup archive (a gzipped tar). */
 const MANIFEST = 'manifest.json'
 const DATABASE = 'koya.db'
+/** The local storage objects, a directory tree under this name (archives since storage landed). */
+const STORAGE = 'storage'
 
 /** Default archive names: `koya-backup-<instant>.tar.gz`; retention counts only these. */
 export const BACKUP_PREFIX = 'koya-backup-'
@@ -26,12 +28,16 @@ export interface CreateBackupOptions {
   readonly clock?: () => Date
   /** The key `db` was opened with: its snapshot is encrypted with the same key (docs/compliance.md). */
   readonly encryption?: { readonly key: string }
+  /** The local storage driver's root: its objects go into the archive after the snapshot. Absent or missing: none. */
+  readonly storage?: string
 }
 
 /**
  * An online backup: a consistent snapshot of the live database (`VACUUM INTO`), checked
  * (`integrity_check`, row counts, applied migrations) before it is reported done, then archived
- * with its manifest as a gzipped tar. A reader never sees a half-written archive.
+ * with its manifest as a gzipped tar. A reader never sees a half-written archive. With `storage`,
+ * the local storage objects are copied in after the snapshot: an object uploaded meanwhile is one
+ * no row names yet (harmless); the local driver writes each object whole (temp file, rename).
  *
  * @example
  * const manifest = await createBackup(db, { out: 'data/backups/nightly.tar.gz', app: model.name })
@@ -53,19 +59,48 @@ export async function createBackup(db: SqliteDatabase, options: CreateBackupOpti
       sha256: await sha256Of(snapshot),
       bytes: statSync(snapshot).size,
     }
-    writeFileSync(path.join(work, MANIFEST), JSON.stringify(manifest, null, 2) + '\n')
+    const files = options.storage !== undefined && existsSync(options.storage) ? copyStorage(options.storage, path.join(work, STORAGE)) : undefined
+    writeFileSync(path.join(work, MANIFEST), JSON.stringify(files === undefined ? manifest : { ...manifest, files }, null, 2) + '\n')
     const partial = path.join(work, 'archive.tar.gz')
-    await tar.create({ gzip: true, file: partial, cwd: work, portable: true }, [MANIFEST, DATABASE])
+    await tar.create({ gzip: true, file: partial, cwd: work, portable: true }, files === undefined ? [MANIFEST, DATABASE] : [MANIFEST, DATABASE, STORAGE])
     syncFile(partial)
     renameSync(partial, out)
     syncFile(path.dirname(out))
-    return manifest
+    return files === undefined ? manifest : { ...manifest, files }
   } catch (cause) {
     if (cause instanceof KoyaError) throw cause
     throw new KoyaError('KL_BACKUP_WRITE_FAILED', `The backup could not be written to ${out}: ${(cause as Error).message}.`, { cause })
   } finally {
     rmSync(work, { recursive: true, force: true })
   }
+}
+
+/**
+ * Copy the storage tree: folders and regular files only (no links), without the local driver's
+ * `.tmp` folder of uploads in flight. Its count and bytes, for the manifest.
+ */
+function copyStorage(from: string, to: string): { count: number; bytes: number } {
+  const plain = (source: string) => {
+    try {
+      const stat = lstatSync(source)
+      return stat.isDirectory() || stat.isFile()
+    } catch {
+      return false // deleted while the copy ran
+    }
+  }
+  cpSync(from, to, { recursive: true, filter: (source) => path.basename(source) !== '.tmp' && plain(source) })
+  return countFiles(to)
+}
+
+function countFiles(dir: string): { count: number; bytes: number } {
+  let count = 0
+  let bytes = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue
+    count++
+    bytes += statSync(path.join(entry.parentPath, entry.name)).size
+  }
+  return { count, bytes }
 }
 
 /**
@@ -85,6 +120,8 @@ export interface OpenedBackup {
   readonly manifest: BackupManifest
   /** The checked database, extracted into `dir`. */
   readonly database: string
+  /** The storage objects' tree, extracted into `dir`, when the backup has them (manifest.files). */
+  readonly storage: string | undefined
 }
 
 /**
@@ -102,7 +139,12 @@ export async function openBackup(file: string, dir: string, encryption?: { reado
     throw new KoyaError('KL_BACKUP_NOT_FOUND', `There is no backup at ${file}.`, { cause })
   }
   try {
-    await tar.extract({ file, cwd: dir, strict: true, filter: (entry, stat) => (entry === MANIFEST || entry === DATABASE) && 'type' in stat && stat.type === 'File' })
+    // Only the manifest, the database and plain files and folders under storage/: no link, device
+    // or path leaving dir (node-tar also refuses `..` and absolute paths).
+    const wanted = (entry: string, type: string) =>
+      ((entry === MANIFEST || entry === DATABASE) && type === 'File') ||
+      ((entry === STORAGE || entry === `${STORAGE}/` || entry.startsWith(`${STORAGE}/`)) && !entry.split('/').includes('..') && (type === 'File' || type === 'Directory'))
+    await tar.extract({ file, cwd: dir, strict: true, filter: (entry, stat) => 'type' in stat && wanted(entry, stat.type) })
   } catch (cause) {
     throw new KoyaError('KL_BACKUP_CORRUPT', `${file} is not a readable backup archive: ${(cause as Error).message}.`, { cause })
   }
@@ -117,7 +159,14 @@ export async function openBackup(file: string, dir: string, encryption?: { reado
   if (sha !== manifest.sha256) throw new KoyaError('KL_BACKUP_CORRUPT', `The database in ${file} does not match its manifest (SHA-256 ${sha.slice(0, 12)}…, expected ${manifest.sha256.slice(0, 12)}…).`)
   // The key is for an encrypted snapshot only: a backup taken before `koyalite db encrypt` is plain.
   inspectSnapshot(database, isEncryptedFile(database) ? encryption : undefined)
-  return { manifest, database }
+  const storage = path.join(dir, STORAGE)
+  if (manifest.files !== undefined) {
+    const found = existsSync(storage) ? countFiles(storage) : { count: 0, bytes: 0 }
+    if (found.count !== manifest.files.count || found.bytes !== manifest.files.bytes) {
+      throw new KoyaError('KL_BACKUP_CORRUPT', `The storage objects in ${file} do not match its manifest (${found.count} files, ${found.bytes} bytes; expected ${manifest.files.count} and ${manifest.files.bytes}).`)
+    }
+  }
+  return { manifest, database, storage: manifest.files !== undefined ? storage : undefined }
 }
 
 function readManifest(file: string, archive: string): BackupManifest {

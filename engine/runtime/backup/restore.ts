@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync } from 'node:fs'
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { KoyaError } from '../../shared/errors.ts'
 import { isEncryptedFile, openDatabase } from '../../shared/sqlite.ts'
@@ -12,6 +12,8 @@ export interface RestoreOptions {
   readonly clock?: () => Date
   /** The app's database key: opens an encrypted backup, and the encrypted database it replaces. */
   readonly encryption?: { readonly key: string }
+  /** The local storage driver's root: a backup's storage objects replace it (the old tree is kept beside). */
+  readonly storage?: string
 }
 
 export interface RestoreReport {
@@ -20,6 +22,8 @@ export interface RestoreReport {
   readonly pending: readonly string[]
   /** Where the database that was replaced now is, if there was one. */
   readonly keptAs: string | undefined
+  /** Where the storage tree that was replaced now is, if the backup had objects and there was one. */
+  readonly storageKeptAs?: string
 }
 
 /**
@@ -48,7 +52,7 @@ export async function restoreBackup(archive: string, target: string, options: Re
   mkdirSync(path.dirname(file), { recursive: true })
   const work = mkdtempSync(path.join(path.dirname(file), '.koya-restore-'))
   try {
-    const { manifest, database } = await openBackup(path.resolve(archive), work, options.encryption)
+    const { manifest, database, storage } = await openBackup(path.resolve(archive), work, options.encryption)
     const known = new Set(options.knownMigrations)
     const unknown = manifest.migrations.filter((id) => !known.has(id))
     if (unknown.length > 0) {
@@ -76,14 +80,40 @@ export async function restoreBackup(archive: string, target: string, options: Re
       keptAs = `${file}.pre-restore-${(options.clock ?? (() => new Date()))().toISOString().replace(/[:.]/g, '-')}`
       renameSync(file, keptAs)
     }
+    // The objects are staged beside their root before the database is swapped, so both renames follow.
+    const stagedStorage = storage !== undefined && options.storage !== undefined ? stageStorage(storage, path.resolve(options.storage)) : undefined
     for (const leftover of [`${file}-wal`, `${file}-shm`]) rmSync(leftover, { force: true })
     renameSync(staged, file)
     syncFile(path.dirname(file))
-    return { manifest, pending: options.knownMigrations.filter((id) => !manifest.migrations.includes(id)), keptAs }
+    const instant = (options.clock ?? (() => new Date()))().toISOString().replace(/[:.]/g, '-')
+    const storageKeptAs = stagedStorage === undefined ? undefined : swapStorage(stagedStorage, path.resolve(options.storage!), instant)
+    return { manifest, pending: options.knownMigrations.filter((id) => !manifest.migrations.includes(id)), keptAs, ...(storageKeptAs !== undefined ? { storageKeptAs } : {}) }
   } finally {
     rmSync(work, { recursive: true, force: true })
     rmSync(`${file}.restoring`, { force: true })
+    if (options.storage !== undefined) rmSync(`${path.resolve(options.storage)}.restoring`, { recursive: true, force: true })
   }
+}
+
+/** Move the extracted objects next to the storage root (one file system, so the swap is a rename). */
+function stageStorage(extracted: string, root: string): string {
+  mkdirSync(path.dirname(root), { recursive: true })
+  const staged = `${root}.restoring`
+  rmSync(staged, { recursive: true, force: true })
+  cpSync(extracted, staged, { recursive: true })
+  return staged
+}
+
+/** Put the staged tree in place of the root; the old one is kept beside it. Its new name, if there was one. */
+function swapStorage(staged: string, root: string, instant: string): string | undefined {
+  let keptAs: string | undefined
+  if (existsSync(root)) {
+    keptAs = `${root}.pre-restore-${instant}`
+    renameSync(root, keptAs)
+  }
+  renameSync(staged, root)
+  syncFile(path.dirname(root))
+  return keptAs
 }
 
 /**

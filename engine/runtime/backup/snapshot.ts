@@ -21,6 +21,8 @@ export interface BackupManifest {
   readonly bytes: number
   /** true when `koya.db` is encrypted (SQLCipher, the database's own key); absent when plain. */
   readonly encrypted?: boolean
+  /** The local storage objects under `storage/` (files and their thumbnails); absent when none were backed up. */
+  readonly files?: { readonly count: number; readonly bytes: number }
 }
 
 /**

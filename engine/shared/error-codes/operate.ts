@@ -37,6 +37,14 @@ export const OPERATE_ERROR_CODES = {
     description: 'An environment variable is set but its value does not pass the schema koyalite.ts declares for it (`env(\'NAME\', schema)`); the value itself is never printed.',
     solution: 'Fix the value, then run `koyalite env check`.',
   },
+  KL_ENV_SECRETS_UNREACHABLE: {
+    description: 'The secrets provider (`secrets: { provider: \'infisical\' }`) could not be reached at start: no connection, a timeout, or a server error. The server does not start on partial settings.',
+    solution: 'Check `siteUrl` and the network path to Infisical, then start again; a server already running keeps the secrets it has and retries at the next refresh.',
+  },
+  KL_ENV_SECRETS_REFUSED: {
+    description: 'Infisical refused the machine identity (universal auth: wrong client id or secret) or its read of the secrets (no access to the project, or no such environment or path).',
+    solution: 'Check the client id and secret variables, that the identity is a member of the project with read access, and `projectId`, `environment` and `path` in koyalite.ts.',
+  },
   KL_SEED_FAILED: {
     description: 'A seed (`seed/*.ts`, `defineSeed`) asked for something the app does not have (a user who does not exist, a users table), or one of its writes was refused.',
     solution: 'Read the message: create the user first with `user(email)`, or fix the rows the seed writes.',
@@ -106,6 +114,10 @@ export const OPERATE_ERROR_CODES = {
   KL_CLI_INIT_NOT_EMPTY: {
     description: '`koyalite init` was pointed at a directory that is not empty.',
     solution: 'Choose a new or empty directory.',
+  },
+  KL_CLI_INIT_PACK: {
+    description: '`koyalite init --pack` could not pack the KoyaLite checkout it runs from (`npm pack`, which builds dist/ first, failed).',
+    solution: 'Run `npm pack` in the checkout to see why, or give the dependency yourself with --koyalite <spec>.',
   },
 
   KL_CLI_DATABASE: {

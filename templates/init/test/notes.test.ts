@@ -5,9 +5,10 @@ import { createTestApp, type TestApp } from 'koyalite/testing'
 import { createClient } from '../generated/sdk'
 
 let app: TestApp<ReturnType<typeof createClient>>
+// Booting loads the whole runtime once per file: a cold first run can outlast vitest's 10 s default.
 beforeAll(async () => {
   app = await createTestApp({ createClient })
-})
+}, 60_000)
 afterAll(() => app.close())
 
 test('a note is seen by its author and no one else', async () => {
