@@ -49,7 +49,16 @@ for (const name of ['stdin', 'stdout', 'stderr']) {
 import { AsyncLocalStorage } from 'node:async_hooks'
 // Several calls run at once: each console line goes to the call whose code wrote it.
 const current = new AsyncLocalStorage()
-const post = (message) => self.postMessage(JSON.stringify(message) + '\\n')
+// Lines written in one turn go to the supervisor as one message (one write to the pipe).
+let outbox = ''
+const flush = () => {
+  self.postMessage(outbox)
+  outbox = ''
+}
+const post = (message) => {
+  if (outbox === '') queueMicrotask(flush)
+  outbox += JSON.stringify(message) + '\\n'
+}
 const text = (args) => args.map((a) => (typeof a === 'string' ? a : Deno.inspect(a))).join(' ')
 for (const [name, stream] of [['log', 'stdout'], ['info', 'stdout'], ['debug', 'stdout'], ['warn', 'stderr'], ['error', 'stderr'], ['trace', 'stderr']]) {
   console[name] = (...args) => post({ t: 'log', id: current.getStore() ?? null, stream, text: text(args) })
@@ -142,7 +151,7 @@ function receive(message) {
     pending.delete(message.callId)
     waiting?.resolve(message)
   } else if (message.t === 'invoke') current.run(message.id, run, message)
-  else if (message.t === 'ping') self.postMessage('{"t":"pong","seq":' + message.seq + '}\\n')
+  else if (message.t === 'ping') post({ t: 'pong', seq: message.seq })
 }
 // One message may carry several lines: each is one JSON message.
 self.onmessage = ({ data }) => {

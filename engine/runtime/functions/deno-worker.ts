@@ -320,7 +320,13 @@ export class DenoWorker {
   }
 
   #send(line: string): void {
-    if (!this.#exited && this.#process.stdin.writable) this.#process.stdin.write(`${line}\n`)
+    if (this.#exited || !this.#process.stdin.writable) return
+    // Lines sent in one tick leave in one write.
+    if (this.#process.stdin.writableCorked === 0) {
+      this.#process.stdin.cork()
+      process.nextTick(() => this.#process.stdin.uncork())
+    }
+    this.#process.stdin.write(`${line}\n`)
   }
 
   #onMessage(message: Record<string, unknown>): void {
