@@ -9,7 +9,8 @@ import { DenoWorker, type CallLimits, type CallResult, type CallTrace, type Clie
  * busy worker; when every worker has calls, another is started (up to `max`) and takes calls once
  * loaded. Beyond every worker's share, calls wait in line (up to `maxWaiting`). A worker that
  * dies (killed at a limit, crashed) is dropped and, below `min`, replaced; one that is retired (a
- * call passed its wall clock, or it served `maxCallsPerWorker`) takes no new calls. `drain()` lets
+ * call passed its wall clock) takes no new calls; one that served `maxCallsPerWorker` takes
+ * calls until its replacement has loaded, then retires. `drain()` lets
  * the calls in flight finish, then stops every worker: how a version switch keeps them.
  */
 export interface PoolSettings {
@@ -30,6 +31,8 @@ export class WorkerPool {
   /** Every worker not yet exited, with the calls given to it and not yet done. */
   readonly #load = new Map<DenoWorker, number>()
   readonly #waiting: ((worker: DenoWorker | KoyaError) => void)[] = []
+  /** Workers that served `maxCallsPerWorker`: they keep taking calls until a fresh worker has loaded. */
+  readonly #aging = new Set<DenoWorker>()
   #serial = 0
   #draining = false
   #inFlight = 0
@@ -90,11 +93,17 @@ export class WorkerPool {
     const worker = new DenoWorker({ ...this.#spec, scratchDir: path.join(this.#scratchRoot, `${this.version}-${this.#serial}-${randomUUID().slice(0, 8)}`) })
     this.#load.set(worker, 0)
     worker.ready().then(
-      () => this.#dispatch(),
+      () => {
+        // A fresh worker has loaded: the aging ones make way.
+        for (const old of this.#aging) old.retire(false)
+        this.#aging.clear()
+        this.#dispatch()
+      },
       () => {},
     )
     worker.onExit(() => {
       this.#load.delete(worker)
+      this.#aging.delete(worker)
       if (this.#draining) return
       // Keep the pool warm: a worker killed at a limit is replaced before the next call needs it.
       // (Not one that never loaded the function: a file that does not load would restart for ever.)
@@ -104,33 +113,39 @@ export class WorkerPool {
     return worker
   }
 
-  /** Workers that take calls (started or starting, not retired). */
+  /** Workers that take calls (started or starting, not retired or aging). */
   #usable(): number {
     let count = 0
-    for (const worker of this.#load.keys()) if (!worker.exited && !worker.retired) count += 1
+    for (const worker of this.#load.keys()) if (!worker.exited && !worker.retired && !this.#aging.has(worker)) count += 1
     return count
   }
 
   /**
-   * The worker the next call goes to: the least busy one with room (a starting one counts: the
-   * call waits for it to load). When every worker has calls, one more is started (one at a time,
-   * up to `max`) and takes calls once loaded.
+   * The worker the next call goes to: the least busy loaded one with room; else one that served
+   * its share and waits for its replacement to load; else a starting one (the call waits for it
+   * to load). When every worker has calls, one more is started (one at a time, up to `max`).
    */
   #pick(): DenoWorker | undefined {
     let best: DenoWorker | undefined
-    let bestLoad = Number.POSITIVE_INFINITY
+    let bestRank = Number.POSITIVE_INFINITY
     let starting = false
+    let fresh = 0
     for (const [worker, load] of this.#load) {
       if (worker.exited || worker.retired) continue
+      const aging = this.#aging.has(worker)
       if (!worker.loaded) starting = true
-      if (load < this.#settings.perWorker && load < bestLoad) {
+      if (!aging) fresh += 1
+      if (load >= this.#settings.perWorker) continue
+      // Rank: loaded first, then aging, then starting; the least busy within each.
+      const rank = (worker.loaded ? (aging ? 1 : 0) : 2) * (this.#settings.perWorker + 1) + load
+      if (rank < bestRank) {
         best = worker
-        bestLoad = load
+        bestRank = rank
       }
     }
-    if ((best === undefined || bestLoad > 0) && !starting && this.#usable() < this.#settings.max) {
-      const fresh = this.#start()
-      if (best === undefined) best = fresh
+    if ((best === undefined || bestRank > 0) && !starting && fresh < this.#settings.max) {
+      const started = this.#start()
+      if (best === undefined) best = started
     }
     if (best !== undefined) this.#load.set(best, (this.#load.get(best) ?? 0) + 1)
     return best
@@ -148,7 +163,11 @@ export class WorkerPool {
   #release(worker: DenoWorker): void {
     const load = this.#load.get(worker)
     if (load !== undefined) this.#load.set(worker, load - 1)
-    if (!worker.exited && !worker.retired && worker.calls >= this.#settings.maxCallsPerWorker) worker.retire(false)
+    if (!worker.exited && !worker.retired && !this.#aging.has(worker) && worker.calls >= this.#settings.maxCallsPerWorker) {
+      // Replace it without a pause: it serves on until its replacement has loaded.
+      this.#aging.add(worker)
+      if (![...this.#load.keys()].some((other) => !other.loaded && !other.exited)) this.#start()
+    }
     this.#dispatch()
   }
 
