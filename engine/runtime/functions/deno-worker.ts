@@ -2,6 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { KoyaError } from '../../shared/errors.ts'
+import { stackCleaner, userFrame } from './source-maps.ts'
 
 /**
  * One Deno process running one version of one function (deno-scripts.ts is what it runs): started
@@ -89,6 +90,8 @@ const WATCH_MS = 25
 export class DenoWorker {
   readonly #process: ChildProcessWithoutNullStreams
   readonly #spec: WorkerSpec
+  /** Stack text as the user wrote the code: project files and lines, not the bundle's. */
+  readonly #clean: (text: string) => string
   #ready: Promise<void>
   #buffer = ''
   #stderrTail = ''
@@ -109,6 +112,7 @@ export class DenoWorker {
 
   constructor(spec: WorkerSpec) {
     this.#spec = spec
+    this.#clean = stackCleaner(spec.versionDir)
     mkdirSync(spec.scratchDir, { recursive: true })
     const args = [
       'run',
@@ -340,7 +344,7 @@ export class DenoWorker {
     switch (message.t) {
       case 'log': {
         const stream = message.stream === 'stderr' ? 'stderr' : 'stdout'
-        current.trace[stream] = append(current.trace[stream], `${String(message.text)}\n`)
+        current.trace[stream] = append(current.trace[stream], `${this.#clean(String(message.text))}\n`)
         return
       }
       case 'call': {
@@ -361,11 +365,14 @@ export class DenoWorker {
             : { kind: 'response', status: Number(message.status), headers: (message.headers as [string, string][]) ?? [], body: String(message.body ?? '') },
         )
         return
-      case 'error':
+      case 'error': {
         this.#settle(id, current)
-        current.trace.stderr = append(current.trace.stderr, `${typeof message.stack === 'string' ? message.stack : String(message.message)}\n`)
-        current.reject(new KoyaError('KL_API_FUNCTION_FAILED', `The function threw: ${String(message.message)}`))
+        const stack = typeof message.stack === 'string' ? this.#clean(message.stack) : null
+        current.trace.stderr = append(current.trace.stderr, `${stack ?? String(message.message)}\n`)
+        const at = stack === null ? undefined : userFrame(stack)
+        current.reject(new KoyaError('KL_API_FUNCTION_FAILED', `The function threw: ${String(message.message)}`, { details: { ...(at !== undefined ? { at } : {}), ...(stack !== null ? { stack } : {}) } }))
         return
+      }
       default:
     }
   }

@@ -77,7 +77,7 @@ export const functionsModule = defineModule<FunctionsModuleOptions | undefined>(
       const heap = fn.memoryBytes ?? DEFAULT_HEAP
       return { wallMs, cpuMs: Math.min(wallMs, settings.cpuLimitMs ?? 5_000), rssBytes: 3 * heap + 128 * MB }
     }
-    registerInvokeRoutes(app, { functions, host, store, actorOf: runtime.actorOf, clock: runtime.clock, bodyLimit: settings.bodyLimit ?? MB, limitsOf })
+    registerInvokeRoutes(app, { functions, host, store, actorOf: runtime.actorOf, clock: runtime.clock, bodyLimit: settings.bodyLimit ?? MB, limitsOf, dev: runtime.dev })
     registerFunctionsAdmin(app, { model: runtime.model, store, admin: runtime.adminDeps() })
     const purge = setInterval(() => {
       try {
