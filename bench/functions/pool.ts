@@ -1,7 +1,11 @@
+// The worker pool alone, no HTTP: a hello-world function on one Deno worker, `concurrency` calls at
+// once, `total` calls; prints calls/s and the CPU time per call of the server (this process) and of
+// the Deno worker. `checkout` is a KoyaLite checkout to load the pool from (compare two branches).
+// Usage: node bench/functions/pool.ts [checkout=.] [concurrency=32] [total=5000]
 import { mkdirSync, mkdtempSync, writeFileSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-const dir = process.argv[2]!
+const dir = path.resolve(process.argv[2] ?? '.')
 const { WorkerPool } = await import(path.join(dir, 'engine/runtime/functions/worker-pool.ts'))
 const { MAIN_SCRIPT, USER_SCRIPT } = await import(path.join(dir, 'engine/runtime/functions/deno-scripts.ts'))
 const { denoBinary } = await import(path.join(dir, 'engine/runtime/functions/deno-binary.ts'))
