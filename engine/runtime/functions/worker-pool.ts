@@ -123,17 +123,19 @@ export class WorkerPool {
   /**
    * The worker the next call goes to: the least busy loaded one with room; else one that served
    * its share and waits for its replacement to load; else a starting one (the call waits for it
-   * to load). When every worker has calls, one more is started (one at a time, up to `max`).
+   * to load). When every worker has calls and those starting are full, one more is started (up to
+   * `max`).
    */
   #pick(): DenoWorker | undefined {
     let best: DenoWorker | undefined
     let bestRank = Number.POSITIVE_INFINITY
-    let starting = false
+    // Room on the workers still starting: another is started only when they are full.
+    let startingRoom = 0
     let fresh = 0
     for (const [worker, load] of this.#load) {
       if (worker.exited || worker.retired) continue
       const aging = this.#aging.has(worker)
-      if (!worker.loaded) starting = true
+      if (!worker.loaded) startingRoom += Math.max(0, this.#settings.perWorker - load)
       if (!aging) fresh += 1
       if (load >= this.#settings.perWorker) continue
       // Rank: loaded first, then aging, then starting; the least busy within each.
@@ -143,7 +145,7 @@ export class WorkerPool {
         bestRank = rank
       }
     }
-    if ((best === undefined || bestRank > 0) && !starting && fresh < this.#settings.max) {
+    if ((best === undefined || bestRank > 0) && startingRoom === 0 && fresh < this.#settings.max) {
       const started = this.#start()
       if (best === undefined) best = started
     }
