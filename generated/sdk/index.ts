@@ -359,6 +359,8 @@ export interface KoyaClient {
   readonly auth: AuthClient
   /** Role grants, sessions and the audit log at /admin: an admin's session or the service key. */
   readonly admin: AdminClient
+  /** The functions endpoints. */
+  readonly functions: FunctionsClient
   /** The realtime connection (/realtime) that table subscriptions and channels share: close or reconnect it. */
   readonly realtime: RealtimeClient
   /** A broadcast channel with presence, by name. */
@@ -386,6 +388,7 @@ export function createClient(options: ClientOptions): KoyaClient {
     workspaces: new TableClient(transport, 'workspaces', realtime),
     auth: new AuthClient(transport, slot),
     admin: new AdminClient(transport),
+    functions: new FunctionsClient(transport),
     realtime: realtime,
     channel: (name: string) => realtime.channel(name),
   }
@@ -1749,6 +1752,26 @@ export class AdminClient {
       if (value !== undefined) params.push([name, String(value)])
     }
     return (await this.#send('GET', '/admin/cli-history', undefined, params)) as CliCommandRun[]
+  }
+
+  async #send(method: KoyaRequest['method'], path: string, body?: object, params?: readonly (readonly [string, string])[]): Promise<unknown> {
+    return (await this.#transport.request({ method, path, ...(body === undefined ? {} : { body }), ...(params === undefined ? {} : { params }) })).body
+  }
+}
+
+/**
+ * koya.functions.
+ */
+export class FunctionsClient {
+  readonly #transport: KoyaTransport
+
+  constructor(transport: KoyaTransport) {
+    this.#transport = transport
+  }
+
+  /** Call the edge function projectSummary (POST /functions/projectSummary). */
+  async projectSummary(input: { projectId: string }): Promise<{ total: number; todo: number; doing: number; done: number; overdue: number }> {
+    return (await this.#send('POST', '/functions/projectSummary', input)) as { total: number; todo: number; doing: number; done: number; overdue: number }
   }
 
   async #send(method: KoyaRequest['method'], path: string, body?: object, params?: readonly (readonly [string, string])[]): Promise<unknown> {

@@ -2,12 +2,13 @@
  * The two scripts every Deno worker runs, written beside the function's bundle (fn.js) in the
  * version's directory. Plain JavaScript: Deno runs them as they are.
  *
- * - main.js, the supervisor (the process's main thread): reads the server's messages, one JSON
- *   object per line, from stdin and writes its own to stdout. It runs no user code, so it always
+ * - main.js, the supervisor (the process's main thread): passes the server's messages, one JSON
+ *   object per line, from stdin to the function's thread and that thread's lines to stdout. It runs no user code, so it always
  *   sees stdin close: when the server goes away (even kill -9), the pipe closes and the worker
  *   exits, whatever the function is doing.
  * - user.js, a Web Worker: takes stdin/stdout/stderr out of its `Deno` namespace, captures the
- *   console into log messages, imports fn.js and runs one call at a time with its `ctx`.
+ *   console into log messages (each to the call that wrote it), imports fn.js and runs the calls
+ *   it is given, several at once (async handlers interleave), each with its `ctx`.
  *
  * Bodies travel base64-encoded. `ctx.fetch` (and `ctx.client`, built on it) sends requests to
  * the KoyaLite server as `call` messages on the same channel: the server runs them as the caller,
@@ -15,28 +16,27 @@
  */
 
 export const MAIN_SCRIPT = `// KoyaLite functions: the worker's supervisor. Generated; do not edit.
+// Lines pass through as they are, both ways: the function's thread parses and writes the JSON.
 const encoder = new TextEncoder()
-function send(message) {
-  let bytes = encoder.encode(JSON.stringify(message) + '\\n')
+function send(line) {
+  let bytes = encoder.encode(line)
   while (bytes.length > 0) bytes = bytes.subarray(Deno.stdout.writeSync(bytes))
 }
 const worker = new Worker(new URL('./user.js', import.meta.url), { type: 'module' })
 worker.onmessage = (event) => send(event.data)
 worker.onerror = (event) => {
   event.preventDefault()
-  send({ t: 'fatal', message: String(event.message ?? event) })
+  send(JSON.stringify({ t: 'fatal', message: String(event.message ?? event) }) + '\\n')
   Deno.exit(70)
 }
 let buffered = ''
 const decoder = new TextDecoder()
 for await (const chunk of Deno.stdin.readable) {
   buffered += decoder.decode(chunk, { stream: true })
-  let end
-  while ((end = buffered.indexOf('\\n')) >= 0) {
-    const line = buffered.slice(0, end)
-    buffered = buffered.slice(end + 1)
-    if (line !== '') worker.postMessage(JSON.parse(line))
-  }
+  const end = buffered.lastIndexOf('\\n')
+  if (end < 0) continue
+  worker.postMessage(buffered.slice(0, end))
+  buffered = buffered.slice(end + 1)
 }
 // The server closed the pipe (it stopped, or died): so does the worker.
 Deno.exit(0)
@@ -46,11 +46,22 @@ export const USER_SCRIPT = `// KoyaLite functions: the thread that runs the func
 for (const name of ['stdin', 'stdout', 'stderr']) {
   try { delete Deno[name] } catch { Object.defineProperty(Deno, name, { value: undefined }) }
 }
-let current = null
-const post = (message) => self.postMessage(message)
+import { AsyncLocalStorage } from 'node:async_hooks'
+// Several calls run at once: each console line goes to the call whose code wrote it.
+const current = new AsyncLocalStorage()
+// Lines written in one turn go to the supervisor as one message (one write to the pipe).
+let outbox = ''
+const flush = () => {
+  self.postMessage(outbox)
+  outbox = ''
+}
+const post = (message) => {
+  if (outbox === '') queueMicrotask(flush)
+  outbox += JSON.stringify(message) + '\\n'
+}
 const text = (args) => args.map((a) => (typeof a === 'string' ? a : Deno.inspect(a))).join(' ')
 for (const [name, stream] of [['log', 'stdout'], ['info', 'stdout'], ['debug', 'stdout'], ['warn', 'stderr'], ['error', 'stderr'], ['trace', 'stderr']]) {
-  console[name] = (...args) => post({ t: 'log', id: current, stream, text: text(args) })
+  console[name] = (...args) => post({ t: 'log', id: current.getStore() ?? null, stream, text: text(args) })
 }
 function toBase64(bytes) {
   let binary = ''
@@ -116,15 +127,7 @@ const loaded = await import('./fn.js')
 const handler = loaded.default
 if (typeof handler !== 'function') throw new TypeError('The function file has no default export that is a function.')
 post({ t: 'ready' })
-self.onmessage = async ({ data: message }) => {
-  if (message.t === 'reply') {
-    const waiting = pending.get(message.callId)
-    pending.delete(message.callId)
-    waiting?.resolve(message)
-    return
-  }
-  if (message.t !== 'invoke') return
-  current = message.id
+async function run(message) {
   try {
     const ctx = makeCtx(message)
     if (message.typed) {
@@ -140,6 +143,25 @@ self.onmessage = async ({ data: message }) => {
     }
   } catch (error) {
     post({ t: 'error', id: message.id, message: String(error?.message ?? error), stack: typeof error?.stack === 'string' ? error.stack : null })
+  }
+}
+function receive(message) {
+  if (message.t === 'reply') {
+    const waiting = pending.get(message.callId)
+    pending.delete(message.callId)
+    waiting?.resolve(message)
+  } else if (message.t === 'invoke') current.run(message.id, run, message)
+  else if (message.t === 'ping') post({ t: 'pong', seq: message.seq })
+}
+// One message may carry several lines: each is one JSON message.
+self.onmessage = ({ data }) => {
+  let start = 0
+  for (;;) {
+    const end = data.indexOf('\\n', start)
+    const line = end < 0 ? data.slice(start) : data.slice(start, end)
+    if (line !== '') receive(JSON.parse(line))
+    if (end < 0) return
+    start = end + 1
   }
 }
 `

@@ -2,11 +2,13 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { KoyaError } from '../../shared/errors.ts'
+import { stackCleaner, userFrame } from './source-maps.ts'
 
 /**
  * One Deno process running one version of one function (deno-scripts.ts is what it runs): started
- * with only the permissions the function declares, one call at a time, killed (SIGKILL) when a
- * call passes its wall-clock or CPU-time limit or its memory limit. The pool replaces a dead one.
+ * with only the permissions the function declares, several calls at a time (the pool says how
+ * many), killed (SIGKILL) when its thread runs past the CPU limit without yielding or past its
+ * memory limit; a call past its wall clock fails and retires the worker. The pool replaces a dead one.
  */
 
 /** How one worker is started. */
@@ -74,22 +76,43 @@ export interface CallTrace {
 /** Captured output kept per call. */
 export const MAX_CAPTURED = 16 * 1024
 
+interface Call {
+  readonly resolve: (r: CallResult) => void
+  readonly reject: (e: unknown) => void
+  readonly onCall: (call: ClientCall) => Promise<ClientAnswer>
+  readonly trace: CallTrace
+  readonly wall: NodeJS.Timeout
+}
+
+/** How often the watchdog samples the worker (CPU, memory, heartbeat) while it has calls. */
+const WATCH_MS = 25
+
 export class DenoWorker {
   readonly #process: ChildProcessWithoutNullStreams
   readonly #spec: WorkerSpec
+  /** Stack text as the user wrote the code: project files and lines, not the bundle's. */
+  readonly #clean: (text: string) => string
   #ready: Promise<void>
   #buffer = ''
   #stderrTail = ''
-  #current: { id: number; resolve: (r: CallResult) => void; reject: (e: unknown) => void; onCall: (call: ClientCall) => Promise<ClientAnswer>; trace: CallTrace } | undefined
+  readonly #calls = new Map<number, Call>()
   #ids = 0
   #exited = false
   #loaded = false
+  #retired = false
   #exitReason: KoyaError | undefined
   readonly #exitListeners: (() => void)[] = []
+  // The watchdog (runs only while calls are in flight): limits of the function, the heartbeat sent
+  // and not yet answered, with the worker's CPU time when it was sent.
+  #limits: CallLimits | undefined
+  #watch: NodeJS.Timeout | undefined
+  #ping: { seq: number; cpu: number | null } | undefined
+  #pings = 0
   calls = 0
 
   constructor(spec: WorkerSpec) {
     this.#spec = spec
+    this.#clean = stackCleaner(spec.versionDir)
     mkdirSync(spec.scratchDir, { recursive: true })
     const args = [
       'run',
@@ -121,11 +144,11 @@ export class DenoWorker {
       this.kill()
     }, spec.startTimeoutMs)
     this.#process.stdout.on('data', (chunk: string) => {
-      this.#buffer += chunk
+      let lines = this.#buffer + chunk
       let end: number
-      while ((end = this.#buffer.indexOf('\n')) >= 0) {
-        const line = this.#buffer.slice(0, end)
-        this.#buffer = this.#buffer.slice(end + 1)
+      while ((end = lines.indexOf('\n')) >= 0) {
+        const line = lines.slice(0, end)
+        lines = lines.slice(end + 1)
         let message: Record<string, unknown>
         try {
           message = JSON.parse(line) as Record<string, unknown>
@@ -140,10 +163,12 @@ export class DenoWorker {
           this.#exitReason = new KoyaError('KL_API_FUNCTION_UNAVAILABLE', `The function failed to load: ${String(message.message)}`)
         } else this.#onMessage(message)
       }
+      this.#buffer = lines
     })
     this.#process.stderr.on('data', (chunk: string) => {
       this.#stderrTail = (this.#stderrTail + chunk).slice(-MAX_CAPTURED)
-      if (this.#current) this.#current.trace.stderr = append(this.#current.trace.stderr, chunk)
+      // Output the worker writes outside a call's console (Deno's own messages): to every call in flight.
+      for (const call of this.#calls.values()) call.trace.stderr = append(call.trace.stderr, chunk)
     })
     this.#process.on('error', (error) => {
       this.#exitReason ??= new KoyaError('KL_API_FUNCTION_UNAVAILABLE', `Deno could not be started (${spec.deno}): ${error.message}`, { hint: 'Install the `deno` npm package, or set KOYA_DENO_PATH.' })
@@ -151,6 +176,7 @@ export class DenoWorker {
     this.#process.on('close', (code, signal) => {
       clearTimeout(startTimer)
       this.#exited = true
+      this.#stopWatch()
       rmSync(spec.scratchDir, { recursive: true, force: true })
       const reason =
         this.#exitReason ??
@@ -158,9 +184,12 @@ export class DenoWorker {
           ? new KoyaError('KL_API_FUNCTION_MEMORY', 'The function ran out of memory; its worker was replaced.')
           : new KoyaError('KL_API_FUNCTION_FAILED', `The function's worker ended (${signal ?? `exit ${code}`}).`))
       onFail(reason)
-      const current = this.#current
-      this.#current = undefined
-      current?.reject(reason)
+      const calls = [...this.#calls.values()]
+      this.#calls.clear()
+      for (const call of calls) {
+        clearTimeout(call.wall)
+        call.reject(reason)
+      }
       for (const listener of this.#exitListeners) listener()
     })
   }
@@ -178,8 +207,14 @@ export class DenoWorker {
     return this.#loaded
   }
 
-  get busy(): boolean {
-    return this.#current !== undefined
+  /** Takes no new calls: it is killed once those in flight are done (a call passed its wall clock, or it served its share). */
+  get retired(): boolean {
+    return this.#retired
+  }
+
+  /** Calls in flight. */
+  get inFlight(): number {
+    return this.#calls.size
   }
 
   /** Resolves once the function is loaded; rejects when the worker cannot start or load it. */
@@ -193,49 +228,41 @@ export class DenoWorker {
   }
 
   /**
-   * Run one call. The worker is killed when it passes `limits`; the promise then rejects with a
-   * coded error (KL_API_FUNCTION_TIMEOUT / _MEMORY / _FAILED). `trace` is filled as it runs.
+   * Run one call, beside the others in flight on this worker (async handlers interleave). The
+   * call fails at its wall clock (the worker is then retired: killed when its other calls are
+   * done); the whole worker is killed when its thread runs past the CPU limit without yielding
+   * or past its memory. The promise then rejects with a coded error (KL_API_FUNCTION_TIMEOUT /
+   * _MEMORY / _FAILED). `trace` is filled as it runs.
    */
   async invoke(message: InvokeMessage, limits: CallLimits, trace: CallTrace, onCall: (call: ClientCall) => Promise<ClientAnswer>): Promise<CallResult> {
     await this.#ready
-    if (this.#exited) throw this.#exitReason ?? new KoyaError('KL_API_FUNCTION_UNAVAILABLE', 'The function\'s worker has ended.')
-    if (this.#current) throw new KoyaError('KL_INT_UNEXPECTED', 'A worker was given a second call at once.')
+    if (this.#exited) throw this.#exitReason ?? new KoyaError('KL_API_FUNCTION_UNAVAILABLE', "The function's worker has ended.")
     const id = ++this.#ids
     this.calls += 1
-    const startCpu = cpuTimeMs(this.pid)
+    this.#limits = limits
     const result = new Promise<CallResult>((resolve, reject) => {
-      this.#current = { id, resolve, reject, onCall, trace }
+      const wall = setTimeout(() => {
+        if (!this.#calls.delete(id)) return
+        reject(new KoyaError('KL_API_FUNCTION_TIMEOUT', `The function did not answer within ${limits.wallMs} ms; its worker was replaced.`))
+        this.retire(true)
+      }, limits.wallMs)
+      this.#calls.set(id, { resolve, reject, onCall, trace, wall })
     })
-    const watch = setInterval(() => {
-      const cpu = cpuTimeMs(this.pid)
-      if (cpu !== null && startCpu !== null && cpu - startCpu > limits.cpuMs) {
-        this.#exitReason = new KoyaError('KL_API_FUNCTION_TIMEOUT', `The function used more than ${limits.cpuMs} ms of CPU time; its worker was replaced.`)
-        this.kill()
-      }
-      const rss = rssBytes(this.pid)
-      if (rss !== null) {
-        trace.memoryBytes = Math.max(trace.memoryBytes ?? 0, rss)
-        if (rss > limits.rssBytes) {
-          this.#exitReason = new KoyaError('KL_API_FUNCTION_MEMORY', 'The function ran out of memory; its worker was replaced.')
-          this.kill()
-        }
-      }
-    }, 25)
-    const wall = setTimeout(() => {
-      this.#exitReason = new KoyaError('KL_API_FUNCTION_TIMEOUT', `The function did not answer within ${limits.wallMs} ms; its worker was replaced.`)
-      this.kill()
-    }, limits.wallMs)
-    this.#send({ t: 'invoke', id, ...message })
+    if (this.#watch === undefined) this.#startWatch()
+    this.#send(JSON.stringify({ t: 'invoke', id, ...message }))
     try {
       return await result
     } finally {
-      clearInterval(watch)
-      clearTimeout(wall)
-      const rss = rssBytes(this.pid)
-      if (rss !== null) trace.memoryBytes = Math.max(trace.memoryBytes ?? 0, rss)
-      this.#current = undefined
-      if (!this.#exited) emptyDir(this.#spec.scratchDir)
+      if (this.#calls.size === 0) this.#idle()
     }
+  }
+
+  /** Take no new calls; once none is in flight, kill it (`kill`) or let it exit. */
+  retire(kill: boolean): void {
+    this.#retired = true
+    if (this.#calls.size > 0 || this.#exited) return
+    if (kill) this.kill()
+    else void this.stop()
   }
 
   /** Close stdin: the worker exits by itself; SIGKILL after `graceMs` if it has not. */
@@ -253,42 +280,106 @@ export class DenoWorker {
     if (!this.#exited) this.#process.kill('SIGKILL')
   }
 
-  #send(message: object): void {
-    if (!this.#exited && this.#process.stdin.writable) this.#process.stdin.write(`${JSON.stringify(message)}\n`)
+  /** No call in flight: stop watching, empty the temp dir, and end a retired worker. */
+  #idle(): void {
+    this.#stopWatch()
+    if (this.#exited) return
+    if (this.#retired) return this.retire(true)
+    emptyDir(this.#spec.scratchDir)
+  }
+
+  /**
+   * The watchdog: memory (resident size) and the heartbeat. A ping goes to the function's thread;
+   * it answers when its event loop is free. A ping unanswered while the process burned more than
+   * the CPU limit means a call holds the thread (a loop): the worker is killed.
+   */
+  #startWatch(): void {
+    this.#ping = undefined
+    this.#watch = setInterval(() => {
+      const limits = this.#limits
+      if (limits === undefined) return
+      const cpu = cpuTimeMs(this.pid)
+      if (this.#ping === undefined) {
+        this.#ping = { seq: ++this.#pings, cpu }
+        this.#send(`{"t":"ping","seq":${this.#pings}}`)
+      } else if (cpu !== null && this.#ping.cpu !== null && cpu - this.#ping.cpu > limits.cpuMs) {
+        this.#exitReason = new KoyaError('KL_API_FUNCTION_TIMEOUT', `The function used more than ${limits.cpuMs} ms of CPU time without yielding; its worker was replaced.`)
+        this.kill()
+        return
+      }
+      const rss = rssBytes(this.pid)
+      if (rss === null) return
+      for (const call of this.#calls.values()) call.trace.memoryBytes = Math.max(call.trace.memoryBytes ?? 0, rss)
+      if (rss > limits.rssBytes) {
+        this.#exitReason = new KoyaError('KL_API_FUNCTION_MEMORY', 'The function ran out of memory; its worker was replaced.')
+        this.kill()
+      }
+    }, WATCH_MS)
+  }
+
+  #stopWatch(): void {
+    clearInterval(this.#watch)
+    this.#watch = undefined
+    this.#ping = undefined
+  }
+
+  #send(line: string): void {
+    if (this.#exited || !this.#process.stdin.writable) return
+    // Lines sent in one tick leave in one write.
+    if (this.#process.stdin.writableCorked === 0) {
+      this.#process.stdin.cork()
+      process.nextTick(() => this.#process.stdin.uncork())
+    }
+    this.#process.stdin.write(`${line}\n`)
   }
 
   #onMessage(message: Record<string, unknown>): void {
-    const current = this.#current
-    if (current === undefined || message.id !== current.id) return
+    if (message.t === 'pong') {
+      if (this.#ping?.seq === message.seq) this.#ping = undefined
+      return
+    }
+    const id = message.id as number
+    const current = this.#calls.get(id)
+    if (current === undefined) return
     switch (message.t) {
       case 'log': {
         const stream = message.stream === 'stderr' ? 'stderr' : 'stdout'
-        current.trace[stream] = append(current.trace[stream], `${String(message.text)}\n`)
+        current.trace[stream] = append(current.trace[stream], `${this.#clean(String(message.text))}\n`)
         return
       }
       case 'call': {
-        const callId = message.callId
+        const callId = message.callId as number
         current
           .onCall({ method: String(message.method), path: String(message.path), headers: (message.headers as [string, string][]) ?? [], body: typeof message.body === 'string' ? message.body : null })
           .then(
-            (answer) => this.#send({ t: 'reply', callId, ...answer }),
-            () => this.#send({ t: 'reply', callId, status: 500, headers: [['content-type', 'application/json']], body: Buffer.from(JSON.stringify({ code: 'KL_INT_UNEXPECTED', message: 'The call failed.' })).toString('base64') }),
+            (answer) => this.#send(JSON.stringify({ t: 'reply', callId, ...answer })),
+            () => this.#send(JSON.stringify({ t: 'reply', callId, status: 500, headers: [['content-type', 'application/json']], body: Buffer.from(JSON.stringify({ code: 'KL_INT_UNEXPECTED', message: 'The call failed.' })).toString('base64') })),
           )
         return
       }
       case 'result':
+        this.#settle(id, current)
         current.resolve(
           'output' in message
             ? { kind: 'output', output: message.output }
             : { kind: 'response', status: Number(message.status), headers: (message.headers as [string, string][]) ?? [], body: String(message.body ?? '') },
         )
         return
-      case 'error':
-        current.trace.stderr = append(current.trace.stderr, `${typeof message.stack === 'string' ? message.stack : String(message.message)}\n`)
-        current.reject(new KoyaError('KL_API_FUNCTION_FAILED', `The function threw: ${String(message.message)}`))
+      case 'error': {
+        this.#settle(id, current)
+        const stack = typeof message.stack === 'string' ? this.#clean(message.stack) : null
+        current.trace.stderr = append(current.trace.stderr, `${stack ?? String(message.message)}\n`)
+        const at = stack === null ? undefined : userFrame(stack)
+        current.reject(new KoyaError('KL_API_FUNCTION_FAILED', `The function threw: ${String(message.message)}`, { details: { ...(at !== undefined ? { at } : {}), ...(stack !== null ? { stack } : {}) } }))
         return
+      }
       default:
     }
+  }
+
+  #settle(id: number, call: Call): void {
+    clearTimeout(call.wall)
+    this.#calls.delete(id)
   }
 }
 

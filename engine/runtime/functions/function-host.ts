@@ -5,6 +5,7 @@ import { KoyaError } from '../../shared/errors.ts'
 import type { Env } from '../auth/auth-settings.ts'
 import { MAIN_SCRIPT, USER_SCRIPT } from './deno-scripts.ts'
 import type { FunctionStore } from './function-store.ts'
+import { relocateSourceMap } from './source-maps.ts'
 import { versionHash } from './function-store.ts'
 import { WorkerPool, type PoolSettings } from './worker-pool.ts'
 
@@ -95,9 +96,9 @@ export class FunctionHost {
     if (!existsSync(path.join(versionDir, 'main.js'))) {
       mkdirSync(versionDir, { recursive: true })
       writeFileSync(path.join(versionDir, 'fn.js'), code.code)
-      // The map under the name the bundle's sourceMappingURL gives, so Deno's stack traces name the source.
+      // The map under the name the bundle's sourceMappingURL gives, so Deno's stack traces name the source (source-maps.ts).
       const mapName = /\/\/# sourceMappingURL=([\w.-]+\.map)\s*$/.exec(code.code)?.[1]
-      if (code.sourceMap !== null && mapName !== undefined) writeFileSync(path.join(versionDir, mapName), code.sourceMap)
+      if (code.sourceMap !== null && mapName !== undefined) writeFileSync(path.join(versionDir, mapName), relocateSourceMap(code.sourceMap, fn.bundle))
       writeFileSync(path.join(versionDir, 'user.js'), USER_SCRIPT)
       writeFileSync(path.join(versionDir, 'main.js'), MAIN_SCRIPT)
     }

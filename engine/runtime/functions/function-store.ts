@@ -94,10 +94,17 @@ export interface FunctionStore {
   versions(fn: string): FunctionVersionView[]
   /** Make another version active: `to` (a number or a hash), or else the one deployed before the active one. */
   rollback(fn: string, to: string | undefined, by: string): FunctionVersionView
+  /** Log one call. Rows are written in batches (one transaction each), within `INVOCATION_FLUSH_MS`; reads flush first. */
   recordInvocation(entry: Omit<InvocationView, 'id' | 'at'>, at: number): void
+  /** Write the rows not yet written (on close). */
+  flushInvocations(): void
   invocations(fn: string, options: { before?: number; limit: number }): InvocationView[]
   purgeInvocations(before: number): void
 }
+
+/** How long a logged call may wait before its row is written, and how many rows are written at most at once. */
+export const INVOCATION_FLUSH_MS = 50
+const INVOCATION_BATCH = 256
 
 /** The content hash a version is named by. */
 export function versionHash(code: string): string {
@@ -151,6 +158,20 @@ export function createFunctionStore(db: SqliteDatabase, clock: () => Date): Func
   const record = db.prepare(`INSERT INTO "_koya_function_invocations" ("function", "version", "requestId", "status", "durationMs", "memoryBytes", "stdout", "stderr", "error", "at") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
   const invocations = db.prepare(`SELECT * FROM "_koya_function_invocations" WHERE "function" = ? AND "id" < ? ORDER BY "id" DESC LIMIT +?`)
   const purge = db.prepare(`DELETE FROM "_koya_function_invocations" WHERE "id" IN (SELECT "id" FROM "_koya_function_invocations" WHERE "at" < ? LIMIT 10000)`)
+  // The log is written in batches: one transaction per batch instead of one commit per call.
+  let unwritten: (readonly unknown[])[] = []
+  let flushTimer: NodeJS.Timeout | undefined
+  const writeAll = db.transaction((rows: (readonly unknown[])[]) => {
+    for (const row of rows) record.run(...row)
+  })
+  const flush = () => {
+    clearTimeout(flushTimer)
+    flushTimer = undefined
+    if (unwritten.length === 0) return
+    const rows = unwritten
+    unwritten = []
+    writeAll(rows)
+  }
   const get = (statement: { get(...args: unknown[]): unknown }, ...args: unknown[]) => {
     const row = statement.get(...args) as VersionRow | undefined
     return row === undefined ? undefined : view(row)
@@ -191,13 +212,21 @@ export function createFunctionStore(db: SqliteDatabase, clock: () => Date): Func
     versions: (fn) => (list.all(fn) as VersionRow[]).map((row) => brief(view(row))),
     rollback: (fn, to, by) => rollback(fn, to, by),
     recordInvocation(entry, at) {
-      record.run(entry.function, entry.version, entry.requestId, entry.status, entry.durationMs, entry.memoryBytes, entry.stdout, entry.stderr, entry.error, at)
+      unwritten.push([entry.function, entry.version, entry.requestId, entry.status, entry.durationMs, entry.memoryBytes, entry.stdout, entry.stderr, entry.error, at])
+      if (unwritten.length >= INVOCATION_BATCH) flush()
+      else if (flushTimer === undefined) {
+        flushTimer = setTimeout(flush, INVOCATION_FLUSH_MS)
+        flushTimer.unref()
+      }
     },
+    flushInvocations: flush,
     invocations(fn, options) {
+      flush()
       const rows = invocations.all(fn, options.before ?? Number.MAX_SAFE_INTEGER, options.limit) as (Omit<InvocationView, 'at'> & { at: number })[]
       return rows.map((row) => ({ ...row, at: new Date(row.at).toISOString() }))
     },
     purgeInvocations(before) {
+      flush()
       purge.run(before)
     },
   }

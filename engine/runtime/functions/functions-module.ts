@@ -26,6 +26,8 @@ export interface FunctionsModuleOptions {
   readonly minWorkers?: number
   /** Workers at once per function. `KOYA_FUNCTIONS_MAX_WORKERS`, default 4. */
   readonly maxWorkers?: number
+  /** Calls one worker runs at once (async handlers interleave). `KOYA_FUNCTIONS_CONCURRENCY`, default 16. */
+  readonly concurrency?: number
   /** Calls waiting for a worker, per function, past which calls are refused (503). Default 256. */
   readonly maxWaiting?: number
   /** Restart a worker after this many calls. Default 10 000. */
@@ -64,7 +66,7 @@ export const functionsModule = defineModule<FunctionsModuleOptions | undefined>(
         workDir,
         root: settings.root,
         fromSource: settings.fromSource ?? runtime.dev,
-        pool: { min: settings.minWorkers ?? 1, max: settings.maxWorkers ?? 4, maxWaiting: settings.maxWaiting ?? 256, maxCallsPerWorker: settings.maxCallsPerWorker ?? 10_000 },
+        pool: { min: settings.minWorkers ?? 1, max: settings.maxWorkers ?? 4, perWorker: settings.concurrency ?? 16, maxWaiting: settings.maxWaiting ?? 256, maxCallsPerWorker: settings.maxCallsPerWorker ?? 10_000 },
         startTimeoutMs: settings.startTimeoutMs ?? 10_000,
         env: runtime.env,
       },
@@ -75,7 +77,7 @@ export const functionsModule = defineModule<FunctionsModuleOptions | undefined>(
       const heap = fn.memoryBytes ?? DEFAULT_HEAP
       return { wallMs, cpuMs: Math.min(wallMs, settings.cpuLimitMs ?? 5_000), rssBytes: 3 * heap + 128 * MB }
     }
-    registerInvokeRoutes(app, { functions, host, store, actorOf: runtime.actorOf, clock: runtime.clock, bodyLimit: settings.bodyLimit ?? MB, limitsOf })
+    registerInvokeRoutes(app, { functions, host, store, actorOf: runtime.actorOf, clock: runtime.clock, bodyLimit: settings.bodyLimit ?? MB, limitsOf, dev: runtime.dev })
     registerFunctionsAdmin(app, { model: runtime.model, store, admin: runtime.adminDeps() })
     const purge = setInterval(() => {
       try {
@@ -92,6 +94,7 @@ export const functionsModule = defineModule<FunctionsModuleOptions | undefined>(
     app.addHook('onClose', async () => {
       clearInterval(purge)
       await host.close()
+      store.flushInvocations()
     })
   },
 })
@@ -107,6 +110,7 @@ function settingsFrom(env: Env): FunctionsModuleOptions {
   const cpu = env.KOYA_FUNCTIONS_CPU_LIMIT
   const defined = Object.entries({
     maxWorkers: positive('KOYA_FUNCTIONS_MAX_WORKERS'),
+    concurrency: positive('KOYA_FUNCTIONS_CONCURRENCY'),
     bodyLimit: positive('KOYA_FUNCTIONS_BODY_LIMIT'),
     cpuLimitMs: cpu === undefined || cpu === '' ? undefined : parseDurationMs(cpu),
   }).filter(([, value]) => value !== undefined)

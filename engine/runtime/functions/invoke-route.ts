@@ -21,6 +21,8 @@ export interface InvokeDeps {
   readonly clock: () => Date
   readonly bodyLimit: number
   readonly limitsOf: (fn: FunctionIR) => CallLimits
+  /** `koyalite dev`: a function's error answer names the file and line it threw at, with the stack as its hint. */
+  readonly dev: boolean
 }
 
 /** Headers the function never sees: the caller's credentials stay with the server (ctx says who called). */
@@ -105,7 +107,12 @@ async function invoke(app: FastifyInstance, deps: InvokeDeps, fn: FunctionIR, re
   } catch (caught) {
     const koya = caught instanceof KoyaError ? caught : new KoyaError('KL_API_FUNCTION_FAILED', `The function failed: ${caught instanceof Error ? caught.message : String(caught)}`)
     status = statusOf(koya)
-    error = koya.message
+    // Where the user's code threw (source-mapped): in the log, and in the answer under `koyalite dev`.
+    const at = typeof koya.details?.at === 'string' ? koya.details.at : undefined
+    error = at === undefined ? koya.message : `${koya.message} (at ${at})`
+    if (deps.dev && at !== undefined) {
+      throw new KoyaError(koya.code, error, { hint: typeof koya.details?.stack === 'string' ? koya.details.stack : koya.hint, details: koya.details })
+    }
     throw koya
   } finally {
     deps.store.recordInvocation({ function: fn.name, version, requestId: request.id, status, durationMs: Math.round(performance.now() - started), memoryBytes: trace.memoryBytes, stdout: trace.stdout, stderr: trace.stderr, error }, deps.clock().getTime())

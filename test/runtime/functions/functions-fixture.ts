@@ -21,6 +21,8 @@ export { SERVICE_KEY }
 export interface TestFunction extends Partial<Omit<FunctionIR, 'name'>> {
   readonly name: string
   readonly code: string
+  /** Its source map, written beside the bundle as `koyalite generate` does. */
+  readonly sourceMap?: string
 }
 
 export function functionIR(fn: TestFunction): FunctionIR {
@@ -62,7 +64,10 @@ export async function functionsApp(functions: readonly TestFunction[], options: 
     mkdirSync(path.dirname(bundle), { recursive: true })
     writeFileSync(bundle, code)
   }
-  for (const fn of functions) writeBundle(fn.name, fn.code)
+  for (const fn of functions) {
+    writeBundle(fn.name, fn.code)
+    if (fn.sourceMap !== undefined) writeFileSync(path.join(root, `${functionBundlePath(fn.name)}.map`), fn.sourceMap)
+  }
   const model: ProjectIR = { ...loadModel(repoRoot), functions: functions.map(functionIR) }
   const workDir = path.join(root, 'work')
   const time = Date.now()

@@ -28,7 +28,7 @@ describe('functions: versions, deploy and rollback', () => {
   const cli = (...args: string[]) => runCli(t.root, ['functions', ...args, '--db', t.file], { KOYA_DEPLOYED_BY: 'test-suite' })
 
   beforeAll(async () => {
-    t = await functionsApp([{ name: 'greet', code: 'export default () => new Response("version generated")', file: 'functions/greet.ts' }], { functions: { maxWorkers: 8 } })
+    t = await functionsApp([{ name: 'greet', code: 'export default () => new Response("version generated")', file: 'functions/greet.ts' }], { functions: { maxWorkers: 8, concurrency: 1 } })
     writeFileSync(path.join(t.root, 'generated', 'model.json'), JSON.stringify(t.model))
   }, 60_000)
   afterAll(async () => {
@@ -67,7 +67,8 @@ describe('functions: versions, deploy and rollback', () => {
 
   it('rolls back while calls are in flight: they all finish on their version, new calls get the old one', async () => {
     const inFlight = Array.from({ length: 4 }, () => greet('?wait=4000'))
-    // Each call in flight holds a worker of version 2: wait until all four have theirs.
+    // One call per worker here (concurrency 1), so each call in flight holds a worker of version 2:
+    // wait until all four have theirs.
     const { version } = t.db.prepare('SELECT "version" FROM "_koya_function_versions" WHERE "number" = 2').get() as { version: string }
     await waitFor(() => denoPidsUnder(path.join(t.workDir, `greet-${version}`)).length >= 4, 45_000)
     const rollback = await call(t, 'POST', '/admin/functions/greet/rollback', { headers: admin(), body: {} })
