@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { BucketIR } from '../../ir/project-ir.ts'
-import { storageRouteId, type StorageOperation } from '../../ir/routes/storage-routes.ts'
+import { storageRouteId, type OBJECT_OPERATIONS, type StorageOperation } from '../../ir/routes/storage-routes.ts'
 import { OBJECTS_TABLE } from '../../ir/storage-objects.ts'
 import { KoyaError, isKoyaError } from '../../shared/errors.ts'
 import type { SqliteDatabase } from '../../shared/sqlite.ts'
@@ -113,7 +113,7 @@ export function bucketHandlers(bucket: BucketIR, ctx: StorageContext): Record<st
     if (actor.kind !== 'user') throw refusal(actor, bucket, 'listing')
     return [eq('ownerId', actor.userId)]
   }
-  const handlers: Record<StorageOperation, RouteHandler> = {
+  const handlers: Record<(typeof OBJECT_OPERATIONS)[number], RouteHandler> = {
     async upload(request, reply) {
       const actor = actorOf(request)
       // Deny by default before a byte is read: a bucket without a create rule is the service key's.

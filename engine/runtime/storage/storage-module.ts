@@ -9,7 +9,9 @@ import type { StorageDriver } from './driver.ts'
 import { createStorageDriver, defaultStorageRoot } from './drivers/index.ts'
 import { watchFileColumns } from './files-on-rows.ts'
 import { bucketHandlers, type ObjectRow } from './object-handlers.ts'
+import { resumableHandlers } from './resumable-handlers.ts'
 import { STORAGE_MIGRATIONS } from './objects-schema.ts'
+import { startResumableUploads } from './resumable-uploads.ts'
 import { createUrlSigner } from './signed-urls.ts'
 
 export interface StorageModuleOptions {
@@ -39,14 +41,17 @@ export const storageModule = defineModule<StorageModuleOptions | undefined>({
     if (buckets.length === 0) return
     const actorOf = runtime.actorOf
     if (actorOf === undefined) throw new KoyaError('KL_INT_UNEXPECTED', 'The storage module needs the auth module registered before it.')
-    const driver = options?.driver ?? (await createStorageDriver(runtime.env, options?.root ?? defaultStorageRoot(runtime.db.memory ? ':memory:' : runtime.db.name, runtime.env), (error) => app.log.warn({ err: error }, 'stale S3 multipart uploads could not be aborted')))
+    const root = options?.root ?? defaultStorageRoot(runtime.db.memory ? ':memory:' : runtime.db.name, runtime.env)
+    const driver = options?.driver ?? (await createStorageDriver(runtime.env, root, (error) => app.log.warn({ err: error }, 'stale S3 multipart uploads could not be aborted')))
     const secret = options?.secret ?? runtime.env.KOYA_STORAGE_SECRET
     if (secret === undefined) app.log.warn('KOYA_STORAGE_SECRET is not set: signed storage URLs stop working when the server restarts')
     const signer = createUrlSigner(secret ?? randomBytes(32).toString('base64url'))
 
     // Uploads are streams: no parser may read them. Every other body here is small JSON.
     const uploadPaths = new Set(buckets.map((bucket) => `/storage/${bucket.name}`))
-    const isUpload = (request: FastifyRequest) => request.method === 'POST' && uploadPaths.has(request.routeOptions.url ?? '')
+    const resumablePaths = new Set(buckets.map((bucket) => `/storage/${bucket.name}/resumable/:uploadId`))
+    const isUpload = (request: FastifyRequest) =>
+      (request.method === 'POST' && uploadPaths.has(request.routeOptions.url ?? '')) || (request.method === 'PATCH' && resumablePaths.has(request.routeOptions.url ?? ''))
     app.removeAllContentTypeParsers()
     app.addContentTypeParser('*', (request, payload, done) => {
       if (isUpload(request)) {
@@ -77,7 +82,8 @@ export const storageModule = defineModule<StorageModuleOptions | undefined>({
     await app.register(multipart, { limits: { files: 1, fields: 10, fieldSize: 1024, parts: 12 } })
 
     const ctx = { data: runtime.data, db: runtime.db, driver, signer, clock: runtime.clock, actorOf }
-    const handlers: Record<string, RouteHandler> = Object.assign({}, ...buckets.map((bucket) => bucketHandlers(bucket, ctx)))
+    const resumable = await startResumableUploads(root, runtime.clock, (error) => app.log.warn({ err: error }, 'removing expired resumable uploads failed'))
+    const handlers: Record<string, RouteHandler> = Object.assign({}, ...buckets.map((bucket) => ({ ...bucketHandlers(bucket, ctx), ...resumableHandlers(bucket, { ...ctx, staging: resumable.staging }) })))
     const group = storageRoutes(runtime.model)
     const ids = buckets.flatMap((bucket) => STORAGE_OPERATIONS.map((operation) => storageRouteId(bucket.name, operation)))
     registerContractRoutes(app, { ids, routes: group.routes, handlers, isAnonymous: (request) => actorOf(request).kind === 'anonymous' })
@@ -98,6 +104,7 @@ export const storageModule = defineModule<StorageModuleOptions | undefined>({
     app.addHook('onClose', async () => {
       stopFiles()
       stop()
+      resumable.stop()
       await driver.close()
     })
   },
