@@ -95,7 +95,8 @@ export function refusal(actor: Actor, bucket: BucketIR, operation: string): Koya
  */
 export function bucketHandlers(bucket: BucketIR, ctx: StorageContext): Record<string, RouteHandler> {
   const { data, db, driver, signer, clock, actorOf } = ctx
-  const thumbnails = thumbnailResponder(driver)
+  const thumbnailLimits = bucket.thumbnails === undefined ? DEFAULT_THUMBNAIL_LIMITS : { ...DEFAULT_THUMBNAIL_LIMITS, sizes: bucket.thumbnails }
+  const thumbnails = thumbnailResponder(driver, thumbnailLimits)
   const inBucket = (id: string): Where => ({ kind: 'and', where: [eq('id', id), eq('bucket', bucket.name)] })
   const pathOf = (id: string) => `/storage/${bucket.name}/${id}`
   const readable = (actor: Actor, id: string): ObjectRow | undefined => {
@@ -172,7 +173,7 @@ export function bucketHandlers(bucket: BucketIR, ctx: StorageContext): Record<st
       }
       if (row === undefined) throw notFound(bucket)
       // Checked before anything is read: a bad thumbnail query is a coded 400 for every caller.
-      const thumbnail = parseThumbnailQuery(request.query as Record<string, unknown>, DEFAULT_THUMBNAIL_LIMITS)
+      const thumbnail = parseThumbnailQuery(request.query as Record<string, unknown>, thumbnailLimits)
       const etag = thumbnail === undefined ? `"${row.sha256}"` : thumbnails.etagOf(row, thumbnail)
       reply.header('etag', etag)
       reply.header('accept-ranges', 'bytes')
