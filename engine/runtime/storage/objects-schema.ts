@@ -28,7 +28,7 @@ CREATE INDEX "${OBJECTS_TABLE}_owner" ON "${OBJECTS_TABLE}" ("bucket", "ownerId"
   },
   {
     // Object ids taken out of file columns by ON DELETE CASCADE, until released (cascade-release.ts).
-    name: 'storage_released_objects',
+    name: 'storage_0002_released_objects',
     sql: `CREATE TABLE "${RELEASED_OBJECTS_TABLE}" ("id" TEXT NOT NULL PRIMARY KEY) STRICT, WITHOUT ROWID;`,
   },
 ]
