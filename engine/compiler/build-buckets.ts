@@ -9,6 +9,8 @@ import type { Problems } from './problems.ts'
 const BUCKET_NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/
 const DEFAULT_MAX_SIZE = 10 * 2 ** 20
 const UNITS: Record<string, number> = { B: 1, KB: 2 ** 10, MB: 2 ** 20, GB: 2 ** 30 }
+/** The largest thumbnail side the runtime makes (runtime/storage/thumbnail-query.ts DEFAULT_THUMBNAIL_LIMITS). */
+const MAX_THUMBNAIL_SIDE = 2048
 
 /** `'10MB'` → 10485760 (1 MB = 2^20 bytes); a number is bytes already. The shape was checked by zod. */
 export function parseByteSize(size: ByteSize): number {
@@ -45,12 +47,20 @@ export function buildBuckets(storage: Readonly<Record<string, BucketDef>> | unde
         problems.add('KL_DEF_INVALID_NAME', `Bucket name "${name}" is not a lower-case URL segment.`, problems.atConfig(`storage.${name}`), 'Use lower-case letters, digits and dashes, starting with a letter (at most 63 characters): "attachments", "user-avatars".')
       }
       const quota = def.quota ?? {}
+      const thumbnails = def.thumbnails === undefined ? undefined : [...new Set(def.thumbnails)].sort()
+      for (const size of thumbnails ?? []) {
+        const [width, height] = size.split('x').map(Number) as [number, number]
+        if (width > MAX_THUMBNAIL_SIDE || height > MAX_THUMBNAIL_SIDE || (width === 0 && height === 0)) {
+          problems.add('KL_DEF_INVALID', `Thumbnail size "${size}" of bucket "${name}" is out of bounds.`, problems.atConfig(`storage.${name}.thumbnails`), `Each side is 1 to ${MAX_THUMBNAIL_SIDE} pixels, or 0 to follow the image (not both): "200x200", "800x0".`)
+        }
+      }
       return {
         name,
         maxSizeBytes: def.maxSize === undefined ? DEFAULT_MAX_SIZE : parseByteSize(def.maxSize),
         types: [...new Set(def.types ?? [])].sort(),
         access: { read: rule(name, 'read', def.access?.read), create: rule(name, 'create', def.access?.create), delete: rule(name, 'delete', def.access?.delete) },
         quota: { perUserBytes: quota.perUser === undefined ? null : parseByteSize(quota.perUser), totalBytes: quota.total === undefined ? null : parseByteSize(quota.total) },
+        ...(thumbnails === undefined ? {} : { thumbnails }),
       }
     })
     .sort((a, b) => a.name.localeCompare(b.name))

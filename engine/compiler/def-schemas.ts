@@ -151,6 +151,7 @@ const bucketDef = z.strictObject(
     types: z.array(z.string().regex(/^[a-z0-9][a-z0-9.+-]*\/(\*|[a-z0-9][a-z0-9.+-]*)$/, 'Expected a content type such as "image/png" or "image/*"')).optional(),
     access: z.strictObject({ read: bucketRule.optional(), create: bucketRule.optional(), delete: bucketRule.optional() }).optional(),
     quota: z.strictObject({ perUser: byteSize.optional(), total: byteSize.optional() }).optional(),
+    thumbnails: z.array(z.string().regex(/^\d{1,4}x\d{1,4}$/, 'Expected a thumbnail size such as "200x200" or "800x0"')).max(64).optional(),
   },
   { error: 'Expected a bucket made with bucket({ … })' },
 )

@@ -4,6 +4,9 @@ import type { PolicyAuth } from './policies.ts'
 /** A size: `'10MB'`, `'512KB'`, `'1GB'` (1 MB = 2^20 bytes), or a number of bytes. */
 export type ByteSize = `${number}${'B' | 'KB' | 'MB' | 'GB'}` | number
 
+/** A thumbnail size, `'<width>x<height>'` in pixels (1-2048); 0 for a side that follows the image's aspect ratio: `'200x200'`, `'800x0'`. */
+export type ThumbnailSize = `${number}x${number}`
+
 /** A JSON value in an object's metadata. */
 export type StorageJson = null | boolean | number | string | readonly StorageJson[] | { readonly [key: string]: StorageJson }
 
@@ -36,6 +39,14 @@ export interface BucketOptions {
   }
   /** The bytes one user may keep in this bucket, checked at upload. */
   readonly quota?: { readonly perUser?: ByteSize; readonly total?: ByteSize }
+  /**
+   * The only thumbnail sizes downloads may ask for (`?width=&height=`); any other is refused with
+   * KL_STORAGE_THUMBNAIL_SIZE_NOT_ALLOWED. Default: any size up to 2048×2048.
+   *
+   * @example
+   * bucket({ types: ['image/*'], thumbnails: ['100x100', '400x0'] })
+   */
+  readonly thumbnails?: readonly ThumbnailSize[]
 }
 
 /** A bucket definition, as `defineConfig({ storage })` holds it. */
@@ -63,5 +74,6 @@ export function bucket(options: BucketOptions = {}): BucketDef {
     ...(options.types ? { types: Object.freeze([...options.types]) } : {}),
     ...(options.access ? { access: Object.freeze({ ...options.access }) } : {}),
     ...(options.quota ? { quota: Object.freeze({ ...options.quota }) } : {}),
+    ...(options.thumbnails ? { thumbnails: Object.freeze([...options.thumbnails]) } : {}),
   })
 }

@@ -314,6 +314,8 @@ export interface BucketIR {
   readonly access: { readonly read: PolicyPredicateIR | null; readonly create: PolicyPredicateIR | null; readonly delete: PolicyPredicateIR | null }
   /** Bytes per user and in all; null: no limit. */
   readonly quota: { readonly perUserBytes: number | null; readonly totalBytes: number | null }
+  /** The thumbnail sizes downloads may ask for (`WxH`, 0 for a side that follows the image), sorted; absent: any size within the maxima. */
+  readonly thumbnails?: readonly string[]
 }
 
 /** The embedding provider (dsl EmbeddingsDef), checked: the key is always an env reference. */

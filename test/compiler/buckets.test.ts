@@ -63,9 +63,9 @@ describe('bucket() and files on rows in the compiler', () => {
     expect(withStorageObjects({ ...ir, buckets: [] })).toEqual({ ...ir, buckets: [] })
   })
 
-  it('the /storage contract: seven entries per bucket, each error code at the status the server answers it with', () => {
+  it('the /storage contract: twelve entries per bucket (seven for objects, five for tus), each error code at the status the server answers it with', () => {
     const routes = storageRoutes(ir).routes
-    expect(routes.map((r) => `${r.method} ${r.path}`).filter((r) => r.includes('/images'))).toEqual(['POST /storage/images', 'GET /storage/images', 'DELETE /storage/images', 'GET /storage/images/:id', 'PATCH /storage/images/:id', 'DELETE /storage/images/:id', 'POST /storage/images/:id/sign'])
+    expect(routes.map((r) => `${r.method} ${r.path}`).filter((r) => r.includes('/images'))).toEqual(['POST /storage/images', 'GET /storage/images', 'DELETE /storage/images', 'GET /storage/images/:id', 'PATCH /storage/images/:id', 'DELETE /storage/images/:id', 'POST /storage/images/:id/sign', 'OPTIONS /storage/images/resumable', 'POST /storage/images/resumable', 'HEAD /storage/images/resumable/:uploadId', 'PATCH /storage/images/resumable/:uploadId', 'DELETE /storage/images/resumable/:uploadId'])
     expect(routes.filter((r) => r.path.startsWith('/storage/user-avatars')).map((r) => r.id)).toContain('storageUserAvatarsUpload')
     for (const route of routes) for (const error of route.errors) for (const code of error.codes) expect(statusOf(new KoyaError(code, 'x')), `${route.id} ${code}`).toBe(error.status)
   })
@@ -89,5 +89,13 @@ describe('bucket() and files on rows in the compiler', () => {
     ).toEqual(['KL_DEF_INVALID_NAME', 'KL_POLICY_UNSUPPORTED'])
     expect(codesOf(defineConfig({ name: 'bad', tables: { users, notes }, storage: { images: bucket({ maxSize: '10 MB' as '10MB' }) } }))).toEqual(['KL_DEF_INVALID'])
     expect(codesOf(defineConfig({ name: 'bad', tables: { users, notes } }))).toEqual(['KL_DEF_INVALID', 'KL_DEF_INVALID'])
+  })
+
+  it('keeps a bucket\'s thumbnail sizes, sorted and unique, and refuses sizes out of bounds', () => {
+    const ir = compileDefinition(defineConfig({ name: 'thumbs', tables: { users, notes }, storage: { images: bucket({ thumbnails: ['400x0', '100x100', '400x0'] }) } }))
+    expect(ir.buckets?.[0]?.thumbnails).toEqual(['100x100', '400x0'])
+    expect(compileDefinition(defineConfig({ name: 'any', tables: { users, notes }, storage: { images: bucket({}) } })).buckets?.[0]?.thumbnails).toBeUndefined()
+    expect(codesOf(defineConfig({ name: 'bad', tables: { users, notes }, storage: { images: bucket({ thumbnails: ['3000x10', '0x0'] }) } }))).toEqual(['KL_DEF_INVALID', 'KL_DEF_INVALID'])
+    expect(codesOf(defineConfig({ name: 'bad', tables: { users, notes }, storage: { images: bucket({ thumbnails: ['big' as '1x1'] }) } }))).toEqual(['KL_DEF_INVALID'])
   })
 })

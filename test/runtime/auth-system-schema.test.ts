@@ -27,13 +27,13 @@ describe('system schema', () => {
   it('creates the _koya_* tables once, records each entry, and is idempotent', () => {
     const { db } = tempDb()
     const now = () => new Date('2026-11-26T00:00:00.000Z')
-    const all = ['system_auth', 'system_meta_project', 'system_queue_0001_jobs', 'system_queue_0002_rate_limits', 'system_email_0001_catcher_and_outbox', 'system_jobs_0001_cron', 'system_webhooks_0001_endpoints_deliveries', 'system_storage_objects', 'system_functions_0001_versions_invocations', 'system_realtime', 'system_realtime_0002_rowid_log', 'system_realtime_0003_channels', 'system_compliance_0001_consents', 'system_observability_cli_history']
+    const all = ['system_auth', 'system_meta_project', 'system_queue_0001_jobs', 'system_queue_0002_rate_limits', 'system_email_0001_catcher_and_outbox', 'system_jobs_0001_cron', 'system_webhooks_0001_endpoints_deliveries', 'system_storage_objects', 'system_storage_0002_released_objects', 'system_functions_0001_versions_invocations', 'system_realtime', 'system_realtime_0002_rowid_log', 'system_realtime_0003_channels', 'system_compliance_0001_consents', 'system_observability_cli_history']
     expect(applySystemSchema(db, systemMigrations(), now)).toEqual(all)
     expect(applySystemSchema(db, systemMigrations(), now)).toEqual([])
     expect(db.prepare('SELECT * FROM "_koya_system_schema"').all()).toEqual(all.map((name, i) => ({ version: i + 1, name, appliedAt: '2026-11-26T00:00:00.000Z' })))
     const tables = (db.prepare(`SELECT "name" FROM sqlite_schema WHERE "type" = 'table' AND "name" LIKE '\\_koya\\_%' ESCAPE '\\' ORDER BY "name"`).all() as { name: string }[]).map((r) => r.name)
     // The outbox of earlier versions is gone: emails are rows of the one queue, _koya_jobs.
-    expect(tables).toEqual(['_koya_audit_log', '_koya_cli_history', '_koya_consent_state', '_koya_consents', '_koya_credentials', '_koya_cron', '_koya_emails', '_koya_function_active', '_koya_function_invocations', '_koya_function_versions', '_koya_job_rates', '_koya_jobs', '_koya_oauth_accounts', '_koya_objects', '_koya_project', '_koya_realtime_auth_epoch', '_koya_realtime_channel_events', '_koya_realtime_events', '_koya_realtime_presence', '_koya_role_grants', '_koya_sessions', '_koya_system_schema', '_koya_tokens', '_koya_webhook_deliveries', '_koya_webhook_endpoints'])
+    expect(tables).toEqual(['_koya_audit_log', '_koya_cli_history', '_koya_consent_state', '_koya_consents', '_koya_credentials', '_koya_cron', '_koya_emails', '_koya_function_active', '_koya_function_invocations', '_koya_function_versions', '_koya_job_rates', '_koya_jobs', '_koya_oauth_accounts', '_koya_objects', '_koya_project', '_koya_realtime_auth_epoch', '_koya_realtime_channel_events', '_koya_realtime_events', '_koya_realtime_presence', '_koya_released_objects', '_koya_role_grants', '_koya_sessions', '_koya_system_schema', '_koya_tokens', '_koya_webhook_deliveries', '_koya_webhook_endpoints'])
     db.close()
   })
 

@@ -15,7 +15,7 @@ export interface ContractDocument {
   readonly tags: TagObject[]
 }
 
-const METHODS: Record<RouteContract['method'], HttpMethod> = { GET: 'get', POST: 'post', PATCH: 'patch', DELETE: 'delete' }
+const METHODS: Record<RouteContract['method'], HttpMethod> = { GET: 'get', POST: 'post', PATCH: 'patch', DELETE: 'delete', HEAD: 'head', OPTIONS: 'options' }
 
 /**
  * The groups' paths, component schemas and tags. `taken` holds the component names already used

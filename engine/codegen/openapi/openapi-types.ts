@@ -54,7 +54,7 @@ export interface OperationObject {
 }
 
 /** The methods KoyaLite serves, in the order the docs list them. */
-export const HTTP_METHODS = ['get', 'post', 'patch', 'delete'] as const
+export const HTTP_METHODS = ['get', 'post', 'patch', 'delete', 'head', 'options'] as const
 export type HttpMethod = (typeof HTTP_METHODS)[number]
 
 export type PathItemObject = Partial<Readonly<Record<HttpMethod, OperationObject>>>

@@ -12,7 +12,8 @@ import type { JsonValue } from '../project-ir.ts'
 /** A JSON Schema, as plain JSON. Request schemas are self-contained (no `$ref`): Fastify compiles them. */
 export type RouteSchema = { readonly [key: string]: JsonValue }
 
-export type RouteMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE'
+/** HEAD and OPTIONS serve protocols that need them (tus resumable uploads); they have no SDK method. */
+export type RouteMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS'
 
 /**
  * Who may call the endpoint. `public`: anyone; `session`: a signed-in user's session;

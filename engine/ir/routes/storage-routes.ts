@@ -1,6 +1,7 @@
 import type { BucketIR, ProjectIR } from '../project-ir.ts'
 import { err } from './auth-routes.ts'
 import type { RouteContract, RouteGroup, RouteSchema } from './route-contract.ts'
+import { RESUMABLE_OPERATIONS, resumableRoutes } from './storage-resumable-routes.ts'
 
 /**
  * The /storage endpoints (engine/runtime/storage): for each bucket, upload, list, delete by
@@ -10,7 +11,9 @@ import type { RouteContract, RouteGroup, RouteSchema } from './route-contract.ts
 
 export const STORAGE_TAG = 'Storage'
 
-export const STORAGE_OPERATIONS = ['upload', 'list', 'deletePrefix', 'download', 'update', 'delete', 'sign'] as const
+/** The operations of plain objects (object-handlers.ts). */
+export const OBJECT_OPERATIONS = ['upload', 'list', 'deletePrefix', 'download', 'update', 'delete', 'sign'] as const
+export const STORAGE_OPERATIONS = [...OBJECT_OPERATIONS, ...RESUMABLE_OPERATIONS] as const
 export type StorageOperation = (typeof STORAGE_OPERATIONS)[number]
 
 /** `attachments`, `upload` → `storageAttachmentsUpload`; `user-avatars` → `storageUserAvatars…`. */
@@ -165,11 +168,12 @@ function bucketRoutes(bucket: BucketIR): RouteContract[] {
       responses: [{ status: 200, description: 'The signed URL (a path on this server) and its expiry.', schema: { type: 'object', properties: { url: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' } }, required: ['url', 'expiresAt'] } }],
       errors: [err(400, 'The body is not acceptable', 'KL_API_VALIDATION'), unknown],
     },
+    ...resumableRoutes(bucket, id),
   ]
 }
 
 /**
- * The /storage group of an app: seven entries per bucket (none without buckets).
+ * The /storage group of an app: twelve entries per bucket (seven for objects, five for resumable uploads) (none without buckets).
  *
  * @example
  * storageRoutes(ir).routes.map((route) => `${route.method} ${route.path}`) // ['POST /storage/attachments', …]

@@ -6,6 +6,7 @@ import { KoyaError } from '../../shared/errors.ts'
 import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import type { Actor, DataLayer } from '../data/data-layer.ts'
 import type { Where } from '../data/query.ts'
+import { watchCascadedFiles } from './cascade-release.ts'
 
 const SYSTEM: Actor = { kind: 'system' }
 
@@ -28,6 +29,8 @@ function idsOf(value: unknown, many: boolean): string[] {
  *   write is rolled back otherwise (KL_STORAGE_BAD_FILE);
  * - after the commit, the objects an update or delete took out of a file column are deleted when
  *   no file column of any row still holds them (their bytes follow, by the objects' own subscriber).
+ *
+ * Rows removed by `ON DELETE CASCADE` (no write event) are caught by cascade-release.ts.
  *
  * Reading follows the row: the objects table's read policy admits an object held by a row the
  * caller may read (ir/storage-objects.ts, `referencedBy`).
@@ -74,19 +77,26 @@ export function watchFileColumns(model: ProjectIR, data: DataLayer, db: SqliteDa
           for (const id of idsOf(event.old?.[column.column], column.many)) if (!after.has(id)) released.add(id)
         }
       }
-      for (const id of released) {
-        try {
-          if (columns.some((column) => data.findOne(SYSTEM, { table: column.table, where: holds(column, id) }) !== undefined)) continue
-          data.delete(SYSTEM, { table: OBJECTS_TABLE, target: { id } })
-        } catch (error) {
-          log(error)
-        }
-      }
+      releaseUnheld(columns, data, [...released], log)
     },
   })
+  const stopCascades = watchCascadedFiles(model, data, db, (ids) => releaseUnheld(columns, data, ids, log), log)
   return () => {
     stopCheck()
     stopCleanup()
+    stopCascades()
+  }
+}
+
+/** Delete each of `ids` that no file column of any row holds any more (its bytes follow, by the objects' own subscriber). */
+function releaseUnheld(columns: readonly FileColumn[], data: DataLayer, ids: readonly string[], log: (error: unknown) => void): void {
+  for (const id of ids) {
+    try {
+      if (columns.some((column) => data.findOne(SYSTEM, { table: column.table, where: holds(column, id) }) !== undefined)) continue
+      data.delete(SYSTEM, { table: OBJECTS_TABLE, target: { id } })
+    } catch (error) {
+      log(error)
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { BucketIR } from '../../ir/project-ir.ts'
-import { storageRouteId, type StorageOperation } from '../../ir/routes/storage-routes.ts'
+import { storageRouteId, type OBJECT_OPERATIONS, type StorageOperation } from '../../ir/routes/storage-routes.ts'
 import { OBJECTS_TABLE } from '../../ir/storage-objects.ts'
 import { KoyaError, isKoyaError } from '../../shared/errors.ts'
 import type { SqliteDatabase } from '../../shared/sqlite.ts'
@@ -95,7 +95,8 @@ export function refusal(actor: Actor, bucket: BucketIR, operation: string): Koya
  */
 export function bucketHandlers(bucket: BucketIR, ctx: StorageContext): Record<string, RouteHandler> {
   const { data, db, driver, signer, clock, actorOf } = ctx
-  const thumbnails = thumbnailResponder(driver)
+  const thumbnailLimits = bucket.thumbnails === undefined ? DEFAULT_THUMBNAIL_LIMITS : { ...DEFAULT_THUMBNAIL_LIMITS, sizes: bucket.thumbnails }
+  const thumbnails = thumbnailResponder(driver, thumbnailLimits)
   const inBucket = (id: string): Where => ({ kind: 'and', where: [eq('id', id), eq('bucket', bucket.name)] })
   const pathOf = (id: string) => `/storage/${bucket.name}/${id}`
   const readable = (actor: Actor, id: string): ObjectRow | undefined => {
@@ -113,7 +114,7 @@ export function bucketHandlers(bucket: BucketIR, ctx: StorageContext): Record<st
     if (actor.kind !== 'user') throw refusal(actor, bucket, 'listing')
     return [eq('ownerId', actor.userId)]
   }
-  const handlers: Record<StorageOperation, RouteHandler> = {
+  const handlers: Record<(typeof OBJECT_OPERATIONS)[number], RouteHandler> = {
     async upload(request, reply) {
       const actor = actorOf(request)
       // Deny by default before a byte is read: a bucket without a create rule is the service key's.
@@ -172,7 +173,7 @@ export function bucketHandlers(bucket: BucketIR, ctx: StorageContext): Record<st
       }
       if (row === undefined) throw notFound(bucket)
       // Checked before anything is read: a bad thumbnail query is a coded 400 for every caller.
-      const thumbnail = parseThumbnailQuery(request.query as Record<string, unknown>, DEFAULT_THUMBNAIL_LIMITS)
+      const thumbnail = parseThumbnailQuery(request.query as Record<string, unknown>, thumbnailLimits)
       const etag = thumbnail === undefined ? `"${row.sha256}"` : thumbnails.etagOf(row, thumbnail)
       reply.header('etag', etag)
       reply.header('accept-ranges', 'bytes')

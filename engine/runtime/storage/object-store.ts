@@ -21,6 +21,8 @@ export interface StoreOptions {
   /** The Content-Length, or NaN when unknown (chunked, multipart). */
   readonly declaredLength?: number
   readonly requestId?: string
+  /** The driver key to store under (a resumable upload fixes it at creation); default: a new random one. */
+  readonly key?: string
   /** Whether the source delivered all it announced (an HTTP request: `complete`). Default: yes. */
   readonly complete?: () => boolean
 }
@@ -37,37 +39,14 @@ export interface StoreOptions {
  */
 export async function storeObject(deps: { readonly data: DataLayer; readonly db: SqliteDatabase; readonly driver: StorageDriver }, bucket: BucketIR, actor: Actor, source: Readable, options: StoreOptions = {}): Promise<ObjectRow> {
   const { data, db, driver } = deps
-  if (actor.kind !== 'system' && bucket.access.create === null) throw refusal(actor, bucket, 'create')
-  const ownerId = actor.kind === 'user' ? actor.userId : null
   const declaredLength = options.declaredLength ?? Number.NaN
   const declaredType = options.declaredType
-  if (Number.isFinite(declaredLength)) {
-    if (declaredLength > bucket.maxSizeBytes) throw new KoyaError('KL_STORAGE_TOO_LARGE', `The upload (${declaredLength} bytes) is larger than the bucket's limit of ${bucket.maxSizeBytes} bytes; nothing was stored.`)
-    checkQuota(db, bucket, ownerId, declaredLength)
-  }
-  const key = `${bucket.name}/${randomBytes(18).toString('base64url')}`
+  checkUploadAllowed(deps, bucket, actor, options)
+  const ownerId = actor.kind === 'user' ? actor.userId : null
+  const key = options.key ?? newObjectKey(bucket)
   const checkedName = options.name === undefined ? undefined : checkName(options.name)
   const rowOf = (size: number, contentType: string, sha256: string) => ({ bucket: bucket.name, name: checkedName ?? key.slice(bucket.name.length + 1), size, contentType, ownerId, sha256, key, metadata: {} })
-  const insert = (values: Record<string, unknown>) => {
-    try {
-      const written = data.insert(actor, { table: OBJECTS_TABLE, rows: [values] }, options.requestId === undefined ? {} : { requestId: options.requestId })
-      if (written.count !== 1) throw refusal(actor, bucket, 'create')
-    } catch (error) {
-      throw isKoyaError(error) && error.code === 'KL_API_POLICY_DENIED' && actor.kind === 'anonymous' ? refusal(actor, bucket, 'create') : error
-    }
-  }
-  // The create rule judged before a byte is stored, on the object as declared (its length and
-  // type as the client says), in a transaction rolled back; judged again on the real values.
-  if (actor.kind !== 'system') {
-    try {
-      db.transaction(() => {
-        insert(rowOf(Number.isFinite(declaredLength) ? declaredLength : 0, declaredType?.split(';')[0]?.trim() || 'application/octet-stream', ''))
-        throw ROLLBACK
-      })()
-    } catch (error) {
-      if (error !== ROLLBACK) throw error
-    }
-  }
+  const insert = insertAs(data, bucket, actor, options.requestId)
   const meter = new UploadMeter({ maxSize: bucket.maxSizeBytes, types: bucket.types, declaredType })
   const cutOff = () => meter.destroy(new KoyaError('KL_STORAGE_BAD_UPLOAD', 'The upload was cut off before its end; nothing was stored.'))
   source.on('error', cutOff)
@@ -93,6 +72,58 @@ export async function storeObject(deps: { readonly data: DataLayer; readonly db:
   } catch (error) {
     await driver.delete(key)
     throw error
+  }
+}
+
+/** A new random driver key for an object of `bucket` (`<bucket>/<random>`, decision 109). */
+export function newObjectKey(bucket: BucketIR): string {
+  return `${bucket.name}/${randomBytes(18).toString('base64url')}`
+}
+
+/**
+ * What can be judged of an upload before a byte is stored, from what the client declared: the
+ * bucket has a create rule (or the caller is the service key), the declared length fits `maxSize`
+ * and the quotas, and the create rule admits the object as declared (its length and type as the
+ * client says; tried as an insert in a transaction rolled back). The real values are judged again
+ * when the object is stored. Used by the upload route and by resumable (TUS) uploads at creation.
+ *
+ * @throws KoyaError KL_API_POLICY_DENIED / KL_API_UNAUTHORIZED, KL_STORAGE_TOO_LARGE, KL_STORAGE_QUOTA_EXCEEDED, KL_STORAGE_BAD_NAME.
+ *
+ * @example
+ * checkUploadAllowed({ data, db }, bucket, actor, { name: 'a.pdf', declaredLength: 2_000_000, declaredType: 'application/pdf' })
+ */
+export function checkUploadAllowed(deps: { readonly data: DataLayer; readonly db: SqliteDatabase }, bucket: BucketIR, actor: Actor, options: Pick<StoreOptions, 'name' | 'declaredType' | 'declaredLength' | 'requestId'>): void {
+  const { data, db } = deps
+  if (actor.kind !== 'system' && bucket.access.create === null) throw refusal(actor, bucket, 'create')
+  const ownerId = actor.kind === 'user' ? actor.userId : null
+  const declaredLength = options.declaredLength ?? Number.NaN
+  if (Number.isFinite(declaredLength)) {
+    if (declaredLength > bucket.maxSizeBytes) throw new KoyaError('KL_STORAGE_TOO_LARGE', `The upload (${declaredLength} bytes) is larger than the bucket's limit of ${bucket.maxSizeBytes} bytes; nothing was stored.`)
+    checkQuota(db, bucket, ownerId, declaredLength)
+  }
+  const name = options.name === undefined ? undefined : checkName(options.name)
+  if (actor.kind === 'system') return
+  const key = `${bucket.name}/${randomBytes(18).toString('base64url')}`
+  const contentType = options.declaredType?.split(';')[0]?.trim() || 'application/octet-stream'
+  try {
+    db.transaction(() => {
+      insertAs(data, bucket, actor, options.requestId)({ bucket: bucket.name, name: name ?? key.slice(bucket.name.length + 1), size: Number.isFinite(declaredLength) ? declaredLength : 0, contentType, ownerId, sha256: '', key, metadata: {} })
+      throw ROLLBACK
+    })()
+  } catch (error) {
+    if (error !== ROLLBACK) throw error
+  }
+}
+
+/** Insert one object row as `actor`; a refusal is the bucket's coded refusal. */
+function insertAs(data: DataLayer, bucket: BucketIR, actor: Actor, requestId: string | undefined): (values: Record<string, unknown>) => void {
+  return (values) => {
+    try {
+      const written = data.insert(actor, { table: OBJECTS_TABLE, rows: [values] }, requestId === undefined ? {} : { requestId })
+      if (written.count !== 1) throw refusal(actor, bucket, 'create')
+    } catch (error) {
+      throw isKoyaError(error) && error.code === 'KL_API_POLICY_DENIED' && actor.kind === 'anonymous' ? refusal(actor, bucket, 'create') : error
+    }
   }
 }
 

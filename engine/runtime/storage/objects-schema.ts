@@ -1,5 +1,6 @@
 import type { SystemMigration } from '../system/system-schema.ts'
 import { OBJECTS_TABLE } from '../../ir/storage-objects.ts'
+import { RELEASED_OBJECTS_TABLE } from './cascade-release.ts'
 
 /**
  * The objects table (`_koya_objects`): one row per stored object, the columns of
@@ -24,5 +25,10 @@ CREATE TABLE "${OBJECTS_TABLE}" (
 ) STRICT;
 CREATE INDEX "${OBJECTS_TABLE}_owner" ON "${OBJECTS_TABLE}" ("bucket", "ownerId", "name");
 `,
+  },
+  {
+    // Object ids taken out of file columns by ON DELETE CASCADE, until released (cascade-release.ts).
+    name: 'storage_0002_released_objects',
+    sql: `CREATE TABLE "${RELEASED_OBJECTS_TABLE}" ("id" TEXT NOT NULL PRIMARY KEY) STRICT, WITHOUT ROWID;`,
   },
 ]

@@ -10,7 +10,9 @@ import { encryptObjectsWhenConfigured } from '../compliance/encrypted-objects.ts
 import { createStorageDriver, defaultStorageRoot } from './drivers/index.ts'
 import { watchFileColumns } from './files-on-rows.ts'
 import { bucketHandlers, type ObjectRow } from './object-handlers.ts'
+import { resumableHandlers } from './resumable-handlers.ts'
 import { STORAGE_MIGRATIONS } from './objects-schema.ts'
+import { startResumableUploads } from './resumable-uploads.ts'
 import { createUrlSigner } from './signed-urls.ts'
 
 export interface StorageModuleOptions {
@@ -40,7 +42,8 @@ export const storageModule = defineModule<StorageModuleOptions | undefined>({
     if (buckets.length === 0) return
     const actorOf = runtime.actorOf
     if (actorOf === undefined) throw new KoyaError('KL_INT_UNEXPECTED', 'The storage module needs the auth module registered before it.')
-    const chosen = options?.driver ?? (await createStorageDriver(runtime.env, options?.root ?? defaultStorageRoot(runtime.db.memory ? ':memory:' : runtime.db.name, runtime.env), (error) => app.log.warn({ err: error }, 'stale S3 multipart uploads could not be aborted')))
+    const root = options?.root ?? defaultStorageRoot(runtime.db.memory ? ':memory:' : runtime.db.name, runtime.env)
+    const chosen = options?.driver ?? (await createStorageDriver(runtime.env, root, (error) => app.log.warn({ err: error }, 'stale S3 multipart uploads could not be aborted')))
     // With database encryption, local objects are encrypted at rest too (docs/compliance.md).
     const driver = encryptObjectsWhenConfigured(runtime.model, runtime.db, chosen)
     const secret = options?.secret ?? runtime.env.KOYA_STORAGE_SECRET
@@ -49,7 +52,9 @@ export const storageModule = defineModule<StorageModuleOptions | undefined>({
 
     // Uploads are streams: no parser may read them. Every other body here is small JSON.
     const uploadPaths = new Set(buckets.map((bucket) => `/storage/${bucket.name}`))
-    const isUpload = (request: FastifyRequest) => request.method === 'POST' && uploadPaths.has(request.routeOptions.url ?? '')
+    const resumablePaths = new Set(buckets.map((bucket) => `/storage/${bucket.name}/resumable/:uploadId`))
+    const isUpload = (request: FastifyRequest) =>
+      (request.method === 'POST' && uploadPaths.has(request.routeOptions.url ?? '')) || (request.method === 'PATCH' && resumablePaths.has(request.routeOptions.url ?? ''))
     app.removeAllContentTypeParsers()
     app.addContentTypeParser('*', (request, payload, done) => {
       if (isUpload(request)) {
@@ -80,7 +85,8 @@ export const storageModule = defineModule<StorageModuleOptions | undefined>({
     await app.register(multipart, { limits: { files: 1, fields: 10, fieldSize: 1024, parts: 12 } })
 
     const ctx = { data: runtime.data, db: runtime.db, driver, signer, clock: runtime.clock, actorOf }
-    const handlers: Record<string, RouteHandler> = Object.assign({}, ...buckets.map((bucket) => bucketHandlers(bucket, ctx)))
+    const resumable = await startResumableUploads(root, runtime.clock, (error) => app.log.warn({ err: error }, 'removing expired resumable uploads failed'))
+    const handlers: Record<string, RouteHandler> = Object.assign({}, ...buckets.map((bucket) => ({ ...bucketHandlers(bucket, ctx), ...resumableHandlers(bucket, { ...ctx, staging: resumable.staging }) })))
     const group = storageRoutes(runtime.model)
     const ids = buckets.flatMap((bucket) => STORAGE_OPERATIONS.map((operation) => storageRouteId(bucket.name, operation)))
     registerContractRoutes(app, { ids, routes: group.routes, handlers, isAnonymous: (request) => actorOf(request).kind === 'anonymous' })
@@ -101,6 +107,7 @@ export const storageModule = defineModule<StorageModuleOptions | undefined>({
     app.addHook('onClose', async () => {
       stopFiles()
       stop()
+      resumable.stop()
       await driver.close()
     })
     // The user's files in a privacy export (runtime/compliance).

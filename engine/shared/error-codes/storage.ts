@@ -46,6 +46,30 @@ export const STORAGE_ERROR_CODES = {
     description: 'A file column (`t.file`, `t.files`) was given an id that is not an object of its bucket, or one the writer neither uploaded nor may read. Nothing was written.',
     solution: 'Upload the file to /storage/<bucket> first and write the id it answers; to share another user\'s file, the bucket\'s read rule must admit you.',
   },
+  KL_STORAGE_TUS_UNSUPPORTED: {
+    description: 'A resumable (tus) request did not send `Tus-Resumable: 1.0.0`, the one protocol version the server speaks.',
+    solution: 'Use a tus 1.0.0 client (tus-js-client, Uppy), or send the header `Tus-Resumable: 1.0.0`.',
+  },
+  KL_STORAGE_TUS_BAD_REQUEST: {
+    description: 'A resumable (tus) request lacks a header it needs or has a malformed one: `Upload-Length` at creation (`Upload-Defer-Length` is not supported), `Upload-Offset` on PATCH, or an `Upload-Metadata` that is not `key base64value` pairs.',
+    solution: 'Send the headers of the tus 1.0.0 protocol (docs/storage.md, "Resumable uploads").',
+  },
+  KL_STORAGE_TUS_CONTENT_TYPE: {
+    description: 'A PATCH of a resumable upload was not sent as `Content-Type: application/offset+octet-stream`.',
+    solution: 'Send the bytes with `Content-Type: application/offset+octet-stream`.',
+  },
+  KL_STORAGE_UPLOAD_NOT_FOUND: {
+    description: 'There is no resumable upload with that id in the bucket for this caller (another caller\'s uploads are missing to you), or it was cancelled, refused or finished and its object deleted.',
+    solution: 'Start a new upload with POST /storage/<bucket>/resumable, signed in as the same user as before.',
+  },
+  KL_STORAGE_UPLOAD_EXPIRED: {
+    description: 'The resumable upload expired (24 hours after its creation) and its bytes were removed.',
+    solution: 'Start the upload again; finish uploads within a day.',
+  },
+  KL_STORAGE_UPLOAD_OFFSET_MISMATCH: {
+    description: 'A PATCH\'s `Upload-Offset` is not the number of bytes the server has of the upload.',
+    solution: 'Ask for the offset with HEAD and send the bytes from there (tus clients do this when they resume).',
+  },
   KL_STORAGE_DRIVER_CONFIG: {
     description: 'The storage driver settings are incomplete or unknown (KOYA_STORAGE_DRIVER, KOYA_S3_*). Raised at start.',
     solution: 'Set KOYA_STORAGE_DRIVER to "local" or "s3" and, for s3, every KOYA_S3_* setting docs/storage.md lists.',

@@ -15,9 +15,9 @@ export interface ChildServer {
   kill(signal?: NodeJS.Signals): Promise<void>
 }
 
-/** Start child-server.ts on `dir` and wait (at most 120 s) for its first line. */
-export async function startChildServer(dir: string): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'child-server.ts')], { env: { ...process.env, KOYA_TEST_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] })
+/** Start child-server.ts on `dir` (with `env` added, e.g. KOYA_STORAGE_DRIVER=s3) and wait (at most 120 s) for its first line. */
+export async function startChildServer(dir: string, env: Readonly<Record<string, string>> = {}): Promise<ChildServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'child-server.ts')], { env: { ...process.env, ...env, KOYA_TEST_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] })
   let errors = ''
   child.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()))
   const line = await new Promise<string>((resolve, reject) => {

@@ -12,6 +12,8 @@ import { createThumbnailCache } from '../../../engine/runtime/storage/thumbnails
 import { KoyaError } from '../../../engine/shared/errors.ts'
 import { START_HOOK_TIMEOUT_MS, startS3Server, type S3TestServer } from '../../helpers/s3-server.ts'
 import { describeStorageDriverContract } from '../../helpers/storage-contract.ts'
+import { bearer, storageApp } from './storage-app.ts'
+import { tusUpload } from './tus-client.ts'
 
 // A real S3 server with real SigV4: Ceph radosgw (test/helpers/ceph-rgw.sh), one per test file.
 let s3: S3TestServer
@@ -202,3 +204,23 @@ describe('S3 settings from the environment', () => {
 function rawClient(settings: S3Settings): S3Client {
   return new S3Client({ endpoint: settings.endpoint, region: settings.region, forcePathStyle: true, credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey } })
 }
+
+describe('resumable (tus) uploads stored through the S3 driver', () => {
+  it('a tus upload in 1 MB chunks becomes one S3 object (a multipart upload), whole and downloadable', async () => {
+    const server = await storageApp({ driver: createS3Driver(s3.settings) })
+    try {
+      const ada = await server.user('ada@example.com')
+      const bytes = randomBytes(12 * 1024 * 1024)
+      const { objectId } = await tusUpload(`${server.url}/storage/open/resumable`, bytes, { headers: bearer(ada.token), chunkSize: 1024 * 1024, metadata: { filename: 's3.bin' } }).promise
+      const row = server.db.prepare('SELECT "key", "size" FROM "_koya_objects" WHERE "id" = ?').all(objectId) as { key: string; size: number }[]
+      expect(row).toMatchObject([{ size: bytes.length }])
+      const driver = createS3Driver(s3.settings)
+      expect(await driver.head(row[0]!.key)).toEqual({ size: bytes.length })
+      await driver.close()
+      const body = Buffer.from(await (await fetch(`${server.url}/storage/open/${objectId}`)).arrayBuffer())
+      expect(body.equals(bytes)).toBe(true)
+    } finally {
+      await server.close()
+    }
+  }, 120_000)
+})

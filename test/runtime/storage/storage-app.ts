@@ -9,6 +9,7 @@ import type { BucketIR, ProjectIR } from '../../../engine/ir/project-ir.ts'
 import { applyMigrations, readMigrations } from '../../../engine/migrate/index.ts'
 import { createServer } from '../../../engine/runtime/index.ts'
 import { loadModel } from '../../../engine/runtime/model.ts'
+import type { StorageDriver } from '../../../engine/runtime/storage/driver.ts'
 import { openDatabase, type SqliteDatabase } from '../../../engine/shared/sqlite.ts'
 import { SERVICE_KEY, tableApis } from '../../helpers/app.ts'
 import { repoRoot } from '../../helpers/paths.ts'
@@ -57,7 +58,7 @@ export interface StorageTestApp {
 }
 
 /** The reference app plus the test buckets on a fresh SQLite file, listening on 127.0.0.1. */
-export async function storageApp(options: { now?: () => Date; secret?: string; dir?: string; extend?: (model: ProjectIR) => ProjectIR; prepare?: (db: SqliteDatabase) => void } = {}): Promise<StorageTestApp> {
+export async function storageApp(options: { now?: () => Date; secret?: string; dir?: string; extend?: (model: ProjectIR) => ProjectIR; prepare?: (db: SqliteDatabase) => void; driver?: StorageDriver } = {}): Promise<StorageTestApp> {
   const dir = options.dir ?? mkdtempSync(path.join(os.tmpdir(), 'koya-storage-test-'))
   const db = openDatabase(path.join(dir, 'app.db'))
   applyMigrations(db, readMigrations(repoRoot).migrations)
@@ -71,7 +72,7 @@ export async function storageApp(options: { now?: () => Date; secret?: string; d
     logger: false,
     ...(options.now ? { clock: options.now } : {}),
     auth: { serviceKey: SERVICE_KEY },
-    storage: { root, secret: options.secret ?? 'test-storage-secret' },
+    storage: { root, secret: options.secret ?? 'test-storage-secret', ...(options.driver ? { driver: options.driver } : {}) },
   })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`

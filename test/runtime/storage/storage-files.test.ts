@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs'
+import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ColumnIR, ProjectIR } from '../../../engine/ir/project-ir.ts'
 import { column } from '../../codegen/projects.ts'
@@ -93,6 +95,27 @@ describe('files on rows', () => {
     expect((await call('DELETE', `/api/tasks/${second}`, ada.token)).status).toBeLessThan(300)
     await settle()
     expect(objectExists(shared)).toBe(false)
+  })
+
+  it('rows removed by ON DELETE CASCADE release their objects too (a project delete takes its tasks and their files)', async () => {
+    const doomed = (await (await call('POST', '/api/projects', SERVICE_KEY, { workspaceId: (await (await call('GET', `/api/projects/${p1}`, SERVICE_KEY)).json() as { workspaceId: string }).workspaceId, name: 'Doomed' }, { prefer: 'return=representation' })).json()) as { id: string }[]
+    const project = doomed[0]!.id
+    const cover = await upload(ada.token)
+    const listed = await upload(ada.token, PDF)
+    const kept = await upload(ada.token)
+    expect((await task(ada.token, project, ada.id, { coverId: cover, attachments: [listed, kept] })).status).toBe(201)
+    expect((await task(ada.token, p1, ada.id, { attachments: [kept] })).status).toBe(201)
+    const keyOf = (id: string) => t.db.prepare('SELECT "key" FROM "_koya_objects" WHERE "id" = ?').pluck().all(id)[0] as string
+    const coverFile = path.join(t.root, keyOf(cover))
+    expect(existsSync(coverFile)).toBe(true)
+    expect((await call('DELETE', `/api/projects/${project}`, SERVICE_KEY)).status).toBeLessThan(300)
+    await settle()
+    expect(t.db.prepare('SELECT COUNT(*) FROM "tasks" WHERE "projectId" = ?').pluck().all(project)[0]).toBe(0)
+    expect(objectExists(cover)).toBe(false)
+    expect(objectExists(listed)).toBe(false)
+    expect(objectExists(kept)).toBe(true)
+    expect(existsSync(coverFile)).toBe(false)
+    expect(t.db.prepare('SELECT COUNT(*) FROM "_koya_released_objects"').pluck().all()[0]).toBe(0)
   })
 
   it('more files than the column\'s max are refused by its schema', async () => {

@@ -13,7 +13,8 @@ describe('storage thumbnails on download', () => {
   let image: string
   let pdf: string
   beforeAll(async () => {
-    t = await storageApp()
+    // "docs" serves only three thumbnail sizes (as bucket({ thumbnails }) compiles them), the other buckets any.
+    t = await storageApp({ extend: (model) => ({ ...model, buckets: model.buckets?.map((b) => (b.name === 'docs' ? { ...b, thumbnails: ['100x0', '32x0', '50x50'] } : b)) }) })
     ada = await t.user('ada@example.com')
     bob = await t.user('bob@example.com')
     const png = await sharp({ create: { width: 400, height: 300, channels: 3, background: { r: 200, g: 40, b: 40 } } }).png().toBuffer()
@@ -73,5 +74,12 @@ describe('storage thumbnails on download', () => {
     const notImage = await get(pdf, '?width=100')
     expect(notImage.status).toBe(415)
     expect(((await notImage.json()) as { code: string }).code).toBe('KL_STORAGE_THUMBNAIL_NOT_IMAGE')
+  })
+
+  it('refuses a size the bucket does not list, with a coded 400', async () => {
+    const refused = await get(image, '?width=120')
+    expect(refused.status).toBe(400)
+    expect(((await refused.json()) as { code: string }).code).toBe('KL_STORAGE_THUMBNAIL_SIZE_NOT_ALLOWED')
+    expect((await get(image, '?width=50&height=50')).status).toBe(200)
   })
 })

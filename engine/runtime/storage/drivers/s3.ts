@@ -1,10 +1,13 @@
 import type { Readable } from 'node:stream'
-import { AbortMultipartUploadCommand, CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3'
+import { AbortMultipartUploadCommand, CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post'
 import { KoyaError } from '../../../shared/errors.ts'
 import type { ByteRange, PutInfo, StorageDriver } from '../driver.ts'
 import { isS3NotFound, s3Error, s3Status } from './s3-errors.ts'
+
+/** Where thumbnails are cached beside their objects (runtime/storage/thumbnails.ts THUMBNAIL_PREFIX). */
+const THUMBNAILS = '_thumbs/'
 
 /** Where the S3 driver keeps bytes: one bucket of an S3-compatible server (SeaweedFS, Ceph, AWS). */
 export interface S3Settings {
@@ -130,12 +133,27 @@ export function createS3Driver(settings: S3Settings): S3StorageDriver {
     },
 
     async delete(key: string): Promise<void> {
-      try {
-        await client.send(new DeleteObjectCommand({ Bucket, Key: key }))
-      } catch (error) {
-        if (isS3NotFound(error)) return
-        throw s3Error(error, 'delete', key)
+      const remove = async (one: string) => {
+        try {
+          await client.send(new DeleteObjectCommand({ Bucket, Key: one }))
+        } catch (error) {
+          if (!isS3NotFound(error)) throw s3Error(error, 'delete', one)
+        }
       }
+      await remove(key)
+      // An object's cached thumbnails (`_thumbs/<key>/…`, any size that was asked for) go with it.
+      if (key.startsWith(THUMBNAILS)) return
+      let token: string | undefined
+      do {
+        let page
+        try {
+          page = await client.send(new ListObjectsV2Command({ Bucket, Prefix: `${THUMBNAILS}${key}/`, ...(token === undefined ? {} : { ContinuationToken: token }) }))
+        } catch (error) {
+          throw s3Error(error, 'delete', key)
+        }
+        for (const item of page.Contents ?? []) if (item.Key !== undefined) await remove(item.Key)
+        token = page.IsTruncated === true ? page.NextContinuationToken : undefined
+      } while (token !== undefined)
     },
 
     async presignPut(key: string, options: PresignPutOptions): Promise<PresignedUpload> {
