@@ -75,9 +75,14 @@ export async function createBackup(db: SqliteDatabase, options: CreateBackupOpti
   }
 }
 
+/** The local driver's folders of uploads not finished yet. */
+const IN_FLIGHT = new Set(['.tmp', '.resumable'])
+
 /**
  * Copy the storage tree: folders and regular files only (no links), without the local driver's
- * `.tmp` folder of uploads in flight. Its count and bytes, for the manifest.
+ * `.tmp` folder of uploads in flight nor the `.resumable` one of unfinished tus uploads (a
+ * client resumes those against the live server, not a restored one). Its count and bytes, for
+ * the manifest.
  */
 function copyStorage(from: string, to: string): { count: number; bytes: number } {
   const plain = (source: string) => {
@@ -88,7 +93,7 @@ function copyStorage(from: string, to: string): { count: number; bytes: number }
       return false // deleted while the copy ran
     }
   }
-  cpSync(from, to, { recursive: true, filter: (source) => path.basename(source) !== '.tmp' && plain(source) })
+  cpSync(from, to, { recursive: true, filter: (source) => !IN_FLIGHT.has(path.basename(source)) && plain(source) })
   return countFiles(to)
 }
 
