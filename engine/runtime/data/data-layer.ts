@@ -5,6 +5,7 @@ import { indexModel, type ModelIndex } from './model-index.ts'
 import type { DeleteQuery, InsertQuery, ReadQuery, SelectItem, UpdateQuery, Where } from './query.ts'
 import { createReads, type DataContext } from './reads.ts'
 import { listForActors } from './many-actors.ts'
+import { simulatePolicies, type PolicySimulation } from './policy-simulation.ts'
 import { readableImages } from './row-images.ts'
 import { createSqlRunner } from './sql-runner.ts'
 import { createWriteEventBus, type RowObject, type WriteEvents } from './write-events.ts'
@@ -118,6 +119,11 @@ export interface DataLayer {
    * every subscribed user at once.
    */
   listForActors(actors: readonly Actor[], query: { readonly table: string; readonly where?: Where }): RowObject[][]
+  /**
+   * Studio's policy simulator: a page of the table's rows (by id) with each policy's verdict for
+   * `actor` on `operation`, and the compiled predicates (policy-simulation.ts).
+   */
+  simulate(actor: Actor, table: string, operation: Operation, page: { readonly limit: number; readonly after?: string }): PolicySimulation
   insert<F extends RowFormat = 'json'>(actor: Actor, query: InsertQuery, options?: WriteOptions<F>): WriteResult<RowOf<F>>
   update<F extends RowFormat = 'json'>(actor: Actor, query: UpdateQuery, options?: WriteOptions<F>): WriteResult<RowOf<F>>
   delete<F extends RowFormat = 'json'>(actor: Actor, query: DeleteQuery, options?: WriteOptions<F>): WriteResult<RowOf<F>>
@@ -158,6 +164,7 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase, options: D
     },
     listForActors: (actors, query) => listForActors(ctx, actors, ctx.index.table(query.table), query.where),
     readableImages: (actor, table, images, where) => readableImages(ctx, actor, ctx.index.table(table), images, where),
+    simulate: (actor, table, operation, page) => simulatePolicies(ctx, actor, ctx.index.table(table), operation, page),
     insert: (actor, query, options = {}) => written(writes.insert(actor, query, options), options.as),
     update: (actor, query, options = {}) => written(writes.update(actor, query, options), options.as),
     delete: (actor, query, options = {}) => written(writes.delete(actor, query, options), options.as),
@@ -165,4 +172,5 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase, options: D
 }
 
 export { notOneRowError } from './writes.ts'
+export type { PolicySimulation } from './policy-simulation.ts'
 export type { StatementCache } from './statement-cache.ts'

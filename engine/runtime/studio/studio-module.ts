@@ -4,6 +4,7 @@ import { requireAdmin } from '../admin/admin-routes.ts'
 import { registerContractRoutes } from '../http/route-contract.ts'
 import { defineModule } from '../modules/feature-module.ts'
 import { createFirstAdmin, needsStudioSetup, newSetupToken, setupFields, setupPath, type SetupInput } from './setup.ts'
+import { simulate, type SimulateInput } from './simulate.ts'
 import { runDevWrite, runReadOnlySql, writeRefused } from './sql-console.ts'
 import { readStudioFiles, serveStudio, studioBuildDir } from './static-files.ts'
 
@@ -72,6 +73,10 @@ export const studioModule = defineModule<StudioModuleOptions | undefined>({
             return result
           }
           return runReadOnlySql(runtime.db.name, sql, { rowLimit: SQL_ROW_LIMIT, timeLimitMs: SQL_TIME_LIMIT_MS })
+        },
+        async studioSimulate(request) {
+          requireAdmin(admin, request)
+          return simulate(runtime.data, admin, request.body as SimulateInput)
         },
       },
     })
