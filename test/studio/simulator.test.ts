@@ -16,7 +16,10 @@ async function create(table: string, body: object): Promise<string> {
   if (res.status !== 201) throw new Error(`${table}: ${res.status} ${await res.text()}`)
   return ((await res.json()) as { id: string }[])[0]!.id
 }
+interface Row { id: string; allowed: boolean; verdicts: Record<string, boolean>; row: { name: string } }
+interface Simulation { actor: { userId: string | null; roles: string[] }; policies: { role: string; source: string | null; at: string | null; sql: string | null; parameters: unknown[] }[]; rows: Row[]; next: string | null }
 const simulate = async (body: object) => post('/admin/studio/simulate', body)
+const simulation = async (body: object) => (await (await simulate(body)).json()) as Simulation
 
 beforeAll(async () => {
   t = await studioApp()
@@ -37,12 +40,12 @@ describe('the policy simulator (POST /admin/studio/simulate)', () => {
   it('answers which rows a user may read, with the compiled predicate and its bound user id', async () => {
     const res = await simulate({ table: 'projects', operation: 'read', userId: ids.ada })
     expect(res.status).toBe(200)
-    const body = await res.json()
+    const body = (await res.json()) as Simulation
     expect(body.actor).toEqual({ userId: ids.ada, roles: [] })
     const verdicts = Object.fromEntries(body.rows.map((r: { row: { name: string }; allowed: boolean }) => [r.row.name, r.allowed]))
     expect(verdicts).toEqual({ Rockets: true, Boats: false })
     expect(body.policies).toHaveLength(1)
-    const [read] = body.policies
+    const read = body.policies[0]!
     expect(read.role).toBe('read')
     expect(read.source).toContain('project.workspace.members.some')
     expect(read.at).toMatch(/^policies\/projects\.ts:\d+:\d+$/)
@@ -51,40 +54,40 @@ describe('the policy simulator (POST /admin/studio/simulate)', () => {
   })
 
   it('judges update and delete as the API does: readable rows that the operation admits', async () => {
-    const update = await (await simulate({ table: 'projects', operation: 'update', userId: ids.bob })).json()
-    const byName = (rows: { row: { name: string } }[]) => Object.fromEntries(rows.map((r) => [r.row.name, r]))
+    const update = await simulation({ table: 'projects', operation: 'update', userId: ids.bob })
+    const byName = (rows: Row[]): Record<string, Row> => Object.fromEntries(rows.map((r) => [r.row.name, r]))
     // Bob reads Rockets (a viewer of Acme) but may not change it; he owns Bobs.
     expect(byName(update.rows).Rockets).toMatchObject({ allowed: false, verdicts: { read: true, update: false } })
     expect(byName(update.rows).Boats).toMatchObject({ allowed: true, verdicts: { read: true, update: true } })
     expect(update.policies.map((p: { role: string }) => p.role)).toEqual(['read', 'update'])
-    const remove = await (await simulate({ table: 'projects', operation: 'delete', userId: ids.ada })).json()
-    expect(byName(remove.rows).Rockets.allowed).toBe(true)
-    expect(byName(remove.rows).Boats.verdicts).toEqual({ read: false, delete: false })
+    const remove = await simulation({ table: 'projects', operation: 'delete', userId: ids.ada })
+    expect(byName(remove.rows).Rockets!.allowed).toBe(true)
+    expect(byName(remove.rows).Boats!.verdicts).toEqual({ read: false, delete: false })
   })
 
   it('simulates an anonymous caller, a table without a rule (deny by default), and other roles', async () => {
-    const anonymous = await (await simulate({ table: 'projects', operation: 'read', userId: null })).json()
+    const anonymous = await simulation({ table: 'projects', operation: 'read', userId: null })
     expect(anonymous.rows.every((r: { allowed: boolean }) => !r.allowed)).toBe(true)
     // users has no delete rule: nobody but the system may delete, whatever the row.
-    const noRule = await (await simulate({ table: 'users', operation: 'delete', userId: ids.ada })).json()
+    const noRule = await simulation({ table: 'users', operation: 'delete', userId: ids.ada })
     expect(noRule.policies.map((p: { role: string; sql: string | null }) => [p.role, p.sql === null])).toEqual([['read', false], ['delete', true]])
     expect(noRule.rows.map((r: { allowed: boolean }) => r.allowed)).toEqual([false, false])
     // Roles given replace the granted ones: as an admin, Bob reads every user.
-    const own = await (await simulate({ table: 'users', operation: 'read', userId: ids.bob })).json()
+    const own = await simulation({ table: 'users', operation: 'read', userId: ids.bob })
     expect(own.rows.filter((r: { allowed: boolean }) => r.allowed).map((r: { id: string }) => r.id)).toEqual([ids.bob])
-    const asAdmin = await (await simulate({ table: 'users', operation: 'read', userId: ids.bob, roles: ['admin'] })).json()
+    const asAdmin = await simulation({ table: 'users', operation: 'read', userId: ids.bob, roles: ['admin'] })
     expect(asAdmin.actor.roles).toEqual(['admin'])
     expect(asAdmin.rows.every((r: { allowed: boolean }) => r.allowed)).toBe(true)
-    expect(asAdmin.policies[0].parameters).toContain('["admin"]')
+    expect(asAdmin.policies[0]!.parameters).toContain('["admin"]')
   })
 
   it('pages by id', async () => {
-    const first = await (await simulate({ table: 'projects', operation: 'read', userId: ids.ada, limit: 1 })).json()
+    const first = await simulation({ table: 'projects', operation: 'read', userId: ids.ada, limit: 1 })
     expect(first.rows).toHaveLength(1)
-    expect(first.next).toBe(first.rows[0].id)
-    const second = await (await simulate({ table: 'projects', operation: 'read', userId: ids.ada, limit: 1, after: first.next })).json()
+    expect(first.next).toBe(first.rows[0]!.id)
+    const second = await simulation({ table: 'projects', operation: 'read', userId: ids.ada, limit: 1, after: first.next })
     expect(second.rows).toHaveLength(1)
-    expect(second.rows[0].id).not.toBe(first.rows[0].id)
+    expect(second.rows[0]!.id).not.toBe(first.rows[0]!.id)
     expect(second.next).toBeNull()
   })
 
@@ -94,7 +97,7 @@ describe('the policy simulator (POST /admin/studio/simulate)', () => {
     expect(table.status).toBe(404)
     const user = await simulate({ table: 'projects', operation: 'read', userId: 'nobody' })
     expect(user.status).toBe(404)
-    expect((await user.json()).code).toBe('KL_API_NOT_FOUND')
+    expect(((await user.json()) as { code: string }).code).toBe('KL_API_NOT_FOUND')
     expect((await simulate({ table: 'projects', operation: 'drop', userId: null })).status).toBe(400)
   })
 })
