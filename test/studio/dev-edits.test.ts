@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateProject } from '../../engine/cli/generate-project.ts'
@@ -6,15 +6,7 @@ import { createStudioDevEdits } from '../../engine/cli/studio-edits/dev-edits.ts
 import { unifiedDiff } from '../../engine/cli/studio-edits/text-diff.ts'
 import type { StudioDevEdits } from '../../engine/ir/routes/studio-dev-routes.ts'
 import { KoyaError } from '../../engine/shared/errors.ts'
-import { repoRoot } from '../helpers/paths.ts'
-
-/** A copy of the reference app inside the repository (so `koyalite` resolves to this checkout). */
-export function referenceAppCopy(name: string): string {
-  const root = path.join(repoRoot, 'test', '.tmp', `${name}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`)
-  mkdirSync(root, { recursive: true })
-  for (const entry of ['koyalite.ts', 'schema', 'policies', 'generated']) cpSync(path.join(repoRoot, entry), path.join(root, entry), { recursive: true })
-  return root
-}
+import { referenceAppCopy } from '../helpers/studio-app.ts'
 
 let root: string
 let edits: StudioDevEdits
