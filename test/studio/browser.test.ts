@@ -273,7 +273,7 @@ describe('Studio in Chromium', () => {
     await page.getByRole('button', { name: 'Switch to dark theme' }).click()
     expect(await page.evaluate('document.documentElement.dataset.theme')).toBe('dark')
     await shot('10-dark')
-    for (const [route, ready] of [['data/workspaces', 'Acme Corp'], ['query', 'REST URL'], ['sql', 'SQL console'], ['erd', 'ERD'], ['charts', 'Charts'], ['policies', 'Policy simulator']] as const) {
+    for (const [route, ready] of [['data/workspaces', 'Acme Corp'], ['query', 'REST URL'], ['sql', 'SQL console'], ['erd', 'ERD'], ['charts', 'Charts'], ['policies', 'Policy simulator'], ['schema', 'Read-only']] as const) {
       for (const theme of ['dark', 'light']) {
         await page.goto(`${url}/_/${route}`)
         await page.evaluate(`document.documentElement.dataset.theme = '${theme}'`)

@@ -3,7 +3,7 @@ import path from 'node:path'
 import type { StudioDevEdits, StudioEdit, StudioEditResult } from '../../ir/routes/studio-dev-routes.ts'
 import { formatKoyaError, isKoyaError, KoyaError, KoyaErrorList } from '../../shared/errors.ts'
 import type { GenerateProjectResult } from '../generate-project.ts'
-import { applyEdit, openProject } from './code-edits.ts'
+import { applyEdit, openProject } from '../../compiler/code-edits.ts'
 import { unifiedDiff } from './text-diff.ts'
 
 /**

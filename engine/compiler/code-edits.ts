@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { IndentationText, Node, Project, QuoteKind, SyntaxKind, type CallExpression, type ObjectLiteralExpression, type SourceFile } from 'ts-morph'
-import type { NewColumn, StudioEdit } from '../../ir/routes/studio-dev-routes.ts'
-import { KoyaError } from '../../shared/errors.ts'
+import type { NewColumn, StudioEdit } from '../ir/routes/studio-dev-routes.ts'
+import { KoyaError } from '../shared/errors.ts'
 
 /**
  * Studio's edits of a project's code with ts-morph: only the nodes an edit names change, the rest
