@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyServerFactory } from 'fastify'
 import { createServer, loadGeneratedDocs, loadHandlers, loadModel, loadTableApis, needsStudioSetup, newSetupToken, setupPath, type CreateServerOptions } from '../runtime/index.ts'
+import type { StudioDevEdits } from '../ir/routes/studio-dev-routes.ts'
 import type { SqliteDatabase } from '../shared/sqlite.ts'
 import { colors, type CliIO } from './io.ts'
 
@@ -24,7 +25,7 @@ export function announceStudio(io: CliIO, url: string, db: SqliteDatabase): void
 export async function bootApp(
   io: CliIO,
   db: SqliteDatabase,
-  dev?: { readonly serverFactory: FastifyServerFactory; readonly version: string },
+  dev?: { readonly serverFactory: FastifyServerFactory; readonly version: string; readonly studioEdits?: StudioDevEdits },
   overrides: Partial<CreateServerOptions> = {},
 ): Promise<FastifyInstance> {
   const serverFactory = dev?.serverFactory
@@ -38,7 +39,7 @@ export async function bootApp(
     tables: await loadTableApis(io.cwd, model, version),
     docs: loadGeneratedDocs(io.cwd),
     jobs: { handlers },
-    studio: { setupToken: STUDIO_SETUP_TOKEN },
+    studio: { setupToken: STUDIO_SETUP_TOKEN, ...(dev?.studioEdits ? { devEdits: dev.studioEdits } : {}) },
     webhooks: { handlers },
     // Functions run from generated/functions (under dev) or from their deployed versions.
     functions: { root: io.cwd },

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
@@ -46,4 +46,12 @@ export async function studioApp(options: { readonly dev?: boolean } = {}): Promi
       rmSync(dir, { recursive: true, force: true })
     },
   }
+}
+
+/** A copy of the reference app's code inside the repository (so `koyalite` resolves to this checkout), under test/.tmp. */
+export function referenceAppCopy(name: string): string {
+  const root = path.join(repoRoot, 'test', '.tmp', `${name}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`)
+  mkdirSync(root, { recursive: true })
+  for (const entry of ['koyalite.ts', 'schema', 'policies', 'generated']) cpSync(path.join(repoRoot, entry), path.join(root, entry), { recursive: true })
+  return root
 }

@@ -247,13 +247,33 @@ describe('Studio in Chromium', () => {
     await shot('09-charts')
   })
 
+  it('simulates policies: which rows a user may read, with the compiled SQL', async () => {
+    await page.goto(`${url}/_/policies?table=workspaces`)
+    await page.getByRole('heading', { name: 'Policy simulator' }).waitFor()
+    await page.getByLabel('As user').selectOption({ label: 'bob@example.com' })
+    await page.getByRole('button', { name: 'Simulate' }).click()
+    const grid = page.getByRole('table', { name: 'Verdicts on workspaces' })
+    await grid.locator('tbody tr').first().waitFor()
+    const verdicts = async () => Object.fromEntries((await grid.locator('tbody tr').all()).length === 0 ? [] : await Promise.all((await grid.locator('tbody tr').all()).map(async (tr) => [await tr.locator('td').nth(1).textContent(), await tr.locator('td').last().textContent()])))
+    // Bob owns "Bobs" and belongs to nothing else: the same rows view-as-user showed him.
+    expect(await verdicts()).toEqual({ 'Acme Corp': 'deny', Bobs: 'allow', 'Team 0': 'deny', 'Team 1': 'deny', 'Team 2': 'deny' })
+    expect(await page.getByLabel('SQL of read').textContent()).toContain('"ownerId"')
+    expect(await page.getByTestId('simulation-summary').textContent()).toContain('1 of 5 row(s) on this page allowed to bob@example.com (roles: none)')
+    await shot('09b-policy-simulator')
+    // The same user with the admin role: the rule's `auth.roles.includes('admin')` admits every row.
+    await page.getByLabel('their granted roles').uncheck()
+    await page.getByRole('group', { name: 'Roles' }).getByLabel('admin').check()
+    await page.getByRole('button', { name: 'Simulate' }).click()
+    await expect.poll(async () => Object.values(await verdicts())).toEqual(['allow', 'allow', 'allow', 'allow', 'allow'])
+  })
+
   it('switches to the dark theme and has no serious accessibility violation on each page', async () => {
     await page.goto(`${url}/_/data/workspaces`)
     await page.getByRole('table', { name: 'Rows of workspaces' }).getByText('Acme Corp', { exact: true }).waitFor()
     await page.getByRole('button', { name: 'Switch to dark theme' }).click()
     expect(await page.evaluate('document.documentElement.dataset.theme')).toBe('dark')
     await shot('10-dark')
-    for (const [route, ready] of [['data/workspaces', 'Acme Corp'], ['query', 'REST URL'], ['sql', 'SQL console'], ['erd', 'ERD'], ['charts', 'Charts']] as const) {
+    for (const [route, ready] of [['data/workspaces', 'Acme Corp'], ['query', 'REST URL'], ['sql', 'SQL console'], ['erd', 'ERD'], ['charts', 'Charts'], ['policies', 'Policy simulator'], ['schema', 'Read-only']] as const) {
       for (const theme of ['dark', 'light']) {
         await page.goto(`${url}/_/${route}`)
         await page.evaluate(`document.documentElement.dataset.theme = '${theme}'`)

@@ -12,6 +12,7 @@ import { withSecrets } from '../secrets-env.ts'
 import { environmentErrors } from '../../runtime/environment/check-env.ts'
 import { loadModel } from '../../runtime/index.ts'
 import { startHotServer } from '../hot-server.ts'
+import { createStudioDevEdits } from '../studio-edits/dev-edits.ts'
 import { watchSources } from '../watch-sources.ts'
 
 /** What the dev loop watches, relative to the project root. */
@@ -62,13 +63,19 @@ export const devCommand: Command = {
 
     await rebuild()
     let version = 0
-    const server = await startHotServer(options.port, options.host, (factory) => bootApp(io, db, { serverFactory: factory, version: String(version) })).catch((cause: unknown) => {
+    let running: Promise<void> = Promise.resolve()
+    // Studio's schema and policy edits: their generate waits for, and holds off, the loop's rebuilds.
+    const studioEdits = createStudioDevEdits(io.cwd, () => {
+      const job = running.then(() => generateProject({ root: io.cwd }))
+      running = job.then(() => {}, () => {})
+      return job
+    })
+    const server = await startHotServer(options.port, options.host, (factory) => bootApp(io, db, { serverFactory: factory, version: String(version), studioEdits })).catch((cause: unknown) => {
       db.close()
       throw listenError(cause, options.host, options.port)
     })
 
     let timer: NodeJS.Timeout | undefined
-    let running: Promise<void> = Promise.resolve()
     const onChange = (file: string) => {
       clearTimeout(timer)
       timer = setTimeout(() => {
@@ -77,7 +84,7 @@ export const devCommand: Command = {
           if (!(await rebuild())) return
           try {
             version++
-            await server.swap((factory) => bootApp(io, db, { serverFactory: factory, version: String(version) }))
+            await server.swap((factory) => bootApp(io, db, { serverFactory: factory, version: String(version), studioEdits }))
             io.out(`${c.green('✓')} reloaded`)
           } catch (error) {
             reportError(io, error)

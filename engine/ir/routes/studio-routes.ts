@@ -8,10 +8,13 @@ import type { RouteError, RouteGroup, RouteSchema } from './route-contract.ts'
  * Studio's own, and an app's client has no use for them.
  */
 
-export const STUDIO_ROUTE_IDS = ['studioSetupState', 'studioSetup', 'studioCounts', 'studioSql'] as const
+export const STUDIO_ROUTE_IDS = ['studioSetupState', 'studioSetup', 'studioCounts', 'studioSql', 'studioSimulate'] as const
 export type StudioRouteId = (typeof STUDIO_ROUTE_IDS)[number]
 
 export const STUDIO_TAG = 'Studio'
+
+/** The most rows one page of the policy simulator shows. */
+export const SIMULATE_PAGE_LIMIT = 200
 
 /** The most rows the SQL console returns (the rest is counted as cut, not read). */
 export const SQL_ROW_LIMIT = 1000
@@ -31,7 +34,7 @@ const text = (maxLength: number): RouteSchema => ({ type: 'string', minLength: 1
  */
 export function studioRoutes(_ir: ProjectIR): RouteGroup<StudioRouteId> {
   return {
-    tag: { name: STUDIO_TAG, description: 'What KoyaLite Studio (`/_/`) uses besides the public and admin APIs: first-run setup, estimated counts, the SQL console.' },
+    tag: { name: STUDIO_TAG, description: 'What KoyaLite Studio (`/_/`) uses besides the public and admin APIs: first-run setup, estimated counts, the SQL console, the policy simulator.' },
     routes: [
       {
         id: 'studioSetupState',
@@ -112,6 +115,62 @@ export function studioRoutes(_ir: ProjectIR): RouteGroup<StudioRouteId> {
           err(403, 'Not an admin (or impersonating), an untrusted origin, or a write outside `koyalite dev` or unconfirmed', 'KL_AUTH_FORBIDDEN', 'KL_AUTH_CSRF', 'KL_API_SQL_WRITE_REFUSED'),
           err(408, 'The statement ran past the time limit and was stopped', 'KL_API_SQL_TIMEOUT'),
         ],
+      },
+      {
+        id: 'studioSimulate',
+        method: 'POST',
+        path: '/admin/studio/simulate',
+        tag: STUDIO_TAG,
+        summary: 'Simulate policies (which rows may this user read, update, delete?)',
+        description: `A page of the table's rows (by id, at most ${SIMULATE_PAGE_LIMIT}) with, for a user (their granted roles, or \`roles\` given) or an anonymous caller, each policy's verdict on each row for the operation, and the compiled SQL predicates the runtime runs. Update and delete need the read policy too, as the API does; \`create\` judges each row as if it were the proposed row.`,
+        auth: 'admin',
+        body: {
+          description: 'Who, what, and the page.',
+          schema: {
+            type: 'object',
+            properties: {
+              table: text(200),
+              operation: { type: 'string', enum: ['read', 'create', 'update', 'delete'] },
+              userId: { type: ['string', 'null'], maxLength: 200 },
+              roles: { type: 'array', items: text(200), maxItems: 50 },
+              after: text(200),
+              limit: { type: 'integer', minimum: 1, maximum: SIMULATE_PAGE_LIMIT },
+            },
+            required: ['table', 'operation', 'userId'],
+            additionalProperties: false,
+          },
+        },
+        responses: [{
+          status: 200,
+          description: 'The verdicts.',
+          schema: {
+            type: 'object',
+            properties: {
+              table: { type: 'string' },
+              operation: { type: 'string' },
+              actor: { type: 'object', properties: { userId: { type: ['string', 'null'] }, roles: { type: 'array', items: { type: 'string' } } }, required: ['userId', 'roles'] },
+              policies: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { role: { type: 'string' }, source: { type: ['string', 'null'] }, at: { type: ['string', 'null'] }, sql: { type: ['string', 'null'] }, parameters: { type: 'array' } },
+                  required: ['role', 'source', 'at', 'sql', 'parameters'],
+                },
+              },
+              rows: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { id: { type: 'string' }, allowed: { type: 'boolean' }, verdicts: { type: 'object', additionalProperties: { type: 'boolean' } }, row: { type: 'object' } },
+                  required: ['id', 'allowed', 'verdicts', 'row'],
+                },
+              },
+              next: { type: ['string', 'null'] },
+            },
+            required: ['table', 'operation', 'actor', 'policies', 'rows', 'next'],
+          },
+        }],
+        errors: [err(400, 'The body is invalid', 'KL_API_VALIDATION'), ...adminErrors, err(404, 'No such table or user', 'KL_API_NOT_FOUND')],
       },
     ],
     schemas: {},

@@ -6,6 +6,7 @@ import type { DeleteQuery, InsertQuery, ReadQuery, SelectItem, UpdateQuery, Wher
 import { createReads, type DataContext } from './reads.ts'
 import { listForActors } from './many-actors.ts'
 import { createReadObservers, type ReadObserver } from './read-observers.ts'
+import { simulatePolicies, type PolicySimulation } from './policy-simulation.ts'
 import { readableImages } from './row-images.ts'
 import { createSqlRunner } from './sql-runner.ts'
 import { createWriteEventBus, type RowObject, type WriteEvents } from './write-events.ts'
@@ -125,6 +126,11 @@ export interface DataLayer {
    * reads run as before. Returns the function that removes it.
    */
   observeReads(observer: ReadObserver): () => void
+  /**
+   * Studio's policy simulator: a page of the table's rows (by id) with each policy's verdict for
+   * `actor` on `operation`, and the compiled predicates (policy-simulation.ts).
+   */
+  simulate(actor: Actor, table: string, operation: Operation, page: { readonly limit: number; readonly after?: string }): PolicySimulation
   insert<F extends RowFormat = 'json'>(actor: Actor, query: InsertQuery, options?: WriteOptions<F>): WriteResult<RowOf<F>>
   update<F extends RowFormat = 'json'>(actor: Actor, query: UpdateQuery, options?: WriteOptions<F>): WriteResult<RowOf<F>>
   delete<F extends RowFormat = 'json'>(actor: Actor, query: DeleteQuery, options?: WriteOptions<F>): WriteResult<RowOf<F>>
@@ -177,6 +183,7 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase, options: D
     listForActors: (actors, query) => listForActors(ctx, actors, ctx.index.table(query.table), query.where),
     observeReads: (observer) => observers.add(observer),
     readableImages: (actor, table, images, where) => readableImages(ctx, actor, ctx.index.table(table), images, where),
+    simulate: (actor, table, operation, page) => simulatePolicies(ctx, actor, ctx.index.table(table), operation, page),
     insert: (actor, query, options = {}) => written(writes.insert(actor, query, options), options.as),
     update: (actor, query, options = {}) => written(writes.update(actor, query, options), options.as),
     delete: (actor, query, options = {}) => written(writes.delete(actor, query, options), options.as),
@@ -184,4 +191,5 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase, options: D
 }
 
 export { notOneRowError } from './writes.ts'
+export type { PolicySimulation } from './policy-simulation.ts'
 export type { StatementCache } from './statement-cache.ts'

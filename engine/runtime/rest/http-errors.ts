@@ -26,6 +26,8 @@ export const API_STATUS: Record<ApiCode, number> = {
   KL_API_SQL_ERROR: 400,
   KL_API_SQL_WRITE_REFUSED: 403,
   KL_API_SQL_TIMEOUT: 408,
+  KL_API_STUDIO_EDIT_NOT_FOUND: 404,
+  KL_API_STUDIO_EDIT_INVALID: 422,
   KL_AUTH_SETUP_REFUSED: 403,
   KL_API_PAYLOAD_TOO_LARGE: 413,
   // Answered by the gateway (generated/infra/nginx.conf), not by the API itself.

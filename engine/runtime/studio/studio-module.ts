@@ -4,6 +4,9 @@ import { requireAdmin } from '../admin/admin-routes.ts'
 import { registerContractRoutes } from '../http/route-contract.ts'
 import { defineModule } from '../modules/feature-module.ts'
 import { createFirstAdmin, needsStudioSetup, newSetupToken, setupFields, setupPath, type SetupInput } from './setup.ts'
+import type { StudioDevEdits } from '../../ir/routes/studio-dev-routes.ts'
+import { registerDevEditRoutes } from './dev-edit-routes.ts'
+import { simulate, type SimulateInput } from './simulate.ts'
 import { runDevWrite, runReadOnlySql, writeRefused } from './sql-console.ts'
 import { readStudioFiles, serveStudio, studioBuildDir } from './static-files.ts'
 
@@ -17,6 +20,11 @@ export interface StudioModuleOptions {
   readonly buildDir?: string
   /** Serve no Studio at all (its admin routes stay). */
   readonly disabled?: boolean
+  /**
+   * Schema and policy edits as code: given by `koyalite dev` alone (the edit code, ts-morph and
+   * the compiler live in the CLI, never in the runtime), and registered only in dev mode.
+   */
+  readonly devEdits?: StudioDevEdits
 }
 
 /**
@@ -73,7 +81,12 @@ export const studioModule = defineModule<StudioModuleOptions | undefined>({
           }
           return runReadOnlySql(runtime.db.name, sql, { rowLimit: SQL_ROW_LIMIT, timeLimitMs: SQL_TIME_LIMIT_MS })
         },
+        async studioSimulate(request) {
+          requireAdmin(admin, request)
+          return simulate(runtime.data, admin, request.body as SimulateInput)
+        },
       },
     })
+    if (options?.devEdits !== undefined && runtime.dev) registerDevEditRoutes(app, options.devEdits, admin)
   },
 })

@@ -360,4 +360,12 @@ export const SERVE_ERROR_CODES = {
     description: 'The SQL console\'s statement ran past its time limit and was stopped.',
     solution: 'Add a WHERE clause that an index serves, or a LIMIT; check the plan with EXPLAIN QUERY PLAN.',
   },
+  KL_API_STUDIO_EDIT_NOT_FOUND: {
+    description: 'A Studio schema or policy edit (under `koyalite dev`) names a table, column or policy that the project\'s code does not declare where Studio looks (a `table(…)` call in koyalite.ts or schema/, a `policies(…)` call in policies/).',
+    solution: 'Check the name, or make the edit in your editor: the dev loop picks it up the same way.',
+  },
+  KL_API_STUDIO_EDIT_INVALID: {
+    description: 'A Studio schema or policy edit was refused: the name is taken, or the compiler refused the edited project. The files were restored as they were.',
+    solution: 'Read the compiler\'s errors in the message (file:line:column), fix the edit and try again.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>

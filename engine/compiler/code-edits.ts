@@ -1,0 +1,154 @@
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { IndentationText, Node, Project, QuoteKind, SyntaxKind, type CallExpression, type ObjectLiteralExpression, type SourceFile } from 'ts-morph'
+import type { NewColumn, StudioEdit } from '../ir/routes/studio-dev-routes.ts'
+import { KoyaError } from '../shared/errors.ts'
+
+/**
+ * Studio's edits of a project's code with ts-morph: only the nodes an edit names change, the rest
+ * of each file keeps its text byte for byte. Where Studio looks: `table('<name>', { … })` calls
+ * and `policies(schema, { <table>: { … } })` calls in koyalite.ts, schema/ and policies/.
+ */
+
+export function openProject(root: string): Project {
+  const project = new Project({
+    skipAddingFilesFromTsConfig: true,
+    skipFileDependencyResolution: true,
+    manipulationSettings: { indentationText: IndentationText.TwoSpaces, quoteKind: QuoteKind.Single, useTrailingCommas: true },
+  })
+  project.addSourceFilesAtPaths([path.join(root, 'koyalite.ts'), path.join(root, 'schema', '**', '*.ts'), path.join(root, 'policies', '**', '*.ts')])
+  return project
+}
+
+export function applyEdit(project: Project, root: string, edit: StudioEdit): void {
+  switch (edit.kind) {
+    case 'addColumn':
+      return addColumn(project, edit.table, edit.column)
+    case 'renameColumn':
+      return renameColumn(project, edit.table, edit.from, edit.to)
+    case 'addTable':
+      return addTable(project, root, edit.table, edit.columns)
+    case 'editPolicy':
+      return editPolicy(project, edit.table, edit.operation, edit.source)
+  }
+}
+
+const notFound = (message: string, hint?: string) => new KoyaError('KL_API_STUDIO_EDIT_NOT_FOUND', message, hint ? { hint } : {})
+const invalid = (message: string) => new KoyaError('KL_API_STUDIO_EDIT_INVALID', message)
+
+const callsNamed = (file: SourceFile, name: string): CallExpression[] =>
+  file.getDescendantsOfKind(SyntaxKind.CallExpression).filter((call) => call.getExpression().getText() === name)
+
+/** The columns object of `table('<name>', { … })`. */
+function findTable(project: Project, name: string): ObjectLiteralExpression | undefined {
+  for (const file of project.getSourceFiles()) {
+    for (const call of callsNamed(file, 'table')) {
+      const [first, second] = call.getArguments()
+      if (first && Node.isStringLiteral(first) && first.getLiteralValue() === name && second && Node.isObjectLiteralExpression(second)) return second
+    }
+  }
+  return undefined
+}
+
+function tableOrThrow(project: Project, name: string): ObjectLiteralExpression {
+  const found = findTable(project, name)
+  if (!found) throw notFound(`No \`table('${name}', { … })\` in koyalite.ts, schema/ or policies/.`, 'Studio edits tables declared with a table() call whose name is a string literal.')
+  return found
+}
+
+export function columnSource(column: NewColumn): string {
+  return `t.${column.type}()${column.unique ? '.unique()' : ''}${column.optional ? '.optional()' : ''}`
+}
+
+function addColumn(project: Project, tableName: string, column: NewColumn): void {
+  const columns = tableOrThrow(project, tableName)
+  if (columns.getProperty(column.name)) throw invalid(`Table "${tableName}" already has a column "${column.name}".`)
+  // Before the system timestamps, where a person would write it.
+  const properties = columns.getProperties()
+  const at = properties.findIndex((p) => Node.isPropertyAssignment(p) && /^t\.(createdAt|updatedAt)\(/.test(p.getInitializer()?.getText() ?? ''))
+  columns.insertPropertyAssignment(at === -1 ? properties.length : at, { name: column.name, initializer: columnSource(column) })
+}
+
+function renameColumn(project: Project, tableName: string, from: string, to: string): void {
+  const columns = tableOrThrow(project, tableName)
+  const property = columns.getProperty(from)
+  if (!property || !Node.isPropertyAssignment(property)) throw notFound(`Table "${tableName}" has no column "${from}" written as \`${from}: t.…()\`.`)
+  if (columns.getProperty(to)) throw invalid(`Table "${tableName}" already has a column "${to}".`)
+  const initializer = property.getInitializerOrThrow()
+  // renamedFrom makes the migration a RENAME COLUMN, keeping the data.
+  initializer.replaceWithText(`${initializer.getText()}.renamedFrom('${from}')`)
+  property.getNameNode().replaceWithText(to)
+  // The table's own policies read the column through their row parameter: `task.from`.
+  for (const rules of tablePolicyObjects(project, tableName)) {
+    for (const arrow of rules.getDescendantsOfKind(SyntaxKind.ArrowFunction)) {
+      const row = arrow.getParameters()[0]?.getName()
+      if (row === undefined) continue
+      for (const access of arrow.getDescendantsOfKind(SyntaxKind.PropertyAccessExpression)) {
+        if (access.getName() === from && access.getExpression().getText() === row) access.getNameNode().replaceWithText(to)
+      }
+    }
+  }
+}
+
+function addTable(project: Project, root: string, name: string, columns: readonly NewColumn[]): void {
+  if (findTable(project, name)) throw invalid(`A table "${name}" is already declared.`)
+  const file = path.join(root, 'schema', `${name}.ts`)
+  if (existsSync(file) || project.getSourceFile(file)) throw invalid(`schema/${name}.ts already exists.`)
+  const reserved = new Set(['id', 'createdAt', 'updatedAt'])
+  const lines = columns.filter((c) => !reserved.has(c.name)).map((c) => `  ${c.name}: ${columnSource(c)},`)
+  project.createSourceFile(file, `import { table, t } from 'koyalite'\n\nexport const ${name} = table('${name}', {\n  id: t.id(),\n${lines.join('\n')}${lines.length > 0 ? '\n' : ''}  createdAt: t.createdAt(),\n  updatedAt: t.updatedAt(),\n})\n`)
+  // Listed where the app lists its tables: schema/index.ts, else defineConfig's `tables: { … }`.
+  const index = project.getSourceFile(path.join(root, 'schema', 'index.ts'))
+  if (index) {
+    // As text, so the file's own style (no semicolons in the reference app) is kept.
+    const text = index.getFullText()
+    index.replaceWithText(`${text}${text === '' || text.endsWith('\n') ? '' : '\n'}export { ${name} } from './${name}'\n`)
+    return
+  }
+  const config = project.getSourceFile(path.join(root, 'koyalite.ts'))
+  const tables = config && callsNamed(config, 'defineConfig')[0]?.getArguments()[0]
+  const listed = tables && Node.isObjectLiteralExpression(tables) ? tables.getProperty('tables') : undefined
+  const object = listed && Node.isPropertyAssignment(listed) ? listed.getInitializer() : undefined
+  if (!config || !object || !Node.isObjectLiteralExpression(object)) throw notFound('Found neither schema/index.ts nor `tables: { … }` in defineConfig to list the new table in.')
+  object.addShorthandPropertyAssignment({ name })
+  const imports = config.getImportDeclarations()
+  config.insertText(imports.length > 0 ? imports[imports.length - 1]!.getEnd() : 0, `${imports.length > 0 ? '\n' : ''}import { ${name} } from './schema/${name}'${imports.length > 0 ? '' : '\n'}`)
+}
+
+/** The `{ read, create, update, delete }` objects of a table in every `policies(…)` call. */
+function tablePolicyObjects(project: Project, tableName: string): ObjectLiteralExpression[] {
+  const found: ObjectLiteralExpression[] = []
+  for (const rules of policyCalls(project)) {
+    const entry = rules.getProperty(tableName)
+    const value = entry && Node.isPropertyAssignment(entry) ? entry.getInitializer() : undefined
+    if (value && Node.isObjectLiteralExpression(value)) found.push(value)
+  }
+  return found
+}
+
+function policyCalls(project: Project): ObjectLiteralExpression[] {
+  return project.getSourceFiles().flatMap((file) =>
+    callsNamed(file, 'policies').flatMap((call) => {
+      const rules = call.getArguments()[1]
+      return rules && Node.isObjectLiteralExpression(rules) ? [rules] : []
+    }),
+  )
+}
+
+function editPolicy(project: Project, tableName: string, operation: string, source: string): void {
+  if (!findTable(project, tableName)) tableOrThrow(project, tableName)
+  const [rules] = tablePolicyObjects(project, tableName)
+  const text = source.trim()
+  if (rules) {
+    const existing = rules.getProperty(operation)
+    if (existing && Node.isPropertyAssignment(existing)) existing.setInitializer(text)
+    else if (existing) throw invalid(`The ${operation} rule of "${tableName}" is not written as \`${operation}: …\`; edit it in your editor.`)
+    else rules.addPropertyAssignment({ name: operation, initializer: text })
+    return
+  }
+  // No rules for the table yet: a new entry in the policies(…) call of policies/<table>.ts, else the first one.
+  const calls = policyCalls(project)
+  const preferred = calls.find((c) => path.basename(c.getSourceFile().getFilePath(), '.ts') === tableName) ?? calls[0]
+  if (!preferred) throw notFound('No `policies(schema, { … })` call in koyalite.ts, schema/ or policies/ to add the rule to.', 'Add one (see docs/policies.md), then edit its rules from Studio.')
+  preferred.addPropertyAssignment({ name: tableName, initializer: `{\n    ${operation}: ${text},\n  }` })
+}
