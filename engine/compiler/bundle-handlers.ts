@@ -69,6 +69,13 @@ export function handlersEntry(configFile: string, ir: ProjectIR): string | undef
     lines.push(`  ${key(webhook.name)}: Object.freeze({ ${parts.join(', ')} }),`)
   }
   lines.push('})', '')
+  // Only when a job has a schema, so the bundles of apps without one stay as they were.
+  const typed = jobs.filter((job) => job.payload !== undefined)
+  if (typed.length > 0) {
+    lines.push('export const payloads = Object.freeze({')
+    for (const job of typed) lines.push(`  ${key(job.name)}: config.jobs[${key(job.name)}].payload,`)
+    lines.push('})', '')
+  }
   return lines.join('\n')
 }
 

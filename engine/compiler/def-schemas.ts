@@ -108,6 +108,7 @@ const jobDef = z.strictObject(
       .refine((limit) => (limit.max === undefined) === (limit.per === undefined), 'Expected both max and per (the whole job), or neither')
       .refine((limit) => limit.max !== undefined || limit.perKey !== undefined, 'Expected { max, per }, perKey: { max, per }, or both')
       .optional(),
+    payload: jsonValidator.optional(),
     run: handler('async (ctx, payload) => …'),
   },
   { error: 'Expected a job made with job({ … })' },

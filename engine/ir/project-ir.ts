@@ -380,6 +380,8 @@ export interface JobIR {
   readonly concurrency: number | null
   /** Absent: not rate limited. */
   readonly rateLimit?: JobRateLimitIR
+  /** JSON Schema of the zod `payload` (job({ payload })); absent: any JSON value. */
+  readonly payload?: JsonValue
 }
 
 /** Runs started per window of `perMs`, of the whole job (`kind`) and of each group key (`perKey`). */
