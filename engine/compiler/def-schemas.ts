@@ -173,7 +173,7 @@ export const configDefSchema = z.strictObject({
     })
     .optional(),
   jobs: z.record(z.string(), jobDef).optional(),
-  email: z.strictObject({ from: z.string().min(3, 'Expected a sender address'), provider: z.literal('resend').optional(), apiKey: setting.optional(), retry: retry.optional() }).optional(),
+  email: z.strictObject({ from: z.string().min(3, 'Expected a sender address'), provider: z.literal('resend').optional(), apiKey: setting.optional(), retry: retry.optional(), templates: z.record(z.string(), z.string()).optional() }).optional(),
   webhooks: z.record(z.string(), webhookDef).optional(),
   functions: z.record(z.string(), functionDef).optional(),
   storage: z.record(z.string(), bucketDef).optional(),
