@@ -39,6 +39,7 @@ export async function bootApp(
     tables: await loadTableApis(io.cwd, model, version),
     docs: loadGeneratedDocs(io.cwd),
     jobs: { handlers },
+    email: { root: io.cwd, ...(version !== undefined ? { version } : {}) },
     studio: { setupToken: STUDIO_SETUP_TOKEN, ...(dev?.studioEdits ? { devEdits: dev.studioEdits } : {}) },
     webhooks: { handlers },
     // Functions run from generated/functions (under dev) or from their deployed versions.

@@ -213,12 +213,15 @@ function resolveRefTarget(table: string, column: string, target: string | (() =>
   return name
 }
 
-/** The JSON Schema of a zod 4 schema, or null for other validators (which still validate). */
-export function jsonSchemaOf(schema: unknown): JsonValue | null {
+/**
+ * The JSON Schema of a zod 4 schema, or null for other validators (which still validate). `io`
+ * 'input' describes what may be sent (a field with a default is optional), 'output' what it parses to.
+ */
+export function jsonSchemaOf(schema: unknown, io: 'input' | 'output' = 'output'): JsonValue | null {
   // Only zod 4 schemas can be turned into JSON Schema here; other validators still validate.
   if (typeof schema !== 'object' || schema === null || !('_zod' in schema)) return null
   try {
-    const { $schema: _drop, ...rest } = z.toJSONSchema(schema as z.ZodType, { unrepresentable: 'any' }) as Record<string, unknown>
+    const { $schema: _drop, ...rest } = z.toJSONSchema(schema as z.ZodType, { unrepresentable: 'any', io }) as Record<string, unknown>
     return toJsonValue(rest) ?? null
   } catch {
     return null

@@ -75,6 +75,8 @@ function buildJob(name: string, def: JobDef<never>, problems: Problems): JobIR {
     timeoutMs: def.timeout === undefined ? null : parseDurationMs(def.timeout),
     concurrency: def.concurrency ?? null,
     ...(def.rateLimit === undefined ? {} : { rateLimit: rateLimitOf(def.rateLimit) }),
+    // A validator that is not zod still validates at run time; its JSON Schema is then "any value".
+    ...(def.payload === undefined ? {} : { payload: jsonSchemaOf(def.payload, 'input') ?? {} }),
   }
 }
 

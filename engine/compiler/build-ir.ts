@@ -9,6 +9,7 @@ import { PROJECT_IR_VERSION, type AuthIR, type EmailIR, type EmbeddingsIR, type 
 import type { SourceLocation } from '../shared/errors.ts'
 import type { Problems } from './problems.ts'
 import { buildHandlerIRs, buildRetry } from './build-handlers.ts'
+import { emailTemplatesOf } from './build-email-templates.ts'
 import { graphqlNameClashes } from '../ir/graphql/graphql-names.ts'
 import { parseDuration } from '../shared/durations.ts'
 import { buildEnvironments, buildHttp } from './build-http.ts'
@@ -96,6 +97,7 @@ function buildEmail(email: NonNullable<ValidConfigDef['email']>, problems: Probl
     provider: 'resend',
     apiKey: email.apiKey === undefined || typeof email.apiKey === 'string' ? null : { env: email.apiKey.name },
     retry: buildRetry(email.retry, 'email', problems),
+    ...emailTemplatesOf(email.templates, problems),
   }
 }
 

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { build, type BuildOptions, type Message } from 'esbuild'
-import { HANDLERS_BUNDLE_PATH, type FunctionIR, type ProjectIR } from '../ir/project-ir.ts'
+import { EMAIL_TEMPLATES_BUNDLE_PATH, HANDLERS_BUNDLE_PATH, type FunctionIR, type ProjectIR } from '../ir/project-ir.ts'
 import { KoyaError, KoyaErrorList } from '../shared/errors.ts'
 import { banner, type GeneratedFile } from '../shared/generated-file.ts'
 
@@ -48,8 +48,8 @@ function commonOptions(root: string, source: string): BuildOptions {
 export async function bundleHandlers(options: BundleHandlersOptions): Promise<GeneratedFile[]> {
   const root = path.resolve(options.root)
   const functions = options.ir.functions ?? []
-  const results = await Promise.allSettled([bundleHandlerTable(root, options.configFile, options.ir), ...functions.map((fn) => bundleFunction(root, fn))])
-  const what = ['the jobs and webhooks', ...functions.map((fn) => `function "${fn.name}"`)]
+  const results = await Promise.allSettled([bundleHandlerTable(root, options.configFile, options.ir), bundleEmailTemplates(root, options.configFile, options.ir), ...functions.map((fn) => bundleFunction(root, fn))])
+  const what = ['the jobs and webhooks', 'the email templates', ...functions.map((fn) => `function "${fn.name}"`)]
   const errors = results.flatMap((result, i) => (result.status === 'rejected' ? bundleErrors(root, what[i]!, result.reason) : []))
   if (errors.length > 0) throw new KoyaErrorList(errors)
   return results.flatMap((result) => (result.status === 'fulfilled' ? result.value : []))
@@ -69,6 +69,13 @@ export function handlersEntry(configFile: string, ir: ProjectIR): string | undef
     lines.push(`  ${key(webhook.name)}: Object.freeze({ ${parts.join(', ')} }),`)
   }
   lines.push('})', '')
+  // Only when a job has a schema, so the bundles of apps without one stay as they were.
+  const typed = jobs.filter((job) => job.payload !== undefined)
+  if (typed.length > 0) {
+    lines.push('export const payloads = Object.freeze({')
+    for (const job of typed) lines.push(`  ${key(job.name)}: config.jobs[${key(job.name)}].payload,`)
+    lines.push('})', '')
+  }
   return lines.join('\n')
 }
 
@@ -82,6 +89,34 @@ async function bundleHandlerTable(root: string, configFile: string, ir: ProjectI
     platform: 'node',
     target: 'node22',
     outfile: path.join(root, HANDLERS_BUNDLE_PATH),
+  })
+  return outputFiles(root, result.outputFiles)
+}
+
+/**
+ * The app's email templates (email.templates) as one ES module for Node: `templates`, each
+ * template's default export by name. JSX is compiled with the automatic runtime (react/jsx-runtime
+ * stays an import, like every package), so the runtime renders them without TypeScript.
+ */
+async function bundleEmailTemplates(root: string, configFile: string, ir: ProjectIR): Promise<GeneratedFile[]> {
+  const templates = ir.email?.templates ?? []
+  if (templates.length === 0) return []
+  const key = JSON.stringify
+  const contents = [
+    ...templates.map((template, i) => `import * as template${i} from ${key(`./${template.file}`)}`),
+    '',
+    'export const templates = Object.freeze({',
+    ...templates.map((template, i) => `  ${key(template.name)}: template${i}.default,`),
+    '})',
+    '',
+  ].join('\n')
+  const result = await build({
+    ...commonOptions(root, configFile),
+    stdin: { contents, resolveDir: root, sourcefile: 'generated/emails/templates-entry.js', loader: 'js' },
+    platform: 'node',
+    target: 'node22',
+    jsx: 'automatic',
+    outfile: path.join(root, EMAIL_TEMPLATES_BUNDLE_PATH),
   })
   return outputFiles(root, result.outputFiles)
 }

@@ -108,6 +108,7 @@ const jobDef = z.strictObject(
       .refine((limit) => (limit.max === undefined) === (limit.per === undefined), 'Expected both max and per (the whole job), or neither')
       .refine((limit) => limit.max !== undefined || limit.perKey !== undefined, 'Expected { max, per }, perKey: { max, per }, or both')
       .optional(),
+    payload: jsonValidator.optional(),
     run: handler('async (ctx, payload) => …'),
   },
   { error: 'Expected a job made with job({ … })' },
@@ -173,7 +174,7 @@ export const configDefSchema = z.strictObject({
     })
     .optional(),
   jobs: z.record(z.string(), jobDef).optional(),
-  email: z.strictObject({ from: z.string().min(3, 'Expected a sender address'), provider: z.literal('resend').optional(), apiKey: setting.optional(), retry: retry.optional() }).optional(),
+  email: z.strictObject({ from: z.string().min(3, 'Expected a sender address'), provider: z.literal('resend').optional(), apiKey: setting.optional(), retry: retry.optional(), templates: z.record(z.string(), z.string()).optional() }).optional(),
   webhooks: z.record(z.string(), webhookDef).optional(),
   functions: z.record(z.string(), functionDef).optional(),
   storage: z.record(z.string(), bucketDef).optional(),

@@ -56,6 +56,17 @@ export interface EmailDef {
   readonly apiKey?: EnvRef
   /** Default: 8 runs from 30 s up to 1 h apart. */
   readonly retry?: RetryDef
+  /**
+   * The app's own React Email templates, by name: a `.tsx` file each (relative to the project
+   * root) whose default export is the component. `koyalite generate` compiles them to plain JS
+   * (generated/emails/index.js: no TypeScript at run time) and types their props for
+   * `ctx.email.send({ template, props })`; a component's static `PreviewProps` feed the dev
+   * preview at `/_/emails`.
+   *
+   * @example
+   * templates: { welcome: 'emails/welcome.tsx' }
+   */
+  readonly templates?: Readonly<Record<string, string>>
 }
 
 export interface AuthDef {

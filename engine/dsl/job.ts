@@ -1,4 +1,5 @@
 import type { JobContext } from '../shared/handler-context.ts'
+import type { JsonValidator } from './column.ts'
 
 /** A duration: a positive whole number and a unit, `ms`, `s`, `m`, `h` or `d`: `'500ms'`, `'10s'`, `'30m'`. */
 export type Duration = `${number}${'ms' | 's' | 'm' | 'h' | 'd'}`
@@ -59,12 +60,20 @@ export interface JobOptions<Payload> {
    * rateLimit: { max: 100, per: '1m', perKey: { max: 5, per: '1m' } }
    */
   readonly rateLimit?: JobRateLimitDef
+  /**
+   * A zod schema of the payload. Its type becomes the payload's type in `run`, in the SDK's
+   * `koya.admin.runJob(name, payload)` and in OpenAPI's `POST /admin/jobs/<name>/run`; a payload
+   * that does not match is refused where it is enqueued (400 on the admin API) and never run.
+   */
+  readonly payload?: JsonValidator<Payload>
   readonly run: JobRun<Payload>
 }
 
 /** A job as `job()` made it: what `defineConfig({ jobs })` takes. */
-export interface JobDef<Payload = unknown> extends JobOptions<Payload> {
+export interface JobDef<Payload = unknown> extends Omit<JobOptions<Payload>, 'payload'> {
   readonly kind: 'job'
+  // Widened here: config takes JobDef<never> (a `run` for any payload), which a typed schema must still fit.
+  readonly payload?: JsonValidator
 }
 
 /**

@@ -372,7 +372,18 @@ export interface EmailIR {
   readonly apiKey: { readonly env: string } | null
   /** null: the email default (8 runs, 30 s to 1 h). */
   readonly retry: RetryIR | null
+  /** The app's React Email templates (email.templates), sorted by name; absent: none. */
+  readonly templates?: readonly EmailTemplateIR[]
 }
+
+/** One app email template: its name and its `.tsx` file, relative to the project root. */
+export interface EmailTemplateIR {
+  readonly name: string
+  readonly file: string
+}
+
+/** generated/emails/index.js: the app's email templates compiled to plain JS, with a source map. */
+export const EMAIL_TEMPLATES_BUNDLE_PATH = 'generated/emails/index.js'
 
 export interface JobIR {
   readonly name: string
@@ -387,6 +398,8 @@ export interface JobIR {
   readonly concurrency: number | null
   /** Absent: not rate limited. */
   readonly rateLimit?: JobRateLimitIR
+  /** JSON Schema of the zod `payload` (job({ payload })); absent: any JSON value. */
+  readonly payload?: JsonValue
 }
 
 /** Runs started per window of `perMs`, of the whole job (`kind`) and of each group key (`perKey`). */

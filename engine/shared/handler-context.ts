@@ -16,18 +16,38 @@ export interface HandlerLogger {
   error(message: string, fields?: Readonly<Record<string, unknown>>): void
 }
 
-/** An email to send through the app's email queue. */
-export interface EmailMessage {
+/** What every email has, whatever its body. */
+export interface EmailMessageBase {
   readonly to: string | readonly string[]
   readonly subject: string
   readonly html?: string
   readonly text?: string
-  /** A template, rendered to HTML and text when sent: today the built-in ones ('verify-email', 'reset-password', 'signup-attempt'; props appName, link, email). */
-  readonly template?: string
-  readonly props?: Readonly<Record<string, unknown>>
   /** Sending twice with the same key sends once. */
   readonly idempotencyKey?: string
 }
+
+/** The app's templates once `koyalite generate` registered them (generated/register.d.ts): name → component. */
+type RegisteredEmailTemplates = Register extends { readonly emailTemplates: infer T } ? T : Record<never, never>
+type PropsOfComponent<C> = C extends (props: infer P) => unknown ? P : Readonly<Record<string, unknown>>
+
+/** A built-in template (props appName, link, email). */
+export interface BuiltInTemplateMessage {
+  readonly template: 'verify-email' | 'reset-password' | 'signup-attempt'
+  readonly props?: Readonly<Record<string, unknown>>
+}
+
+/** `{ template: 'welcome', props }` for each registered app template, its props typed by the component. */
+export type AppTemplateMessage = { [K in keyof RegisteredEmailTemplates]: { readonly template: K; readonly props: PropsOfComponent<RegisteredEmailTemplates[K]> } }[keyof RegisteredEmailTemplates]
+
+/**
+ * An email to send through the app's email queue: html and/or text, or a template rendered to
+ * both when sent (the app's own from email.templates, or a built-in one). Once generate has
+ * registered the app's templates, `template` and `props` are checked against them.
+ */
+export type EmailMessage = EmailMessageBase &
+  ([keyof RegisteredEmailTemplates] extends [never]
+    ? { readonly template?: string; readonly props?: Readonly<Record<string, unknown>> }
+    : { readonly template?: undefined; readonly props?: undefined } | BuiltInTemplateMessage | AppTemplateMessage)
 
 /** Options of an enqueued job. */
 export interface EnqueueOptions {

@@ -25,7 +25,7 @@ export const SDK_TYPE_NAMES: readonly string[] = [
   'AuthSessionInfo', 'AuthSignupInput', 'AuthSignupResult', 'AuthUser', 'CaughtEmail',
   'CaughtEmailFilter', 'ClientOptions', 'ColumnFilter', 'Columns', 'ConsentState', 'ErasureReport', 'FetchLike', 'FetchResponse',
   'FilterNode', 'FilterOperand', 'Include', 'IncludeManyOptions', 'IncludeOf', 'IncludeOneOptions',
-  'IncludeOptions', 'Included', 'InsertOf', 'JobRun', 'JobRunFilter', 'JsonValue', 'KnownRelations',
+  'IncludeOptions', 'Included', 'InsertOf', 'JobName', 'JobPayloads', 'JobRun', 'JobRunFilter', 'JsonValue', 'KnownRelations',
   'KoyaClient', 'KoyaClientError', 'KoyaErrorCode', 'KoyaRequest', 'KoyaResponse', 'KoyaTransport',
   'ListOptions', 'LooseListOptions', 'LooseObject', 'LooseReadOptions', 'MetaDescription', 'MetaPolicy',
   'MetaProject', 'NEVER', 'Operators', 'PrivacyExport',

@@ -1201,6 +1201,15 @@ function defaultWebSocket(): WebSocketFactory | undefined {
   return WebSocketClass === undefined ? undefined : function (url: string) { return new WebSocketClass(url) }
 }
 
+// ─── Jobs: the app's part ──────────────────────────────────────────────────────────────────────
+
+/** The jobs of the app (defineConfig({ jobs })) and the payload each takes (its zod `payload` schema, else any JSON). */
+export interface JobPayloads {
+}
+
+/** A job's name: what koya.admin.runJob takes. */
+export type JobName = keyof JobPayloads & string
+
 // ─── Auth: the app's part ──────────────────────────────────────────────────────────────────────
 
 /** A user as the auth endpoints answer with it: a row of users. */
@@ -1669,8 +1678,8 @@ export class AdminClient {
     return (await this.#send('GET', '/admin/jobs/runs/' + encodeURIComponent(runId))) as JobRun
   }
 
-  /** Enqueues a run of the job with a payload; returns the pending run. */
-  async runJob(name: string, payload: JsonValue): Promise<JobRun> {
+  /** Enqueues a run of the job with a payload (typed per job: JobPayloads); returns the pending run. */
+  async runJob<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<JobRun> {
     return (await this.#send('POST', '/admin/jobs/' + encodeURIComponent(name) + '/run', { payload })) as JobRun
   }
 

@@ -5,6 +5,7 @@ import { routeGroupsOf } from '../route-groups.ts'
 import { privacyTypesSource } from './privacy-types-source.ts'
 import { adminTypesSource, APP_AUTH_TYPE_NAMES, authMembers, authTypesSource, printAuthSections, reservedMemberNames } from './auth-client-source.ts'
 import { exampleCalls, exampleTable } from './examples.ts'
+import { printJobTypes } from './job-types-source.ts'
 import { printClient, printSearchableTables, realtimeMembers, tableMembers, type ClientMember } from './print-client.ts'
 import { printErrorCodes } from './print-error-codes.ts'
 import { printReadme, SDK_IMPORT_LINE } from './print-readme.ts'
@@ -42,7 +43,7 @@ const AUTH_TYPES_SHAPE = APP_AUTH_TYPE_NAMES.map((name) => `export type ${name} 
  * written (SDK_TYPE_NAMES in shared/naming.ts, which a test keeps equal to the type-like ones here).
  */
 export const SDK_DECLARED_NAMES: ReadonlySet<string> = new Set(
-  [printTableTypes([]), printSearchableTables({ tables: [] } as unknown as ProjectIR), printClient('', []), printErrorCodes(), queryTypesSource, tableClientSource, realtimeClientSource, transportSource, AUTH_TYPES_SHAPE, authTypesSource, privacyTypesSource, adminTypesSource, 'class AuthClient', 'class AdminClient'].flatMap((code) =>
+  [printTableTypes([]), printSearchableTables({ tables: [] } as unknown as ProjectIR), printClient('', []), printErrorCodes(), queryTypesSource, tableClientSource, realtimeClientSource, transportSource, AUTH_TYPES_SHAPE, authTypesSource, privacyTypesSource, adminTypesSource, printJobTypes({}), 'class AuthClient', 'class AdminClient'].flatMap((code) =>
     [...code.matchAll(/^(?:export )?(?:type|interface|class|function|const) (\w+)/gm)].map((match) => match[1]!),
   ),
 )
@@ -67,6 +68,7 @@ function printSdk(ir: ProjectIR, source: string): string {
     realtimeClientSource,
     // Only with buckets, so an app without them has the SDK it had.
     ...((ir.buckets ?? []).length > 0 ? [storageClientSource] : []),
+    printJobTypes(ir),
     ...printAuthSections(ir, routeGroupsOf(ir)),
     printErrorCodes(),
     transportSource,

@@ -93,7 +93,7 @@ function printClass(namespace: string, routes: readonly SdkRoute[], extras: Name
 
 /** A method's signature: `grantRole(userId: string, role: AuthRole)`. */
 export function signatureOf(route: SdkRoute): string {
-  return `${route.sdk.name}(${argumentsOf(route).map((a) => `${a.name}: ${a.type}${a.optional ? ' = {}' : ''}`).join(', ')})`
+  return `${route.sdk.name}${route.sdk.typeParams ?? ''}(${argumentsOf(route).map((a) => `${a.name}: ${a.type}${a.optional ? ' = {}' : ''}`).join(', ')})`
 }
 
 function argumentsOf(route: SdkRoute): { name: string; type: string; optional?: boolean }[] {

@@ -1,4 +1,4 @@
-import type { ColumnIR, TableIR } from '../../ir/project-ir.ts'
+import type { ColumnIR, ProjectIR, TableIR } from '../../ir/project-ir.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 import { banner } from '../../shared/generated-file.ts'
 import { pascalCase } from '../../shared/naming.ts'
@@ -38,6 +38,7 @@ export const typesGenerator: Generator = {
           "declare module 'koyalite' {",
           '  interface Register {',
           '    readonly db: DB',
+          ...emailTemplatesRegistration(ir),
           '  }',
           '}',
           '',
@@ -87,4 +88,11 @@ function storageType(column: ColumnIR): string {
   if (column.default !== null) return `Generated<${value}>`
   if (column.nullable) return `ColumnType<${value}, ${value} | undefined, ${value}>`
   return value
+}
+
+/** The app's email templates (email.templates) for `ctx.email.send({ template, props })`, each typed by its component's default export. */
+function emailTemplatesRegistration(ir: ProjectIR): string[] {
+  const templates = ir.email?.templates ?? []
+  if (templates.length === 0) return []
+  return ['    readonly emailTemplates: {', ...templates.map((t) => `      readonly ${JSON.stringify(t.name)}: typeof import(${JSON.stringify(`../${t.file}`)}).default`), '    }']
 }

@@ -1,5 +1,6 @@
-import type { ProjectIR } from '../project-ir.ts'
+import type { JobIR, ProjectIR } from '../project-ir.ts'
 import { err } from './auth-routes.ts'
+import { requestSchemaOf } from './functions-routes.ts'
 import { componentRef, type RouteContract, type RouteError, type RouteGroup, type RouteParameter, type RouteSchema } from './route-contract.ts'
 
 /**
@@ -33,9 +34,54 @@ const runAnswer = (description: string) => [{ status: 200, description, schema: 
  * @example
  * jobsRoutes(ir).routes.map((route) => route.path) // ['/admin/jobs/runs', '/admin/jobs/runs/:id', …]
  */
-export function jobsRoutes(ir: ProjectIR): RouteGroup<JobsRouteId> {
-  const names = (ir.jobs ?? []).map((job) => job.name)
-  const jobName: RouteSchema = names.length > 0 ? { type: 'string', enum: names, description: 'A job of defineConfig({ jobs }).' } : { type: 'string', minLength: 1, maxLength: 64, description: 'A job of defineConfig({ jobs }) (this app has none).' }
+export function jobsRoutes(ir: ProjectIR): RouteGroup {
+  return {
+    tag: { name: JOBS_TAG, description: 'The queue: job runs (list, run now, retry, cancel) and the emails the mail catcher kept. Needs an admin\'s own session (not an impersonation) or the service key.' },
+    routes: [...jobsAdminRoutes(ir), ...typedRunRoutes(ir)],
+    schemas: jobsSchemas(),
+  }
+}
+
+/** `digest` → `runJobDigest`: the operation id of a typed job's own run entry. */
+export function typedRunRouteId(name: string): string {
+  return `runJob${name.charAt(0).toUpperCase()}${name.slice(1)}`
+}
+
+/** The jobs declared with a `payload` schema: each has its own run entry, its body typed and validated. */
+export function typedJobs(ir: ProjectIR): (JobIR & { readonly payload: NonNullable<JobIR['payload']> })[] {
+  return (ir.jobs ?? []).filter((job): job is JobIR & { readonly payload: NonNullable<JobIR['payload']> } => job.payload !== undefined)
+}
+
+/**
+ * One entry per job with a `payload` schema: `POST /admin/jobs/<name>/run`, its body's `payload`
+ * typed and validated by the schema. A static path, so it is the route that answers for that job
+ * (Fastify prefers it to `/admin/jobs/:name/run`); the SDK reaches it through `admin.runJob`,
+ * whose payload argument is typed per job name (JobPayloads).
+ */
+export function typedRunRoutes(ir: ProjectIR): RouteContract[] {
+  return typedJobs(ir).map((job) => {
+    const { $defs, ...payload } = requestSchemaOf(job.payload) as RouteSchema & { readonly $defs?: RouteSchema }
+    return {
+      id: typedRunRouteId(job.name),
+      method: 'POST',
+      path: `/admin/jobs/${job.name}/run`,
+      tag: JOBS_TAG,
+      summary: `Run job ${job.name} now`,
+      description: `Enqueue a run of ${job.name} with a payload its schema (job({ payload })) accepts; it runs as soon as a worker is free.`,
+      auth: 'admin',
+      // A recursive zod schema's $defs move to the body's root, where its $refs point.
+      body: { description: `The payload ${job.name}'s \`run(ctx, payload)\` receives.`, schema: { type: 'object', properties: { payload }, required: ['payload'], additionalProperties: false, ...($defs === undefined ? {} : { $defs }) } },
+      responses: [{ status: 202, description: 'The run, pending.', schema: componentRef('JobRun') }],
+      errors: [err(400, 'The payload does not match the job\'s schema', 'KL_API_VALIDATION'), ...adminErrors],
+    }
+  })
+}
+
+/** The entries every app has (the jobs module attaches its handlers to them by JOBS_ROUTE_IDS). */
+export function jobsAdminRoutes(ir: ProjectIR): RouteContract<JobsRouteId>[] {
+  const typed = new Set(typedJobs(ir).map((job) => job.name))
+  const names = (ir.jobs ?? []).map((job) => job.name).filter((name) => !typed.has(name))
+  const jobName: RouteSchema = names.length > 0 ? { type: 'string', enum: names, description: 'A job of defineConfig({ jobs }) without a payload schema (a job with one has its own path).' } : { type: 'string', minLength: 1, maxLength: 64, description: 'A job of defineConfig({ jobs }) (this app has none without a payload schema).' }
   const routes: RouteContract<JobsRouteId>[] = [
     {
       id: 'listJobRuns',
@@ -80,7 +126,7 @@ export function jobsRoutes(ir: ProjectIR): RouteGroup<JobsRouteId> {
       body: { description: 'The payload the job\'s `run(ctx, payload)` receives.', schema: { type: 'object', properties: { payload: {} }, additionalProperties: false } },
       responses: [{ status: 202, description: 'The run, pending.', schema: componentRef('JobRun') }],
       errors: [err(400, 'The body does not match the schema', 'KL_API_VALIDATION'), ...adminErrors, err(404, 'The app has no job of this name', 'KL_API_NOT_FOUND')],
-      sdk: { namespace: 'admin', name: 'runJob', doc: 'Enqueues a run of the job with a payload; returns the pending run.', input: { kind: 'bodyRest', fields: [{ name: 'payload', type: 'JsonValue' }] }, paramArgs: { name: { name: 'name', type: 'string' } }, returns: 'JobRun', token: 'none' },
+      sdk: { namespace: 'admin', name: 'runJob', doc: 'Enqueues a run of the job with a payload (typed per job: JobPayloads); returns the pending run.', typeParams: '<N extends JobName>', input: { kind: 'bodyRest', fields: [{ name: 'payload', type: 'JobPayloads[N]' }] }, paramArgs: { name: { name: 'name', type: 'N' } }, returns: 'JobRun', token: 'none' },
     },
     {
       id: 'retryJobRun',
@@ -122,11 +168,7 @@ export function jobsRoutes(ir: ProjectIR): RouteGroup<JobsRouteId> {
       sdk: { namespace: 'admin', name: 'emails', doc: 'Emails the mail catcher kept (no email API key configured), newest first.', input: { kind: 'query', type: 'CaughtEmailFilter' }, returns: 'CaughtEmail[]', token: 'none' },
     },
   ]
-  return {
-    tag: { name: JOBS_TAG, description: 'The queue: job runs (list, run now, retry, cancel) and the emails the mail catcher kept. Needs an admin\'s own session (not an impersonation) or the service key.' },
-    routes,
-    schemas: jobsSchemas(),
-  }
+  return routes
 }
 
 function jobsSchemas(): Record<string, RouteSchema> {

@@ -93,6 +93,8 @@ export type SdkInput =
 export interface SdkMethod {
   readonly namespace: string
   readonly name: string
+  /** The method's type parameters, as printed after its name: `<N extends JobName>`. */
+  readonly typeParams?: string
   /** TSDoc for the method (one paragraph). */
   readonly doc: string
   /** The argument each path parameter becomes, by parameter name. Default: its own name, typed `string`. */

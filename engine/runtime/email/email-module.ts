@@ -6,7 +6,8 @@ import { registerEmailPreview } from './email-preview.ts'
 import { EMAIL_MIGRATIONS } from './email-schema.ts'
 import { createMailCatcher } from './mail-catcher.ts'
 import { EMAIL_KIND, scrubEmail, type EmailPayload } from './outbox.ts'
-import { renderEmail } from './render-email.ts'
+import { appTemplates, type AppTemplates } from './app-templates.ts'
+import { renderAppTemplate, renderEmail } from './render-email.ts'
 import { createResendSender } from './resend-sender.ts'
 import { isEmailTemplate } from './templates.ts'
 
@@ -20,10 +21,18 @@ export const EMAIL_RETRY: RetryPolicy = Object.freeze({ attempts: 8, initialDela
  * one-time links' tokens are blanked from the stored row. In dev, `/_/emails` previews the
  * templates.
  */
-export const emailModule = defineModule({
+export interface EmailModuleOptions {
+  /** The project root, where generated/emails/index.js (the app's templates) is read from on first use. */
+  readonly root?: string
+  /** A new value imports the templates afresh (`koyalite dev` after a change). */
+  readonly version?: string
+}
+
+export const emailModule = defineModule<EmailModuleOptions | undefined>({
   name: 'email',
   systemMigrations: EMAIL_MIGRATIONS,
-  async register(app, runtime) {
+  async register(app, runtime, options = {}) {
+    const templates = appTemplates(options.root, runtime.model, options.version)
     const config = runtime.model.email
     const apiKey = config?.apiKey == null ? undefined : runtime.env[config.apiKey.env]
     const sender = apiKey === undefined || apiKey === '' ? undefined : createResendSender(apiKey, runtime.env.RESEND_BASE_URL || undefined)
@@ -37,7 +46,7 @@ export const emailModule = defineModule({
       retry: retryPolicy(config?.retry, EMAIL_RETRY),
       scrub: scrubEmail,
       async run(payload, run) {
-        const { html, text } = await bodiesOf(payload)
+        const { html, text } = await bodiesOf(payload, templates)
         if (sender === undefined) {
           catcher.keep({ jobId: run.id, tag: payload.tag ?? payload.template, from, to: payload.to, subject: payload.subject, html, text }, runtime.clock())
           return { caught: true }
@@ -46,15 +55,19 @@ export const emailModule = defineModule({
         return { providerId: id }
       },
     })
-    if (runtime.dev) registerEmailPreview(app, runtime.model.name)
+    if (runtime.dev) registerEmailPreview(app, runtime.model.name, templates)
   },
 })
 
 /** The message's bodies: as given, or its template rendered with its props. */
-async function bodiesOf(payload: EmailPayload): Promise<{ html: string | undefined; text: string | undefined }> {
+async function bodiesOf(payload: EmailPayload, templates: AppTemplates): Promise<{ html: string | undefined; text: string | undefined }> {
   if (payload.template === undefined) return { html: payload.html, text: payload.text }
+  if (templates.has(payload.template)) {
+    const rendered = await renderAppTemplate(await templates.load(payload.template), payload.props ?? {})
+    return { html: payload.html ?? rendered.html, text: payload.text ?? rendered.text }
+  }
   if (!isEmailTemplate(payload.template)) {
-    throw doNotRetry(new KoyaError('KL_JOB_INVALID', `Email template "${payload.template}" does not exist.`, { hint: "Use 'verify-email', 'reset-password' or 'signup-attempt', or send html/text." }))
+    throw doNotRetry(new KoyaError('KL_JOB_INVALID', `Email template "${payload.template}" does not exist.`, { hint: `Use one of email.templates${templates.names.length > 0 ? ` (${templates.names.join(', ')})` : ''} or 'verify-email', 'reset-password', 'signup-attempt', or send html/text.` }))
   }
   const props = payload.props ?? {}
   const rendered = await renderEmail(payload.template, { appName: String(props.appName ?? ''), link: String(props.link ?? ''), email: String(props.email ?? payload.to[0]) })

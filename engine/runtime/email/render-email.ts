@@ -1,4 +1,5 @@
 import { KoyaError } from '../../shared/errors.ts'
+import type { AppTemplate } from './app-templates.ts'
 import { buildEmail, type EmailData, type EmailTemplate } from './templates.ts'
 
 export type { EmailData, EmailTemplate } from './templates.ts'
@@ -41,6 +42,21 @@ export async function renderEmail(template: EmailTemplate, data: EmailData): Pro
   const { subject, element } = buildEmail(components, template, data)
   const [html, text] = await Promise.all([render(element), render(element, { plainText: true })])
   return { subject: oneLine(subject), html, text }
+}
+
+/**
+ * Render one of the app's templates (email.templates) with the props the message carries. React
+ * escapes every prop it prints; the subject is the message's own.
+ *
+ * @example
+ * const { html, text } = await renderAppTemplate(await templates.load('welcome'), { name: 'Ada' })
+ */
+export async function renderAppTemplate(component: AppTemplate, props: Readonly<Record<string, unknown>>): Promise<{ html: string; text: string }> {
+  const { render } = await loadRenderer()
+  const { createElement } = await import('react')
+  const element = createElement(component, { ...props })
+  const [html, text] = await Promise.all([render(element), render(element, { plainText: true })])
+  return { html, text }
 }
 
 /** The link goes into an href: only http(s) URLs (a javascript: URL in an email is an attack). */

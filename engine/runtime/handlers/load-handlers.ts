@@ -14,10 +14,17 @@ export interface WebhookHandlers {
   readonly transform?: (event: WebhookEvent) => unknown
 }
 
+/** A job's `payload` schema as bundled (a zod schema, or any validator with `safeParse`). */
+export interface PayloadValidator {
+  safeParse(value: unknown): { success: true; data: unknown } | { success: false; error: unknown }
+}
+
 /** The user code of jobs and webhooks, by name. */
 export interface Handlers {
   readonly jobs: Readonly<Record<string, JobHandler>>
   readonly webhooks: Readonly<Record<string, WebhookHandlers>>
+  /** The `payload` schemas of the jobs that declare one; absent from bundles made before they existed. */
+  readonly payloads?: Readonly<Record<string, PayloadValidator>>
 }
 
 export interface LoadHandlersOptions {
@@ -57,8 +64,8 @@ export async function loadHandlers(root: string, options: LoadHandlersOptions = 
   // Stack traces are mapped only for modules loaded after this call, so it comes before the import.
   process.setSourceMapsEnabled(true)
   const url = pathToFileURL(file).href + (options.version === undefined ? '' : `?v=${encodeURIComponent(options.version)}`)
-  const module = (await import(url)) as { jobs?: unknown; webhooks?: unknown }
-  const handlers: Handlers = { jobs: jobTable(module.jobs), webhooks: webhookTable(module.webhooks) }
+  const module = (await import(url)) as { jobs?: unknown; webhooks?: unknown; payloads?: unknown }
+  const handlers: Handlers = { jobs: jobTable(module.jobs), webhooks: webhookTable(module.webhooks), ...(module.payloads === undefined ? {} : { payloads: payloadTable(module.payloads) }) }
   for (const { what, find } of expected) {
     if (typeof find(handlers) !== 'function') throw stale(`${HANDLERS_BUNDLE_PATH} has no ${what}.`)
   }
@@ -73,7 +80,10 @@ interface ExpectedHandler {
 /** What the model says the bundle holds. */
 function expectedHandlers(model: ProjectIR | undefined): ExpectedHandler[] {
   const expected: ExpectedHandler[] = []
-  for (const job of model?.jobs ?? []) expected.push({ what: `run for job "${job.name}"`, find: (h) => h.jobs[job.name] })
+  for (const job of model?.jobs ?? []) {
+    expected.push({ what: `run for job "${job.name}"`, find: (h) => h.jobs[job.name] })
+    if (job.payload !== undefined) expected.push({ what: `payload schema for job "${job.name}"`, find: (h) => h.payloads?.[job.name]?.safeParse })
+  }
   for (const webhook of model?.webhooks ?? []) {
     if (webhook.hasFilter) expected.push({ what: `filter for webhook "${webhook.name}"`, find: (h) => h.webhooks[webhook.name]?.filter })
     if (webhook.hasTransform) expected.push({ what: `transform for webhook "${webhook.name}"`, find: (h) => h.webhooks[webhook.name]?.transform })
@@ -85,6 +95,11 @@ function jobTable(value: unknown): Readonly<Record<string, JobHandler>> {
   if (typeof value !== 'object' || value === null) throw stale(`${HANDLERS_BUNDLE_PATH} exports no jobs table.`)
   for (const [name, run] of Object.entries(value)) if (typeof run !== 'function') throw stale(`${HANDLERS_BUNDLE_PATH}: job "${name}" is not a function.`)
   return value as Readonly<Record<string, JobHandler>>
+}
+
+function payloadTable(value: unknown): Readonly<Record<string, PayloadValidator>> {
+  if (typeof value !== 'object' || value === null) throw stale(`${HANDLERS_BUNDLE_PATH} exports no payloads table.`)
+  return value as Readonly<Record<string, PayloadValidator>>
 }
 
 function webhookTable(value: unknown): Readonly<Record<string, WebhookHandlers>> {

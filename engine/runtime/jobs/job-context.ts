@@ -9,7 +9,9 @@ import type { Where } from '../data/query.ts'
 import type { RowObject } from '../data/write-events.ts'
 import { sendEmail } from '../email/send-email.ts'
 import type { EnqueueOptions as QueueEnqueueOptions, JobRunContext, Queue } from '../queue/queue.ts'
+import type { PayloadValidator } from '../handlers/load-handlers.ts'
 import { jobKind } from './job-kinds.ts'
+import { checkJobPayload } from './job-payloads.ts'
 
 /** What every job context shares: made once per server. */
 export interface JobContextDeps {
@@ -18,6 +20,8 @@ export interface JobContextDeps {
   readonly queue: Queue
   readonly log: FastifyBaseLogger
   readonly jobNames: ReadonlySet<string>
+  /** The `payload` schemas of the jobs that declare one. */
+  readonly payloads: Readonly<Record<string, PayloadValidator>>
   /** A user's roles, for `ctx.as(userId)`. */
   readonly rolesOf: (userId: string) => readonly string[]
 }
@@ -48,6 +52,7 @@ export function createJobContext(deps: JobContextDeps, kysely: Kysely<never>, na
     },
     async enqueue(job, payload, options) {
       if (!deps.jobNames.has(job)) throw new KoyaError('KL_JOB_UNKNOWN_KIND', `ctx.enqueue names job "${job}", which defineConfig({ jobs }) does not have.`)
+      checkJobPayload(job, deps.payloads[job], payload ?? {}, 'KL_JOB_PAYLOAD_INVALID')
       deps.queue.enqueue(jobKind(job), payload ?? {}, queueOptions(options))
     },
     progress: (value) => run.progress(value),

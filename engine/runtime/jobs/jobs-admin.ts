@@ -1,5 +1,5 @@
-import type { FastifyInstance } from 'fastify'
-import { JOBS_ROUTE_IDS, jobsRoutes, MAX_JOB_RUNS, type JobsRouteId } from '../../ir/routes/jobs-routes.ts'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { JOBS_ROUTE_IDS, jobsAdminRoutes, MAX_JOB_RUNS, typedJobs, typedRunRouteId, typedRunRoutes, type JobsRouteId } from '../../ir/routes/jobs-routes.ts'
 import type { ProjectIR } from '../../ir/project-ir.ts'
 import { isKoyaError, KoyaError } from '../../shared/errors.ts'
 import { requireAdmin, type AdminDeps } from '../admin/admin-routes.ts'
@@ -7,7 +7,18 @@ import { createMailCatcher } from '../email/mail-catcher.ts'
 import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import { registerContractRoutes, type RouteHandlers } from '../http/route-contract.ts'
 import { isJobStatus, type JobRunView, type Queue } from '../queue/queue.ts'
+import type { PayloadValidator } from '../handlers/load-handlers.ts'
 import { jobKind, kindOfName } from './job-kinds.ts'
+import { checkJobPayload } from './job-payloads.ts'
+
+interface JobsAdminDeps {
+  readonly model: ProjectIR
+  readonly db: SqliteDatabase
+  readonly queue: Queue
+  readonly admin: AdminDeps
+  /** The jobs' `payload` schemas (from the handlers bundle): checked after the route's JSON Schema, for what JSON Schema cannot say (refinements). */
+  readonly payloads: Readonly<Record<string, PayloadValidator>>
+}
 
 /**
  * The jobs group of /admin (engine/ir/routes/jobs-routes.ts): runs listed, read, run, retried,
@@ -16,16 +27,30 @@ import { jobKind, kindOfName } from './job-kinds.ts'
  * @example
  * registerJobsAdmin(app, { model: runtime.model, db: runtime.db, queue: runtime.queue(), admin: runtime.adminDeps() })
  */
-export function registerJobsAdmin(app: FastifyInstance, deps: { readonly model: ProjectIR; readonly db: SqliteDatabase; readonly queue: Queue; readonly admin: AdminDeps }): void {
-  registerContractRoutes(app, {
-    ids: JOBS_ROUTE_IDS,
-    routes: jobsRoutes(deps.model).routes,
-    handlers: jobsHandlers(deps),
-    isAnonymous: (request) => deps.admin.requests.authOf(request).actor.kind === 'anonymous',
-  })
+export function registerJobsAdmin(app: FastifyInstance, deps: JobsAdminDeps): void {
+  const isAnonymous = (request: FastifyRequest) => deps.admin.requests.authOf(request).actor.kind === 'anonymous'
+  registerContractRoutes(app, { ids: JOBS_ROUTE_IDS, routes: jobsAdminRoutes(deps.model), handlers: jobsHandlers(deps), isAnonymous })
+  const typed = typedRunRoutes(deps.model)
+  if (typed.length > 0) registerContractRoutes(app, { ids: typed.map((route) => route.id), routes: typed, handlers: typedRunHandlers(deps), isAnonymous })
 }
 
-function jobsHandlers(deps: { readonly model: ProjectIR; readonly db: SqliteDatabase; readonly queue: Queue; readonly admin: AdminDeps }): RouteHandlers<JobsRouteId> {
+/** The run entries of the jobs with a payload schema: the body was checked by the route's JSON Schema, then by the schema itself. */
+function typedRunHandlers(deps: JobsAdminDeps): RouteHandlers<string> {
+  return Object.fromEntries(
+    typedJobs(deps.model).map((job) => [
+      typedRunRouteId(job.name),
+      async (request: FastifyRequest, reply: FastifyReply) => {
+        requireAdmin(deps.admin, request)
+        const { payload } = request.body as { payload: unknown }
+        checkJobPayload(job.name, deps.payloads[job.name], payload, 'KL_API_VALIDATION')
+        const id = deps.queue.enqueue(jobKind(job.name), payload)
+        return reply.code(202).send(deps.queue.get(id))
+      },
+    ]),
+  )
+}
+
+function jobsHandlers(deps: JobsAdminDeps): RouteHandlers<JobsRouteId> {
   const { queue, admin } = deps
   const names = new Set((deps.model.jobs ?? []).map((job) => job.name))
   const catcher = createMailCatcher(deps.db)

@@ -5,6 +5,8 @@ import { retryPolicy } from '../queue/retry-policy.ts'
 import { createCronScheduler } from './cron-scheduler.ts'
 import { createJobContext, createJobKysely } from './job-context.ts'
 import { jobKind } from './job-kinds.ts'
+import { checkJobPayload } from './job-payloads.ts'
+import { doNotRetry } from '../queue/queue.ts'
 import { registerJobsAdmin } from './jobs-admin.ts'
 
 export interface JobsModuleOptions {
@@ -41,7 +43,8 @@ export const jobsModule = defineModule<JobsModuleOptions | undefined>({
     if (jobs.length > 0 && handlers === undefined) app.log.warn('the server was given no job handlers: its jobs run only in processes that have them')
     if (handlers !== undefined) {
       const kysely = createJobKysely(runtime.db)
-      const deps = { db: runtime.db, data: runtime.data, queue, log: app.log, jobNames: new Set(jobs.map((job) => job.name)), rolesOf: (userId: string) => admin.grants.rolesOf(userId) }
+      const payloads = handlers.payloads ?? {}
+      const deps = { db: runtime.db, data: runtime.data, queue, log: app.log, jobNames: new Set(jobs.map((job) => job.name)), payloads, rolesOf: (userId: string) => admin.grants.rolesOf(userId) }
       for (const job of jobs) {
         const run = handlers.jobs[job.name]
         if (run === undefined) throw new KoyaError('KL_DEF_GENERATED_STALE', `The handlers bundle has no run for job "${job.name}".`, { hint: 'Run `koyalite generate`.' })
@@ -51,7 +54,16 @@ export const jobsModule = defineModule<JobsModuleOptions | undefined>({
           timeoutMs: job.timeoutMs,
           concurrency: job.concurrency,
           rateLimit: job.rateLimit ?? null,
-          run: (payload, context) => run(createJobContext(deps, kysely, job.name, context), payload),
+          run: (payload, context) => {
+            let checked: unknown
+            try {
+              checked = checkJobPayload(job.name, payloads[job.name], payload, 'KL_JOB_PAYLOAD_INVALID')
+            } catch (error) {
+              // Enqueued before the schema changed, or by hand: the same payload fails every attempt.
+              throw doNotRetry(error as KoyaError)
+            }
+            return run(createJobContext(deps, kysely, job.name, context), checked)
+          },
         })
       }
     }
@@ -60,6 +72,6 @@ export const jobsModule = defineModule<JobsModuleOptions | undefined>({
       app.addHook('onReady', async () => scheduler.start())
       app.addHook('onClose', async () => scheduler.stop())
     }
-    registerJobsAdmin(app, { model: runtime.model, db: runtime.db, queue, admin })
+    registerJobsAdmin(app, { model: runtime.model, db: runtime.db, queue, admin, payloads: handlers?.payloads ?? {} })
   },
 })

@@ -77,6 +77,10 @@ export const OPERATE_ERROR_CODES = {
     description: 'Enqueue options are out of range (a negative delay, a non-JSON payload, a group limit under 1).',
     solution: 'Give a JSON-serializable payload, durations such as \'500ms\' or \'10s\', and limits of at least 1.',
   },
+  KL_JOB_PAYLOAD_INVALID: {
+    description: 'A job declared with a `payload` schema (job({ payload })) was enqueued (ctx.enqueue, `koyalite jobs run`) or claimed with a payload the schema refuses; such a run is never run (a claimed one is dead at once).',
+    solution: 'Read the message: it names each field the schema refused. Enqueue the job with a payload of the declared shape (the SDK\'s JobPayloads and OpenAPI show it), or retry the run after fixing the job.',
+  },
   KL_JOB_EMAIL_REJECTED: {
     description: 'The email provider refused a message for good (a 4xx answer other than 429: a bad address, an unverified sender); it is not retried.',
     solution: 'Read the provider\'s message in the run\'s lastError (GET /admin/jobs/runs?name=email&status=dead), fix the address or the `email.from` sender, then retry the run.',

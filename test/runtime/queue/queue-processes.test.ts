@@ -1,11 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer, type IncomingMessage, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateProject } from '../../../engine/cli/generate-project.ts'
 import { openDatabase } from '../../../engine/shared/sqlite.ts'
 import { runCli, scratchProject } from '../../helpers/cli.ts'
+import { startFakeResend, type FakeResend } from '../../helpers/fake-resend.ts'
 import { repoRoot } from '../../helpers/paths.ts'
 
 /**
@@ -267,38 +266,3 @@ describe('jobs and email on a running server', () => {
     expect(row.payload).not.toHaveProperty('secrets')
   })
 })
-
-interface FakeResend {
-  readonly url: string
-  /** Statuses to answer, in order, before answering 200. */
-  failures: number[]
-  readonly requests: { status: number; idempotencyKey: string | undefined; authorization: string | undefined; body: any }[]
-  close(): Promise<void>
-}
-
-/** A local stand-in for Resend's POST /emails: answers the queued failures first, 422 for invalid@…, then 200 with an id. */
-async function startFakeResend(): Promise<FakeResend> {
-  const fake: Omit<FakeResend, 'url' | 'close'> = { failures: [], requests: [] }
-  const read = (request: IncomingMessage) => new Promise<string>((resolve) => {
-    let text = ''
-    request.on('data', (chunk) => (text += chunk))
-    request.on('end', () => resolve(text))
-  })
-  let counter = 0
-  const server: Server = createServer(async (request, response) => {
-    const body = JSON.parse(await read(request))
-    const status = request.method !== 'POST' || request.url !== '/emails' ? 404 : body.to?.[0] === 'invalid@example.com' ? 422 : (fake.failures.shift() ?? 200)
-    fake.requests.push({ status, idempotencyKey: request.headers['idempotency-key'] as string | undefined, authorization: request.headers.authorization, body })
-    response.writeHead(status, { 'content-type': 'application/json' })
-    response.end(JSON.stringify(status === 200 ? { id: `email-${++counter}` } : { statusCode: status, name: status === 422 ? 'validation_error' : 'application_error', message: `fake ${status}` }))
-  })
-  server.keepAliveTimeout = 10 * 60_000
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return Object.assign(fake, {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections()
-      server.close(() => resolve())
-    }),
-  })
-}
