@@ -139,6 +139,8 @@ export const SECURITY_ACTIONS: ReadonlySet<string> = new Set([
   'role.grant',
   'role.revoke',
   'sessions.revoke',
+  'session.revoke',
+  'user.password-reset',
   'login.failure',
   'login.lockout',
   'user.delete',
