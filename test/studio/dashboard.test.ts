@@ -83,7 +83,7 @@ describe('the admin dashboard in Chromium', () => {
 
     const first = createHash('sha256').update(bob.tokens[0]!).digest('hex')
     await row.getByRole('button', { name: `End session ${first.slice(0, 8)}` }).click()
-    await expect.poll(() => row.getByRole('button', { name: /^End session/ }).count()).toBe(1)
+    await expect.poll(() => row.getByRole('button', { name: /^End session/ }).count(), { timeout: 15_000 }).toBe(1)
     expect((await api('GET', '/auth/session', undefined, { authorization: `Bearer ${bob.tokens[0]}` })).status).toBe(401)
     expect((await api('GET', '/auth/session', undefined, { authorization: `Bearer ${bob.tokens[1]}` })).status).toBe(200)
     await shot('01-users')
@@ -98,13 +98,13 @@ describe('the admin dashboard in Chromium', () => {
     await page.locator('tr[data-action="session.revoke"]').waitFor()
     await page.getByLabel('Audit Action').fill('session.revoke')
     await page.getByRole('button', { name: 'Filter' }).click()
-    await expect.poll(() => page.locator('[data-testid="audit"] tbody tr').count()).toBe(1)
+    await expect.poll(() => page.locator('[data-testid="audit"] tbody tr').count(), { timeout: 15_000 }).toBe(1)
     await shot('02-audit')
   })
 
   it('logs: the live tail shows a request made during the test', async () => {
     await page.goto(`${url}/_/logs`)
-    await expect.poll(() => page.getByTestId('tail-state').textContent()).toBe('live')
+    await expect.poll(() => page.getByTestId('tail-state').textContent(), { timeout: 15_000 }).toBe('live')
     const marker = `/api/no-such-table-${Date.now()}`
     const res = await fetch(`${url}${marker}`)
     expect(res.status).toBe(404)
@@ -125,7 +125,7 @@ describe('the admin dashboard in Chromium', () => {
     await link.click()
     await page.waitForURL(`${url}/_/logs?text=${requestId}`)
     await page.getByLabel('Log text').waitFor()
-    await expect.poll(() => page.getByLabel('Log text').inputValue()).toBe(requestId)
+    await expect.poll(() => page.getByLabel('Log text').inputValue(), { timeout: 15_000 }).toBe(requestId)
     await page.locator('[data-testid="logs"] tbody tr').first().waitFor()
     await shot('04-monitor')
   })
