@@ -83,6 +83,8 @@ const RUNTIME_ENV: readonly (readonly [string, string])[] = [
   ['KOYA_LOKI_URL', 'observability: log shipping to Loki'],
   ['KOYA_METRICS_ALLOW', 'observability: scrapers allowed at /metrics'],
   ['OTEL_EXPORTER_OTLP_ENDPOINT', 'observability: trace export over OTLP/HTTP'],
+  ['OTEL_EXPORTER_OTLP_HEADERS', 'observability: headers of the trace export (an ingestion key)'],
+  ['OTEL_SERVICE_NAME', 'observability: the service name of the traces'],
   ['KOYA_POSTHOG_KEY', 'observability: product analytics'],
   ['LOG_LEVEL', 'server: log level'],
   ['NODE_ENV', 'server: environment name'],
