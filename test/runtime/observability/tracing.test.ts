@@ -108,7 +108,7 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
 })
 
 describe('tracing off', () => {
-  it('without OTEL_EXPORTER_OTLP_ENDPOINT no request hook is added; with it, every route runs one', async () => {
+  it('without OTEL_EXPORTER_OTLP_ENDPOINT (or KOYA_POSTHOG_KEY) no request hook is added; with it, every route runs one', async () => {
     const routesOf = async (env: Record<string, string>) => {
       const t = await authApp({ env })
       try {
@@ -123,6 +123,7 @@ describe('tracing off', () => {
     expect(off).not.toBe('')
     expect(off).not.toContain('traceRequest')
     expect(off).not.toContain('endRequestSpan')
+    expect(off).not.toContain('captureProductEvents')
     const on = await routesOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' })
     expect(on).toContain('traceRequest')
     expect(on).toContain('endRequestSpan')
