@@ -28,6 +28,23 @@ export function useLoaded<T>(load: () => Promise<T>, deps: readonly unknown[], e
   return { data, problem, reload }
 }
 
+/** Run an admin action, then `reload`: `done` says what it did, `problem` why it failed. */
+export function useAction(reload: () => void): { act: (what: string, run: () => Promise<unknown>) => Promise<void>; done: string; problem: string } {
+  const [done, setDone] = useState('')
+  const [problem, setProblem] = useState('')
+  const act = async (what: string, run: () => Promise<unknown>) => {
+    try {
+      await run()
+      setDone(what)
+      setProblem('')
+    } catch (error) {
+      setProblem(problemOf(error))
+    }
+    reload()
+  }
+  return { act, done, problem }
+}
+
 export function Problem({ text }: { readonly text: string }) {
   return text ? <p className="error" role="alert">{text}</p> : null
 }

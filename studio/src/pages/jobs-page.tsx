@@ -1,7 +1,7 @@
 import { useState } from 'react'
 import { get, post } from '../api.ts'
 import { registerPage } from '../registry.ts'
-import { Problem, problemOf, queryOf, useLoaded } from './admin-common.tsx'
+import { Problem, queryOf, useAction, useLoaded } from './admin-common.tsx'
 
 interface JobRun { id: number; kind: string; status: string; attempts: number; maxAttempts: number; createdAt: string; finishedAt: string | null; lastError: string | null }
 
@@ -11,17 +11,9 @@ const STATUSES = ['', 'pending', 'running', 'done', 'dead', 'cancelled']
 function JobsPage() {
   const [status, setStatus] = useState('')
   const [name, setName] = useState('')
-  const [actionProblem, setActionProblem] = useState('')
   const { data, problem, reload } = useLoaded(() => get<JobRun[]>(`/admin/jobs/runs${queryOf({ status, name, limit: '100' })}`), [status, name], 5000)
-  const act = async (url: string) => {
-    try {
-      await post(url)
-      setActionProblem('')
-    } catch (error) {
-      setActionProblem(problemOf(error))
-    }
-    reload()
-  }
+  const { act: run, problem: actionProblem } = useAction(reload)
+  const act = (url: string) => run(url, () => post(url))
   return (
     <section className="content" aria-label="Jobs">
       <h1>Jobs</h1>

@@ -1,7 +1,7 @@
 import { useState } from 'react'
 import { get, post, request } from '../api.ts'
 import { registerPage, type PageProps } from '../registry.ts'
-import { Problem, problemOf, queryOf, useLoaded } from './admin-common.tsx'
+import { Problem, queryOf, useAction, useLoaded } from './admin-common.tsx'
 
 interface AdminSession { id: string; createdAt: string; expiresAt: string; impersonatorId: string | null; reason: string | null }
 interface AdminUser { id: string; email: string; emailVerified: boolean; roles: string[]; sessions: AdminSession[] }
@@ -9,19 +9,8 @@ interface AdminUser { id: string; email: string; emailVerified: boolean; roles: 
 function UsersPage({ meta }: PageProps) {
   const [q, setQ] = useState('')
   const [typed, setTyped] = useState('')
-  const [done, setDone] = useState('')
-  const [actionProblem, setActionProblem] = useState('')
   const { data, problem, reload } = useLoaded(() => get<{ users: AdminUser[] }>(`/admin/users${queryOf({ q, limit: '50' })}`), [q])
-  const act = async (what: string, run: () => Promise<unknown>) => {
-    try {
-      await run()
-      setDone(what)
-      setActionProblem('')
-    } catch (error) {
-      setActionProblem(problemOf(error))
-    }
-    reload()
-  }
+  const { act, done, problem: actionProblem } = useAction(reload)
   return (
     <section className="content" aria-label="Users">
       <h1>Users</h1>
