@@ -36,6 +36,7 @@ export const SDK_TYPE_NAMES: readonly string[] = [
   'RealtimeChannel', 'RealtimeClient', 'RealtimeConnection', 'SubscribeOptions', 'WebSocketFactory', 'WebSocketLike',
   'SearchMode', 'SearchOptions', 'SearchResult', 'SearchableTable',
   'ApiMonitor', 'CliCommandRun', 'EffectiveConfig', 'LogEntry', 'LogPage', 'Performance',
+  'AdminUser', 'AdminUserFilter',
 ]
 
 /** Column names the REST query grammar uses as parameters, so a column cannot take them. */

@@ -1327,6 +1327,25 @@ export interface AuthAuditFilter {
   limit?: number
 }
 
+/** A user as the admin dashboard shows them (admin.users). */
+export interface AdminUser {
+  id: string
+  email: string
+  emailVerified: boolean
+  roles: AuthRole[]
+  /** Live sessions, newest first; the id is the SHA-256 of the token, never the token. */
+  sessions: { id: string; createdAt: string; expiresAt: string; impersonatorId: string | null; reason: string | null }[]
+}
+
+export interface AdminUserFilter {
+  /** Part of an email (case-insensitive), or a user id. */
+  q?: string
+  /** Users whose email sorts after this one (the last email of the previous page). */
+  after?: string
+  /** 1 to 100; default 25. */
+  limit?: number
+}
+
 // ─── Jobs: /admin/jobs, /admin/emails ──────────────────────────────────────────────────────────
 
 /** One run of the queue: a job ("job:<name>") or an email ("email"). Times are ISO 8601, UTC. */
@@ -1651,6 +1670,31 @@ export class AdminClient {
   /** Signs the user out everywhere: every session ends. Returns how many did. */
   async revokeSessions(userId: string): Promise<{ userId: string; revoked: number }> {
     return (await this.#send('DELETE', '/admin/users/' + encodeURIComponent(userId) + '/sessions')) as { userId: string; revoked: number }
+  }
+
+  /** Users whose email contains `q` (or whose id is `q`), with their roles and live sessions. */
+  async users(filter: AdminUserFilter = {}): Promise<{ users: AdminUser[] }> {
+    const params: (readonly [string, string])[] = []
+    for (const name of ['q', 'after', 'limit'] as const) {
+      const value = filter[name]
+      if (value !== undefined) params.push([name, String(value)])
+    }
+    return (await this.#send('GET', '/admin/users', undefined, params)) as { users: AdminUser[] }
+  }
+
+  /** Marks the user's email verified; returns the user. */
+  async verifyUserEmail(userId: string): Promise<AdminUser> {
+    return (await this.#send('POST', '/admin/users/' + encodeURIComponent(userId) + '/verify-email')) as AdminUser
+  }
+
+  /** Emails the user a password-reset link. */
+  async sendPasswordReset(userId: string): Promise<{ userId: string; queued: true }> {
+    return (await this.#send('POST', '/admin/users/' + encodeURIComponent(userId) + '/password-reset')) as { userId: string; queued: true }
+  }
+
+  /** Ends one session of the user. */
+  async revokeSession(userId: string, sessionId: string): Promise<{ userId: string; sessionId: string }> {
+    return (await this.#send('DELETE', '/admin/users/' + encodeURIComponent(userId) + '/sessions/' + encodeURIComponent(sessionId))) as { userId: string; sessionId: string }
   }
 
   /** The audit log, newest first, filtered. */

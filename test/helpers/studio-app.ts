@@ -4,6 +4,7 @@ import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { applyMigrations, readMigrations } from '../../engine/migrate/index.ts'
 import { createServer } from '../../engine/runtime/index.ts'
+import type { LoggerSetting } from '../../engine/runtime/http/request-log.ts'
 import { loadGeneratedDocs, loadModel } from '../../engine/runtime/model.ts'
 import { openDatabase, type SqliteDatabase } from '../../engine/shared/sqlite.ts'
 import { SERVICE_KEY, tableApis } from './app.ts'
@@ -19,7 +20,7 @@ export interface StudioTestApp {
 }
 
 /** The reference app on a fresh SQLite file, with Studio's setup token known to the test. */
-export async function studioApp(options: { readonly dev?: boolean } = {}): Promise<StudioTestApp> {
+export async function studioApp(options: { readonly dev?: boolean; readonly logger?: LoggerSetting } = {}): Promise<StudioTestApp> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'koya-studio-'))
   const file = path.join(dir, 'app.db')
   const db = openDatabase(file)
@@ -32,7 +33,7 @@ export async function studioApp(options: { readonly dev?: boolean } = {}): Promi
     docs: loadGeneratedDocs(repoRoot),
     auth: { serviceKey: SERVICE_KEY },
     studio: { setupToken: SETUP_TOKEN },
-    logger: false,
+    logger: options.logger ?? false,
     env: {},
     ...(options.dev ? { dev: true } : {}),
   })

@@ -185,6 +185,25 @@ export interface AuthAuditFilter {
   limit?: number
 }
 
+/** A user as the admin dashboard shows them (admin.users). */
+export interface AdminUser {
+  id: string
+  email: string
+  emailVerified: boolean
+  roles: AuthRole[]
+  /** Live sessions, newest first; the id is the SHA-256 of the token, never the token. */
+  sessions: { id: string; createdAt: string; expiresAt: string; impersonatorId: string | null; reason: string | null }[]
+}
+
+export interface AdminUserFilter {
+  /** Part of an email (case-insensitive), or a user id. */
+  q?: string
+  /** Users whose email sorts after this one (the last email of the previous page). */
+  after?: string
+  /** 1 to 100; default 25. */
+  limit?: number
+}
+
 // ─── Jobs: /admin/jobs, /admin/emails ──────────────────────────────────────────────────────────
 
 /** One run of the queue: a job ("job:<name>") or an email ("email"). Times are ISO 8601, UTC. */

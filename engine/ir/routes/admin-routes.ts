@@ -1,5 +1,6 @@
 import { AUTH_FIELDS } from '../../shared/auth-fields.ts'
 import type { ProjectIR } from '../project-ir.ts'
+import { ADMIN_USER_ROUTE_IDS, adminUserRoutes, adminUserSchemas } from './admin-user-routes.ts'
 import { err, usersTableOf } from './auth-routes.ts'
 import { componentRef, type RouteContract, type RouteError, type RouteGroup, type RouteParameter, type RouteSchema } from './route-contract.ts'
 
@@ -8,7 +9,7 @@ import { componentRef, type RouteContract, type RouteError, type RouteGroup, typ
  * table) and the audit log (always). An admin's own session or the service key.
  */
 
-export const ADMIN_ROUTE_IDS = ['grantRole', 'revokeRole', 'revokeSessions', 'listAuditEntries'] as const
+export const ADMIN_ROUTE_IDS = ['grantRole', 'revokeRole', 'revokeSessions', 'listAuditEntries', ...ADMIN_USER_ROUTE_IDS] as const
 export type AdminRouteId = (typeof ADMIN_ROUTE_IDS)[number]
 
 export const ADMIN_TAG = 'Admin'
@@ -16,7 +17,7 @@ export const ADMIN_TAG = 'Admin'
 /** The most entries one audit query answers with. */
 export const MAX_AUDIT_ENTRIES = 1000
 
-const AUDIT_ACTIONS = ['impersonation.start', 'impersonation.stop', 'impersonation.write', 'role.grant', 'role.revoke', 'sessions.revoke']
+const AUDIT_ACTIONS = ['impersonation.start', 'impersonation.stop', 'impersonation.write', 'role.grant', 'role.revoke', 'sessions.revoke', 'session.revoke', 'user.verify-email', 'user.password-reset']
 
 /** Not an enum of the app's roles: an undeclared one answers KL_AUTH_UNKNOWN_ROLE, which says more than a validation error. */
 function roleSchema(ir: ProjectIR): RouteSchema {
@@ -107,14 +108,14 @@ export function adminRoutes(ir: ProjectIR): RouteGroup<AdminRouteId> {
   }
   return {
     tag: { name: ADMIN_TAG, description: 'Role grants, sessions and the audit log. Needs an admin\'s own session (not an impersonation) or the service key.' },
-    routes: [...(usersTableOf(ir) === undefined ? [] : userRoutes), audit],
+    routes: [...(usersTableOf(ir) === undefined ? [] : [...userRoutes, ...adminUserRoutes(ADMIN_TAG)]), audit],
     schemas: adminSchemas(ir, usersTableOf(ir) !== undefined),
   }
 }
 
 function adminSchemas(ir: ProjectIR, hasUsers: boolean): Record<string, RouteSchema> {
   return {
-    ...(hasUsers ? { AuthRoleGrants: { type: 'object', properties: { userId: { type: 'string' }, roles: { type: 'array', items: { type: 'string', enum: [...ir.roles] } } }, required: ['userId', 'roles'] } } : {}),
+    ...(hasUsers ? { AuthRoleGrants: { type: 'object', properties: { userId: { type: 'string' }, roles: { type: 'array', items: { type: 'string', enum: [...ir.roles] } } }, required: ['userId', 'roles'] }, ...adminUserSchemas(ir.roles) } : {}),
     AuthAuditEntry: {
       type: 'object',
       description: 'One entry of the audit log. Entries keep user ids, not references: they outlive the users they name.',

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { ADMIN_ROUTE_IDS, adminRoutes, MAX_AUDIT_ENTRIES, type AdminRouteId } from '../../ir/routes/admin-routes.ts'
+import type { AdminUserRouteId } from '../../ir/routes/admin-user-routes.ts'
 import type { ProjectIR } from '../../ir/project-ir.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import type { AuditLog } from '../auth/audit-log.ts'
@@ -8,6 +9,7 @@ import type { RoleGrants } from '../auth/role-grants.ts'
 import type { SessionStore } from '../auth/session-store.ts'
 import type { UserDirectory } from '../auth/user-directory.ts'
 import { registerContractRoutes, type RouteHandlers } from '../http/route-contract.ts'
+import { userOperationHandlers, type UserAccounts } from './user-operations.ts'
 
 /**
  * What the admin module needs from auth: who a request is, and the users, roles, sessions and
@@ -20,10 +22,12 @@ export interface AdminDeps {
   readonly model: ProjectIR
   readonly clock: () => Date
   readonly requests: Pick<RequestAuthResolver, 'authOf'>
-  readonly users: Pick<UserDirectory, 'findById'>
+  readonly users: Pick<UserDirectory, 'findById' | 'markVerified'>
   readonly grants: RoleGrants
-  readonly sessions: Pick<SessionStore, 'revokeAllOf'>
+  readonly sessions: Pick<SessionStore, 'revokeAllOf' | 'revoke'>
   readonly audit: AuditLog
+  /** Queue the password-reset email (the link of POST /auth/password/forgot) to the user. */
+  readonly sendPasswordReset: (user: { readonly id: string; readonly email: string }) => Promise<void>
 }
 
 /**
@@ -33,13 +37,13 @@ export interface AdminDeps {
  *
  * @example
  * const auth = await registerAuth(app, options)
- * registerAdmin(app, auth.adminDeps)
+ * registerAdmin(app, auth.adminDeps, createUserAccounts(db, data, clock))
  */
-export function registerAdmin(app: FastifyInstance, deps: AdminDeps): void {
+export function registerAdmin(app: FastifyInstance, deps: AdminDeps, accounts: UserAccounts): void {
   registerContractRoutes(app, {
     ids: ADMIN_ROUTE_IDS,
     routes: adminRoutes(deps.model).routes,
-    handlers: adminHandlers(deps),
+    handlers: { ...adminHandlers(deps), ...userOperationHandlers(deps, accounts) },
     isAnonymous: (request) => deps.requests.authOf(request).actor.kind === 'anonymous',
   })
 }
@@ -53,7 +57,7 @@ export function requireAdmin(deps: AdminDeps, request: FastifyRequest): { readon
   throw new KoyaError('KL_AUTH_FORBIDDEN', 'The admin API needs the admin role.')
 }
 
-function adminHandlers(deps: AdminDeps): RouteHandlers<AdminRouteId> {
+function adminHandlers(deps: AdminDeps): RouteHandlers<Exclude<AdminRouteId, AdminUserRouteId>> {
   const { grants, users, audit } = deps
   const userOf = (id: string) => {
     const user = users.findById(id)

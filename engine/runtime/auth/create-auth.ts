@@ -11,6 +11,7 @@ import type { Actor, DataLayer } from '../data/data-layer.ts'
 import { registerContractRoutes, type RouteHandlers } from '../http/route-contract.ts'
 import type { TableApi } from '../rest/routes.ts'
 import { createAuditLog } from './audit-log.ts'
+import { sendTokenEmail } from './auth-emails.ts'
 import { DEFAULT_AUTH_RATE_LIMITS, type AuthContext, type AuthRateLimits, type OAuthRouteDeps } from './auth-context.ts'
 import { pageHandlers, registerFormParser } from './auth-pages.ts'
 import { passwordHandlers, sessionHandlers } from './auth-routes.ts'
@@ -129,7 +130,7 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
   const isAnonymous = (request: FastifyRequest) => requests.authOf(request).actor.kind === 'anonymous'
   registerContractRoutes(app, { ids: CORE_AUTH_ROUTE_IDS, routes, handlers, isAnonymous })
   // The admin API is its own module (engine/runtime/admin), given these.
-  const adminDeps: AdminDeps = { model, clock, requests, users, grants, sessions, audit: ctx.audit }
+  const adminDeps: AdminDeps = { model, clock, requests, users, grants, sessions, audit: ctx.audit, sendPasswordReset: (user) => sendTokenEmail(ctx, 'reset-password', user) }
 
   const oauthDeps: OAuthRouteDeps = {
     db,

@@ -19,6 +19,7 @@ import { webhooksModule } from '../webhooks/webhooks-module.ts'
 import { studioModule } from '../studio/studio-module.ts'
 import { complianceModule } from '../compliance/compliance-module.ts'
 import type { FeatureModule } from './feature-module.ts'
+import { tracingModule } from '../observability/tracing-module.ts'
 
 /**
  * The runtime's feature modules, in the order they register. Order matters: auth comes before
@@ -27,6 +28,8 @@ import type { FeatureModule } from './feature-module.ts'
  * in CreateServerOptions under its name.
  */
 export const FEATURE_MODULES = {
+  // Before every route: its request hooks must see them all (nothing at all unless OTLP is configured).
+  tracing: tracingModule,
   // First: its security headers and rate limits attach to every route as it is registered.
   protection: protectionModule,
   health: healthModule,

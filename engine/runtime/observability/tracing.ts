@@ -1,0 +1,91 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Span, Tracer } from '@opentelemetry/api'
+import { statementsOf } from '../data/statement-cache.ts'
+import type { Runtime } from '../modules/feature-module.ts'
+
+/**
+ * OpenTelemetry traces over OTLP/HTTP (JSON), when `OTEL_EXPORTER_OTLP_ENDPOINT` is set (SigNoz,
+ * HyperDX and the OpenTelemetry Collector take it). One SERVER span per request, named by its
+ * route pattern, and one CLIENT span per SQL statement under it, carrying the statement's shape
+ * (the runtime binds every value as a parameter, so the text holds none). Query strings, bodies,
+ * parameters and headers are never recorded.
+ *
+ * Without the variable nothing is loaded and no hook is added: the OpenTelemetry packages are
+ * imported here, on demand, and this file itself is imported only when the variable is set.
+ */
+
+/** The variable that turns tracing on: the collector's base URL (`/v1/traces` is appended). */
+export const OTLP_ENDPOINT_ENV = 'OTEL_EXPORTER_OTLP_ENDPOINT'
+
+const SPAN = Symbol('koya.span')
+type Traced = FastifyRequest & { [SPAN]?: Span }
+
+/**
+ * Start tracing on `app`: its hooks see every route registered after them, so the caller
+ * registers this before any module's routes. Spans are exported in batches, and flushed when the
+ * server closes.
+ *
+ * @example
+ * if (runtime.env.OTEL_EXPORTER_OTLP_ENDPOINT) await startTracing(app, runtime, runtime.env.OTEL_EXPORTER_OTLP_ENDPOINT)
+ */
+export async function startTracing(app: FastifyInstance, runtime: Runtime, endpoint: string): Promise<void> {
+  const [{ SpanKind, SpanStatusCode, trace, context }, { BasicTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { resourceFromAttributes }] = await Promise.all([
+    import('@opentelemetry/api'),
+    import('@opentelemetry/sdk-trace-base'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/resources'),
+  ])
+  const env = runtime.env
+  const exporter = new OTLPTraceExporter({ url: `${endpoint.replace(/\/+$/, '')}/v1/traces`, headers: headersOf(env.OTEL_EXPORTER_OTLP_HEADERS) })
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? runtime.model.name, 'deployment.environment.name': env.NODE_ENV ?? (runtime.dev ? 'development' : 'production') }),
+    spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1000 })],
+  })
+  const tracer: Tracer = provider.getTracer('koyalite')
+  // The request a statement runs for: set as the request arrives, read by the statement observer.
+  const current = new AsyncLocalStorage<Span>()
+
+  app.addHook('onRequest', function traceRequest(request, _reply, done) {
+    const route = request.routeOptions.url ?? 'unmatched'
+    const span = tracer.startSpan(`${request.method} ${route}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'http.route': route, 'koya.request_id': request.id } })
+    ;(request as Traced)[SPAN] = span
+    current.run(span, done)
+  })
+  app.addHook('onResponse', function endRequestSpan(request, reply, done) {
+    const span = (request as Traced)[SPAN]
+    if (span !== undefined) {
+      span.setAttribute('http.response.status_code', reply.statusCode)
+      if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR })
+      span.end()
+    }
+    done()
+  })
+
+  // Statement spans: the core's observer (statement statistics) keeps running, this one after it.
+  const statements = statementsOf(runtime.db)
+  const record = runtime.observability.statements.record
+  const origin = performance.timeOrigin
+  statements.observe((sql, startMs, endMs) => {
+    record(sql, startMs, endMs)
+    const parent = current.getStore()
+    if (parent === undefined) return
+    const span = tracer.startSpan('sqlite', { kind: SpanKind.CLIENT, startTime: origin + startMs, attributes: { 'db.system.name': 'sqlite', 'db.query.text': sql } }, trace.setSpan(context.active(), parent))
+    span.end(origin + endMs)
+  })
+
+  app.addHook('onClose', async () => {
+    statements.observe(record)
+    await provider.shutdown()
+  })
+}
+
+/** `OTEL_EXPORTER_OTLP_HEADERS` (`key=value,key2=value2`, values URL-encoded), as the specification writes it. */
+function headersOf(text: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (const pair of (text ?? '').split(',')) {
+    const at = pair.indexOf('=')
+    if (at > 0) headers[pair.slice(0, at).trim()] = decodeURIComponent(pair.slice(at + 1).trim())
+  }
+  return headers
+}

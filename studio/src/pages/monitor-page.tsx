@@ -1,0 +1,73 @@
+import { get } from '../api.ts'
+import { registerPage } from '../registry.ts'
+import { bytes, ms, Problem, useLoaded } from './admin-common.tsx'
+
+interface ApiMonitor {
+  since: string
+  routes: { method: string; route: string; requests: number; perMinute: number; errorRate: number; p50Ms: number | null; p95Ms: number | null; p99Ms: number | null }[]
+  recent: { at: string; requestId: string; method: string; url: string; route: string; status: number; durationMs: number; userId: string | null }[]
+}
+interface Performance {
+  eventLoop: { meanMs: number; p99Ms: number }
+  memory: { rss: number; heapUsed: number }
+  cpu: { shareOfOneCore: number }
+  sqlite: { fileBytes: number; walBytes: number }
+  statements: { count: number; slowest: { sql: string; count: number; meanMs: number; maxMs: number }[] }
+}
+
+/** The API monitor and the server's performance, refreshed every 5 s. */
+function MonitorPage() {
+  const monitor = useLoaded(() => get<ApiMonitor>('/admin/monitor?limit=50'), [], 5000)
+  const perf = useLoaded(() => get<Performance>('/admin/performance'), [], 5000)
+  const p = perf.data
+  return (
+    <section className="content" aria-label="Monitor">
+      <h1>Monitor</h1>
+      <Problem text={monitor.problem || perf.problem} />
+      {p ? (
+        <p className="row wrap" data-testid="performance">
+          <span>Event loop {ms(p.eventLoop.meanMs)} (p99 {ms(p.eventLoop.p99Ms)})</span>
+          <span>RSS {bytes(p.memory.rss)}, heap {bytes(p.memory.heapUsed)}</span>
+          <span>CPU {(p.cpu.shareOfOneCore * 100).toFixed(0)} % of a core</span>
+          <span>SQLite {bytes(p.sqlite.fileBytes)}, WAL {bytes(p.sqlite.walBytes)}</span>
+          <span>{p.statements.count} statements</span>
+        </p>
+      ) : null}
+      <h2 className="small">Routes, last hour</h2>
+      <div className="grid-wrap">
+        <table className="grid" data-testid="routes">
+          <thead><tr><th scope="col">Route</th><th scope="col">Requests</th><th scope="col">Per minute</th><th scope="col">Errors</th><th scope="col">p50</th><th scope="col">p95</th><th scope="col">p99</th></tr></thead>
+          <tbody>
+            {(monitor.data?.routes ?? []).map((r) => (
+              <tr key={`${r.method} ${r.route}`} data-route={`${r.method} ${r.route}`}>
+                <td>{r.method} {r.route}</td><td>{r.requests}</td><td>{r.perMinute.toFixed(1)}</td><td>{(r.errorRate * 100).toFixed(1)} %</td><td>{ms(r.p50Ms)}</td><td>{ms(r.p95Ms)}</td><td>{ms(r.p99Ms)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <h2 className="small">Recent requests</h2>
+      <div className="grid-wrap">
+        <table className="grid" data-testid="recent">
+          <thead><tr><th scope="col">Time</th><th scope="col">Request</th><th scope="col">Status</th><th scope="col">Time taken</th><th scope="col">Request id</th></tr></thead>
+          <tbody>
+            {(monitor.data?.recent ?? []).map((r) => (
+              <tr key={r.requestId + r.at}>
+                <td>{r.at.slice(11, 19)}</td><td>{r.method} {r.url}</td><td>{r.status}</td><td>{ms(r.durationMs)}</td>
+                <td><a href={`/_/logs?text=${encodeURIComponent(r.requestId)}`}>{r.requestId}</a></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {p && p.statements.slowest.length > 0 ? (
+        <>
+          <h2 className="small">Slowest statement shapes</h2>
+          <ul className="list">{p.statements.slowest.slice(0, 10).map((s) => <li key={s.sql}><code>{s.sql.slice(0, 160)}</code> <span className="muted">×{s.count}, mean {ms(s.meanMs)}, max {ms(s.maxMs)}</span></li>)}</ul>
+        </>
+      ) : null}
+    </section>
+  )
+}
+
+registerPage({ path: 'monitor', title: 'Monitor', key: 'm', order: 90, component: MonitorPage })

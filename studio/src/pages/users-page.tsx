@@ -1,0 +1,74 @@
+import { useState } from 'react'
+import { get, post, request } from '../api.ts'
+import { registerPage, type PageProps } from '../registry.ts'
+import { Problem, queryOf, useAction, useLoaded } from './admin-common.tsx'
+
+interface AdminSession { id: string; createdAt: string; expiresAt: string; impersonatorId: string | null; reason: string | null }
+interface AdminUser { id: string; email: string; emailVerified: boolean; roles: string[]; sessions: AdminSession[] }
+
+function UsersPage({ meta }: PageProps) {
+  const [q, setQ] = useState('')
+  const [typed, setTyped] = useState('')
+  const { data, problem, reload } = useLoaded(() => get<{ users: AdminUser[] }>(`/admin/users${queryOf({ q, limit: '50' })}`), [q])
+  const { act, done, problem: actionProblem } = useAction(reload)
+  return (
+    <section className="content" aria-label="Users">
+      <h1>Users</h1>
+      <form className="row" onSubmit={(e) => { e.preventDefault(); setQ(typed) }}>
+        <label>Search <input aria-label="Search users" placeholder="email or id" value={typed} onChange={(e) => setTyped(e.target.value)} /></label>
+        <button type="submit">Search</button>
+      </form>
+      <Problem text={problem || actionProblem} />
+      {done ? <p className="muted" role="status">{done}</p> : null}
+      <div className="grid-wrap">
+        <table className="grid" data-testid="users">
+          <thead><tr><th scope="col">Email</th><th scope="col">Verified</th><th scope="col">Roles</th><th scope="col">Sessions</th><th scope="col">Actions</th></tr></thead>
+          <tbody>
+            {(data?.users ?? []).map((user) => (
+              <tr key={user.id} data-user={user.email}>
+                <td>{user.email}<br /><span className="muted">{user.id}</span></td>
+                <td>{user.emailVerified ? 'yes' : <button type="button" className="ghost" onClick={() => void act(`Verified ${user.email}`, () => post(`/admin/users/${user.id}/verify-email`))}>Verify</button>}</td>
+                <td>
+                  {user.roles.map((role) => (
+                    <button key={role} type="button" className="ghost" aria-label={`Revoke ${role} from ${user.email}`} onClick={() => void act(`Revoked ${role}`, () => request('DELETE', `/admin/users/${user.id}/roles/${role}`))}>{role} ×</button>
+                  ))}
+                  <select aria-label={`Grant a role to ${user.email}`} value="" onChange={(e) => { const role = e.target.value; if (role) void act(`Granted ${role}`, () => post(`/admin/users/${user.id}/roles`, { role })) }}>
+                    <option value="">+ role</option>
+                    {meta.roles.filter((r) => !user.roles.includes(r)).map((r) => <option key={r} value={r}>{r}</option>)}
+                  </select>
+                </td>
+                <td>
+                  <ul className="list">
+                    {user.sessions.map((s) => (
+                      <li key={s.id}>
+                        <span className="muted">{s.createdAt.slice(0, 16).replace('T', ' ')}{s.impersonatorId ? ` (impersonated: ${s.reason ?? ''})` : ''}</span>{' '}
+                        <button type="button" className="ghost" aria-label={`End session ${s.id.slice(0, 8)}`} onClick={() => void act('Session ended', () => request('DELETE', `/admin/users/${user.id}/sessions/${s.id}`))}>End</button>
+                      </li>
+                    ))}
+                  </ul>
+                  {user.sessions.length > 0 ? <button type="button" className="ghost" onClick={() => void act(`Signed ${user.email} out everywhere`, () => request('DELETE', `/admin/users/${user.id}/sessions`))}>Sign out everywhere</button> : <span className="muted">none</span>}
+                </td>
+                <td className="row wrap">
+                  <button type="button" className="ghost" onClick={() => void act(`Reset email sent to ${user.email}`, () => post(`/admin/users/${user.id}/password-reset`))}>Send reset</button>
+                  <button type="button" className="ghost" onClick={() => void act('Export downloaded', () => downloadExport(user))}>Export</button>
+                  <button type="button" className="danger" onClick={() => { if (confirm(`Erase ${user.email} and their data? Export it first if they asked for it.`)) void act(`Erased ${user.email}`, () => request('DELETE', `/admin/users/${user.id}`)) }}>Delete</button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  )
+}
+
+async function downloadExport(user: AdminUser): Promise<void> {
+  const archive = await post<unknown>(`/admin/users/${user.id}/export`)
+  const link = document.createElement('a')
+  link.href = URL.createObjectURL(new Blob([JSON.stringify(archive, null, 2)], { type: 'application/json' }))
+  link.download = `export-${user.id}.json`
+  link.click()
+  URL.revokeObjectURL(link.href)
+}
+
+registerPage({ path: 'users', title: 'Users', key: 'u', order: 60, component: UsersPage })

@@ -1,0 +1,131 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { authApp, call, SERVICE_KEY, type AuthTestApp } from '../../helpers/auth-app.ts'
+
+/** One span as OTLP/JSON encodes it (opentelemetry-proto's JSON mapping: ids in hex, enums as numbers). */
+interface OtlpSpan {
+  traceId: string
+  spanId: string
+  parentSpanId?: string
+  name: string
+  kind: number
+  startTimeUnixNano: string | number
+  endTimeUnixNano: string | number
+  attributes: { key: string; value: { stringValue?: string; intValue?: string | number; boolValue?: boolean } }[]
+}
+interface ExportTraceServiceRequest {
+  resourceSpans: { resource: { attributes: OtlpSpan['attributes'] }; scopeSpans: { scope: { name: string }; spans: OtlpSpan[] }[] }[]
+}
+
+/** An OTLP/HTTP collector stand-in: POST /v1/traces, JSON bodies parsed and kept. */
+function collector(): Promise<{ server: Server; url: string; bodies: string[]; contentTypes: string[] }> {
+  const bodies: string[] = []
+  const contentTypes: string[] = []
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      if (req.method === 'POST' && req.url === '/v1/traces') {
+        bodies.push(Buffer.concat(chunks).toString('utf8'))
+        contentTypes.push(String(req.headers['content-type']))
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+    })
+  })
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, bodies, contentTypes })))
+}
+
+const attribute = (span: OtlpSpan, key: string) => {
+  const value = span.attributes.find((a) => a.key === key)?.value
+  return value === undefined ? undefined : (value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : value.boolValue))
+}
+
+describe('OpenTelemetry traces over OTLP/HTTP', () => {
+  let receiver: Awaited<ReturnType<typeof collector>>
+  let spans: OtlpSpan[]
+  let resource: OtlpSpan['attributes']
+  let raw: string
+  const secrets = { email: 'traced-person@example.com', password: 'a very secret passphrase', title: 'Confidential merger plan' }
+
+  beforeAll(async () => {
+    receiver = await collector()
+    const t: AuthTestApp = await authApp({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: `${receiver.url}/`, OTEL_SERVICE_NAME: 'koya-tasks-test' } })
+    try {
+      expect((await call(t, 'POST', '/auth/signup', { body: { email: secrets.email, password: secrets.password, displayName: 'Traced' } })).status).toBe(202)
+      expect((await call(t, 'GET', `/api/workspaces?name=eq.${encodeURIComponent(secrets.title)}`, { token: SERVICE_KEY })).status).toBe(200)
+      expect((await call(t, 'GET', '/api/no-such-table', { token: SERVICE_KEY })).status).toBe(404)
+    } finally {
+      // Closing flushes the batch to the collector.
+      await t.close()
+    }
+    raw = receiver.bodies.join('\n')
+    const requests = receiver.bodies.map((body) => JSON.parse(body) as ExportTraceServiceRequest)
+    spans = requests.flatMap((r) => r.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)))
+    resource = requests[0]!.resourceSpans[0]!.resource.attributes
+  }, 60_000)
+  afterAll(() => new Promise<void>((resolve) => receiver.server.close(() => resolve())))
+
+  it('exports OTLP/JSON to <endpoint>/v1/traces with the service name', () => {
+    expect(receiver.bodies.length).toBeGreaterThan(0)
+    expect(receiver.contentTypes.every((type) => type.startsWith('application/json'))).toBe(true)
+    expect(resource).toContainEqual({ key: 'service.name', value: { stringValue: 'koya-tasks-test' } })
+  })
+
+  it('one SERVER span per request, named by its route pattern, with method and status', () => {
+    const server = spans.filter((s) => s.kind === 2)
+    const signup = server.find((s) => s.name === 'POST /auth/signup')!
+    expect(signup).toBeDefined()
+    expect(signup.traceId).toMatch(/^[0-9a-f]{32}$/)
+    expect(signup.spanId).toMatch(/^[0-9a-f]{16}$/)
+    expect(signup.parentSpanId ?? '').toBe('')
+    expect(attribute(signup, 'http.request.method')).toBe('POST')
+    expect(attribute(signup, 'http.route')).toBe('/auth/signup')
+    expect(attribute(signup, 'http.response.status_code')).toBe(202)
+    expect(BigInt(signup.endTimeUnixNano) >= BigInt(signup.startTimeUnixNano)).toBe(true)
+    expect(server.map((s) => s.name)).toContain('GET /api/workspaces')
+    expect(attribute(server.find((s) => s.name === 'GET /api/workspaces')!, 'http.response.status_code')).toBe(200)
+  })
+
+  it('one CLIENT span per SQL statement, under its request, carrying the statement shape', () => {
+    const list = spans.find((s) => s.name === 'GET /api/workspaces')!
+    const statements = spans.filter((s) => s.kind === 3 && s.parentSpanId === list.spanId)
+    expect(statements.length).toBeGreaterThan(0)
+    for (const statement of statements) {
+      expect(statement.traceId).toBe(list.traceId)
+      expect(statement.name).toBe('sqlite')
+      expect(attribute(statement, 'db.system.name')).toBe('sqlite')
+      expect(String(attribute(statement, 'db.query.text'))).toMatch(/^(WITH|SELECT)\b/i)
+    }
+    expect(statements.some((s) => String(attribute(s, 'db.query.text')).includes('?'))).toBe(true)
+    const signup = spans.find((s) => s.name === 'POST /auth/signup')!
+    expect(spans.filter((s) => s.kind === 3 && s.parentSpanId === signup.spanId).some((s) => /^INSERT/i.test(String(attribute(s, 'db.query.text'))))).toBe(true)
+  })
+
+  it('never carries a value: no email, password, filter value, query string or token', () => {
+    for (const secret of [secrets.email, secrets.password, secrets.title, encodeURIComponent(secrets.title), SERVICE_KEY, 'name=eq']) expect(raw).not.toContain(secret)
+  })
+})
+
+describe('tracing off', () => {
+  it('without OTEL_EXPORTER_OTLP_ENDPOINT (or KOYA_POSTHOG_KEY) no request hook is added; with it, every route runs one', async () => {
+    const routesOf = async (env: Record<string, string>) => {
+      const t = await authApp({ env })
+      try {
+        // The root instance's hooks (Fastify keeps them under its `fastify.hooks` symbol): every route runs them.
+        const hooks = t.app[Object.getOwnPropertySymbols(t.app).find((s) => s.description === 'fastify.hooks')! as never] as unknown as { onRequest: { name: string }[]; onResponse: { name: string }[] }
+        return [...hooks.onRequest, ...hooks.onResponse].map((hook) => hook.name).join(' ')
+      } finally {
+        await t.close()
+      }
+    }
+    const off = await routesOf({})
+    expect(off).not.toBe('')
+    expect(off).not.toContain('traceRequest')
+    expect(off).not.toContain('endRequestSpan')
+    expect(off).not.toContain('captureProductEvents')
+    const on = await routesOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' })
+    expect(on).toContain('traceRequest')
+    expect(on).toContain('endRequestSpan')
+  })
+})
