@@ -186,7 +186,7 @@ function failingAfter(before: number, error: Error): Readable {
  * garbage collection confirms it, so garbage V8 has not yet collected is not counted (freed
  * Buffers may pile up to ~64 MB before V8 collects them on its own).
  *
- * Why not RSS (decision 212): RSS also counts pages the allocator keeps after they are freed and
+ * Why not RSS (decision 164): RSS also counts pages the allocator keeps after they are freed and
  * V8's spare heap pages, so it read 3.6 MB on one run and 37 MB on the next of the same upload,
  * and 49.7 MB in CI under load, with nothing held. And why not a full collection at every sample
  * (as before): each costs 40-100 ms in a test process, which starved the stream under test (70 s

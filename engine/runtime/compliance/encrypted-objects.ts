@@ -28,7 +28,7 @@ const KEY_TABLE = '_koya_storage_key'
 /**
  * The local driver wrapped to encrypt objects at rest when the app encrypts its database
  * (`database: { encryption }`), else the driver as it is. The objects key is a random 256-bit key
- * kept in the database itself (decision 275), so it is as protected as the database, travels
+ * kept in the database itself (decision 145), so it is as protected as the database, travels
  * with its backups, and survives `koyalite db rekey` unchanged; made at the first start with
  * encryption. After `koyalite db decrypt` (no encryption configured, the key still in the
  * database) objects already encrypted stay readable and new ones are stored plain.

@@ -4,7 +4,7 @@ import type { SystemMigration } from '../system/system-schema.ts'
 import type { PresenceMember } from './channels.ts'
 
 /**
- * Channels across processes (decision 250). Every server on the database file writes what its
+ * Channels across processes (decision 147). Every server on the database file writes what its
  * members broadcast, and their joins and parts, to `_koya_realtime_channel_events`, and reads the
  * others' entries by rowid at its poll, as it reads the change log; each delivers them to its
  * own members of the channel. Presence is `_koya_realtime_presence`: one row per member of any

@@ -48,7 +48,7 @@ export interface Channels {
 /**
  * Broadcast channels and presence: a message goes to the channel's other members connected to
  * this server, and through the relay (channel-relay.ts) to those of the other processes on the
- * database; presence lists them all (decisions 71, 250).
+ * database; presence lists them all (decisions 71, 147).
  */
 export function createChannels(policy: ChannelPolicy, relay: ChannelRelay): Channels {
   const channels = new Map<string, Map<string, { member: ChannelMember; state: PresenceMember }>>()

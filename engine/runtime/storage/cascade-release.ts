@@ -7,7 +7,7 @@ import type { DataLayer } from '../data/data-layer.ts'
 export const RELEASED_OBJECTS_TABLE = '_koya_released_objects'
 
 /**
- * Files on rows removed by `ON DELETE CASCADE` (decision 213). SQLite's cascades emit no write
+ * Files on rows removed by `ON DELETE CASCADE` (decision 165). SQLite's cascades emit no write
  * event, but they do fire triggers: a TEMP trigger per file column, on the server's own
  * connection, records the ids a deleted row held in `_koya_released_objects`, inside the deleting
  * transaction (a rollback takes the record back). After the commit of a delete on a table whose

@@ -12,7 +12,7 @@ import { checkUploadAllowed, newObjectKey, storeObject } from './object-store.ts
 import type { ResumableStaging, StagedUpload } from './resumable-staging.ts'
 
 export const TUS_VERSION = '1.0.0'
-/** A resumable upload lives this long after its creation (decision 211). */
+/** A resumable upload lives this long after its creation (decision 163). */
 export const RESUMABLE_LIFETIME_MS = 24 * 3_600_000
 const OBJECT_ID_HEADER = 'Koya-Object-Id'
 const SYSTEM: Actor = { kind: 'system' }

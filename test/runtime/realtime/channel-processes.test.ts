@@ -10,7 +10,7 @@ import type { Message } from './realtime-helpers.ts'
 
 /**
  * Two real `koyalite start` processes of the reference app on one database file: a member of a
- * channel on one sees the broadcasts, joins and parts of the members on the other (decision 250).
+ * channel on one sees the broadcasts, joins and parts of the members on the other (decision 147).
  */
 const bin = path.join(repoRoot, 'bin', 'koyalite.js')
 const SERVICE_KEY = 'channel-processes-service-key-0123456789'

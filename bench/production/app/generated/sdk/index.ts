@@ -957,6 +957,15 @@ function defaultWebSocket(): WebSocketFactory | undefined {
   return WebSocketClass === undefined ? undefined : function (url: string) { return new WebSocketClass(url) }
 }
 
+// ─── Jobs: the app's part ──────────────────────────────────────────────────────────────────────
+
+/** The jobs of the app (defineConfig({ jobs })) and the payload each takes (its zod `payload` schema, else any JSON). */
+export interface JobPayloads {
+}
+
+/** A job's name: what koya.admin.runJob takes. */
+export type JobName = keyof JobPayloads & string
+
 // ─── Auth: the app's part ──────────────────────────────────────────────────────────────────────
 
 /** A user as the auth endpoints answer with it: a row of users. */
@@ -1072,6 +1081,25 @@ export interface AuthAuditFilter {
   /** ISO 8601, exclusive. */
   to?: string
   /** 1 to 1000; default 100. */
+  limit?: number
+}
+
+/** A user as the admin dashboard shows them (admin.users). */
+export interface AdminUser {
+  id: string
+  email: string
+  emailVerified: boolean
+  roles: AuthRole[]
+  /** Live sessions, newest first; the id is the SHA-256 of the token, never the token. */
+  sessions: { id: string; createdAt: string; expiresAt: string; impersonatorId: string | null; reason: string | null }[]
+}
+
+export interface AdminUserFilter {
+  /** Part of an email (case-insensitive), or a user id. */
+  q?: string
+  /** Users whose email sorts after this one (the last email of the previous page). */
+  after?: string
+  /** 1 to 100; default 25. */
   limit?: number
 }
 
@@ -1403,6 +1431,31 @@ export class AdminClient {
     return (await this.#send('DELETE', '/admin/users/' + encodeURIComponent(userId) + '/sessions')) as { userId: string; revoked: number }
   }
 
+  /** Users whose email contains `q` (or whose id is `q`), with their roles and live sessions. */
+  async users(filter: AdminUserFilter = {}): Promise<{ users: AdminUser[] }> {
+    const params: (readonly [string, string])[] = []
+    for (const name of ['q', 'after', 'limit'] as const) {
+      const value = filter[name]
+      if (value !== undefined) params.push([name, String(value)])
+    }
+    return (await this.#send('GET', '/admin/users', undefined, params)) as { users: AdminUser[] }
+  }
+
+  /** Marks the user's email verified; returns the user. */
+  async verifyUserEmail(userId: string): Promise<AdminUser> {
+    return (await this.#send('POST', '/admin/users/' + encodeURIComponent(userId) + '/verify-email')) as AdminUser
+  }
+
+  /** Emails the user a password-reset link. */
+  async sendPasswordReset(userId: string): Promise<{ userId: string; queued: true }> {
+    return (await this.#send('POST', '/admin/users/' + encodeURIComponent(userId) + '/password-reset')) as { userId: string; queued: true }
+  }
+
+  /** Ends one session of the user. */
+  async revokeSession(userId: string, sessionId: string): Promise<{ userId: string; sessionId: string }> {
+    return (await this.#send('DELETE', '/admin/users/' + encodeURIComponent(userId) + '/sessions/' + encodeURIComponent(sessionId))) as { userId: string; sessionId: string }
+  }
+
   /** The audit log, newest first, filtered. */
   async audit(filter: AuthAuditFilter = {}): Promise<AuthAuditEntry[]> {
     const params: (readonly [string, string])[] = []
@@ -1428,8 +1481,8 @@ export class AdminClient {
     return (await this.#send('GET', '/admin/jobs/runs/' + encodeURIComponent(runId))) as JobRun
   }
 
-  /** Enqueues a run of the job with a payload; returns the pending run. */
-  async runJob(name: string, payload: JsonValue): Promise<JobRun> {
+  /** Enqueues a run of the job with a payload (typed per job: JobPayloads); returns the pending run. */
+  async runJob<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<JobRun> {
     return (await this.#send('POST', '/admin/jobs/' + encodeURIComponent(name) + '/run', { payload })) as JobRun
   }
 
@@ -1565,6 +1618,8 @@ export type KoyaErrorCode =
   | 'KL_API_SQL_ERROR'
   | 'KL_API_SQL_TIMEOUT'
   | 'KL_API_SQL_WRITE_REFUSED'
+  | 'KL_API_STUDIO_EDIT_INVALID'
+  | 'KL_API_STUDIO_EDIT_NOT_FOUND'
   | 'KL_API_UNAUTHORIZED'
   | 'KL_API_UNAVAILABLE'
   | 'KL_API_UNKNOWN_COLUMN'
