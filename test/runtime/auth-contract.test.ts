@@ -11,6 +11,7 @@ import { REALTIME_ROUTE_IDS } from '../../engine/ir/routes/realtime-routes.ts'
 import { STUDIO_ROUTE_IDS } from '../../engine/ir/routes/studio-routes.ts'
 import { OBSERVABILITY_ROUTE_IDS } from '../../engine/ir/routes/observability-routes.ts'
 import { PRIVACY_ROUTE_IDS } from '../../engine/ir/routes/privacy-routes.ts'
+import { FUNCTIONS_ADMIN_ROUTE_IDS, functionRouteId } from '../../engine/ir/routes/functions-routes.ts'
 import type { RouteContract, RouteSchema } from '../../engine/ir/routes/route-contract.ts'
 import { registerContractRoutes } from '../../engine/runtime/http/route-contract.ts'
 import { authApp, call, SERVICE_KEY, signedInUser, type AuthTestApp } from '../helpers/auth-app.ts'
@@ -72,7 +73,15 @@ function sample(schema: RouteSchema): unknown {
 /** The entry's path with its parameters filled. */
 function urlOf(route: RouteContract): string {
   const values: Record<string, string> = { id: 'no-such-user', role: 'support', provider: 'github' }
-  return route.path.replace(/:(\w+)/g, (_, name: string) => values[name] ?? 'x')
+  return route.path.replace(/:(\w+)/g, (_, name: string) => values[name] ?? paramSample(route, name))
+}
+
+/** A value a path parameter's schema accepts (its first enum value, a SHA-256 hex), so a request gets past validation. */
+function paramSample(route: RouteContract, name: string): string {
+  const schema = route.params?.find((param) => param.name === name)?.schema
+  if (schema !== undefined && Array.isArray(schema.enum)) return String(schema.enum[0])
+  if (schema?.pattern === '^[0-9a-f]{64}$') return '0'.repeat(64)
+  return 'x'
 }
 
 describe('the route contract', () => {
@@ -80,7 +89,8 @@ describe('the route contract', () => {
     const ids = contractOf(fullModel(t.model)).map((route) => route.id)
     expect(new Set(ids).size).toBe(ids.length)
     const search = searchRoutes(t.model).routes.map((route) => route.id) // one per searchable table (test/runtime/search)
-    expect([...ids].sort()).toEqual([...AUTH_ROUTE_IDS, ...ADMIN_ROUTE_IDS, ...JOBS_ROUTE_IDS, ...META_ROUTE_IDS, ...REALTIME_ROUTE_IDS, ...STUDIO_ROUTE_IDS, ...OBSERVABILITY_ROUTE_IDS, ...PRIVACY_ROUTE_IDS, ...search].sort())
+    const functions = (t.model.functions ?? []).map((fn) => functionRouteId(fn.name)) // one per function of the app (test/runtime/functions)
+    expect([...ids].sort()).toEqual([...AUTH_ROUTE_IDS, ...ADMIN_ROUTE_IDS, ...JOBS_ROUTE_IDS, ...META_ROUTE_IDS, ...REALTIME_ROUTE_IDS, ...STUDIO_ROUTE_IDS, ...OBSERVABILITY_ROUTE_IDS, ...PRIVACY_ROUTE_IDS, ...FUNCTIONS_ADMIN_ROUTE_IDS, ...search, ...functions].sort())
   })
 
   it('is what the server serves under /auth and /admin, entry for entry', async () => {
