@@ -1,3 +1,4 @@
+import { sortKeys } from '../shared/generated-file.ts'
 import { inspect } from 'node:util'
 import { z } from 'zod'
 import { assertNever } from '../shared/assert-never.ts'
@@ -222,7 +223,11 @@ export function jsonSchemaOf(schema: unknown, io: 'input' | 'output' = 'output')
   if (typeof schema !== 'object' || schema === null || !('_zod' in schema)) return null
   try {
     const { $schema: _drop, ...rest } = z.toJSONSchema(schema as z.ZodType, { unrepresentable: 'any', io }) as Record<string, unknown>
-    return toJsonValue(rest) ?? null
+    // Keys sorted: the IR then equals what model.json holds (stableJson sorts them), so what
+    // `generate` emits from the IR in memory (OpenAPI, docs, SDK) is what the runtime builds
+    // from model.json. (Column defaults keep their order: they are in existing migrations.)
+    const value = toJsonValue(rest)
+    return value === undefined ? null : (sortKeys(value) as JsonValue)
   } catch {
     return null
   }

@@ -14,7 +14,8 @@ export function stableJson(value: unknown): string {
   return JSON.stringify(sortKeys(value), null, 2) + '\n'
 }
 
-function sortKeys(value: unknown): unknown {
+/** A copy of `value` with every object's keys in sorted order (what model.json holds). */
+export function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys)
   if (value === null || typeof value !== 'object') return value
   return Object.fromEntries(

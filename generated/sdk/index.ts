@@ -1823,8 +1823,8 @@ export class FunctionsClient {
   }
 
   /** Call the edge function projectSummary (POST /functions/projectSummary). */
-  async projectSummary(input: { projectId: string }): Promise<{ total: number; todo: number; doing: number; done: number; overdue: number }> {
-    return (await this.#send('POST', '/functions/projectSummary', input)) as { total: number; todo: number; doing: number; done: number; overdue: number }
+  async projectSummary(input: { projectId: string }): Promise<{ doing: number; done: number; overdue: number; todo: number; total: number }> {
+    return (await this.#send('POST', '/functions/projectSummary', input)) as { doing: number; done: number; overdue: number; todo: number; total: number }
   }
 
   async #send(method: KoyaRequest['method'], path: string, body?: object, params?: readonly (readonly [string, string])[]): Promise<unknown> {

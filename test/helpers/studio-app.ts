@@ -53,6 +53,6 @@ export async function studioApp(options: { readonly dev?: boolean; readonly logg
 export function referenceAppCopy(name: string): string {
   const root = path.join(repoRoot, 'test', '.tmp', `${name}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`)
   mkdirSync(root, { recursive: true })
-  for (const entry of ['koyalite.ts', 'schema', 'policies', 'generated']) cpSync(path.join(repoRoot, entry), path.join(root, entry), { recursive: true })
+  for (const entry of ['koyalite.ts', 'schema', 'policies', 'functions', 'generated']) cpSync(path.join(repoRoot, entry), path.join(root, entry), { recursive: true })
   return root
 }

@@ -106,6 +106,8 @@ export class DenoWorker {
   // and not yet answered, with the worker's CPU time when it was sent.
   #limits: CallLimits | undefined
   #watch: NodeJS.Timeout | undefined
+  /** The worker's RSS at the last watch tick (or its first call), for calls shorter than a tick. */
+  #lastRss: number | null = null
   #ping: { seq: number; cpu: number | null } | undefined
   #pings = 0
   calls = 0
@@ -240,6 +242,10 @@ export class DenoWorker {
     const id = ++this.#ids
     this.calls += 1
     this.#limits = limits
+    // A call shorter than one watch tick still reports the worker's size: the last one measured
+    // (once when the worker first serves, then at every tick).
+    this.#lastRss ??= rssBytes(this.pid)
+    if (this.#lastRss !== null) trace.memoryBytes = Math.max(trace.memoryBytes ?? 0, this.#lastRss)
     const result = new Promise<CallResult>((resolve, reject) => {
       const wall = setTimeout(() => {
         if (!this.#calls.delete(id)) return
@@ -309,6 +315,7 @@ export class DenoWorker {
       }
       const rss = rssBytes(this.pid)
       if (rss === null) return
+      this.#lastRss = rss
       for (const call of this.#calls.values()) call.trace.memoryBytes = Math.max(call.trace.memoryBytes ?? 0, rss)
       if (rss > limits.rssBytes) {
         this.#exitReason = new KoyaError('KL_API_FUNCTION_MEMORY', 'The function ran out of memory; its worker was replaced.')
