@@ -34,7 +34,7 @@ describe('functions: typed, from the generated SDK', () => {
   it('prints koya.functions.<name> typed from the zod schemas, only for typed functions', () => {
     const files = sdkGenerator.generate({ ir: t.model, source: 'koyalite.ts' })
     const sdk = files.find((file) => file.path === 'generated/sdk/index.ts')!.contents
-    expect(sdk).toContain('async add(input: { a: number; b: number; label?: string }): Promise<{ sum: number; by: string | null; label: string | null }>')
+    expect(sdk).toContain('async add(input: { a: number; b: number; label?: string }): Promise<{ by: string | null; label: string | null; sum: number }>')
     expect(sdk).toContain('readonly functions: FunctionsClient')
     expect(sdk).not.toMatch(/async raw\(/)
   })
