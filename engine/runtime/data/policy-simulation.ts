@@ -77,7 +77,7 @@ export function simulatePolicies(ctx: DataContext, actor: Actor, table: IndexedT
   })
   const columns = table.ir.columns.map((c) => sql`"row".${sql.id(c.name)}`)
   const after = page.after === undefined ? sql`` : sql`WHERE "row"."id" > ${page.after}`
-  const query = sql<Record<string, unknown>>`SELECT ${sql.join([...columns, ...verdictColumns])} FROM ${sql.id(table.name)} AS "row" ${after} ORDER BY "row"."id" LIMIT ${page.limit + 1}`
+  const query = sql<Record<string, unknown>>`SELECT ${sql.join([...columns, ...verdictColumns])} FROM ${sql.id(table.name)} AS "row" ${after} ORDER BY "row"."id" LIMIT +${page.limit + 1}`
   const found = ctx.runner.run(actor, query)
   const rows = found.slice(0, page.limit).map((stored) => {
     const verdicts: Partial<Record<PolicyRole, boolean>> = {}
