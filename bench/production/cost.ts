@@ -12,8 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { ServerProcess } from '../rest/servers.ts'
 import { missingTools, runWrkScript } from '../rest/wrk.ts'
-import { freePort, startLogged } from './process.ts'
-import { prepareDatabase, SERVICE_KEY, startKoyalite } from './setup.ts'
+import { prepareDatabase, SERVICE_KEY, startBaseline, startKoyalite } from './setup.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const CASES = ['get', 'list', 'create-owner', 'create-service'] as const
@@ -55,16 +54,7 @@ try {
   const env = Object.fromEntries((args.env ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]))
   const koyalite = await startKoyalite({ db, log: path.join(work, 'koyalite.log'), core: 0, env })
   started.push(koyalite)
-  const port = await freePort()
-  const baseline = await startLogged({
-    name: 'baseline',
-    args: [path.join(here, 'baseline-server.ts'), db, String(port)],
-    env: { BENCH_SERVICE_KEY: SERVICE_KEY },
-    core: 0,
-    port,
-    log: path.join(work, 'baseline.log'),
-    ready: /^listening \d+$/m,
-  })
+  const baseline = await startBaseline({ db, log: path.join(work, 'baseline.log'), core: 0 })
   started.push(baseline)
 
   async function costOf(server: ServerProcess, benchCase: BenchCase): Promise<number> {

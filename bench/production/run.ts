@@ -13,9 +13,8 @@ import { isDeepStrictEqual, parseArgs } from 'node:util'
 import { memoryOf, waitForQuiet, type ServerProcess } from '../rest/servers.ts'
 import { bestOfRounds, ms, rate } from '../rest/rounds.ts'
 import { missingTools, runWrkScript, type WrkResult } from '../rest/wrk.ts'
-import { freePort, startLogged } from './process.ts'
 import type { SeedFiles } from './seed.ts'
-import { prepareDatabase, repo, SERVICE_KEY, startKoyalite } from './setup.ts'
+import { prepareDatabase, repo, SERVICE_KEY, startBaseline, startKoyalite } from './setup.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const SERVER_CORE = 0
@@ -72,17 +71,8 @@ function startKoyaliteLogged(log: string): Promise<ServerProcess> {
   })
 }
 
-async function startBaseline(): Promise<ServerProcess> {
-  const port = await freePort()
-  const server = await startLogged({
-    name: 'baseline',
-    args: [path.join(here, 'baseline-server.ts'), db, String(port)],
-    env: { BENCH_SERVICE_KEY: SERVICE_KEY },
-    core: SERVER_CORE,
-    port,
-    log: path.join(work, 'baseline.log'),
-    ready: /^listening \d+$/m,
-  })
+async function startBaselineLogged(): Promise<ServerProcess> {
+  const server = await startBaseline({ db, log: path.join(work, 'baseline.log'), core: SERVER_CORE })
   started.push(server)
   return server
 }
@@ -162,7 +152,7 @@ async function benchmark(): Promise<void> {
   const auth = { token, ownerId }
   console.error(`migrated, signed up, logged in and seeded ${db} in ${((performance.now() - began) / 1000).toFixed(1)} s`)
   const koyalite = await startKoyaliteLogged(path.join(work, 'koyalite.log'))
-  const baseline = await startBaseline()
+  const baseline = await startBaselineLogged()
   await sleep(1000)
   const idle = { baseline: memoryOf(baseline.pid), koyalite: memoryOf(koyalite.pid) }
   await checkSameAnswers(baseline, koyalite, auth, seed)

@@ -39,6 +39,20 @@ export async function startKoyalite(options: KoyaliteStart): Promise<ServerProce
   })
 }
 
+/** The hand-written baseline server (baseline-server.ts) on the same database file. */
+export async function startBaseline(options: { readonly db: string; readonly log: string; readonly core: number }): Promise<ServerProcess> {
+  const port = await freePort()
+  return startLogged({
+    name: 'baseline',
+    args: [path.join(here, 'baseline-server.ts'), options.db, String(port)],
+    env: { BENCH_SERVICE_KEY: SERVICE_KEY },
+    core: options.core,
+    port,
+    log: options.log,
+    ready: /^listening \d+$/m,
+  })
+}
+
 async function postJson(url: string, body: unknown): Promise<{ user: { id: string }; session: { token: string } }> {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
   if (!response.ok) throw new Error(`POST ${url}: ${response.status} ${await response.text()}`)
