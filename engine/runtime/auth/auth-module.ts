@@ -1,8 +1,9 @@
+import { oauthRoutes } from '../../ir/routes/auth-routes.ts'
 import { defineModule } from '../modules/feature-module.ts'
 import { httpSettingsOf } from '../protection/http-settings.ts'
 import type { AuthRateLimits } from './auth-context.ts'
 import { registerAuth } from './create-auth.ts'
-import { registerOAuthRoutes, type OAuthDeps } from './oauth/routes.ts'
+import type { OAuthDeps } from './oauth/routes.ts'
 import { AUTH_SYSTEM_MIGRATIONS } from './system-tables.ts'
 
 export interface AuthModuleOptions {
@@ -38,7 +39,10 @@ export const authModule = defineModule<AuthModuleOptions | undefined>({
       ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
       ...(options.rateLimitCapacity !== undefined ? { rateLimitCapacity: options.rateLimitCapacity } : {}),
     })
-    if (runtime.model.tables.some((table) => table.isUsers)) {
+    // The OAuth routes (and arctic with them) load only for an app that declares a provider:
+    // oauthRoutes() serves none otherwise, and a server should not hold code it never runs.
+    if (oauthRoutes(runtime.model).length > 0) {
+      const { registerOAuthRoutes } = await import('./oauth/routes.ts')
       registerOAuthRoutes(app, { ...auth.oauthDeps, ...(options.oauthEndpoints ? { endpoints: options.oauthEndpoints } : {}) })
     }
     return { actorOf: auth.actorOf, adminDeps: auth.adminDeps, credentials: auth.credentials, resolvedActorOf: auth.resolvedActorOf }

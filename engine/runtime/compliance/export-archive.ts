@@ -3,7 +3,6 @@ import os from 'node:os'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import * as tar from 'tar'
 import { OBJECTS_TABLE } from '../../ir/storage-objects.ts'
 import type { DataLayer } from '../data/data-layer.ts'
 import type { StorageDriver } from '../storage/driver.ts'
@@ -39,6 +38,8 @@ export async function exportArchiveStream(data: DataLayer, driver: StorageDriver
     for (const [name, rows] of Object.entries(archive.tables)) writeFileSync(path.join(dir, 'tables', `${name}.json`), JSON.stringify(rows, null, 2) + '\n')
     writeFileSync(path.join(dir, 'consents.json'), JSON.stringify(archive.consents, null, 2) + '\n')
     const entries = ['manifest.json', 'tables', 'consents.json', ...(files.length > 0 ? ['files'] : [])]
+    // tar loads with the first archive: most servers never build one.
+    const tar = await import('tar')
     const stream = tar.create({ gzip: true, cwd: dir, portable: true }, entries) as unknown as Readable
     const cleanup = () => rmSync(dir, { recursive: true, force: true })
     stream.once('end', cleanup)

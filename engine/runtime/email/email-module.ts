@@ -9,7 +9,7 @@ import { EMAIL_KIND, scrubEmail, type EmailPayload } from './outbox.ts'
 import { appTemplates, type AppTemplates } from './app-templates.ts'
 import { renderAppTemplate, renderEmail } from './render-email.ts'
 import { createResendSender } from './resend-sender.ts'
-import { isEmailTemplate } from './templates.ts'
+import { isEmailTemplate } from './template-names.ts'
 
 /** Email's default schedule: 8 runs, from 30 s up to an hour apart (a provider outage of a few hours is ridden out). */
 export const EMAIL_RETRY: RetryPolicy = Object.freeze({ attempts: 8, initialDelayMs: 30_000, maxDelayMs: 60 * 60_000 })

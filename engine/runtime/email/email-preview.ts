@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { KoyaError } from '../../shared/errors.ts'
 import type { AppTemplates } from './app-templates.ts'
 import { renderAppTemplate, renderEmail } from './render-email.ts'
-import { EMAIL_TEMPLATES, isEmailTemplate } from './templates.ts'
+import { EMAIL_TEMPLATES, isEmailTemplate } from './template-names.ts'
 
 /**
  * `/_/emails` in dev: each template rendered with sample data, to look at while editing. Not part

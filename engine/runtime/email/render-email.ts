@@ -1,8 +1,8 @@
 import { KoyaError } from '../../shared/errors.ts'
 import type { AppTemplate } from './app-templates.ts'
-import { buildEmail, type EmailData, type EmailTemplate } from './templates.ts'
+import type { EmailData, EmailTemplate } from './template-names.ts'
 
-export type { EmailData, EmailTemplate } from './templates.ts'
+export type { EmailData, EmailTemplate } from './template-names.ts'
 
 /** A rendered email: what the outbox stores and a sender (Resend) sends. */
 export interface RenderedEmail {
@@ -14,16 +14,18 @@ export interface RenderedEmail {
 type Renderer = {
   readonly components: typeof import('@react-email/components')
   readonly render: typeof import('@react-email/render').render
+  readonly buildEmail: typeof import('./templates.ts').buildEmail
 }
 
 let renderer: Promise<Renderer> | undefined
 
 /**
- * React Email and react-dom/server take a noticeable time to load; a server that never sends an
- * email should not pay for them at start. Loaded once, on the first email.
+ * React, React Email and react-dom/server take a noticeable time to load and hold memory; a
+ * server that never sends an email should not pay for them at start. Loaded once, on the first
+ * email (the auth templates with them: templates.ts imports React).
  */
 function loadRenderer(): Promise<Renderer> {
-  renderer ??= Promise.all([import('@react-email/components'), import('@react-email/render')]).then(([components, { render }]) => ({ components, render }))
+  renderer ??= Promise.all([import('@react-email/components'), import('@react-email/render'), import('./templates.ts')]).then(([components, { render }, { buildEmail }]) => ({ components, render, buildEmail }))
   return renderer
 }
 
@@ -38,7 +40,7 @@ function loadRenderer(): Promise<Renderer> {
  */
 export async function renderEmail(template: EmailTemplate, data: EmailData): Promise<RenderedEmail> {
   checkLink(data.link)
-  const { components, render } = await loadRenderer()
+  const { components, render, buildEmail } = await loadRenderer()
   const { subject, element } = buildEmail(components, template, data)
   const [html, text] = await Promise.all([render(element), render(element, { plainText: true })])
   return { subject: oneLine(subject), html, text }

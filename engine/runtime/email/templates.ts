@@ -1,25 +1,6 @@
 import { createElement as h, type CSSProperties, type ReactElement } from 'react'
 import type * as Components from '@react-email/components'
-
-/** The emails the auth routes send. */
-export type EmailTemplate = 'verify-email' | 'reset-password' | 'signup-attempt'
-
-/** Every template, for the dev preview. */
-export const EMAIL_TEMPLATES: readonly EmailTemplate[] = ['verify-email', 'reset-password', 'signup-attempt']
-
-export function isEmailTemplate(name: string): name is EmailTemplate {
-  return (EMAIL_TEMPLATES as readonly string[]).includes(name)
-}
-
-/** What every template shows. Plain strings: React escapes them in text and attributes. */
-export interface EmailData {
-  /** The app's name, as the reader knows it. */
-  readonly appName: string
-  /** The email's link (a one-time link, or the app's address), built from the configured public URL (never a request's Host header). */
-  readonly link: string
-  /** The address the email goes to. */
-  readonly email: string
-}
+import type { EmailData, EmailTemplate } from './template-names.ts'
 
 /** A template's subject and its element tree, built from the React Email components. */
 export interface EmailContent {
