@@ -27,5 +27,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Two files at once on a 2-core machine (vitest's default is one fewer than the cores): the
+    // slowest files wait on child processes (servers, Deno, radosgw, Chromium) more than they
+    // compute, so a second worker overlaps that waiting.
+    maxWorkers: 2,
   },
 })
