@@ -63,6 +63,21 @@ export interface EnqueueOptions {
   readonly group?: { readonly key: string; readonly limit?: number }
 }
 
+/** The app's jobs once `koyalite generate` registered them (generated/register.d.ts): name → payload type. */
+type RegisteredJobs = Register extends { readonly jobs: infer J } ? J : Record<never, never>
+
+/**
+ * `ctx.enqueue`: once generate has registered the app's jobs, the name must be one of them and the
+ * payload must have that job's type (its zod `payload` schema's; required unless it admits
+ * `undefined`); before that, any name and any JSON value.
+ */
+export type Enqueue = [keyof RegisteredJobs] extends [never]
+  ? (job: string, payload?: unknown, options?: EnqueueOptions) => Promise<void>
+  : <Name extends keyof RegisteredJobs & string>(
+      job: Name,
+      ...rest: undefined extends RegisteredJobs[Name] ? [payload?: RegisteredJobs[Name], options?: EnqueueOptions] : [payload: RegisteredJobs[Name], options?: EnqueueOptions]
+    ) => Promise<void>
+
 /**
  * A filter of the data layer's neutral query (`docs/architecture.md`): `{ kind: 'compare', column:
  * 'status', operator: 'eq', value: 'todo' }`, `{ kind: 'and', where: [...] }`, …
@@ -128,8 +143,12 @@ export interface JobContext {
   as(userId: string): DataAs
   /** Queue an email (sent by the queue, retried on 429 and 5xx). */
   readonly email: { send(message: EmailMessage): Promise<void> }
-  /** Queue another job (by name) with a JSON payload. */
-  enqueue(job: string, payload?: unknown, options?: EnqueueOptions): Promise<void>
+  /**
+   * Queue another job (by name) with a JSON payload, typed per job by `generated/register.d.ts`
+   * (an unknown name or a payload of the wrong shape does not compile), and checked against the
+   * job's schema when it runs (`KL_JOB_PAYLOAD_INVALID`).
+   */
+  readonly enqueue: Enqueue
   /** Record how far the run got (any JSON value), readable at GET /admin/jobs/runs/:id. */
   progress(value: unknown): void
 }

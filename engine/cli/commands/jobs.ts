@@ -1,4 +1,5 @@
-import { createQueue, loadModel } from '../../runtime/index.ts'
+import { createQueue, loadHandlers, loadModel } from '../../runtime/index.ts'
+import { checkJobPayload } from '../../runtime/jobs/job-payloads.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import { parseCommandArgs } from '../args.ts'
 import { bootApp } from '../boot-app.ts'
@@ -15,7 +16,8 @@ export const jobsCommand: Command = {
   run <name>               enqueue a run of the job and run it in this process (a running
                            server may claim it first); prints the run and exits 0 when it
                            succeeds, 1 when it fails for good
-  --payload <json>         the payload run(ctx, payload) receives (default {})
+  --payload <json>         the payload run(ctx, payload) receives (default {}), checked
+                           against the job's payload schema before it is enqueued
   --db <file>              the SQLite database (default: $KOYA_DB, else ./data/koya.db)`,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs('jobs', args, { db: { type: 'string' }, payload: { type: 'string' } })
@@ -43,6 +45,10 @@ export const jobsCommand: Command = {
         throw new KoyaError('KL_CLI_USAGE', '--payload is not JSON.', { hint: `Quote it for the shell: --payload '{"workspaceId":"…"}'.` })
       }
     }
+    // Checked against the job's schema before anything is opened or enqueued: a refused payload
+    // leaves the queue as it was (the worker would refuse it too, but only after enqueueing it).
+    const { payloads } = await loadHandlers(io.cwd, { model })
+    checkJobPayload(name, payloads?.[name], payload, 'KL_JOB_PAYLOAD_INVALID')
     const db = openCliDatabase(databasePath(io, values.db))
     // A server of its own, not listening: its worker runs what is enqueued here (and other due work).
     const app = await bootApp({ ...io, env: { ...io.env, KOYA_JOBS_POLL: io.env.KOYA_JOBS_POLL ?? '50ms' } }, db)

@@ -1,4 +1,5 @@
 import type { ColumnIR, ProjectIR, TableIR } from '../../ir/project-ir.ts'
+import { tsTypeOfSchema } from '../../ir/routes/json-schema-type.ts'
 import { assertNever } from '../../shared/assert-never.ts'
 import { banner } from '../../shared/generated-file.ts'
 import { pascalCase } from '../../shared/naming.ts'
@@ -32,13 +33,14 @@ export const typesGenerator: Generator = {
         path: 'generated/register.d.ts',
         contents: [
           banner(source).trimEnd(),
-          "import type { DB } from './types.ts'",
+          `import type { DB${(ir.jobs ?? []).length > 0 ? ', JsonValue' : ''} } from './types.ts'`,
           '',
-          '/** Types `ctx.db` in jobs with the app\'s tables (`Register` in the koyalite package). */',
+          '/** Types `ctx.db` in jobs with the app\'s tables, `ctx.enqueue` with its jobs (`Register` in the koyalite package). */',
           "declare module 'koyalite' {",
           '  interface Register {',
           '    readonly db: DB',
           ...emailTemplatesRegistration(ir),
+          ...jobsRegistration(ir),
           '  }',
           '}',
           '',
@@ -91,6 +93,13 @@ function storageType(column: ColumnIR): string {
 }
 
 /** The app's email templates (email.templates) for `ctx.email.send({ template, props })`, each typed by its component's default export. */
+/** Each job and the payload `ctx.enqueue` takes for it: its zod schema's type, else any JSON value (optional). */
+function jobsRegistration(ir: ProjectIR): string[] {
+  const jobs = ir.jobs ?? []
+  if (jobs.length === 0) return []
+  return ['    readonly jobs: {', ...jobs.map((job) => `      readonly ${JSON.stringify(job.name)}: ${job.payload === undefined ? 'JsonValue | undefined' : tsTypeOfSchema(job.payload)}`), '    }']
+}
+
 function emailTemplatesRegistration(ir: ProjectIR): string[] {
   const templates = ir.email?.templates ?? []
   if (templates.length === 0) return []

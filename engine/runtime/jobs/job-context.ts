@@ -50,11 +50,12 @@ export function createJobContext(deps: JobContextDeps, kysely: Kysely<never>, na
         sendEmail(deps.queue, message)
       },
     },
-    async enqueue(job, payload, options) {
+    // Typed per job for the app's code (generated/register.d.ts); here any name, checked at run time.
+    enqueue: (async (job: string, payload?: unknown, options?: EnqueueOptions) => {
       if (!deps.jobNames.has(job)) throw new KoyaError('KL_JOB_UNKNOWN_KIND', `ctx.enqueue names job "${job}", which defineConfig({ jobs }) does not have.`)
       checkJobPayload(job, deps.payloads[job], payload ?? {}, 'KL_JOB_PAYLOAD_INVALID')
       deps.queue.enqueue(jobKind(job), payload ?? {}, queueOptions(options))
-    },
+    }) as JobContext['enqueue'],
     progress: (value) => run.progress(value),
   }
 }

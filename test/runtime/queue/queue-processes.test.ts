@@ -177,6 +177,21 @@ describe('koyalite jobs', () => {
     expect(failed.err).toContain('flaky dead after 3 attempt(s): Error: always fails')
     expect((await runCli(root, ['jobs', 'run', 'nope', '--db', dbFile])).code).toBe(1)
     expect((await runCli(root, ['jobs', 'run', 'record', '--payload', '{oops', '--db', dbFile])).code).toBe(1)
+    // A payload the job's schema refuses is refused before it is enqueued: nothing reaches the queue.
+    const queued = () => {
+      const check = openDatabase(dbFile)
+      const count = (check.prepare(`SELECT count(*) AS n FROM "_koya_jobs" WHERE "kind" = 'job:typed'`).get() as { n: number }).n
+      check.close()
+      return count
+    }
+    const refused = await runCli(root, ['jobs', 'run', 'typed', '--payload', '{"key":7}', '--db', dbFile], { LOG_LEVEL: 'silent' })
+    expect(refused.code).toBe(1)
+    expect(refused.err).toContain('KL_JOB_PAYLOAD_INVALID')
+    expect(refused.err).toContain('key:')
+    expect(queued()).toBe(0)
+    const typed = await runCli(root, ['jobs', 'run', 'typed', '--payload', '{"key":"cli"}', '--db', dbFile], { LOG_LEVEL: 'silent' })
+    expect(typed.out).toContain('typed done: {"copies":1}')
+    expect(queued()).toBe(1)
   }, 60_000)
 })
 
