@@ -61,8 +61,12 @@ try {
       const marks = gcLines.filter((line) => line.includes('Mark-Compact')).length
       const maxCommitted = Math.max(...heaps.map((m) => Number(m[2])))
       const maxUsed = Math.max(...heaps.map((m) => Number(m[1])))
-      console.log(`GC: ${scavenges} scavenges, ${marks} mark-compacts; heap used max ${maxUsed} MB, committed max ${maxCommitted} MB`)
+      if (heaps.length > 0) console.log(`GC: ${scavenges} scavenges, ${marks} mark-compacts; heap used max ${maxUsed} MB, committed max ${maxCommitted} MB`)
+      else console.log(`GC: ${(readFileSync(log, 'utf8').match(/gc=s /g) ?? []).length} scavenges, ${(readFileSync(log, 'utf8').match(/gc=mc /g) ?? []).length} mark-compacts`)
       for (const line of gcLines.filter((l) => l.includes('Mark-Compact')).slice(-4)) console.log('  ' + line.trim().slice(0, 160))
+      // With --node-flag=--trace-gc-nvp: bytes promoted to the old generation by scavenges.
+      const promoted = [...readFileSync(log, 'utf8').matchAll(/gc=s .*?promoted=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0)
+      if (promoted > 0) console.log(`promoted by scavenges: ${(promoted / 1048576).toFixed(1)} MB, ${(promoted / result.requests).toFixed(0)} bytes per request`)
     }
   } finally {
     await server.stop()

@@ -1,7 +1,10 @@
 /**
  * The last log lines of this process, kept in memory for the admin API's log views
- * (`GET /admin/logs`, the live tail `GET /admin/logs/stream`). A line is stored as the JSON text
- * pino wrote: keeping it costs one array slot, and it is parsed only when someone reads it.
+ * (`GET /admin/logs`, the live tail `GET /admin/logs/stream`). A line is kept as the bytes of the
+ * JSON text pino wrote, in one buffer allocated up front, and parsed only when someone reads it.
+ * Not as strings: a line lives for thousands of requests, long enough for V8 to move it (and the
+ * rope of pieces pino built it from) to the old generation, where under load the ring's turnover
+ * was most of what full collections had to clear (issue 21, decision 179).
  */
 
 /** One line as the admin API answers it. */
@@ -39,8 +42,12 @@ export interface LogRing {
 
 export const LOG_LEVELS: Readonly<Record<string, number>> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 }
 
+/** Bytes kept per line on average: the buffer holds `capacity` lines of this size. */
+const BYTES_PER_LINE = 1024
+
 /**
- * A ring of the last `capacity` lines.
+ * A ring of the last `capacity` lines (fewer when lines average over 1 KB: the oldest bytes are
+ * reused first). A line longer than an eighth of the buffer is counted but not kept.
  *
  * @example
  * const ring = createLogRing(2000)
@@ -48,20 +55,48 @@ export const LOG_LEVELS: Readonly<Record<string, number>> = { trace: 10, debug: 
  * ring.read({ level: 30, text: 'hello' })[0]?.msg // 'hello'
  */
 export function createLogRing(capacity: number): LogRing {
-  const lines: string[] = new Array<string>(capacity)
+  const size = capacity * BYTES_PER_LINE
+  const bytes = Buffer.allocUnsafeSlow(size)
+  // Per line (slot = (seq - 1) % capacity): where its bytes start, counted over all bytes ever
+  // written (so a line is intact while fewer than `size` bytes were written after its start),
+  // and how many there are (0: not kept).
+  const starts = new Float64Array(capacity)
+  const lengths = new Uint32Array(capacity)
+  let position = 0
   let written = 0
   const listeners = new Set<(seq: number, line: string) => void>()
+  const textOf = (seq: number): string | undefined => {
+    const slot = (seq - 1) % capacity
+    const length = lengths[slot]!
+    const start = starts[slot]!
+    if (length === 0 || start < position - size) return undefined
+    const offset = start % size
+    return bytes.toString('utf8', offset, offset + length)
+  }
   return {
     push(line) {
-      lines[written % capacity] = line
+      const slot = written % capacity
       written++
+      // UTF-8 takes at most 3 bytes per UTF-16 unit: a line that may not fit before the end
+      // starts at the beginning again (the tail's bytes are skipped).
+      const most = line.length * 3
+      if (most > size / 8) {
+        lengths[slot] = 0
+      } else {
+        if ((position % size) + most > size) position += size - (position % size)
+        const length = bytes.write(line, position % size, 'utf8')
+        starts[slot] = position
+        lengths[slot] = length
+        position += length
+      }
       if (listeners.size > 0) for (const listener of listeners) listener(written, line)
     },
     read(filter) {
       const first = Math.max(written - capacity, filter.after ?? 0)
       const out: LogEntry[] = []
       for (let seq = first + 1; seq <= written; seq++) {
-        const entry = entryOf(seq, lines[(seq - 1) % capacity]!, filter)
+        const text = textOf(seq)
+        const entry = text === undefined ? undefined : entryOf(seq, text, filter)
         if (entry !== undefined) out.push(entry)
       }
       const limit = filter.limit ?? out.length
