@@ -4,6 +4,9 @@
 //
 //   node bench/queue/run.ts [--jobs 20000]
 //
+// Then BullMQ on a private redis-server (Debian's), the same two workloads (bullmq.ts), when
+// redis-server is installed.
+//
 // The last mode claims up to 16 rows per transaction (QueueOptions.claimBatch): not the
 // three-commits-per-job shape, a measure of what batching buys when there is a backlog.
 //
@@ -15,6 +18,7 @@ import { parseArgs } from 'node:util'
 import { createQueue, QUEUE_MIGRATIONS } from '../../engine/runtime/queue/index.ts'
 import { applySystemSchema } from '../../engine/runtime/system/system-schema.ts'
 import { openDatabase } from '../../engine/shared/sqlite.ts'
+import { bullmqRuns } from './bullmq.ts'
 
 const { values } = parseArgs({ options: { jobs: { type: 'string', default: '20000' } } })
 const jobs = Number(values.jobs)
@@ -89,6 +93,14 @@ try {
   console.log(`jobs: ${jobs}`)
   for (const [name, perSecond] of Object.entries(results)) console.log(`${name.padEnd(18)} ${Math.round(perSecond).toLocaleString('en-US').padStart(8)} jobs/s`)
   console.log(`queue / bare loop:  ${(results.queueOneInFlight / results.bareLoop).toFixed(2)}x (one in flight), ${(results.queueBacklog / results.bareLoop).toFixed(2)}x (backlog), ${(results.queueBacklogBatch16 / results.bareLoop).toFixed(2)}x (backlog, claims batched by 16)`)
+  console.log(`target: >= 10,000 jobs/s through the queue, one in flight: ${results.queueOneInFlight >= 10_000 ? 'met' : 'MISSED'}`)
+  // The well-known queue on the same machine, same run: BullMQ on a private redis-server.
+  const bull = await bullmqRuns(jobs)
+  if (bull === undefined) console.log('BullMQ: not measured (no redis-server; apt-get install redis-server)')
+  else {
+    console.log(`BullMQ ${bull.version} (redis-server, AOF every second): ${Math.round(bull.oneInFlight).toLocaleString('en-US')} jobs/s one in flight, ${Math.round(bull.backlog).toLocaleString('en-US')} jobs/s backlog (16 in flight)`)
+    console.log(`KoyaLite / BullMQ: ${(results.queueOneInFlight / bull.oneInFlight).toFixed(2)}x (one in flight), ${(results.queueBacklog / bull.backlog).toFixed(2)}x (backlog)`)
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }
