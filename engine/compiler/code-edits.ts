@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { IndentationText, Node, Project, QuoteKind, SyntaxKind, type CallExpression, type ObjectLiteralExpression, type SourceFile } from 'ts-morph'
+import { IndentationText, Node, Project, QuoteKind, SyntaxKind, type CallExpression, type Expression, type ObjectLiteralExpression, type SourceFile } from 'ts-morph'
 import type { NewColumn, StudioEdit } from '../ir/routes/studio-dev-routes.ts'
 import { KoyaError } from '../shared/errors.ts'
 
@@ -30,6 +30,8 @@ export function applyEdit(project: Project, root: string, edit: StudioEdit): voi
       return addTable(project, root, edit.table, edit.columns)
     case 'editPolicy':
       return editPolicy(project, edit.table, edit.operation, edit.source)
+    case 'addIndex':
+      return addIndex(project, edit.table, edit.columns, edit.unique === true)
   }
 }
 
@@ -39,15 +41,21 @@ const invalid = (message: string) => new KoyaError('KL_API_STUDIO_EDIT_INVALID',
 const callsNamed = (file: SourceFile, name: string): CallExpression[] =>
   file.getDescendantsOfKind(SyntaxKind.CallExpression).filter((call) => call.getExpression().getText() === name)
 
-/** The columns object of `table('<name>', { … })`. */
-function findTable(project: Project, name: string): ObjectLiteralExpression | undefined {
+/** The `table('<name>', { … })` call. */
+function findTableCall(project: Project, name: string): CallExpression | undefined {
   for (const file of project.getSourceFiles()) {
     for (const call of callsNamed(file, 'table')) {
       const [first, second] = call.getArguments()
-      if (first && Node.isStringLiteral(first) && first.getLiteralValue() === name && second && Node.isObjectLiteralExpression(second)) return second
+      if (first && Node.isStringLiteral(first) && first.getLiteralValue() === name && second && Node.isObjectLiteralExpression(second)) return call
     }
   }
   return undefined
+}
+
+/** The columns object of `table('<name>', { … })`. */
+function findTable(project: Project, name: string): ObjectLiteralExpression | undefined {
+  const columns = findTableCall(project, name)?.getArguments()[1]
+  return columns !== undefined && Node.isObjectLiteralExpression(columns) ? columns : undefined
 }
 
 function tableOrThrow(project: Project, name: string): ObjectLiteralExpression {
@@ -152,3 +160,52 @@ function editPolicy(project: Project, tableName: string, operation: string, sour
   if (!preferred) throw notFound('No `policies(schema, { … })` call in koyalite.ts, schema/ or policies/ to add the rule to.', 'Add one (see docs/policies.md), then edit its rules from Studio.')
   preferred.addPropertyAssignment({ name: tableName, initializer: `{\n    ${operation}: ${text},\n  }` })
 }
+
+/**
+ * `indexes: [['a', 'b']]` (or `{ columns: ['a', 'b'], unique: true }`) in the table's options,
+ * made when the table has none: the migration creates the index.
+ */
+function addIndex(project: Project, tableName: string, columns: readonly string[], unique: boolean): void {
+  const call = findTableCall(project, tableName)
+  const columnsObject = tableOrThrow(project, tableName)
+  for (const column of columns) {
+    if (!columnsObject.getProperty(column)) throw notFound(`Table "${tableName}" has no column "${column}" written as \`${column}: t.…()\`.`)
+  }
+  if (new Set(columns).size !== columns.length) throw invalid(`An index names each column once: ${columns.join(', ')}.`)
+  const list = `[${columns.map((c) => `'${c}'`).join(', ')}]`
+  const entry = unique ? `{ columns: ${list}, unique: true }` : list
+  const options = call!.getArguments()[2]
+  if (options === undefined) {
+    call!.addArgument(`{ indexes: [${entry}] }`)
+    return
+  }
+  const notLiteral = () => invalid(`The options of table "${tableName}" are not written as \`{ indexes: [ … ] }\`; add the index in your editor.`)
+  if (!Node.isObjectLiteralExpression(options)) throw notLiteral()
+  const indexes = options.getProperty('indexes')
+  if (indexes === undefined) {
+    options.insertPropertyAssignment(0, { name: 'indexes', initializer: `[${entry}]` })
+    return
+  }
+  const array = Node.isPropertyAssignment(indexes) ? indexes.getInitializer() : undefined
+  if (array === undefined || !Node.isArrayLiteralExpression(array)) throw notLiteral()
+  for (const element of array.getElements()) {
+    if (sameColumns(indexColumns(element), columns)) throw invalid(`Table "${tableName}" already has an index on (${columns.join(', ')}).`)
+  }
+  array.addElement(entry)
+}
+
+/** The column names of one `indexes` entry as written (`['a', 'b']` or `{ columns: ['a', 'b'] }`). */
+function indexColumns(element: Expression): string[] | undefined {
+  let list: Node | undefined = element
+  if (Node.isObjectLiteralExpression(element)) {
+    const property = element.getProperty('columns')
+    list = property && Node.isPropertyAssignment(property) ? property.getInitializer() : undefined
+  }
+  if (list === undefined || !Node.isArrayLiteralExpression(list)) return undefined
+  return list.getElements().map((e) => (Node.isStringLiteral(e) ? e.getLiteralValue() : e.getText()))
+}
+
+function sameColumns(a: readonly string[] | undefined, b: readonly string[]): boolean {
+  return a !== undefined && a.length === b.length && a.every((column, i) => column === b[i])
+}
+

@@ -85,6 +85,18 @@ describe('schema and policies as code in Studio under koyalite dev', () => {
     expect(served.status).toBe(200)
   }, 180_000)
 
+  it('adds an index from Studio: it lands in the table\'s options and the migration creates it', async () => {
+    await page.goto(`${url}/_/schema`)
+    await page.getByLabel('Table', { exact: true }).selectOption('projects')
+    const form = page.getByRole('form', { name: 'Add an index' })
+    await form.getByLabel('Index columns').fill('archived, updatedAt')
+    await form.getByRole('button', { name: 'Add index' }).click()
+    const migration = page.getByLabel('Migration SQL')
+    await expect.poll(async () => (await migration.count()) > 0 ? await migration.textContent() : '', { timeout: 90_000 }).toMatch(/CREATE INDEX "[^"]+" ON "projects" \("archived", "updatedAt"\)/)
+    expect(readFileSync(path.join(root, 'schema', 'projects.ts'), 'utf8')).toContain("  indexes: [['workspaceId', 'name'], ['archived', 'updatedAt']],")
+    await page.screenshot({ path: path.join(SHOTS, '20b-index-edit.png') })
+  }, 180_000)
+
   it('shows the compiler\'s error inline for a bad policy, and leaves the file as it was', async () => {
     const before = readFileSync(path.join(root, 'policies', 'projects.ts'), 'utf8')
     await page.goto(`${url}/_/schema`)

@@ -71,6 +71,20 @@ describe('schema and policies as code (the dev edits)', () => {
     expect(read('generated/model.json')).toBe(model)
   }, 120_000)
 
+  it('adds an index to the table\'s options (made when the table has none), and refuses one it already has', async () => {
+    const before = read('schema/tasks.ts')
+    const result = await edits.apply({ kind: 'addIndex', table: 'tasks', columns: ['assigneeId', 'dueAt'] })
+    expect(read('schema/tasks.ts')).toBe(before.replace("  indexes: [['projectId', 'status']],", "  indexes: [['projectId', 'status'], ['assigneeId', 'dueAt']],"))
+    expect(result.migration?.sql).toMatch(/CREATE INDEX "[^"]+" ON "tasks" \("assigneeId", "dueAt"\)/)
+    const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: KoyaError) => e.code)
+    expect(await codeOf(edits.apply({ kind: 'addIndex', table: 'tasks', columns: ['projectId', 'status'] }))).toBe('KL_API_STUDIO_EDIT_INVALID')
+    expect(await codeOf(edits.apply({ kind: 'addIndex', table: 'tasks', columns: ['nope'] }))).toBe('KL_API_STUDIO_EDIT_NOT_FOUND')
+    // A table declared without options gets them.
+    const unique = await edits.apply({ kind: 'addIndex', table: 'labels', columns: ['name'], unique: true })
+    expect(read('schema/labels.ts')).toContain("}, { indexes: [{ columns: ['name'], unique: true }] })")
+    expect(unique.migration?.sql).toMatch(/CREATE UNIQUE INDEX "[^"]+" ON "labels" \("name"\)/)
+  }, 120_000)
+
   it('refuses unknown tables and columns, and names already taken, before writing anything', async () => {
     const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: KoyaError) => e.code)
     expect(await codeOf(edits.apply({ kind: 'addColumn', table: 'nope', column: { name: 'x', type: 'int' } }))).toBe('KL_API_STUDIO_EDIT_NOT_FOUND')

@@ -78,6 +78,13 @@ function SchemaPage({ meta }: PageProps) {
             <input name="to" aria-label="New name" placeholder="new name" required pattern="[A-Za-z_][A-Za-z0-9_]*" />
             <button type="submit" disabled={busy}>Rename</button>
           </form>
+          <form className="card row wrap" aria-label="Add an index" onSubmit={submit((f) => ({ kind: 'addIndex', table, columns: String(f.get('columns')).split(',').map((c) => c.trim()).filter((c) => c !== ''), unique: f.get('unique') === 'on' }))}>
+            <h3>Add an index</h3>
+            <input name="columns" aria-label="Index columns" placeholder={columns.slice(0, 2).map((c) => c.name).join(', ')} required size={28} list="index-columns" />
+            <datalist id="index-columns">{columns.map((c) => <option key={c.name} value={c.name} />)}</datalist>
+            <label className="check"><input type="checkbox" name="unique" />unique</label>
+            <button type="submit" disabled={busy}>Add index</button>
+          </form>
           <form className="card row wrap" aria-label="Add a table" onSubmit={submit((f) => ({ kind: 'addTable', table: String(f.get('table')), columns: parseColumns(String(f.get('columns'))) }))}>
             <h3>Add a table</h3>
             <input name="table" aria-label="New table name" placeholder="table" required pattern="[A-Za-z_][A-Za-z0-9_]*" />
