@@ -97,6 +97,8 @@ export interface Meta {
   readonly project: { readonly name: string; readonly environment: string } | null
   readonly roles: readonly string[]
   readonly tables: readonly Table[]
+  /** The storage buckets' names (their objects are simulated with `bucket`). */
+  readonly buckets?: readonly string[]
 }
 
 export interface SessionInfo {

@@ -259,6 +259,8 @@ describe('Studio in Chromium', () => {
     expect(await verdicts()).toEqual({ 'Acme Corp': 'deny', Bobs: 'allow', 'Team 0': 'deny', 'Team 1': 'deny', 'Team 2': 'deny' })
     expect(await page.getByLabel('SQL of read').textContent()).toContain('"ownerId"')
     expect(await page.getByTestId('simulation-summary').textContent()).toContain('1 of 5 row(s) on this page allowed to bob@example.com (roles: none)')
+    // What Bob's realtime subscriptions would receive is the same read verdict, said so.
+    expect(await page.getByTestId('realtime-note').textContent()).toContain('subscriptions to workspaces receive the changes of the allowed rows')
     await shot('09b-policy-simulator')
     // The same user with the admin role: the rule's `auth.roles.includes('admin')` admits every row.
     await page.getByLabel('their granted roles').uncheck()

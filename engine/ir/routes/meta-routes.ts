@@ -77,10 +77,11 @@ export function metaRoutes(_ir: ProjectIR): RouteGroup<MetaRouteId> {
           project: { description: 'Null until a server first served the database.', anyOf: [componentRef('MetaProject'), { type: 'null' }] },
           roles: { type: 'array', items: { type: 'string' } },
           tables: { type: 'array', items: { type: 'object', description: 'A table: name, typeName, isUsers, columns, relations, indexes, search, policies ({ read, create, update: { using, check }, delete } each { source, at, sql, params } or null; strict).' } },
+          buckets: { type: 'array', description: 'The storage buckets\' names.', items: { type: 'string' } },
           migrations: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, appliedAt: { type: 'string' } }, required: ['id', 'name', 'appliedAt'] } },
           systemMigrations: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, appliedAt: { type: 'string' } }, required: ['name', 'appliedAt'] } },
         },
-        required: ['project', 'roles', 'tables', 'migrations', 'systemMigrations'],
+        required: ['project', 'roles', 'tables', 'buckets', 'migrations', 'systemMigrations'],
       },
     },
   }

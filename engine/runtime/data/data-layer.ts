@@ -6,7 +6,7 @@ import type { DeleteQuery, InsertQuery, ReadQuery, SelectItem, UpdateQuery, Wher
 import { createReads, type DataContext } from './reads.ts'
 import { listForActors } from './many-actors.ts'
 import { createReadObservers, type ReadObserver } from './read-observers.ts'
-import { simulatePolicies, type PolicySimulation } from './policy-simulation.ts'
+import { simulatePolicies, type PolicySimulation, type SimulationPage } from './policy-simulation.ts'
 import { readableImages } from './row-images.ts'
 import { createSqlRunner } from './sql-runner.ts'
 import { createWriteEventBus, type RowObject, type WriteEvents } from './write-events.ts'
@@ -130,7 +130,7 @@ export interface DataLayer {
    * Studio's policy simulator: a page of the table's rows (by id) with each policy's verdict for
    * `actor` on `operation`, and the compiled predicates (policy-simulation.ts).
    */
-  simulate(actor: Actor, table: string, operation: Operation, page: { readonly limit: number; readonly after?: string }): PolicySimulation
+  simulate(actor: Actor, table: string, operation: Operation, page: SimulationPage): PolicySimulation
   insert<F extends RowFormat = 'json'>(actor: Actor, query: InsertQuery, options?: WriteOptions<F>): WriteResult<RowOf<F>>
   update<F extends RowFormat = 'json'>(actor: Actor, query: UpdateQuery, options?: WriteOptions<F>): WriteResult<RowOf<F>>
   delete<F extends RowFormat = 'json'>(actor: Actor, query: DeleteQuery, options?: WriteOptions<F>): WriteResult<RowOf<F>>

@@ -35,6 +35,13 @@ export interface PolicySimulation {
   readonly next: string | null
 }
 
+/** A page of the simulation: rows after `after` (by id), optionally only those whose `column` equals `value` (a bucket's objects). */
+export interface SimulationPage {
+  readonly limit: number
+  readonly after?: string
+  readonly equals?: { readonly column: string; readonly value: string }
+}
+
 /**
  * The policies an operation's rows must pass, as the data layer applies them: a row is read
  * when the read policy admits it; updated or deleted when the caller may read it *and* the
@@ -52,7 +59,7 @@ export function simulatedRoles(operation: Operation): readonly PolicyRole[] {
  * the system (it sees every row) with the simulated actor's facts bound in the predicates. Not
  * on any request's path: Studio's policy simulator calls it.
  */
-export function simulatePolicies(ctx: DataContext, actor: Actor, table: IndexedTable, operation: Operation, page: { readonly limit: number; readonly after?: string }): PolicySimulation {
+export function simulatePolicies(ctx: DataContext, actor: Actor, table: IndexedTable, operation: Operation, page: SimulationPage): PolicySimulation {
   const roles = simulatedRoles(operation)
   const policies: SimulatedPolicy[] = []
   const verdictColumns = roles.map((role, i) => {
@@ -76,8 +83,12 @@ export function simulatePolicies(ctx: DataContext, actor: Actor, table: IndexedT
     return sql`COALESCE(${predicate}, 0) AS ${sql.id(`v${i}`)}`
   })
   const columns = table.ir.columns.map((c) => sql`"row".${sql.id(c.name)}`)
-  const after = page.after === undefined ? sql`` : sql`WHERE "row"."id" > ${page.after}`
-  const query = sql<Record<string, unknown>>`SELECT ${sql.join([...columns, ...verdictColumns])} FROM ${sql.id(table.name)} AS "row" ${after} ORDER BY "row"."id" LIMIT +${page.limit + 1}`
+  const conditions = [
+    ...(page.after === undefined ? [] : [sql`"row"."id" > ${page.after}`]),
+    ...(page.equals === undefined || !table.ir.columns.some((c) => c.name === page.equals!.column) ? [] : [sql`"row".${sql.id(page.equals.column)} = ${page.equals.value}`]),
+  ]
+  const where = conditions.length === 0 ? sql`` : sql`WHERE ${sql.join(conditions, sql` AND `)}`
+  const query = sql<Record<string, unknown>>`SELECT ${sql.join([...columns, ...verdictColumns])} FROM ${sql.id(table.name)} AS "row" ${where} ORDER BY "row"."id" LIMIT +${page.limit + 1}`
   const found = ctx.runner.run(actor, query)
   const rows = found.slice(0, page.limit).map((stored) => {
     const verdicts: Partial<Record<PolicyRole, boolean>> = {}

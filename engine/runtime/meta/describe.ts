@@ -35,6 +35,8 @@ export interface MetaDescription {
   readonly project: ProjectRecord | null
   readonly roles: readonly string[]
   readonly tables: readonly TableDescription[]
+  /** The app's storage buckets (their objects are rows of `_koya_objects`, judged by each bucket's access rules). */
+  readonly buckets: readonly string[]
   /** The app's migrations applied to this database, in order. */
   readonly migrations: readonly { readonly id: string; readonly name: string; readonly appliedAt: string }[]
   /** KoyaLite's own `_koya_*` tables' migrations applied to it. */
@@ -78,6 +80,7 @@ export function describeProject(model: ProjectIR, db: SqliteDatabase): MetaDescr
     project: readProject(db) ?? null,
     roles: model.roles,
     tables,
+    buckets: (model.buckets ?? []).map((bucket) => bucket.name),
     migrations: has('_koya_migrations') ? (db.prepare('SELECT "id", "name", "appliedAt" FROM "_koya_migrations" ORDER BY "id"').all() as MetaDescription['migrations']) : [],
     systemMigrations: has('_koya_system_schema') ? (db.prepare('SELECT "name", "appliedAt" FROM "_koya_system_schema" ORDER BY "version"').all() as MetaDescription['systemMigrations']) : [],
   }

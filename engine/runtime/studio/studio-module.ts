@@ -83,7 +83,7 @@ export const studioModule = defineModule<StudioModuleOptions | undefined>({
         },
         async studioSimulate(request) {
           requireAdmin(admin, request)
-          return simulate(runtime.data, admin, request.body as SimulateInput)
+          return simulate(runtime.data, runtime.model, admin, request.body as SimulateInput)
         },
       },
     })

@@ -9,9 +9,12 @@ interface Simulation { table: string; operation: string; actor: { userId: string
 
 const OPERATIONS = ['read', 'update', 'delete', 'create'] as const
 const ANONYMOUS = ''
+/** The Table select's value for a bucket: its objects are judged by its access rules. */
+const BUCKET = 'bucket:'
 
 /** A short label for a row: its first text column besides the id. */
 function labelOf(meta: Meta, table: string, row: Record<string, unknown>): string {
+  if (table === '_koya_objects') return `${String(row.bucket)}/${String(row.name)}`
   const columns = meta.tables.find((t) => t.name === table)?.columns ?? []
   const text = columns.find((c) => c.name !== 'id' && (c.type === 'text' || c.type === 'email') && typeof row[c.name] === 'string')
   return text ? String(row[text.name]) : ''
@@ -33,7 +36,8 @@ function PolicySimulator({ meta, search }: PageProps) {
   }, [users])
   const run = async (after?: string) => {
     try {
-      const body = { table, operation, userId: userId === ANONYMOUS ? null : userId, ...(ownRoles || userId === ANONYMOUS ? {} : { roles }), ...(after ? { after } : {}) }
+      const target = table.startsWith(BUCKET) ? { bucket: table.slice(BUCKET.length) } : { table }
+      const body = { ...target, operation, userId: userId === ANONYMOUS ? null : userId, ...(ownRoles || userId === ANONYMOUS ? {} : { roles }), ...(after ? { after } : {}) }
       setResult(await post<Simulation>('/admin/studio/simulate', body))
       setProblem('')
     } catch (error) {
@@ -45,9 +49,12 @@ function PolicySimulator({ meta, search }: PageProps) {
   return (
     <section className="content" aria-label="Policy simulator">
       <h1>Policy simulator</h1>
-      <p className="muted">Which rows of a table may a user read, update or delete? Each row is judged by SQLite with the predicates the server compiled from your policies; nothing is written and nobody is impersonated.</p>
+      <p className="muted">Which rows of a table (or files of a storage bucket) may a user read, update or delete, and so which changes reach their realtime subscriptions? Each row is judged by SQLite with the predicates the server compiled from your policies; nothing is written and nobody is impersonated.</p>
       <form className="row wrap" aria-label="Simulation" onSubmit={(e) => { e.preventDefault(); setPages([]); void run() }}>
-        <label>Table <select aria-label="Table" value={table} onChange={(e) => setTable(e.target.value)}>{meta.tables.map((t) => <option key={t.name}>{t.name}</option>)}</select></label>
+        <label>Table <select aria-label="Table" value={table} onChange={(e) => setTable(e.target.value)}>
+          {meta.tables.map((t) => <option key={t.name}>{t.name}</option>)}
+          {(meta.buckets ?? []).length > 0 ? <optgroup label="Storage buckets">{meta.buckets!.map((b) => <option key={b} value={`${BUCKET}${b}`}>{b} (files)</option>)}</optgroup> : null}
+        </select></label>
         <label>Operation <select aria-label="Operation" value={operation} onChange={(e) => setOperation(e.target.value as (typeof OPERATIONS)[number])}>{OPERATIONS.map((o) => <option key={o}>{o}</option>)}</select></label>
         <label>As <select aria-label="As user" value={userId} onChange={(e) => setUserId(e.target.value)}>
           <option value={ANONYMOUS}>anonymous (signed out)</option>
@@ -80,7 +87,10 @@ function PolicySimulator({ meta, search }: PageProps) {
               </div>
             ))}
           </div>
-          <p data-testid="simulation-summary">{allowed} of {result.rows.length} row(s) on this page allowed to {result.actor.userId === null ? 'an anonymous caller' : `${people.find((p) => p.id === result.actor.userId)?.email ?? result.actor.userId} (roles: ${result.actor.roles.join(', ') || 'none'})`}.</p>
+          <p data-testid="simulation-summary">{allowed} of {result.rows.length} {result.table === '_koya_objects' ? 'file(s)' : 'row(s)'} on this page allowed to {result.actor.userId === null ? 'an anonymous caller' : `${people.find((p) => p.id === result.actor.userId)?.email ?? result.actor.userId} (roles: ${result.actor.roles.join(', ') || 'none'})`}.</p>
+          {result.operation === 'read' && result.table !== '_koya_objects' ? (
+            <p className="muted" data-testid="realtime-note">Realtime: this user's subscriptions to {result.table} receive the changes of the allowed rows (judged after each change by the same predicate) and nothing of the denied ones; a row that moves out of their view arrives as a <code>leave</code> event.</p>
+          ) : null}
           <div className="grid-wrap">
             <table className="grid" aria-label={`Verdicts on ${result.table}`}>
               <thead><tr><th scope="col">id</th><th scope="col">row</th>{result.policies.map((p) => <th key={p.role} scope="col">{p.role}</th>)}<th scope="col">{result.operation}</th></tr></thead>
