@@ -28,6 +28,10 @@ export function setViewAsToken(token: string | undefined): void {
 export function isViewingAs(): boolean {
   return viewAsToken !== undefined
 }
+/** The impersonation's token while viewing as a user (realtime subscribes as that user with it). */
+export function viewAsTokenNow(): string | undefined {
+  return viewAsToken
+}
 
 export interface Answer<T> {
   readonly body: T

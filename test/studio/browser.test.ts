@@ -140,6 +140,16 @@ describe('Studio in Chromium', () => {
     await shot('05-view-as-user')
     const audit = (await t.app.inject({ url: '/admin/audit?action=impersonation.start', headers: service })).json() as { reason: string }[]
     expect(audit.map((e) => e.reason)).toEqual(['ticket 42'])
+    // Bob's realtime subscription, opened with his token: a change of his workspace arrives, one of
+    // a workspace he may not read never does.
+    await page.getByRole('region', { name: 'Their realtime subscription' }).getByText('subscribed').waitFor()
+    const bobs = await api('GET', '/api/workspaces?slug=eq.bobs&select=id')
+    const team = await api('GET', '/api/workspaces?slug=eq.team-0&select=id')
+    await api('PATCH', `/api/workspaces?id=eq.${team.id}`, { name: 'Team 0' })
+    await api('PATCH', `/api/workspaces?id=eq.${bobs.id}`, { name: 'Bobs' })
+    const received = page.getByTestId('realtime-received')
+    await expect.poll(async () => ((await received.count()) > 0 ? received.textContent() : ''), { timeout: 15_000 }).toContain(`update ${bobs.id}`)
+    expect(await received.textContent()).not.toContain(team.id)
     await page.getByRole('button', { name: 'Stop viewing as bob@example.com' }).click()
     await expect.poll(() => grid.locator('tbody tr').count()).toBe(5)
   })
@@ -245,6 +255,15 @@ describe('Studio in Chromium', () => {
     await page.getByLabel('Table').selectOption('workspaces')
     await expect.poll(() => page.getByRole('img', { name: /count chart of workspaces, 1 points/ }).count()).toBe(1)
     await shot('09-charts')
+    // Live: with polling set to an hour, a new row reaches the chart through realtime.
+    await page.getByLabel(/Poll every/).fill('3600')
+    const status = page.getByRole('status').filter({ hasText: 'point(s) from' })
+    await expect.poll(() => status.textContent()).toMatch(/from 5 row\(s\).*live \(realtime\)/)
+    const admin = (await t.app.inject({ url: `/api/users?email=eq.${ADMIN.email}`, headers: service })).json()[0] as { id: string }
+    const added = await api('POST', '/api/workspaces', { name: 'Live', slug: 'live-chart', ownerId: admin.id })
+    await expect.poll(() => status.textContent(), { timeout: 15_000 }).toContain('from 6 row(s)')
+    await api('DELETE', `/api/workspaces?id=eq.${added.id}`)
+    await expect.poll(() => status.textContent(), { timeout: 15_000 }).toContain('from 5 row(s)')
   })
 
   it('simulates policies: which rows a user may read, with the compiled SQL', async () => {

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react'
 import { request } from '../api.ts'
+import { subscribeTable } from '../live.ts'
 import { registerPage, type PageProps } from '../registry.ts'
 
 type Kind = 'count' | 'line' | 'bar'
@@ -36,6 +37,7 @@ function ChartsPage({ meta }: PageProps) {
   const [problem, setProblem] = useState('')
   const [updated, setUpdated] = useState('')
 
+  const [live, setLive] = useState(false)
   useEffect(() => {
     if (!table) return
     const load = () => {
@@ -44,9 +46,15 @@ function ChartsPage({ meta }: PageProps) {
       request<Record<string, unknown>[]>('GET', url).then((a) => { setRows(a.body); setProblem(''); setUpdated(new Date().toLocaleTimeString()) }, (e: unknown) => setProblem(e instanceof Error ? e.message : String(e)))
     }
     load()
-    // Polling; pushed updates once Studio subscribes to realtime.
-    const timer = setInterval(load, every * 1000)
-    return () => clearInterval(timer)
+    // Pushed: the table's changes (realtime) reload the chart, a burst of them once. Polled every
+    // `every` seconds only while the subscription is down.
+    let pending: ReturnType<typeof setTimeout> | undefined
+    let up = false
+    const stop = subscribeTable(table.name, () => {
+      if (pending === undefined) pending = setTimeout(() => { pending = undefined; load() }, 200)
+    }, (state) => { up = state; setLive(state) })
+    const timer = setInterval(() => { if (!up) load() }, every * 1000)
+    return () => { stop(); clearInterval(timer); if (pending !== undefined) clearTimeout(pending) }
   }, [table, kind, x, y, filter, every])
 
   const points = series(rows, kind, x, y)
@@ -64,7 +72,7 @@ function ChartsPage({ meta }: PageProps) {
         <label>X <select value={x} onChange={(e) => setX(e.target.value)}>{(kind === 'count' ? times : table?.columns ?? []).map((c) => <option key={c.name}>{c.name}</option>)}</select></label>
         {kind !== 'count' ? <label>Y <select value={y} onChange={(e) => setY(e.target.value)}><option value="">—</option>{numbers.map((c) => <option key={c.name}>{c.name}</option>)}</select></label> : null}
         <label>Filter <input value={filter} placeholder="status=eq.todo" onChange={(e) => setFilter(e.target.value)} /></label>
-        <label>Refresh every <input type="number" min={1} max={3600} value={every} onChange={(e) => setEvery(Math.max(1, Number(e.target.value) || 5))} /> s</label>
+        <label>Poll every <input type="number" min={1} max={3600} value={every} onChange={(e) => setEvery(Math.max(1, Number(e.target.value) || 5))} /> s when not live</label>
       </div>
       {problem ? <p className="error" role="alert">{problem}</p> : null}
       <svg className="chart" role="img" aria-label={`${kind} chart of ${tableName}, ${points.length} points`} viewBox={`0 0 ${W} ${H}`}>
@@ -75,7 +83,7 @@ function ChartsPage({ meta }: PageProps) {
         {kind === 'line' ? <polyline fill="none" stroke="#3b82f6" strokeWidth={2} points={points.map((p, i) => `${px(i)},${py(p.value)}`).join(' ')} /> : points.map((p, i) => <rect key={i} x={px(i) - barWidth / 2} y={py(p.value)} width={barWidth} height={H - PAD - py(p.value)} fill="#3b82f6"><title>{`${p.label}: ${p.value}`}</title></rect>)}
         {points.length > 0 ? <><text x={PAD} y={H - PAD + 16} fontSize={11} fill="currentColor">{points[0]!.label.slice(0, 19)}</text><text x={W - PAD} y={H - PAD + 16} fontSize={11} textAnchor="end" fill="currentColor">{points.at(-1)!.label.slice(0, 19)}</text></> : null}
       </svg>
-      <p className="muted" role="status">{points.length} point(s) from {rows.length} row(s){updated ? `, updated ${updated}` : ''}.</p>
+      <p className="muted" role="status">{points.length} point(s) from {rows.length} row(s){updated ? `, updated ${updated}` : ''}; {live ? 'live (realtime)' : `polling every ${every} s`}.</p>
     </section>
   )
 }

@@ -1,5 +1,6 @@
-import { useCallback, useEffect, useMemo, useState, type KeyboardEvent } from 'react'
-import { get, isViewingAs, request, StudioApiError, type Meta, type Table } from '../api.ts'
+import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react'
+import { get, isViewingAs, request, StudioApiError, viewAsTokenNow, type Meta, type Table } from '../api.ts'
+import { subscribeTable, type LiveChange } from '../live.ts'
 import { CellEditor, CellValue } from '../cells.tsx'
 import { download, parseCsv, toCsv } from '../files.ts'
 import { FilterEditor } from '../filters.tsx'
@@ -77,6 +78,17 @@ function TableView({ meta, table, search, estimate }: { meta: Meta; table: Table
     }
   }, [baseParams, cursors, sort, table.name])
   useEffect(() => void load(), [load, viewingAs])
+  // Viewing as a user: their realtime subscription to this table, as they would have it (their
+  // token, their policies): what it receives is listed, and each change reloads the page.
+  const [received, setReceived] = useState<LiveChange[]>([])
+  const [live, setLive] = useState(false)
+  const reload = useRef(load)
+  reload.current = load
+  useEffect(() => {
+    setReceived([])
+    if (viewingAs === null) return
+    return subscribeTable(table.name, (change) => { setReceived((r) => [change, ...r].slice(0, 20)); void reload.current() }, setLive, viewAsTokenNow())
+  }, [table.name, viewingAs])
 
   const countExactly = async () => {
     const params = baseParams()
@@ -172,6 +184,14 @@ function TableView({ meta, table, search, estimate }: { meta: Meta; table: Table
         <ViewAs meta={meta} onChange={(email) => { setViewingAs(email); setCursors([]) }} />
       </div>
       {readOnly ? <p className="banner" role="status">Viewing as {viewingAs}: read-only, with their policies.</p> : null}
+      {readOnly ? (
+        <section className="card" aria-label="Their realtime subscription">
+          <h3>Realtime as {viewingAs} <span className="muted">{live ? 'subscribed' : 'connecting…'}</span></h3>
+          {received.length === 0 ? <p className="muted">No change of {table.name} received yet: changes they may read arrive here (and reload the rows), the rest never do.</p> : (
+            <ul className="list" data-testid="realtime-received">{received.map((c) => <li key={c.seq}><code>{c.event}</code> {c.rowId} <span className="muted">#{c.seq}</span></li>)}</ul>
+          )}
+        </section>
+      ) : null}
       <FilterEditor table={table} filters={filters} onApply={applyFilters} />
       <div className="row wrap toolbar">
         <button type="button" onClick={() => void load()}>Refresh</button>
