@@ -4,7 +4,7 @@
 // bench/production/app: get by id, list 20, create as the row's owner, create with the service
 // key; 1 and 32 connections. Each server is its own process pinned to core 0; wrk runs on core 1.
 // This measures; the targets are issue 21's, reported as met or missed.
-// Usage: node bench/production/run.ts [--duration 10] [--warmup 2] [--rounds 3] [--quiet-timeout 120]
+// Usage: node bench/production/run.ts [--duration 10] [--warmup 2] [--rounds 3] [--quiet-timeout 120] [--case get] [--env NAME=value]
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -35,8 +35,13 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     // Seconds to wait, before each run, for other work on the machine to pause.
     'quiet-timeout': { type: 'string', default: '120' },
+    // One case only (get, list, create-owner, create-service), for a quick check of a change.
+    case: { type: 'string' },
+    // More environment for `koyalite start`, NAME=value (repeatable): e.g. LOG_LEVEL=silent.
+    env: { type: 'string', multiple: true },
   },
 })
+const extraEnv = Object.fromEntries((args.env ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]))
 const duration = Number(args.duration)
 const warmup = Number(args.warmup)
 const rounds = Number(args.rounds)
@@ -65,7 +70,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 function startKoyaliteLogged(log: string): Promise<ServerProcess> {
-  return startKoyalite({ db, log, core: SERVER_CORE }).then((server) => {
+  return startKoyalite({ db, log, core: SERVER_CORE, env: extraEnv }).then((server) => {
     started.push(server)
     return server
   })
@@ -159,7 +164,7 @@ async function benchmark(): Promise<void> {
 
   const rows: string[] = []
   const misses: string[] = []
-  for (const benchCase of CASES) {
+  for (const benchCase of args.case ? CASES.filter((c) => c === args.case) : CASES) {
     for (const [c, connections] of CONNECTIONS.entries()) {
       const [base, koya] = await bestOfRounds([baseline, koyalite], rounds, `${benchCase} c=${connections}`, (server) => measure(server, benchCase, connections, auth))
       const ratio = koya.requestsPerSecond / base.requestsPerSecond
