@@ -48,6 +48,9 @@ try {
     console.log(`idle (1 s):  ${show(memoryOf(server.pid))} MB`)
     await sleep(4000)
     console.log(`idle (5 s):  ${show(memoryOf(server.pid))} MB`)
+    // Bytes promoted by scavenges so far (start-up's), to count only the load's.
+    const promotedSoFar = () => [...readFileSync(log, 'utf8').matchAll(/gc=s .*?promoted=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0)
+    const promotedAtStart = promotedSoFar()
     if (!args.idle) {
       const samples: number[] = []
       const timer = setInterval(() => samples.push(memoryOf(server.pid).rss), 250)
@@ -65,8 +68,8 @@ try {
       else console.log(`GC: ${(readFileSync(log, 'utf8').match(/gc=s /g) ?? []).length} scavenges, ${(readFileSync(log, 'utf8').match(/gc=mc /g) ?? []).length} mark-compacts`)
       for (const line of gcLines.filter((l) => l.includes('Mark-Compact')).slice(-4)) console.log('  ' + line.trim().slice(0, 160))
       // With --node-flag=--trace-gc-nvp: bytes promoted to the old generation by scavenges.
-      const promoted = [...readFileSync(log, 'utf8').matchAll(/gc=s .*?promoted=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0)
-      if (promoted > 0) console.log(`promoted by scavenges: ${(promoted / 1048576).toFixed(1)} MB, ${(promoted / result.requests).toFixed(0)} bytes per request`)
+      const promoted = promotedSoFar() - promotedAtStart
+      if (promoted > 0) console.log(`promoted by scavenges under the load: ${(promoted / 1048576).toFixed(1)} MB, ${(promoted / result.requests).toFixed(0)} bytes per request (start-up: ${(promotedAtStart / 1048576).toFixed(1)} MB)`)
     }
   } finally {
     await server.stop()

@@ -103,7 +103,16 @@ export function createRequestAuthResolver(deps: {
   readonly isServiceKey: (token: string) => boolean
 }): RequestAuthResolver {
   const { settings, sessions, isServiceKey } = deps
-  const resolved = new WeakMap<FastifyRequest, RequestAuth & { renewed: boolean }>()
+  // Each request's resolved auth, on the request itself under this resolver's own symbol. Not a
+  // WeakMap keyed by request: its entries kept each request's session, actor and row alive across
+  // young-generation collections, promoting them (most of what a get promoted under load; issue
+  // 21, decision 180).
+  const AUTH = Symbol('koya.requestAuth')
+  type WithAuth = FastifyRequest & { [AUTH]?: RequestAuth & { renewed: boolean } }
+  const resolved = {
+    get: (request: FastifyRequest) => (request as WithAuth)[AUTH],
+    set: (request: FastifyRequest, auth: RequestAuth & { renewed: boolean }) => void ((request as WithAuth)[AUTH] = auth),
+  }
   // Replies whose handler set or cleared the cookie itself: refreshCookie leaves them alone.
   const handled = new WeakSet<FastifyReply>()
   const anonymous: Actor = { kind: 'anonymous' }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding'
 
 /**
@@ -16,12 +16,13 @@ export function generateToken(): string {
 
 /**
  * The stored form of a token: its SHA-256 as hex. A database leak gives no usable token, and a
- * 160-bit random token needs no salt or slow hash. Node's native hash: a session request
- * computes one, and the stored form must never change (it is every session's id).
+ * 160-bit random token needs no salt or slow hash. Node's one-shot native hash (no Hash object
+ * per call): a session request computes one, and the stored form must never change (it is every
+ * session's id).
  *
  * @example
  * db.prepare('SELECT … FROM "_koya_sessions" WHERE "id" = ?').all(hashToken(token))
  */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex')
+  return hash('sha256', token, 'hex')
 }

@@ -1,4 +1,5 @@
 import { Kysely, SqliteDialect, type RawBuilder } from 'kysely'
+import { BoundedCache } from '../../shared/bounded-cache.ts'
 import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import { fillSlots, slotPositions, type SlotPositions } from './access.ts'
 import type { Actor } from './data-layer.ts'
@@ -36,17 +37,15 @@ export function createSqlRunner(db: SqliteDatabase): SqlRunner {
   const kysely = new Kysely<Record<string, never>>({ dialect: new SqliteDialect({ database: db }) })
   const statements = statementsOf(db)
   type CompiledRead = { sql: string; parameters: readonly unknown[]; slots: SlotPositions }
-  const reads = new Map<string, CompiledRead>()
+  // A hit changes nothing in the cache (decision 180).
+  const reads = new BoundedCache<string, CompiledRead>(MAX_CACHED_READS)
   const compileCached = (key: string, build: () => RawBuilder<unknown>): CompiledRead => {
     let compiled = reads.get(key)
-    if (compiled) reads.delete(key)
-    else {
+    if (compiled === undefined) {
       const { sql: text, parameters } = build().compile(kysely)
       compiled = { sql: text, parameters, slots: slotPositions(parameters) }
-      if (reads.size >= MAX_CACHED_READS) reads.delete(reads.keys().next().value!)
+      reads.set(key, compiled)
     }
-    // Map order is insertion order: re-inserting keeps the most recent last (LRU).
-    reads.set(key, compiled)
     return compiled
   }
   return {

@@ -1,4 +1,5 @@
 import type { Statement } from 'better-sqlite3'
+import { BoundedCache } from '../../shared/bounded-cache.ts'
 import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import type { SqlValue } from './read-plan.ts'
 
@@ -52,17 +53,14 @@ export function statementsOf(db: SqliteDatabase): StatementCache {
 
 /** A cache of its own (most code wants `statementsOf`, which shares one per connection). */
 export function createStatementCache(db: SqliteDatabase): StatementCache {
-  const cache = new Map<string, Statement<unknown[]>>()
+  // A hit changes nothing in the cache (decision 180): hot statements stay, cold ones go first.
+  const cache = new BoundedCache<string, Statement<unknown[]>>(MAX_STATEMENTS)
   const prepared = (text: string): Statement<unknown[]> => {
     let statement = cache.get(text)
-    if (statement) {
-      // Map order is insertion order: re-inserting keeps the most recent last (LRU).
-      cache.delete(text)
-    } else {
+    if (statement === undefined) {
       statement = db.prepare<unknown[]>(text)
-      if (cache.size >= MAX_STATEMENTS) cache.delete(cache.keys().next().value!)
+      cache.set(text, statement)
     }
-    cache.set(text, statement)
     return statement
   }
   let executed = 0

@@ -1,4 +1,5 @@
 import type { EmbeddingsIR } from '../../ir/project-ir.ts'
+import { BoundedCache } from '../../shared/bounded-cache.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import type { Env } from '../auth/auth-settings.ts'
 import { doNotRetry } from '../queue/queue.ts'
@@ -39,7 +40,7 @@ export function createEmbedder(config: EmbeddingsIR, env: Env, custom?: EmbedFun
       return vector instanceof Float32Array ? vector : Float32Array.from(vector)
     })
   }
-  const cache = new Map<string, Float32Array>()
+  const cache = new BoundedCache<string, Float32Array>(QUERY_CACHE_SIZE)
   return {
     model: config.model,
     dimensions: config.dimensions,
@@ -47,15 +48,9 @@ export function createEmbedder(config: EmbeddingsIR, env: Env, custom?: EmbedFun
     embed: checked,
     async embedQuery(text, signal) {
       const hit = cache.get(text)
-      if (hit) {
-        // Map keeps insertion order: re-inserting makes it the most recent.
-        cache.delete(text)
-        cache.set(text, hit)
-        return hit
-      }
+      if (hit) return hit
       const [vector] = await checked([text], signal)
       cache.set(text, vector!)
-      if (cache.size > QUERY_CACHE_SIZE) cache.delete(cache.keys().next().value!)
       return vector!
     },
   }
