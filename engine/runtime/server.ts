@@ -11,7 +11,7 @@ import { createDataLayer, type Actor } from './data/data-layer.ts'
 import type { Queue } from './queue/queue.ts'
 import type { StorageDriver } from './storage/driver.ts'
 import { checkJsonDepth } from './http/json-body.ts'
-import { clientRequestIdOf, loggerOptions, logRequests, redactUrl, type LoggerSetting } from './http/request-log.ts'
+import { clientRequestIdOf, LazyChildLogger, loggerOptions, logRequests, redactUrl, type LoggerSetting } from './http/request-log.ts'
 import type { ConnectionCredentials } from './auth/request-auth.ts'
 import type { FeatureModule, ModuleProvides, Runtime } from './modules/feature-module.ts'
 import { FEATURE_MODULES, systemMigrations, type ModuleName, type ModuleOptions } from './modules/index.ts'
@@ -93,8 +93,10 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     requestIdHeader: false,
     genReqId: () => crypto.randomUUID(),
     childLoggerFactory(logger, bindings, childOptions, raw) {
-      const clientRequestId = clientRequestIdOf(raw.headers)
-      return logger.child(clientRequestId === undefined ? bindings : { ...bindings, clientRequestId }, childOptions)
+      return new LazyChildLogger(() => {
+        const clientRequestId = clientRequestIdOf(raw.headers)
+        return logger.child(clientRequestId === undefined ? bindings : { ...bindings, clientRequestId }, childOptions)
+      }) as unknown as typeof logger
     },
     // A path Fastify's router cannot decode (`/api/%E0%A4%A`) fails before any hook or the error
     // handler: answered the same way rather than with Fastify's own error body.

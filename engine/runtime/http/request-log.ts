@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import pino, { type DestinationStream } from 'pino'
 import type { Env } from '../auth/auth-settings.ts'
 import { createLogDestination, type LogDestination } from '../observability/log-destination.ts'
@@ -91,6 +91,64 @@ const MAX_CLIENT_REQUEST_ID = 200
 export function clientRequestIdOf(headers: IncomingHttpHeaders): string | undefined {
   const given = headers['x-request-id']
   return typeof given === 'string' && given !== '' ? given.slice(0, MAX_CLIENT_REQUEST_ID) : undefined
+}
+
+/** A pino log method called with what it was given (its overloads all take these). */
+const call = (method: FastifyBaseLogger['info'], logger: FastifyBaseLogger, args: unknown[]): void => (method as (...given: unknown[]) => void).apply(logger, args)
+
+/**
+ * The request's logger (`request.log`), made on first use. Fastify makes one per request, and a
+ * pino child runs the redaction over its bindings and serializes them: ~1 µs and a few objects
+ * on every request, for a logger most requests never use (the request line has its own logger,
+ * above). A handler that logs, and an error answer, get the same child as before. A class, not a
+ * Proxy: Fastify checks that the logger has its methods, which a Proxy could only answer by
+ * making the child.
+ *
+ * @example
+ * childLoggerFactory: (logger, bindings, options) => new LazyChildLogger(() => logger.child(bindings, options))
+ */
+export class LazyChildLogger {
+  readonly #make: () => FastifyBaseLogger
+  #real: FastifyBaseLogger | undefined
+
+  constructor(make: () => FastifyBaseLogger) {
+    this.#make = make
+  }
+
+  get #logger(): FastifyBaseLogger {
+    return (this.#real ??= this.#make())
+  }
+
+  get level(): string {
+    return this.#logger.level
+  }
+  set level(level: string) {
+    this.#logger.level = level
+  }
+  fatal(...args: unknown[]): void {
+    call(this.#logger.fatal, this.#logger, args)
+  }
+  error(...args: unknown[]): void {
+    call(this.#logger.error, this.#logger, args)
+  }
+  warn(...args: unknown[]): void {
+    call(this.#logger.warn, this.#logger, args)
+  }
+  info(...args: unknown[]): void {
+    call(this.#logger.info, this.#logger, args)
+  }
+  debug(...args: unknown[]): void {
+    call(this.#logger.debug, this.#logger, args)
+  }
+  trace(...args: unknown[]): void {
+    call(this.#logger.trace, this.#logger, args)
+  }
+  silent(...args: unknown[]): void {
+    call(this.#logger.silent, this.#logger, args)
+  }
+  child(...args: Parameters<FastifyBaseLogger['child']>): FastifyBaseLogger {
+    return this.#logger.child(...args)
+  }
 }
 
 /** Credentials that travel in query strings: emailed links' `token`, OAuth callbacks' `code` and `state`. */
