@@ -3,13 +3,16 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Span, Tracer } from '@opentelemetry/api'
 import { statementsOf } from '../data/statement-cache.ts'
 import type { Runtime } from '../modules/feature-module.ts'
+import type { SpanNote, SpanRunner } from './spans.ts'
 
 /**
  * OpenTelemetry traces over OTLP/HTTP (JSON), when `OTEL_EXPORTER_OTLP_ENDPOINT` is set (SigNoz,
  * HyperDX and the OpenTelemetry Collector take it). One SERVER span per request, named by its
- * route pattern, and one CLIENT span per SQL statement under it, carrying the statement's shape
- * (the runtime binds every value as a parameter, so the text holds none). Query strings, bodies,
- * parameters and headers are never recorded.
+ * route pattern; INTERNAL spans under it for auth's steps (`auth.session`, `auth.login`) and the
+ * data layer's calls (`data.list tasks`: the policy that applied, the rows); and one CLIENT span
+ * per SQL statement under the innermost of those, carrying the statement's shape (the runtime
+ * binds every value as a parameter, so the text holds none). Query strings, bodies, parameters
+ * and headers are never recorded.
  *
  * Without the variable nothing is loaded and no hook is added: the OpenTelemetry packages are
  * imported here, on demand, and this file itself is imported only when the variable is set.
@@ -19,6 +22,7 @@ import type { Runtime } from '../modules/feature-module.ts'
 export const OTLP_ENDPOINT_ENV = 'OTEL_EXPORTER_OTLP_ENDPOINT'
 
 const SPAN = Symbol('koya.span')
+const NO_NOTE: SpanNote = { set() {} }
 type Traced = FastifyRequest & { [SPAN]?: Span }
 
 /**
@@ -61,6 +65,47 @@ export async function startTracing(app: FastifyInstance, runtime: Runtime, endpo
     }
     done()
   })
+
+  // Auth's and the data layer's steps: auth reads `spans` as it registers (after this module).
+  const spans: SpanRunner = {
+    inSpan(name, attributes, work) {
+      const parent = current.getStore()
+      // Outside a request (a job, a timer) nothing is traced, as for statements.
+      if (parent === undefined) return work(NO_NOTE)
+      const span = tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes }, trace.setSpan(context.active(), parent))
+      const note: SpanNote = { set: (key, value) => span.setAttribute(key, value) }
+      const failed = (error: unknown) => {
+        const code = (error as { code?: unknown } | null)?.code
+        // The code only: a message may quote what the caller sent.
+        span.setStatus({ code: SpanStatusCode.ERROR, ...(typeof code === 'string' ? { message: code } : {}) })
+        if (typeof code === 'string') span.setAttribute('koya.error.code', code)
+        span.end()
+      }
+      let result: ReturnType<typeof work>
+      try {
+        result = current.run(span, work, note)
+      } catch (error) {
+        failed(error)
+        throw error
+      }
+      if (result instanceof Promise) {
+        return result.then(
+          (value: unknown) => {
+            span.end()
+            return value
+          },
+          (error: unknown) => {
+            failed(error)
+            throw error
+          },
+        ) as typeof result
+      }
+      span.end()
+      return result
+    },
+  }
+  runtime.observability.setSpans(spans)
+  runtime.data.trace(spans)
 
   // Statement spans: the core's observer (statement statistics) keeps running, this one after it.
   const statements = statementsOf(runtime.db)

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { authApp, call, SERVICE_KEY, type AuthTestApp } from '../../helpers/auth-app.ts'
+import { authApp, call, SERVICE_KEY, signedInUser, type AuthTestApp } from '../../helpers/auth-app.ts'
 
 /** One span as OTLP/JSON encodes it (opentelemetry-proto's JSON mapping: ids in hex, enums as numbers). */
 interface OtlpSpan {
@@ -47,6 +47,7 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
   let resource: OtlpSpan['attributes']
   let raw: string
   const secrets = { email: 'traced-person@example.com', password: 'a very secret passphrase', title: 'Confidential merger plan' }
+  let member: Awaited<ReturnType<typeof signedInUser>>
 
   beforeAll(async () => {
     receiver = await collector()
@@ -55,6 +56,10 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
       expect((await call(t, 'POST', '/auth/signup', { body: { email: secrets.email, password: secrets.password, displayName: 'Traced' } })).status).toBe(202)
       expect((await call(t, 'GET', `/api/workspaces?name=eq.${encodeURIComponent(secrets.title)}`, { token: SERVICE_KEY })).status).toBe(200)
       expect((await call(t, 'GET', '/api/no-such-table', { token: SERVICE_KEY })).status).toBe(404)
+      member = await signedInUser(t, 'traced-member', secrets.password)
+      expect((await call(t, 'POST', '/auth/login', { body: { email: member.email, password: 'not the password at all' } })).status).toBe(401)
+      expect((await call(t, 'GET', `/api/workspaces?name=eq.${encodeURIComponent(secrets.title)}`, { token: member.token })).status).toBe(200)
+      expect((await call(t, 'GET', '/api/workspaces/0193ab12-0000-7000-8000-000000000000', { token: member.token })).status).toBe(404)
     } finally {
       // Closing flushes the batch to the collector.
       await t.close()
@@ -87,9 +92,9 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     expect(attribute(server.find((s) => s.name === 'GET /api/workspaces')!, 'http.response.status_code')).toBe(200)
   })
 
-  it('one CLIENT span per SQL statement, under its request, carrying the statement shape', () => {
+  it('one CLIENT span per SQL statement, within its request, carrying the statement shape', () => {
     const list = spans.find((s) => s.name === 'GET /api/workspaces')!
-    const statements = spans.filter((s) => s.kind === 3 && s.parentSpanId === list.spanId)
+    const statements = spans.filter((s) => s.kind === 3 && within(s, list))
     expect(statements.length).toBeGreaterThan(0)
     for (const statement of statements) {
       expect(statement.traceId).toBe(list.traceId)
@@ -99,11 +104,66 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     }
     expect(statements.some((s) => String(attribute(s, 'db.query.text')).includes('?'))).toBe(true)
     const signup = spans.find((s) => s.name === 'POST /auth/signup')!
-    expect(spans.filter((s) => s.kind === 3 && s.parentSpanId === signup.spanId).some((s) => /^INSERT/i.test(String(attribute(s, 'db.query.text'))))).toBe(true)
+    expect(spans.filter((s) => s.kind === 3 && within(s, signup)).some((s) => /^INSERT/i.test(String(attribute(s, 'db.query.text'))))).toBe(true)
   })
 
-  it('never carries a value: no email, password, filter value, query string or token', () => {
-    for (const secret of [secrets.email, secrets.password, secrets.title, encodeURIComponent(secrets.title), SERVICE_KEY, 'name=eq']) expect(raw).not.toContain(secret)
+  /** Whether `span` is `ancestor` or below it. */
+  function within(span: OtlpSpan, ancestor: OtlpSpan): boolean {
+    for (let at: OtlpSpan | undefined = span; at !== undefined; at = spans.find((s) => s.spanId === at!.parentSpanId)) if (at.spanId === ancestor.spanId) return true
+    return false
+  }
+  const requestSpan = (name: string, nth = 0) => spans.filter((s) => s.kind === 2 && s.name === name)[nth]!
+  const childrenOf = (parent: OtlpSpan) => spans.filter((s) => s.parentSpanId === parent.spanId)
+
+  it('an auth.session span under each request that resolves its caller: how it came and as whom', () => {
+    const [, byMember] = spans.filter((s) => s.kind === 2 && s.name === 'GET /api/workspaces')
+    const session = childrenOf(byMember!).find((s) => s.name === 'auth.session')!
+    expect(session).toBeDefined()
+    expect(session.kind).toBe(1)
+    expect(session.traceId).toBe(byMember!.traceId)
+    expect(attribute(session, 'koya.auth.via')).toBe('bearer')
+    expect(attribute(session, 'koya.actor.kind')).toBe('user')
+    expect(attribute(session, 'koya.auth.impersonation')).toBe(false)
+    const byService = childrenOf(requestSpan('GET /api/workspaces')).find((s) => s.name === 'auth.session')!
+    expect(attribute(byService, 'koya.auth.via')).toBe('service-key')
+    expect(attribute(byService, 'koya.actor.kind')).toBe('system')
+  })
+
+  it('an auth.login span: success, or ERROR with the refusal code', () => {
+    const logins = spans.filter((s) => s.name === 'auth.login')
+    expect(logins).toHaveLength(2)
+    const [ok, refused] = logins.sort((a, b) => Number(BigInt(a.startTimeUnixNano) - BigInt(b.startTimeUnixNano)))
+    expect(ok!.parentSpanId).toBe(requestSpan('POST /auth/login', 0).spanId)
+    expect(attribute(ok!, 'koya.auth.outcome')).toBe('success')
+    expect(attribute(refused!, 'koya.auth.outcome')).toBeUndefined()
+    expect(attribute(refused!, 'koya.error.code')).toBe('KL_AUTH_INVALID_CREDENTIALS')
+    expect((refused as OtlpSpan & { status?: { code?: number } }).status?.code).toBe(2)
+    // The login's own steps (the user lookup through the data layer) nest under it.
+    expect(childrenOf(ok!).map((s) => s.name)).toContain('data.findOne users')
+    expect(attribute(childrenOf(ok!).find((s) => s.name === 'data.findOne users')!, 'koya.policy')).toBe('system (no policy)')
+  })
+
+  it('a data-layer span per neutral query, naming the policy that applied, with its statements under it', () => {
+    const [, byMember] = spans.filter((s) => s.kind === 2 && s.name === 'GET /api/workspaces')
+    const list = childrenOf(byMember!).find((s) => s.name === 'data.list workspaces')!
+    expect(list).toBeDefined()
+    expect(attribute(list, 'koya.data.operation')).toBe('list')
+    expect(attribute(list, 'koya.data.table')).toBe('workspaces')
+    expect(attribute(list, 'koya.actor.kind')).toBe('user')
+    expect(String(attribute(list, 'koya.policy'))).toMatch(/^policies\/.+\.ts:\d+:\d+$/)
+    expect(attribute(list, 'koya.data.rows')).toBe(0)
+    const statements = childrenOf(list).filter((s) => s.kind === 3)
+    expect(statements.length).toBeGreaterThan(0)
+    // The policy's predicate is in the statement, with the caller as a bound parameter.
+    expect(statements.some((s) => /"workspace_members"|"members"/.test(String(attribute(s, 'db.query.text'))))).toBe(true)
+    const bySystem = childrenOf(requestSpan('GET /api/workspaces')).find((s) => s.name === 'data.list workspaces')!
+    expect(attribute(bySystem, 'koya.policy')).toBe('system (no policy)')
+    const get = childrenOf(requestSpan('GET /api/workspaces/:id')).find((s) => s.name === 'data.get workspaces')!
+    expect(attribute(get, 'koya.data.rows')).toBe(0)
+  })
+
+  it('never carries a value: no email, password, filter value, query string, id or token', () => {
+    for (const secret of [secrets.email, secrets.password, secrets.title, encodeURIComponent(secrets.title), SERVICE_KEY, 'name=eq', member.email, member.token, member.id, '0193ab12-0000-7000-8000-000000000000', 'not the password at all']) expect(raw).not.toContain(secret)
   })
 })
 
