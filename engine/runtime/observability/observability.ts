@@ -27,6 +27,10 @@ export interface Observability {
   readonly spans: SpanRunner | undefined
   /** Called by the tracing module, before the modules that read `spans` register. */
   setSpans(spans: SpanRunner): void
+  /** With tracing on: the trace id of a recent request (the API monitor links to it); else undefined. */
+  traceIdOf(requestId: string): string | undefined
+  /** Called by the tracing module: where the trace ids of recent requests are kept. */
+  setTraceIds(lookup: (requestId: string) => string | undefined): void
 }
 
 /** Log lines kept in memory for the admin API. */
@@ -40,6 +44,7 @@ export const LOG_RING_CAPACITY = 2000
 export function createObservability(now: () => number = Date.now): Observability {
   let resolvedActor: ((request: FastifyRequest) => Actor | undefined) | undefined
   let spans: SpanRunner | undefined
+  let traceIds: ((requestId: string) => string | undefined) | undefined
   return {
     logs: createLogRing(LOG_RING_CAPACITY),
     requests: createRequestStats(now),
@@ -56,6 +61,10 @@ export function createObservability(now: () => number = Date.now): Observability
     },
     setSpans(runner) {
       spans = runner
+    },
+    traceIdOf: (requestId) => traceIds?.(requestId),
+    setTraceIds(lookup) {
+      traceIds = lookup
     },
   }
 }

@@ -23,6 +23,8 @@ export const OTLP_ENDPOINT_ENV = 'OTEL_EXPORTER_OTLP_ENDPOINT'
 
 const SPAN = Symbol('koya.span')
 const NO_NOTE: SpanNote = { set() {} }
+/** As many as the API monitor's recent requests (request-stats.ts). */
+const RECENT_TRACE_IDS = 500
 type Traced = FastifyRequest & { [SPAN]?: Span }
 
 /**
@@ -56,9 +58,14 @@ export async function startTracing(app: FastifyInstance, runtime: Runtime, endpo
     ;(request as Traced)[SPAN] = span
     current.run(span, done)
   })
+  // The trace ids of the last requests, for the API monitor's links (as many as it keeps).
+  const traceIds = new Map<string, string>()
+  runtime.observability.setTraceIds((requestId) => traceIds.get(requestId))
   app.addHook('onResponse', function endRequestSpan(request, reply, done) {
     const span = (request as Traced)[SPAN]
     if (span !== undefined) {
+      if (traceIds.size >= RECENT_TRACE_IDS) traceIds.delete(traceIds.keys().next().value!)
+      traceIds.set(request.id, span.spanContext().traceId)
       span.setAttribute('http.response.status_code', reply.statusCode)
       if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR })
       span.end()

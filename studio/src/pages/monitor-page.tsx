@@ -5,7 +5,9 @@ import { bytes, ms, Problem, useLoaded } from './admin-common.tsx'
 interface ApiMonitor {
   since: string
   routes: { method: string; route: string; requests: number; perMinute: number; errorRate: number; p50Ms: number | null; p95Ms: number | null; p99Ms: number | null }[]
-  recent: { at: string; requestId: string; method: string; url: string; route: string; status: number; durationMs: number; userId: string | null }[]
+  recent: { at: string; requestId: string; method: string; url: string; route: string; status: number; durationMs: number; userId: string | null; traceId?: string }[]
+  /** KOYA_TRACE_URL: the trace viewer, `{traceId}` where the id goes. */
+  traceUrl: string | null
 }
 interface Performance {
   eventLoop: { meanMs: number; p99Ms: number }
@@ -20,6 +22,8 @@ function MonitorPage() {
   const monitor = useLoaded(() => get<ApiMonitor>('/admin/monitor?limit=50'), [], 5000)
   const perf = useLoaded(() => get<Performance>('/admin/performance'), [], 5000)
   const p = perf.data
+  const traced = (monitor.data?.recent ?? []).some((r) => r.traceId !== undefined)
+  const traceUrl = monitor.data?.traceUrl ?? null
   return (
     <section className="content" aria-label="Monitor">
       <h1>Monitor</h1>
@@ -49,12 +53,13 @@ function MonitorPage() {
       <h2 className="small">Recent requests</h2>
       <div className="grid-wrap">
         <table className="grid" data-testid="recent">
-          <thead><tr><th scope="col">Time</th><th scope="col">Request</th><th scope="col">Status</th><th scope="col">Time taken</th><th scope="col">Request id</th></tr></thead>
+          <thead><tr><th scope="col">Time</th><th scope="col">Request</th><th scope="col">Status</th><th scope="col">Time taken</th><th scope="col">Request id</th>{traced ? <th scope="col">Trace</th> : null}</tr></thead>
           <tbody>
             {(monitor.data?.recent ?? []).map((r) => (
               <tr key={r.requestId + r.at}>
                 <td>{r.at.slice(11, 19)}</td><td>{r.method} {r.url}</td><td>{r.status}</td><td>{ms(r.durationMs)}</td>
                 <td><a href={`/_/logs?text=${encodeURIComponent(r.requestId)}`}>{r.requestId}</a></td>
+                {traced ? <td data-testid="trace">{r.traceId === undefined ? '' : traceUrl === null ? <code>{r.traceId}</code> : <a href={traceUrl.replaceAll('{traceId}', r.traceId)} target="_blank" rel="noreferrer">{r.traceId.slice(0, 12)}…</a>}</td> : null}
               </tr>
             ))}
           </tbody>

@@ -48,10 +48,11 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
   let raw: string
   const secrets = { email: 'traced-person@example.com', password: 'a very secret passphrase', title: 'Confidential merger plan' }
   let member: Awaited<ReturnType<typeof signedInUser>>
+  let monitor: { recent: { requestId: string; route: string; traceId?: string }[]; traceUrl: string | null }
 
   beforeAll(async () => {
     receiver = await collector()
-    const t: AuthTestApp = await authApp({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: `${receiver.url}/`, OTEL_SERVICE_NAME: 'koya-tasks-test' } })
+    const t: AuthTestApp = await authApp({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: `${receiver.url}/`, OTEL_SERVICE_NAME: 'koya-tasks-test', KOYA_TRACE_URL: 'https://traces.example.com/trace/{traceId}' } })
     try {
       expect((await call(t, 'POST', '/auth/signup', { body: { email: secrets.email, password: secrets.password, displayName: 'Traced' } })).status).toBe(202)
       expect((await call(t, 'GET', `/api/workspaces?name=eq.${encodeURIComponent(secrets.title)}`, { token: SERVICE_KEY })).status).toBe(200)
@@ -60,6 +61,7 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
       expect((await call(t, 'POST', '/auth/login', { body: { email: member.email, password: 'not the password at all' } })).status).toBe(401)
       expect((await call(t, 'GET', `/api/workspaces?name=eq.${encodeURIComponent(secrets.title)}`, { token: member.token })).status).toBe(200)
       expect((await call(t, 'GET', '/api/workspaces/0193ab12-0000-7000-8000-000000000000', { token: member.token })).status).toBe(404)
+      monitor = (await call(t, 'GET', '/admin/monitor?limit=500', { token: SERVICE_KEY })).body
     } finally {
       // Closing flushes the batch to the collector.
       await t.close()
@@ -160,6 +162,15 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     expect(attribute(bySystem, 'koya.policy')).toBe('system (no policy)')
     const get = childrenOf(requestSpan('GET /api/workspaces/:id')).find((s) => s.name === 'data.get workspaces')!
     expect(attribute(get, 'koya.data.rows')).toBe(0)
+  })
+
+  it('the API monitor gives each recent request the trace id of its span, and the trace viewer to link to', () => {
+    expect(monitor.traceUrl).toBe('https://traces.example.com/trace/{traceId}')
+    const login = monitor.recent.find((r) => r.route === '/auth/login')!
+    const span = spans.find((s) => s.kind === 2 && attribute(s, 'koya.request_id') === login.requestId)!
+    expect(span.name).toBe('POST /auth/login')
+    expect(login.traceId).toBe(span.traceId)
+    expect(monitor.recent.filter((r) => r.route !== '/admin/monitor').every((r) => /^[0-9a-f]{32}$/.test(r.traceId ?? ''))).toBe(true)
   })
 
   it('never carries a value: no email, password, filter value, query string, id or token', () => {
