@@ -92,7 +92,7 @@ const RUNTIME_ENV: readonly (readonly [string, string])[] = [
   ['LOG_LEVEL', 'server: log level'],
   ['NODE_ENV', 'server: environment name'],
 ]
-const SECRET_NAME = /(SECRET|TOKEN|PASSWORD|KEY)/
+export const SECRET_NAME = /(SECRET|TOKEN|PASSWORD|KEY)/
 
 /**
  * The configuration the server runs, for admins: `koyalite.ts` resolved (tables summarized, a

@@ -1,6 +1,7 @@
 import { get } from '../api.ts'
 import { registerPage } from '../registry.ts'
 import { Problem, useLoaded } from './admin-common.tsx'
+import { EnvEditor } from './env-editor.tsx'
 
 interface EffectiveConfig {
   app: string
@@ -40,6 +41,7 @@ function ConfigPage() {
           </tbody>
         </table>
       </div>
+      <EnvEditor />
       <h2 className="small">Access matrix</h2>
       <div className="grid-wrap">
         <table className="grid" data-testid="access">
