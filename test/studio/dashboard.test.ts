@@ -189,6 +189,23 @@ describe('the admin dashboard in Chromium', () => {
     await shot('08-cli-history')
   })
 
+  it('panes of loaded modules: emails and functions are listed, webhooks (none declared) is not', async () => {
+    expect((await api('GET', '/admin/webhooks/deliveries?limit=1')).status).toBe(404)
+    await page.goto(`${url}/_/emails`)
+    const nav = page.getByRole('navigation', { name: 'Studio' })
+    await nav.getByRole('link', { name: 'Functions' }).waitFor()
+    expect(await nav.getByRole('link', { name: 'Emails' }).count()).toBe(1)
+    expect(await nav.getByRole('link', { name: 'Webhooks' }).count()).toBe(0)
+    const verify = page.locator('tr[data-email-to="bob@example.com"]').first()
+    await verify.waitFor()
+    expect(await verify.textContent()).toContain('verify-email')
+    await shot('09-emails')
+    await nav.getByRole('link', { name: 'Functions' }).click()
+    await page.locator('tr[data-function="projectSummary"]').waitFor()
+    expect(await page.locator('tr[data-function="projectSummary"]').textContent()).toContain('functions/project-summary.ts')
+    await shot('10-functions')
+  })
+
   it('made no request to another origin', () => {
     expect(outsideRequests).toEqual([])
   })
