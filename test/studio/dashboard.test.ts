@@ -120,6 +120,9 @@ describe('the admin dashboard in Chromium', () => {
     await route.waitFor()
     expect(Number(await route.locator('td').nth(1).textContent())).toBeGreaterThanOrEqual(3)
     await page.getByTestId('performance').waitFor()
+    // The charts draw the readings taken while the page is open (one every 5 s).
+    await expect.poll(() => page.locator('[data-chart="Event-loop lag"]').getAttribute('data-points'), { timeout: 15_000 }).toBe('2')
+    expect(await page.locator('[data-testid="charts"] svg polyline').count()).toBe(4)
     const link = page.locator('[data-testid="recent"] a').first()
     const requestId = (await link.textContent())!
     expect(await link.getAttribute('href')).toBe(`/_/logs?text=${requestId}`)

@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'react'
 import { get } from '../api.ts'
 import { registerPage } from '../registry.ts'
 import { bytes, ms, Problem, useLoaded } from './admin-common.tsx'
@@ -17,11 +18,38 @@ interface Performance {
   statements: { count: number; slowest: { sql: string; count: number; meanMs: number; maxMs: number }[] }
 }
 
-/** The API monitor and the server's performance, refreshed every 5 s. */
+/** One reading of the figures the charts draw. */
+interface Sample { lagMs: number; rssBytes: number; cpuShare: number; perMinute: number }
+const KEPT_SAMPLES = 120 // 10 minutes at one reading every 5 s
+
+/** A line of the last readings, scaled to its own maximum. */
+function Sparkline({ label, values, format }: { label: string; values: readonly number[]; format: (v: number) => string }) {
+  const max = Math.max(...values, Number.MIN_VALUE)
+  const width = 240
+  const height = 40
+  const step = values.length > 1 ? width / (values.length - 1) : width
+  const points = values.map((v, i) => `${(i * step).toFixed(1)},${(height - (v / max) * (height - 2) - 1).toFixed(1)}`).join(' ')
+  return (
+    <figure className="card" data-chart={label} data-points={values.length}>
+      <figcaption className="small">{label}: {values.length > 0 ? format(values[values.length - 1]!) : '—'} <span className="muted">(max {format(max === Number.MIN_VALUE ? 0 : max)})</span></figcaption>
+      <svg width={width} height={height} role="img" aria-label={`${label} over the last readings`}><polyline fill="none" stroke="currentColor" strokeWidth="1.5" points={points} /></svg>
+    </figure>
+  )
+}
+
+/** The API monitor and the server's performance, refreshed every 5 s, with charts of the readings since the page opened. */
 function MonitorPage() {
   const monitor = useLoaded(() => get<ApiMonitor>('/admin/monitor?limit=50'), [], 5000)
   const perf = useLoaded(() => get<Performance>('/admin/performance'), [], 5000)
   const p = perf.data
+  const [samples, setSamples] = useState<Sample[]>([])
+  useEffect(() => {
+    if (p === undefined) return
+    const perMinute = (monitor.data?.routes ?? []).reduce((sum, r) => sum + r.perMinute, 0)
+    setSamples((kept) => [...kept.slice(-(KEPT_SAMPLES - 1)), { lagMs: p.eventLoop.meanMs, rssBytes: p.memory.rss, cpuShare: p.cpu.shareOfOneCore, perMinute }])
+    // One sample per performance reading.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [p])
   const traced = (monitor.data?.recent ?? []).some((r) => r.traceId !== undefined)
   const traceUrl = monitor.data?.traceUrl ?? null
   return (
@@ -36,6 +64,14 @@ function MonitorPage() {
           <span>SQLite {bytes(p.sqlite.fileBytes)}, WAL {bytes(p.sqlite.walBytes)}</span>
           <span>{p.statements.count} statements</span>
         </p>
+      ) : null}
+      {samples.length > 0 ? (
+        <div className="row wrap" data-testid="charts">
+          <Sparkline label="Requests per minute" values={samples.map((x) => x.perMinute)} format={(v) => v.toFixed(1)} />
+          <Sparkline label="Event-loop lag" values={samples.map((x) => x.lagMs)} format={(v) => ms(v)} />
+          <Sparkline label="CPU" values={samples.map((x) => x.cpuShare * 100)} format={(v) => `${v.toFixed(0)} %`} />
+          <Sparkline label="RSS" values={samples.map((x) => x.rssBytes)} format={bytes} />
+        </div>
       ) : null}
       <h2 className="small">Routes, last hour</h2>
       <div className="grid-wrap">
