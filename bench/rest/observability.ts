@@ -6,10 +6,11 @@
 //   absent   the tracing module removed from FEATURE_MODULES (node --import ./without-tracing.mjs)
 //   off      the shipped build, OTEL_EXPORTER_OTLP_ENDPOINT unset (the default)
 //   on       OTEL_EXPORTER_OTLP_ENDPOINT set to a local OTLP/HTTP stand-in that accepts and drops
+//   sampled  the same, with OTEL_TRACES_SAMPLER=parentbased_traceidratio at --sample (default 0.1)
 // For each: requests per second and the server's CPU time per request (utime + stime from
 // /proc/<pid>/stat over the run: it moves far less than req/s on a busy machine), best of the
 // rounds, and both as a change against `absent`.
-// Usage: node bench/rest/observability.ts [--duration 5] [--rounds 3] [--connections 1,32] [--budget 3]
+// Usage: node bench/rest/observability.ts [--duration 5] [--rounds 3] [--connections 1,32] [--budget 3] [--sample 0.1]
 //   (runs dist/: `npm run build` first; needs wrk and taskset). Exits 1 when `off` costs more
 //   CPU per request than `absent` by over --budget percent at any connection count.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -30,6 +31,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '1,32' },
     budget: { type: 'string', default: '3' },
+    sample: { type: 'string', default: '0.1' },
   },
 })
 const missing = missingTools()
@@ -57,8 +59,8 @@ const sink = createServer((req, res) => {
 await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve))
 const endpoint = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`
 
-type Variant = 'absent' | 'off' | 'on'
-const VARIANTS: readonly Variant[] = ['absent', 'off', 'on']
+type Variant = 'absent' | 'off' | 'on' | 'sampled'
+const VARIANTS: readonly Variant[] = ['absent', 'off', 'on', 'sampled']
 const work = mkdtempSync(path.join(os.tmpdir(), 'koya-bench-obs-'))
 const started: Partial<Record<Variant, ServerProcess>> = {}
 const startedAt = Date.now()
@@ -69,6 +71,7 @@ try {
   started.absent = await startKoyalite({ db, log: log('absent'), core: 0, nodeFlags: ['--import', pathToFileURL(path.join(here, 'without-tracing.mjs')).href] })
   started.off = await startKoyalite({ db, log: log('off'), core: 0 })
   started.on = await startKoyalite({ db, log: log('on'), core: 0, env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint } })
+  started.sampled = await startKoyalite({ db, log: log('sampled'), core: 0, env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: args.sample } })
 
   const measure = async (server: ServerProcess, connections: number) => {
     const options = { url: server.url, connections, core: 1, script: path.join(here, '../production/wrk.lua'), scriptArgs: ['get', token, SERVICE_KEY, work, ownerId] }
@@ -83,7 +86,7 @@ try {
   console.log('| connections | variant | req/s (best) | vs absent | CPU µs/req (best) | vs absent |')
   console.log('| --- | --- | --- | --- | --- | --- |')
   for (const connections of args.connections.split(',').map(Number)) {
-    const runs: Record<Variant, { rps: number; cpu: number }[]> = { absent: [], off: [], on: [] }
+    const runs: Record<Variant, { rps: number; cpu: number }[]> = { absent: [], off: [], on: [], sampled: [] }
     for (let round = 0; round < Number(args.rounds); round++) {
       // Rotate the order so a burst of other work does not always land on the same variant.
       for (let i = 0; i < VARIANTS.length; i++) {
@@ -96,13 +99,13 @@ try {
     const percent = (value: number, of: number) => `${value >= of ? '+' : ''}${((value / of - 1) * 100).toFixed(1)} %`
     for (const variant of VARIANTS) {
       const b = best(variant)
-      console.log(`| ${connections} | ${variant} | ${b.rps.toFixed(0)} | ${percent(b.rps, base.rps)} | ${b.cpu.toFixed(1)} | ${percent(b.cpu, base.cpu)} |`)
+      console.log(`| ${connections} | ${variant === 'sampled' ? `on, ${Number(args.sample) * 100} % sampled` : variant} | ${b.rps.toFixed(0)} | ${percent(b.rps, base.rps)} | ${b.cpu.toFixed(1)} | ${percent(b.cpu, base.cpu)} |`)
     }
     const offCost = (best('off').cpu / base.cpu - 1) * 100
     if (offCost > Number(args.budget)) over = true
     console.log(`| ${connections} | tracing off costs | | | ${offCost.toFixed(1)} % CPU/req | ${offCost > Number(args.budget) ? `OVER the ${args.budget} % budget` : `within ${args.budget} %`} |`)
   }
-  console.log(`\n${exports} OTLP exports received from "on"; ${((Date.now() - startedAt) / 1000).toFixed(0)} s in all. On a busy machine the numbers are indicative only.`)
+  console.log(`\n${exports} OTLP exports received from "on" and "sampled"; ${((Date.now() - startedAt) / 1000).toFixed(0)} s in all. On a busy machine the numbers are indicative only.`)
   if (over) process.exitCode = 1
 } finally {
   await Promise.all(Object.values(started).map((s) => s.stop()))

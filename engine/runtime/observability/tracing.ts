@@ -36,7 +36,7 @@ type Traced = FastifyRequest & { [SPAN]?: Span }
  * if (runtime.env.OTEL_EXPORTER_OTLP_ENDPOINT) await startTracing(app, runtime, runtime.env.OTEL_EXPORTER_OTLP_ENDPOINT)
  */
 export async function startTracing(app: FastifyInstance, runtime: Runtime, endpoint: string): Promise<void> {
-  const [{ SpanKind, SpanStatusCode, trace, context }, { BasicTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { resourceFromAttributes }] = await Promise.all([
+  const [{ SpanKind, SpanStatusCode, trace, context }, { BasicTracerProvider, BatchSpanProcessor, AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler }, { OTLPTraceExporter }, { resourceFromAttributes }] = await Promise.all([
     import('@opentelemetry/api'),
     import('@opentelemetry/sdk-trace-base'),
     import('@opentelemetry/exporter-trace-otlp-http'),
@@ -44,7 +44,13 @@ export async function startTracing(app: FastifyInstance, runtime: Runtime, endpo
   ])
   const env = runtime.env
   const exporter = new OTLPTraceExporter({ url: `${endpoint.replace(/\/+$/, '')}/v1/traces`, headers: headersOf(env.OTEL_EXPORTER_OTLP_HEADERS) })
+  // OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG as the specification names them: a sampled-out
+  // request's steps and statements make no span at all (below), so sampling also cuts the cost.
+  const sampling = samplingOf(env.OTEL_TRACES_SAMPLER, env.OTEL_TRACES_SAMPLER_ARG)
+  if (sampling.unknown) app.log.warn({ sampler: env.OTEL_TRACES_SAMPLER }, 'OTEL_TRACES_SAMPLER is not one KoyaLite knows (always_on, always_off, traceidratio, parentbased_*): every request is traced')
+  const root = sampling.kind === 'off' ? new AlwaysOffSampler() : sampling.kind === 'ratio' ? new TraceIdRatioBasedSampler(sampling.ratio) : new AlwaysOnSampler()
   const provider = new BasicTracerProvider({
+    sampler: new ParentBasedSampler({ root }),
     resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? runtime.model.name, 'deployment.environment.name': env.NODE_ENV ?? (runtime.dev ? 'development' : 'production') }),
     spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1000 })],
   })
@@ -64,8 +70,10 @@ export async function startTracing(app: FastifyInstance, runtime: Runtime, endpo
   app.addHook('onResponse', function endRequestSpan(request, reply, done) {
     const span = (request as Traced)[SPAN]
     if (span !== undefined) {
-      if (traceIds.size >= RECENT_TRACE_IDS) traceIds.delete(traceIds.keys().next().value!)
-      traceIds.set(request.id, span.spanContext().traceId)
+      if (span.isRecording()) {
+        if (traceIds.size >= RECENT_TRACE_IDS) traceIds.delete(traceIds.keys().next().value!)
+        traceIds.set(request.id, span.spanContext().traceId)
+      }
       span.setAttribute('http.response.status_code', reply.statusCode)
       if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR })
       span.end()
@@ -77,8 +85,8 @@ export async function startTracing(app: FastifyInstance, runtime: Runtime, endpo
   const spans: SpanRunner = {
     inSpan(name, attributes, work) {
       const parent = current.getStore()
-      // Outside a request (a job, a timer) nothing is traced, as for statements.
-      if (parent === undefined) return work(NO_NOTE)
+      // Outside a request (a job, a timer), or in a request sampled out, nothing is traced.
+      if (parent === undefined || !parent.isRecording()) return work(NO_NOTE)
       const span = tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes }, trace.setSpan(context.active(), parent))
       const note: SpanNote = { set: (key, value) => span.setAttribute(key, value) }
       const failed = (error: unknown) => {
@@ -121,7 +129,7 @@ export async function startTracing(app: FastifyInstance, runtime: Runtime, endpo
   statements.observe((sql, startMs, endMs) => {
     record(sql, startMs, endMs)
     const parent = current.getStore()
-    if (parent === undefined) return
+    if (parent === undefined || !parent.isRecording()) return
     const span = tracer.startSpan('sqlite', { kind: SpanKind.CLIENT, startTime: origin + startMs, attributes: { 'db.system.name': 'sqlite', 'db.query.text': sql } }, trace.setSpan(context.active(), parent))
     span.end(origin + endMs)
   })
@@ -130,6 +138,20 @@ export async function startTracing(app: FastifyInstance, runtime: Runtime, endpo
     statements.observe(record)
     await provider.shutdown()
   })
+}
+
+/**
+ * The root sampler `OTEL_TRACES_SAMPLER` names (`parentbased_` or not: a request's spans follow
+ * its root's decision either way), with `OTEL_TRACES_SAMPLER_ARG` the ratio (0 to 1, default 1).
+ */
+export function samplingOf(sampler: string | undefined, arg: string | undefined): { readonly kind: 'on' | 'off' | 'ratio'; readonly ratio: number; readonly unknown: boolean } {
+  const name = (sampler ?? '').trim().toLowerCase().replace(/^parentbased_/, '')
+  const parsed = Number(arg)
+  const ratio = arg === undefined || arg.trim() === '' || !Number.isFinite(parsed) ? 1 : Math.min(1, Math.max(0, parsed))
+  if (name === '' || name === 'always_on') return { kind: 'on', ratio: 1, unknown: false }
+  if (name === 'always_off') return { kind: 'off', ratio: 0, unknown: false }
+  if (name === 'traceidratio') return { kind: 'ratio', ratio, unknown: false }
+  return { kind: 'on', ratio: 1, unknown: true }
 }
 
 /** `OTEL_EXPORTER_OTLP_HEADERS` (`key=value,key2=value2`, values URL-encoded), as the specification writes it. */

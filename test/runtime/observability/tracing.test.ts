@@ -200,3 +200,34 @@ describe('tracing off', () => {
     expect(on).toContain('endRequestSpan')
   })
 })
+
+describe('sampling (OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG)', () => {
+  it('reads the sampler the specification names, the ratio clamped to 0..1', async () => {
+    const { samplingOf } = await import('../../../engine/runtime/observability/tracing.ts')
+    expect(samplingOf(undefined, undefined)).toEqual({ kind: 'on', ratio: 1, unknown: false })
+    expect(samplingOf('parentbased_traceidratio', '0.25')).toEqual({ kind: 'ratio', ratio: 0.25, unknown: false })
+    expect(samplingOf('traceidratio', '7')).toEqual({ kind: 'ratio', ratio: 1, unknown: false })
+    expect(samplingOf('always_off', undefined)).toEqual({ kind: 'off', ratio: 0, unknown: false })
+    expect(samplingOf('jaeger_remote', undefined).unknown).toBe(true)
+  })
+
+  it('a request sampled out exports no span at all (nor its steps and statements), and the monitor gives it no trace id', async () => {
+    const receiver = await collector()
+    try {
+      const t = await authApp({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' } })
+      let monitor: { recent: { traceId?: string }[] }
+      try {
+        expect((await call(t, 'GET', '/api/workspaces', { token: SERVICE_KEY })).status).toBe(200)
+        monitor = (await call(t, 'GET', '/admin/monitor', { token: SERVICE_KEY })).body
+      } finally {
+        await t.close()
+      }
+      const exported = receiver.bodies.flatMap((body) => (JSON.parse(body) as ExportTraceServiceRequest).resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)))
+      expect(exported).toEqual([])
+      expect(monitor.recent.length).toBeGreaterThan(0)
+      expect(monitor.recent.every((r) => r.traceId === undefined)).toBe(true)
+    } finally {
+      await new Promise<void>((resolve) => receiver.server.close(() => resolve()))
+    }
+  })
+})
