@@ -165,6 +165,26 @@ describe('the admin dashboard in Chromium', () => {
     await page.locator('tr[data-action="impersonation.stop"]').filter({ hasText: reason }).waitFor()
   })
 
+  it('users: delete offers the export first; the export downloads, then the user is erased (both audited)', async () => {
+    const carol = await user('carol@example.com', 1)
+    await page.goto(`${url}/_/users`)
+    await page.getByLabel('Search users').fill('carol')
+    await page.getByRole('button', { name: 'Search' }).click()
+    const row = page.locator('tr[data-user="carol@example.com"]')
+    await row.getByRole('button', { name: 'Delete…' }).click()
+    const confirmation = row.getByRole('group', { name: 'Delete carol@example.com' })
+    await confirmation.getByRole('button', { name: 'Erase without export' }).waitFor()
+    const [download] = await Promise.all([page.waitForEvent('download'), confirmation.getByRole('button', { name: 'Download export' }).click()])
+    expect(download.suggestedFilename()).toBe(`export-${carol.id}.json`)
+    await confirmation.getByRole('button', { name: 'Erase', exact: true }).click()
+    await expect.poll(() => row.count(), { timeout: 15_000 }).toBe(0)
+    expect((await api('GET', '/admin/users?q=carol@example.com')).body.users).toEqual([])
+    expect((await api('GET', '/auth/session', undefined, { authorization: `Bearer ${carol.tokens[0]}` })).status).toBe(401)
+    const actions = ((await api('GET', `/admin/audit?subject=${carol.id}`)).body as { action: string }[]).map((e) => e.action)
+    expect(actions).toContain('user.export')
+    expect(actions).toContain('user.erase')
+  })
+
   it('config: the env variables by name with set or unset (never a value), the roles and the access matrix', async () => {
     await page.goto(`${url}/_/config`)
     const serviceKey = page.locator('tr[data-env="KOYA_SERVICE_KEY"]')

@@ -14,6 +14,9 @@ function UsersPage({ meta }: PageProps) {
   const { act, done, problem: actionProblem } = useAction(reload)
   // The user whose impersonation form is open (a reason is required, and audited).
   const [impersonating, setImpersonating] = useState<string | null>(null)
+  // Delete offers the user's export first (GDPR: they may have asked for it).
+  const [deleting, setDeleting] = useState<string | null>(null)
+  const [exported, setExported] = useState<string | null>(null)
   const impersonate = async (user: AdminUser, reason: string) => {
     const answer = await post<{ session: { token: string } }>('/auth/impersonate', { userId: user.id, reason })
     handOverImpersonation(user.email, answer.session.token)
@@ -68,7 +71,16 @@ function UsersPage({ meta }: PageProps) {
                   ) : (
                     <button type="button" className="ghost" onClick={() => setImpersonating(user.id)}>Impersonate…</button>
                   )}
-                  <button type="button" className="danger" onClick={() => { if (confirm(`Erase ${user.email} and their data? Export it first if they asked for it.`)) void act(`Erased ${user.email}`, () => request('DELETE', `/admin/users/${user.id}`)) }}>Delete</button>
+                  {deleting === user.id ? (
+                    <div className="row wrap card" role="group" aria-label={`Delete ${user.email}`}>
+                      <span>Erase {user.email} and their data? Their export first:</span>
+                      <button type="button" onClick={() => void act('Export downloaded', async () => { await downloadExport(user); setExported(user.id) })}>Download export</button>
+                      <button type="button" className="danger" onClick={() => void act(`Erased ${user.email}`, () => request('DELETE', `/admin/users/${user.id}`)).then(() => setDeleting(null))}>{exported === user.id ? 'Erase' : 'Erase without export'}</button>
+                      <button type="button" className="ghost" onClick={() => setDeleting(null)}>Cancel</button>
+                    </div>
+                  ) : (
+                    <button type="button" className="danger" onClick={() => setDeleting(user.id)}>Delete…</button>
+                  )}
                 </td>
               </tr>
             ))}
