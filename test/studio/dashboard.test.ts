@@ -123,6 +123,7 @@ describe('the admin dashboard in Chromium', () => {
     // The charts draw the readings taken while the page is open (one every 5 s).
     await expect.poll(() => page.locator('[data-chart="Event-loop lag"]').getAttribute('data-points'), { timeout: 15_000 }).toBe('2')
     expect(await page.locator('[data-testid="charts"] svg polyline').count()).toBe(4)
+    expect(await page.getByTestId('sqlite-pages').textContent()).toMatch(/^\d+ pages of \d+ B, \d+ free; cache /)
     const link = page.locator('[data-testid="recent"] a').first()
     const requestId = (await link.textContent())!
     expect(await link.getAttribute('href')).toBe(`/_/logs?text=${requestId}`)

@@ -14,7 +14,7 @@ interface Performance {
   eventLoop: { meanMs: number; p99Ms: number }
   memory: { rss: number; heapUsed: number }
   cpu: { shareOfOneCore: number }
-  sqlite: { fileBytes: number; walBytes: number }
+  sqlite: { fileBytes: number; walBytes: number; pageSize: number; pageCount: number; freePages: number; cacheSize: number; walAutocheckpoint: number; journalMode: string }
   statements: { count: number; slowest: { sql: string; count: number; meanMs: number; maxMs: number }[] }
 }
 
@@ -61,7 +61,8 @@ function MonitorPage() {
           <span>Event loop {ms(p.eventLoop.meanMs)} (p99 {ms(p.eventLoop.p99Ms)})</span>
           <span>RSS {bytes(p.memory.rss)}, heap {bytes(p.memory.heapUsed)}</span>
           <span>CPU {(p.cpu.shareOfOneCore * 100).toFixed(0)} % of a core</span>
-          <span>SQLite {bytes(p.sqlite.fileBytes)}, WAL {bytes(p.sqlite.walBytes)}</span>
+          <span>SQLite {bytes(p.sqlite.fileBytes)}, WAL {bytes(p.sqlite.walBytes)} ({p.sqlite.journalMode}, checkpoint every {p.sqlite.walAutocheckpoint} pages)</span>
+          <span data-testid="sqlite-pages">{p.sqlite.pageCount} pages of {p.sqlite.pageSize} B, {p.sqlite.freePages} free; cache {p.sqlite.cacheSize < 0 ? `${-p.sqlite.cacheSize} KiB` : `${p.sqlite.cacheSize} pages`}</span>
           <span>{p.statements.count} statements</span>
         </p>
       ) : null}
