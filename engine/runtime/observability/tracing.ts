@@ -36,7 +36,7 @@ type Traced = FastifyRequest & { [SPAN]?: Span }
  * if (runtime.env.OTEL_EXPORTER_OTLP_ENDPOINT) await startTracing(app, runtime, runtime.env.OTEL_EXPORTER_OTLP_ENDPOINT)
  */
 export async function startTracing(app: FastifyInstance, runtime: Runtime, endpoint: string): Promise<void> {
-  const [{ SpanKind, SpanStatusCode, trace, context }, { BasicTracerProvider, BatchSpanProcessor, AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler }, { OTLPTraceExporter }, { resourceFromAttributes }] = await Promise.all([
+  const [{ SpanKind, SpanStatusCode, trace, context, ROOT_CONTEXT }, { BasicTracerProvider, BatchSpanProcessor, AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler }, { OTLPTraceExporter }, { resourceFromAttributes }] = await Promise.all([
     import('@opentelemetry/api'),
     import('@opentelemetry/sdk-trace-base'),
     import('@opentelemetry/exporter-trace-otlp-http'),
@@ -60,7 +60,14 @@ export async function startTracing(app: FastifyInstance, runtime: Runtime, endpo
 
   app.addHook('onRequest', function traceRequest(request, _reply, done) {
     const route = request.routeOptions.url ?? 'unmatched'
-    const span = tracer.startSpan(`${request.method} ${route}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'http.route': route, 'koya.request_id': request.id } })
+    // A caller's W3C `traceparent` makes this request a child of its span (a traced front end or
+    // gateway); the parent-based sampler then follows the caller's sampled flag.
+    const remote = parentOf(request.headers.traceparent)
+    const span = tracer.startSpan(
+      `${request.method} ${route}`,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'http.route': route, 'koya.request_id': request.id } },
+      remote === undefined ? undefined : trace.setSpanContext(ROOT_CONTEXT, remote),
+    )
     ;(request as Traced)[SPAN] = span
     current.run(span, done)
   })
@@ -138,6 +145,23 @@ export async function startTracing(app: FastifyInstance, runtime: Runtime, endpo
     statements.observe(record)
     await provider.shutdown()
   })
+}
+
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(?:-.*)?$/
+
+/**
+ * The span context of a W3C Trace Context `traceparent` header (`00-<trace id>-<span id>-<flags>`),
+ * or undefined when it is absent or malformed (version ff, all-zero ids, extra fields on version
+ * 00), as the specification says to ignore it.
+ */
+export function parentOf(header: string | string[] | undefined): { traceId: string; spanId: string; traceFlags: number; isRemote: true } | undefined {
+  if (typeof header !== 'string') return undefined
+  const match = TRACEPARENT.exec(header.trim())
+  if (match === null) return undefined
+  const [, version, traceId, spanId, flags] = match as unknown as [string, string, string, string, string]
+  if (version === 'ff' || (version === '00' && header.trim().length !== 55)) return undefined
+  if (/^0+$/.test(traceId) || /^0+$/.test(spanId)) return undefined
+  return { traceId, spanId, traceFlags: Number.parseInt(flags, 16) & 1, isRemote: true }
 }
 
 /**

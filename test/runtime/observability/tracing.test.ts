@@ -41,6 +41,9 @@ const attribute = (span: OtlpSpan, key: string) => {
   return value === undefined ? undefined : (value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : value.boolValue))
 }
 
+const CALLER = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' }
+const UNSAMPLED = { traceId: '5bf92f3577b34da6a3ce929d0e0e4737', spanId: '10f067aa0ba902b8' }
+
 describe('OpenTelemetry traces over OTLP/HTTP', () => {
   let receiver: Awaited<ReturnType<typeof collector>>
   let spans: OtlpSpan[]
@@ -61,6 +64,8 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
       expect((await call(t, 'POST', '/auth/login', { body: { email: member.email, password: 'not the password at all' } })).status).toBe(401)
       expect((await call(t, 'GET', `/api/workspaces?name=eq.${encodeURIComponent(secrets.title)}`, { token: member.token })).status).toBe(200)
       expect((await call(t, 'GET', '/api/workspaces/0193ab12-0000-7000-8000-000000000000', { token: member.token })).status).toBe(404)
+      expect((await call(t, 'GET', '/api/projects', { token: SERVICE_KEY, headers: { traceparent: `00-${CALLER.traceId}-${CALLER.spanId}-01` } })).status).toBe(200)
+      expect((await call(t, 'GET', '/api/comments', { token: SERVICE_KEY, headers: { traceparent: `00-${UNSAMPLED.traceId}-${UNSAMPLED.spanId}-00` } })).status).toBe(200)
       monitor = (await call(t, 'GET', '/admin/monitor?limit=500', { token: SERVICE_KEY })).body
     } finally {
       // Closing flushes the batch to the collector.
@@ -164,13 +169,23 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     expect(attribute(get, 'koya.data.rows')).toBe(0)
   })
 
+  it('a caller\'s W3C traceparent makes the request span its child; an unsampled caller\'s request is not recorded', () => {
+    const projects = spans.find((s) => s.kind === 2 && s.name === 'GET /api/projects')!
+    expect(projects.traceId).toBe(CALLER.traceId)
+    expect(projects.parentSpanId).toBe(CALLER.spanId)
+    expect(childrenOf(projects).map((s) => s.name)).toContain('data.list projects')
+    expect(spans.some((s) => s.traceId === UNSAMPLED.traceId)).toBe(false)
+    expect(spans.some((s) => s.name === 'GET /api/comments')).toBe(false)
+  })
+
   it('the API monitor gives each recent request the trace id of its span, and the trace viewer to link to', () => {
     expect(monitor.traceUrl).toBe('https://traces.example.com/trace/{traceId}')
     const login = monitor.recent.find((r) => r.route === '/auth/login')!
     const span = spans.find((s) => s.kind === 2 && attribute(s, 'koya.request_id') === login.requestId)!
     expect(span.name).toBe('POST /auth/login')
     expect(login.traceId).toBe(span.traceId)
-    expect(monitor.recent.filter((r) => r.route !== '/admin/monitor').every((r) => /^[0-9a-f]{32}$/.test(r.traceId ?? ''))).toBe(true)
+    expect(monitor.recent.filter((r) => r.route !== '/admin/monitor' && r.route !== '/api/comments').every((r) => /^[0-9a-f]{32}$/.test(r.traceId ?? ''))).toBe(true)
+    expect(monitor.recent.find((r) => r.route === '/api/comments')!.traceId).toBeUndefined()
   })
 
   it('never carries a value: no email, password, filter value, query string, id or token', () => {
@@ -198,6 +213,18 @@ describe('tracing off', () => {
     const on = await routesOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' })
     expect(on).toContain('traceRequest')
     expect(on).toContain('endRequestSpan')
+  })
+})
+
+describe('traceparent', () => {
+  it('reads version 00 and ignores what the specification says to ignore', async () => {
+    const { parentOf } = await import('../../../engine/runtime/observability/tracing.ts')
+    expect(parentOf(`00-${CALLER.traceId}-${CALLER.spanId}-01`)).toEqual({ ...CALLER, traceFlags: 1, isRemote: true })
+    expect(parentOf(`00-${CALLER.traceId}-${CALLER.spanId}-00`)?.traceFlags).toBe(0)
+    expect(parentOf(`cc-${CALLER.traceId}-${CALLER.spanId}-01-more`)).toMatchObject(CALLER)
+    for (const bad of [undefined, '', `ff-${CALLER.traceId}-${CALLER.spanId}-01`, `00-${'0'.repeat(32)}-${CALLER.spanId}-01`, `00-${CALLER.traceId}-${'0'.repeat(16)}-01`, `00-${CALLER.traceId}-${CALLER.spanId}-01-extra`, `00-${CALLER.traceId.toUpperCase()}-${CALLER.spanId}-01`]) {
+      expect(parentOf(bad)).toBeUndefined()
+    }
   })
 })
 
