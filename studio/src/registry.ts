@@ -23,6 +23,12 @@ export interface StudioPage {
   /** Lower sorts first in the navigation. */
   readonly order: number
   readonly component: ComponentType<PageProps>
+  /**
+   * An admin URL the page reads, for a page of a module the app may not load (webhooks,
+   * functions): the shell asks it once after sign-in and lists the page only when it exists
+   * (any answer but 404).
+   */
+  readonly probe?: string
 }
 
 const pages: StudioPage[] = []

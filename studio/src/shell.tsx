@@ -20,7 +20,20 @@ function useRoute() {
   return route
 }
 
-type AuthState = { kind: 'loading' } | { kind: 'signin'; setup: { fields: string[] } | null; error?: string } | { kind: 'forbidden'; email: string } | { kind: 'in'; session: SessionInfo; meta: Meta }
+type AuthState = { kind: 'loading' } | { kind: 'signin'; setup: { fields: string[] } | null; error?: string } | { kind: 'forbidden'; email: string } | { kind: 'in'; session: SessionInfo; meta: Meta; absent: ReadonlySet<string> }
+
+/** The pages whose probe answers 404: their module is not loaded, so they are not listed. */
+async function absentPages(): Promise<Set<string>> {
+  const absent = new Set<string>()
+  await Promise.all(studioPages().filter((page) => page.probe !== undefined).map(async (page) => {
+    try {
+      await get(page.probe!)
+    } catch (error) {
+      if (error instanceof StudioApiError && error.status === 404) absent.add(page.path)
+    }
+  }))
+  return absent
+}
 
 export function Shell() {
   const [theme, setTheme] = useState<Theme>(initialTheme)
@@ -39,7 +52,7 @@ export function Shell() {
       meta.catch(() => {})
       const session = await get<SessionInfo>('/auth/session')
       if (!session.roles.includes('admin')) return setAuth({ kind: 'forbidden', email: session.user.email })
-      setAuth({ kind: 'in', session, meta: await meta })
+      setAuth({ kind: 'in', session, meta: await meta, absent: await absentPages() })
     } catch (error) {
       if (!(error instanceof StudioApiError) || error.status !== 401) return setAuth({ kind: 'signin', setup: null, error: String(error instanceof Error ? error.message : error) })
       const state = await get<{ needed: boolean; fields: string[] }>('/admin/studio/setup').catch(() => ({ needed: false, fields: [] }))
@@ -77,7 +90,7 @@ export function Shell() {
       </main>
     )
   }
-  const pages = studioPages()
+  const pages = studioPages().filter((page) => !auth.absent.has(page.path))
   const active = pages.find((p) => p.path === route.page) ?? pages[0]!
   const Page = active.component
   const dev = auth.meta.project?.environment === 'development'

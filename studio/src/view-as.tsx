@@ -3,6 +3,14 @@
 import { useEffect, useState } from 'react'
 import { get, post, request, setViewAsToken, type Meta } from './api.ts'
 
+// An impersonation started elsewhere (the Users page), for the next ViewAs that mounts to take over.
+let handedOver: { email: string; token: string } | undefined
+
+/** Open the data browser as the impersonated user: the Users page starts the impersonation, then navigates to Data. */
+export function handOverImpersonation(email: string, token: string): void {
+  handedOver = { email, token }
+}
+
 export function ViewAs({ meta, onChange }: { meta: Meta; onChange: (email: string | null) => void }) {
   const users = meta.tables.find((t) => t.isUsers)
   const [open, setOpen] = useState(false)
@@ -10,6 +18,15 @@ export function ViewAs({ meta, onChange }: { meta: Meta; onChange: (email: strin
   const [as, setAs] = useState<string | null>(null)
   const [problem, setProblem] = useState('')
   useEffect(() => () => setViewAsToken(undefined), [])
+  useEffect(() => {
+    if (handedOver === undefined) return
+    const { email, token } = handedOver
+    handedOver = undefined
+    setViewAsToken(token)
+    setAs(email)
+    onChange(email)
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [])
   useEffect(() => {
     if (open && users) void get<{ id: string; email: string }[]>(`/api/${users.name}?select=id,email&order=email&limit=200`).then(setPeople, () => {})
   }, [open, users])

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
@@ -119,6 +120,10 @@ describe('the admin dashboard in Chromium', () => {
     await route.waitFor()
     expect(Number(await route.locator('td').nth(1).textContent())).toBeGreaterThanOrEqual(3)
     await page.getByTestId('performance').waitFor()
+    // The charts draw the readings taken while the page is open (one every 5 s).
+    await expect.poll(() => page.locator('[data-chart="Event-loop lag"]').getAttribute('data-points'), { timeout: 15_000 }).toBe('2')
+    expect(await page.locator('[data-testid="charts"] svg polyline').count()).toBe(4)
+    expect(await page.getByTestId('sqlite-pages').textContent()).toMatch(/^\d+ pages of \d+ B, \d+ free; cache /)
     const link = page.locator('[data-testid="recent"] a').first()
     const requestId = (await link.textContent())!
     expect(await link.getAttribute('href')).toBe(`/_/logs?text=${requestId}`)
@@ -136,6 +141,93 @@ describe('the admin dashboard in Chromium', () => {
     const kinds = await page.locator('[data-testid="runs"] tbody tr td:nth-child(2)').allTextContents()
     expect(kinds).toContain('email')
     await shot('05-jobs')
+  })
+
+  it('users: an impersonation started from the dashboard, with its reason, opens the data browser as them and is audited', async () => {
+    const reason = 'Ticket 4711: cannot see their project'
+    await page.goto(`${url}/_/users`)
+    await page.getByLabel('Search users').fill('bob')
+    await page.getByRole('button', { name: 'Search' }).click()
+    const row = page.locator('tr[data-user="bob@example.com"]')
+    await row.getByRole('button', { name: 'Impersonate…' }).click()
+    await row.getByLabel('Reason for impersonating bob@example.com').fill(reason)
+    await row.getByRole('button', { name: 'Start' }).click()
+    await page.waitForURL(`${url}/_/data`)
+    await page.getByRole('button', { name: 'Stop viewing as bob@example.com' }).waitFor()
+    await shot('06-impersonating')
+    const started = (await api('GET', '/admin/audit?action=impersonation.start')).body as { actorId: string; subjectId: string; reason: string }[]
+    expect(started).toContainEqual(expect.objectContaining({ actorId: admin.id, subjectId: bob.id, reason }))
+    await page.getByRole('button', { name: 'Stop viewing as bob@example.com' }).click()
+    await page.getByRole('button', { name: 'View as user…' }).waitFor()
+    await page.goto(`${url}/_/audit`)
+    const entry = page.locator('tr[data-action="impersonation.start"]').filter({ hasText: reason })
+    await entry.waitFor()
+    expect(await entry.getAttribute('data-security')).toBe('yes')
+    await page.locator('tr[data-action="impersonation.stop"]').filter({ hasText: reason }).waitFor()
+  })
+
+  it('users: delete offers the export first; the export downloads, then the user is erased (both audited)', async () => {
+    const carol = await user('carol@example.com', 1)
+    await page.goto(`${url}/_/users`)
+    await page.getByLabel('Search users').fill('carol')
+    await page.getByRole('button', { name: 'Search' }).click()
+    const row = page.locator('tr[data-user="carol@example.com"]')
+    await row.getByRole('button', { name: 'Delete…' }).click()
+    const confirmation = row.getByRole('group', { name: 'Delete carol@example.com' })
+    await confirmation.getByRole('button', { name: 'Erase without export' }).waitFor()
+    const [download] = await Promise.all([page.waitForEvent('download'), confirmation.getByRole('button', { name: 'Download export' }).click()])
+    expect(download.suggestedFilename()).toBe(`export-${carol.id}.json`)
+    await confirmation.getByRole('button', { name: 'Erase', exact: true }).click()
+    await expect.poll(() => row.count(), { timeout: 15_000 }).toBe(0)
+    expect((await api('GET', '/admin/users?q=carol@example.com')).body.users).toEqual([])
+    expect((await api('GET', '/auth/session', undefined, { authorization: `Bearer ${carol.tokens[0]}` })).status).toBe(401)
+    const actions = ((await api('GET', `/admin/audit?subject=${carol.id}`)).body as { action: string }[]).map((e) => e.action)
+    expect(actions).toContain('user.export')
+    expect(actions).toContain('user.erase')
+  })
+
+  it('config: the env variables by name with set or unset (never a value), the roles and the access matrix', async () => {
+    await page.goto(`${url}/_/config`)
+    const serviceKey = page.locator('tr[data-env="KOYA_SERVICE_KEY"]')
+    await serviceKey.waitFor()
+    expect(await page.getByTestId('app').textContent()).toMatch(/roles: admin, support/)
+    expect(await page.locator('[data-testid="env"] tbody tr').count()).toBeGreaterThan(3)
+    expect(await page.locator('tr[data-table="tasks"] td').nth(1).textContent()).toMatch(/members/)
+    expect(await page.getByTestId('config').textContent()).toContain('"name": "koya-tasks"')
+    expect(await page.locator('section[aria-label="Configuration"]').textContent()).not.toContain(SERVICE_KEY)
+    await shot('07-config')
+  })
+
+  it('CLI history: a koyalite command run against the project\'s database, its secret argument masked', async () => {
+    try {
+      execFileSync(process.execPath, [path.join(repoRoot, 'bin', 'koyalite.js'), 'migrate', 'status', '--db', t.db.name, '--password=hunter2-secret'], { stdio: 'pipe', timeout: 30_000 })
+    } catch (error) {
+      expect((error as { status: number }).status).toBe(1) // the unknown flag: still recorded, with its exit code
+    }
+    await page.goto(`${url}/_/cli-history`)
+    const run = page.locator('tr[data-command="migrate"]').first()
+    await run.waitFor()
+    expect(await run.getAttribute('data-exit')).toBe('1')
+    expect(await run.textContent()).toContain('--password=***')
+    expect(await page.getByTestId('cli-history').textContent()).not.toContain('hunter2-secret')
+    await shot('08-cli-history')
+  })
+
+  it('panes of loaded modules: emails and functions are listed, webhooks (none declared) is not', async () => {
+    expect((await api('GET', '/admin/webhooks/deliveries?limit=1')).status).toBe(404)
+    await page.goto(`${url}/_/emails`)
+    const nav = page.getByRole('navigation', { name: 'Studio' })
+    await nav.getByRole('link', { name: 'Functions' }).waitFor()
+    expect(await nav.getByRole('link', { name: 'Emails' }).count()).toBe(1)
+    expect(await nav.getByRole('link', { name: 'Webhooks' }).count()).toBe(0)
+    const verify = page.locator('tr[data-email-to="bob@example.com"]').first()
+    await verify.waitFor()
+    expect(await verify.textContent()).toContain('verify-email')
+    await shot('09-emails')
+    await nav.getByRole('link', { name: 'Functions' }).click()
+    await page.locator('tr[data-function="projectSummary"]').waitFor()
+    expect(await page.locator('tr[data-function="projectSummary"]').textContent()).toContain('functions/project-summary.ts')
+    await shot('10-functions')
   })
 
   it('made no request to another origin', () => {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
+import { parseEnv } from 'node:util'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { repoRoot } from '../helpers/paths.ts'
@@ -111,6 +112,19 @@ describe('schema and policies as code in Studio under koyalite dev', () => {
     await page.screenshot({ path: path.join(SHOTS, '21-policy-error.png') })
     expect(readFileSync(path.join(root, 'policies', 'projects.ts'), 'utf8')).toBe(before)
   }, 180_000)
+
+  it('the .env editor writes .env, and the dev loop reloads the app with the new value (never printed)', async () => {
+    const headers = { authorization: `Bearer ${SERVICE_KEY}`, 'content-type': 'application/json' }
+    const variable = async () => ((await (await fetch(`${url}/admin/studio/env`, { headers })).json()) as { variables: { name: string; set: boolean; inFile: boolean }[] }).variables.find((v) => v.name === 'GITHUB_CLIENT_ID')!
+    expect(await variable()).toMatchObject({ set: false, inFile: false })
+    const written = await fetch(`${url}/admin/studio/env`, { method: 'POST', headers, body: JSON.stringify({ values: { GITHUB_CLIENT_ID: 'dev-client-id-4711' } }) })
+    expect(written.status).toBe(200)
+    expect(parseEnv(readFileSync(path.join(root, '.env'), 'utf8')).GITHUB_CLIENT_ID).toBe('dev-client-id-4711')
+    await waitFor(async () => (await variable()).set, 'the reload with the new .env')
+    const config = (await (await fetch(`${url}/admin/config`, { headers })).json()) as { env: { name: string; set: boolean }[] }
+    expect(config.env.find((e) => e.name === 'GITHUB_CLIENT_ID')?.set).toBe(true)
+    expect(output).not.toContain('dev-client-id-4711')
+  }, 120_000)
 })
 
 describe('outside koyalite dev', () => {

@@ -30,7 +30,7 @@ export const devCommand: Command = {
     // KOYA_ENV defaults to development here: .env, .env.development and .env.local apply.
     const filesIo = withEnvFiles(processIo, { dev: true })
     // The secrets provider (as of the last generate) is read once; failing, it is reported and dev goes on with the files.
-    const io = await withSecrets(processIo.env, filesIo, { dev: true }).catch((error: unknown) => {
+    let io = await withSecrets(processIo.env, filesIo, { dev: true }).catch((error: unknown) => {
       reportError(filesIo, error)
       filesIo.err(colors(filesIo).yellow('secrets: not read from the provider; serving with the .env files only'))
       return filesIo
@@ -65,11 +65,27 @@ export const devCommand: Command = {
     let version = 0
     let running: Promise<void> = Promise.resolve()
     // Studio's schema and policy edits: their generate waits for, and holds off, the loop's rebuilds.
-    const studioEdits = createStudioDevEdits(io.cwd, () => {
-      const job = running.then(() => generateProject({ root: io.cwd }))
-      running = job.then(() => {}, () => {})
-      return job
-    })
+    const studioEdits = createStudioDevEdits(
+      io.cwd,
+      () => {
+        const job = running.then(() => generateProject({ root: io.cwd }))
+        running = job.then(() => {}, () => {})
+        return job
+      },
+      // Studio's .env editor wrote the file: its variables are read again (the process
+      // environment still wins over the file), then the app reloads with them.
+      (values) => {
+        const files = withEnvFiles({ ...processIo, env: { KOYA_ENV: processIo.env.KOYA_ENV, NODE_ENV: processIo.env.NODE_ENV } }, { dev: true }).env
+        const env = { ...io.env }
+        for (const name of Object.keys(values)) {
+          if (processIo.env[name] !== undefined) continue
+          if (files[name] === undefined) delete env[name]
+          else env[name] = files[name]
+        }
+        io = { ...io, env }
+        onChange('.env')
+      },
+    )
     const server = await startHotServer(options.port, options.host, (factory) => bootApp(io, db, { serverFactory: factory, version: String(version), studioEdits })).catch((cause: unknown) => {
       db.close()
       throw listenError(cause, options.host, options.port)

@@ -4,6 +4,7 @@ import type { StudioDevEdits, StudioEdit, StudioEditResult } from '../../ir/rout
 import { formatKoyaError, isKoyaError, KoyaError, KoyaErrorList } from '../../shared/errors.ts'
 import type { GenerateProjectResult } from '../generate-project.ts'
 import { applyEdit, openProject } from '../../compiler/code-edits.ts'
+import { readEnvNames, writeEnvValues } from './env-file.ts'
 import { unifiedDiff } from './text-diff.ts'
 
 /**
@@ -15,9 +16,18 @@ import { unifiedDiff } from './text-diff.ts'
  *
  * @example
  * createStudioDevEdits(root, () => generateProject({ root })).apply({ kind: 'addColumn', table: 'tasks', column: { name: 'points', type: 'int', optional: true } })
+ *
+ * `.env` edits (env-file.ts) are written, then `onEnvWritten` tells the dev loop to reload the app
+ * with them.
  */
-export function createStudioDevEdits(root: string, regenerate: () => Promise<GenerateProjectResult>): StudioDevEdits {
+export function createStudioDevEdits(root: string, regenerate: () => Promise<GenerateProjectResult>, onEnvWritten: (values: Readonly<Record<string, string | null>>) => void = () => {}): StudioDevEdits {
   return {
+    envFile: () => readEnvNames(root),
+    async writeEnv(values) {
+      const written = writeEnvValues(root, values)
+      onEnvWritten(values)
+      return written
+    },
     async apply(edit: StudioEdit): Promise<StudioEditResult> {
       const project = openProject(root)
       const before = new Map(project.getSourceFiles().map((file) => [file.getFilePath() as string, file.getFullText()]))

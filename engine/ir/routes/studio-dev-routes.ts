@@ -8,7 +8,7 @@ import { STUDIO_TAG } from './studio-routes.ts'
  * they are not part of the app's API: not in OpenAPI, no SDK method.
  */
 
-export const STUDIO_DEV_ROUTE_IDS = ['studioEditState', 'studioEdit'] as const
+export const STUDIO_DEV_ROUTE_IDS = ['studioEditState', 'studioEdit', 'studioEnvState', 'studioEnvWrite'] as const
 export type StudioDevRouteId = (typeof STUDIO_DEV_ROUTE_IDS)[number]
 
 /** The column types Studio offers for a new column (`t.<type>()`). */
@@ -38,9 +38,41 @@ export interface StudioEditResult {
   readonly migration: { readonly name: string; readonly sql: string } | null
 }
 
+/** The `.env` file `koyalite dev` reads first: which names it holds (never their values). */
+export interface StudioEnvFile {
+  /** Relative to the project root: `.env`. */
+  readonly file: string
+  readonly names: readonly string[]
+}
+
 /** What `koyalite dev` gives the Studio module: it applies an edit, regenerates, or restores and throws. */
 export interface StudioDevEdits {
   apply(edit: StudioEdit): Promise<StudioEditResult>
+  /** The names the project's `.env` holds. */
+  envFile(): StudioEnvFile
+  /**
+   * Set (a string) or remove (null) variables in `.env`, the rest of the file kept as it is; the
+   * values were checked against the app's env schema by the caller. The dev loop then reloads the
+   * app with them.
+   */
+  writeEnv(values: Readonly<Record<string, string | null>>): Promise<StudioEnvFile>
+}
+
+/** One declared variable in the `.env` editor: never its value. */
+export interface StudioEnvVariable {
+  readonly name: string
+  readonly required: boolean
+  /** Set in the environment the app runs with now. */
+  readonly set: boolean
+  /** Present in `.env`. */
+  readonly inFile: boolean
+  /** Named like a secret: the editor does not echo what is typed. */
+  readonly secret: boolean
+  /** Why the current value is refused (unset and required, or against its schema); null when fine. */
+  readonly problem: string | null
+  readonly usedBy: readonly string[]
+  /** The env schema (JSON Schema subset) the value must satisfy, null without one. */
+  readonly schema: Record<string, unknown> | null
 }
 
 const IDENT = '^[A-Za-z_][A-Za-z0-9_]*$'
@@ -116,7 +148,58 @@ export function studioDevRoutes(): RouteGroup<StudioDevRouteId> {
           err(422, 'The compiler refused the edited project (nothing was changed), or the name is taken', 'KL_API_STUDIO_EDIT_INVALID'),
         ],
       },
+      {
+        id: 'studioEnvState',
+        method: 'GET',
+        path: '/admin/studio/env',
+        tag: STUDIO_TAG,
+        summary: 'The variables koyalite.ts declares and the .env file (only under `koyalite dev`)',
+        description: 'Each declared variable: required, set now, present in `.env`, its problem and its schema. Never a value.',
+        auth: 'admin',
+        responses: [{ status: 200, description: 'The variables.', schema: envState }],
+        errors: [...adminErrors],
+      },
+      {
+        id: 'studioEnvWrite',
+        method: 'POST',
+        path: '/admin/studio/env',
+        tag: STUDIO_TAG,
+        summary: 'Set or remove variables in .env, checked with the app\'s env schema first',
+        description: 'Every value is checked against its declared schema (`env(\'NAME\', zodSchema)`) before anything is written; one refused value writes nothing. `null` removes the variable from `.env`. The dev loop then reloads the app with the new values. Audited by name only.',
+        auth: 'admin',
+        body: {
+          description: 'The variables to set (a string) or remove (null).',
+          schema: { type: 'object', properties: { values: { type: 'object', additionalProperties: { type: ['string', 'null'], maxLength: 8192 }, minProperties: 1, maxProperties: 100 } }, required: ['values'], additionalProperties: false },
+        },
+        responses: [{ status: 200, description: 'Written: the variables as the file now holds them.', schema: envState }],
+        errors: [err(400, 'A name is not declared in koyalite.ts, or a value does not satisfy its schema (nothing was written)', 'KL_API_VALIDATION'), ...adminErrors],
+      },
     ],
     schemas: {},
   }
+}
+
+const envState: RouteSchema = {
+  type: 'object',
+  properties: {
+    file: { type: 'string' },
+    variables: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          name: { type: 'string' },
+          required: { type: 'boolean' },
+          set: { type: 'boolean' },
+          inFile: { type: 'boolean' },
+          secret: { type: 'boolean' },
+          problem: { type: ['string', 'null'] },
+          usedBy: { type: 'array', items: { type: 'string' } },
+          schema: { type: ['object', 'null'], additionalProperties: true },
+        },
+        required: ['name', 'required', 'set', 'inFile', 'secret', 'problem', 'usedBy', 'schema'],
+      },
+    },
+  },
+  required: ['file', 'variables'],
 }

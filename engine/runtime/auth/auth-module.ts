@@ -35,6 +35,8 @@ export const authModule = defineModule<AuthModuleOptions | undefined>({
       env: runtime.env,
       clock: runtime.clock,
       serviceKey: options.serviceKey,
+      // Set only when the tracing module (registered before auth) turned tracing on.
+      ...(runtime.observability.spans ? { spans: runtime.observability.spans } : {}),
       cors: { ...httpSettingsOf(runtime.model, runtime.env, runtime.dev).cors, localhost: runtime.dev },
       ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
       ...(options.rateLimitCapacity !== undefined ? { rateLimitCapacity: options.rateLimitCapacity } : {}),

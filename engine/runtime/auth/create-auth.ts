@@ -8,7 +8,8 @@ import { KoyaError } from '../../shared/errors.ts'
 import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import type { AdminDeps } from '../admin/admin-routes.ts'
 import type { Actor, DataLayer } from '../data/data-layer.ts'
-import { registerContractRoutes, type RouteHandlers } from '../http/route-contract.ts'
+import { registerContractRoutes, type RouteHandler, type RouteHandlers } from '../http/route-contract.ts'
+import type { SpanRunner } from '../observability/spans.ts'
 import type { TableApi } from '../rest/routes.ts'
 import { createAuditLog } from './audit-log.ts'
 import { sendTokenEmail } from './auth-emails.ts'
@@ -37,6 +38,8 @@ export interface AuthOptions {
   readonly rateLimits?: Partial<AuthRateLimits>
   /** Most keys each rate limit keeps in memory (createRateLimiter's maxKeysPerName). */
   readonly rateLimitCapacity?: number
+  /** With tracing on (the tracing module's): spans for session resolution, sign-up and login. */
+  readonly spans?: SpanRunner
   /** `http.cors` in force (httpSettingsOf) and whether local origins are admitted (`koyalite dev`). */
   readonly cors?: { readonly origins: readonly string[]; readonly credentials: boolean; readonly localhost: boolean }
 }
@@ -84,7 +87,7 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
 
   const sessions = createSessionStore(db, settings, clock)
   const grants = createRoleGrants(db, model.roles)
-  const requests = createRequestAuthResolver({ settings, sessions, isServiceKey: createServiceKeyCheck(options.serviceKey) })
+  const requests = createRequestAuthResolver({ settings, sessions, isServiceKey: createServiceKeyCheck(options.serviceKey), ...(options.spans ? { spans: options.spans } : {}) })
   const users = createUserDirectory(db, data)
   const ctx: AuthContext = {
     db,
@@ -124,7 +127,14 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
   const usersTable = model.tables.find((table) => table.isUsers)
   const usersInsert = (options.tables.find((api) => api.table === usersTable?.name)?.schemas.insert ?? {}) as RouteSchema
   const routes = (authRoutes(model, { usersInsert })?.routes ?? []).filter((route): route is RouteContract<CoreAuthRouteId> => !isOAuthRoute(route))
-  const handlers: RouteHandlers<CoreAuthRouteId> = { ...passwordHandlers(ctx), ...sessionHandlers(ctx), ...impersonationHandlers(ctx), ...pageHandlers(ctx) }
+  const passwords = passwordHandlers(ctx)
+  const handlers: RouteHandlers<CoreAuthRouteId> = {
+    ...passwords,
+    ...(options.spans ? { signup: inAuthSpan(options.spans, 'auth.signup', passwords.signup), login: inAuthSpan(options.spans, 'auth.login', passwords.login) } : {}),
+    ...sessionHandlers(ctx),
+    ...impersonationHandlers(ctx),
+    ...pageHandlers(ctx),
+  }
   registerFormParser(app, routes)
   registerImpersonationAudit(app, ctx)
   const isAnonymous = (request: FastifyRequest) => requests.authOf(request).actor.kind === 'anonymous'
@@ -175,4 +185,18 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
     credentials: requests.credentials,
     resolvedActorOf: requests.resolvedActorOf,
   }
+}
+
+/**
+ * A sign-up or login handler in a span of its own (tracing on): `koya.auth.outcome` is `success`,
+ * or the span is ERROR with the refusal's code (wrong credentials, a lockout's rate limit). The
+ * email and password are never recorded.
+ */
+function inAuthSpan(spans: SpanRunner, name: string, handler: RouteHandler): RouteHandler {
+  return (request, reply) =>
+    spans.inSpan(name, { 'koya.auth.method': 'password' }, async (span) => {
+      const answer = await handler(request, reply)
+      span.set('koya.auth.outcome', 'success')
+      return answer
+    })
 }

@@ -3,6 +3,7 @@ import { KoyaError } from '../../shared/errors.ts'
 import type { Actor } from '../data/data-layer.ts'
 import type { AuthSettings } from './auth-settings.ts'
 import type { IssuedSession, Session, SessionStore } from './session-store.ts'
+import type { SpanRunner } from '../observability/spans.ts'
 
 /** Who a request is, and how it said so. */
 export interface RequestAuth {
@@ -101,8 +102,10 @@ export function createRequestAuthResolver(deps: {
   readonly settings: AuthSettings
   readonly sessions: SessionStore
   readonly isServiceKey: (token: string) => boolean
+  /** With tracing on: each resolution is an `auth.session` span (how the caller came, as whom; never the token or id). */
+  readonly spans?: SpanRunner
 }): RequestAuthResolver {
-  const { settings, sessions, isServiceKey } = deps
+  const { settings, sessions, isServiceKey, spans } = deps
   // Each request's resolved auth, on the request itself under this resolver's own symbol. Not a
   // WeakMap keyed by request: its entries kept each request's session, actor and row alive across
   // young-generation collections, promoting them (most of what a get promoted under load; issue
@@ -139,7 +142,7 @@ export function createRequestAuthResolver(deps: {
     return { actor, session, via, renewed }
   }
 
-  const resolve = (request: FastifyRequest) => {
+  const resolvePlain = (request: FastifyRequest) => {
     const bearer = bearerOf(request)
     if (bearer !== undefined) {
       if (isServiceKey(bearer)) return { actor: { kind: 'system' } as Actor, session: undefined, via: 'service-key' as const, renewed: false }
@@ -152,6 +155,19 @@ export function createRequestAuthResolver(deps: {
     if (cookie !== undefined && cookie !== '') return fromToken(cookie, 'cookie')
     return { actor: anonymous, session: undefined, via: 'none' as const, renewed: false }
   }
+  // Chosen once: without tracing the plain function, no wrapper per request.
+  const resolve =
+    spans === undefined
+      ? resolvePlain
+      : (request: FastifyRequest) =>
+          spans.inSpan('auth.session', {}, (span) => {
+            const auth = resolvePlain(request)
+            span.set('koya.auth.via', auth.via)
+            span.set('koya.actor.kind', auth.actor.kind)
+            span.set('koya.auth.renewed', auth.renewed)
+            span.set('koya.auth.impersonation', auth.actor.kind === 'user' && auth.actor.impersonatorId !== undefined)
+            return auth
+          })
 
   // One set of attributes for setting and clearing: a browser only clears a cookie whose path
   // (and, with __Host-, Secure) match the one it holds.

@@ -11,6 +11,8 @@ import { readableImages } from './row-images.ts'
 import { createSqlRunner } from './sql-runner.ts'
 import { createWriteEventBus, type RowObject, type WriteEvents } from './write-events.ts'
 import { createWrites } from './writes.ts'
+import { tracedMethods } from './data-spans.ts'
+import type { SpanRunner } from '../observability/spans.ts'
 
 /**
  * Who is asking. The system role (the service key, jobs acting as the system) bypasses access
@@ -134,6 +136,12 @@ export interface DataLayer {
   insert<F extends RowFormat = 'json'>(actor: Actor, query: InsertQuery, options?: WriteOptions<F>): WriteResult<RowOf<F>>
   update<F extends RowFormat = 'json'>(actor: Actor, query: UpdateQuery, options?: WriteOptions<F>): WriteResult<RowOf<F>>
   delete<F extends RowFormat = 'json'>(actor: Actor, query: DeleteQuery, options?: WriteOptions<F>): WriteResult<RowOf<F>>
+  /**
+   * From now on, run list, count, get, findOne, insert, update and delete each in a span
+   * (data-spans.ts). The tracing module calls it once at boot when tracing is on; until then the
+   * methods are the plain ones, so a server that does not trace pays nothing per call.
+   */
+  trace(spans: SpanRunner): void
 }
 
 export function createDataLayer(model: ProjectIR, db: SqliteDatabase, options: DataLayerOptions = {}): DataLayer {
@@ -150,7 +158,7 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase, options: D
   const observers = createReadObservers(db, ctx.index)
   const format = <F extends RowFormat>(rows: readonly string[], as: F | undefined): RowOf<F>[] => (as === 'objects' ? rows.map((r) => JSON.parse(r) as RowOf<F>) : (rows as RowOf<F>[]))
   const written = <F extends RowFormat>(result: WriteResult<string>, as: F | undefined): WriteResult<RowOf<F>> => ({ count: result.count, rows: result.rows === undefined ? undefined : format(result.rows, as) })
-  return {
+  const layer: DataLayer = {
     model: ctx.index,
     events: ctx.events,
     list(actor, query, options = {}) {
@@ -187,7 +195,13 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase, options: D
     insert: (actor, query, options = {}) => written(writes.insert(actor, query, options), options.as),
     update: (actor, query, options = {}) => written(writes.update(actor, query, options), options.as),
     delete: (actor, query, options = {}) => written(writes.delete(actor, query, options), options.as),
+    trace(spans) {
+      // The layer's own methods are swapped, once: callers hold the layer, not its methods.
+      const { list, count, get, findOne, insert, update, delete: remove } = layer
+      Object.assign(layer, tracedMethods({ list, count, get, findOne, insert, update, delete: remove }, model, spans))
+    },
   }
+  return layer
 }
 
 export { notOneRowError } from './writes.ts'

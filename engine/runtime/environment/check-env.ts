@@ -50,6 +50,17 @@ export function environmentErrors(model: ProjectIR, env: Env): KoyaError[] {
     )
 }
 
+/**
+ * What is wrong with `value` for a declared variable (its env schema), or undefined when it is
+ * accepted; `undefined` means unset. Never quotes the value.
+ *
+ * @example
+ * envValueProblem({ name: 'PORT', required: true, schema: { type: 'integer' }, usedBy: [] }, 'abc') // 'is not a number'
+ */
+export function envValueProblem(variable: EnvVarIR, value: string | undefined): string | undefined {
+  return problemOf(variable, value)
+}
+
 function problemOf(variable: EnvVarIR, value: string | undefined): string | undefined {
   if (value === undefined) return variable.required ? 'is not set' : undefined
   return variable.schema === null ? undefined : checkValue(variable.schema, value)

@@ -85,13 +85,16 @@ const RUNTIME_ENV: readonly (readonly [string, string])[] = [
   ['OTEL_EXPORTER_OTLP_ENDPOINT', 'observability: trace export over OTLP/HTTP'],
   ['OTEL_EXPORTER_OTLP_HEADERS', 'observability: headers of the trace export (an ingestion key)'],
   ['OTEL_SERVICE_NAME', 'observability: the service name of the traces'],
+  ['OTEL_TRACES_SAMPLER', 'observability: which requests are traced (always_on, always_off, traceidratio)'],
+  ['OTEL_TRACES_SAMPLER_ARG', 'observability: the share of requests traced with traceidratio (0 to 1)'],
+  ['KOYA_TRACE_URL', 'observability: the trace viewer the API monitor links to ({traceId} in the URL)'],
   ['KOYA_POSTHOG_KEY', 'observability: product analytics'],
   ['KOYA_POSTHOG_HOST', 'observability: the PostHog host (default https://us.i.posthog.com)'],
   ['KOYA_POSTHOG_SALT', 'observability: salt of the hashed user ids sent to PostHog'],
   ['LOG_LEVEL', 'server: log level'],
   ['NODE_ENV', 'server: environment name'],
 ]
-const SECRET_NAME = /(SECRET|TOKEN|PASSWORD|KEY)/
+export const SECRET_NAME = /(SECRET|TOKEN|PASSWORD|KEY)/
 
 /**
  * The configuration the server runs, for admins: `koyalite.ts` resolved (tables summarized, a

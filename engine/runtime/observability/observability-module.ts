@@ -71,7 +71,12 @@ export const observabilityModule = defineModule({
             .map((route) => summarizeRoute(route, now))
             .filter((route) => route.requests > 0)
             .sort((a, b) => b.requests - a.requests || a.route.localeCompare(b.route))
-          return { since: new Date(observability.requests.startedAt).toISOString(), routes, recent: observability.requests.recent(limit) }
+          const recent = observability.requests.recent(limit).map((entry) => {
+            const traceId = observability.traceIdOf(entry.requestId)
+            return traceId === undefined ? entry : { ...entry, traceId }
+          })
+          const traceUrl = runtime.env.KOYA_TRACE_URL
+          return { since: new Date(observability.requests.startedAt).toISOString(), routes, recent, traceUrl: traceUrl !== undefined && traceUrl !== '' ? traceUrl : null }
         },
         async performance(request) {
           requireAdmin(admin, request)

@@ -87,6 +87,6 @@ export const studioModule = defineModule<StudioModuleOptions | undefined>({
         },
       },
     })
-    if (options?.devEdits !== undefined && runtime.dev) registerDevEditRoutes(app, options.devEdits, admin)
+    if (options?.devEdits !== undefined && runtime.dev) registerDevEditRoutes(app, options.devEdits, admin, { model: runtime.model, env: runtime.env })
   },
 })

@@ -1,6 +1,7 @@
 import { useState } from 'react'
 import { get, post, request } from '../api.ts'
-import { registerPage, type PageProps } from '../registry.ts'
+import { BASE, navigate, registerPage, type PageProps } from '../registry.ts'
+import { handOverImpersonation } from '../view-as.tsx'
 import { Problem, queryOf, useAction, useLoaded } from './admin-common.tsx'
 
 interface AdminSession { id: string; createdAt: string; expiresAt: string; impersonatorId: string | null; reason: string | null }
@@ -11,6 +12,16 @@ function UsersPage({ meta }: PageProps) {
   const [typed, setTyped] = useState('')
   const { data, problem, reload } = useLoaded(() => get<{ users: AdminUser[] }>(`/admin/users${queryOf({ q, limit: '50' })}`), [q])
   const { act, done, problem: actionProblem } = useAction(reload)
+  // The user whose impersonation form is open (a reason is required, and audited).
+  const [impersonating, setImpersonating] = useState<string | null>(null)
+  // Delete offers the user's export first (GDPR: they may have asked for it).
+  const [deleting, setDeleting] = useState<string | null>(null)
+  const [exported, setExported] = useState<string | null>(null)
+  const impersonate = async (user: AdminUser, reason: string) => {
+    const answer = await post<{ session: { token: string } }>('/auth/impersonate', { userId: user.id, reason })
+    handOverImpersonation(user.email, answer.session.token)
+    navigate(`${BASE}data`)
+  }
   return (
     <section className="content" aria-label="Users">
       <h1>Users</h1>
@@ -51,7 +62,25 @@ function UsersPage({ meta }: PageProps) {
                 <td className="row wrap">
                   <button type="button" className="ghost" onClick={() => void act(`Reset email sent to ${user.email}`, () => post(`/admin/users/${user.id}/password-reset`))}>Send reset</button>
                   <button type="button" className="ghost" onClick={() => void act('Export downloaded', () => downloadExport(user))}>Export</button>
-                  <button type="button" className="danger" onClick={() => { if (confirm(`Erase ${user.email} and their data? Export it first if they asked for it.`)) void act(`Erased ${user.email}`, () => request('DELETE', `/admin/users/${user.id}`)) }}>Delete</button>
+                  {impersonating === user.id ? (
+                    <form className="row" aria-label={`Impersonate ${user.email}`} onSubmit={(e) => { e.preventDefault(); const reason = String(new FormData(e.currentTarget).get('reason')); void act(`Impersonating ${user.email}`, () => impersonate(user, reason)) }}>
+                      <input name="reason" required aria-label={`Reason for impersonating ${user.email}`} placeholder="Reason (audited)" />
+                      <button type="submit">Start</button>
+                      <button type="button" className="ghost" onClick={() => setImpersonating(null)}>Cancel</button>
+                    </form>
+                  ) : (
+                    <button type="button" className="ghost" onClick={() => setImpersonating(user.id)}>Impersonate…</button>
+                  )}
+                  {deleting === user.id ? (
+                    <div className="row wrap card" role="group" aria-label={`Delete ${user.email}`}>
+                      <span>Erase {user.email} and their data? Their export first:</span>
+                      <button type="button" onClick={() => void act('Export downloaded', async () => { await downloadExport(user); setExported(user.id) })}>Download export</button>
+                      <button type="button" className="danger" onClick={() => void act(`Erased ${user.email}`, () => request('DELETE', `/admin/users/${user.id}`)).then(() => setDeleting(null))}>{exported === user.id ? 'Erase' : 'Erase without export'}</button>
+                      <button type="button" className="ghost" onClick={() => setDeleting(null)}>Cancel</button>
+                    </div>
+                  ) : (
+                    <button type="button" className="danger" onClick={() => setDeleting(user.id)}>Delete…</button>
+                  )}
                 </td>
               </tr>
             ))}

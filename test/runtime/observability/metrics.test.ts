@@ -83,6 +83,27 @@ describe('GET /metrics', () => {
   })
 })
 
+describe('auth lockouts in /metrics', () => {
+  it('a client locked out of an account (429 on login) counts as a lockout, beside its failures', async () => {
+    const t = await authApp({ rateLimits: { loginFailuresPerAccount: { max: 2, windowSeconds: 900 } } })
+    try {
+      const base = await listen(t)
+      const email = 'locked@example.com'
+      expect((await fetch(`${base}/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json', ...ORIGIN }, body: JSON.stringify({ email, password: 'correct horse battery', displayName: 'L' }) })).status).toBeLessThan(300)
+      const statuses: number[] = []
+      for (let i = 0; i < 4; i++) statuses.push((await fetch(`${base}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', ...ORIGIN }, body: JSON.stringify({ email, password: 'wrong password here' }) })).status)
+      expect(statuses.slice(0, 2)).toEqual([401, 401])
+      expect(statuses.slice(2)).toEqual([429, 429])
+      const response = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${SERVICE_KEY}` } })
+      const events = family(parsePrometheusText(await response.text()), 'koya_auth_events_total')
+      expect(sample(events, { event: 'login_failure' })).toBe(2)
+      expect(sample(events, { event: 'lockout' })).toBe(2)
+    } finally {
+      await t.close()
+    }
+  })
+})
+
 describe('KOYA_METRICS_ALLOW', () => {
   it('lets an allow-listed scraper in without credentials, and warns of an entry it cannot read', async () => {
     const t = await authApp({ env: { KOYA_METRICS_ALLOW: '10.0.0.0/8, 127.0.0.1, not-an-address' } })

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { newSecret, startReceiver, webhookApp, type Receiver, type WebhookApp } from './webhook-fixtures.ts'
+import { parsePrometheusText } from '../../helpers/prometheus-text.ts'
+import { newSecret, SERVICE_KEY, startReceiver, webhookApp, type Receiver, type WebhookApp } from './webhook-fixtures.ts'
 
 /**
  * Webhook delivery end to end: REST writes on a real server, deliveries over real HTTP to a
@@ -42,6 +43,21 @@ async function deliveries(t: WebhookApp, count: number, query = ''): Promise<any
 }
 
 describe('webhook delivery', () => {
+  it('counts delivery attempts in /metrics by webhook and outcome (parsed)', async () => {
+    const { app, receiver } = await setUp()
+    receiver.answer = ({ count }) => (count === 1 ? { status: 500, body: 'boom' } : { status: 204 })
+    await app.createWorkspace('Counted')
+    await receiver.waitFor((r) => r.some((x) => x.status === 204))
+    expect(await deliveries(app, 2)).toHaveLength(2)
+    const response = await app.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${SERVICE_KEY}` } })
+    expect(response.statusCode).toBe(200)
+    const family = parsePrometheusText(response.body).get('koya_webhook_deliveries_total')!
+    expect(family.type).toBe('counter')
+    const value = (outcome: string) => family.samples.find((s) => s.labels.webhook === 'workspaceChanges' && s.labels.outcome === outcome)?.value
+    expect(value('failed')).toBe(1)
+    expect(value('ok')).toBe(1)
+  })
+
   it('POSTs a signed event with the record as REST reads it, for create, update and delete', async () => {
     const { app, receiver } = await setUp()
     const created = await app.createWorkspace('Acme')

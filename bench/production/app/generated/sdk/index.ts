@@ -1220,7 +1220,10 @@ export interface LogPage {
 export interface ApiMonitor {
   since: string
   routes: { method: string; route: string; requests: number; perMinute: number; errorRate: number; p50Ms: number | null; p95Ms: number | null; p99Ms: number | null }[]
-  recent: { at: string; requestId: string; method: string; url: string; route: string; status: number; durationMs: number; userId: string | null }[]
+  /** With tracing on, each request's traceId. */
+  recent: { at: string; requestId: string; method: string; url: string; route: string; status: number; durationMs: number; userId: string | null; traceId?: string }[]
+  /** KOYA_TRACE_URL: the trace viewer's URL with {traceId} where the id goes; null when unset. */
+  traceUrl: string | null
 }
 
 /** Event-loop lag, memory, CPU, SQLite and the slowest statement shapes (admin.performance). */
