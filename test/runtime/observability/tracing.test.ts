@@ -131,6 +131,9 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     expect(attribute(session, 'koya.auth.via')).toBe('bearer')
     expect(attribute(session, 'koya.actor.kind')).toBe('user')
     expect(attribute(session, 'koya.auth.impersonation')).toBe(false)
+    // The session lookup itself is a statement span under it, its shape without the token's hash.
+    const lookup = childrenOf(session).filter((s) => s.name === 'sqlite')
+    expect(lookup.map((s) => attribute(s, 'db.query.text'))).toEqual([expect.stringContaining('FROM "_koya_sessions" s WHERE s."id" = ?')])
     const byService = childrenOf(requestSpan('GET /api/workspaces')).find((s) => s.name === 'auth.session')!
     expect(attribute(byService, 'koya.auth.via')).toBe('service-key')
     expect(attribute(byService, 'koya.actor.kind')).toBe('system')
