@@ -349,6 +349,8 @@ function buildAuth(auth: AuthDef | undefined, problems: Problems): AuthIR {
     email: { enabled: email !== false, verify: typeof email === 'object' ? email.verify === true : false },
     oauth: { github: provider('github'), google: provider('google') },
     session: { idleTimeoutSeconds: idle, absoluteTimeoutSeconds: absolute },
+    // Written only when configured, so model.json of apps that leave the default is unchanged.
+    ...(auth?.password?.minLength === undefined ? {} : { password: { minLength: auth.password.minLength } }),
     publicUrl,
     trustedOrigins: [...new Set(trustedOrigins)].sort(),
     redirects: [...new Set(redirects)].sort(),

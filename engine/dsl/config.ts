@@ -82,6 +82,14 @@ export interface AuthDef {
     readonly absoluteTimeout?: string
   }
   /**
+   * The password policy of sign-up, reset and change: `minLength` in characters (10 to 128;
+   * default 10, and 12 in HIPAA mode, which refuses less).
+   *
+   * @example
+   * password: { minLength: 14 }
+   */
+  readonly password?: { readonly minLength?: number }
+  /**
    * The URL people reach the app at: email links are built from it and cookie writes must come
    * from its origin. Default: `$KOYA_PUBLIC_URL`, else `http://127.0.0.1:3000`.
    */

@@ -134,6 +134,8 @@ export interface AuthIR {
   readonly email: { readonly enabled: boolean; readonly verify: boolean }
   readonly oauth: { readonly github: OAuthProviderIR | null; readonly google: OAuthProviderIR | null }
   readonly session: { readonly idleTimeoutSeconds: number; readonly absoluteTimeoutSeconds: number }
+  /** `auth.password`, when configured (else the default policy: see passwordMinLengthOf). */
+  readonly password?: { readonly minLength: number }
   /** `auth.publicUrl`; null: `$KOYA_PUBLIC_URL`, else `http://127.0.0.1:3000`. */
   readonly publicUrl: SettingIR | null
   /** `auth.trustedOrigins`, each an origin (`https://app.example.com`), sorted. */

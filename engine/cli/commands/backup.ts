@@ -8,6 +8,7 @@ import { parseCommandArgs } from '../args.ts'
 import type { Command } from '../command.ts'
 import { databaseOptionsOf, databasePath, openCliDatabase } from '../database-path.ts'
 import { colors } from '../io.ts'
+import { withProjectEnv } from '../secrets-env.ts'
 
 export const DEFAULT_BACKUP_DIR = './data/backups'
 
@@ -35,7 +36,8 @@ export const backupCommand: Command = {
   --out <file>   the archive to write (default: <dir>/koya-backup-<instant>.tar.gz)
   --dir <dir>    where archives go (default: ./data/backups)
   --keep <n>     then keep the newest n koya-backup-*.tar.gz archives of <dir>, delete the rest`,
-  async run(args, io) {
+  async run(args, processIo) {
+    const io = await withProjectEnv(processIo, { dev: false })
     const { values } = parseCommandArgs('backup', args, { db: { type: 'string' }, out: { type: 'string' }, dir: { type: 'string' }, keep: { type: 'string' } })
     if (values.out !== undefined && values.dir !== undefined) throw new KoyaError('KL_CLI_USAGE', 'backup takes --out or --dir, not both.', { hint: '--out names the archive; --dir the directory of dated archives.' })
     const keep = values.keep === undefined ? undefined : Number(values.keep)

@@ -4,7 +4,7 @@ import { loadModel } from '../../runtime/index.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import { parseCommandArgs } from '../args.ts'
 import { databasePath } from '../database-path.ts'
-import { withEnvFiles } from '../env-files.ts'
+import { withProjectEnv } from '../secrets-env.ts'
 import { colors, type CliIO } from '../io.ts'
 
 export const DB_CIPHER_ACTIONS = ['encrypt', 'decrypt', 'rekey'] as const
@@ -16,7 +16,8 @@ export const DB_CIPHER_USAGE = `koyalite db encrypt | decrypt | rekey [--db file
   database is copied, the copy changed and checked (it opens with the new key, integrity_check,
   same tables and row counts), then swapped in: a crash at any point leaves either the old file
   or the new one. Refused while a server holds the database. Keys are read from environment
-  variables (and the .env files), never from the command line.
+  variables, the .env files and the secrets provider (as start reads them), never from
+  the command line.
 
   --db <file>            the SQLite database (default: $KOYA_DB, else ./data/koya.db)
   --key-env <NAME>       the variable holding the key (default: the one database.encryption.key
@@ -27,7 +28,7 @@ export const DB_CIPHER_USAGE = `koyalite db encrypt | decrypt | rekey [--db file
 /** `koyalite db encrypt | decrypt | rekey` (docs/compliance.md). */
 export async function runDbCipher(action: DbCipherAction, args: readonly string[], processIo: CliIO): Promise<number> {
   const { values } = parseCommandArgs(`db ${action}`, args, { db: { type: 'string' }, 'key-env': { type: 'string' }, 'new-key-env': { type: 'string' } })
-  const io = withEnvFiles(processIo, { dev: false })
+  const io = await withProjectEnv(processIo, { dev: false })
   const file = databasePath(io, values.db)
   if (file === ':memory:') throw new KoyaError('KL_CLI_USAGE', `db ${action} needs a database file, not :memory:.`, { hint: 'Pass --db <file>.' })
   const keyEnv = values['key-env'] ?? configuredKeyEnv(io) ?? 'KOYA_DB_KEY'

@@ -7,6 +7,7 @@ import { parseCommandArgs } from '../args.ts'
 import type { Command } from '../command.ts'
 import { databaseEncryptionOf, databasePath } from '../database-path.ts'
 import { colors } from '../io.ts'
+import { withProjectEnv } from '../secrets-env.ts'
 
 export const restoreCommand: Command = {
   usage: `koyalite restore <file> [--db file] [--force]
@@ -21,7 +22,8 @@ export const restoreCommand: Command = {
 
   --db <file>  the database to restore into (default: $KOYA_DB, else ./data/koya.db)
   --force      replace an existing database`,
-  async run(args, io) {
+  async run(args, processIo) {
+    const io = await withProjectEnv(processIo, { dev: false })
     const { values, positionals } = parseCommandArgs('restore', args, { db: { type: 'string' }, force: { type: 'boolean' } })
     const archive = positionals[0]
     if (archive === undefined || positionals.length > 1) throw new KoyaError('KL_CLI_USAGE', 'restore needs one backup file.', { hint: 'koyalite restore data/backups/koya-backup-….tar.gz' })
