@@ -68,9 +68,15 @@ const erasureReport: RouteSchema = {
     tables: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, rule: { type: 'string' }, rows: { type: 'integer' } }, required: ['name', 'rule', 'rows'] } },
     userRow: { type: 'string', enum: ['deleted', 'anonymized'], description: 'anonymized: rows kept by their tables\' rules still reference the user.' },
     sessionsRevoked: { type: 'integer' },
+    files: {
+      type: 'object',
+      description: "The user's uploads: removed (rows and bytes), or kept (still held by a file column of a kept row; no longer owned).",
+      properties: { removed: { type: 'integer' }, kept: { type: 'integer' } },
+      required: ['removed', 'kept'],
+    },
     retention: { type: 'string', description: 'What still holds the data: backups taken before the erasure, until they expire.' },
   },
-  required: ['userId', 'tables', 'userRow', 'sessionsRevoked', 'retention'],
+  required: ['userId', 'tables', 'userRow', 'sessionsRevoked', 'files', 'retention'],
 }
 
 /**
