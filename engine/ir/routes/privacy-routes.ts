@@ -184,6 +184,7 @@ export function privacyRoutes(ir: ProjectIR): RouteGroup<PrivacyRouteId> {
         auth: 'session',
         responses: [{ status: 200, description: 'The archive (application/gzip).', contentType: 'application/octet-stream' }],
         errors: [...sessionErrors, err(429, 'An export was made too recently', 'KL_AUTH_RATE_LIMITED')],
+        sdk: { namespace: 'auth', name: 'exportArchive', doc: 'Everything the app holds about the signed-in user and their files, as the bytes of a gzipped tar (manifest.json, tables/, consents.json, files/).', input: { kind: 'none' }, returns: 'Uint8Array', answer: 'bytes', token: 'none' },
       },
       {
         id: 'exportUserArchive',
@@ -196,6 +197,7 @@ export function privacyRoutes(ir: ProjectIR): RouteGroup<PrivacyRouteId> {
         params: userId,
         responses: [{ status: 200, description: 'The archive (application/gzip).', contentType: 'application/octet-stream' }],
         errors: [...adminErrors],
+        sdk: { namespace: 'admin', name: 'exportUserArchive', doc: 'Everything the app holds about a user and their files, as the bytes of a gzipped tar.', paramArgs: { id: { name: 'userId', type: 'string' } }, input: { kind: 'none' }, returns: 'Uint8Array', answer: 'bytes', token: 'none' },
       },
     ],
     schemas: { ConsentState: consentState, PrivacyExport: exportArchive, ErasureReport: erasureReport },
