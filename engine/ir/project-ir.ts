@@ -269,6 +269,8 @@ export interface ProjectIR {
   readonly consents?: readonly ConsentIR[]
   /** `database: { encryption }`; absent when not configured. */
   readonly database?: DatabaseIR
+  /** Absent when not configured. */
+  readonly backups?: BackupsIR
   /** `compliance: { hipaa }`; absent when not configured. */
   readonly compliance?: ComplianceIR
   /** `http: { cors, headers, rateLimit }`; absent when not configured (DEFAULT_HTTP applies). */
@@ -290,6 +292,15 @@ export interface ConsentIR {
   readonly name: string
   readonly version: number
   readonly description: string
+}
+
+/** `backups` of defineConfig: the built-in backup job (runtime/backup/backup-job.ts). */
+export interface BackupsIR {
+  readonly schedule: string
+  readonly timezone: string | null
+  readonly keep: number | null
+  /** A bucket of the app; null: the `backups/` folder beside the database. */
+  readonly to: string | null
 }
 
 export interface DatabaseIR {
