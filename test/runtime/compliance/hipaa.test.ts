@@ -145,3 +145,24 @@ describe('HIPAA mode: HSTS and the password policy', () => {
     expect(() => compileDefinition(defineConfig({ name: 'clinic', tables: { users }, auth: { password: { minLength: 6 } } }))).toThrow(/auth\.password\.minLength/)
   })
 })
+
+describe('HIPAA mode at generate time', () => {
+  it('fails generate for a table with PHI columns and no read policy, naming the table', () => {
+    let caught: unknown
+    try {
+      compileDefinition(
+        defineConfig({
+          name: 'clinic',
+          tables: { users, clinics, patients, visits },
+          database: { encryption: { key: env('KOYA_DB_KEY') } },
+          compliance: { hipaa: true },
+          policies: policies({ users, clinics, patients, visits }, { patients: { read: (patient, auth) => patient.userId === auth.userId } }),
+        }),
+      )
+    } catch (error) {
+      caught = error
+    }
+    expect(caught).toBeInstanceOf(KoyaErrorList)
+    expect((caught as KoyaErrorList).errors.map((e) => [e.code, e.message])).toEqual([['KL_COMPLIANCE_HIPAA_PHI_POLICY', 'Table "visits" has PHI columns (summary) and no read policy; HIPAA mode needs one.']])
+  })
+})
