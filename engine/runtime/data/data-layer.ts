@@ -131,6 +131,8 @@ export interface DataLayer {
    * pushes the row a write event carried. A throw means the rows must not be sent.
    */
   observeDelivered(actor: Actor, via: 'realtime', table: string, rows: readonly RowObject[]): void
+  /** Whether a read observer is registered (reads then write, e.g. the PHI audit's entries). */
+  hasReadObservers(): boolean
   /**
    * Studio's policy simulator: a page of the table's rows (by id) with each policy's verdict for
    * `actor` on `operation`, and the compiled predicates (policy-simulation.ts).
@@ -187,6 +189,7 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase, options: D
     },
     listForActors: (actors, query) => listForActors(ctx, actors, ctx.index.table(query.table), query.where),
     observeReads: (observer) => observers.add(observer),
+    hasReadObservers: () => observers.active,
     observeDelivered(actor, via, table, rows) {
       if (observers.active) observers.delivered(actor, via, ctx.index.table(table), rows, undefined)
     },
