@@ -66,20 +66,25 @@ export function createReadObservers(db: SqliteDatabase, index: ModelIndex): Read
     observed(actor, via, table, select, requestId, read, rowsOf) {
       const chosen = wanting(table, select ?? ALL)
       if (chosen.length === 0) return read()
-      // One transaction: the observer's writes (the audit entry) commit with the read, or the read fails.
-      return db.transaction(() => {
-        const answer = read()
-        const rows = rowsOf(answer).map((text) => JSON.parse(text) as RowObject)
-        for (const observer of chosen) observer.observe({ actor, via, table: table.name, select: select ?? ALL, rows, requestId })
-        return answer
-      })()
+      // One transaction: the observer's writes (the audit entry) commit with the read, or the read
+      // fails. IMMEDIATE: a deferred transaction that read first could not take the write lock once
+      // another process committed (SQLITE_BUSY_SNAPSHOT, no busy wait); this one waits like a writer.
+      // Inside a caller's transaction (a delete's read-back) it is a savepoint of that one.
+      return db
+        .transaction(() => {
+          const answer = read()
+          const rows = rowsOf(answer).map((text) => JSON.parse(text) as RowObject)
+          for (const observer of chosen) observer.observe({ actor, via, table: table.name, select: select ?? ALL, rows, requestId })
+          return answer
+        })
+        .immediate()
     },
     delivered(actor, via, table, rows, requestId) {
       const chosen = observers.filter((o) => o.tables.includes(table.name))
       if (chosen.length === 0 || rows.length === 0) return
       db.transaction(() => {
         for (const observer of chosen) observer.observe({ actor, via, table: table.name, select: ALL, rows, requestId })
-      })()
+      }).immediate()
     },
   }
   return result
