@@ -2,6 +2,9 @@
 // the same 100k-task SQLite file: get by id, list 20 with a filter and an order, create; 1 and
 // 32 connections. Each server is its own process pinned to core 0, wrk is pinned to core 1.
 // Usage: node bench/rest/run.ts [--duration 10] [--warmup 2] [--rounds 3]
+//        node bench/rest/run.ts --encrypted [--duration 10] [--warmup 2] [--rounds 3]
+//          KoyaLite on the plain file against KoyaLite on a SQLCipher copy of it (database:
+//          { encryption }), same cases and connections, alternating: the cost of encryption at rest.
 //        node bench/rest/run.ts --profile get|list|create [--server koyalite|baseline] [--connections 32]
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import os from 'node:os'
@@ -36,6 +39,7 @@ const { values: args } = parseArgs({
     profile: { type: 'string' },
     server: { type: 'string', default: 'koyalite' },
     connections: { type: 'string', default: '32' },
+    encrypted: { type: 'boolean', default: false },
   },
 })
 const duration = Number(args.duration)
@@ -63,8 +67,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   })
 }
 
-async function start(name: ServerName, db: string, nodeFlags: readonly string[] = []): Promise<ServerProcess> {
-  const server = await startServer({ name, args: [...nodeFlags, SCRIPTS[name], db], env: { BENCH_SERVICE_KEY: SERVICE_KEY }, core: SERVER_CORE, ready: LISTENING })
+async function start(name: ServerName, db: string, nodeFlags: readonly string[] = [], dbKey?: string): Promise<ServerProcess> {
+  const server = await startServer({ name: dbKey === undefined ? name : `${name} (encrypted)`, args: [...nodeFlags, SCRIPTS[name], db], env: { BENCH_SERVICE_KEY: SERVICE_KEY, ...(dbKey === undefined ? {} : { BENCH_DB_KEY: dbKey }) }, core: SERVER_CORE, ready: LISTENING })
   started.push(server)
   return server
 }
@@ -194,6 +198,43 @@ async function benchmark(seed: SeedFiles): Promise<void> {
   console.log(misses.length === 0 ? '\nEvery target is met.' : `\nMissed: ${misses.join('; ')}.`)
 }
 
+/**
+ * The cost of encryption at rest: KoyaLite on the seeded file and on a SQLCipher copy of it, the
+ * same cases and connections, alternating rounds; encrypted req/s as a share of plain.
+ */
+async function encryptionCost(seed: SeedFiles): Promise<void> {
+  const { changeDatabaseCipher } = (await import('../../dist/engine/runtime/compliance/database-cipher.js')) as typeof import('../../engine/runtime/compliance/database-cipher.ts')
+  const key = 'bench-database-key-0123456789abcdef'
+  const encryptedDb = path.join(work, 'encrypted.db')
+  // Whatever the seeding left in the WAL goes into the file first: the copy is of the file alone.
+  const { openDatabase } = (await import('../../dist/engine/shared/sqlite.js')) as typeof import('../../engine/shared/sqlite.ts')
+  const source = openDatabase(seed.db)
+  source.pragma('wal_checkpoint(TRUNCATE)')
+  source.close()
+  copyFileSync(seed.db, encryptedDb)
+  const began = performance.now()
+  changeDatabaseCipher(encryptedDb, { kind: 'encrypt', key })
+  console.error(`encrypted a copy in ${((performance.now() - began) / 1000).toFixed(1)} s`)
+  const plain = await start('koyalite', seed.db)
+  const encrypted = await start('koyalite', encryptedDb, [], key)
+  await sleep(1000)
+  const taskId = firstLine(seed.taskIds)
+  const answers = await Promise.all([plain, encrypted].map(async (server) => (await fetch(`${server.url}/api/tasks/${taskId}`, { headers: { authorization: `Bearer ${SERVICE_KEY}` } })).text()))
+  if (answers[0] !== answers[1]) throw new Error(`the plain and the encrypted server answer differently: ${answers.map((a) => a.slice(0, 200)).join(' / ')}`)
+  const rows: string[] = []
+  for (const benchCase of CASES) {
+    for (const connections of CONNECTIONS) {
+      const [p, e] = await bestOfRounds([plain, encrypted], rounds, `${benchCase} c=${connections}`, (server) => measure(server, seed, benchCase, connections))
+      rows.push(`| ${benchCase} | ${connections} | ${rate(p.requestsPerSecond)} | ${ms(p.p50Ms)} | ${ms(p.p99Ms)} | ${rate(e.requestsPerSecond)} | ${ms(e.p50Ms)} | ${ms(e.p99Ms)} | ${(e.requestsPerSecond / p.requestsPerSecond).toFixed(2)}× |`)
+    }
+  }
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU'
+  console.log(`\n${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} × ${cpu}, Node ${process.version}. KoyaLite on the plain file and on a SQLCipher copy (better-sqlite3-multiple-ciphers), ${rounds} round(s) of ${duration} s each after a ${warmup} s warm-up; the best round of each.${disturbed > 0 ? ` ${disturbed} run(s) started while other work kept the machine busy.` : ''}\n`)
+  console.log('| case | conns | plain req/s | p50 ms | p99 ms | encrypted req/s | p50 ms | p99 ms | encrypted / plain |')
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+  console.log(rows.join('\n'))
+}
+
 /** One case against one server started with --cpu-prof; prints where its CPU time went. */
 async function profile(seed: SeedFiles, benchCase: BenchCase, name: ServerName, connections: number): Promise<void> {
   const dir = path.join(work, 'profile')
@@ -219,6 +260,8 @@ try {
     if (!CASES.includes(args.profile as BenchCase)) throw new Error(`--profile takes ${CASES.join(', ')}`)
     if (!(args.server in SCRIPTS)) throw new Error(`--server takes ${Object.keys(SCRIPTS).join(', ')}`)
     await profile(seed, args.profile as BenchCase, args.server as ServerName, Number(args.connections))
+  } else if (args.encrypted) {
+    await encryptionCost(seed)
   } else {
     await benchmark(seed)
   }

@@ -8,6 +8,7 @@ import { environmentOf } from '../runtime/meta/project-record.ts'
 import { secretsSourceOf, startSecretsRefresh, type SecretsRefreshEvent } from '../runtime/secrets/load-secrets.ts'
 import type { SecretsSource } from '../runtime/secrets/infisical.ts'
 import { KoyaError } from '../shared/errors.ts'
+import { withEnvFiles } from './env-files.ts'
 import type { CliIO } from './io.ts'
 
 /** The secrets a command read from the provider, and how a server keeps them fresh. */
@@ -32,10 +33,10 @@ export interface LoadedSecrets {
  * @example
  * const io = await withSecrets(processIo.env, withEnvFiles(processIo, { dev: false }), { dev: false })
  */
-export async function withSecrets<T extends CliIO>(processEnv: Env, io: T, options: { readonly dev: boolean }): Promise<T & { readonly secrets?: LoadedSecrets }> {
+export async function withSecrets<T extends CliIO>(processEnv: Env, io: T, options: { readonly dev: boolean; readonly lenient?: boolean }): Promise<T & { readonly secrets?: LoadedSecrets }> {
   if (!existsSync(path.join(io.cwd, 'generated', 'model.json'))) return io
-  const model = loadModel(io.cwd)
-  if (model.secrets === undefined) return io
+  const model = options.lenient === true ? loadableModel(io.cwd) : loadModel(io.cwd)
+  if (model?.secrets === undefined) return io
   const source = secretsSourceOf(model.secrets, io.env, environmentOf(io.env, options.dev))
   const base = io.env
   const first = overlay(base, processEnv, await source.read())
@@ -63,6 +64,15 @@ export async function withSecrets<T extends CliIO>(processEnv: Env, io: T, optio
   return { ...io, env, secrets }
 }
 
+/** The model, or undefined when generated/ cannot be loaded (another version's, half written). */
+function loadableModel(root: string): ProjectIR | undefined {
+  try {
+    return loadModel(root)
+  } catch {
+    return undefined
+  }
+}
+
 /** The provider's values over the files' and under the process environment's. */
 function overlay(base: Env, processEnv: Env, values: Record<string, string>): { env: Record<string, string | undefined>; names: string[] } {
   const env: Record<string, string | undefined> = { ...base }
@@ -80,4 +90,20 @@ function refusedOf(model: ProjectIR, env: Env): KoyaError | undefined {
   const errors = environmentErrors(model, env)
   if (errors.length === 0) return undefined
   return new KoyaError('KL_ENV_INVALID', `The refreshed secrets were not applied: ${errors.map((error) => error.message).join(' ')}`, { hint: 'Fix the values in Infisical; the server keeps the ones it has until a refresh passes.' })
+}
+
+/**
+ * The environment every command that opens the app's database works in, read the way `start`
+ * reads it: the process environment over the secrets provider over the `.env` files that
+ * `KOYA_ENV` selects (the same withSecrets and withEnvFiles). backup, restore, migrate, seed and `db …` use it, so a key or a secret
+ * that lives only in `.env` or in Infisical reaches them too (one code path, not a copy).
+ *
+ * @throws KoyaError KL_ENV_SECRETS_UNREACHABLE, KL_ENV_SECRETS_REFUSED
+ * @example
+ * const io = await withProjectEnv(processIo, { dev: false })
+ */
+export async function withProjectEnv(processIo: CliIO, options: { readonly dev: boolean }): Promise<CliIO & { readonly envFiles: readonly string[]; readonly secrets?: LoadedSecrets }> {
+  // Lenient: these commands also work on a bare database, or one whose project's generated/ is
+  // stale (a backup before an upgrade); there is then no secrets provider to read.
+  return withSecrets(processIo.env, withEnvFiles(processIo, options), { ...options, lenient: true })
 }

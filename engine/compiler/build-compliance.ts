@@ -1,4 +1,5 @@
 import { DO_NOT_SELL_PURPOSE } from '../dsl/index.ts'
+import { phiColumns } from '../ir/privacy.ts'
 import type { ProjectIR } from '../ir/project-ir.ts'
 import type { ValidConfigDef } from './def-schemas.ts'
 import type { Problems } from './problems.ts'
@@ -31,4 +32,19 @@ export function buildComplianceIRs(config: ValidConfigDef, problems: Problems): 
     problems.add('KL_DEF_INVALID', "database.synchronous is 'normal' and HIPAA mode needs 'full' (a committed write must survive a power loss).", problems.atConfig('database.synchronous'), "Remove database.synchronous (HIPAA mode defaults it to 'full') or set it to 'full'.")
   }
   return result
+}
+
+/**
+ * HIPAA mode: every table with `.phi()` columns needs a read policy (deny by default is not
+ * enough: who may read PHI must be written down). The start checks it too
+ * (runtime/compliance/hipaa.ts); here it fails `koyalite generate`, with the table's location.
+ */
+export function checkPhiReadPolicies(ir: ProjectIR, problems: Problems): void {
+  if (ir.compliance?.hipaa !== true) return
+  const read = new Set(ir.policies.filter((p) => p.read != null).map((p) => p.table))
+  for (const table of ir.tables) {
+    const phi = phiColumns(table)
+    if (phi.length === 0 || read.has(table.name)) continue
+    problems.add('KL_COMPLIANCE_HIPAA_PHI_POLICY', `Table "${table.name}" has PHI columns (${phi.join(', ')}) and no read policy; HIPAA mode needs one.`, problems.atTable(table.name), `Write policies(schema, { ${table.name}: { read: (row, auth) => … } }) naming who may read its rows.`)
+  }
 }

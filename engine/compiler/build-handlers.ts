@@ -86,7 +86,7 @@ function rateLimitOf(def: JobRateLimitDef): JobRateLimitIR {
 }
 
 /** Checked with croner, the scheduler the jobs feature runs them with, so what passes here runs there. */
-function checkCron(cron: string, timezone: string | undefined, key: string, problems: Problems): void {
+export function checkCron(cron: string, timezone: string | undefined, key: string, problems: Problems): void {
   let job: Cron | undefined
   try {
     job = new Cron(cron, { paused: true })

@@ -5,10 +5,10 @@ import { buildRelations, isIndexLeader } from './build-relations.ts'
 import { buildPrivacy } from './build-privacy.ts'
 import { buildComplianceIRs } from './build-compliance.ts'
 import { describeIssue, issuePath, tableDefSchema, type ValidConfigDef } from './def-schemas.ts'
-import { PROJECT_IR_VERSION, type AuthIR, type EmailIR, type EmbeddingsIR, type IndexIR, type OAuthProviderIR, type ProjectIR, type SettingIR, type TableIR } from '../ir/project-ir.ts'
+import { PROJECT_IR_VERSION, type AuthIR, type BackupsIR, type EmailIR, type EmbeddingsIR, type IndexIR, type OAuthProviderIR, type ProjectIR, type SettingIR, type TableIR } from '../ir/project-ir.ts'
 import type { SourceLocation } from '../shared/errors.ts'
 import type { Problems } from './problems.ts'
-import { buildHandlerIRs, buildRetry } from './build-handlers.ts'
+import { buildHandlerIRs, buildRetry, checkCron } from './build-handlers.ts'
 import { emailTemplatesOf } from './build-email-templates.ts'
 import { graphqlNameClashes } from '../ir/graphql/graphql-names.ts'
 import { parseDuration } from '../shared/durations.ts'
@@ -74,7 +74,17 @@ export function buildProjectIR(config: ValidConfigDef, problems: Problems, root?
     ...buildComplianceIRs(config, problems),
     ...buildProtectionIRs(config, ['admin', ...config.roles], problems),
     ...(config.secrets === undefined ? {} : { secrets: buildSecrets(config.secrets, problems) }),
+    ...(config.backups === undefined ? {} : { backups: buildBackups(config.backups, Object.keys(config.storage ?? {}), problems) }),
   }
+}
+
+/** `backups`: its schedule checked as a job's cron is, its bucket one of the app's. */
+function buildBackups(def: NonNullable<ValidConfigDef['backups']>, buckets: readonly string[], problems: Problems): BackupsIR {
+  checkCron(def.schedule, def.timezone, 'backups', problems)
+  if (def.to !== undefined && !buckets.includes(def.to)) {
+    problems.add('KL_DEF_INVALID', `backups.to "${def.to}" is not a bucket of this app.`, problems.atConfig('backups.to'), `Declare it: storage: { ${def.to}: bucket({ maxSize: '10GB' }) } (no access rule: only the service key reads it).`)
+  }
+  return { schedule: def.schedule.trim(), timezone: def.timezone ?? null, keep: def.keep ?? null, to: def.to ?? null }
 }
 
 /** `http`, `environments` and the `env(…)` declarations, each absent unless there are some. */
@@ -349,6 +359,8 @@ function buildAuth(auth: AuthDef | undefined, problems: Problems): AuthIR {
     email: { enabled: email !== false, verify: typeof email === 'object' ? email.verify === true : false },
     oauth: { github: provider('github'), google: provider('google') },
     session: { idleTimeoutSeconds: idle, absoluteTimeoutSeconds: absolute },
+    // Written only when configured, so model.json of apps that leave the default is unchanged.
+    ...(auth?.password?.minLength === undefined ? {} : { password: { minLength: auth.password.minLength } }),
     publicUrl,
     trustedOrigins: [...new Set(trustedOrigins)].sort(),
     redirects: [...new Set(redirects)].sort(),

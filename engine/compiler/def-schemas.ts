@@ -1,3 +1,4 @@
+import { PASSWORD_MIN_LENGTH } from '../shared/auth-fields.ts'
 import { z } from 'zod'
 import { environmentsDefSchema, httpDefSchema } from './build-http.ts'
 import type { ConfigDef, TableDef } from '../dsl/index.ts'
@@ -168,6 +169,7 @@ export const configDefSchema = z.strictObject({
       email: z.union([z.boolean(), z.strictObject({ verify: z.boolean().optional() })]).optional(),
       oauth: z.strictObject({ github: oauthProvider.optional(), google: oauthProvider.optional() }).optional(),
       session: z.strictObject({ idleTimeout: duration.optional(), absoluteTimeout: duration.optional() }).optional(),
+      password: z.strictObject({ minLength: z.number().int().min(PASSWORD_MIN_LENGTH).max(128).optional() }).optional(),
       publicUrl: setting.optional(),
       trustedOrigins: z.array(z.string()).optional(),
       redirects: z.array(z.string()).optional(),
@@ -195,6 +197,7 @@ export const configDefSchema = z.strictObject({
   http: httpDefSchema.optional(),
   environments: environmentsDefSchema.optional(),
   consents: z.record(z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'Expected a camelCase purpose name such as "marketing"'), z.strictObject({ version: positiveInt, description: z.string().min(1) })).optional(),
+  backups: z.strictObject({ schedule: z.string().min(1), timezone: z.string().optional(), keep: z.number().int().min(1).optional(), to: z.string().optional() }).optional(),
   database: z.strictObject({ encryption: z.strictObject({ key: setting }).optional(), synchronous: z.enum(['normal', 'full']).optional() }).optional(),
   compliance: z.strictObject({ hipaa: z.boolean().optional() }).optional(),
   embeddings: z

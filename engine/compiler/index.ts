@@ -8,6 +8,7 @@ import { configOnlyLocations, type DefinitionLocations } from './definition-loca
 import { importDefinition, type ImportedDefinition } from './import-definition.ts'
 import type { ProjectIR } from '../ir/project-ir.ts'
 import { buildPolicies, policiesDefsOf } from './policy/build-policies.ts'
+import { checkPhiReadPolicies } from './build-compliance.ts'
 import { readPolicySyntaxFromDefs } from './policy/compile-predicate.ts'
 import type { PolicySourceSyntax } from './policy/policy-syntax.ts'
 import { Problems } from './problems.ts'
@@ -77,6 +78,8 @@ function buildFromImport(root: string, imported: ImportedDefinition, locations: 
 
 /** The IR with `buckets` when the config has storage (absent otherwise, so model.json is unchanged). */
 function withBuckets(ir: ProjectIR, config: ValidConfigDef, problems: Problems): ProjectIR {
+  // Here because this runs after the policies are built, on both paths.
+  checkPhiReadPolicies(ir, problems)
   const buckets = buildBuckets(config.storage, ir.tables, ir.roles, problems)
   checkFileColumns(ir.tables, buckets, problems)
   return buckets === undefined ? ir : { ...ir, buckets }

@@ -69,6 +69,17 @@ export interface EmailDef {
   readonly templates?: Readonly<Record<string, string>>
 }
 
+/** `defineConfig({ backups })`: scheduled backups (docs/backup.md). */
+export interface BackupsDef {
+  readonly schedule: string
+  /** IANA time zone of `schedule`; default UTC. */
+  readonly timezone?: string
+  /** Keep the newest n archives; default: all. */
+  readonly keep?: number
+  /** A bucket of the app (`storage`) the archives go to; default: the `backups/` folder beside the database. */
+  readonly to?: string
+}
+
 export interface AuthDef {
   /** Email and password sign-in; `verify` sends a verification email at sign-up (the link sets `emailVerified`). */
   readonly email?: boolean | { readonly verify?: boolean }
@@ -81,6 +92,14 @@ export interface AuthDef {
     readonly idleTimeout?: string
     readonly absoluteTimeout?: string
   }
+  /**
+   * The password policy of sign-up, reset and change: `minLength` in characters (10 to 128;
+   * default 10, and 12 in HIPAA mode, which refuses less).
+   *
+   * @example
+   * password: { minLength: 14 }
+   */
+  readonly password?: { readonly minLength?: number }
   /**
    * The URL people reach the app at: email links are built from it and cookie writes must come
    * from its origin. Default: `$KOYA_PUBLIC_URL`, else `http://127.0.0.1:3000`.
@@ -134,6 +153,15 @@ export interface ConfigInput<Tables extends Readonly<Record<string, unknown>> = 
   readonly consents?: Readonly<Record<string, ConsentDef>>
   /** How the database file is opened (encryption at rest). */
   readonly database?: DatabaseDef
+  /**
+   * Scheduled backups, a built-in job (docs/backup.md): `schedule` is a cron expression (croner's,
+   * as `job({ cron })`), `keep` the newest archives kept, `to` a bucket of the app to write them
+   * to through the storage driver (else `backups/` beside the database).
+   *
+   * @example
+   * backups: { schedule: '0 3 * * *', keep: 7, to: 'backups' }
+   */
+  readonly backups?: BackupsDef
   /** Compliance modes (`hipaa`). */
   readonly compliance?: ComplianceDef
   /** How `search.semantic` columns and semantic queries are embedded (docs/search.md). */
@@ -211,6 +239,7 @@ export interface ConfigDef {
   readonly environments?: EnvironmentsDef
   readonly consents?: Readonly<Record<string, ConsentDef>>
   readonly database?: DatabaseDef
+  readonly backups?: BackupsDef
   readonly compliance?: ComplianceDef
   readonly embeddings?: EmbeddingsDef
   readonly secrets?: SecretsDef

@@ -1,3 +1,4 @@
+import { PASSWORD_MIN_LENGTH } from '../shared/auth-fields.ts'
 import type { ColumnIR, ProjectIR, TableIR } from './project-ir.ts'
 
 /**
@@ -39,6 +40,20 @@ export function phiColumns(table: TableIR): string[] {
  */
 export function synchronousOf(model: Pick<ProjectIR, 'database' | 'compliance'>): 'normal' | 'full' {
   return model.database?.synchronous ?? (model.compliance?.hipaa === true ? 'full' : 'normal')
+}
+
+/** The shortest password HIPAA mode accepts as a policy (docs/compliance.md, "strong"). */
+export const HIPAA_PASSWORD_MIN_LENGTH = 12
+
+/**
+ * The fewest characters a password must have: `auth.password.minLength`, else 12 in HIPAA mode,
+ * else 10.
+ *
+ * @example
+ * passwordMinLengthOf({ auth: { password: { minLength: 14 } }, compliance: undefined }) // 14
+ */
+export function passwordMinLengthOf(model: { readonly auth: { readonly password?: { readonly minLength: number } }; readonly compliance?: ProjectIR['compliance'] }): number {
+  return model.auth.password?.minLength ?? (model.compliance?.hipaa === true ? HIPAA_PASSWORD_MIN_LENGTH : PASSWORD_MIN_LENGTH)
 }
 
 /**

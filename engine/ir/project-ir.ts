@@ -134,6 +134,8 @@ export interface AuthIR {
   readonly email: { readonly enabled: boolean; readonly verify: boolean }
   readonly oauth: { readonly github: OAuthProviderIR | null; readonly google: OAuthProviderIR | null }
   readonly session: { readonly idleTimeoutSeconds: number; readonly absoluteTimeoutSeconds: number }
+  /** `auth.password`, when configured (else the default policy: see passwordMinLengthOf). */
+  readonly password?: { readonly minLength: number }
   /** `auth.publicUrl`; null: `$KOYA_PUBLIC_URL`, else `http://127.0.0.1:3000`. */
   readonly publicUrl: SettingIR | null
   /** `auth.trustedOrigins`, each an origin (`https://app.example.com`), sorted. */
@@ -267,6 +269,8 @@ export interface ProjectIR {
   readonly consents?: readonly ConsentIR[]
   /** `database: { encryption }`; absent when not configured. */
   readonly database?: DatabaseIR
+  /** Absent when not configured. */
+  readonly backups?: BackupsIR
   /** `compliance: { hipaa }`; absent when not configured. */
   readonly compliance?: ComplianceIR
   /** `http: { cors, headers, rateLimit }`; absent when not configured (DEFAULT_HTTP applies). */
@@ -288,6 +292,15 @@ export interface ConsentIR {
   readonly name: string
   readonly version: number
   readonly description: string
+}
+
+/** `backups` of defineConfig: the built-in backup job (runtime/backup/backup-job.ts). */
+export interface BackupsIR {
+  readonly schedule: string
+  readonly timezone: string | null
+  readonly keep: number | null
+  /** A bucket of the app; null: the `backups/` folder beside the database. */
+  readonly to: string | null
 }
 
 export interface DatabaseIR {

@@ -149,6 +149,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   let queue: Queue | undefined
   let credentials: ConnectionCredentials | undefined
   let storageDriver: StorageDriver | undefined
+  let storageRoot: string | undefined
   let realtime: Hub | undefined
   const notYet = (what: string) => new KoyaError('KL_INT_UNEXPECTED', `A feature module asked for ${what} before the auth module registered.`)
   const runtime: Runtime = {
@@ -177,6 +178,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
       return credentials
     },
     storageDriver: () => storageDriver,
+    storageRoot: () => storageRoot,
     realtime: () => realtime,
   }
   const moduleOptions: ModuleOptions = { ...options, auth: authOptionsOf(options) }
@@ -187,6 +189,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     if (provides?.queue) queue = provides.queue
     if (provides?.credentials) credentials = provides.credentials
     if (provides?.storageDriver) storageDriver = provides.storageDriver
+    if (provides?.storageRoot) storageRoot = provides.storageRoot
     if (provides?.realtime) realtime = provides.realtime
     if (provides?.resolvedActorOf) observability.setResolvedActor(provides.resolvedActorOf)
   }

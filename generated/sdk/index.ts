@@ -1615,6 +1615,11 @@ export class AuthClient {
     return result
   }
 
+  /** Everything the app holds about the signed-in user and their files, as the bytes of a gzipped tar (manifest.json, tables/, consents.json, files/). */
+  async exportArchive(): Promise<Uint8Array> {
+    return this.#transport.requestBytes({ method: 'GET', path: '/auth/me/export/archive' })
+  }
+
   /**
    * The address to send the browser to for signing in with a provider; after the callback it
    * lands on redirectTo (a path of the app, or an address the app allows), signed in by cookie.
@@ -1768,6 +1773,11 @@ export class AdminClient {
   /** Erases a user and their data. */
   async eraseUser(userId: string): Promise<ErasureReport> {
     return (await this.#send('DELETE', '/admin/users/' + encodeURIComponent(userId))) as ErasureReport
+  }
+
+  /** Everything the app holds about a user and their files, as the bytes of a gzipped tar. */
+  async exportUserArchive(userId: string): Promise<Uint8Array> {
+    return this.#transport.requestBytes({ method: 'POST', path: '/admin/users/' + encodeURIComponent(userId) + '/export/archive' })
   }
 
   /** The last log lines of the server, filtered by level and text. */
@@ -1981,11 +1991,15 @@ export interface FetchResponse {
   readonly status: number
   readonly headers: { get(name: string): string | null }
   text(): Promise<string>
+  /** Needed only by the methods that answer bytes (an archive); every fetch of browsers, Node and Deno has it. */
+  arrayBuffer?(): Promise<ArrayBuffer>
 }
 
 /** One HTTP exchange with the server: what every namespace of the client is built on. */
 export interface KoyaTransport {
   request(request: KoyaRequest): Promise<KoyaResponse>
+  /** The same exchange for an answer that is a file (an archive): its bytes; an error answer throws as request does. */
+  requestBytes(request: KoyaRequest): Promise<Uint8Array>
   /** The absolute URL of a path of the server, with query parameters: for links the browser opens. */
   urlOf(path: string, params?: readonly (readonly [name: string, value: string])[]): string
 }
@@ -2023,39 +2037,68 @@ function createTransport(options: ClientOptions, slot: TokenSlot): KoyaTransport
   const defaults: Record<string, string> = { accept: 'application/json' }
   // Lower-case names, so a caller's 'Authorization' replaces ours instead of joining it.
   for (const [name, value] of Object.entries(options.headers ?? {})) defaults[name.toLowerCase()] = value
+  const networkError = (request: KoyaRequest, cause: unknown): KoyaClientError =>
+    new KoyaClientError('KL_CLIENT_NETWORK', request.method + ' ' + base + request.path + ' failed: ' + describe(cause) + '.', {
+      status: 0,
+      hint: 'Check the url passed to createClient and that the server is running and reachable.',
+      cause,
+    })
+  /** Send the request with the token and headers; the answer, unread. */
+  const send = async (request: KoyaRequest, accept: string): Promise<FetchResponse> => {
+    // Called as a plain function: some browsers refuse a fetch called as a method of another object.
+    const fetchFn = options.fetch ?? (globalThis as { fetch?: FetchLike }).fetch
+    if (fetchFn === undefined) {
+      throw new KoyaClientError('KL_CLIENT_NETWORK', 'No fetch function is available in this runtime.', { status: 0, hint: 'Pass one: createClient({ url, fetch }).' })
+    }
+    const headers = { ...defaults }
+    if (accept !== 'application/json') headers['accept'] = accept
+    const token = typeof slot.current === 'function' ? await slot.current() : slot.current
+    if (token) headers['authorization'] = 'Bearer ' + token
+    if (request.prefer !== undefined && request.prefer.length > 0) headers['prefer'] = request.prefer.join(',')
+    const init: { method: string; headers: Record<string, string>; body?: string } = { method: request.method, headers }
+    if (request.body !== undefined) {
+      headers['content-type'] = 'application/json'
+      init.body = JSON.stringify(request.body)
+    }
+    try {
+      return await fetchFn(urlOf(request.path, request.params), init)
+    } catch (cause) {
+      throw networkError(request, cause)
+    }
+  }
   return {
     urlOf,
     async request(request) {
-      // Called as a plain function: some browsers refuse a fetch called as a method of another object.
-      const fetchFn = options.fetch ?? (globalThis as { fetch?: FetchLike }).fetch
-      if (fetchFn === undefined) {
-        throw new KoyaClientError('KL_CLIENT_NETWORK', 'No fetch function is available in this runtime.', { status: 0, hint: 'Pass one: createClient({ url, fetch }).' })
-      }
-      const headers = { ...defaults }
-      const token = typeof slot.current === 'function' ? await slot.current() : slot.current
-      if (token) headers['authorization'] = 'Bearer ' + token
-      if (request.prefer !== undefined && request.prefer.length > 0) headers['prefer'] = request.prefer.join(',')
-      const init: { method: string; headers: Record<string, string>; body?: string } = { method: request.method, headers }
-      if (request.body !== undefined) {
-        headers['content-type'] = 'application/json'
-        init.body = JSON.stringify(request.body)
-      }
-      const target = base + request.path
-      let response: FetchResponse
+      const response = await send(request, 'application/json')
       let text: string
       try {
-        response = await fetchFn(urlOf(request.path, request.params), init)
         text = await response.text()
       } catch (cause) {
-        throw new KoyaClientError('KL_CLIENT_NETWORK', request.method + ' ' + target + ' failed: ' + describe(cause) + '.', {
-          status: 0,
-          hint: 'Check the url passed to createClient and that the server is running and reachable.',
-          cause,
-        })
+        throw networkError(request, cause)
       }
       const body = parseBody(text, response.status)
       if (response.status < 200 || response.status > 299) throw errorOf(body, response.status)
       return { status: response.status, headers: response.headers, body }
+    },
+    async requestBytes(request) {
+      const response = await send(request, 'application/octet-stream, application/json')
+      if (response.status < 200 || response.status > 299) {
+        let text = ''
+        try {
+          text = await response.text()
+        } catch (cause) {
+          throw networkError(request, cause)
+        }
+        throw errorOf(parseBody(text, response.status), response.status)
+      }
+      if (response.arrayBuffer === undefined) {
+        throw new KoyaClientError('KL_CLIENT_BAD_RESPONSE', 'The fetch given to createClient cannot read bytes (its response has no arrayBuffer()).', { status: response.status, hint: 'Pass a fetch whose responses have arrayBuffer(), as the global fetch does.' })
+      }
+      try {
+        return new Uint8Array(await response.arrayBuffer())
+      } catch (cause) {
+        throw networkError(request, cause)
+      }
     },
   }
 }

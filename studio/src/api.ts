@@ -68,7 +68,14 @@ export interface Column {
   readonly values: readonly string[] | null
   readonly references: { readonly table: string; readonly column?: string } | null
   readonly readOnly: boolean
+  /** `.personal()` (or `.phi()`, or the users table's email): personal data (docs/compliance.md). */
+  readonly personal?: true
+  /** `.phi()`: protected health information. */
+  readonly phi?: true
 }
+
+/** How a column's privacy annotation reads in Studio: `PHI`, `personal`, or nothing. */
+export const privacyLabelOf = (column: Pick<Column, 'personal' | 'phi'>): string => (column.phi === true ? 'PHI' : column.personal === true ? 'personal' : '')
 
 export interface Relation {
   readonly kind: string

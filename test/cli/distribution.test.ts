@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, realpathSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import * as tar from 'tar'
 import { afterAll, describe, expect, it } from 'vitest'
 import { exitOf, startProcess } from '../helpers/child-process.ts'
 import { repoRoot } from '../helpers/paths.ts'
@@ -75,4 +76,21 @@ describe('distribution: the packed tarball installed into a new project', () => 
     expect(both.status).toBe(1)
     expect(both.stderr).toContain('KL_CLI_USAGE')
   })
+
+  it('init --pack packs this checkout into the new project and depends on that tarball (bounded in time)', async () => {
+    const fifth = path.join(parent, 'fifth')
+    // npm pack runs the package's prepare script (the build) first: minutes on a busy machine at most.
+    const init = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'koyalite.js'), 'init', fifth, '--pack'], { encoding: 'utf8', timeout: 540_000 })
+    expect(init.error, init.stderr).toBeUndefined()
+    expect(init.status, init.stderr).toBe(0)
+    const spec = (JSON.parse(readFileSync(path.join(fifth, 'package.json'), 'utf8')) as { dependencies: { koyalite: string } }).dependencies.koyalite
+    expect(spec).toBe(`file:koyalite-${engine.version}.tgz`)
+    // The tarball is this package: its manifest and the compiled engine, no TypeScript sources of it.
+    const names: string[] = []
+    await tar.list({ file: path.join(fifth, spec.slice('file:'.length)), onReadEntry: (entry) => void names.push(entry.path) })
+    expect(names).toContain('package/package.json')
+    expect(names).toContain('package/bin/koyalite.js')
+    expect(names.some((name) => name.startsWith('package/dist/engine/runtime/'))).toBe(true)
+    expect(readdirSync(fifth).filter((name) => name.endsWith('.tgz'))).toEqual([`koyalite-${engine.version}.tgz`])
+  }, 600_000)
 })

@@ -29,8 +29,9 @@ function modelWith(auth: Partial<ProjectIR['auth']> = {}): ProjectIR {
 }
 
 /** The real server for `model`, with the OAuth providers pointed at the fake one. */
-async function oauthApp(model: ProjectIR, options: { env?: Record<string, string>; realEndpoints?: boolean } = {}): Promise<FastifyInstance> {
-  const env = { ...(options.env ?? { OAUTH_CLIENT_ID: provider.clientId, OAUTH_CLIENT_SECRET: provider.clientSecret }), KOYA_PUBLIC_URL: PUBLIC_URL }
+async function oauthApp(model: ProjectIR, options: { env?: Record<string, string>; realEndpoints?: boolean; held?: Record<string, string | undefined> } = {}): Promise<FastifyInstance> {
+  // `held`: the caller keeps the object the server holds, and changes it as a secrets refresh does.
+  const env = Object.assign(options.held ?? {}, { ...(options.env ?? { OAUTH_CLIENT_ID: provider.clientId, OAUTH_CLIENT_SECRET: provider.clientSecret }), KOYA_PUBLIC_URL: PUBLIC_URL })
   return createServer({ model, db, tables: tableApis(model), logger: false, env, ...(options.realEndpoints ? {} : { auth: { oauthEndpoints: provider.endpoints } }) })
 }
 
@@ -373,6 +374,20 @@ describe('OAuth sign-in', () => {
     const start = await app.inject({ method: 'GET', url: '/auth/oauth/github' })
     expect(start.headers.location).toMatch(/^https:\/\/github\.com\/login\/oauth\/authorize\?/)
     expect(new URL(start.headers.location as string).searchParams.get('client_id')).toBe('github-id')
+  })
+
+  it('reads the client id and secret at each sign-in: a secrets refresh applies without a restart', async () => {
+    await app.close()
+    const github = { clientId: { env: 'GH_ID' }, clientSecret: { env: 'GH_SECRET' } }
+    const held: Record<string, string | undefined> = {}
+    app = await oauthApp(modelWith({ oauth: { github, google: null } }), { env: {}, realEndpoints: true, held })
+    expectError(await app.inject({ method: 'GET', url: '/auth/oauth/github' }), 404, 'KL_AUTH_OAUTH_NOT_CONFIGURED')
+    Object.assign(held, { GH_ID: 'first-id', GH_SECRET: 'first-secret' })
+    const first = await app.inject({ method: 'GET', url: '/auth/oauth/github' })
+    expect(new URL(first.headers.location as string).searchParams.get('client_id')).toBe('first-id')
+    held.GH_ID = 'rotated-id'
+    const second = await app.inject({ method: 'GET', url: '/auth/oauth/github' })
+    expect(new URL(second.headers.location as string).searchParams.get('client_id')).toBe('rotated-id')
   })
 })
 

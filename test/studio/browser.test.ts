@@ -245,6 +245,10 @@ describe('Studio in Chromium', () => {
     const tables = (await t.app.inject({ url: '/admin/meta', headers: service })).json().tables as { name: string }[]
     const drawn = await diagram.locator('g[data-table]').evaluateAll((nodes) => nodes.map((n) => (n as unknown as { getAttribute(name: string): string | null }).getAttribute('data-table')))
     expect(drawn.sort()).toEqual(tables.map((x) => x.name).sort())
+    // Personal columns carry their annotation (docs/compliance.md): the users table's email is personal.
+    const email = diagram.locator('g[data-table="users"] g[data-privacy]').filter({ hasText: 'email' })
+    expect(await email.getAttribute('data-privacy')).toBe('personal')
+    expect(await email.textContent()).toContain('text unique personal')
     await page.getByRole('button', { name: 'Zoom in' }).click()
     expect(await diagram.locator('g').first().getAttribute('transform')).toContain('scale(1.2)')
     await shot('08-erd')

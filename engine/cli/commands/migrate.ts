@@ -5,6 +5,7 @@ import { parseCommandArgs } from '../args.ts'
 import type { Command } from '../command.ts'
 import { databaseOptionsOf, databasePath, openCliDatabase } from '../database-path.ts'
 import { colors } from '../io.ts'
+import { withProjectEnv } from '../secrets-env.ts'
 
 export const migrateCommand: Command = {
   usage: `koyalite migrate <up|down|status> [--db file]
@@ -15,7 +16,8 @@ export const migrateCommand: Command = {
   status  list migrations and whether each is applied
 
   --db <file>  the SQLite database (default: $KOYA_DB, else ./data/koya.db)`,
-  async run(args, io) {
+  async run(args, processIo) {
+    const io = await withProjectEnv(processIo, { dev: false })
     const { values, positionals } = parseCommandArgs('migrate', args, { db: { type: 'string' } })
     const action = positionals[0]
     if (action !== 'up' && action !== 'down' && action !== 'status') {

@@ -8,8 +8,8 @@ import { runSeeds, type Seed } from '../../runtime/seed/run-seed.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import { parseCommandArgs } from '../args.ts'
 import type { Command } from '../command.ts'
-import { databasePath, openCliDatabase } from '../database-path.ts'
-import { withEnvFiles } from '../env-files.ts'
+import { databaseOptionsOf, databasePath, openCliDatabase } from '../database-path.ts'
+import { withProjectEnv } from '../secrets-env.ts'
 import { DB_CIPHER_ACTIONS, DB_CIPHER_USAGE, runDbCipher, type DbCipherAction } from './db-cipher.ts'
 import { colors, type CliIO } from '../io.ts'
 
@@ -36,7 +36,7 @@ async function seedDatabase(io: CliIO, file: string, environment: string): Promi
     return
   }
   const model = loadModel(io.cwd)
-  const db = openCliDatabase(file)
+  const db = openCliDatabase(file, databaseOptionsOf(io))
   try {
     applySystemSchema(db, systemMigrations())
     await runSeeds(seeds.map((s) => s.seed), { model, db, environment })
@@ -58,7 +58,7 @@ export const seedCommand: Command = {
   --force       seed a production database`,
   async run(args, processIo) {
     const { values } = parseCommandArgs('seed', args, { env: { type: 'string' }, db: { type: 'string' }, force: { type: 'boolean' } })
-    const io = withEnvFiles({ ...processIo, env: { ...processIo.env, ...(values.env !== undefined ? { KOYA_ENV: values.env } : {}) } }, { dev: true })
+    const io = await withProjectEnv({ ...processIo, env: { ...processIo.env, ...(values.env !== undefined ? { KOYA_ENV: values.env } : {}) } }, { dev: true })
     const environment = environmentOf(io.env, true)
     if (environment === 'production' && !values.force) {
       throw new KoyaError('KL_SEED_REFUSED', 'Seeding is refused in production.', { hint: 'Run `koyalite seed --force` to seed a production database on purpose.' })
@@ -80,14 +80,14 @@ ${DB_CIPHER_USAGE}`,
     if ((DB_CIPHER_ACTIONS as readonly string[]).includes(action ?? '')) return runDbCipher(action as DbCipherAction, rest, processIo)
     if (action !== 'reset') throw new KoyaError('KL_CLI_USAGE', action === undefined ? 'db needs an action.' : `db has no action "${action}".`, { hint: 'Use `koyalite db reset | encrypt | decrypt | rekey`.' })
     const { values } = parseCommandArgs('db reset', rest, { db: { type: 'string' } })
-    const io = withEnvFiles(processIo, { dev: true })
+    const io = await withProjectEnv(processIo, { dev: true })
     const environment = environmentOf(io.env, true)
     if (environment !== 'development') {
       throw new KoyaError('KL_SEED_REFUSED', `\`koyalite db reset\` drops the database; refused in ${environment}.`, { hint: 'Reset only a development database (KOYA_ENV=development).' })
     }
     const file = databasePath(io, values.db)
     if (file !== ':memory:') for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true })
-    const db = openCliDatabase(file)
+    const db = openCliDatabase(file, databaseOptionsOf(io))
     try {
       for (const name of applyMigrations(db, readMigrations(io.cwd).migrations)) io.out(`  ${colors(io).green('↑')} ${name}`)
     } finally {

@@ -141,6 +141,11 @@ function bodyExpression(route: SdkRoute): string | undefined {
 
 function printMethod(route: SdkRoute): string[] {
   const { sdk } = route
+  if (sdk.answer === 'bytes') {
+    const body = bodyExpression(route)
+    const request = `{ method: ${literal(route.method)}, path: ${pathExpression(route)}${body === undefined ? '' : `, body: ${body}`} }`
+    return [`  /** ${sdk.doc} */`, `  async ${signatureOf(route)}: Promise<Uint8Array> {`, `    return this.#transport.requestBytes(${request})`, '  }']
+  }
   const answer = sdk.pick === undefined ? sdk.returns : `{ ${sdk.pick}: ${sdk.returns} }`
   const body = bodyExpression(route)
   const query = sdk.input.kind === 'query' ? (route.query ?? []).map((p) => p.name) : undefined

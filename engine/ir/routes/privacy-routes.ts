@@ -68,9 +68,15 @@ const erasureReport: RouteSchema = {
     tables: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, rule: { type: 'string' }, rows: { type: 'integer' } }, required: ['name', 'rule', 'rows'] } },
     userRow: { type: 'string', enum: ['deleted', 'anonymized'], description: 'anonymized: rows kept by their tables\' rules still reference the user.' },
     sessionsRevoked: { type: 'integer' },
+    files: {
+      type: 'object',
+      description: "The user's uploads: removed (rows and bytes), or kept (still held by a file column of a kept row; no longer owned).",
+      properties: { removed: { type: 'integer' }, kept: { type: 'integer' } },
+      required: ['removed', 'kept'],
+    },
     retention: { type: 'string', description: 'What still holds the data: backups taken before the erasure, until they expire.' },
   },
-  required: ['userId', 'tables', 'userRow', 'sessionsRevoked', 'retention'],
+  required: ['userId', 'tables', 'userRow', 'sessionsRevoked', 'files', 'retention'],
 }
 
 /**
@@ -178,6 +184,7 @@ export function privacyRoutes(ir: ProjectIR): RouteGroup<PrivacyRouteId> {
         auth: 'session',
         responses: [{ status: 200, description: 'The archive (application/gzip).', contentType: 'application/octet-stream' }],
         errors: [...sessionErrors, err(429, 'An export was made too recently', 'KL_AUTH_RATE_LIMITED')],
+        sdk: { namespace: 'auth', name: 'exportArchive', doc: 'Everything the app holds about the signed-in user and their files, as the bytes of a gzipped tar (manifest.json, tables/, consents.json, files/).', input: { kind: 'none' }, returns: 'Uint8Array', answer: 'bytes', token: 'none' },
       },
       {
         id: 'exportUserArchive',
@@ -190,6 +197,7 @@ export function privacyRoutes(ir: ProjectIR): RouteGroup<PrivacyRouteId> {
         params: userId,
         responses: [{ status: 200, description: 'The archive (application/gzip).', contentType: 'application/octet-stream' }],
         errors: [...adminErrors],
+        sdk: { namespace: 'admin', name: 'exportUserArchive', doc: 'Everything the app holds about a user and their files, as the bytes of a gzipped tar.', paramArgs: { id: { name: 'userId', type: 'string' } }, input: { kind: 'none' }, returns: 'Uint8Array', answer: 'bytes', token: 'none' },
       },
     ],
     schemas: { ConsentState: consentState, PrivacyExport: exportArchive, ErasureReport: erasureReport },

@@ -104,6 +104,11 @@ export interface SdkMethod {
   readonly returns: string
   /** Return this field of the answer instead of the whole answer (`changePassword` returns its session). */
   readonly pick?: string
+  /**
+   * `bytes`: the answer is not JSON but a file (an archive); the method resolves to its bytes
+   * (`returns` must be `Uint8Array`). Default: the answer's JSON.
+   */
+  readonly answer?: 'bytes'
   readonly token: SdkTokenEffect
 }
 

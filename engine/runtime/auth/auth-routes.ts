@@ -7,6 +7,7 @@ import { renderDecoyEmail, sendSignupAttemptEmail, sendTokenEmail } from './auth
 import { escapeHtml, isFormPost, sendPage } from './auth-pages.ts'
 import { recordImpersonationStop } from './impersonation-routes.ts'
 import { clearPasswordAttempts, countPasswordAttempt } from './login-attempts.ts'
+import { passwordMinLengthOf } from '../../ir/privacy.ts'
 import { checkPasswordRules, hashPassword, needsRehash, verifyPassword } from './passwords.ts'
 import type { IssuedSession, Session } from './session-store.ts'
 import { normalizeEmail } from './user-directory.ts'
@@ -67,6 +68,7 @@ function refuseDuringImpersonation(session: Session, what: string): void {
  */
 export function passwordHandlers(ctx: AuthContext): RouteHandlers<PasswordRouteId> {
   const { users, sessions, limiter, limits, requests, settings } = ctx
+  const minLength = passwordMinLengthOf(ctx.model)
 
   const startSession = (reply: FastifyReply, userId: string): IssuedSession => {
     const { issued } = sessions.create(userId)
@@ -93,7 +95,7 @@ export function passwordHandlers(ctx: AuthContext): RouteHandlers<PasswordRouteI
       checkEmailShape(email)
       limiter.hitAddress('signup-ip', request.ip, limits.signupPerIp)
       limiter.hitAccount('signup-account', email, limits.signupPerAccount)
-      checkPasswordRules(password)
+      checkPasswordRules(password, minLength)
       if (settings.verifyEmail) {
         // Uniform (decision 47): the same answer, after the same work (a hash, an email),
         // whether or not the address has an account; its owner hears of the attempt.
@@ -158,7 +160,7 @@ export function passwordHandlers(ctx: AuthContext): RouteHandlers<PasswordRouteI
       answerForm(ctx, request, reply, 'Password changed', 'Sign in with the new password; every session was signed out.', async () => {
         const { token, password } = request.body as { token: string; password: string }
         limiter.hitAddress('reset-ip', request.ip, limits.resetPerIp)
-        checkPasswordRules(password) // before the token is used up
+        checkPasswordRules(password, minLength) // before the token is used up
         const passwordHash = await hashPassword(password)
         ctx.db.transaction(() => {
           const userId = ctx.tokens.consume('reset-password', token, ctx.clock(), (id) => users.findById(id)?.email)
@@ -184,7 +186,7 @@ export function passwordHandlers(ctx: AuthContext): RouteHandlers<PasswordRouteI
         throw new KoyaError('KL_AUTH_INVALID_CREDENTIALS', 'The current password is wrong.')
       }
       clearPasswordAttempts(ctx, user.email, request.ip)
-      checkPasswordRules(newPassword)
+      checkPasswordRules(newPassword, minLength)
       const passwordHash = await hashPassword(newPassword)
       // Every session ends, this one too; the caller gets a fresh one. A reset link emailed before
       // stops working: whoever holds it (a forwarded or leaked email) must not undo the change.

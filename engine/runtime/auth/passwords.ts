@@ -13,15 +13,15 @@ const LONE_SURROGATE = /\p{Cs}/u
  *
  * @throws KoyaError KL_AUTH_WEAK_PASSWORD
  */
-export function checkPasswordRules(password: string): void {
+export function checkPasswordRules(password: string, minLength: number = PASSWORD_MIN_LENGTH): void {
   // JSON can carry a lone UTF-16 surrogate; argon2 hashes UTF-8, where every one of them becomes
   // U+FFFD, so two such passwords that differ only there would be the same password.
   if (LONE_SURROGATE.test(password)) {
     throw new KoyaError('KL_AUTH_WEAK_PASSWORD', 'The password contains an unpaired surrogate (\\uD800–\\uDFFF), which is not text.', { hint: 'Send the password as valid Unicode text.' })
   }
   const length = [...password.normalize('NFKC')].length
-  if (length < PASSWORD_MIN_LENGTH) {
-    throw new KoyaError('KL_AUTH_WEAK_PASSWORD', `The password has ${length} characters; it needs at least ${PASSWORD_MIN_LENGTH}.`)
+  if (length < minLength) {
+    throw new KoyaError('KL_AUTH_WEAK_PASSWORD', `The password has ${length} characters; it needs at least ${minLength}.`)
   }
   if (length > PASSWORD_MAX_LENGTH) {
     throw new KoyaError('KL_AUTH_WEAK_PASSWORD', `The password has ${length} characters; at most ${PASSWORD_MAX_LENGTH} are accepted.`)

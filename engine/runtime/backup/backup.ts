@@ -30,6 +30,8 @@ export interface CreateBackupOptions {
   readonly encryption?: { readonly key: string }
   /** The local storage driver's root: its objects go into the archive after the snapshot. Absent or missing: none. */
   readonly storage?: string
+  /** Top-level folders of `storage` (buckets) left out: the bucket backups are written to, which would otherwise archive every older backup. */
+  readonly excludeStorage?: readonly string[]
 }
 
 /**
@@ -59,7 +61,7 @@ export async function createBackup(db: SqliteDatabase, options: CreateBackupOpti
       sha256: await sha256Of(snapshot),
       bytes: statSync(snapshot).size,
     }
-    const files = options.storage !== undefined && existsSync(options.storage) ? copyStorage(options.storage, path.join(work, STORAGE)) : undefined
+    const files = options.storage !== undefined && existsSync(options.storage) ? copyStorage(options.storage, path.join(work, STORAGE), options.excludeStorage ?? []) : undefined
     writeFileSync(path.join(work, MANIFEST), JSON.stringify(files === undefined ? manifest : { ...manifest, files }, null, 2) + '\n')
     const partial = path.join(work, 'archive.tar.gz')
     await tar.create({ gzip: true, file: partial, cwd: work, portable: true }, files === undefined ? [MANIFEST, DATABASE] : [MANIFEST, DATABASE, STORAGE])
@@ -84,7 +86,8 @@ const IN_FLIGHT = new Set(['.tmp', '.resumable'])
  * client resumes those against the live server, not a restored one). Its count and bytes, for
  * the manifest.
  */
-function copyStorage(from: string, to: string): { count: number; bytes: number } {
+function copyStorage(from: string, to: string, exclude: readonly string[]): { count: number; bytes: number } {
+  const excluded = new Set(exclude.map((name) => path.join(from, name)))
   const plain = (source: string) => {
     try {
       const stat = lstatSync(source)
@@ -93,7 +96,7 @@ function copyStorage(from: string, to: string): { count: number; bytes: number }
       return false // deleted while the copy ran
     }
   }
-  cpSync(from, to, { recursive: true, filter: (source) => !IN_FLIGHT.has(path.basename(source)) && plain(source) })
+  cpSync(from, to, { recursive: true, filter: (source) => !IN_FLIGHT.has(path.basename(source)) && !excluded.has(source) && plain(source) })
   return countFiles(to)
 }
 

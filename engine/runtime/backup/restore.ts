@@ -14,6 +14,8 @@ export interface RestoreOptions {
   readonly encryption?: { readonly key: string }
   /** The local storage driver's root: a backup's storage objects replace it (the old tree is kept beside). */
   readonly storage?: string
+  /** Top-level folders of `storage` (the backups bucket) carried over into the restored tree rather than replaced. */
+  readonly keepStorage?: readonly string[]
 }
 
 export interface RestoreReport {
@@ -86,6 +88,7 @@ export async function restoreBackup(archive: string, target: string, options: Re
     renameSync(staged, file)
     syncFile(path.dirname(file))
     const instant = (options.clock ?? (() => new Date()))().toISOString().replace(/[:.]/g, '-')
+    if (stagedStorage !== undefined) carryOver(path.resolve(options.storage!), stagedStorage, options.keepStorage ?? [])
     const storageKeptAs = stagedStorage === undefined ? undefined : swapStorage(stagedStorage, path.resolve(options.storage!), instant)
     return { manifest, pending: options.knownMigrations.filter((id) => !manifest.migrations.includes(id)), keptAs, ...(storageKeptAs !== undefined ? { storageKeptAs } : {}) }
   } finally {
@@ -102,6 +105,16 @@ function stageStorage(extracted: string, root: string): string {
   rmSync(staged, { recursive: true, force: true })
   cpSync(extracted, staged, { recursive: true })
   return staged
+}
+
+/** Move the folders that are not the backup's to restore (the backups bucket) from the live tree into the staged one. */
+function carryOver(root: string, staged: string, names: readonly string[]): void {
+  for (const name of names) {
+    const from = path.join(root, name)
+    if (!existsSync(from)) continue
+    rmSync(path.join(staged, name), { recursive: true, force: true })
+    renameSync(from, path.join(staged, name))
+  }
 }
 
 /** Put the staged tree in place of the root; the old one is kept beside it. Its new name, if there was one. */

@@ -87,8 +87,14 @@ function privacyHandlers(runtime: Runtime, exportIntervalMs: number): RouteHandl
       .header('cache-control', 'no-store')
       .send(stream)
   }
-  const erase = (userId: string, actorId: string | null, request: FastifyRequest) => {
-    const report = eraseUser(model, db, data, userId, () => deps.sessions.revokeAllOf(userId))
+  const erase = async (userId: string, actorId: string | null, request: FastifyRequest) => {
+    const { report, objectKeys } = eraseUser(model, db, data, userId, () => deps.sessions.revokeAllOf(userId))
+    // Committed: the bytes of the user's removed uploads go through the storage driver (local or
+    // S3), before the answer, so a client that reads "done" finds them gone.
+    const driver = runtime.storageDriver()
+    for (const key of objectKeys) {
+      await driver?.delete(key).catch((error: unknown) => request.log.error({ err: error, key }, "deleting an erased user's storage object failed"))
+    }
     // Ids and counts only: the entry outlives the person.
     audited(actorId, userId, 'user.erase', request, { userRow: report.userRow, tables: report.tables.map((t) => `${t.name}:${t.rule}:${t.rows}`) })
     return report

@@ -51,6 +51,69 @@ export function encryptObjectsWhenConfigured(model: Pick<ProjectIR, 'database'>,
   return encryptedDriver(driver, stored()!)
 }
 
+/** What rewriteStoredObjects did: objects rewritten, already in the wanted state, or missing on disk. */
+export interface ObjectsRewrite {
+  readonly rewritten: number
+  readonly unchanged: number
+  readonly missing: number
+}
+
+/**
+ * Bring the local objects of `_koya_objects` to the database's state after `koyalite db encrypt`
+ * (plain objects rewritten encrypted, under the objects key, made here when the database has none
+ * yet) or `db decrypt` (encrypted objects rewritten plain). Each object is replaced by the local
+ * driver's atomic put (temp file, fsync, rename), so a crash leaves every object whole, in one
+ * state or the other, and a mixed set reads as it is (plain objects are recognised by their
+ * first bytes); running it again finishes the rest. Cached thumbnails are removed, to be made
+ * again in the new state. `db` is the database already in its new state (opened with the key
+ * after encrypt).
+ *
+ * @example
+ * const report = await rewriteStoredObjects(db, await createLocalDriver(root), 'encrypt')
+ */
+export async function rewriteStoredObjects(db: SqliteDatabase, local: StorageDriver, to: 'encrypt' | 'decrypt', removeThumbnails: () => Promise<void>): Promise<ObjectsRewrite> {
+  if (local.kind !== 'local') return { rewritten: 0, unchanged: 0, missing: 0 }
+  const hasObjects = db.prepare(`SELECT 1 FROM "sqlite_schema" WHERE "type" = 'table' AND "name" = '_koya_objects'`).pluck().get() !== undefined
+  if (!hasObjects) return { rewritten: 0, unchanged: 0, missing: 0 }
+  if (to === 'encrypt') {
+    db.exec(`CREATE TABLE IF NOT EXISTS "${KEY_TABLE}" ("id" INTEGER PRIMARY KEY CHECK ("id" = 1), "key" BLOB NOT NULL)`)
+    db.prepare(`INSERT OR IGNORE INTO "${KEY_TABLE}" ("id", "key") VALUES (1, ?)`).run(randomBytes(32))
+  }
+  const hasKey = db.prepare(`SELECT 1 FROM "sqlite_schema" WHERE "type" = 'table' AND "name" = ?`).pluck().get(KEY_TABLE) !== undefined
+  const key = hasKey ? (db.prepare(`SELECT "key" FROM "${KEY_TABLE}" WHERE "id" = 1`).pluck().get() as Buffer | undefined) : undefined
+  // Decrypting a database whose objects were never encrypted: nothing to do.
+  if (key === undefined) return { rewritten: 0, unchanged: 0, missing: 0 }
+  const sealing = encryptedDriver(local, key)
+  const keys = db.prepare('SELECT "key" FROM "_koya_objects" ORDER BY "key"').pluck().all() as string[]
+  let rewritten = 0
+  let unchanged = 0
+  let missing = 0
+  for (const name of keys) {
+    const state = await stateOf(local, name)
+    if (state === undefined) {
+      missing++ // an upload that never finished, or bytes already removed
+      continue
+    }
+    if ((state === 'encrypted') === (to === 'encrypt')) {
+      unchanged++
+      continue
+    }
+    // Read whole first: the put replaces the file the read would still be streaming from.
+    const plain = await collect((await (to === 'encrypt' ? local : sealing).get(name))!)
+    await (to === 'encrypt' ? sealing : local).put(name, Readable.from([plain]), { contentType: 'application/octet-stream', size: plain.length })
+    rewritten++
+  }
+  await removeThumbnails()
+  return { rewritten, unchanged, missing }
+}
+
+/** Whether a stored object is encrypted (starts with the magic), plain, or absent. */
+async function stateOf(driver: StorageDriver, name: string): Promise<'encrypted' | 'plain' | undefined> {
+  const head = await driver.get(name, { start: 0, end: MAGIC.length - 1 })
+  if (head === undefined) return undefined
+  return (await collect(head)).equals(MAGIC) ? 'encrypted' : 'plain'
+}
+
 /**
  * `inner` with every object encrypted on put (unless `encryptWrites` is false) and every
  * encrypted object decrypted on get (AES-256-GCM, chunked); plain objects are read as they are.

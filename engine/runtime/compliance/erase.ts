@@ -1,4 +1,5 @@
 import { ownedTables } from '../../ir/privacy.ts'
+import { OBJECTS_TABLE, fileColumnsOf } from '../../ir/storage-objects.ts'
 import type { ColumnIR, ProjectIR, TableIR } from '../../ir/project-ir.ts'
 import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import type { DataLayer } from '../data/data-layer.ts'
@@ -13,7 +14,19 @@ export interface ErasureReport {
   readonly tables: readonly { readonly name: string; readonly rule: string; readonly rows: number }[]
   readonly userRow: 'deleted' | 'anonymized'
   readonly sessionsRevoked: number
+  /**
+   * Storage objects the user uploaded: `removed` (their rows deleted in the transaction, their
+   * bytes after the commit), `kept` (still held by a file column of a row that was kept: they
+   * stay, no longer owned by anyone).
+   */
+  readonly files: { readonly removed: number; readonly kept: number }
   readonly retention: string
+}
+
+/** What an erasure did, and the storage keys whose bytes go once it has committed. */
+export interface Erasure {
+  readonly report: ErasureReport
+  readonly objectKeys: readonly string[]
 }
 
 export const BACKUP_RETENTION =
@@ -32,15 +45,17 @@ const USER_SYSTEM_TABLES = ['_koya_credentials', '_koya_oauth_accounts', '_koya_
  * the WAL is checkpointed and truncated afterwards (best effort: a reader may hold it).
  *
  * @example
- * const report = eraseUser(model, db, data, userId, () => sessions.revokeAllOf(userId))
+ * const { report, objectKeys } = eraseUser(model, db, data, userId, () => sessions.revokeAllOf(userId))
+ * for (const key of objectKeys) await driver.delete(key)
  */
-export function eraseUser(model: ProjectIR, db: SqliteDatabase, data: DataLayer, userId: string, revokeSessions: () => number): ErasureReport {
+export function eraseUser(model: ProjectIR, db: SqliteDatabase, data: DataLayer, userId: string, revokeSessions: () => number): Erasure {
   const users = model.tables.find((t) => t.isUsers)!
   const secureDelete = db.pragma('secure_delete', { simple: true }) as number
   db.pragma('secure_delete = ON')
   try {
-    const report = db.transaction((): ErasureReport => {
+    const erasure = db.transaction((): Erasure => {
       const rows = ownedRows(model, data, userId)
+      const uploadsBefore = countUploads(model, db, userId)
       const tables: { name: string; rule: string; rows: number }[] = []
       for (const table of ownedTables(model).reverse()) {
         if (table.isUsers) continue
@@ -54,6 +69,9 @@ export function eraseUser(model: ProjectIR, db: SqliteDatabase, data: DataLayer,
         }
       }
       for (const table of model.tables) unsetRefsTo(data, table, users.name, userId)
+      // After the rows: objects their deleted rows held are released by storage's own subscriber
+      // (files-on-rows.ts); what is left of the user's uploads is judged against the kept rows.
+      const uploads = releaseUploads(model, db, data, userId)
       const sessionsRevoked = revokeSessions()
       for (const name of ['_koya_consents', '_koya_consent_state']) db.prepare(`DELETE FROM "${name}" WHERE "userId" = ?`).run(userId)
       let userRow: ErasureReport['userRow'] = 'deleted'
@@ -68,17 +86,55 @@ export function eraseUser(model: ProjectIR, db: SqliteDatabase, data: DataLayer,
       }
       tables.unshift({ name: users.name, rule: userRow === 'deleted' ? 'delete' : 'anonymize', rows: 1 })
       scrubChangeLog(db, [userId, ...[...rows.values()].flatMap((list) => list.map((r) => r.id as string))])
-      return { userId, tables, userRow, sessionsRevoked, retention: BACKUP_RETENTION }
+      return { report: { userId, tables, userRow, sessionsRevoked, files: { removed: uploadsBefore - uploads.kept, kept: uploads.kept }, retention: BACKUP_RETENTION }, objectKeys: uploads.removed }
     })()
     try {
       db.pragma('wal_checkpoint(TRUNCATE)')
     } catch {
       // A reader holds the WAL: the frames are overwritten as the WAL is reused.
     }
-    return report
+    return erasure
   } finally {
     db.pragma(`secure_delete = ${secureDelete}`)
   }
+}
+
+/**
+ * The user's uploads (`_koya_objects.ownerId`): an object a file column of a remaining row still
+ * holds stays, disowned (the row is someone else's, or kept by its table's rule); every other
+ * one's row is deleted here, in the erasure's transaction, and its storage key returned so the
+ * bytes go after the commit (an erasure rolled back keeps them). The rows are deleted with SQL of
+ * their own, not through the data layer, whose delete would remove the bytes before the commit.
+ */
+function releaseUploads(model: ProjectIR, db: SqliteDatabase, data: DataLayer, userId: string): { removed: string[]; kept: number } {
+  if ((model.buckets ?? []).length === 0) return { removed: [], kept: 0 }
+  const columns = fileColumnsOf(model)
+  const owned = db.prepare(`SELECT "id", "key" FROM "${OBJECTS_TABLE}" WHERE "ownerId" = ?`).all(userId) as { id: string; key: string }[]
+  const removed: string[] = []
+  let kept = 0
+  const disown = db.prepare(`UPDATE "${OBJECTS_TABLE}" SET "ownerId" = NULL WHERE "id" = ?`)
+  const remove = db.prepare(`DELETE FROM "${OBJECTS_TABLE}" WHERE "id" = ?`)
+  for (const object of owned) {
+    if (columns.some((column) => data.findOne(SYSTEM, { table: column.table, where: fileHeldBy(column, object.id) }) !== undefined)) {
+      disown.run(object.id)
+      kept++
+    } else {
+      remove.run(object.id)
+      removed.push(object.key)
+    }
+  }
+  return { removed, kept }
+}
+
+/** How many storage objects the user uploaded (0 for an app without buckets). */
+function countUploads(model: ProjectIR, db: SqliteDatabase, userId: string): number {
+  if ((model.buckets ?? []).length === 0) return 0
+  return db.prepare(`SELECT count(*) FROM "${OBJECTS_TABLE}" WHERE "ownerId" = ?`).pluck().get(userId) as number
+}
+
+/** Rows whose file column holds `id` (a `t.files` array is JSON text: ids are plain ASCII, quoted). */
+function fileHeldBy(column: ReturnType<typeof fileColumnsOf>[number], id: string): Where {
+  return column.many ? { kind: 'compare', column: column.column, operator: 'like', value: `*"${id}"*` } : { kind: 'compare', column: column.column, operator: 'eq', value: id }
 }
 
 /**

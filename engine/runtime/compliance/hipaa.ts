@@ -1,11 +1,14 @@
-import { phiColumns } from '../../ir/privacy.ts'
+import { HIPAA_PASSWORD_MIN_LENGTH, passwordMinLengthOf, phiColumns } from '../../ir/privacy.ts'
 import type { ProjectIR } from '../../ir/project-ir.ts'
 import { KoyaError, KoyaErrorList } from '../../shared/errors.ts'
 import type { SqliteDatabase } from '../../shared/sqlite.ts'
 import { resolveAuthSettings, type Env } from '../auth/auth-settings.ts'
+import { httpSettingsOf } from '../protection/http-settings.ts'
 
 /** The longest session idle timeout HIPAA mode accepts. */
 const MAX_IDLE_SECONDS = 15 * 60
+/** The shortest HSTS max-age HIPAA mode accepts: one year, helmet's default and the preload list's floor. */
+const MIN_HSTS_SECONDS = 365 * 24 * 60 * 60
 
 /**
  * HIPAA mode's start-up check (`compliance: { hipaa: true }`, docs/compliance.md): every unmet
@@ -27,6 +30,12 @@ export function checkHipaa(model: ProjectIR, db: SqliteDatabase, env: Env): void
   if (model.auth.session.idleTimeoutSeconds > MAX_IDLE_SECONDS) {
     unmet.push(new KoyaError('KL_COMPLIANCE_HIPAA_SESSION_IDLE', `HIPAA mode needs a session idle timeout of 15 minutes or less; it is ${model.auth.session.idleTimeoutSeconds / 60} minutes.`))
   }
+  const hsts = hstsProblem(httpSettingsOf(model, env, false).headers['strict-transport-security'])
+  if (hsts !== undefined) unmet.push(new KoyaError('KL_COMPLIANCE_HIPAA_HSTS', `HIPAA mode needs HSTS sent with a max-age of at least one year (${MIN_HSTS_SECONDS} s); ${hsts}.`))
+  const minLength = passwordMinLengthOf(model)
+  if (minLength < HIPAA_PASSWORD_MIN_LENGTH) {
+    unmet.push(new KoyaError('KL_COMPLIANCE_HIPAA_PASSWORD_POLICY', `HIPAA mode needs passwords of at least ${HIPAA_PASSWORD_MIN_LENGTH} characters; auth.password.minLength is ${minLength}.`))
+  }
   const policies = new Map(model.policies.map((p) => [p.table, p]))
   for (const table of model.tables) {
     if (phiColumns(table).length > 0 && policies.get(table.name)?.read == null) {
@@ -34,6 +43,19 @@ export function checkHipaa(model: ProjectIR, db: SqliteDatabase, env: Env): void
     }
   }
   if (unmet.length > 0) throw new KoyaErrorList(unmet)
+}
+
+/**
+ * What is wrong with the app's `strict-transport-security` header override, if anything:
+ * removed (`false`), or a max-age under a year. No override: helmet's one-year header is sent.
+ */
+function hstsProblem(header: string | false | undefined): string | undefined {
+  if (header === undefined) return undefined
+  if (header === false) return 'http.headers removes it'
+  const maxAge = /(?:^|;)\s*max-age\s*=\s*"?(\d+)"?/i.exec(header)?.[1]
+  if (maxAge === undefined) return `http.headers sets it without a max-age ("${header}")`
+  if (Number(maxAge) < MIN_HSTS_SECONDS) return `http.headers sets max-age=${maxAge}`
+  return undefined
 }
 
 /** Whether the connection is SQLCipher's: its `cipher` pragma answers only there. */

@@ -129,6 +129,13 @@ export interface DataLayer {
    */
   observeReads(observer: ReadObserver): () => void
   /**
+   * Tell the read observers (the PHI audit) of rows answered without a data-layer read: realtime
+   * pushes the row a write event carried. A throw means the rows must not be sent.
+   */
+  observeDelivered(actor: Actor, via: 'realtime', table: string, rows: readonly RowObject[]): void
+  /** Whether a read observer is registered (reads then write, e.g. the PHI audit's entries). */
+  hasReadObservers(): boolean
+  /**
    * Studio's policy simulator: a page of the table's rows (by id) with each policy's verdict for
    * `actor` on `operation`, and the compiled predicates (policy-simulation.ts).
    */
@@ -154,8 +161,8 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase, options: D
     clock: options.clock ?? (() => new Date()),
   }
   const reads = createReads(ctx)
-  const writes = createWrites(ctx, reads)
   const observers = createReadObservers(db, ctx.index)
+  const writes = createWrites(ctx, reads, observers)
   const format = <F extends RowFormat>(rows: readonly string[], as: F | undefined): RowOf<F>[] => (as === 'objects' ? rows.map((r) => JSON.parse(r) as RowOf<F>) : (rows as RowOf<F>[]))
   const written = <F extends RowFormat>(result: WriteResult<string>, as: F | undefined): WriteResult<RowOf<F>> => ({ count: result.count, rows: result.rows === undefined ? undefined : format(result.rows, as) })
   const layer: DataLayer = {
@@ -190,6 +197,10 @@ export function createDataLayer(model: ProjectIR, db: SqliteDatabase, options: D
     },
     listForActors: (actors, query) => listForActors(ctx, actors, ctx.index.table(query.table), query.where),
     observeReads: (observer) => observers.add(observer),
+    hasReadObservers: () => observers.active,
+    observeDelivered(actor, via, table, rows) {
+      if (observers.active) observers.delivered(actor, via, ctx.index.table(table), rows, undefined)
+    },
     readableImages: (actor, table, images, where) => readableImages(ctx, actor, ctx.index.table(table), images, where),
     simulate: (actor, table, operation, page) => simulatePolicies(ctx, actor, ctx.index.table(table), operation, page),
     insert: (actor, query, options = {}) => written(writes.insert(actor, query, options), options.as),

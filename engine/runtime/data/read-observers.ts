@@ -7,8 +7,11 @@ import type { RowObject } from './write-events.ts'
 /** A read the data layer answered, as a read observer sees it. */
 export interface ObservedRead {
   readonly actor: Actor
-  /** `list`, `get` or `findOne`. */
-  readonly via: 'list' | 'get' | 'findOne'
+  /**
+   * `list`, `get` or `findOne`; `create`, `update` or `delete` for the rows a write answers
+   * (`returning`); `realtime` for a row pushed to a subscriber.
+   */
+  readonly via: 'list' | 'get' | 'findOne' | 'create' | 'update' | 'delete' | 'realtime'
   readonly table: string
   /** The select the read ran with (embeds included). */
   readonly select: readonly SelectItem[]
@@ -36,6 +39,11 @@ export interface ReadObservers {
   readonly active: boolean
   /** Run `read` and tell the observers that want it, in one transaction; `read` alone when none does. */
   observed<T>(actor: Actor, via: ObservedRead['via'], table: IndexedTable, select: readonly SelectItem[] | undefined, requestId: string | undefined, read: () => T, rowsOf: (result: T) => readonly string[]): T
+  /**
+   * Tell the observers of `table` of rows answered outside a data-layer read (realtime pushes a
+   * row its write event carried), in one transaction; a throw means the rows must not be sent.
+   */
+  delivered(actor: Actor, via: ObservedRead['via'], table: IndexedTable, rows: readonly RowObject[], requestId: string | undefined): void
 }
 
 export function createReadObservers(db: SqliteDatabase, index: ModelIndex): ReadObservers {
@@ -58,13 +66,25 @@ export function createReadObservers(db: SqliteDatabase, index: ModelIndex): Read
     observed(actor, via, table, select, requestId, read, rowsOf) {
       const chosen = wanting(table, select ?? ALL)
       if (chosen.length === 0) return read()
-      // One transaction: the observer's writes (the audit entry) commit with the read, or the read fails.
-      return db.transaction(() => {
-        const answer = read()
-        const rows = rowsOf(answer).map((text) => JSON.parse(text) as RowObject)
-        for (const observer of chosen) observer.observe({ actor, via, table: table.name, select: select ?? ALL, rows, requestId })
-        return answer
-      })()
+      // One transaction: the observer's writes (the audit entry) commit with the read, or the read
+      // fails. IMMEDIATE: a deferred transaction that read first could not take the write lock once
+      // another process committed (SQLITE_BUSY_SNAPSHOT, no busy wait); this one waits like a writer.
+      // Inside a caller's transaction (a delete's read-back) it is a savepoint of that one.
+      return db
+        .transaction(() => {
+          const answer = read()
+          const rows = rowsOf(answer).map((text) => JSON.parse(text) as RowObject)
+          for (const observer of chosen) observer.observe({ actor, via, table: table.name, select: select ?? ALL, rows, requestId })
+          return answer
+        })
+        .immediate()
+    },
+    delivered(actor, via, table, rows, requestId) {
+      const chosen = observers.filter((o) => o.tables.includes(table.name))
+      if (chosen.length === 0 || rows.length === 0) return
+      db.transaction(() => {
+        for (const observer of chosen) observer.observe({ actor, via, table: table.name, select: ALL, rows, requestId })
+      }).immediate()
     },
   }
   return result

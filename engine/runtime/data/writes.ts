@@ -9,6 +9,7 @@ import { printChangedRows, printJudgedInsert, printNewRows, proposeNewRow } from
 import type { DeleteQuery, InsertQuery, SelectItem, UpdateQuery } from './query.ts'
 import type { SqlValue } from './read-plan.ts'
 import type { DataContext, Reads } from './reads.ts'
+import type { ReadObservers } from './read-observers.ts'
 import { constraintError } from './sql-errors.ts'
 import { admits, targetIds } from './write-targets.ts'
 import type { RowObject, WriteEvent, WriteOperation } from './write-events.ts'
@@ -39,14 +40,20 @@ export interface Writes {
  * (who may write on the same connection, or throw to roll it all back). Commit subscribers
  * hear of it after the commit. Events cost nothing when no subscriber listens to the table.
  */
-export function createWrites(ctx: DataContext, reads: Reads): Writes {
+export function createWrites(ctx: DataContext, reads: Reads, observers: ReadObservers): Writes {
   const { index, access, runner, events, db } = ctx
   const run = runner.run
 
   /** The written rows with the caller's select, through the read policy. */
-  const returned = (actor: Actor, table: IndexedTable, select: readonly SelectItem[] | undefined, ids: readonly string[], verb: string): WriteResult<string> => {
+  /**
+   * The rows a write answers (`returning`) are a read: read observers (the PHI audit) see them as
+   * `create`/`update`/`delete` reads, in the read-back's own transaction.
+   */
+  const readBack = (actor: Actor, table: IndexedTable, select: readonly SelectItem[], ids: readonly string[], via: 'create' | 'update' | 'delete', requestId: string | undefined): string[] =>
+    observers.active ? observers.observed(actor, via, table, select, requestId, () => reads.byIds(actor, table, select, ids), (rows) => rows) : reads.byIds(actor, table, select, ids)
+  const returned = (actor: Actor, table: IndexedTable, select: readonly SelectItem[] | undefined, ids: readonly string[], verb: string, via: 'create' | 'update', requestId: string | undefined): WriteResult<string> => {
     if (select === undefined) return { rows: undefined, count: ids.length }
-    const rows = reads.byIds(actor, table, select, ids)
+    const rows = readBack(actor, table, select, ids, via, requestId)
     if (rows.length !== ids.length) throw notReadable(table, ids.length, verb)
     return { rows, count: ids.length }
   }
@@ -204,7 +211,7 @@ export function createWrites(ctx: DataContext, reads: Reads): Writes {
         }
         return written
       })
-      return returned(actor, table, query.returning, ids, 'written')
+      return returned(actor, table, query.returning, ids, 'written', 'create', options.requestId)
     },
 
     update(actor, query, options) {
@@ -228,7 +235,7 @@ export function createWrites(ctx: DataContext, reads: Reads): Writes {
         }
         return written
       })
-      return returned(actor, table, query.returning, ids, 'updated')
+      return returned(actor, table, query.returning, ids, 'updated', 'update', options.requestId)
     },
 
     delete(actor, query, options) {
@@ -237,7 +244,7 @@ export function createWrites(ctx: DataContext, reads: Reads): Writes {
       // The rows are read before they go; a shortfall is reported once the delete has committed.
       const result = transaction(actor, options, (emit) => {
         const touched = checkSingle(options, targetIds(ctx, actor, 'delete', table, query.target))
-        const rows = query.returning !== undefined ? reads.byIds(actor, table, query.returning, touched) : undefined
+        const rows = query.returning !== undefined ? readBack(actor, table, query.returning, touched, 'delete', options.requestId) : undefined
         const before = touched.length > 0 && emit.wants(table, 'delete') ? reads.storedRows(table, touched) : undefined
         // The count is the touched rows, which exist: RETURNING would leave out one that ON DELETE
         // CASCADE removed first (a reply deleted along with its parent), though it is gone all the same.

@@ -34,9 +34,17 @@ export const emailModule = defineModule<EmailModuleOptions | undefined>({
   async register(app, runtime, options = {}) {
     const templates = appTemplates(options.root, runtime.model, options.version)
     const config = runtime.model.email
-    const apiKey = config?.apiKey == null ? undefined : runtime.env[config.apiKey.env]
-    const sender = apiKey === undefined || apiKey === '' ? undefined : createResendSender(apiKey, runtime.env.RESEND_BASE_URL || undefined)
-    if (sender === undefined && !runtime.dev) {
+    // The API key is read from the environment the server holds at every send, so a secrets
+    // refresh that rotates it (docs/environments.md) applies to the next email; the sender is
+    // made again only when the key changed.
+    let made: { key: string; sender: ReturnType<typeof createResendSender> } | undefined
+    const senderNow = () => {
+      const apiKey = config?.apiKey == null ? undefined : runtime.env[config.apiKey.env]
+      if (apiKey === undefined || apiKey === '') return undefined
+      if (made?.key !== apiKey) made = { key: apiKey, sender: createResendSender(apiKey, runtime.env.RESEND_BASE_URL || undefined) }
+      return made.sender
+    }
+    if (senderNow() === undefined && !runtime.dev) {
       app.log.warn({ apiKey: config?.apiKey?.env ?? null }, 'no email API key: emails are kept by the mail catcher (GET /admin/emails), not sent')
     }
     const catcher = createMailCatcher(runtime.db)
@@ -47,6 +55,7 @@ export const emailModule = defineModule<EmailModuleOptions | undefined>({
       scrub: scrubEmail,
       async run(payload, run) {
         const { html, text } = await bodiesOf(payload, templates)
+        const sender = senderNow()
         if (sender === undefined) {
           catcher.keep({ jobId: run.id, tag: payload.tag ?? payload.template, from, to: payload.to, subject: payload.subject, html, text }, runtime.clock())
           return { caught: true }

@@ -2,6 +2,7 @@ import { KoyaError } from '../../shared/errors.ts'
 import type { Handlers } from '../handlers/load-handlers.ts'
 import { defineModule } from '../modules/feature-module.ts'
 import { retryPolicy } from '../queue/retry-policy.ts'
+import { backupJobOf, defineBackupJob } from '../backup/backup-job.ts'
 import { createCronScheduler } from './cron-scheduler.ts'
 import { createJobContext, createJobKysely } from './job-context.ts'
 import { jobKind } from './job-kinds.ts'
@@ -67,8 +68,11 @@ export const jobsModule = defineModule<JobsModuleOptions | undefined>({
         })
       }
     }
+    // The built-in backup job (defineConfig({ backups })), scheduled like the app's own jobs.
+    defineBackupJob(queue, { model: runtime.model, db: runtime.db, env: runtime.env, storageRoot: () => runtime.storageRoot() })
+    const backupJob = backupJobOf(runtime.model)
     if (options.scheduler !== false && runtime.env.KOYA_JOBS_WORKERS !== 'off') {
-      const scheduler = createCronScheduler({ db: runtime.db, queue, jobs, clock: runtime.clock, onError: (error) => app.log.error({ err: error }, 'the cron scheduler failed') })
+      const scheduler = createCronScheduler({ db: runtime.db, queue, jobs: backupJob === undefined ? jobs : [...jobs, backupJob], clock: runtime.clock, onError: (error) => app.log.error({ err: error }, 'the cron scheduler failed') })
       app.addHook('onReady', async () => scheduler.start())
       app.addHook('onClose', async () => scheduler.stop())
     }

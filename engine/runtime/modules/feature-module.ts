@@ -38,6 +38,8 @@ export interface Runtime {
   credentials(): ConnectionCredentials
   /** Where storage objects' bytes are (provided by storage); undefined when the app has no buckets. */
   storageDriver(): StorageDriver | undefined
+  /** The local storage driver's directory (provided by storage); undefined when the app has no buckets. */
+  storageRoot(): string | undefined
   /** The realtime hub (provided by the realtime module): GraphQL subscriptions are its connections too. Undefined before it registers. */
   realtime(): Hub | undefined
 }
@@ -49,6 +51,7 @@ export interface ModuleProvides {
   readonly queue?: Queue
   readonly credentials?: ConnectionCredentials
   readonly storageDriver?: StorageDriver
+  readonly storageRoot?: string
   readonly realtime?: Hub
   /** Who a request acted as, if it already resolved its caller (the request log's user id); never resolves it. */
   readonly resolvedActorOf?: (request: FastifyRequest) => Actor | undefined

@@ -205,7 +205,12 @@ export function createHub(deps: {
         views.apply(entries)
         return true
       })
-      while (batch()) {
+      // With read observers (the PHI audit) a delivery writes its audit entry inside the batch:
+      // a deferred read transaction could not take the write lock once another process had
+      // committed (SQLITE_BUSY_SNAPSHOT) and the event would be dropped, so the batch takes the
+      // write lock from its start, waiting like any writer. Apps without observers read as before.
+      const audited = data.hasReadObservers()
+      while (audited ? batch.immediate() : batch()) {
         // until the log is drained
       }
     } catch (error) {

@@ -106,6 +106,16 @@ export function createViews(data: DataLayer, options: { readonly maxViewRows: nu
     for (const sub of subscriptions) {
       for (const c of changes) {
         if (c.operation !== undefined && !sub.events.has(c.operation)) continue
+        // One read-observer notice (the PHI audit: who, which row, via realtime) per event that
+        // carries a row, before it is sent; if it cannot be recorded the event is not sent.
+        if (c.row !== undefined) {
+          try {
+            data.observeDelivered(sub.view.actor, 'realtime', sub.view.table, [JSON.parse(c.row) as RowObject])
+          } catch (error) {
+            options.onError(error)
+            continue
+          }
+        }
         sub.sink.send(text.change(sub.id, c.seq, c.kind, sub.view.table, c.rowId, c.row))
       }
     }

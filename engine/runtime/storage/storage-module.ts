@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
 import { STORAGE_OPERATIONS, storageRouteId, storageRoutes } from '../../ir/routes/storage-routes.ts'
@@ -111,6 +112,6 @@ export const storageModule = defineModule<StorageModuleOptions | undefined>({
       await driver.close()
     })
     // The user's files in a privacy export (runtime/compliance).
-    return { storageDriver: driver }
+    return { storageDriver: driver, storageRoot: path.resolve(root) }
   },
 })

@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { ProjectIR } from '../../ir/project-ir.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import type { SqliteDatabase } from '../../shared/sqlite.ts'
+import { passwordMinLengthOf } from '../../ir/privacy.ts'
 import { checkPasswordRules, hashPassword } from '../auth/passwords.ts'
 import type { RoleGrants } from '../auth/role-grants.ts'
 import { createUserDirectory, normalizeEmail } from '../auth/user-directory.ts'
@@ -59,7 +60,7 @@ export async function createFirstAdmin(deps: { model: ProjectIR; db: SqliteDatab
   const given = Buffer.from(input.token)
   const wanted = Buffer.from(expected)
   if (given.length !== wanted.length || !timingSafeEqual(given, wanted) || !needsStudioSetup(deps.model, deps.db)) throw refused()
-  checkPasswordRules(input.password)
+  checkPasswordRules(input.password, passwordMinLengthOf(deps.model))
   const passwordHash = await hashPassword(input.password)
   const users = createUserDirectory(deps.db, deps.data)
   const email = normalizeEmail(input.email)

@@ -67,7 +67,7 @@ export function webhookDeliveryKind(webhook: ResolvedWebhook, deps: DeliveryDeps
       }
       if (webhook.url === undefined || webhook.key === undefined) {
         const missing = webhook.url === undefined ? ('env' in webhook.ir.url ? webhook.ir.url.env : 'url') : webhook.ir.secret.env
-        const error = new KoyaError('KL_JOB_WEBHOOK_CONFIG', `Webhook "${name}" has no ${webhook.url === undefined ? 'URL' : 'secret'}: ${missing} is not set.`, { hint: `Set ${missing} and restart the server; the delivery is retried.` })
+        const error = new KoyaError('KL_JOB_WEBHOOK_CONFIG', `Webhook "${name}" has no ${webhook.url === undefined ? 'URL' : 'secret'}: ${missing} is not set.`, { hint: `Set ${missing} (a secrets refresh applies it without a restart); the delivery is retried.` })
         record({ status: null, latencyMs: 0, response: null, error: `${error.code}: ${error.message}` })
         throw error
       }

@@ -67,7 +67,7 @@ export const webhooksModule = defineModule<WebhooksModuleOptions | undefined>({
     const now = runtime.clock().getTime()
     const deps = { poster, log, endpoints, clock: runtime.clock, disableAfterMs: settings.disableAfterMs ?? 5 * DAY, concurrency: settings.concurrency ?? 8 }
     for (const webhook of webhooks) {
-      const resolved = resolveWebhook(webhook, runtime.env, endpoints, now, settings)
+      const resolved = liveWebhook(webhook, runtime.env, endpoints, runtime.clock, settings, (error) => app.log.warn({ webhook: webhook.name, code: error instanceof KoyaError ? error.code : undefined }, 'a refreshed webhook setting was not applied: the one in force is kept'), now)
       if (resolved.url === undefined || resolved.key === undefined) app.log.warn({ webhook: webhook.name }, 'a webhook has no URL or secret set: its deliveries fail until it has')
       queue.define(webhookDeliveryKind(resolved, deps))
     }
@@ -90,6 +90,44 @@ export const webhooksModule = defineModule<WebhooksModuleOptions | undefined>({
     registerWebhooksAdmin(app, { model: runtime.model, queue, log, endpoints, admin: runtime.adminDeps() })
   },
 })
+
+/**
+ * The webhook as its deliveries see it, resolved again when its URL or secret variables change in
+ * the environment the server holds (a secrets refresh updates it in place, docs/environments.md):
+ * the next delivery is sent to the new URL and signed with the new secret, no restart needed. A
+ * new value that does not resolve (not a URL) is reported and the one in force kept. The rate
+ * limit stays as it was at start (its limiter is made once).
+ */
+function liveWebhook(webhook: WebhookIR, env: Env, endpoints: Endpoints, clock: () => Date, settings: WebhooksModuleOptions, warn: (error: unknown) => void, now: number): ResolvedWebhook {
+  const names = ['env' in webhook.url ? webhook.url.env : '', webhook.secret.env, `${webhook.secret.env}_PREVIOUS`]
+  const signature = () => names.map((name) => (name === '' ? '' : (env[name] ?? '\u0000unset'))).join('\u0000')
+  let seen = signature()
+  let current = resolveWebhook(webhook, env, endpoints, now, settings)
+  const fresh = (): ResolvedWebhook => {
+    const next = signature()
+    if (next === seen) return current
+    seen = next
+    try {
+      current = resolveWebhook(webhook, env, endpoints, clock().getTime(), settings)
+    } catch (error) {
+      warn(error)
+    }
+    return current
+  }
+  return {
+    ir: webhook,
+    get url() {
+      return fresh().url
+    },
+    get key() {
+      return fresh().key
+    },
+    get previous() {
+      return fresh().previous
+    },
+    ratePerSecond: current.ratePerSecond,
+  }
+}
 
 function resolveWebhook(webhook: WebhookIR, env: Env, endpoints: Endpoints, now: number, settings: WebhooksModuleOptions): ResolvedWebhook {
   const urlText = 'value' in webhook.url ? webhook.url.value : env[webhook.url.env]

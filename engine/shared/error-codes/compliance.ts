@@ -42,6 +42,14 @@ export const COMPLIANCE_ERROR_CODES = {
     description: 'HIPAA mode is on and sessions stay alive idle for more than 15 minutes.',
     solution: 'Set `auth.session.idleTimeout` to \'15m\' or less.',
   },
+  KL_COMPLIANCE_HIPAA_HSTS: {
+    description: 'HIPAA mode is on and answers would not carry HSTS for at least a year: `http.headers` removes `strict-transport-security` or gives it a shorter max-age.',
+    solution: "Remove the `strict-transport-security` override from `http.headers` (the default is one year), or set `'max-age=31536000; includeSubDomains'`.",
+  },
+  KL_COMPLIANCE_HIPAA_PASSWORD_POLICY: {
+    description: 'HIPAA mode is on and the password policy accepts passwords shorter than 12 characters.',
+    solution: 'Set `auth.password.minLength` to 12 or more, or leave it out (HIPAA mode defaults it to 12).',
+  },
   KL_COMPLIANCE_HIPAA_PHI_POLICY: {
     description: 'HIPAA mode is on and a table with `.phi()` columns has no read policy (deny by default is not enough).',
     solution: 'Write a read policy for the table naming who may read its rows.',

@@ -8,7 +8,7 @@ export const OPERATE_ERROR_CODES = {
     solution: 'Free space or choose another place with --out or --dir; the live database is untouched.',
   },
   KL_BACKUP_NOT_FOUND: {
-    description: 'The backup file given to restore does not exist.',
+    description: 'The backup file given to restore does not exist, or the backup named by `restore --from <bucket>/<key>` is not in the bucket.',
     solution: 'Check the path; `koyalite backup` prints where it wrote each archive (data/backups by default).',
   },
   KL_BACKUP_CORRUPT: {

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react'
-import { get, isViewingAs, request, StudioApiError, viewAsTokenNow, type Meta, type Table } from '../api.ts'
+import { get, isViewingAs, privacyLabelOf, request, StudioApiError, viewAsTokenNow, type Meta, type Table } from '../api.ts'
 import { subscribeTable, type LiveChange } from '../live.ts'
 import { CellEditor, CellValue } from '../cells.tsx'
 import { download, parseCsv, toCsv } from '../files.ts'
@@ -223,7 +223,7 @@ function TableView({ meta, table, search, estimate }: { meta: Meta; table: Table
               <th scope="col"><span className="sr">Select</span></th>
               {columns.map((c) => (
                 <th key={c.name} scope="col" aria-sort={sort.column === c.name ? (sort.direction === 'asc' ? 'ascending' : 'descending') : 'none'}>
-                  <button type="button" className="th" onClick={() => sortBy(c.name)}>{c.name} <span className="muted">{c.type}</span>{sort.column === c.name ? (sort.direction === 'asc' ? ' ▲' : ' ▼') : ''}</button>
+                  <button type="button" className="th" onClick={() => sortBy(c.name)}>{c.name} <span className="muted">{c.type}{privacyLabelOf(c) !== '' ? ` · ${privacyLabelOf(c)}` : ''}</span>{sort.column === c.name ? (sort.direction === 'asc' ? ' ▲' : ' ▼') : ''}</button>
                 </th>
               ))}
             </tr>

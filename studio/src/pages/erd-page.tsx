@@ -1,5 +1,5 @@
 import { useMemo, useRef, useState, type PointerEvent, type WheelEvent } from 'react'
-import { hasPolicies, type Table } from '../api.ts'
+import { hasPolicies, privacyLabelOf, type Table } from '../api.ts'
 import { download } from '../files.ts'
 import { registerPage, type PageProps } from '../registry.ts'
 
@@ -102,9 +102,9 @@ function ErdPage({ meta }: PageProps) {
               <text x={10} y={19} fill="#ffffff" fontWeight="bold" fontSize={13} fontFamily="sans-serif">{box.table.name}</text>
               {hasPolicies(box.table) ? <text x={WIDTH - 10} y={19} fill="#c8f0c8" fontSize={11} textAnchor="end" fontFamily="sans-serif">policies</text> : <text x={WIDTH - 10} y={19} fill="#ffd7a8" fontSize={11} textAnchor="end" fontFamily="sans-serif">service key only</text>}
               {box.table.columns.map((c, i) => (
-                <g key={c.name} transform={`translate(0 ${HEADER + LINE * i + 4})`}>
+                <g key={c.name} transform={`translate(0 ${HEADER + LINE * i + 4})`} {...(privacyLabelOf(c) !== '' ? { 'data-privacy': privacyLabelOf(c) } : {})}>
                   <text x={10} y={13} fontSize={12} fill="#1b2430" fontFamily="monospace">{c.name === 'id' ? '# ' : c.references ? '→ ' : ''}{c.name}{c.nullable ? '?' : ''}</text>
-                  <text x={WIDTH - 10} y={13} fontSize={11} fill="#4a5568" textAnchor="end" fontFamily="monospace">{c.type === 'enum' ? `enum(${(c.values ?? []).length})` : c.type}{c.unique ? ' unique' : ''}</text>
+                  <text x={WIDTH - 10} y={13} fontSize={11} fill="#4a5568" textAnchor="end" fontFamily="monospace">{c.type === 'enum' ? `enum(${(c.values ?? []).length})` : c.type}{c.unique ? ' unique' : ''}{privacyLabelOf(c) !== '' ? ` ${privacyLabelOf(c)}` : ''}</text>
                 </g>
               ))}
               {box.table.indexes.length > 0 ? <text x={10} y={HEADER + LINE * box.table.columns.length + 17} fontSize={10} fill="#4a5568" fontFamily="sans-serif">{`indexes: ${box.table.indexes.map((ix) => `${ix.unique ? 'unique ' : ''}(${ix.columns.join(', ')})`).join('; ')}`.slice(0, 48)}<title>{box.table.indexes.map((ix) => `${ix.name}: ${ix.unique ? 'unique ' : ''}(${ix.columns.join(', ')})`).join('\n')}</title></text> : null}

@@ -23,6 +23,8 @@ let app: Awaited<ReturnType<typeof createServer>>
 let db: SqliteDatabase
 let resend: FakeResend
 let origin: string
+/** The environment object the server holds (a secrets refresh updates such an object in place). */
+let serverEnv: Record<string, string | undefined>
 
 beforeAll(async () => {
   resend = await startFakeResend()
@@ -30,7 +32,8 @@ beforeAll(async () => {
   applyMigrations(db, readMigrations(root).migrations)
   const model = loadModel(root)
   const handlers = await loadHandlers(root, { model })
-  app = await createServer({ model, db, tables: tableApis(model), auth: { serviceKey: SERVICE_KEY }, logger: false, dev: true, jobs: { handlers, scheduler: false }, email: { root }, env: { KOYA_JOBS_POLL: '20ms', FIXTURE_RESEND_KEY: 're_test_key', RESEND_BASE_URL: resend.url } })
+  serverEnv = { KOYA_JOBS_POLL: '20ms', FIXTURE_RESEND_KEY: 're_test_key', RESEND_BASE_URL: resend.url }
+  app = await createServer({ model, db, tables: tableApis(model), auth: { serviceKey: SERVICE_KEY }, logger: false, dev: true, jobs: { handlers, scheduler: false }, email: { root }, env: serverEnv })
   await app.listen({ host: '127.0.0.1', port: 0 })
   origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
 }, 60_000)
@@ -70,6 +73,18 @@ describe("the app's React Email templates", () => {
     expect(sent.body.text).toContain('Your workspace is ready.')
     expect(sent.body.text).toContain('Open it')
     expect(sent.authorization).toBe('Bearer re_test_key')
+  })
+
+  it('go out with the API key in force at the send: a refreshed key applies to the next email, no restart', async () => {
+    serverEnv.FIXTURE_RESEND_KEY = 're_rotated_key'
+    try {
+      const answer = await fetch(`${origin}/admin/jobs/welcomer/run`, { method: 'POST', headers: { authorization: `Bearer ${SERVICE_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ payload: { to: 'rotated@example.com', name: 'Rota' } }) })
+      expect(answer.status).toBe(202)
+      const sent = await until(() => resend.requests.find((r) => r.status === 200 && r.body.to?.[0] === 'rotated@example.com'))
+      expect(sent.authorization).toBe('Bearer re_rotated_key')
+    } finally {
+      serverEnv.FIXTURE_RESEND_KEY = 're_test_key'
+    }
   })
 
   it('are listed and previewed at /_/emails in dev with their PreviewProps, beside the built-in ones', async () => {

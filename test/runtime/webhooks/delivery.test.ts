@@ -221,3 +221,33 @@ describe('webhook delivery', () => {
     expect(log[0].response).toContain('[truncated, 10000 bytes]')
   })
 })
+
+describe('webhook settings refreshed without a restart', () => {
+  it('the next delivery goes to the new URL, signed with the new secret, once the environment the server holds changes', async () => {
+    const { app, receiver, secret } = await setUp()
+    await app.createWorkspace('Before')
+    await receiver.waitFor((r) => r.length === 1)
+    expect(receiver.received[0]!.verifiedWith).toEqual([secret])
+
+    // What a secrets refresh does (engine/cli/secrets-env.ts): the held object, updated in place.
+    const rotated = newSecret()
+    const second = await startReceiver([rotated])
+    try {
+      app.env.HOOK_URL = second.url
+      app.env.HOOK_SECRET = rotated
+      await app.createWorkspace('After')
+      await second.waitFor((r) => r.length === 1)
+      expect(second.received[0]!.verifiedWith).toEqual([rotated])
+      expect(second.received[0]!.body.record.name).toBe('After')
+      expect(receiver.received).toHaveLength(1)
+
+      // A refreshed value that is not a URL is not applied: deliveries keep the one in force.
+      app.env.HOOK_URL = 'not a url'
+      await app.createWorkspace('Kept')
+      await second.waitFor((r) => r.length === 2)
+      expect(second.received[1]!.body.record.name).toBe('Kept')
+    } finally {
+      await second.close()
+    }
+  })
+})

@@ -112,6 +112,8 @@ export interface WebhookApp {
   readonly db: SqliteDatabase
   readonly dbFile: string
   readonly ownerId: string
+  /** The environment object the server holds (a secrets refresh updates such an object in place). */
+  readonly env: Record<string, string | undefined>
   createWorkspace(name: string): Promise<{ status: number; body: any }>
   request(method: string, url: string, body?: unknown): Promise<{ status: number; body: any }>
   close(): Promise<void>
@@ -125,7 +127,8 @@ export async function webhookApp(env: Record<string, string>, options: { readonl
   applyMigrations(db, readMigrations(repoRoot).migrations)
   const base = loadModel(repoRoot)
   const model = (options.model ?? withWebhook)(base)
-  const app = await createServer({ model, db, tables: tableApis(model), auth: { serviceKey: SERVICE_KEY }, logger: false, env: { KOYA_JOBS_POLL: '20ms', ...env }, ...(options.webhooks ? { webhooks: options.webhooks } : {}) })
+  const serverEnv: Record<string, string | undefined> = { KOYA_JOBS_POLL: '20ms', ...env }
+  const app = await createServer({ model, db, tables: tableApis(model), auth: { serviceKey: SERVICE_KEY }, logger: false, env: serverEnv, ...(options.webhooks ? { webhooks: options.webhooks } : {}) })
   await app.ready()
   const request = async (method: string, url: string, body?: unknown) => {
     const response = await app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${SERVICE_KEY}`, prefer: 'return=representation', ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) })
@@ -140,6 +143,7 @@ export async function webhookApp(env: Record<string, string>, options: { readonl
     db,
     dbFile,
     ownerId,
+    env: serverEnv,
     request,
     createWorkspace: (name) => request('POST', '/api/workspaces', { name, slug: `${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${++n}`, ownerId }),
     async close() {

@@ -62,14 +62,16 @@ export function registerOAuthRoutes(app: FastifyInstance, deps: OAuthDeps): void
   // cookie, so returning to them adds no risk), and auth.redirects.
   const allowedRedirects = [...(deps.model.auth.redirects ?? []), ...deps.settings.allowedOrigins]
   const secure = deps.settings.secureCookies
-  const { providers, missing } = resolveOAuthProviders(deps.model.auth, deps.env)
+  const { missing } = resolveOAuthProviders(deps.model.auth, deps.env)
   if (missing.length > 0) app.log.warn({ missing }, 'OAuth providers without their client id or secret are turned off')
 
   const configured = (name: string) => {
     if (!isOAuthProviderName(name)) {
       throw new KoyaError('KL_AUTH_OAUTH_UNKNOWN_PROVIDER', `"${name}" is not an OAuth provider KoyaLite signs in with.`)
     }
-    const settings = providers[name]
+    // Read at each sign-in from the environment the server holds, so a secrets refresh that
+    // rotates a client secret (or sets a provider's variables) applies to the next sign-in.
+    const settings = resolveOAuthProviders(deps.model.auth, deps.env).providers[name]
     if (settings === undefined) {
       throw new KoyaError('KL_AUTH_OAUTH_NOT_CONFIGURED', `Sign-in with ${PROVIDER_SPECS[name].label} is not set up for this app.`)
     }
