@@ -43,7 +43,7 @@ export interface ClinicApp {
 }
 
 /** The clinic app on a fresh SQLite file, listening on 127.0.0.1 (a free port). */
-export async function clinicApp(options: { exportIntervalMs?: number; model?: ProjectIR; encryptionKey?: string; publicUrl?: string; logLines?: string[] } = {}): Promise<ClinicApp> {
+export async function clinicApp(options: { exportIntervalMs?: number; model?: ProjectIR; encryptionKey?: string; publicUrl?: string; logLines?: string[]; env?: Record<string, string> } = {}): Promise<ClinicApp> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'koya-clinic-'))
   const file = path.join(dir, 'app.db')
   const db = openDatabase(file, options.encryptionKey === undefined ? {} : { encryption: { key: options.encryptionKey } })
@@ -53,7 +53,7 @@ export async function clinicApp(options: { exportIntervalMs?: number; model?: Pr
     db,
     tables: tableApis(clinicModel),
     logger: options.logLines === undefined ? false : { level: 'info', stream: { write: (line: string) => void options.logLines!.push(line) } },
-    env: { KOYA_PUBLIC_URL: options.publicUrl ?? 'http://127.0.0.1' },
+    env: { KOYA_PUBLIC_URL: options.publicUrl ?? 'http://127.0.0.1', ...options.env },
     auth: { serviceKey: SERVICE_KEY },
     compliance: { exportIntervalMs: options.exportIntervalMs ?? 0 },
   }).catch((error: unknown) => {

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { personalUrlRedactor } from '../../../engine/runtime/compliance/personal-redaction.ts'
 import { call, clinicApp, clinicModel, signIn, type ClinicApp } from './clinic-app.ts'
@@ -52,3 +54,38 @@ describe('personalUrlRedactor', () => {
     expect(personalUrlRedactor({ tables: clinicModel.tables.filter((t) => t.name === 'clinics') })).toBeUndefined()
   })
 })
+
+describe('PHI is kept out of OpenTelemetry spans', () => {
+  it('exports the spans of PHI reads and writes with statement shapes and no value of a .phi() column', async () => {
+    const bodies: string[] = []
+    const receiver = createServer((req, res) => {
+      const chunks: Buffer[] = []
+      req.on('data', (chunk: Buffer) => chunks.push(chunk))
+      req.on('end', () => {
+        if (req.url === '/v1/traces') bodies.push(Buffer.concat(chunks).toString('utf8'))
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+      })
+    })
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
+    try {
+      const endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`
+      const app = (current = await clinicApp({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint } }))
+      const ada = await signIn(app.url, 'ada@example.com')
+      const clinic = await call(app.url, 'POST', '/api/clinics', { service: true, body: { name: 'North' }, headers: { prefer: 'return=representation' } })
+      const patient = await call(app.url, 'POST', '/api/patients', { service: true, body: { userId: ada.id, clinicId: clinic.body[0].id, diagnosis: 'SECRET-DIAGNOSIS-OTLP' }, headers: { prefer: 'return=representation' } })
+      expect(patient.status).toBe(201)
+      await call(app.url, 'GET', `/api/patients?diagnosis=eq.SECRET-DIAGNOSIS-OTLP`, { service: true })
+      await call(app.url, 'GET', `/api/patients/${patient.body[0].id}`, { service: true })
+      // Closing the server flushes the batch of spans.
+      await app.close()
+      current = undefined
+      const exported = bodies.join('\n')
+      expect(exported).toContain('GET /api/patients/:id')
+      expect(exported).toContain('"patients"')
+      expect(exported).not.toContain('SECRET-DIAGNOSIS-OTLP')
+    } finally {
+      receiver.close()
+    }
+  })
+})
+
