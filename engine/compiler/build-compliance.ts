@@ -25,7 +25,11 @@ export function buildComplianceIRs(config: ValidConfigDef, problems: Problems): 
       problems.add('KL_DEF_INVALID', 'database.encryption.key is written inline; a key in koyalite.ts would be copied into generated/ and version control.', problems.atConfig('database.encryption.key'), "Read it from the environment: env('KOYA_DB_KEY').")
     }
     const synchronous = config.database.synchronous
-    result.database = { encryption: key === undefined || typeof key === 'string' ? null : { key: { env: key.name } }, ...(synchronous === undefined ? {} : { synchronous }) }
+    const replicate = config.database.replicate
+    if (replicate !== undefined && key !== undefined) {
+      problems.add('KL_DEF_INVALID', 'database.replicate streams the database file with Litestream, which cannot read an encrypted (SQLCipher) file.', problems.atConfig('database.replicate'), 'Keep encryption and take encrypted backups (`backups` in defineConfig, docs/backup.md), or replicate an unencrypted database.')
+    }
+    result.database = { encryption: key === undefined || typeof key === 'string' ? null : { key: { env: key.name } }, ...(synchronous === undefined ? {} : { synchronous }), ...(replicate === undefined ? {} : { replicate }) }
   }
   if (config.compliance !== undefined) result.compliance = { hipaa: config.compliance.hipaa === true }
   if (config.compliance?.hipaa === true && config.database?.synchronous === 'normal') {

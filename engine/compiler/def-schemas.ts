@@ -198,7 +198,7 @@ export const configDefSchema = z.strictObject({
   environments: environmentsDefSchema.optional(),
   consents: z.record(z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'Expected a camelCase purpose name such as "marketing"'), z.strictObject({ version: positiveInt, description: z.string().min(1) })).optional(),
   backups: z.strictObject({ schedule: z.string().min(1), timezone: z.string().optional(), keep: z.number().int().min(1).optional(), to: z.string().optional() }).optional(),
-  database: z.strictObject({ encryption: z.strictObject({ key: setting }).optional(), synchronous: z.enum(['normal', 'full']).optional() }).optional(),
+  database: z.strictObject({ encryption: z.strictObject({ key: setting }).optional(), synchronous: z.enum(['normal', 'full']).optional(), replicate: z.literal('litestream').optional() }).optional(),
   compliance: z.strictObject({ hipaa: z.boolean().optional() }).optional(),
   embeddings: z
     .strictObject({

@@ -27,6 +27,13 @@ export interface ConsentDef {
 export interface DatabaseDef {
   readonly encryption?: { readonly key: EnvRef }
   readonly synchronous?: 'normal' | 'full'
+  /**
+   * Continuous replication of the database file in the Docker stack: `'litestream'` adds a
+   * Litestream container that streams the WAL to S3 (the stack's SeaweedFS, or any S3 given by
+   * `KOYA_REPLICA_*`), restorable to any second within its retention (docs/backup.md). Not with
+   * `encryption` (Litestream reads the file's pages).
+   */
+  readonly replicate?: 'litestream'
 }
 
 /**

@@ -308,6 +308,8 @@ export interface DatabaseIR {
   readonly encryption: { readonly key: { readonly env: string } } | null
   /** `synchronous` as written; absent: 'full' in HIPAA mode, else 'normal' (ir/privacy.ts synchronousOf). */
   readonly synchronous?: 'normal' | 'full'
+  /** Continuous replication in the Docker stack (codegen/stack: a Litestream service); absent: none. */
+  readonly replicate?: 'litestream'
 }
 
 export interface ComplianceIR {

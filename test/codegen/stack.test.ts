@@ -40,6 +40,16 @@ describe('the stack emitter', () => {
     expect(stack.gateway.routes.map((r) => `${r.path} ${r.bodyLimit}`)).toEqual(['/ 1m', '/api/ 1m', '/auth/ 64k', '/functions/ 6m', '/graphql 1m', '/realtime 64k', '/storage/ 50m'])
   })
 
+  it('reads buckets and replication from the IR: SeaweedFS for an app with buckets, Litestream for database.replicate', () => {
+    const ir = { ...referenceIR, buckets: [{ name: 'docs', maxSizeBytes: 5 * 1024 * 1024 }, { name: 'media', maxSizeBytes: 80 * 1024 * 1024 }], database: { encryption: null, replicate: 'litestream' } } as unknown as ProjectIR
+    const features = stackFeaturesOf(ir)
+    expect(features).toEqual({ ...NO_FEATURES, s3Buckets: ['docs', 'media'], maxUploadBytes: 80 * 1024 * 1024, replication: true })
+    const stack = buildStack(ir, features)
+    expect(stack.services.map((s) => s.name)).toEqual(['litestream', 'seaweedfs'])
+    expect(stack.gateway.routes.find((r) => r.path === '/storage/')?.bodyLimit).toBe('81m')
+    expect(stack.secrets.map((s) => s.name)).toEqual(expect.arrayContaining(['KOYA_REPLICA_URL', 'KOYA_REPLICA_ACCESS_KEY_ID', 'KOYA_S3_ACCESS_KEY_ID']))
+  })
+
   it('adds each service whose predicate holds, with its volumes, secrets, API env, route and files', () => {
     const stack = buildStack(referenceIR, { ...NO_FEATURES, s3Buckets: ['attachments'], maxUploadBytes: 10 * 1024 * 1024 })
     expect(stack.services.map((s) => s.name)).toEqual(['seaweedfs'])
@@ -57,12 +67,13 @@ describe('the stack emitter', () => {
       'generated/infra/grafana/dashboards.yaml',
       'generated/infra/grafana/datasources.yaml',
       'generated/infra/grafana/koyalite-dashboard.json',
+      'generated/infra/litestream.yml',
       'generated/infra/nginx.conf',
       'generated/infra/otel-collector.yaml',
       'generated/stack.json',
     ])
     const stackJson = JSON.parse(full.find((f) => f.path === 'generated/stack.json')!.contents)
-    expect(stackJson.services.map((s: { name: string }) => s.name)).toEqual(['grafana', 'loki', 'otel-collector', 'seaweedfs', 'weaviate'])
+    expect(stackJson.services.map((s: { name: string }) => s.name)).toEqual(['grafana', 'litestream', 'loki', 'otel-collector', 'seaweedfs', 'weaviate'])
     expect(stackJson.gateway.routes.map((r: { path: string }) => r.path)).toContain('/grafana/')
     const otel = parse(full.find((f) => f.path === 'generated/infra/otel-collector.yaml')!.contents)
     expect(otel.service.pipelines.logs.exporters).toEqual(['otlphttp/loki'])

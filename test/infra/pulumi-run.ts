@@ -55,5 +55,5 @@ export const reveal = (value: any) => (isSecretInput(value) ? value.value : valu
 export const envOf = (c: Registered) => Object.fromEntries((reveal(c.inputs.envs) as string[]).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]))
 
 export const letsencrypt = { domain: 'app.example.com', acmeEmail: 'ops@example.com', GITHUB_CLIENT_ID: 'client-id', GITHUB_CLIENT_SECRET: 'github-secret', KOYA_SERVICE_KEY: 'service-key' }
-export const allSecrets = { ...letsencrypt, KOYA_TRUSTED_ORIGINS: 'https://web.example.com', KOYA_S3_ACCESS_KEY_ID: 's3-access', KOYA_S3_SECRET_ACCESS_KEY: 's3-secret', KOYA_WEAVIATE_API_KEY: 'weaviate-key', GRAFANA_ADMIN_PASSWORD: 'grafana-password' }
-export const secretNames = ['GITHUB_CLIENT_SECRET', 'KOYA_SERVICE_KEY', 'KOYA_S3_ACCESS_KEY_ID', 'KOYA_S3_SECRET_ACCESS_KEY', 'KOYA_WEAVIATE_API_KEY', 'GRAFANA_ADMIN_PASSWORD']
+export const allSecrets = { ...letsencrypt, KOYA_TRUSTED_ORIGINS: 'https://web.example.com', KOYA_S3_ACCESS_KEY_ID: 's3-access', KOYA_S3_SECRET_ACCESS_KEY: 's3-secret', KOYA_WEAVIATE_API_KEY: 'weaviate-key', GRAFANA_ADMIN_PASSWORD: 'grafana-password', KOYA_REPLICA_URL: 's3://koya-replica/koya.db', KOYA_REPLICA_ENDPOINT: 'http://seaweedfs:8333', KOYA_REPLICA_ACCESS_KEY_ID: 'replica-access', KOYA_REPLICA_SECRET_ACCESS_KEY: 'replica-secret' }
+export const secretNames = ['GITHUB_CLIENT_SECRET', 'KOYA_SERVICE_KEY', 'KOYA_S3_ACCESS_KEY_ID', 'KOYA_S3_SECRET_ACCESS_KEY', 'KOYA_WEAVIATE_API_KEY', 'GRAFANA_ADMIN_PASSWORD', 'KOYA_REPLICA_ACCESS_KEY_ID', 'KOYA_REPLICA_SECRET_ACCESS_KEY']

@@ -92,7 +92,14 @@ describe('the Pulumi program (under pulumi.runtime.setMocks)', () => {
     // Without S3 the API keeps the embedded default: the local driver under the data volume.
     expect(Object.keys(envOf(container(without.resources, 'api'))).filter((name) => name.startsWith('KOYA_S3_') || name === 'KOYA_STORAGE_DRIVER')).toEqual([])
     const withAll = await run(full.root, allSecrets, secretNames)
-    expect(containers(withAll.resources).map((c) => c.name).sort()).toEqual(['api', 'certbot', 'grafana', 'loki', 'nginx', 'otel-collector', 'seaweedfs', 'weaviate'])
+    expect(containers(withAll.resources).map((c) => c.name).sort()).toEqual(['api', 'certbot', 'grafana', 'litestream', 'loki', 'nginx', 'otel-collector', 'seaweedfs', 'weaviate'])
+    // Litestream (database.replicate) reads the API's own data volume and its generated config.
+    const litestream = container(withAll.resources, 'litestream')
+    expect(litestream.inputs.volumes).toContainEqual({ volumeName: 'koya-tasks-dev-data', containerPath: '/data' })
+    expect(litestream.inputs.volumes).toContainEqual({ hostPath: `${full.root}/generated/infra/litestream.yml`, containerPath: '/etc/litestream.yml', readOnly: true })
+    expect(envOf(litestream)).toEqual({ KOYA_REPLICA_ENDPOINT: 'http://seaweedfs:8333', KOYA_REPLICA_URL: 's3://koya-replica/koya.db', LITESTREAM_ACCESS_KEY_ID: 'replica-access', LITESTREAM_SECRET_ACCESS_KEY: 'replica-secret' })
+    const config = parse(readFileSync(`${full.root}/generated/infra/litestream.yml`, 'utf8')) as { dbs: { path: string; replicas: { url: string; endpoint: string }[] }[] }
+    expect(config.dbs).toEqual([{ path: '/data/koya.db', replicas: [expect.objectContaining({ url: '${KOYA_REPLICA_URL}', endpoint: '${KOYA_REPLICA_ENDPOINT}' })] }])
     const seaweed = container(withAll.resources, 'seaweedfs')
     expect(seaweed.inputs.networksAdvanced).toEqual([{ name: 'koya-tasks-dev-net', aliases: ['seaweedfs'] }])
     expect(seaweed.inputs.volumes).toEqual([{ volumeName: 'koya-tasks-dev-seaweedfs', containerPath: '/data' }])

@@ -9,10 +9,10 @@ import { repoRoot } from '../helpers/paths.ts'
 /** The reference app's IR (generated/model.json is the IR). */
 export const referenceIR = JSON.parse(readFileSync(path.join(repoRoot, 'generated', 'model.json'), 'utf8')) as ProjectIR
 
-export const NO_FEATURES: StackFeatures = { s3Buckets: [], weaviateTables: [], telemetry: false, maxUploadBytes: null }
+export const NO_FEATURES: StackFeatures = { s3Buckets: [], weaviateTables: [], telemetry: false, maxUploadBytes: null, replication: false }
 
 /** Features as storage on S3, Weaviate search and telemetry will report them once they are in the IR. */
-export const ALL_FEATURES: StackFeatures = { s3Buckets: ['attachments'], weaviateTables: ['tasks'], telemetry: true, maxUploadBytes: 100 * 1024 * 1024 }
+export const ALL_FEATURES: StackFeatures = { s3Buckets: ['attachments'], weaviateTables: ['tasks'], telemetry: true, maxUploadBytes: 100 * 1024 * 1024, replication: true }
 
 /** A scratch project root holding the stack files `koyalite generate` writes for these features. */
 export function stackProject(features: StackFeatures): { root: string; remove(): void } {

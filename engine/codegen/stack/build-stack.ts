@@ -109,7 +109,8 @@ export function buildStack(ir: ProjectIR, features: StackFeatures): StackIR {
     },
     services: services.map(([name, def]): StackServiceIR => ({ name, ...def.service, env: sortRecord(def.service.env), secretEnv: sortRecord(def.service.secretEnv) })),
     secrets,
-    volumes: ['acme', 'data', 'letsencrypt', 'tls', ...services.flatMap(([, def]) => def.service.volumes.map((v) => v.volume))].sort(),
+    // A service may mount the API's own volume (Litestream reads `data`): each volume once.
+    volumes: [...new Set(['acme', 'data', 'letsencrypt', 'tls', ...services.flatMap(([, def]) => def.service.volumes.map((v) => v.volume))])].sort(),
   }
 }
 

@@ -2,8 +2,9 @@ import type { ProjectIR } from '../../ir/project-ir.ts'
 
 /**
  * What the Docker stack needs to know about the app: the one place that reads the IR for it.
- * Storage, search engines and telemetry are not in the IR yet (issues 13, 14, 18): when one
- * lands, read it here and its service (stack-services.ts) joins the stack of apps that use it.
+ * Buckets (production stores them on the S3 driver, in the stack's SeaweedFS) and replication
+ * are read here; the search engine and telemetry are not in the IR (Weaviate is not built, and
+ * telemetry is switched on by environment), so their services stay out of generated stacks.
  */
 export interface StackFeatures {
   /** Buckets on the S3 driver: the stack runs SeaweedFS. */
@@ -14,8 +15,17 @@ export interface StackFeatures {
   readonly telemetry: boolean
   /** The largest object any bucket accepts, in bytes; null: no buckets (NGINX's default applies). */
   readonly maxUploadBytes: number | null
+  /** The database is replicated continuously: the stack runs Litestream beside the API. */
+  readonly replication?: boolean
 }
 
-export function stackFeaturesOf(_ir: ProjectIR): StackFeatures {
-  return { s3Buckets: [], weaviateTables: [], telemetry: false, maxUploadBytes: null }
+export function stackFeaturesOf(ir: ProjectIR): StackFeatures {
+  const buckets = ir.buckets ?? []
+  return {
+    s3Buckets: buckets.map((bucket) => bucket.name),
+    weaviateTables: [],
+    telemetry: false,
+    maxUploadBytes: buckets.length === 0 ? null : Math.max(...buckets.map((bucket) => bucket.maxSizeBytes)),
+    replication: ir.database?.replicate === 'litestream',
+  }
 }

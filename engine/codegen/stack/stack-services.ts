@@ -1,6 +1,7 @@
 import type { GeneratedFile } from '../../shared/generated-file.ts'
 import type { StackFeatures } from './stack-features.ts'
 import type { GatewayRouteIR, StackEnvIR, StackServiceIR } from './stack-model.ts'
+import { litestreamFiles } from './litestream-files.ts'
 import { grafanaFiles, otelCollectorFiles } from './telemetry-files.ts'
 
 /**
@@ -21,7 +22,7 @@ export interface StackServiceDef {
   files?(app: string): GeneratedFile[]
 }
 
-export type StackServiceName = 'seaweedfs' | 'weaviate' | 'otel-collector' | 'loki' | 'grafana'
+export type StackServiceName = 'seaweedfs' | 'weaviate' | 'otel-collector' | 'loki' | 'grafana' | 'litestream'
 
 const none = {} as const
 
@@ -108,6 +109,32 @@ export const STACK_SERVICES: Readonly<Record<StackServiceName, StackServiceDef>>
     },
     apiEnv: { KOYA_LOKI_URL: 'http://loki:3100' },
     secrets: [],
+  },
+  // Continuous replication of the database (database.replicate: 'litestream', issue 20): the
+  // WAL streamed to S3, restorable to any second within the retention (docs/backup.md).
+  litestream: {
+    needed: (features) => features.replication === true,
+    service: {
+      image: 'litestream/litestream:0.3.13',
+      command: ['replicate', '-config', '/etc/litestream.yml'],
+      // Its metrics (Prometheus) on :9090, inside the stack's network only.
+      port: 9090,
+      // The API's own volume: Litestream reads the database file and its WAL beside the API.
+      volumes: [{ volume: 'data', path: '/data' }],
+      files: [{ source: 'generated/infra/litestream.yml', path: '/etc/litestream.yml' }],
+      env: none,
+      secretEnv: { LITESTREAM_ACCESS_KEY_ID: 'KOYA_REPLICA_ACCESS_KEY_ID', LITESTREAM_SECRET_ACCESS_KEY: 'KOYA_REPLICA_SECRET_ACCESS_KEY', KOYA_REPLICA_URL: 'KOYA_REPLICA_URL', KOYA_REPLICA_ENDPOINT: 'KOYA_REPLICA_ENDPOINT' },
+      memoryMb: 256,
+      healthcheck: null,
+    },
+    apiEnv: none,
+    secrets: [
+      { name: 'KOYA_REPLICA_URL', secret: false, required: true, usedBy: 'Litestream: the replica, s3://<bucket>/<path>' },
+      { name: 'KOYA_REPLICA_ENDPOINT', secret: false, required: true, usedBy: 'Litestream: the S3 server (http://seaweedfs:8333 for the stack\'s own)' },
+      { name: 'KOYA_REPLICA_ACCESS_KEY_ID', secret: true, required: true, usedBy: 'Litestream: S3 credentials' },
+      { name: 'KOYA_REPLICA_SECRET_ACCESS_KEY', secret: true, required: true, usedBy: 'Litestream: S3 credentials' },
+    ],
+    files: litestreamFiles,
   },
   grafana: {
     needed: (features) => features.telemetry,

@@ -75,6 +75,13 @@ describe('HIPAA mode', () => {
     expect(await codesOf(clinicApp({ model, encryptionKey: 'a long database key', publicUrl: 'https://clinic.example' }))).toEqual(['KL_COMPLIANCE_HIPAA_SYNCHRONOUS'])
   })
 
+  it('takes database.replicate, and refuses it with encryption (Litestream reads the plain file)', () => {
+    expect(compileDefinition(defineConfig({ name: 'clinic', tables: { users }, database: { replicate: 'litestream' } })).database).toEqual({ encryption: null, replicate: 'litestream' })
+    expect(() =>
+      compileDefinition(defineConfig({ name: 'clinic', tables: { users }, database: { encryption: { key: env('KOYA_DB_KEY') }, replicate: 'litestream' } })),
+    ).toThrow(/Litestream, which cannot read an encrypted/)
+  })
+
   it("sets synchronous=FULL on an app that asks for it without HIPAA mode, and leaves others at NORMAL", async () => {
     const full = await clinicApp({ model: { ...clinicModel, database: { encryption: null, synchronous: 'full' } } })
     const normal = await clinicApp()
