@@ -3,13 +3,14 @@
 // (@aws-sdk/client-s3 PutObject/GetObject, the bytes in memory) and through KoyaLite's S3 driver
 // (streamed, multipart), same run; then 10 KB downloads per second from @fastify/static, the
 // small-object baseline, and from KoyaLite's `GET /storage/open/<id>` (local driver) for the same
-// bytes, each server pinned to the same core, with the ratio. The S3 server is Ceph radosgw (test/helpers/ceph-rgw.sh), or the one at
-// KOYA_TEST_S3_ENDPOINT.
+// bytes, each server pinned to the same core, with the ratio. The S3 server is Ceph radosgw
+// (test/helpers/ceph-rgw.sh), or the one at KOYA_TEST_S3_ENDPOINT.
 // Usage: node bench/storage/run.ts [--rounds 3] [--duration 10] [--warmup 2] [--only throughput|small]
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { open, rename, rm } from 'node:fs/promises'
+import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { Readable } from 'node:stream'
@@ -115,7 +116,8 @@ function s3DriverPath(s3: S3TestServer): ThroughputPath {
 // ── The KoyaLite path ─────────────────────────────────────────────────────────────────────────
 // A storage server in its own process (test/runtime/storage/child-server.ts: the reference app
 // plus the test buckets, bucket "open" taking 300 MB from any user and readable by anyone):
-// `POST /storage/open` with the raw body streamed as a signed-in user, `GET /storage/open/<id>`.
+// `POST /storage/open` with the raw body (the server streams it) as a signed-in user, and
+// `GET /storage/open/<id>`, both by node:http.
 // Once on the local driver (against `fs`) and once on the S3 driver against the same radosgw
 // (against S3 directly). The target is TARGET (0.7) of the baseline.
 async function koyalitePath(name: string, baseline: string, dir: string, env: Readonly<Record<string, string>>, servers: ChildServer[]): Promise<ThroughputPath> {
@@ -126,23 +128,40 @@ async function koyalitePath(name: string, baseline: string, dir: string, env: Re
     name,
     baseline,
     async upload(key, bytes) {
-      const answer = await fetch(`${server.url}/storage/open?name=${key}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/octet-stream', 'content-length': String(bytes) },
-        body: Readable.toWeb(body(bytes)) as ReadableStream,
-        duplex: 'half',
-      } as RequestInit)
-      if (answer.status !== 201) throw new Error(`upload ${key}: ${answer.status} ${await answer.text()}`)
-      ids.set(key, ((await answer.json()) as { id: string }).id)
+      // The bytes in memory, sent by node:http (as the S3 direct path sends them): the client's own
+      // cost (web streams through fetch) is not KoyaLite's.
+      const answer = await httpRequest(`${server.url}/storage/open?name=${key}`, 'POST', { authorization: `Bearer ${server.token}`, 'content-type': 'application/octet-stream' }, Buffer.concat(await body(bytes).toArray()))
+      if (answer.status !== 201) throw new Error(`upload ${key}: ${answer.status} ${answer.text}`)
+      ids.set(key, (JSON.parse(answer.text) as { id: string }).id)
     },
     async download(key) {
-      const answer = await fetch(`${server.url}/storage/open/${ids.get(key)}`)
-      return drain(Readable.fromWeb(answer.body! as never))
+      return new Promise<number>((resolve, reject) => {
+        http.get(`${server.url}/storage/open/${ids.get(key)}`, (response) => {
+          let n = 0
+          response.on('data', (chunk: Buffer) => (n += chunk.length))
+          response.on('end', () => resolve(n))
+          response.on('error', reject)
+        }).on('error', reject)
+      })
     },
     async cleanUp(key) {
-      await fetch(`${server.url}/storage/open/${ids.get(key)}`, { method: 'DELETE', headers: { authorization: `Bearer ${server.token}` } })
+      await httpRequest(`${server.url}/storage/open/${ids.get(key)}`, 'DELETE', { authorization: `Bearer ${server.token}` })
     },
   }
+}
+
+/** One request by node:http; the answer's status and text. */
+function httpRequest(url: string, method: string, headers: Record<string, string>, payload?: Buffer): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method, headers: { ...headers, ...(payload === undefined ? {} : { 'content-length': String(payload.length) }) } }, (response) => {
+      const chunks: Buffer[] = []
+      response.on('data', (chunk: Buffer) => chunks.push(chunk))
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString() }))
+      response.on('error', reject)
+    })
+    request.on('error', reject)
+    request.end(payload)
+  })
 }
 
 interface Row {
