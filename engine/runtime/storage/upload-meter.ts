@@ -37,8 +37,8 @@ export class UploadMeter extends Transform {
   #contentType: string | undefined
 
   constructor(options: { readonly maxSize: number; readonly types: readonly string[]; readonly declaredType?: string | undefined }) {
-    // 256 KiB each side, not 16 KiB: a 64 KiB socket chunk no longer pauses the request on its own.
-    super({ highWaterMark: 256 * 1024 })
+    // 64 KiB each side, not 16 KiB: one socket chunk (≤ 64 KiB) no longer pauses the request on its own.
+    super({ highWaterMark: 64 * 1024 })
     this.#maxSize = options.maxSize
     this.#types = options.types
     this.#declared = options.declaredType?.split(';')[0]?.trim().toLowerCase()
