@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { Project, ts } from 'ts-morph'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { emitArtifacts } from '../../../engine/codegen/index.ts'
 import { PNG, storageApp, type StorageTestApp } from './storage-app.ts'
@@ -78,6 +79,19 @@ describe('koya.storage.<bucket> in the generated SDK', () => {
     await koya.storage.open!.upload('a', { name: 'dir/a' })
     expect(await koya.storage.open!.deletePrefix('dir/')).toBe(1)
   })
+
+  it('the SDK of an app with buckets type-checks under the strictest app settings (with the DOM library)', () => {
+    const project = new Project({
+      compilerOptions: {
+        strict: true, noEmit: true, module: ts.ModuleKind.Preserve, moduleResolution: ts.ModuleResolutionKind.Bundler, target: ts.ScriptTarget.ES2022,
+        lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'], types: [], skipLibCheck: true, noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true,
+        noImplicitOverride: true, noImplicitReturns: true, verbatimModuleSyntax: true, isolatedModules: true, noUnusedLocals: true, noUnusedParameters: true,
+        noPropertyAccessFromIndexSignature: true, erasableSyntaxOnly: true, declaration: true, isolatedDeclarations: true,
+      },
+    })
+    const file = project.addSourceFileAtPath(path.join(dir, 'index.ts'))
+    expect(file.getPreEmitDiagnostics().map((d) => `${d.getLineNumber() ?? '?'}: ${ts.flattenDiagnosticMessageText(d.getMessageText() as string, ' ')}`)).toEqual([])
+  }, 60_000)
 
   it('a plain upload reports progress as the bytes go, monotone, ending at the size', async () => {
     const koya = createClient({ url: t.url, token })
