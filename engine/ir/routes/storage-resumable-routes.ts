@@ -4,7 +4,7 @@ import type { RouteContract, RouteSchema } from './route-contract.ts'
 
 /**
  * The resumable upload endpoints of one bucket: the tus 1.0.0 protocol (https://tus.io) with its
- * creation, termination and expiration extensions, under `/storage/<bucket>/resumable`
+ * creation, creation-defer-length, termination, expiration and checksum extensions, under `/storage/<bucket>/resumable`
  * (engine/runtime/storage/resumable-handlers.ts). Any tus client works (tus-js-client, Uppy):
  * its endpoint is this path. The finished upload becomes an object of the bucket, judged by the
  * same limits, rules and quotas as a plain upload.
@@ -39,9 +39,9 @@ export function resumableRoutes(bucket: BucketIR, id: (operation: ResumableOpera
       path: base,
       tag,
       summary: `Resumable uploads to ${bucket.name}: what the server supports`,
-      description: 'The tus discovery answer: `Tus-Version: 1.0.0`, `Tus-Extension: creation,termination,expiration`, `Tus-Max-Size` (the bucket\'s maxSize).',
+      description: 'The tus discovery answer: `Tus-Version: 1.0.0`, `Tus-Extension: creation,creation-defer-length,termination,expiration,checksum`, `Tus-Checksum-Algorithm: md5,sha1,sha256`, `Tus-Max-Size` (the bucket\'s maxSize).',
       auth: 'public',
-      responses: [{ status: 204, description: 'The tus headers.', headers: { ...TUS_RESUMABLE, 'Tus-Version': header('`1.0.0`.'), 'Tus-Extension': header('The extensions served.'), 'Tus-Max-Size': header('The largest upload, in bytes.', { type: 'integer' }) } }],
+      responses: [{ status: 204, description: 'The tus headers.', headers: { ...TUS_RESUMABLE, 'Tus-Version': header('`1.0.0`.'), 'Tus-Extension': header('The extensions served.'), 'Tus-Checksum-Algorithm': header('The algorithms `Upload-Checksum` may use.'), 'Tus-Max-Size': header('The largest upload, in bytes.', { type: 'integer' }) } }],
       errors: [err(404, 'No such bucket', 'KL_STORAGE_UNKNOWN_BUCKET')],
     },
     {
@@ -51,7 +51,7 @@ export function resumableRoutes(bucket: BucketIR, id: (operation: ResumableOpera
       tag,
       summary: `Start a resumable upload to ${bucket.name}`,
       description:
-        'tus creation. Headers: `Tus-Resumable: 1.0.0`, `Upload-Length` (the whole size; `Upload-Defer-Length` is not supported), `Upload-Metadata` (`name` or `filename`, `contentType` or `filetype`, base64). ' +
+        'tus creation. Headers: `Tus-Resumable: 1.0.0`, `Upload-Length` (the whole size) or `Upload-Defer-Length: 1` (the size is sent with a later PATCH\'s `Upload-Length`, and judged then), `Upload-Metadata` (`name` or `filename`, `contentType` or `filetype`, base64). ' +
         `The size is checked against maxSize (${bucket.maxSizeBytes} bytes) and the quotas, and the create rule against the object as declared, before any byte is sent. ` +
         'Answers the upload\'s URL in `Location` and its expiry in `Upload-Expires`. The bytes follow with PATCH; after the last one the object is stored as by a plain upload (type sniffed, limits, rule and quota judged again) and its id is answered in `Koya-Object-Id`.',
       auth: 'public',
@@ -74,7 +74,7 @@ export function resumableRoutes(bucket: BucketIR, id: (operation: ResumableOpera
       description: 'tus HEAD: how many bytes the server has (`Upload-Offset`), for the caller who created the upload. Once the last byte is in, `Koya-Object-Id` names the stored object.',
       auth: 'public',
       params: [uploadIdParam],
-      responses: [{ status: 200, description: 'The upload\'s state.', headers: { ...TUS_RESUMABLE, 'Upload-Offset': header('Bytes received.', { type: 'integer' }), 'Upload-Length': header('The whole size.', { type: 'integer' }), 'Upload-Expires': header('When the upload expires.'), 'Koya-Object-Id': header('The stored object, once complete.') } }],
+      responses: [{ status: 200, description: 'The upload\'s state.', headers: { ...TUS_RESUMABLE, 'Upload-Offset': header('Bytes received.', { type: 'integer' }), 'Upload-Length': header('The whole size.', { type: 'integer' }), 'Upload-Defer-Length': header('`1` while the size is not declared yet (instead of Upload-Length).'), 'Upload-Expires': header('When the upload expires.'), 'Koya-Object-Id': header('The stored object, once complete.') } }],
       errors: [gone, expired, version],
     },
     {
@@ -85,13 +85,14 @@ export function resumableRoutes(bucket: BucketIR, id: (operation: ResumableOpera
       summary: `Send bytes of a resumable upload to ${bucket.name}`,
       description:
         'tus PATCH: `Content-Type: application/offset+octet-stream`, `Upload-Offset` equal to the server\'s offset; the body is appended. Bytes received before a cut connection are kept: ask HEAD and continue. ' +
+        'With `Upload-Checksum: <md5|sha1|sha256> <base64 digest>` the PATCH is all or nothing: bytes of another digest (or cut off) are dropped and the answer is 460. A deferred upload declares its `Upload-Length` on a PATCH (checked then against maxSize, the quotas and the create rule). ' +
         'The PATCH that brings the last byte stores the object and answers its id in `Koya-Object-Id`; a refusal then (type, rule, quota) removes the upload.',
       auth: 'public',
       params: [uploadIdParam],
       body: { description: 'The next bytes (`application/offset+octet-stream`).', schema: { type: 'string', format: 'binary' }, binary: true },
       responses: [{ status: 204, description: 'The bytes were stored.', headers: { ...TUS_RESUMABLE, 'Upload-Offset': header('The new offset.', { type: 'integer' }), 'Upload-Expires': header('When the upload expires.'), 'Koya-Object-Id': header('The stored object, after the last byte.') } }],
       errors: [
-        err(400, 'Upload-Offset is missing or malformed', 'KL_STORAGE_TUS_BAD_REQUEST'),
+        err(400, 'Upload-Offset is missing or malformed, Upload-Length contradicts the upload, or Upload-Checksum names an algorithm not offered', 'KL_STORAGE_TUS_BAD_REQUEST'),
         err(403, 'The bucket\'s create rule refused the finished object', 'KL_API_POLICY_DENIED'),
         gone,
         err(409, 'Upload-Offset is not the server\'s offset', 'KL_STORAGE_UPLOAD_OFFSET_MISMATCH'),
@@ -99,6 +100,7 @@ export function resumableRoutes(bucket: BucketIR, id: (operation: ResumableOpera
         version,
         err(413, 'More bytes than Upload-Length, or the finished object is over a quota', 'KL_STORAGE_TOO_LARGE', 'KL_STORAGE_QUOTA_EXCEEDED'),
         err(415, 'The Content-Type is not application/offset+octet-stream, or the finished object\'s bytes are of a type the bucket does not take', 'KL_STORAGE_TUS_CONTENT_TYPE', 'KL_STORAGE_TYPE_NOT_ALLOWED'),
+        err(460, 'The bytes do not have the digest Upload-Checksum names (tus checksum extension); none were kept', 'KL_STORAGE_CHECKSUM_MISMATCH'),
       ],
     },
     {

@@ -80,8 +80,9 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
     origin: (origin, callback) => callback(null, origin !== undefined && settings.allowsOrigin(origin)),
     credentials: corsSettings.credentials,
     methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type', 'prefer', 'accept', 'range', 'x-request-id'],
-    exposedHeaders: ['content-range', 'retry-after', 'x-request-id'],
+    // The tus headers (resumable uploads, storage) so a browser on an admitted origin can speak tus.
+    allowedHeaders: ['authorization', 'content-type', 'prefer', 'accept', 'range', 'x-request-id', 'tus-resumable', 'upload-length', 'upload-defer-length', 'upload-offset', 'upload-metadata', 'upload-checksum'],
+    exposedHeaders: ['content-range', 'retry-after', 'x-request-id', 'location', 'tus-resumable', 'upload-offset', 'upload-length', 'upload-defer-length', 'upload-expires', 'upload-metadata', 'koya-object-id'],
     maxAge: 600,
   })
 

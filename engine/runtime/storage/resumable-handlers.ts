@@ -9,11 +9,13 @@ import type { Actor } from '../data/data-layer.ts'
 import type { RouteHandler } from '../http/route-contract.ts'
 import type { ObjectRow, StorageContext } from './object-handlers.ts'
 import { checkUploadAllowed, newObjectKey, storeObject } from './object-store.ts'
-import type { ResumableStaging, StagedUpload } from './resumable-staging.ts'
+import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm, type ResumableStaging, type StagedUpload } from './resumable-staging.ts'
 
 export const TUS_VERSION = '1.0.0'
 /** A resumable upload lives this long after its creation (decision 163). */
 export const RESUMABLE_LIFETIME_MS = 24 * 3_600_000
+/** The tus extensions served (OPTIONS `Tus-Extension`). */
+export const TUS_EXTENSIONS = 'creation,creation-defer-length,termination,expiration,checksum'
 const OBJECT_ID_HEADER = 'Koya-Object-Id'
 const SYSTEM: Actor = { kind: 'system' }
 
@@ -34,6 +36,18 @@ export function parseUploadMetadata(text: string | undefined): Record<string, st
     pairs[key] = value === undefined ? '' : Buffer.from(value, 'base64').toString('utf8')
   }
   return pairs
+}
+
+/** `Upload-Checksum: <algorithm> <base64 digest>` of a PATCH, when sent. */
+export function parseUploadChecksum(text: string | string[] | undefined): { algorithm: ChecksumAlgorithm; digest: Buffer } | undefined {
+  if (text === undefined) return undefined
+  const match = typeof text === 'string' ? /^\s*([a-z0-9-]+) ([A-Za-z0-9+/]+={0,2})\s*$/.exec(text) : null
+  if (match === null) throw new KoyaError('KL_STORAGE_TUS_BAD_REQUEST', 'Upload-Checksum is not `<algorithm> <base64 digest>`.')
+  const algorithm = match[1] as ChecksumAlgorithm
+  if (!CHECKSUM_ALGORITHMS.includes(algorithm)) {
+    throw new KoyaError('KL_STORAGE_TUS_BAD_REQUEST', `Upload-Checksum uses "${algorithm.slice(0, 32)}", which this server does not offer.`, { hint: `Use one of Tus-Checksum-Algorithm: ${CHECKSUM_ALGORITHMS.join(', ')}.` })
+  }
+  return { algorithm, digest: Buffer.from(match[2]!, 'base64') }
 }
 
 /** A non-negative integer header, or KL_STORAGE_TUS_BAD_REQUEST. */
@@ -84,7 +98,7 @@ export function resumableHandlers(bucket: BucketIR, ctx: StorageContext & { read
       try {
         const row = await storeObject({ data, db, driver }, bucket, actor, createReadStream(staging.partFile(upload.id)), {
           key: upload.key,
-          declaredLength: upload.length,
+          ...(upload.length === undefined ? {} : { declaredLength: upload.length }),
           requestId,
           ...(upload.name === undefined ? {} : { name: upload.name }),
           ...(upload.declaredType === undefined ? {} : { declaredType: upload.declaredType }),
@@ -100,24 +114,28 @@ export function resumableHandlers(bucket: BucketIR, ctx: StorageContext & { read
 
   const handlers: Record<ResumableOperation, RouteHandler> = {
     async resumableOptions(_request, reply) {
-      return tusHeaders(reply).header('Tus-Version', TUS_VERSION).header('Tus-Extension', 'creation,termination,expiration').header('Tus-Max-Size', String(bucket.maxSizeBytes)).code(204).send()
+      return tusHeaders(reply).header('Tus-Version', TUS_VERSION).header('Tus-Extension', TUS_EXTENSIONS).header('Tus-Checksum-Algorithm', CHECKSUM_ALGORITHMS.join(',')).header('Tus-Max-Size', String(bucket.maxSizeBytes)).code(204).send()
     },
 
     async resumableCreate(request, reply) {
       checkVersion(request, reply)
       const actor = actorOf(request)
-      if (request.headers['upload-defer-length'] !== undefined) throw new KoyaError('KL_STORAGE_TUS_BAD_REQUEST', 'Upload-Defer-Length is not supported: send Upload-Length.')
-      const length = integerHeader(request, 'Upload-Length')
+      // creation-defer-length: the size is declared by a later PATCH (a stream whose end is not known yet).
+      const deferred = request.headers['upload-defer-length'] !== undefined
+      if (deferred && (request.headers['upload-defer-length'] !== '1' || request.headers['upload-length'] !== undefined)) {
+        throw new KoyaError('KL_STORAGE_TUS_BAD_REQUEST', 'Send either Upload-Length or Upload-Defer-Length: 1, not both.')
+      }
+      const length = deferred ? undefined : integerHeader(request, 'Upload-Length')
       const rawMetadata = request.headers['upload-metadata']
       const metadata = parseUploadMetadata(typeof rawMetadata === 'string' ? rawMetadata : undefined)
       const name = metadata.name ?? metadata.filename
       const declaredType = metadata.contentType ?? metadata.filetype
-      const options = { declaredLength: length, requestId: request.id, ...(name ? { name } : {}), ...(declaredType ? { declaredType } : {}) }
+      const options = { requestId: request.id, ...(length === undefined ? {} : { declaredLength: length }), ...(name ? { name } : {}), ...(declaredType ? { declaredType } : {}) }
       checkUploadAllowed({ data, db }, bucket, actor, options)
       const upload = await staging.create({
         bucket: bucket.name,
         owner: ownerOf(actor),
-        length,
+        ...(length === undefined ? {} : { length }),
         expiresAt: clock().getTime() + RESUMABLE_LIFETIME_MS,
         key: newObjectKey(bucket),
         ...(name ? { name } : {}),
@@ -133,10 +151,12 @@ export function resumableHandlers(bucket: BucketIR, ctx: StorageContext & { read
       checkVersion(request, reply)
       const actor = actorOf(request)
       const { upload, offset } = await find(request, actor)
-      reply.header('Upload-Offset', String(offset)).header('Upload-Length', String(upload.length)).header('Upload-Expires', new Date(upload.expiresAt).toUTCString())
+      reply.header('Upload-Offset', String(offset)).header('Upload-Expires', new Date(upload.expiresAt).toUTCString())
+      if (upload.length === undefined) reply.header('Upload-Defer-Length', '1')
+      else reply.header('Upload-Length', String(upload.length))
       if (upload.metadata !== undefined) reply.header('Upload-Metadata', upload.metadata)
       // A server killed between the last byte and the stored object finishes it now.
-      if (offset === upload.length) reply.header(OBJECT_ID_HEADER, (await finish(upload, actor, request.id)).id)
+      if (upload.length !== undefined && offset === upload.length) reply.header(OBJECT_ID_HEADER, (await finish(upload, actor, request.id)).id)
       return reply.code(200).send()
     },
 
@@ -147,8 +167,21 @@ export function resumableHandlers(bucket: BucketIR, ctx: StorageContext & { read
         throw new KoyaError('KL_STORAGE_TUS_CONTENT_TYPE', 'A PATCH of a resumable upload must be sent as Content-Type: application/offset+octet-stream.')
       }
       const offset = integerHeader(request, 'Upload-Offset')
-      const { upload } = await find(request, actor)
-      const appended = await staging.append(upload.id, offset, request.raw)
+      const checksum = parseUploadChecksum(request.headers['upload-checksum'])
+      const found = await find(request, actor)
+      let upload = found.upload
+      if (request.headers['upload-length'] !== undefined) {
+        const length = integerHeader(request, 'Upload-Length')
+        if (upload.length === undefined) {
+          // A deferred upload's size, declared at last: judged as a creation's would have been.
+          if (length < found.offset) throw new KoyaError('KL_STORAGE_TUS_BAD_REQUEST', `Upload-Length ${length} is less than the ${found.offset} bytes already received.`)
+          checkUploadAllowed({ data, db }, bucket, actor, { declaredLength: length, requestId: request.id, ...(upload.name === undefined ? {} : { name: upload.name }), ...(upload.declaredType === undefined ? {} : { declaredType: upload.declaredType }) })
+          upload = await staging.setLength(upload.id, length)
+        } else if (length !== upload.length) {
+          throw new KoyaError('KL_STORAGE_TUS_BAD_REQUEST', `Upload-Length ${length} contradicts the upload's length of ${upload.length} bytes.`)
+        }
+      }
+      const appended = await staging.append(upload.id, offset, request.raw, { maxLength: upload.length ?? bucket.maxSizeBytes, ...(checksum === undefined ? {} : { checksum }) })
       if (appended.error !== undefined && isKoyaError(appended.error)) throw appended.error
       reply.header('Upload-Offset', String(appended.offset)).header('Upload-Expires', new Date(upload.expiresAt).toUTCString())
       if (appended.offset === upload.length) reply.header(OBJECT_ID_HEADER, (await finish(upload, actor, request.id)).id)

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes, type Hash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, open, readdir, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { Transform, type Readable, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -12,8 +12,8 @@ export interface StagedUpload {
   readonly bucket: string
   /** Who may continue it: `user:<id>`, `system` (the service key) or `anonymous` (the URL alone). */
   readonly owner: string
-  /** Upload-Length: the whole upload's size in bytes. */
-  readonly length: number
+  /** Upload-Length: the whole upload's size in bytes; absent while deferred (`Upload-Defer-Length: 1`) until a PATCH declares it. */
+  readonly length?: number
   readonly name?: string
   readonly declaredType?: string
   /** The Upload-Metadata header as the client sent it, answered back on HEAD. */
@@ -25,6 +25,18 @@ export interface StagedUpload {
 }
 
 const ID = /^[A-Za-z0-9_-]{32}$/
+
+/** The tus checksum extension's algorithms (`Upload-Checksum: <algorithm> <base64 digest>`). */
+export const CHECKSUM_ALGORITHMS = ['md5', 'sha1', 'sha256'] as const
+export type ChecksumAlgorithm = (typeof CHECKSUM_ALGORITHMS)[number]
+
+/** What one PATCH may carry besides its bytes. */
+export interface AppendOptions {
+  /** The most bytes the upload may reach (its Upload-Length, or the bucket's maxSize while deferred). */
+  readonly maxLength: number
+  /** The digest the PATCH's bytes must have; on a mismatch (or a cut body) none of them are kept. */
+  readonly checksum?: { readonly algorithm: ChecksumAlgorithm; readonly digest: Buffer }
+}
 
 /**
  * Where resumable (TUS) uploads wait until their last byte: a directory on the server's local
@@ -68,7 +80,7 @@ export async function createResumableStaging(dir: string) {
       return undefined
     }
     const upload = JSON.parse(text) as StagedUpload
-    let offset = upload.length
+    let offset = upload.length ?? 0
     try {
       offset = (await stat(fileOf(id, 'part'))).size
     } catch {
@@ -97,13 +109,16 @@ export async function createResumableStaging(dir: string) {
     },
 
     /**
-     * Append `source` at `offset`, which must be the upload's offset, up to its length: the bytes
-     * that arrive before `source` ends, errors or is cut off are kept (fsynced) and count. Resolves
-     * with the new offset and whether the source was read to its end.
+     * Append `source` at `offset`, which must be the upload's offset, up to `maxLength`: the bytes
+     * that arrive before `source` ends, errors or is cut off are kept (fsynced) and count. With a
+     * `checksum`, the PATCH is all or nothing: bytes whose digest differs, or that were cut off
+     * (they cannot be verified), are cut from the part file again and the error is
+     * KL_STORAGE_CHECKSUM_MISMATCH. Resolves with the new offset and whether the source was read
+     * to its end.
      *
      * @throws KoyaError KL_STORAGE_UPLOAD_NOT_FOUND, KL_STORAGE_UPLOAD_OFFSET_MISMATCH (409), KL_STORAGE_TOO_LARGE past Upload-Length.
      */
-    append(id: string, offset: number, source: Readable): Promise<{ offset: number; complete: boolean; error?: unknown }> {
+    append(id: string, offset: number, source: Readable, options: AppendOptions): Promise<{ offset: number; complete: boolean; error?: unknown }> {
       return serial(id, async () => {
         const found = await read(id)
         if (found === undefined) throw new KoyaError('KL_STORAGE_UPLOAD_NOT_FOUND', 'No such resumable upload.')
@@ -113,10 +128,21 @@ export async function createResumableStaging(dir: string) {
         }
         const part = fileOf(id, 'part')
         let failure: unknown
+        const hash = options.checksum === undefined ? undefined : createHash(options.checksum.algorithm)
         try {
-          await pipeline(source, new ByteLimit(found.upload.length - offset), createWriteStream(part, { flags: 'a' }))
+          // 1 MiB writes: the default 16 KiB highWaterMark made a write (and a syscall) per socket chunk.
+          const sink = createWriteStream(part, { flags: 'a', highWaterMark: 1 << 20 })
+          await (hash === undefined ? pipeline(source, new ByteLimit(options.maxLength - offset), sink) : pipeline(source, new ByteLimit(options.maxLength - offset), new Digest(hash), sink))
         } catch (error) {
           failure = error
+        }
+        if (hash !== undefined && options.checksum !== undefined && (failure !== undefined || !hash.digest().equals(options.checksum.digest))) {
+          await truncate(part, offset)
+          failure =
+            failure ??
+            new KoyaError('KL_STORAGE_CHECKSUM_MISMATCH', `The PATCH's bytes do not have the ${options.checksum.algorithm} digest its Upload-Checksum names; none of them were kept.`, {
+              hint: 'Send the same bytes again from the same Upload-Offset.',
+            })
         }
         const handle = await open(part, 'r+')
         try {
@@ -126,6 +152,19 @@ export async function createResumableStaging(dir: string) {
         }
         const now = (await stat(part)).size
         return { offset: now, complete: failure === undefined, ...(failure === undefined ? {} : { error: failure }) }
+      })
+    },
+
+    /** Fix the length of a deferred upload (`Upload-Defer-Length`), written whole (temp file, rename). */
+    setLength(id: string, length: number): Promise<StagedUpload> {
+      return serial(id, async () => {
+        const found = await read(id)
+        if (found === undefined) throw new KoyaError('KL_STORAGE_UPLOAD_NOT_FOUND', 'No such resumable upload.')
+        const upload: StagedUpload = { ...found.upload, length }
+        const temp = `${fileOf(id, 'json')}.tmp`
+        await writeFile(temp, JSON.stringify(upload))
+        await rename(temp, fileOf(id, 'json'))
+        return upload
       })
     },
 
@@ -204,5 +243,19 @@ class ByteLimit extends Transform {
     this.#left = 0
     if (fits.length > 0) this.push(fits)
     callback(new KoyaError('KL_STORAGE_TOO_LARGE', 'The PATCH sends more bytes than the upload\'s Upload-Length; the bytes past it were refused.'))
+  }
+}
+
+/** Passes every chunk on unchanged, hashing it. */
+class Digest extends Transform {
+  readonly #hash: Hash
+  constructor(hash: Hash) {
+    super()
+    this.#hash = hash
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#hash.update(chunk)
+    callback(null, chunk)
   }
 }

@@ -138,6 +138,10 @@ export const OPERATE_ERROR_CODES = {
     description: 'The SDK could not reach the server (or the runtime has no fetch); the error\'s status is 0.',
     solution: 'Check the `url` given to createClient and that the server is running.',
   },
+  KL_CLIENT_ABORTED: {
+    description: 'An SDK upload was stopped by its AbortSignal (`signal` in the upload\'s options); the error\'s status is 0. A resumable upload keeps what the server received.',
+    solution: 'Nothing to fix; to continue a resumable upload, call uploadResumable again with the `uploadUrl` that `onUploadUrl` gave.',
+  },
   KL_CLIENT_BAD_RESPONSE: {
     description: 'The server answered with something a KoyaLite server does not send (not JSON, or a count without a total).',
     solution: 'Check that the `url` given to createClient points at a KoyaLite server, not a proxy\'s error page.',

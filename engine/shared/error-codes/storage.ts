@@ -51,8 +51,12 @@ export const STORAGE_ERROR_CODES = {
     solution: 'Use a tus 1.0.0 client (tus-js-client, Uppy), or send the header `Tus-Resumable: 1.0.0`.',
   },
   KL_STORAGE_TUS_BAD_REQUEST: {
-    description: 'A resumable (tus) request lacks a header it needs or has a malformed one: `Upload-Length` at creation (`Upload-Defer-Length` is not supported), `Upload-Offset` on PATCH, or an `Upload-Metadata` that is not `key base64value` pairs.',
+    description: 'A resumable (tus) request lacks a header it needs or has a malformed one: `Upload-Length` (or `Upload-Defer-Length: 1`) at creation, `Upload-Offset` on PATCH, an `Upload-Length` that contradicts the upload\'s, an `Upload-Checksum` of an algorithm the server does not offer (`Tus-Checksum-Algorithm`), or an `Upload-Metadata` that is not `key base64value` pairs.',
     solution: 'Send the headers of the tus 1.0.0 protocol (docs/storage.md, "Resumable uploads").',
+  },
+  KL_STORAGE_CHECKSUM_MISMATCH: {
+    description: 'The bytes of a resumable upload\'s PATCH do not have the digest its `Upload-Checksum` names (tus checksum extension; status 460). None of that PATCH\'s bytes were kept.',
+    solution: 'Send the same bytes again from the same `Upload-Offset` (ask HEAD if unsure); a repeated mismatch means the bytes change on the way or the digest is computed over other bytes.',
   },
   KL_STORAGE_TUS_CONTENT_TYPE: {
     description: 'A PATCH of a resumable upload was not sent as `Content-Type: application/offset+octet-stream`.',

@@ -88,7 +88,7 @@ describe('resumable uploads (tus)', () => {
     expect(tooMany.status).toBe(413)
     const options = await fetch(`${server.url}/storage/open/resumable`, { method: 'OPTIONS' })
     expect(options.status).toBe(204)
-    expect(options.headers.get('tus-extension')).toBe('creation,termination,expiration')
+    expect(options.headers.get('tus-extension')).toBe('creation,creation-defer-length,termination,expiration,checksum')
     expect(options.headers.get('tus-max-size')).toBe(String(300 * 1024 * 1024))
   })
 
