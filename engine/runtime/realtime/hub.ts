@@ -361,7 +361,7 @@ export function createHub(deps: {
         setInterval(() => {
           if (!channels.active()) return
           try {
-            relay.maintain(clock().getTime())
+            relay.maintain(clock().getTime(), channels.deliver)
           } catch (error) {
             deps.onError(error)
           }
