@@ -57,7 +57,9 @@ function seed(file: string): { tokens: string[]; project: string; owner: string 
 }
 
 function start(kind: 'koyalite' | 'bare', file?: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(path.join(here, 'servers.ts'), [kind, ...(file ? [file] : [])], { env: { ...process.env, BENCH_SERVICE_KEY: SERVICE_KEY }, stdio: 'inherit' })
+  // BENCH_CPU_PROF=<dir>: the koyalite server writes a V8 CPU profile there when it stops.
+  const profile = kind === 'koyalite' && process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
+  const child = fork(path.join(here, 'servers.ts'), [kind, ...(file ? [file] : [])], { env: { ...process.env, BENCH_SERVICE_KEY: SERVICE_KEY }, stdio: 'inherit', execArgv: [...process.execArgv, ...profile] })
   return new Promise((resolve) => child.once('message', (m: { port: number }) => resolve({ child, port: m.port })))
 }
 
