@@ -11,6 +11,8 @@ import { WebSocketServer, type WebSocket } from 'ws'
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const [kind, file] = process.argv.slice(2)
 
+// A normal exit, so that `--cpu-prof` (BENCH_CPU_PROF=<dir> on run.ts) writes its profile.
+process.on('SIGTERM', () => process.exit(0))
 process.on('message', (message) => {
   if (message === 'cpu') process.send!({ cpu: process.cpuUsage() })
 })

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyServerFactory } from 'fastify'
 import { createServer, loadGeneratedDocs, loadHandlers, loadModel, loadTableApis, needsStudioSetup, newSetupToken, setupPath, type CreateServerOptions } from '../runtime/index.ts'
 import type { StudioDevEdits } from '../ir/routes/studio-dev-routes.ts'
 import type { SqliteDatabase } from '../shared/sqlite.ts'
+import { KoyaError } from '../shared/errors.ts'
 import { colors, type CliIO } from './io.ts'
 
 /** Studio's one-time setup token: one per process, so every dev reload honours the printed link. */
@@ -52,8 +53,26 @@ export async function bootApp(
     env: io.env,
     // Behind NGINX (the Docker stack) the client address, which rate limits key on, is in X-Forwarded-For.
     ...trustProxyOf(io.env.KOYA_TRUST_PROXY),
+    ...realtimeOf(io.env),
     ...overrides,
   })
+}
+
+/**
+ * KOYA_REALTIME_PRESENCE_TTL_MS as the realtime module's `channels.presenceTtlMs`: how long the
+ * members of a process that died without parting (kill -9) stay listed. A deployment that runs
+ * several processes on one database tunes it without code.
+ */
+export function realtimeOf(env: Readonly<Record<string, string | undefined>>): Pick<CreateServerOptions, 'realtime'> {
+  const text = env.KOYA_REALTIME_PRESENCE_TTL_MS?.trim() ?? ''
+  if (text === '') return {}
+  const ms = Number(text)
+  if (!/^\d+$/.test(text) || ms < 1000 || ms > 3_600_000) {
+    throw new KoyaError('KL_ENV_INVALID', 'Environment variable KOYA_REALTIME_PRESENCE_TTL_MS is not a whole number of milliseconds between 1000 and 3600000 (used by realtime presence).', {
+      hint: 'Set it to how long a dead process\'s channel members may stay listed, e.g. 30000, or unset it for the default (30 s).',
+    })
+  }
+  return { realtime: { channels: { presenceTtlMs: ms } } }
 }
 
 /**

@@ -105,6 +105,8 @@ export const startCommand: Command = {
                           read answers (CSRF, CORS), added to auth.trustedOrigins
     KOYA_TRUST_PROXY      behind a proxy: true, or the proxies' addresses (comma-separated);
                           client addresses for rate limits come from X-Forwarded-For
+    KOYA_REALTIME_PRESENCE_TTL_MS  how long the channel members of a process that died
+                          without parting stay listed (default 30000)
     NODE_ENV=production   Secure session cookie (__Host-koya_session)
     KOYA_ENV              development, test, staging or production: which .env.<env> file and
                           environments.<env> overrides apply (default: NODE_ENV, else production)

@@ -23,7 +23,8 @@ const TEMPLATE: Actor = { kind: 'user', userId: '', roles: [] }
  *
  * `SELECT "k", (SELECT json_group_array(json("row")) FROM (<the read, slots → "_koya_actor".uid/roles>)) FROM (VALUES …) AS "_koya_actor"`
  *
- * @returns for each actor, in order, its rows as objects (REST's shape)
+ * @returns for each actor, in order, its rows as objects (REST's shape); actors who read the same
+ *   rows share one array, not to be modified
  */
 export function listForActors(
   deps: { readonly index: ModelIndex; readonly access: Access; readonly runner: SqlRunner },
@@ -37,6 +38,8 @@ export function listForActors(
   const plan = planRead(deps.index, table, where === undefined ? {} : { where })
   const compiled = deps.runner.compile(printRowsQuery(plan, sourceOf(deps.access, TEMPLATE, 'read')))
   const inner = withSlotsAsColumns(compiled.sql, compiled.parameters)
+  // Actors who may read the same rows get the same text: parsed once, the arrays shared (read-only).
+  const parsed = new Map<string, RowObject[]>()
   for (let start = 0; start < actors.length; start += ACTORS_PER_STATEMENT) {
     const chunk = actors.slice(start, start + ACTORS_PER_STATEMENT)
     const values = chunk.map(() => '(?, ?, ?)').join(', ')
@@ -45,7 +48,12 @@ export function listForActors(
     chunk.forEach((actor, i) => parameters.push(start + i, actor.kind === 'user' ? actor.userId : null, JSON.stringify(actor.kind === 'user' ? actor.roles : [])))
     parameters.push(...inner.parameters)
     for (const row of deps.runner.statements.all(text, parameters) as { k: number; rows: string }[]) {
-      results[row.k] = JSON.parse(row.rows) as RowObject[]
+      let rows = parsed.get(row.rows)
+      if (rows === undefined) {
+        rows = JSON.parse(row.rows) as RowObject[]
+        parsed.set(row.rows, rows)
+      }
+      results[row.k] = rows
     }
   }
   return results

@@ -272,10 +272,18 @@ export function createGraphqlSubscriptions(deps: GraphqlSubscriptionDeps) {
     /** Mercurius's `subscription` option. */
     mercurius: {
       context: (socket: WebSocket, request: FastifyRequest) => ({ koyaSocket: { socket, request, connection: undefined, streams: new Map(), queued: 0 } satisfies GraphqlSocket }),
-      /** A token in `connection_init` must be a live session: refused there, not at the first subscription. */
-      onConnect: (message: { payload?: unknown }) => {
+      /**
+       * A token in `connection_init` must be a live session: refused there, not at the first subscription.
+       * The graphql-transport-ws protocol closes a refused init with 4403 Forbidden; Mercurius would send
+       * `connection_error` and close without a code, so the socket is closed here first. Mercurius calls
+       * `onConnect` as a method of its connection, whose `socket` is the client's.
+       */
+      onConnect(this: { socket?: WebSocket } | undefined, message: { payload?: unknown }) {
         const token = tokenOf(message.payload)
-        return token === undefined || credentials.actorOfToken(token) !== undefined
+        if (token === undefined || credentials.actorOfToken(token) !== undefined) return true
+        const socket = this?.socket
+        if (socket?.protocol === 'graphql-transport-ws') socket.close(4403, 'Forbidden')
+        return false
       },
       keepAlive: 25_000,
     },

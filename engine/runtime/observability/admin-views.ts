@@ -78,6 +78,7 @@ const RUNTIME_ENV: readonly (readonly [string, string])[] = [
   ['KOYA_PUBLIC_URL', 'auth: links and cookies'],
   ['KOYA_TRUSTED_ORIGINS', 'auth: CORS and CSRF'],
   ['KOYA_TRUST_PROXY', 'server: client addresses behind a proxy'],
+  ['KOYA_REALTIME_PRESENCE_TTL_MS', 'realtime: how long a dead process\'s channel members stay listed'],
   ['KOYA_DB', 'cli: the database file'],
   ['KOYA_MAINTENANCE', 'meta: maintenance mode at start'],
   ['KOYA_LOKI_URL', 'observability: log shipping to Loki'],

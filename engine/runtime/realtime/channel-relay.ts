@@ -62,8 +62,12 @@ export interface ChannelRelay {
   skip(): void
   /** What the other processes published since the last call, in order. */
   poll(deliver: (channel: string, message: string) => void): void
-  /** Refresh this process's members, expire the others' stale ones (publishing their leaves), purge old entries. */
-  maintain(now: number): void
+  /**
+   * Refresh this process's members, expire the others' stale ones, purge old entries. The leaves of
+   * the expired members are published for the other processes and handed to `deliver` for this
+   * one's members (poll skips what this process published itself).
+   */
+  maintain(now: number, deliver: (channel: string, message: string) => void): void
   /** This process stops: its members leave, for the others. */
   stop(): void
 }
@@ -87,9 +91,12 @@ export function createChannelRelay(db: SqliteDatabase, clock: () => Date, settin
   const publish = (channel: string, message: string) => {
     insert.run(origin, channel, message, now())
   }
-  const leaves = (rows: readonly { channel: string; state: string }[]) => {
-    for (const row of rows) publish(row.channel, `{"type":"presence","channel":${JSON.stringify(row.channel)},"joins":[],"leaves":[${row.state}]}`)
-  }
+  const leaves = (rows: readonly { channel: string; state: string }[]): [channel: string, message: string][] =>
+    rows.map((row) => {
+      const message = `{"type":"presence","channel":${JSON.stringify(row.channel)},"joins":[],"leaves":[${row.state}]}`
+      publish(row.channel, message)
+      return [row.channel, message]
+    })
   return {
     origin,
     publish,
@@ -113,13 +120,16 @@ export function createChannelRelay(db: SqliteDatabase, clock: () => Date, settin
         for (const row of rows) if (row.origin !== origin) deliver(row.channel, row.message)
       }
     },
-    maintain(at) {
-      db.transaction(() => {
+    maintain(at, deliver) {
+      const expired = db.transaction(() => {
         refresh.run(at, origin)
-        leaves(expire.all(origin, at - settings.presenceTtlMs) as { channel: string; state: string }[])
+        const published = leaves(expire.all(origin, at - settings.presenceTtlMs) as { channel: string; state: string }[])
         purgeOld.run(at - settings.retainMs)
         purgeMany.run(settings.maxEntries)
+        return published
       })()
+      // After commit: a member told of a leave must not find the member still listed.
+      for (const [channel, message] of expired) deliver(channel, message)
     },
     stop() {
       db.transaction(() => leaves(leaveAll.all(origin) as { channel: string; state: string }[]))()

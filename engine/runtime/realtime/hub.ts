@@ -35,6 +35,14 @@ export interface RealtimeSettings {
 /** How a connection's bytes leave: a WebSocket or an event stream. */
 export interface Transport {
   send(message: string): void
+  /**
+   * Send a message already encoded as UTF-8 (the same bytes for every recipient of a change), when
+   * the transport can take bytes as they are; `send` otherwise.
+   */
+  sendEncoded?(message: Buffer): void
+  /** Hold writes back until uncork: the messages of one delivery batch leave in one write. */
+  cork?(): void
+  uncork?(): void
   /** Bytes accepted but not yet handed to the network. */
   buffered(): number
   close(code: number, reason: string): void
@@ -105,6 +113,12 @@ export function createHub(deps: {
   let scheduled = false
   let stopped = false
   const timers: NodeJS.Timeout[] = []
+  /**
+   * While a batch is delivered: each message's UTF-8 bytes, encoded once for all its recipients
+   * (views hand equal messages over as the same string), and the connections held corked.
+   */
+  const FLUSH_BYTES = Math.min(64 * 1024, settings.maxBufferedBytes / 4)
+  let batch: { readonly encoded: Map<string, Buffer>; readonly corked: Set<Connection> } | undefined
 
   const fail = (connection: Connection, error: unknown, about: { readonly id?: string; readonly channel?: string } = {}) => {
     if (error instanceof KoyaError) connection.send(text.error(error, about))
@@ -198,23 +212,53 @@ export function createHub(deps: {
       }
       // One read transaction per batch: every view reads the same snapshot, and SQLite takes its
       // read lock once instead of once per view's statement (less than half the cost per read).
-      const batch = db.transaction(() => {
+      const read = db.transaction(() => {
         const entries = log.after(cursor, 1000)
         if (entries.length === 0) return false
         cursor = entries.at(-1)!.id
         views.apply(entries)
-        return true
+        // A short batch reached the head: no second read transaction to find nothing.
+        return entries.length === 1000
       })
       // With read observers (the PHI audit) a delivery writes its audit entry inside the batch:
       // a deferred read transaction could not take the write lock once another process had
       // committed (SQLITE_BUSY_SNAPSHOT) and the event would be dropped, so the batch takes the
       // write lock from its start, waiting like any writer. Apps without observers read as before.
       const audited = data.hasReadObservers()
-      while (audited ? batch.immediate() : batch()) {
-        // until the log is drained
+      batch = { encoded: new Map(), corked: new Set() }
+      try {
+        while (audited ? read.immediate() : read()) {
+          // until the log is drained
+        }
+      } finally {
+        const { corked } = batch
+        batch = undefined
+        for (const connection of corked) connection.transport.uncork?.()
       }
     } catch (error) {
       deps.onError(error)
+    }
+  }
+
+  /** Send through the batch's shared encodings and corks, or as is outside a batch. */
+  const transmit = (connection: Connection, message: string) => {
+    const { transport } = connection
+    if (batch === undefined || transport.sendEncoded === undefined) return transport.send(message)
+    if (transport.cork && !batch.corked.has(connection)) {
+      transport.cork()
+      batch.corked.add(connection)
+    }
+    let bytes = batch.encoded.get(message)
+    if (bytes === undefined) {
+      bytes = Buffer.from(message, 'utf8')
+      batch.encoded.set(message, bytes)
+    }
+    transport.sendEncoded(bytes)
+    // Corked bytes count as unsent: hand a large batch to the network now, so that only bytes the
+    // peer did not read can reach maxBufferedBytes (the slow-consumer check that follows).
+    if (transport.uncork && transport.buffered() >= FLUSH_BYTES) {
+      transport.uncork()
+      batch.corked.delete(connection)
     }
   }
 
@@ -312,7 +356,7 @@ export function createHub(deps: {
         actor: () => connection.identity.actor,
         send(message) {
           if (connection.closed) return
-          transport.send(message)
+          transmit(connection, message)
           // Bounded memory: a connection that does not read is cut off, never buffered without end.
           if (transport.buffered() > settings.maxBufferedBytes) {
             close(connection, CLOSE.slowConsumer, new KoyaError('KL_API_REALTIME_SLOW_CONSUMER', 'The connection did not read its messages fast enough.'))
@@ -366,7 +410,7 @@ export function createHub(deps: {
         setInterval(() => {
           if (!channels.active()) return
           try {
-            relay.maintain(clock().getTime())
+            relay.maintain(clock().getTime(), channels.deliver)
           } catch (error) {
             deps.onError(error)
           }

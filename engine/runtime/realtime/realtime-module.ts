@@ -121,8 +121,13 @@ export const realtimeModule = defineModule<RealtimeModuleOptions | undefined>({
     }
 
     app.get('/realtime', { websocket: true, preValidation: authenticate }, (socket, request) => {
+      // The TCP socket under the WebSocket (ws took it over from the upgrade request).
+      const tcp = request.raw.socket
       const transport: Transport = {
         send: (message) => socket.send(message),
+        sendEncoded: (message) => socket.send(message, { binary: false }),
+        cork: () => tcp.cork(),
+        uncork: () => tcp.uncork(),
         buffered: () => socket.bufferedAmount,
         close(code, reason) {
           socket.close(code, reason)

@@ -102,6 +102,21 @@ export function createViews(data: DataLayer, options: { readonly maxViewRows: nu
     return found
   }
 
+  /**
+   * The messages of the batch being applied, by subscription id, seq and kind: subscribers of
+   * different views who see the same contents get the same string, serialized once (and encoded
+   * once by the hub).
+   */
+  let messages = new Map<string, { readonly row: string | undefined; readonly text: string }>()
+  const messageOf = (sub: Subscription, c: Change): string => {
+    const key = `${sub.id}\0${c.seq}\0${c.kind}\0${sub.view.table}\0${c.rowId}`
+    const found = messages.get(key)
+    if (found !== undefined && found.row === c.row) return found.text
+    const message = text.change(sub.id, c.seq, c.kind, sub.view.table, c.rowId, c.row)
+    messages.set(key, { row: c.row, text: message })
+    return message
+  }
+
   const deliver = (subscriptions: Iterable<Subscription>, changes: readonly Change[]) => {
     for (const sub of subscriptions) {
       for (const c of changes) {
@@ -116,7 +131,7 @@ export function createViews(data: DataLayer, options: { readonly maxViewRows: nu
             continue
           }
         }
-        sub.sink.send(text.change(sub.id, c.seq, c.kind, sub.view.table, c.rowId, c.row))
+        sub.sink.send(messageOf(sub, c))
       }
     }
   }
@@ -237,6 +252,7 @@ export function createViews(data: DataLayer, options: { readonly maxViewRows: nu
     detach,
     apply(entries) {
       if (entries.length === 0) return
+      messages = new Map()
       const byTable = new Map<string, LogEntry[]>()
       for (const e of entries) {
         const list = byTable.get(e.table)
@@ -277,9 +293,19 @@ export function createViews(data: DataLayer, options: { readonly maxViewRows: nu
             list.map((view) => view.actor),
             { table, where: where ? { kind: 'and', where: [byId, where] } : byId },
           )
+          // Rows shared between actors (listForActors) are serialized once.
+          const texts = new WeakMap<RowObject, string>()
+          const textOf = (row: RowObject) => {
+            let found = texts.get(row)
+            if (found === undefined) {
+              found = JSON.stringify(row)
+              texts.set(row, found)
+            }
+            return found
+          }
           list.forEach((view, i) => {
             try {
-              evaluate(view, own, undefined, new Map(read[i]!.map((row) => [String(row.id), JSON.stringify(row)])))
+              evaluate(view, own, undefined, new Map(read[i]!.map((row) => [String(row.id), textOf(row)])))
             } catch (error) {
               options.onError(error)
             }

@@ -9,6 +9,7 @@ import { openDatabase } from '../../../engine/shared/sqlite.ts'
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'koya-relay-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const ignore = () => {}
 
 /** Two relays on one database file, each with its own connection (as two processes have), on a clock the test moves. */
 function pair(settings = { presenceTtlMs: 1000, retainMs: 5000, maxEntries: 100 }) {
@@ -45,25 +46,30 @@ describe('the channel relay between processes (through SQLite)', () => {
     expect(b.others('room:1')).toEqual([{ key: `${a.origin}.1`, userId: 'u1', presence: { name: 'Ada' } }])
     expect(a.others('room:1')).toEqual([])
     advance(600)
-    a.maintain(1_000_600) // a lives: its member is refreshed
+    a.maintain(1_000_600, ignore) // a lives: its member is refreshed
     advance(600)
     expect(b.others('room:1')).toHaveLength(1)
     // a dies (no more refreshes): past the time to live it is gone, and one leave is published.
     advance(1000)
-    b.maintain(1_002_200)
-    c.maintain(1_002_200)
+    const expiredHere: [string, unknown][] = []
+    b.maintain(1_002_200, (channel, message) => expiredHere.push([channel, JSON.parse(message)]))
+    c.maintain(1_002_200, ignore)
     expect(b.others('room:1')).toEqual([])
-    expect(received(c)).toEqual([['room:1', { type: 'presence', channel: 'room:1', joins: [], leaves: [{ key: `${a.origin}.1`, userId: 'u1', presence: { name: 'Ada' } }] }]])
+    const leave = { type: 'presence', channel: 'room:1', joins: [], leaves: [{ key: `${a.origin}.1`, userId: 'u1', presence: { name: 'Ada' } }] }
+    // b expired it: b's own members hear of it from maintain, the others' through the relay.
+    expect(expiredHere).toEqual([['room:1', leave]])
+    expect(received(b)).toEqual([])
+    expect(received(c)).toEqual([['room:1', leave]])
   })
 
   it('keeps the table bounded: old entries are purged, and never more than maxEntries remain', () => {
     const { a, b, count, advance, received } = pair({ presenceTtlMs: 1000, retainMs: 5000, maxEntries: 100 })
     for (let i = 0; i < 250; i++) a.publish('room:1', `{"i":${i}}`)
-    b.maintain(1_000_000)
+    b.maintain(1_000_000, ignore)
     expect(count()).toBe(100)
     advance(10_000)
     a.publish('room:1', '{"last":true}')
-    b.maintain(1_010_000)
+    b.maintain(1_010_000, ignore)
     expect(count()).toBe(1)
     expect(received(b).at(-1)).toEqual(['room:1', { last: true }])
   })
