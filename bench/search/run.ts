@@ -5,12 +5,14 @@
 // node:http server running the same FTS5 MATCH + bm25 / vec0 KNN SQL with better-sqlite3 and the
 // same auth work. wrk (one thread, --connections, pinned to core 1) drives each side for
 // --duration seconds after a --warmup; the best of --rounds is kept. Prints the ratios.
-// Usage: node bench/search/run.ts [--rows 100000] [--duration 10] [--rounds 1] [--warmup 2] [--connections 8]
+// Usage: node bench/search/run.ts [--rows 100000] [--duration 10] [--rounds 1] [--warmup 2] [--connections 8] [--no-postgres]
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { WORDS } from './words.ts'
+import { benchPostgres, postgresMissing } from './postgres.ts'
 import { missingTools, runWrkScript, type WrkResult } from '../rest/wrk.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -19,6 +21,7 @@ const { values: args } = parseArgs({
     rows: { type: 'string', default: '100000' },
     duration: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '1' },
+    postgres: { type: 'boolean', default: true },
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '8' },
   },
@@ -51,6 +54,12 @@ try {
   const rawKnn = await measure('vec0 KNN + policy (baseline)', ready.baseline, 'semantic')
   await measure('/search mode=hybrid (KoyaLite)', ready.koya, 'hybrid')
   console.log(`text: ${(text.requestsPerSecond / rawText.requestsPerSecond).toFixed(2)}x of the FTS5 baseline (target >= 0.6x)`)
+  if (args.postgres && postgresMissing() === undefined) {
+    // The SQLite server is idle (not stopped) while PostgreSQL runs on the same core.
+    const pg = await benchPostgres({ rows: Number(args.rows), duration: Number(args.duration), warmup: Number(args.warmup), connections: Number(args.connections), words: WORDS })
+    console.log(`${'PostgreSQL 15 tsvector + GIN (pgbench)'.padEnd(36)} ${pg.tps.toFixed(0).padStart(7)} req/s   mean ${pg.latencyMs.toFixed(2)} ms (no HTTP, no auth)`)
+    console.log(`text: ${(text.requestsPerSecond / pg.tps).toFixed(2)}x of PostgreSQL tsvector + GIN through pgbench`)
+  } else console.log(`PostgreSQL skipped: ${args.postgres ? postgresMissing() : '--no-postgres'}`)
   console.log(`semantic: ${(semantic.requestsPerSecond / rawKnn.requestsPerSecond).toFixed(2)}x of the vec0 baseline (target >= 0.7x); p50 ${semantic.p50Ms.toFixed(2)} vs ${rawKnn.p50Ms.toFixed(2)} ms`)
 } finally {
   server.kill('SIGTERM')

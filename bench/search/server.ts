@@ -7,12 +7,12 @@ import http from 'node:http'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { hash } from 'node:crypto'
+import { WORDS } from './words.ts'
 import { createTestApp } from '../../engine/testing/index.ts'
 import { uuidv7 } from '../../engine/shared/uuid.ts'
 import { bagOfWords, startEmbeddingsStandIn } from '../../test/runtime/search/embeddings-stand-in.ts'
 
-export const WORDS = 'rocket launch fuel engine orbit cat dog car tea bread garden water report plan budget review merger secret coffee board valve stars moon planet'.split(' ')
-export const DIMENSIONS = 384
+const DIMENSIONS = 384
 const here = path.dirname(fileURLToPath(import.meta.url))
 const ROWS = Number(process.env.BENCH_ROWS ?? '100000')
 
@@ -24,7 +24,7 @@ const ada = await app.user('ada@example.com')
 const bob = await app.user('bob@example.com')
 let seed = 42
 const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32)
-const sentence = (n: number) => Array.from({ length: n }, () => WORDS[Math.floor(random() * WORDS.length)]).join(' ')
+const sentence = (n: number) => Array.from({ length: n }, () => WORDS[Math.floor(random() * WORDS.length)]!).join(' ')
 const insert = app.db.prepare('INSERT INTO notes (id, ownerId, title, body, shared) VALUES (?, ?, ?, ?, ?)')
 const vector = app.db.prepare('INSERT INTO _koya_vec_notes (id, embedding, hash) VALUES (?, ?, ?)')
 const started = Date.now()
