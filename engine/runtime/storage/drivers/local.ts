@@ -20,7 +20,7 @@ const TEMP_DIR = '.tmp'
  * chunk pause the request until its write drained; with 256 KiB, chunks that arrive during a
  * write go out together in one writev. Reads: 128 KiB per read, half the reads of the default.
  * Larger (1 MiB writes) saved a little more CPU but took the 200 MB round trip's RSS growth from
- * ~43 to ~50 MB (storage-memory.test.ts bounds it at 50; decision 1303).
+ * ~43 to ~50 MB (storage-memory.test.ts bounds it at 50; decision 196).
  */
 const WRITE_BUFFER = 256 * 1024
 const READ_BUFFER = 128 * 1024
