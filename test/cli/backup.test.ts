@@ -126,6 +126,11 @@ describe('koyalite backup and restore', () => {
     const refused = await runCli(repoRoot, ['restore', archive, '--db', target])
     expect(refused.code).toBe(1)
     expect(refused.err).toContain('KL_BACKUP_TARGET_EXISTS')
+    // `--to` names the target as `--db` does (the issue's spelling); both, differing, is a usage error.
+    const refusedTo = await runCli(repoRoot, ['restore', archive, '--to', target])
+    expect(refusedTo.err).toContain('KL_BACKUP_TARGET_EXISTS')
+    const both = await runCli(repoRoot, ['restore', archive, '--to', target, '--db', `${target}.other`])
+    expect(both.err).toContain('KL_CLI_USAGE')
 
     // Another process with the file open: refused even with --force.
     const holder = spawn(process.execPath, ['-e', `const D = require(${JSON.stringify(path.join(repoRoot, 'node_modules', 'better-sqlite3'))}); const db = new D(${JSON.stringify(target)}); db.prepare('SELECT 1').get(); process.stdout.write('open\\n'); setInterval(() => {}, 1000)`], { stdio: ['ignore', 'pipe', 'inherit'] })

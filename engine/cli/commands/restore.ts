@@ -13,8 +13,8 @@ import { colors, type CliIO } from '../io.ts'
 import { withProjectEnv } from '../secrets-env.ts'
 
 export const restoreCommand: Command = {
-  usage: `koyalite restore <file> [--db file] [--force]
-       koyalite restore --from <bucket>/koya-backup-<instant> [--db file] [--force]
+  usage: `koyalite restore <file> [--to file | --db file] [--force]
+       koyalite restore --from <bucket>/koya-backup-<instant> [--to file | --db file] [--force]
 
   Restores a backup made by \`koyalite backup\`: the archive is checked (its manifest, the
   database's SHA-256 and integrity_check), its migrations compared with the project's, and the
@@ -26,14 +26,18 @@ export const restoreCommand: Command = {
 
   --from <key> a backup \`koyalite backup --to <bucket>\` wrote, read through the storage driver
                (local or S3); the bucket's own folder is kept as it is
-  --db <file>  the database to restore into (default: $KOYA_DB, else ./data/koya.db)
+  --to, --db <file>
+               the database to restore into (default: $KOYA_DB, else ./data/koya.db)
   --force      replace an existing database`,
   async run(args, processIo) {
     const io = await withProjectEnv(processIo, { dev: false })
-    const { values, positionals } = parseCommandArgs('restore', args, { db: { type: 'string' }, force: { type: 'boolean' }, from: { type: 'string' } })
+    const { values, positionals } = parseCommandArgs('restore', args, { db: { type: 'string' }, to: { type: 'string' }, force: { type: 'boolean' }, from: { type: 'string' } })
+    if (values.to !== undefined && values.db !== undefined && values.to !== values.db) {
+      throw new KoyaError('KL_CLI_USAGE', '--to and --db both name the database to restore into, differently.', { hint: 'Give one of them.' })
+    }
     const given = positionals[0]
     if ((given === undefined) === (values.from === undefined) || positionals.length > 1) throw new KoyaError('KL_CLI_USAGE', 'restore needs one backup: a file, or --from <bucket>/<key>.', { hint: 'koyalite restore data/backups/koya-backup-….tar.gz' })
-    const file = databasePath(io, values.db)
+    const file = databasePath(io, values.to ?? values.db)
     if (file === ':memory:') throw new KoyaError('KL_CLI_USAGE', 'restore needs a database file, not :memory:.', { hint: 'Pass --db <file>.' })
     const bucket = values.from?.split('/')[0]
     const staging = values.from === undefined ? undefined : mkdtempSync(path.join(os.tmpdir(), 'koya-restore-from-'))
