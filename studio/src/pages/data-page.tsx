@@ -13,9 +13,16 @@ import { parseEdit } from '../cells.tsx'
 const PAGE_SIZE = 50
 type Row = Record<string, unknown>
 
+/** The first page of a table as the grid asks for it unfiltered (main.tsx preloads it). */
+export function firstPageUrl(table: string): string {
+  const params = new URLSearchParams({ order: orderParam({ column: 'id', direction: 'asc' }), limit: String(PAGE_SIZE + 1) })
+  return `/api/${table}?${params}`
+}
+export const COUNTS_URL = '/admin/studio/counts'
+
 function DataPage({ meta, rest, search }: PageProps) {
   const [counts, setCounts] = useState<Record<string, number>>({})
-  useEffect(() => void get<Record<string, number>>('/admin/studio/counts').then(setCounts, () => {}), [])
+  useEffect(() => void get<Record<string, number>>(COUNTS_URL).then(setCounts, () => {}), [])
   const table = meta.tables.find((t) => t.name === rest[0]) ?? meta.tables[0]
   return (
     <div className="split">

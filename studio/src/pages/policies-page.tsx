@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react'
 import { get, post, StudioApiError, type Meta } from '../api.ts'
-import { registerPage, type PageProps } from '../registry.ts'
+import { type PageProps } from '../registry.ts'
 
 type Role = 'read' | 'create' | 'update' | 'updateCheck' | 'delete'
 interface SimulatedPolicy { role: Role; source: string | null; at: string | null; sql: string | null; parameters: unknown[] }
@@ -114,4 +114,4 @@ function PolicySimulator({ meta, search }: PageProps) {
   )
 }
 
-registerPage({ path: 'policies', title: 'Policies', key: 'p', order: 45, component: PolicySimulator })
+export default PolicySimulator

@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react'
 import { get, post, StudioApiError, type Meta } from '../api.ts'
-import { registerPage, type PageProps } from '../registry.ts'
+import { type PageProps } from '../registry.ts'
 
 interface EditResult { files: { path: string; diff: string }[]; migration: { name: string; sql: string } | null }
 type Operation = 'read' | 'create' | 'update' | 'delete'
@@ -114,4 +114,4 @@ function SchemaPage({ meta }: PageProps) {
   )
 }
 
-registerPage({ path: 'schema', title: 'Schema', key: 'm', order: 42, component: SchemaPage })
+export default SchemaPage
