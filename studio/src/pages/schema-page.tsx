@@ -24,6 +24,9 @@ function parseColumns(text: string): { name: string; type: string; optional: boo
   })
 }
 
+/** `projectId, status` → ['projectId', 'status']. */
+const splitColumns = (value: FormDataEntryValue | null): string[] => String(value ?? '').split(',').map((c) => c.trim()).filter((c) => c !== '')
+
 function SchemaPage({ meta }: PageProps) {
   const [available, setAvailable] = useState<{ columnTypes: string[] } | null | undefined>(undefined)
   const [table, setTable] = useState(meta.tables[0]?.name ?? '')
@@ -53,6 +56,7 @@ function SchemaPage({ meta }: PageProps) {
     void edit(handler(new FormData(event.currentTarget)))
   }
   const columns = meta.tables.find((t) => t.name === table)?.columns ?? []
+  const indexes = meta.tables.find((t) => t.name === table)?.indexes ?? []
   const types = available?.columnTypes ?? []
   return (
     <section className="content" aria-label="Schema and policies">
@@ -78,13 +82,28 @@ function SchemaPage({ meta }: PageProps) {
             <input name="to" aria-label="New name" placeholder="new name" required pattern="[A-Za-z_][A-Za-z0-9_]*" />
             <button type="submit" disabled={busy}>Rename</button>
           </form>
-          <form className="card row wrap" aria-label="Add an index" onSubmit={submit((f) => ({ kind: 'addIndex', table, columns: String(f.get('columns')).split(',').map((c) => c.trim()).filter((c) => c !== ''), unique: f.get('unique') === 'on' }))}>
+          <form className="card row wrap" aria-label="Add an index" onSubmit={submit((f) => ({ kind: 'addIndex', table, columns: splitColumns(f.get('columns')), unique: f.get('unique') === 'on' }))}>
             <h3>Add an index</h3>
             <input name="columns" aria-label="Index columns" placeholder={columns.slice(0, 2).map((c) => c.name).join(', ')} required size={28} list="index-columns" />
             <datalist id="index-columns">{columns.map((c) => <option key={c.name} value={c.name} />)}</datalist>
             <label className="check"><input type="checkbox" name="unique" />unique</label>
             <button type="submit" disabled={busy}>Add index</button>
           </form>
+          {indexes.length > 0 ? (
+            <div className="card" role="group" aria-label="Indexes">
+              <h3>Indexes of {table}</h3>
+              <p className="muted">An index's name comes from its table and columns: change its columns to rename it. An index a column makes (<code>.unique()</code>, a reference) is changed on that column.</p>
+              {indexes.map((index) => (
+                <form key={`${table}:${index.name}`} className="row wrap" aria-label={`Index ${index.name}`} onSubmit={submit((f) => ({ kind: 'editIndex', table, columns: index.columns, to: splitColumns(f.get('columns')), unique: f.get('unique') === 'on' }))}>
+                  <code>{index.name}</code>
+                  <input name="columns" aria-label={`Columns of ${index.name}`} defaultValue={index.columns.join(', ')} required size={28} list="index-columns" />
+                  <label className="check"><input type="checkbox" name="unique" defaultChecked={index.unique} />unique</label>
+                  <button type="submit" disabled={busy}>Save index</button>
+                  <button type="button" className="danger" disabled={busy} onClick={() => { if (confirm(`Drop ${index.name}? The migration drops the index; the rows stay.`)) void edit({ kind: 'dropIndex', table, columns: index.columns }) }}>Drop</button>
+                </form>
+              ))}
+            </div>
+          ) : null}
           <form className="card row wrap" aria-label="Add a table" onSubmit={submit((f) => ({ kind: 'addTable', table: String(f.get('table')), columns: parseColumns(String(f.get('columns'))) }))}>
             <h3>Add a table</h3>
             <input name="table" aria-label="New table name" placeholder="table" required pattern="[A-Za-z_][A-Za-z0-9_]*" />
