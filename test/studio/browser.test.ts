@@ -277,13 +277,20 @@ describe('Studio in Chromium', () => {
     await page.getByRole('button', { name: 'Simulate' }).click()
     const grid = page.getByRole('table', { name: 'Verdicts on workspaces' })
     await grid.locator('tbody tr').first().waitFor()
-    const verdicts = async () => Object.fromEntries((await grid.locator('tbody tr').all()).length === 0 ? [] : await Promise.all((await grid.locator('tbody tr').all()).map(async (tr) => [await tr.locator('td').nth(1).textContent(), await tr.locator('td').last().textContent()])))
+    const verdicts = async () => Object.fromEntries((await grid.locator('tbody tr').all()).length === 0 ? [] : await Promise.all((await grid.locator('tbody tr').all()).map(async (tr) => [await tr.locator('td').nth(1).textContent(), await tr.locator('td strong').textContent()])))
     // Bob owns "Bobs" and belongs to nothing else: the same rows view-as-user showed him.
     expect(await verdicts()).toEqual({ 'Acme Corp': 'deny', Bobs: 'allow', 'Team 0': 'deny', 'Team 1': 'deny', 'Team 2': 'deny' })
     expect(await page.getByLabel('SQL of read').textContent()).toContain('"ownerId"')
     expect(await page.getByTestId('simulation-summary').textContent()).toContain('1 of 5 row(s) on this page allowed to bob@example.com (roles: none)')
-    // What Bob's realtime subscriptions would receive is the same read verdict, said so.
-    expect(await page.getByTestId('realtime-note').textContent()).toContain('subscriptions to workspaces receive the changes of the allowed rows')
+    // What Bob's realtime subscription would receive: without a filter, the read verdict.
+    const realtime = async () => Object.fromEntries(await Promise.all((await grid.locator('tbody tr').all()).map(async (tr) => [await tr.locator('td').nth(1).textContent(), await tr.locator('td').last().textContent()])))
+    expect(await realtime()).toEqual({ 'Acme Corp': '—', Bobs: 'receives', 'Team 0': '—', 'Team 1': '—', 'Team 2': '—' })
+    // With a filter that leaves his row out, his subscription receives nothing.
+    await page.getByLabel('Subscription filter').fill('slug=neq.bobs')
+    await page.getByRole('button', { name: 'Simulate' }).click()
+    await expect.poll(() => page.getByTestId('realtime-note').textContent()).toContain('filtered by slug=neq.bobs')
+    expect(Object.values(await realtime())).toEqual(['—', '—', '—', '—', '—'])
+    await page.getByLabel('Subscription filter').fill('')
     await shot('09b-policy-simulator')
     // The same user with the admin role: the rule's `auth.roles.includes('admin')` admits every row.
     await page.getByLabel('their granted roles').uncheck()

@@ -199,6 +199,7 @@ function TableView({ meta, table, search, estimate }: { meta: Meta; table: Table
           )}
         </section>
       ) : null}
+      {readOnly && (meta.buckets ?? []).length > 0 ? <TheirFiles buckets={meta.buckets!} who={viewingAs!} /> : null}
       <FilterEditor table={table} filters={filters} onApply={applyFilters} />
       <div className="row wrap toolbar">
         <button type="button" onClick={() => void load()}>Refresh</button>
@@ -256,6 +257,40 @@ function TableView({ meta, table, search, estimate }: { meta: Meta; table: Table
         </table>
         {rows.length === 0 && !error ? <p className="muted">No rows{isViewingAs() ? ' this user may read' : ''}.</p> : null}
       </div>
+    </section>
+  )
+}
+
+interface StoredObject { id: string; name: string; size: number; contentType?: string }
+
+/**
+ * Viewing as a user: the files of each bucket they see, asked as them (`GET /storage/<bucket>`
+ * with the impersonation's token: their own objects that the bucket's read rule admits).
+ */
+function TheirFiles({ buckets, who }: { buckets: readonly string[]; who: string }) {
+  const [files, setFiles] = useState<Record<string, StoredObject[] | string>>({})
+  useEffect(() => {
+    for (const bucket of buckets) {
+      void get<StoredObject[]>(`/storage/${encodeURIComponent(bucket)}?limit=50`).then(
+        (list) => setFiles((f) => ({ ...f, [bucket]: list })),
+        (error: unknown) => setFiles((f) => ({ ...f, [bucket]: error instanceof Error ? error.message : String(error) })),
+      )
+    }
+  }, [buckets, who])
+  return (
+    <section className="card" aria-label="Their files">
+      <h3>Files as {who}</h3>
+      {buckets.map((bucket) => {
+        const list = files[bucket]
+        return (
+          <div key={bucket}>
+            <h4>{bucket}</h4>
+            {list === undefined ? <p className="muted">Loading…</p> : typeof list === 'string' ? <p className="error">{list}</p> : list.length === 0 ? <p className="muted">None they may read.</p> : (
+              <ul className="list" data-testid={`files-${bucket}`}>{list.map((o) => <li key={o.id}><code>{o.name}</code> <span className="muted">{o.size} bytes · {o.id}</span></li>)}</ul>
+            )}
+          </div>
+        )
+      })}
     </section>
   )
 }
