@@ -271,7 +271,7 @@ function TheirFiles({ buckets, who }: { buckets: readonly string[]; who: string 
   const [files, setFiles] = useState<Record<string, StoredObject[] | string>>({})
   useEffect(() => {
     for (const bucket of buckets) {
-      void get<StoredObject[]>(`/storage/${encodeURIComponent(bucket)}?limit=50`).then(
+      void get<StoredObject[]>(`/storage/${encodeURIComponent(bucket)}`).then(
         (list) => setFiles((f) => ({ ...f, [bucket]: list })),
         (error: unknown) => setFiles((f) => ({ ...f, [bucket]: error instanceof Error ? error.message : String(error) })),
       )
