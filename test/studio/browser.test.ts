@@ -171,6 +171,28 @@ describe('Studio in Chromium', () => {
     expect(exported.split('\n')[0]).toBe('id,name,slug,ownerId,createdAt,updatedAt')
     expect(exported).toContain('"Imported, Inc",imported,')
 
+    // The export is the whole view (filters and order), not the page shown: 1100 rows, fetched by
+    // keyset in chunks, with the grid showing 50.
+    const insert = t.db.prepare('INSERT INTO "workspaces" ("id", "name", "slug", "ownerId", "createdAt", "updatedAt") VALUES (?, ?, ?, ?, ?, ?)')
+    const now = new Date().toISOString()
+    t.db.transaction(() => { for (let i = 0; i < 1100; i++) insert.run(`bulk-${String(i).padStart(4, '0')}`, 'Bulk', `bulk-${i}`, admin.id, now, now) })()
+    try {
+      await page.goto(`${url}/_/data/workspaces?name=eq.Bulk`)
+      await grid.getByText('bulk-0000', { exact: true }).waitFor()
+      expect(await grid.locator('tbody tr').count()).toBe(50)
+      const [csvFile] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()])
+      const lines = readFileSync((await csvFile.path())!, 'utf8').trimEnd().split('\n')
+      expect(lines).toHaveLength(1101)
+      expect(new Set(lines.slice(1).map((line) => line.split(',')[0])).size).toBe(1100)
+      const [jsonFile] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()])
+      const rows = JSON.parse(readFileSync((await jsonFile.path())!, 'utf8')) as { id: string; name: string }[]
+      expect(rows.map((r) => r.id)).toEqual(Array.from({ length: 1100 }, (_, i) => `bulk-${String(i).padStart(4, '0')}`))
+    } finally {
+      t.db.prepare('DELETE FROM "workspaces" WHERE "name" = \'Bulk\'').run()
+    }
+    await page.goto(`${url}/_/data/workspaces`)
+    await grid.getByText('Imported, Inc', { exact: true }).waitFor()
+
     const row = grid.locator('tbody tr').filter({ hasText: 'Imported, Inc' })
     await row.getByRole('checkbox').check()
     await page.getByRole('button', { name: 'Delete 1' }).click()
@@ -221,6 +243,11 @@ describe('Studio in Chromium', () => {
     expect(shown).toMatchObject([{ name: 'Acme Corp', slug: 'acme', owner: { email: ADMIN.email } }, { name: 'Bobs', slug: 'bobs', owner: { email: 'bob@example.com' } }])
     expect(await page.getByTestId('sdk-call').textContent()).toBe(`await koya.workspaces.list({ select: ["name", "slug"], where: { slug: { in: ["acme", "bobs"] } }, orderBy: { slug: 'asc' }, limit: 20, include: { owner: true } })`)
     expect(await page.getByTestId('graphql-query').textContent()).toContain('workspaces(where: { slug: { in: ["acme", "bobs"] } }, orderBy: [{ slug: ASC }], limit: 20)')
+    // The GraphQL copy runs too, as the same admin: the same rows.
+    const graphql = (await page.getByTestId('graphql-query').textContent())!
+    const answered = await page.evaluate(async (query) => (await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) })).json(), graphql) as { data?: { workspaces: { name: string; slug: string; owner: { email: string } }[] }; errors?: unknown }
+    expect(answered.errors).toBeUndefined()
+    expect(answered.data!.workspaces.map((w) => [w.name, w.slug, w.owner.email])).toEqual((shown as { name: string; slug: string; owner: { email: string } }[]).map((w) => [w.name, w.slug, w.owner.email]))
     await shot('06-query-builder')
   })
 

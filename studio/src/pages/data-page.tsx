@@ -11,6 +11,7 @@ import { ViewAs } from '../view-as.tsx'
 import { parseEdit } from '../cells.tsx'
 
 const PAGE_SIZE = 50
+const EXPORT_CHUNK = 500
 type Row = Record<string, unknown>
 
 /** The first page of a table as the grid asks for it unfiltered (main.tsx preloads it). */
@@ -180,6 +181,36 @@ function TableView({ meta, table, search, estimate }: { meta: Meta; table: Table
   }
 
   const names = useMemo(() => columns.map((c) => c.name), [columns])
+  // Export of the whole view (its filters and order, not just the page shown), streamed: pages of
+  // EXPORT_CHUNK rows by keyset through the API, each turned into its part of the file as it
+  // arrives, so no step holds the whole table as one string.
+  const [exporting, setExporting] = useState<number | null>(null)
+  const exportView = async (format: 'csv' | 'json') => {
+    const parts: string[] = [format === 'csv' ? toCsv(names, []) : '[']
+    let last: Row | undefined
+    let count = 0
+    setExporting(0)
+    try {
+      for (;;) {
+        const params = baseParams()
+        if (last) for (const [k, v] of keysetParams(sort, last)) params.append(k, v)
+        params.set('order', orderParam(sort))
+        params.set('limit', String(EXPORT_CHUNK))
+        const { body } = await request<Row[]>('GET', `/api/${table.name}?${params}`)
+        if (body.length > 0) parts.push(format === 'csv' ? toCsv(names, body).slice(parts[0]!.length) : `${count === 0 ? '' : ','}\n${body.map((r) => JSON.stringify(r)).join(',\n')}`)
+        count += body.length
+        setExporting(count)
+        if (body.length < EXPORT_CHUNK) break
+        last = body[body.length - 1]
+      }
+      if (format === 'json') parts.push('\n]\n')
+      download(`${table.name}.${format}`, format === 'csv' ? 'text/csv' : 'application/json', parts)
+    } catch (failure) {
+      setError(failure instanceof Error ? failure.message : String(failure))
+    } finally {
+      setExporting(null)
+    }
+  }
   const page = cursors.length + 1
   return (
     <section className="content" aria-label={`Table ${table.name}`}>
@@ -203,8 +234,9 @@ function TableView({ meta, table, search, estimate }: { meta: Meta; table: Table
       <FilterEditor table={table} filters={filters} onApply={applyFilters} />
       <div className="row wrap toolbar">
         <button type="button" onClick={() => void load()}>Refresh</button>
-        <button type="button" onClick={() => download(`${table.name}.csv`, 'text/csv', toCsv(names, rows))}>Export CSV</button>
-        <button type="button" onClick={() => download(`${table.name}.json`, 'application/json', JSON.stringify(rows, null, 2))}>Export JSON</button>
+        <button type="button" disabled={exporting !== null} onClick={() => void exportView('csv')}>Export CSV</button>
+        <button type="button" disabled={exporting !== null} onClick={() => void exportView('json')}>Export JSON</button>
+        {exporting !== null ? <span role="status" className="muted">Exporting… {exporting} rows</span> : null}
         {!readOnly ? <button type="button" onClick={() => setForm('new')}>New row</button> : null}
         {!readOnly && selected.size === 1 ? <button type="button" className="ghost" onClick={() => setForm(rows.find((r) => selected.has(String(r.id))) ?? null)}>Edit row</button> : null}
         {!readOnly ? <label className="file">Import CSV<input type="file" accept=".csv,text/csv" onChange={(e) => { const f = e.target.files?.[0]; if (f) void importCsv(f) }} /></label> : null}
