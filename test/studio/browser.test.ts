@@ -263,6 +263,12 @@ describe('Studio in Chromium', () => {
     await expect.poll(() => page.getByTestId('sql-error').textContent()).toContain('KL_API_SQL_WRITE_REFUSED')
     expect((await t.app.inject({ url: '/api/workspaces?select=id', headers: service })).json()).toHaveLength(5)
     await shot('07-sql-refused')
+    // History: kept across a reload; picking a statement puts it back in the editor.
+    await page.reload()
+    const past = page.getByLabel('History')
+    await expect.poll(async () => past.locator('option').allTextContents()).toContain('SELECT slug FROM workspaces ORDER BY slug')
+    await past.selectOption('SELECT slug FROM workspaces ORDER BY slug')
+    expect(await page.getByRole('textbox', { name: 'SQL' }).inputValue()).toBe('SELECT slug FROM workspaces ORDER BY slug')
   })
 
   it('draws every table in the ERD', async () => {
@@ -279,6 +285,11 @@ describe('Studio in Chromium', () => {
     await page.getByRole('button', { name: 'Zoom in' }).click()
     expect(await diagram.locator('g').first().getAttribute('transform')).toContain('scale(1.2)')
     await shot('08-erd')
+    // Export SVG: a standalone SVG file drawing every table.
+    const [svgFile] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export SVG' }).click()])
+    const svg = readFileSync((await svgFile.path())!, 'utf8')
+    expect(svg).toMatch(/^(<\?xml[^>]*>\s*)?<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/)
+    for (const table of tables) expect(svg).toContain(`data-table="${table.name}"`)
   })
 
   it('charts a count over time', async () => {
