@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SERVICE_KEY } from '../helpers/app.ts'
 import { repoRoot } from '../helpers/paths.ts'
 import { SETUP_TOKEN, studioApp, type StudioTestApp } from '../helpers/studio-app.ts'
+import { referenceIr, writeSdk } from '../sdk/sdk-files.ts'
 
 // Debian's Chromium (`apt-get install chromium`, done by .ci/run), never a downloaded browser.
 const CHROMIUM = '/usr/bin/chromium'
@@ -243,6 +244,18 @@ describe('Studio in Chromium', () => {
     expect(shown).toMatchObject([{ name: 'Acme Corp', slug: 'acme', owner: { email: ADMIN.email } }, { name: 'Bobs', slug: 'bobs', owner: { email: 'bob@example.com' } }])
     expect(await page.getByTestId('sdk-call').textContent()).toBe(`await koya.workspaces.list({ select: ["name", "slug"], where: { slug: { in: ["acme", "bobs"] } }, orderBy: { slug: 'asc' }, limit: 20, include: { owner: true } })`)
     expect(await page.getByTestId('graphql-query').textContent()).toContain('workspaces(where: { slug: { in: ["acme", "bobs"] } }, orderBy: [{ slug: ASC }], limit: 20)')
+    // The SDK call runs as printed, with the app's emitted SDK: the same rows.
+    const sdkCall = (await page.getByTestId('sdk-call').textContent())!
+    const files = writeSdk(referenceIr(), 'studio-query')
+    try {
+      const sdk = (await import(files.index)) as { createClient(options: { url: string; token: string }): unknown }
+      const koya = sdk.createClient({ url, token: SERVICE_KEY })
+      // eslint-disable-next-line @typescript-eslint/no-implied-eval
+      const listed = (await new Function('koya', `return (async () => ${sdkCall})()`)(koya)) as { name: string; slug: string; owner: { email: string } }[]
+      expect(listed.map((w) => [w.name, w.slug, w.owner.email])).toEqual((shown as typeof listed).map((w) => [w.name, w.slug, w.owner.email]))
+    } finally {
+      files.remove()
+    }
     // The GraphQL copy runs too, as the same admin: the same rows.
     const graphql = (await page.getByTestId('graphql-query').textContent())!
     const answered = await page.evaluate(async (query) => (await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) })).json(), graphql) as { data?: { workspaces: { name: string; slug: string; owner: { email: string } }[] }; errors?: unknown }
