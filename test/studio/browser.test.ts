@@ -127,6 +127,28 @@ describe('Studio in Chromium', () => {
     await expect.poll(async () => (await grid.locator('tbody tr td:nth-child(3)').allTextContents())[0]).toBe('Team 2')
   })
 
+  it('is driven from the keyboard: arrows move between cells, Enter edits, Escape cancels, g <key> opens a page', async () => {
+    await page.goto(`${url}/_/data/workspaces`)
+    const grid = page.getByRole('table', { name: 'Rows of workspaces' })
+    await grid.getByText('Bobs', { exact: true }).waitFor()
+    const focused = () => page.evaluate(`(() => { const cell = document.activeElement; return (cell.dataset.row ?? '-') + ',' + (cell.dataset.col ?? '-') })()`)
+    await grid.locator('td[data-row="0"][data-col="0"]').focus()
+    await page.keyboard.press('ArrowRight')
+    await page.keyboard.press('ArrowDown')
+    expect(await focused()).toBe('1,1')
+    await page.keyboard.press('Enter')
+    const editor = grid.getByLabel('Edit name')
+    await editor.waitFor()
+    await page.keyboard.press('Escape')
+    await editor.waitFor({ state: 'detached' })
+    await page.locator('h2').first().click()
+    for (const [key, path] of [['q', '/_/query'], ['n', '/_/monitor'], ['m', '/_/schema'], ['d', '/_/data']] as const) {
+      await page.keyboard.press('g')
+      await page.keyboard.press(key)
+      await expect.poll(() => new URL(page.url()).pathname).toBe(path)
+    }
+  })
+
   it('views as another user: their policies hide the rows they may not read, and nothing is editable', async () => {
     await page.goto(`${url}/_/data/workspaces`)
     const grid = page.getByRole('table', { name: 'Rows of workspaces' })
