@@ -2,7 +2,7 @@
 // Chromium against the storage test app: each bucket listed as that user sees it.
 import { chromium, type Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PDF, PNG, bearer, storageApp, type StorageTestApp } from '../runtime/storage/storage-app.ts'
+import { PDF, PNG, SERVICE_KEY, bearer, storageApp, type StorageTestApp } from '../runtime/storage/storage-app.ts'
 
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
 
@@ -27,6 +27,17 @@ afterAll(async () => {
 })
 
 describe('view as user: files', () => {
+  it('pages a bucket\'s listing with limit and offset (query values are strings)', async () => {
+    const page = async (query: string) => {
+      const answer = await fetch(`${t.url}/storage/docs?${query}`, { headers: bearer(SERVICE_KEY) })
+      expect(answer.status).toBe(200)
+      return ((await answer.json()) as { name: string }[]).map((o) => o.name)
+    }
+    expect(await page('limit=1')).toEqual(['ada.png'])
+    expect(await page('limit=1&offset=1')).toEqual(['bob.pdf'])
+    expect((await fetch(`${t.url}/storage/docs?limit=1001`, { headers: bearer(SERVICE_KEY) })).status).toBe(400)
+  })
+
   it('lists, for each bucket, the files the impersonated user may read, asked as them', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
     const login = await context.request.post(`${t.url}/auth/login`, { data: { email: 'root@example.com', password: 'correct-horse-battery-staple-1' }, headers: { origin: t.url } })
