@@ -124,6 +124,7 @@ describe('koya.storage.<bucket> in the generated SDK', () => {
     expect(progress.length).toBeGreaterThan(6)
     expect(sha(await bytesOf(koya, result.id))).toBe(sha(bytes))
     expect((await koya.storage.open!.list({ prefix: 'résumé.bin' })).map((o) => o.id)).toEqual([result.id])
+    expect((await koya.storage.open!.list({ prefix: 'résumé.bin', limit: 1, offset: 0 })).map((o) => o.id)).toEqual([result.id])
     // The same rules as upload(): the docs bucket takes images and PDFs only.
     await expect(koya.storage.docs!.uploadResumable('plain text, not an image')).rejects.toMatchObject({ code: 'KL_STORAGE_TYPE_NOT_ALLOWED', status: 415 })
     const empty = await koya.storage.open!.uploadResumable(new Uint8Array(0), { name: 'empty.bin' })
