@@ -107,6 +107,8 @@ export interface Relation {
 export interface Policy {
   readonly source: string
   readonly sql: string
+  /** Where the rule is written. */
+  readonly at?: { readonly file: string; readonly line: number; readonly column: number }
 }
 
 export interface Table {

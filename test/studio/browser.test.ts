@@ -379,6 +379,16 @@ describe('Studio in Chromium', () => {
     await expect.poll(async () => Object.values(await verdicts())).toEqual(['allow', 'allow', 'allow', 'allow', 'allow'])
   })
 
+  it('shows the schema and policies read-only outside dev, each rule with its file and line', async () => {
+    await page.goto(`${url}/_/schema`)
+    await page.getByText(/^Read-only: the schema and policies are code/).waitFor()
+    await page.getByLabel('Table', { exact: true }).selectOption('workspaces')
+    await expect.poll(() => page.getByTestId('policy-location').textContent()).toMatch(/^policies\/workspaces\.ts:\d+:\d+$/)
+    expect(await page.getByLabel('Policy source').inputValue()).toContain('ownerId')
+    expect(await page.getByLabel('Policy source').getAttribute('readonly')).not.toBeNull()
+    expect(await page.getByRole('button', { name: 'Save policy' }).count()).toBe(0)
+  })
+
   it('switches to the dark theme and has no serious accessibility violation on each page', async () => {
     await page.goto(`${url}/_/data/workspaces`)
     await page.getByRole('table', { name: 'Rows of workspaces' }).getByText('Acme Corp', { exact: true }).waitFor()

@@ -16,6 +16,13 @@ function sourceOf(meta: Meta, table: string, operation: Operation): string {
   return update.using.source === update.check.source ? update.using.source : `{\n  using: ${update.using.source},\n  check: ${update.check.source},\n}`
 }
 
+/** Where the rule is written (`policies/tasks.ts:7:13`), or '' when there is none. */
+function locationOf(meta: Meta, table: string, operation: Operation): string {
+  const policies = meta.tables.find((t) => t.name === table)?.policies
+  const policy = operation === 'update' ? policies?.update?.using : policies?.[operation]
+  return policy?.at ? `${policy.at.file}:${policy.at.line}:${policy.at.column}` : ''
+}
+
 /** Columns typed as `name:type` or `name:type?` (optional), separated by commas. */
 function parseColumns(text: string): { name: string; type: string; optional: boolean }[] {
   return text.split(',').map((part) => part.trim()).filter((part) => part !== '').map((part) => {
@@ -115,6 +122,7 @@ function SchemaPage({ meta }: PageProps) {
       <form className="card" aria-label="Policy" onSubmit={submit(() => ({ kind: 'editPolicy', table, operation, source: policy }))}>
         <div className="row">
           <h3>Policy of {table}</h3>
+          {locationOf(meta, table, operation) ? <code className="muted" data-testid="policy-location">{locationOf(meta, table, operation)}</code> : null}
           <select aria-label="Policy operation" value={operation} onChange={(e) => setOperation(e.target.value as Operation)}>{OPERATIONS.map((o) => <option key={o}>{o}</option>)}</select>
         </div>
         <textarea aria-label="Policy source" className="sql" rows={4} value={policy} readOnly={!available} placeholder={`no ${operation} rule: denied to everyone but the service key`} onChange={(e) => setPolicy(e.target.value)} />

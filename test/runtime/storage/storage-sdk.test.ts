@@ -35,7 +35,7 @@ interface BucketClient {
   uploadResumable(body: Uint8Array | Blob | string, options?: ResumableOptions): Promise<{ id: string; size: number; uploadUrl: string }>
   download(id: string): Promise<Blob>
   sign(id: string, expiresIn?: number): Promise<{ url: string; expiresAt: string }>
-  list(options?: { prefix?: string }): Promise<StorageObjectLike[]>
+  list(options?: { prefix?: string; limit?: number; offset?: number }): Promise<StorageObjectLike[]>
   update(id: string, patch: { name?: string }): Promise<StorageObjectLike>
   delete(id: string): Promise<void>
   deletePrefix(prefix: string): Promise<number>
