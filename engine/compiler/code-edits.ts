@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { IndentationText, Node, Project, QuoteKind, SyntaxKind, type CallExpression, type Expression, type ObjectLiteralExpression, type SourceFile } from 'ts-morph'
+import { IndentationText, Node, Project, QuoteKind, SyntaxKind, type ArrayLiteralExpression, type CallExpression, type Expression, type ObjectLiteralExpression, type SourceFile } from 'ts-morph'
 import type { NewColumn, StudioEdit } from '../ir/routes/studio-dev-routes.ts'
 import { KoyaError } from '../shared/errors.ts'
 
@@ -32,6 +32,10 @@ export function applyEdit(project: Project, root: string, edit: StudioEdit): voi
       return editPolicy(project, edit.table, edit.operation, edit.source)
     case 'addIndex':
       return addIndex(project, edit.table, edit.columns, edit.unique === true)
+    case 'editIndex':
+      return editIndex(project, edit.table, edit.columns, edit.to, edit.unique === true)
+    case 'dropIndex':
+      return dropIndex(project, edit.table, edit.columns)
   }
 }
 
@@ -192,6 +196,52 @@ function addIndex(project: Project, tableName: string, columns: readonly string[
     if (sameColumns(indexColumns(element), columns)) throw invalid(`Table "${tableName}" already has an index on (${columns.join(', ')}).`)
   }
   array.addElement(entry)
+}
+
+/** The `indexes: [ … ]` entry on exactly `columns`, with its array (404 when the code has none). */
+function findIndexEntry(project: Project, tableName: string, columns: readonly string[]): { array: ArrayLiteralExpression; element: Expression; options: ObjectLiteralExpression } {
+  const call = findTableCall(project, tableName)
+  tableOrThrow(project, tableName)
+  const missing = () => notFound(`Table "${tableName}" has no index on (${columns.join(', ')}) in its \`indexes: [ … ]\` option.`, 'An index made by a column (`.unique()`, a reference) is changed on that column, in your editor.')
+  const options = call!.getArguments()[2]
+  if (options === undefined || !Node.isObjectLiteralExpression(options)) throw missing()
+  const indexes = options.getProperty('indexes')
+  const array = indexes !== undefined && Node.isPropertyAssignment(indexes) ? indexes.getInitializer() : undefined
+  if (array === undefined || !Node.isArrayLiteralExpression(array)) throw missing()
+  const element = array.getElements().find((e) => sameColumns(indexColumns(e), columns))
+  if (element === undefined) throw missing()
+  return { array, element, options }
+}
+
+/**
+ * An index redefined in place (its columns, its uniqueness). An index's name is derived from its
+ * table and columns (`tasks_projectId_status_idx`), so this is how an index is renamed: the
+ * migration drops the old one and creates the new one.
+ */
+function editIndex(project: Project, tableName: string, columns: readonly string[], to: readonly string[], unique: boolean): void {
+  const { array, element } = findIndexEntry(project, tableName, columns)
+  const columnsObject = tableOrThrow(project, tableName)
+  for (const column of to) {
+    if (!columnsObject.getProperty(column)) throw notFound(`Table "${tableName}" has no column "${column}" written as \`${column}: t.…()\`.`)
+  }
+  if (new Set(to).size !== to.length) throw invalid(`An index names each column once: ${to.join(', ')}.`)
+  if (array.getElements().some((e) => e !== element && sameColumns(indexColumns(e), to))) throw invalid(`Table "${tableName}" already has an index on (${to.join(', ')}).`)
+  const list = `[${to.map((c) => `'${c}'`).join(', ')}]`
+  element.replaceWithText(unique ? `{ columns: ${list}, unique: true }` : list)
+}
+
+/**
+ * The `indexes` entry removed (the `indexes` option too when it was the last one, and the options
+ * argument when that leaves it empty): the migration drops the index, the rows stay.
+ */
+function dropIndex(project: Project, tableName: string, columns: readonly string[]): void {
+  const { array, element, options } = findIndexEntry(project, tableName, columns)
+  if (array.getElements().length > 1) {
+    array.removeElement(element)
+    return
+  }
+  options.getPropertyOrThrow('indexes').remove()
+  if (options.getProperties().length === 0) findTableCall(project, tableName)!.removeArgument(options)
 }
 
 /** The column names of one `indexes` entry as written (`['a', 'b']` or `{ columns: ['a', 'b'] }`). */

@@ -1,7 +1,8 @@
 // CSV and JSON in and out of the data browser.
 
-export function download(name: string, type: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }))
+/** Saves `parts` (a text, or the pieces of one made as they came) as a file named `name`. */
+export function download(name: string, type: string, parts: string | readonly string[]): void {
+  const url = URL.createObjectURL(new Blob(typeof parts === 'string' ? [parts] : [...parts], { type }))
   const a = document.createElement('a')
   a.href = url
   a.download = name

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react'
+import { Suspense, useCallback, useEffect, useState, type FormEvent } from 'react'
 import { get, post, StudioApiError, type Meta, type SessionInfo } from './api.ts'
 import { BASE, currentRoute, navigate, studioPages } from './registry.ts'
 
@@ -47,12 +47,14 @@ export function Shell() {
 
   const load = useCallback(async () => {
     try {
-      // Both at once: the first paint waits on one round trip, not two.
+      // All at once (the session, the model and the optional pages' probes): the first paint
+      // waits on one round trip, not three.
       const meta = get<Meta>('/admin/meta')
       meta.catch(() => {})
+      const absent = absentPages()
       const session = await get<SessionInfo>('/auth/session')
       if (!session.roles.includes('admin')) return setAuth({ kind: 'forbidden', email: session.user.email })
-      setAuth({ kind: 'in', session, meta: await meta, absent: await absentPages() })
+      setAuth({ kind: 'in', session, meta: await meta, absent: await absent })
     } catch (error) {
       if (!(error instanceof StudioApiError) || error.status !== 401) return setAuth({ kind: 'signin', setup: null, error: String(error instanceof Error ? error.message : error) })
       const state = await get<{ needed: boolean; fields: string[] }>('/admin/studio/setup').catch(() => ({ needed: false, fields: [] }))
@@ -112,7 +114,9 @@ export function Shell() {
         <button type="button" className="ghost" onClick={() => void post('/auth/logout').finally(load)}>Sign out</button>
       </header>
       <main id="main" tabIndex={-1}>
-        <Page meta={auth.meta} rest={active.path === route.page ? route.rest : []} search={route.search} dev={dev} />
+        <Suspense fallback={<p className="muted">Loading…</p>}>
+          <Page meta={auth.meta} rest={active.path === route.page ? route.rest : []} search={route.search} dev={dev} />
+        </Suspense>
       </main>
     </div>
   )

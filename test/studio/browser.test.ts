@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SERVICE_KEY } from '../helpers/app.ts'
 import { repoRoot } from '../helpers/paths.ts'
 import { SETUP_TOKEN, studioApp, type StudioTestApp } from '../helpers/studio-app.ts'
+import { referenceIr, writeSdk } from '../sdk/sdk-files.ts'
 
 // Debian's Chromium (`apt-get install chromium`, done by .ci/run), never a downloaded browser.
 const CHROMIUM = '/usr/bin/chromium'
@@ -117,13 +118,42 @@ describe('Studio in Chromium', () => {
   })
 
   it('keyset-paginates and sorts', async () => {
+    // The first screen's requests start with the script, each once: the preloaded answers are the
+    // ones the shell and the grid use.
+    const asked: string[] = []
+    const track = (request: { url(): string }) => void asked.push(new URL(request.url()).pathname + new URL(request.url()).search)
+    page.on('request', track)
     await page.goto(`${url}/_/data/workspaces`)
     const grid = page.getByRole('table', { name: 'Rows of workspaces' })
     await grid.getByText('Bobs', { exact: true }).waitFor()
+    page.off('request', track)
+    for (const wanted of ['/auth/session', '/admin/meta', '/admin/studio/counts', '/api/workspaces?order=id.asc&limit=51']) expect(asked.filter((u) => u === wanted)).toEqual([wanted])
     await grid.getByRole('button', { name: /^name/ }).click()
     await expect.poll(async () => (await grid.locator('tbody tr td:nth-child(3)').allTextContents())).toEqual(['Acme Corp', 'Bobs', 'Team 0', 'Team 1', 'Team 2'])
     await grid.getByRole('button', { name: /^name/ }).click()
     await expect.poll(async () => (await grid.locator('tbody tr td:nth-child(3)').allTextContents())[0]).toBe('Team 2')
+  })
+
+  it('is driven from the keyboard: arrows move between cells, Enter edits, Escape cancels, g <key> opens a page', async () => {
+    await page.goto(`${url}/_/data/workspaces`)
+    const grid = page.getByRole('table', { name: 'Rows of workspaces' })
+    await grid.getByText('Bobs', { exact: true }).waitFor()
+    const focused = () => page.evaluate(`(() => { const cell = document.activeElement; return (cell.dataset.row ?? '-') + ',' + (cell.dataset.col ?? '-') })()`)
+    await grid.locator('td[data-row="0"][data-col="0"]').focus()
+    await page.keyboard.press('ArrowRight')
+    await page.keyboard.press('ArrowDown')
+    expect(await focused()).toBe('1,1')
+    await page.keyboard.press('Enter')
+    const editor = grid.getByLabel('Edit name')
+    await editor.waitFor()
+    await page.keyboard.press('Escape')
+    await editor.waitFor({ state: 'detached' })
+    await page.locator('h2').first().click()
+    for (const [key, path] of [['q', '/_/query'], ['n', '/_/monitor'], ['m', '/_/schema'], ['d', '/_/data']] as const) {
+      await page.keyboard.press('g')
+      await page.keyboard.press(key)
+      await expect.poll(() => new URL(page.url()).pathname).toBe(path)
+    }
   })
 
   it('views as another user: their policies hide the rows they may not read, and nothing is editable', async () => {
@@ -170,6 +200,28 @@ describe('Studio in Chromium', () => {
     const exported = readFileSync((await download.path())!, 'utf8')
     expect(exported.split('\n')[0]).toBe('id,name,slug,ownerId,createdAt,updatedAt')
     expect(exported).toContain('"Imported, Inc",imported,')
+
+    // The export is the whole view (filters and order), not the page shown: 1100 rows, fetched by
+    // keyset in chunks, with the grid showing 50.
+    const insert = t.db.prepare('INSERT INTO "workspaces" ("id", "name", "slug", "ownerId", "createdAt", "updatedAt") VALUES (?, ?, ?, ?, ?, ?)')
+    const now = new Date().toISOString()
+    t.db.transaction(() => { for (let i = 0; i < 1100; i++) insert.run(`bulk-${String(i).padStart(4, '0')}`, 'Bulk', `bulk-${i}`, admin.id, now, now) })()
+    try {
+      await page.goto(`${url}/_/data/workspaces?name=eq.Bulk`)
+      await grid.getByText('bulk-0000', { exact: true }).waitFor()
+      expect(await grid.locator('tbody tr').count()).toBe(50)
+      const [csvFile] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()])
+      const lines = readFileSync((await csvFile.path())!, 'utf8').trimEnd().split('\n')
+      expect(lines).toHaveLength(1101)
+      expect(new Set(lines.slice(1).map((line) => line.split(',')[0])).size).toBe(1100)
+      const [jsonFile] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()])
+      const rows = JSON.parse(readFileSync((await jsonFile.path())!, 'utf8')) as { id: string; name: string }[]
+      expect(rows.map((r) => r.id)).toEqual(Array.from({ length: 1100 }, (_, i) => `bulk-${String(i).padStart(4, '0')}`))
+    } finally {
+      t.db.prepare('DELETE FROM "workspaces" WHERE "name" = \'Bulk\'').run()
+    }
+    await page.goto(`${url}/_/data/workspaces`)
+    await grid.getByText('Imported, Inc', { exact: true }).waitFor()
 
     const row = grid.locator('tbody tr').filter({ hasText: 'Imported, Inc' })
     await row.getByRole('checkbox').check()
@@ -221,6 +273,23 @@ describe('Studio in Chromium', () => {
     expect(shown).toMatchObject([{ name: 'Acme Corp', slug: 'acme', owner: { email: ADMIN.email } }, { name: 'Bobs', slug: 'bobs', owner: { email: 'bob@example.com' } }])
     expect(await page.getByTestId('sdk-call').textContent()).toBe(`await koya.workspaces.list({ select: ["name", "slug"], where: { slug: { in: ["acme", "bobs"] } }, orderBy: { slug: 'asc' }, limit: 20, include: { owner: true } })`)
     expect(await page.getByTestId('graphql-query').textContent()).toContain('workspaces(where: { slug: { in: ["acme", "bobs"] } }, orderBy: [{ slug: ASC }], limit: 20)')
+    // The SDK call runs as printed, with the app's emitted SDK: the same rows.
+    const sdkCall = (await page.getByTestId('sdk-call').textContent())!
+    const files = writeSdk(referenceIr(), 'studio-query')
+    try {
+      const sdk = (await import(files.index)) as { createClient(options: { url: string; token: string }): unknown }
+      const koya = sdk.createClient({ url, token: SERVICE_KEY })
+      // eslint-disable-next-line @typescript-eslint/no-implied-eval
+      const listed = (await new Function('koya', `return (async () => ${sdkCall})()`)(koya)) as { name: string; slug: string; owner: { email: string } }[]
+      expect(listed.map((w) => [w.name, w.slug, w.owner.email])).toEqual((shown as typeof listed).map((w) => [w.name, w.slug, w.owner.email]))
+    } finally {
+      files.remove()
+    }
+    // The GraphQL copy runs too, as the same admin: the same rows.
+    const graphql = (await page.getByTestId('graphql-query').textContent())!
+    const answered = await page.evaluate(async (query) => (await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) })).json(), graphql) as { data?: { workspaces: { name: string; slug: string; owner: { email: string } }[] }; errors?: unknown }
+    expect(answered.errors).toBeUndefined()
+    expect(answered.data!.workspaces.map((w) => [w.name, w.slug, w.owner.email])).toEqual((shown as { name: string; slug: string; owner: { email: string } }[]).map((w) => [w.name, w.slug, w.owner.email]))
     await shot('06-query-builder')
   })
 
@@ -236,6 +305,12 @@ describe('Studio in Chromium', () => {
     await expect.poll(() => page.getByTestId('sql-error').textContent()).toContain('KL_API_SQL_WRITE_REFUSED')
     expect((await t.app.inject({ url: '/api/workspaces?select=id', headers: service })).json()).toHaveLength(5)
     await shot('07-sql-refused')
+    // History: kept across a reload; picking a statement puts it back in the editor.
+    await page.reload()
+    const past = page.getByLabel('History')
+    await expect.poll(async () => past.locator('option').allTextContents()).toContain('SELECT slug FROM workspaces ORDER BY slug')
+    await past.selectOption('SELECT slug FROM workspaces ORDER BY slug')
+    expect(await page.getByRole('textbox', { name: 'SQL' }).inputValue()).toBe('SELECT slug FROM workspaces ORDER BY slug')
   })
 
   it('draws every table in the ERD', async () => {
@@ -252,6 +327,11 @@ describe('Studio in Chromium', () => {
     await page.getByRole('button', { name: 'Zoom in' }).click()
     expect(await diagram.locator('g').first().getAttribute('transform')).toContain('scale(1.2)')
     await shot('08-erd')
+    // Export SVG: a standalone SVG file drawing every table.
+    const [svgFile] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export SVG' }).click()])
+    const svg = readFileSync((await svgFile.path())!, 'utf8')
+    expect(svg).toMatch(/^(<\?xml[^>]*>\s*)?<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/)
+    for (const table of tables) expect(svg).toContain(`data-table="${table.name}"`)
   })
 
   it('charts a count over time', async () => {
@@ -277,19 +357,36 @@ describe('Studio in Chromium', () => {
     await page.getByRole('button', { name: 'Simulate' }).click()
     const grid = page.getByRole('table', { name: 'Verdicts on workspaces' })
     await grid.locator('tbody tr').first().waitFor()
-    const verdicts = async () => Object.fromEntries((await grid.locator('tbody tr').all()).length === 0 ? [] : await Promise.all((await grid.locator('tbody tr').all()).map(async (tr) => [await tr.locator('td').nth(1).textContent(), await tr.locator('td').last().textContent()])))
+    const verdicts = async () => Object.fromEntries((await grid.locator('tbody tr').all()).length === 0 ? [] : await Promise.all((await grid.locator('tbody tr').all()).map(async (tr) => [await tr.locator('td').nth(1).textContent(), await tr.locator('td strong').textContent()])))
     // Bob owns "Bobs" and belongs to nothing else: the same rows view-as-user showed him.
     expect(await verdicts()).toEqual({ 'Acme Corp': 'deny', Bobs: 'allow', 'Team 0': 'deny', 'Team 1': 'deny', 'Team 2': 'deny' })
     expect(await page.getByLabel('SQL of read').textContent()).toContain('"ownerId"')
     expect(await page.getByTestId('simulation-summary').textContent()).toContain('1 of 5 row(s) on this page allowed to bob@example.com (roles: none)')
-    // What Bob's realtime subscriptions would receive is the same read verdict, said so.
-    expect(await page.getByTestId('realtime-note').textContent()).toContain('subscriptions to workspaces receive the changes of the allowed rows')
+    // What Bob's realtime subscription would receive: without a filter, the read verdict.
+    const realtime = async () => Object.fromEntries(await Promise.all((await grid.locator('tbody tr').all()).map(async (tr) => [await tr.locator('td').nth(1).textContent(), await tr.locator('td').last().textContent()])))
+    expect(await realtime()).toEqual({ 'Acme Corp': '—', Bobs: 'receives', 'Team 0': '—', 'Team 1': '—', 'Team 2': '—' })
+    // With a filter that leaves his row out, his subscription receives nothing.
+    await page.getByLabel('Subscription filter').fill('slug=neq.bobs')
+    await page.getByRole('button', { name: 'Simulate' }).click()
+    await expect.poll(() => page.getByTestId('realtime-note').textContent()).toContain('filtered by slug=neq.bobs')
+    expect(Object.values(await realtime())).toEqual(['—', '—', '—', '—', '—'])
+    await page.getByLabel('Subscription filter').fill('')
     await shot('09b-policy-simulator')
     // The same user with the admin role: the rule's `auth.roles.includes('admin')` admits every row.
     await page.getByLabel('their granted roles').uncheck()
     await page.getByRole('group', { name: 'Roles' }).getByLabel('admin').check()
     await page.getByRole('button', { name: 'Simulate' }).click()
     await expect.poll(async () => Object.values(await verdicts())).toEqual(['allow', 'allow', 'allow', 'allow', 'allow'])
+  })
+
+  it('shows the schema and policies read-only outside dev, each rule with its file and line', async () => {
+    await page.goto(`${url}/_/schema`)
+    await page.getByText(/^Read-only: the schema and policies are code/).waitFor()
+    await page.getByLabel('Table', { exact: true }).selectOption('workspaces')
+    await expect.poll(() => page.getByTestId('policy-location').textContent()).toMatch(/^policies\/workspaces\.ts:\d+:\d+$/)
+    expect(await page.getByLabel('Policy source').inputValue()).toContain('ownerId')
+    expect(await page.getByLabel('Policy source').getAttribute('readonly')).not.toBeNull()
+    expect(await page.getByRole('button', { name: 'Save policy' }).count()).toBe(0)
   })
 
   it('switches to the dark theme and has no serious accessibility violation on each page', async () => {

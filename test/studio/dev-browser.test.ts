@@ -98,6 +98,34 @@ describe('schema and policies as code in Studio under koyalite dev', () => {
     await page.screenshot({ path: path.join(SHOTS, '20b-index-edit.png') })
   }, 180_000)
 
+  it('renames (redefines) and drops an index from Studio: the file changes in place, the migration drops and creates it', async () => {
+    const schemaFile = path.join(root, 'schema', 'projects.ts')
+    // The dev loop reloaded with the index the previous test added: Studio lists it.
+    const listed = page.getByRole('form', { name: 'Index projects_archived_updatedAt_idx' })
+    await expect.poll(async () => {
+      await page.goto(`${url}/_/schema`)
+      await page.getByLabel('Table', { exact: true }).selectOption('projects')
+      return listed.count()
+    }, { timeout: 90_000 }).toBe(1)
+    await listed.getByLabel('Columns of projects_archived_updatedAt_idx').fill('archived, createdAt')
+    await listed.getByRole('button', { name: 'Save index' }).click()
+    const migration = page.getByLabel('Migration SQL')
+    await expect.poll(async () => (await migration.count()) > 0 ? await migration.textContent() : '', { timeout: 90_000 }).toMatch(/DROP INDEX "projects_archived_updatedAt_idx";[\s\S]*CREATE INDEX "projects_archived_createdAt_idx" ON "projects" \("archived", "createdAt"\)/)
+    expect(readFileSync(schemaFile, 'utf8')).toContain("  indexes: [['workspaceId', 'name'], ['archived', 'createdAt']],")
+
+    const renamed = page.getByRole('form', { name: 'Index projects_archived_createdAt_idx' })
+    await expect.poll(async () => {
+      await page.goto(`${url}/_/schema`)
+      await page.getByLabel('Table', { exact: true }).selectOption('projects')
+      return renamed.count()
+    }, { timeout: 90_000 }).toBe(1)
+    page.once('dialog', (dialog) => void dialog.accept())
+    await renamed.getByRole('button', { name: 'Drop' }).click()
+    await expect.poll(async () => (await migration.count()) > 0 ? await migration.textContent() : '', { timeout: 90_000 }).toContain('DROP INDEX "projects_archived_createdAt_idx"')
+    expect(readFileSync(schemaFile, 'utf8')).toContain("  indexes: [['workspaceId', 'name']],")
+    await page.screenshot({ path: path.join(SHOTS, '20c-index-drop.png') })
+  }, 240_000)
+
   it('shows the compiler\'s error inline for a bad policy, and leaves the file as it was', async () => {
     const before = readFileSync(path.join(root, 'policies', 'projects.ts'), 'utf8')
     await page.goto(`${url}/_/schema`)

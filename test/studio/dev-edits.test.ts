@@ -85,6 +85,24 @@ describe('schema and policies as code (the dev edits)', () => {
     expect(unique.migration?.sql).toMatch(/CREATE UNIQUE INDEX "[^"]+" ON "labels" \("name"\)/)
   }, 120_000)
 
+  it('redefines an index in place (which renames it) and drops one, the options removed with the last index', async () => {
+    const before = read('schema/tasks.ts')
+    const edited = await edits.apply({ kind: 'editIndex', table: 'tasks', columns: ['assigneeId', 'dueAt'], to: ['assigneeId', 'status'], unique: false })
+    expect(read('schema/tasks.ts')).toBe(before.replace("['assigneeId', 'dueAt']]", "['assigneeId', 'status']]"))
+    expect(edited.migration?.sql).toContain('DROP INDEX "tasks_assigneeId_dueAt_idx"')
+    expect(edited.migration?.sql).toMatch(/CREATE INDEX "tasks_assigneeId_status_idx" ON "tasks" \("assigneeId", "status"\)/)
+    const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: KoyaError) => e.code)
+    expect(await codeOf(edits.apply({ kind: 'editIndex', table: 'tasks', columns: ['assigneeId', 'status'], to: ['projectId', 'status'] }))).toBe('KL_API_STUDIO_EDIT_INVALID')
+    expect(await codeOf(edits.apply({ kind: 'dropIndex', table: 'tasks', columns: ['title'] }))).toBe('KL_API_STUDIO_EDIT_NOT_FOUND')
+    const dropped = await edits.apply({ kind: 'dropIndex', table: 'tasks', columns: ['assigneeId', 'status'] })
+    expect(read('schema/tasks.ts')).toBe(before.replace(", ['assigneeId', 'dueAt']]", ']'))
+    expect(dropped.migration?.sql).toContain('DROP INDEX "tasks_assigneeId_status_idx"')
+    // The last index of a table declared without options: the options go with it.
+    const labels = read('schema/labels.ts')
+    await edits.apply({ kind: 'dropIndex', table: 'labels', columns: ['name'] })
+    expect(read('schema/labels.ts')).toBe(labels.replace(", { indexes: [{ columns: ['name'], unique: true }] })", ')'))
+  }, 120_000)
+
   it('refuses unknown tables and columns, and names already taken, before writing anything', async () => {
     const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: KoyaError) => e.code)
     expect(await codeOf(edits.apply({ kind: 'addColumn', table: 'nope', column: { name: 'x', type: 'int' } }))).toBe('KL_API_STUDIO_EDIT_NOT_FOUND')

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { gunzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SERVICE_KEY } from '../helpers/app.ts'
 import { SETUP_TOKEN, studioApp, type StudioTestApp } from '../helpers/studio-app.ts'
@@ -38,6 +39,29 @@ describe('Studio at /_/', () => {
     expect(res.headers['content-type']).toMatch(/^text\/javascript/)
     expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable')
     expect((await t.app.inject({ url: '/_/assets/studio-NOPE.js' })).statusCode).toBe(404)
+  })
+
+  it('keeps the first load (entry, preloaded chunks, stylesheet) under 300 KB gzipped, served gzipped; other pages are chunks of their own', async () => {
+    const index = (await t.app.inject({ url: '/_/' })).body
+    const firstLoad = [...index.matchAll(/(?:src|href)="(\/_\/assets\/[^"]+)"/g)].map((m) => m[1]!)
+    expect(firstLoad.some((url) => url.endsWith('.css'))).toBe(true)
+    expect(index).toContain('rel="modulepreload"')
+    let bytes = 0
+    for (const url of firstLoad) {
+      const res = await t.app.inject({ url, headers: { 'accept-encoding': 'gzip, deflate, br' } })
+      expect(res.statusCode).toBe(200)
+      expect(res.headers['content-encoding']).toBe('gzip')
+      expect(res.headers.vary).toBe('accept-encoding')
+      const plain = await t.app.inject({ url })
+      expect(plain.headers['content-encoding']).toBeUndefined()
+      expect(gunzipSync(res.rawPayload).equals(plain.rawPayload)).toBe(true)
+      bytes += res.rawPayload.length
+    }
+    expect(bytes).toBeLessThan(300 * 1024)
+    // The ERD, charts and SQL console are not in the first load: their code is in other chunks.
+    const firstCode = (await Promise.all(firstLoad.filter((u) => u.endsWith('.js')).map(async (url) => (await t.app.inject({ url })).body))).join('\n')
+    expect(firstCode).not.toContain('Export SVG')
+    expect(firstCode).not.toContain('Write mode')
   })
 
   it('creates the first admin once, with the one-time token', async () => {

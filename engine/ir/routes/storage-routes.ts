@@ -71,8 +71,9 @@ function bucketRoutes(bucket: BucketIR): RouteContract[] {
       auth: 'public',
       query: [
         { name: 'prefix', description: 'Only names starting with this.', schema: text('A name prefix.') },
-        { name: 'limit', description: 'At most this many (default 100, at most 1000).', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
-        { name: 'offset', description: 'Skip this many.', schema: { type: 'integer', minimum: 0 } },
+        // Strings: query values are not coerced (server.ts), so an integer schema refused every value.
+        { name: 'limit', description: 'At most this many (1 to 1000; default 100).', schema: { type: 'string', pattern: '^(1000|[1-9][0-9]{0,2})$' } },
+        { name: 'offset', description: 'Skip this many.', schema: { type: 'string', pattern: '^[0-9]{1,9}$' } },
         { name: 'ownerId', description: 'Service key only: one owner\'s objects.', schema: text('A user id.') },
       ],
       responses: [{ status: 200, description: 'The objects.', schema: { type: 'array', items: objectRef } }],

@@ -30,6 +30,9 @@ export type StudioEdit =
   | { readonly kind: 'addTable'; readonly table: string; readonly columns: readonly NewColumn[] }
   | { readonly kind: 'editPolicy'; readonly table: string; readonly operation: 'read' | 'create' | 'update' | 'delete'; readonly source: string }
   | { readonly kind: 'addIndex'; readonly table: string; readonly columns: readonly string[]; readonly unique?: boolean }
+  /** The index on `columns` redefined as `to` (and `unique`): its derived name changes with it. */
+  | { readonly kind: 'editIndex'; readonly table: string; readonly columns: readonly string[]; readonly to: readonly string[]; readonly unique?: boolean }
+  | { readonly kind: 'dropIndex'; readonly table: string; readonly columns: readonly string[] }
 
 export interface StudioEditResult {
   /** Each file the edit changed, with a unified diff of it. */
@@ -110,7 +113,7 @@ export function studioDevRoutes(): RouteGroup<StudioDevRouteId> {
         path: '/admin/studio/edit',
         tag: STUDIO_TAG,
         summary: 'Edit the schema or a policy as code',
-        description: 'Writes the edit (a column added or renamed, a table or an index added, a policy set) into schema/*.ts or policies/*.ts (ts-morph, the rest of the file kept as it is), regenerates and answers the diff and the migration; the dev loop then migrates and reloads. An edit the compiler refuses is undone and its errors answered.',
+        description: 'Writes the edit (a column added or renamed, a table added, an index added, redefined (which renames it: index names derive from their columns) or dropped, a policy set) into schema/*.ts or policies/*.ts (ts-morph, the rest of the file kept as it is), regenerates and answers the diff and the migration; the dev loop then migrates and reloads. An edit the compiler refuses is undone and its errors answered.',
         auth: 'admin',
         body: {
           description: 'The edit.',
@@ -120,6 +123,8 @@ export function studioDevRoutes(): RouteGroup<StudioDevRouteId> {
               { type: 'object', properties: { kind: { const: 'renameColumn' }, table: name, from: name, to: name }, required: ['kind', 'table', 'from', 'to'], additionalProperties: false },
               { type: 'object', properties: { kind: { const: 'addTable' }, table: name, columns: { type: 'array', items: column, maxItems: 100 } }, required: ['kind', 'table', 'columns'], additionalProperties: false },
               { type: 'object', properties: { kind: { const: 'addIndex' }, table: name, columns: { type: 'array', items: name, minItems: 1, maxItems: 16 }, unique: { type: 'boolean' } }, required: ['kind', 'table', 'columns'], additionalProperties: false },
+              { type: 'object', properties: { kind: { const: 'editIndex' }, table: name, columns: { type: 'array', items: name, minItems: 1, maxItems: 16 }, to: { type: 'array', items: name, minItems: 1, maxItems: 16 }, unique: { type: 'boolean' } }, required: ['kind', 'table', 'columns', 'to'], additionalProperties: false },
+              { type: 'object', properties: { kind: { const: 'dropIndex' }, table: name, columns: { type: 'array', items: name, minItems: 1, maxItems: 16 } }, required: ['kind', 'table', 'columns'], additionalProperties: false },
               {
                 type: 'object',
                 properties: { kind: { const: 'editPolicy' }, table: name, operation: { type: 'string', enum: ['read', 'create', 'update', 'delete'] }, source: { type: 'string', minLength: 1, maxLength: 20_000 } },

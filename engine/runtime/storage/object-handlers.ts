@@ -145,9 +145,9 @@ export function bucketHandlers(bucket: BucketIR, ctx: StorageContext): Record<st
 
     async list(request, reply) {
       const actor = actorOf(request)
-      const query = request.query as { prefix?: string; limit?: number; offset?: number }
+      const query = request.query as { prefix?: string; limit?: string; offset?: string }
       const where: Where[] = [eq('bucket', bucket.name), ...ownerWhere(actor, request), ...(query.prefix === undefined || query.prefix === '' ? [] : [startsWith(checkName(query.prefix, 'prefix'))])]
-      const page = data.list<'objects'>(actor, { table: OBJECTS_TABLE, where: { kind: 'and', where }, orderBy: [{ column: 'name' }, { column: 'id' }], limit: query.limit ?? 100, offset: query.offset ?? 0 }, { as: 'objects', requestId: request.id })
+      const page = data.list<'objects'>(actor, { table: OBJECTS_TABLE, where: { kind: 'and', where }, orderBy: [{ column: 'name' }, { column: 'id' }], limit: query.limit === undefined ? 100 : Number(query.limit), offset: query.offset === undefined ? 0 : Number(query.offset) }, { as: 'objects', requestId: request.id })
       return reply.code(200).send(page.rows.map((row) => objectJson(row as unknown as ObjectRow)))
     },
 

@@ -1,6 +1,5 @@
 import { useState } from 'react'
 import { get } from '../api.ts'
-import { registerPage } from '../registry.ts'
 import { Problem, queryOf, useLoaded } from './admin-common.tsx'
 
 interface AuditEntry { id: string; at: string; actorId: string | null; subjectId: string | null; action: string; reason: string | null; requestId: string | null; detail: Record<string, unknown> | null }
@@ -49,4 +48,4 @@ function AuditPage() {
   )
 }
 
-registerPage({ path: 'audit', title: 'Audit', key: 'a', order: 70, component: AuditPage })
+export default AuditPage

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react'
 import { request } from '../api.ts'
 import { subscribeTable } from '../live.ts'
-import { registerPage, type PageProps } from '../registry.ts'
+import { type PageProps } from '../registry.ts'
 
 type Kind = 'count' | 'line' | 'bar'
 const W = 720
@@ -88,4 +88,4 @@ function ChartsPage({ meta }: PageProps) {
   )
 }
 
-registerPage({ path: 'charts', title: 'Charts', key: 'c', order: 50, component: ChartsPage })
+export default ChartsPage

@@ -1,6 +1,5 @@
 import { useState } from 'react'
 import { get } from '../api.ts'
-import { registerPage } from '../registry.ts'
 import { ms, Problem, queryOf, useLoaded } from './admin-common.tsx'
 
 interface CliCommandRun { id: number; at: string; command: string; args: string[]; user: string; exitCode: number; durationMs: number }
@@ -35,4 +34,4 @@ function CliHistoryPage() {
   )
 }
 
-registerPage({ path: 'cli-history', title: 'CLI history', key: 'h', order: 120, component: CliHistoryPage })
+export default CliHistoryPage

@@ -1,5 +1,4 @@
 import { get } from '../api.ts'
-import { registerPage } from '../registry.ts'
 import { Problem, useLoaded } from './admin-common.tsx'
 import { EnvEditor } from './env-editor.tsx'
 
@@ -65,4 +64,4 @@ function ConfigPage() {
   )
 }
 
-registerPage({ path: 'config', title: 'Config', key: 'o', order: 110, component: ConfigPage })
+export default ConfigPage

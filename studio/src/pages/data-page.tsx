@@ -11,11 +11,19 @@ import { ViewAs } from '../view-as.tsx'
 import { parseEdit } from '../cells.tsx'
 
 const PAGE_SIZE = 50
+const EXPORT_CHUNK = 500
 type Row = Record<string, unknown>
+
+/** The first page of a table as the grid asks for it unfiltered (main.tsx preloads it). */
+export function firstPageUrl(table: string): string {
+  const params = new URLSearchParams({ order: orderParam({ column: 'id', direction: 'asc' }), limit: String(PAGE_SIZE + 1) })
+  return `/api/${table}?${params}`
+}
+export const COUNTS_URL = '/admin/studio/counts'
 
 function DataPage({ meta, rest, search }: PageProps) {
   const [counts, setCounts] = useState<Record<string, number>>({})
-  useEffect(() => void get<Record<string, number>>('/admin/studio/counts').then(setCounts, () => {}), [])
+  useEffect(() => void get<Record<string, number>>(COUNTS_URL).then(setCounts, () => {}), [])
   const table = meta.tables.find((t) => t.name === rest[0]) ?? meta.tables[0]
   return (
     <div className="split">
@@ -173,6 +181,36 @@ function TableView({ meta, table, search, estimate }: { meta: Meta; table: Table
   }
 
   const names = useMemo(() => columns.map((c) => c.name), [columns])
+  // Export of the whole view (its filters and order, not just the page shown), streamed: pages of
+  // EXPORT_CHUNK rows by keyset through the API, each turned into its part of the file as it
+  // arrives, so no step holds the whole table as one string.
+  const [exporting, setExporting] = useState<number | null>(null)
+  const exportView = async (format: 'csv' | 'json') => {
+    const parts: string[] = [format === 'csv' ? toCsv(names, []) : '[']
+    let last: Row | undefined
+    let count = 0
+    setExporting(0)
+    try {
+      for (;;) {
+        const params = baseParams()
+        if (last) for (const [k, v] of keysetParams(sort, last)) params.append(k, v)
+        params.set('order', orderParam(sort))
+        params.set('limit', String(EXPORT_CHUNK))
+        const { body } = await request<Row[]>('GET', `/api/${table.name}?${params}`)
+        if (body.length > 0) parts.push(format === 'csv' ? toCsv(names, body).slice(parts[0]!.length) : `${count === 0 ? '' : ','}\n${body.map((r) => JSON.stringify(r)).join(',\n')}`)
+        count += body.length
+        setExporting(count)
+        if (body.length < EXPORT_CHUNK) break
+        last = body[body.length - 1]
+      }
+      if (format === 'json') parts.push('\n]\n')
+      download(`${table.name}.${format}`, format === 'csv' ? 'text/csv' : 'application/json', parts)
+    } catch (failure) {
+      setError(failure instanceof Error ? failure.message : String(failure))
+    } finally {
+      setExporting(null)
+    }
+  }
   const page = cursors.length + 1
   return (
     <section className="content" aria-label={`Table ${table.name}`}>
@@ -192,11 +230,13 @@ function TableView({ meta, table, search, estimate }: { meta: Meta; table: Table
           )}
         </section>
       ) : null}
+      {readOnly && (meta.buckets ?? []).length > 0 ? <TheirFiles buckets={meta.buckets!} who={viewingAs!} /> : null}
       <FilterEditor table={table} filters={filters} onApply={applyFilters} />
       <div className="row wrap toolbar">
         <button type="button" onClick={() => void load()}>Refresh</button>
-        <button type="button" onClick={() => download(`${table.name}.csv`, 'text/csv', toCsv(names, rows))}>Export CSV</button>
-        <button type="button" onClick={() => download(`${table.name}.json`, 'application/json', JSON.stringify(rows, null, 2))}>Export JSON</button>
+        <button type="button" disabled={exporting !== null} onClick={() => void exportView('csv')}>Export CSV</button>
+        <button type="button" disabled={exporting !== null} onClick={() => void exportView('json')}>Export JSON</button>
+        {exporting !== null ? <span role="status" className="muted">Exporting… {exporting} rows</span> : null}
         {!readOnly ? <button type="button" onClick={() => setForm('new')}>New row</button> : null}
         {!readOnly && selected.size === 1 ? <button type="button" className="ghost" onClick={() => setForm(rows.find((r) => selected.has(String(r.id))) ?? null)}>Edit row</button> : null}
         {!readOnly ? <label className="file">Import CSV<input type="file" accept=".csv,text/csv" onChange={(e) => { const f = e.target.files?.[0]; if (f) void importCsv(f) }} /></label> : null}
@@ -249,6 +289,40 @@ function TableView({ meta, table, search, estimate }: { meta: Meta; table: Table
         </table>
         {rows.length === 0 && !error ? <p className="muted">No rows{isViewingAs() ? ' this user may read' : ''}.</p> : null}
       </div>
+    </section>
+  )
+}
+
+interface StoredObject { id: string; name: string; size: number; contentType?: string }
+
+/**
+ * Viewing as a user: the files of each bucket they see, asked as them (`GET /storage/<bucket>`
+ * with the impersonation's token: their own objects that the bucket's read rule admits).
+ */
+function TheirFiles({ buckets, who }: { buckets: readonly string[]; who: string }) {
+  const [files, setFiles] = useState<Record<string, StoredObject[] | string>>({})
+  useEffect(() => {
+    for (const bucket of buckets) {
+      void get<StoredObject[]>(`/storage/${encodeURIComponent(bucket)}`).then(
+        (list) => setFiles((f) => ({ ...f, [bucket]: list })),
+        (error: unknown) => setFiles((f) => ({ ...f, [bucket]: error instanceof Error ? error.message : String(error) })),
+      )
+    }
+  }, [buckets, who])
+  return (
+    <section className="card" aria-label="Their files">
+      <h3>Files as {who}</h3>
+      {buckets.map((bucket) => {
+        const list = files[bucket]
+        return (
+          <div key={bucket}>
+            <h4>{bucket}</h4>
+            {list === undefined ? <p className="muted">Loading…</p> : typeof list === 'string' ? <p className="error">{list}</p> : list.length === 0 ? <p className="muted">None they may read.</p> : (
+              <ul className="list" data-testid={`files-${bucket}`}>{list.map((o) => <li key={o.id}><code>{o.name}</code> <span className="muted">{o.size} bytes · {o.id}</span></li>)}</ul>
+            )}
+          </div>
+        )
+      })}
     </section>
   )
 }

@@ -1,6 +1,5 @@
 import { useState } from 'react'
 import { get } from '../api.ts'
-import { registerPage } from '../registry.ts'
 import { Problem, queryOf, useLoaded } from './admin-common.tsx'
 
 interface CaughtEmail { id: number; jobId: number | null; tag: string | null; from: string | null; to: string[]; subject: string; html: string | null; text: string | null; createdAt: string }
@@ -33,4 +32,4 @@ function EmailsPage() {
   )
 }
 
-registerPage({ path: 'emails', title: 'Emails', key: 'i', order: 102, component: EmailsPage, probe: '/admin/emails?limit=1' })
+export default EmailsPage

@@ -1,7 +1,7 @@
 import { useMemo, useRef, useState, type PointerEvent, type WheelEvent } from 'react'
 import { hasPolicies, privacyLabelOf, type Table } from '../api.ts'
 import { download } from '../files.ts'
-import { registerPage, type PageProps } from '../registry.ts'
+import { type PageProps } from '../registry.ts'
 
 const WIDTH = 250
 const HEADER = 28
@@ -116,4 +116,4 @@ function ErdPage({ meta }: PageProps) {
   )
 }
 
-registerPage({ path: 'erd', title: 'ERD', key: 'e', order: 40, component: ErdPage })
+export default ErdPage

@@ -1,5 +1,4 @@
 import { get } from '../api.ts'
-import { registerPage } from '../registry.ts'
 import { Problem, useLoaded } from './admin-common.tsx'
 
 interface FunctionSummary { name: string; file: string; auth: string; active: { number: number; version: string; deployedBy: string; deployedAt: string } | null }
@@ -29,4 +28,4 @@ function FunctionsPage() {
   )
 }
 
-registerPage({ path: 'functions', title: 'Functions', key: 'f', order: 106, component: FunctionsPage, probe: '/admin/functions' })
+export default FunctionsPage

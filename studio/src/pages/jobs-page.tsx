@@ -1,6 +1,5 @@
 import { useState } from 'react'
 import { get, post } from '../api.ts'
-import { registerPage } from '../registry.ts'
 import { Problem, queryOf, useAction, useLoaded } from './admin-common.tsx'
 
 interface JobRun { id: number; kind: string; status: string; attempts: number; maxAttempts: number; createdAt: string; finishedAt: string | null; lastError: string | null }
@@ -43,4 +42,4 @@ function JobsPage() {
   )
 }
 
-registerPage({ path: 'jobs', title: 'Jobs', key: 'j', order: 100, component: JobsPage })
+export default JobsPage

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react'
 import { get } from '../api.ts'
-import { registerPage, type PageProps } from '../registry.ts'
+import { type PageProps } from '../registry.ts'
 import { Problem, problemOf, queryOf } from './admin-common.tsx'
 
 interface LogEntry { seq: number; time: number; level: number; msg: string; line: Record<string, unknown> }
@@ -71,4 +71,4 @@ function LogsPage({ search }: PageProps) {
   )
 }
 
-registerPage({ path: 'logs', title: 'Logs', key: 'l', order: 80, component: LogsPage })
+export default LogsPage

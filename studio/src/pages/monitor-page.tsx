@@ -1,6 +1,5 @@
 import { useEffect, useState } from 'react'
 import { get } from '../api.ts'
-import { registerPage } from '../registry.ts'
 import { bytes, ms, Problem, useLoaded } from './admin-common.tsx'
 
 interface ApiMonitor {
@@ -112,4 +111,4 @@ function MonitorPage() {
   )
 }
 
-registerPage({ path: 'monitor', title: 'Monitor', key: 'm', order: 90, component: MonitorPage })
+export default MonitorPage

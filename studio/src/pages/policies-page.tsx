@@ -1,11 +1,11 @@
 import { useEffect, useState } from 'react'
 import { get, post, StudioApiError, type Meta } from '../api.ts'
-import { registerPage, type PageProps } from '../registry.ts'
+import { type PageProps } from '../registry.ts'
 
 type Role = 'read' | 'create' | 'update' | 'updateCheck' | 'delete'
 interface SimulatedPolicy { role: Role; source: string | null; at: string | null; sql: string | null; parameters: unknown[] }
-interface SimulatedRow { id: string; allowed: boolean; verdicts: Partial<Record<Role, boolean>>; row: Record<string, unknown> }
-interface Simulation { table: string; operation: string; actor: { userId: string | null; roles: string[] }; policies: SimulatedPolicy[]; rows: SimulatedRow[]; next: string | null }
+interface SimulatedRow { id: string; allowed: boolean; verdicts: Partial<Record<Role, boolean>>; row: Record<string, unknown>; receives?: boolean }
+interface Simulation { table: string; operation: string; actor: { userId: string | null; roles: string[] }; policies: SimulatedPolicy[]; rows: SimulatedRow[]; next: string | null; subscription?: { filter: string } }
 
 const OPERATIONS = ['read', 'update', 'delete', 'create'] as const
 const ANONYMOUS = ''
@@ -28,6 +28,8 @@ function PolicySimulator({ meta, search }: PageProps) {
   const [userId, setUserId] = useState(ANONYMOUS)
   const [ownRoles, setOwnRoles] = useState(true)
   const [roles, setRoles] = useState<string[]>([])
+  // A realtime subscription to simulate with the read: its filter in the REST grammar.
+  const [filter, setFilter] = useState('')
   const [result, setResult] = useState<Simulation | null>(null)
   const [pages, setPages] = useState<string[]>([])
   const [problem, setProblem] = useState('')
@@ -36,8 +38,10 @@ function PolicySimulator({ meta, search }: PageProps) {
   }, [users])
   const run = async (after?: string) => {
     try {
-      const target = table.startsWith(BUCKET) ? { bucket: table.slice(BUCKET.length) } : { table }
-      const body = { ...target, operation, userId: userId === ANONYMOUS ? null : userId, ...(ownRoles || userId === ANONYMOUS ? {} : { roles }), ...(after ? { after } : {}) }
+      const bucket = table.startsWith(BUCKET)
+      const target = bucket ? { bucket: table.slice(BUCKET.length) } : { table }
+      const subscription = !bucket && operation === 'read' ? { subscription: { filter: filter.trim() } } : {}
+      const body = { ...target, operation, userId: userId === ANONYMOUS ? null : userId, ...(ownRoles || userId === ANONYMOUS ? {} : { roles }), ...subscription, ...(after ? { after } : {}) }
       setResult(await post<Simulation>('/admin/studio/simulate', body))
       setProblem('')
     } catch (error) {
@@ -68,6 +72,9 @@ function PolicySimulator({ meta, search }: PageProps) {
             ))}
           </fieldset>
         ) : null}
+        {operation === 'read' && !table.startsWith(BUCKET) ? (
+          <label>Subscription filter <input aria-label="Subscription filter" placeholder="status=eq.todo (realtime, optional)" value={filter} onChange={(e) => setFilter(e.target.value)} size={24} /></label>
+        ) : null}
         <button type="submit">Simulate</button>
       </form>
       {problem ? <p className="error" role="alert">{problem}</p> : null}
@@ -89,17 +96,18 @@ function PolicySimulator({ meta, search }: PageProps) {
           </div>
           <p data-testid="simulation-summary">{allowed} of {result.rows.length} {result.table === '_koya_objects' ? 'file(s)' : 'row(s)'} on this page allowed to {result.actor.userId === null ? 'an anonymous caller' : `${people.find((p) => p.id === result.actor.userId)?.email ?? result.actor.userId} (roles: ${result.actor.roles.join(', ') || 'none'})`}.</p>
           {result.operation === 'read' && result.table !== '_koya_objects' ? (
-            <p className="muted" data-testid="realtime-note">Realtime: this user's subscriptions to {result.table} receive the changes of the allowed rows (judged after each change by the same predicate) and nothing of the denied ones; a row that moves out of their view arrives as a <code>leave</code> event.</p>
+            <p className="muted" data-testid="realtime-note">Realtime: this user's subscription to {result.table}{result.subscription?.filter ? <> filtered by <code>{result.subscription.filter}</code></> : null} receives the changes of the rows marked <em>receives</em> (its view: their read policy and the filter, read again after each change) and nothing of the others; a row that moves out of their view arrives as a <code>leave</code> event.</p>
           ) : null}
           <div className="grid-wrap">
             <table className="grid" aria-label={`Verdicts on ${result.table}`}>
-              <thead><tr><th scope="col">id</th><th scope="col">row</th>{result.policies.map((p) => <th key={p.role} scope="col">{p.role}</th>)}<th scope="col">{result.operation}</th></tr></thead>
+              <thead><tr><th scope="col">id</th><th scope="col">row</th>{result.policies.map((p) => <th key={p.role} scope="col">{p.role}</th>)}<th scope="col">{result.operation}</th>{result.subscription ? <th scope="col">realtime</th> : null}</tr></thead>
               <tbody>{result.rows.map((r) => (
                 <tr key={r.id} className={r.allowed ? 'allowed' : 'denied'}>
                   <td>{r.id}</td>
                   <td>{labelOf(meta, result.table, r.row)}</td>
                   {result.policies.map((p) => <td key={p.role}>{r.verdicts[p.role] ? 'pass' : 'fail'}</td>)}
                   <td><strong>{r.allowed ? 'allow' : 'deny'}</strong></td>
+                  {result.subscription ? <td>{r.receives ? 'receives' : '—'}</td> : null}
                 </tr>
               ))}</tbody>
             </table>
@@ -114,4 +122,4 @@ function PolicySimulator({ meta, search }: PageProps) {
   )
 }
 
-registerPage({ path: 'policies', title: 'Policies', key: 'p', order: 45, component: PolicySimulator })
+export default PolicySimulator

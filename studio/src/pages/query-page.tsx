@@ -1,7 +1,7 @@
 import { useState } from 'react'
 import { request } from '../api.ts'
 import { FilterEditor } from '../filters.tsx'
-import { registerPage, type PageProps } from '../registry.ts'
+import { type PageProps } from '../registry.ts'
 import { graphqlQuery, restUrl, sdkCall, type BuiltQuery, type Filter } from '../rest.ts'
 
 function Copyable({ label, text, testId }: { label: string; text: string; testId: string }) {
@@ -56,4 +56,4 @@ function QueryPage({ meta }: PageProps) {
   )
 }
 
-registerPage({ path: 'query', title: 'Query', key: 'q', order: 20, component: QueryPage })
+export default QueryPage

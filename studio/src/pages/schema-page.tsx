@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react'
 import { get, post, StudioApiError, type Meta } from '../api.ts'
-import { registerPage, type PageProps } from '../registry.ts'
+import { type PageProps } from '../registry.ts'
 
 interface EditResult { files: { path: string; diff: string }[]; migration: { name: string; sql: string } | null }
 type Operation = 'read' | 'create' | 'update' | 'delete'
@@ -16,6 +16,13 @@ function sourceOf(meta: Meta, table: string, operation: Operation): string {
   return update.using.source === update.check.source ? update.using.source : `{\n  using: ${update.using.source},\n  check: ${update.check.source},\n}`
 }
 
+/** Where the rule is written (`policies/tasks.ts:7:13`), or '' when there is none. */
+function locationOf(meta: Meta, table: string, operation: Operation): string {
+  const policies = meta.tables.find((t) => t.name === table)?.policies
+  const policy = operation === 'update' ? policies?.update?.using : policies?.[operation]
+  return policy?.at ? `${policy.at.file}:${policy.at.line}:${policy.at.column}` : ''
+}
+
 /** Columns typed as `name:type` or `name:type?` (optional), separated by commas. */
 function parseColumns(text: string): { name: string; type: string; optional: boolean }[] {
   return text.split(',').map((part) => part.trim()).filter((part) => part !== '').map((part) => {
@@ -23,6 +30,9 @@ function parseColumns(text: string): { name: string; type: string; optional: boo
     return { name, type: type.replace(/\?$/, ''), optional: type.endsWith('?') }
   })
 }
+
+/** `projectId, status` → ['projectId', 'status']. */
+const splitColumns = (value: FormDataEntryValue | null): string[] => String(value ?? '').split(',').map((c) => c.trim()).filter((c) => c !== '')
 
 function SchemaPage({ meta }: PageProps) {
   const [available, setAvailable] = useState<{ columnTypes: string[] } | null | undefined>(undefined)
@@ -53,6 +63,7 @@ function SchemaPage({ meta }: PageProps) {
     void edit(handler(new FormData(event.currentTarget)))
   }
   const columns = meta.tables.find((t) => t.name === table)?.columns ?? []
+  const indexes = meta.tables.find((t) => t.name === table)?.indexes ?? []
   const types = available?.columnTypes ?? []
   return (
     <section className="content" aria-label="Schema and policies">
@@ -78,13 +89,28 @@ function SchemaPage({ meta }: PageProps) {
             <input name="to" aria-label="New name" placeholder="new name" required pattern="[A-Za-z_][A-Za-z0-9_]*" />
             <button type="submit" disabled={busy}>Rename</button>
           </form>
-          <form className="card row wrap" aria-label="Add an index" onSubmit={submit((f) => ({ kind: 'addIndex', table, columns: String(f.get('columns')).split(',').map((c) => c.trim()).filter((c) => c !== ''), unique: f.get('unique') === 'on' }))}>
+          <form className="card row wrap" aria-label="Add an index" onSubmit={submit((f) => ({ kind: 'addIndex', table, columns: splitColumns(f.get('columns')), unique: f.get('unique') === 'on' }))}>
             <h3>Add an index</h3>
             <input name="columns" aria-label="Index columns" placeholder={columns.slice(0, 2).map((c) => c.name).join(', ')} required size={28} list="index-columns" />
             <datalist id="index-columns">{columns.map((c) => <option key={c.name} value={c.name} />)}</datalist>
             <label className="check"><input type="checkbox" name="unique" />unique</label>
             <button type="submit" disabled={busy}>Add index</button>
           </form>
+          {indexes.length > 0 ? (
+            <div className="card" role="group" aria-label="Indexes">
+              <h3>Indexes of {table}</h3>
+              <p className="muted">An index's name comes from its table and columns: change its columns to rename it. An index a column makes (<code>.unique()</code>, a reference) is changed on that column.</p>
+              {indexes.map((index) => (
+                <form key={`${table}:${index.name}`} className="row wrap" aria-label={`Index ${index.name}`} onSubmit={submit((f) => ({ kind: 'editIndex', table, columns: index.columns, to: splitColumns(f.get('columns')), unique: f.get('unique') === 'on' }))}>
+                  <code>{index.name}</code>
+                  <input name="columns" aria-label={`Columns of ${index.name}`} defaultValue={index.columns.join(', ')} required size={28} list="index-columns" />
+                  <label className="check"><input type="checkbox" name="unique" defaultChecked={index.unique} />unique</label>
+                  <button type="submit" disabled={busy}>Save index</button>
+                  <button type="button" className="danger" disabled={busy} onClick={() => { if (confirm(`Drop ${index.name}? The migration drops the index; the rows stay.`)) void edit({ kind: 'dropIndex', table, columns: index.columns }) }}>Drop</button>
+                </form>
+              ))}
+            </div>
+          ) : null}
           <form className="card row wrap" aria-label="Add a table" onSubmit={submit((f) => ({ kind: 'addTable', table: String(f.get('table')), columns: parseColumns(String(f.get('columns'))) }))}>
             <h3>Add a table</h3>
             <input name="table" aria-label="New table name" placeholder="table" required pattern="[A-Za-z_][A-Za-z0-9_]*" />
@@ -96,6 +122,7 @@ function SchemaPage({ meta }: PageProps) {
       <form className="card" aria-label="Policy" onSubmit={submit(() => ({ kind: 'editPolicy', table, operation, source: policy }))}>
         <div className="row">
           <h3>Policy of {table}</h3>
+          {locationOf(meta, table, operation) ? <code className="muted" data-testid="policy-location">{locationOf(meta, table, operation)}</code> : null}
           <select aria-label="Policy operation" value={operation} onChange={(e) => setOperation(e.target.value as Operation)}>{OPERATIONS.map((o) => <option key={o}>{o}</option>)}</select>
         </div>
         <textarea aria-label="Policy source" className="sql" rows={4} value={policy} readOnly={!available} placeholder={`no ${operation} rule: denied to everyone but the service key`} onChange={(e) => setPolicy(e.target.value)} />
@@ -114,4 +141,4 @@ function SchemaPage({ meta }: PageProps) {
   )
 }
 
-registerPage({ path: 'schema', title: 'Schema', key: 'm', order: 42, component: SchemaPage })
+export default SchemaPage

@@ -1,6 +1,6 @@
 import { useState, type KeyboardEvent } from 'react'
 import { post, StudioApiError } from '../api.ts'
-import { registerPage, type PageProps } from '../registry.ts'
+import { type PageProps } from '../registry.ts'
 
 interface SqlResult { columns: string[]; rows: unknown[][]; truncated: boolean; changes: number | null; ms: number }
 
@@ -57,4 +57,4 @@ function SqlPage({ dev }: PageProps) {
   )
 }
 
-registerPage({ path: 'sql', title: 'SQL', key: 's', order: 30, component: SqlPage })
+export default SqlPage

@@ -1,6 +1,6 @@
 import { useState } from 'react'
 import { get, post, request } from '../api.ts'
-import { BASE, navigate, registerPage, type PageProps } from '../registry.ts'
+import { BASE, navigate, type PageProps } from '../registry.ts'
 import { handOverImpersonation } from '../view-as.tsx'
 import { Problem, queryOf, useAction, useLoaded } from './admin-common.tsx'
 
@@ -100,4 +100,4 @@ async function downloadExport(user: AdminUser): Promise<void> {
   URL.revokeObjectURL(link.href)
 }
 
-registerPage({ path: 'users', title: 'Users', key: 'u', order: 60, component: UsersPage })
+export default UsersPage

@@ -1,6 +1,5 @@
 import { useState } from 'react'
 import { get, post } from '../api.ts'
-import { registerPage } from '../registry.ts'
 import { ms, Problem, queryOf, useAction, useLoaded } from './admin-common.tsx'
 
 interface WebhookDelivery { id: number; jobId: number; webhook: string; messageId: string; eventType: string; attempt: number; status: number | null; ok: boolean; latencyMs: number; response: string | null; error: string | null; at?: string; createdAt?: string }
@@ -33,4 +32,4 @@ function WebhooksPage() {
   )
 }
 
-registerPage({ path: 'webhooks', title: 'Webhooks', key: 'w', order: 104, component: WebhooksPage, probe: '/admin/webhooks/deliveries?limit=1' })
+export default WebhooksPage

@@ -35,7 +35,7 @@ interface BucketClient {
   uploadResumable(body: Uint8Array | Blob | string, options?: ResumableOptions): Promise<{ id: string; size: number; uploadUrl: string }>
   download(id: string): Promise<Blob>
   sign(id: string, expiresIn?: number): Promise<{ url: string; expiresAt: string }>
-  list(options?: { prefix?: string }): Promise<StorageObjectLike[]>
+  list(options?: { prefix?: string; limit?: number; offset?: number }): Promise<StorageObjectLike[]>
   update(id: string, patch: { name?: string }): Promise<StorageObjectLike>
   delete(id: string): Promise<void>
   deletePrefix(prefix: string): Promise<number>
@@ -124,6 +124,7 @@ describe('koya.storage.<bucket> in the generated SDK', () => {
     expect(progress.length).toBeGreaterThan(6)
     expect(sha(await bytesOf(koya, result.id))).toBe(sha(bytes))
     expect((await koya.storage.open!.list({ prefix: 'résumé.bin' })).map((o) => o.id)).toEqual([result.id])
+    expect((await koya.storage.open!.list({ prefix: 'résumé.bin', limit: 1, offset: 0 })).map((o) => o.id)).toEqual([result.id])
     // The same rules as upload(): the docs bucket takes images and PDFs only.
     await expect(koya.storage.docs!.uploadResumable('plain text, not an image')).rejects.toMatchObject({ code: 'KL_STORAGE_TYPE_NOT_ALLOWED', status: 415 })
     const empty = await koya.storage.open!.uploadResumable(new Uint8Array(0), { name: 'empty.bin' })
