@@ -1,3 +1,4 @@
+import type { Faker } from '@faker-js/faker'
 import type { InferInsert, InferRow, TableNameOf, TableNamed } from './infer.ts'
 
 type Row<S, N extends string> = [S] extends [never] ? Record<string, unknown> : InferRow<TableNamed<S, N>>
@@ -35,6 +36,12 @@ export interface SeedContext<S = never> {
   user(email: string, options?: SeedUserOptions): Promise<{ readonly id: string; readonly email: string }>
   /** The environment the seed runs in (KOYA_ENV). */
   readonly environment: string
+  /**
+   * Faker (`@faker-js/faker`), when the project has it installed (`npm i -D @faker-js/faker`; an
+   * optional peer dependency), else undefined. Seeded with the same number on every run, so the
+   * same seed writes the same values and upserts stay idempotent.
+   */
+  readonly faker: Faker | undefined
 }
 
 export interface SeedDef<S = never> {

@@ -39,7 +39,7 @@ async function seedDatabase(io: CliIO, file: string, environment: string): Promi
   const db = openCliDatabase(file, databaseOptionsOf(io))
   try {
     applySystemSchema(db, systemMigrations())
-    await runSeeds(seeds.map((s) => s.seed), { model, db, environment })
+    await runSeeds(seeds.map((s) => s.seed), { model, db, environment, root: io.cwd })
   } finally {
     db.close()
   }

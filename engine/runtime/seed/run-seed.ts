@@ -1,3 +1,6 @@
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
 import type { ProjectIR } from '../../ir/project-ir.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import type { SqliteDatabase } from '../../shared/sqlite.ts'
@@ -18,6 +21,28 @@ export interface SeedOptions {
   readonly db: SqliteDatabase
   readonly environment: string
   readonly clock?: () => Date
+  /** The project's folder: `faker` is the project's own @faker-js/faker when it has one. */
+  readonly root?: string
+}
+
+/** The seed every run gives Faker: the same values each run, so upserts stay idempotent. */
+export const FAKER_SEED = 20_261_202
+
+/**
+ * The project's @faker-js/faker (an optional peer dependency), seeded; undefined without one.
+ * Resolved from the project's folder, not KoyaLite's, and loaded only when seeding.
+ */
+async function fakerOf(root: string | undefined): Promise<unknown> {
+  if (root === undefined) return undefined
+  let resolved: string
+  try {
+    resolved = createRequire(path.join(root, 'package.json')).resolve('@faker-js/faker')
+  } catch {
+    return undefined
+  }
+  const { faker } = (await import(pathToFileURL(resolved).href)) as { faker: { seed(value: number): unknown } }
+  faker.seed(FAKER_SEED)
+  return faker
 }
 
 type Row = Record<string, unknown>
@@ -43,6 +68,7 @@ export async function runSeeds(seeds: readonly Seed[], options: SeedOptions): Pr
   }
   const ctx = {
     environment: options.environment,
+    faker: await fakerOf(options.root),
     db: tablesAs(data, { kind: 'system' }),
     async as(email: string) {
       const found = needUsers().findByEmail(normalizeEmail(email))
