@@ -24,13 +24,13 @@ export interface FunctionsModuleOptions {
   readonly fromSource?: boolean
   /** Warm workers kept per function. Default 1. */
   readonly minWorkers?: number
-  /** Workers at once per function. `KOYA_FUNCTIONS_MAX_WORKERS`, default 4. */
+  /** Workers at once per function. `KOYA_FUNCTIONS_MAX_WORKERS`, default the cores this process may run on, at most 4. */
   readonly maxWorkers?: number
   /** Calls one worker runs at once (async handlers interleave). `KOYA_FUNCTIONS_CONCURRENCY`, default 16. */
   readonly concurrency?: number
   /** Calls waiting for a worker, per function, past which calls are refused (503). Default 256. */
   readonly maxWaiting?: number
-  /** Restart a worker after this many calls. Default 10 000. */
+  /** Restart a worker after this many calls. Default 100 000. */
   readonly maxCallsPerWorker?: number
   /** CPU time one call may use. `KOYA_FUNCTIONS_CPU_LIMIT`, default 5 s (never more than the call's timeout). */
   readonly cpuLimitMs?: number
@@ -66,7 +66,7 @@ export const functionsModule = defineModule<FunctionsModuleOptions | undefined>(
         workDir,
         root: settings.root,
         fromSource: settings.fromSource ?? runtime.dev,
-        pool: { min: settings.minWorkers ?? 1, max: settings.maxWorkers ?? 4, perWorker: settings.concurrency ?? 16, maxWaiting: settings.maxWaiting ?? 256, maxCallsPerWorker: settings.maxCallsPerWorker ?? 10_000 },
+        pool: { min: settings.minWorkers ?? 1, max: settings.maxWorkers ?? defaultMaxWorkers(), perWorker: settings.concurrency ?? 16, maxWaiting: settings.maxWaiting ?? 256, maxCallsPerWorker: settings.maxCallsPerWorker ?? 100_000 },
         startTimeoutMs: settings.startTimeoutMs ?? 10_000,
         env: runtime.env,
       },
@@ -98,6 +98,14 @@ export const functionsModule = defineModule<FunctionsModuleOptions | undefined>(
     })
   },
 })
+
+/**
+ * More Deno processes than cores only add context switches (decision 1501): the cores this
+ * process may run on (its CPU affinity, so `taskset` counts), at most 4.
+ */
+function defaultMaxWorkers(): number {
+  return Math.max(1, Math.min(4, os.availableParallelism()))
+}
 
 function settingsFrom(env: Env): FunctionsModuleOptions {
   const positive = (name: string): number | undefined => {
