@@ -2,9 +2,12 @@
 // Deno worker behind Fastify), the same handler under `deno serve`, and a native Fastify route.
 // Warm throughput (wrk, 1 and 32 connections) and KoyaLite's cold start: the first call after a
 // deploy (a new version, so a new Deno worker), p50 over --deploys deploys. Servers on core 0,
-// wrk on core 1. Target: KoyaLite ≥ 0.5× `deno serve` warm.
+// wrk on core 1. Target: KoyaLite ≥ 0.5× `deno serve` warm. Also the CPU time each server (with
+// its child processes: KoyaLite's Deno workers) spends per request, which moves far less than
+// req/s when other work shares the machine.
 // Usage: node bench/functions/run.ts [--duration 10] [--warmup 2] [--rounds 3] [--deploys 20]
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { createServer as createNetServer, type AddressInfo } from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -72,8 +75,34 @@ async function startDenoServe(): Promise<ServerProcess> {
   }
 }
 
-const wrk = (server: ServerProcess, connections: number, seconds: number): Promise<WrkResult> =>
-  runWrkScript({ script: path.join(here, 'wrk.lua'), scriptArgs: [], url: `${server.url}/functions/hello`, connections, seconds, core: WRK_CORE })
+const TICK_US = 10_000 // USER_HZ 100 on Linux
+
+/** CPU ticks of a process (with its reaped children) and of its live descendants. */
+function treeTicks(pid: number): number {
+  let total = 0
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const rest = fields.slice(fields.lastIndexOf(')') + 2).split(' ')
+    total += Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14])
+    for (const task of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean)) total += treeTicks(Number(task))
+  } catch {
+    // It exited meanwhile: its ticks are in its parent's reaped-children count.
+  }
+  return total
+}
+
+/** The least CPU per request (µs) each server spent in any measured run, by `<name> c=<connections>`. */
+const costs = new Map<string, number>()
+
+async function wrk(server: ServerProcess, connections: number, seconds: number): Promise<WrkResult> {
+  const before = treeTicks(server.pid)
+  const result = await runWrkScript({ script: path.join(here, 'wrk.lua'), scriptArgs: [], url: `${server.url}/functions/hello`, connections, seconds, core: WRK_CORE })
+  const perRequest = ((treeTicks(server.pid) - before) * TICK_US) / Math.max(1, result.requests)
+  const key = `${server.name} c=${connections}`
+  costs.set(key, Math.min(costs.get(key) ?? Number.POSITIVE_INFINITY, perRequest))
+  return result
+}
+const cost = (server: ServerProcess, connections: number): string => (costs.get(`${server.name} c=${connections}`) ?? Number.NaN).toFixed(0)
 
 const servers: ServerProcess[] = []
 try {
@@ -89,12 +118,14 @@ try {
   }
 
   const rows: string[] = []
+  const costRows: string[] = []
   for (const connections of [1, 32]) {
     for (const server of servers) await wrk(server, connections, warmup)
     const [denoResult, koyaResult] = await bestOfRounds([deno, koyalite], rounds, `c=${connections}`, (server) => wrk(server, connections, duration))
     const fastifyResult = await wrk(fastify, connections, duration)
     const ratio = koyaResult.requestsPerSecond / denoResult.requestsPerSecond
     rows.push(`| ${connections} | ${rate(koyaResult.requestsPerSecond)} (p50 ${ms(koyaResult.p50Ms)}, p99 ${ms(koyaResult.p99Ms)}) | ${rate(denoResult.requestsPerSecond)} (p50 ${ms(denoResult.p50Ms)}) | ${rate(fastifyResult.requestsPerSecond)} (p50 ${ms(fastifyResult.p50Ms)}) | ${ratio.toFixed(2)}× ${ratio >= TARGET ? '✓' : '✗'} |`)
+    costRows.push(`| ${connections} | ${cost(koyalite, connections)} | ${cost(deno, connections)} | ${cost(fastify, connections)} | ${(Number(cost(deno, connections)) / Number(cost(koyalite, connections))).toFixed(2)}× |`)
     const errors = koyaResult.errors + denoResult.errors + fastifyResult.errors
     if (errors > 0) console.error(`c=${connections}: ${errors} errors`)
   }
@@ -119,6 +150,10 @@ try {
   console.log('| connections | KoyaLite function | deno serve | Fastify route | KoyaLite / deno serve (target ≥ 0.5×) |')
   console.log('| --- | --- | --- | --- | --- |')
   for (const row of rows) console.log(row)
+  console.log('\nCPU time per request, µs (the server with its child processes; least of the runs)\n')
+  console.log('| connections | KoyaLite function | deno serve | Fastify route | deno serve / KoyaLite |')
+  console.log('| --- | --- | --- | --- | --- |')
+  for (const row of costRows) console.log(row)
   console.log(`\ncold start (first call after a deploy), p50 over ${deploys}: ${ms(p50)} ms (min ${ms(colds[0]!)}, max ${ms(colds[colds.length - 1]!)})`)
 } finally {
   for (const server of servers.reverse()) await server.stop()

@@ -27,7 +27,7 @@ describe('system schema', () => {
   it('creates the _koya_* tables once, records each entry, and is idempotent', () => {
     const { db } = tempDb()
     const now = () => new Date('2026-11-26T00:00:00.000Z')
-    const all = ['system_auth', 'system_meta_project', 'system_queue_0001_jobs', 'system_queue_0002_rate_limits', 'system_email_0001_catcher_and_outbox', 'system_jobs_0001_cron', 'system_webhooks_0001_endpoints_deliveries', 'system_storage_objects', 'system_storage_0002_released_objects', 'system_functions_0001_versions_invocations', 'system_realtime', 'system_realtime_0002_rowid_log', 'system_realtime_0003_channels', 'system_compliance_0001_consents', 'system_observability_cli_history']
+    const all = ['system_auth', 'system_meta_project', 'system_queue_0001_jobs', 'system_queue_0002_rate_limits', 'system_email_0001_catcher_and_outbox', 'system_jobs_0001_cron', 'system_webhooks_0001_endpoints_deliveries', 'system_storage_objects', 'system_storage_0002_released_objects', 'system_functions_0001_versions_invocations', 'system_functions_0002_versions_in_storage', 'system_realtime', 'system_realtime_0002_rowid_log', 'system_realtime_0003_channels', 'system_compliance_0001_consents', 'system_observability_cli_history']
     expect(applySystemSchema(db, systemMigrations(), now)).toEqual(all)
     expect(applySystemSchema(db, systemMigrations(), now)).toEqual([])
     expect(db.prepare('SELECT * FROM "_koya_system_schema"').all()).toEqual(all.map((name, i) => ({ version: i + 1, name, appliedAt: '2026-11-26T00:00:00.000Z' })))

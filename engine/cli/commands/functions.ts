@@ -1,7 +1,11 @@
 import os from 'node:os'
 import { bundleFunction } from '../../compiler/bundle-handlers.ts'
 import type { FunctionIR } from '../../ir/project-ir.ts'
+import { encryptObjectsWhenConfigured } from '../../runtime/compliance/encrypted-objects.ts'
 import { createFunctionStore, type FunctionVersionView } from '../../runtime/functions/function-store.ts'
+import { deployVersion, versionsStorageOf } from '../../runtime/functions/version-bundles.ts'
+import type { StorageDriver } from '../../runtime/storage/driver.ts'
+import { createStorageDriver, defaultStorageRoot } from '../../runtime/storage/drivers/index.ts'
 import { applySystemSchema, loadModel, systemMigrations } from '../../runtime/index.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import { parseCommandArgs } from '../args.ts'
@@ -14,7 +18,9 @@ export const functionsCommand: Command = {
 
   deploy [name]            bundle the function (all of them without a name) from its source,
                            with its relative imports and a source map, and store it in the
-                           database as an immutable version named by its content hash; running
+                           database (with KOYA_FUNCTIONS_VERSIONS=storage: its bytes in the
+                           storage bucket, KOYA_STORAGE_DRIVER) as an immutable version named
+                           by its content hash; running
                            servers serve it from their next call (calls in flight finish)
   list                     the functions and the version each serves
   versions <name>          a function's versions, newest first
@@ -43,10 +49,18 @@ export const functionsCommand: Command = {
       return [fn]
     }
     const db = openCliDatabase(databasePath(io, values.db))
+    let driver: StorageDriver | undefined
     try {
       applySystemSchema(db, systemMigrations())
       const store = createFunctionStore(db, () => new Date())
       const by = io.env.KOYA_DEPLOYED_BY || `cli:${safeUser()}`
+      // KOYA_FUNCTIONS_VERSIONS=storage: bundles go to the storage bucket, as the server reads them.
+      const file = databasePath(io, values.db)
+      const bucket = async (): Promise<StorageDriver | undefined> => {
+        if (versionsStorageOf(io.env) === 'database') return undefined
+        driver ??= encryptObjectsWhenConfigured(model, db, await createStorageDriver(io.env, defaultStorageRoot(file, io.env)))
+        return driver
+      }
       switch (action) {
         case 'deploy': {
           const chosen = pick(false)
@@ -56,7 +70,7 @@ export const functionsCommand: Command = {
             const code = files.find((file) => file.path.endsWith('.js'))?.contents
             if (code === undefined) throw new KoyaError('KL_DEF_BUNDLE', `Bundling function "${fn.name}" produced no code.`)
             const map = files.find((file) => file.path.endsWith('.map'))?.contents ?? null
-            const { version, created } = store.deploy(fn.name, code, map, by)
+            const { version, created } = await deployVersion(store, await bucket(), fn.name, code, map, by)
             io.out(`${c.green('✓')} ${fn.name} ${c.cyan(`v${version.number}`)} ${c.dim(version.version)}${created ? '' : c.dim(' (same code as before: made active)')}`)
           }
           return 0
@@ -83,13 +97,14 @@ export const functionsCommand: Command = {
         }
       }
     } finally {
+      await driver?.close()
       db.close()
     }
   },
 }
 
 function line(v: FunctionVersionView, c: ReturnType<typeof colors>): string {
-  return `  ${v.active ? c.green('●') : ' '} ${c.cyan(`v${v.number}`.padEnd(5))} ${v.version}  ${v.deployedAt}  ${v.deployedBy}  ${v.bytes} bytes`
+  return `  ${v.active ? c.green('●') : ' '} ${c.cyan(`v${v.number}`.padEnd(5))} ${v.version}  ${v.deployedAt}  ${v.deployedBy}  ${v.bytes} bytes${v.storedIn === 'storage' ? c.dim('  (storage bucket)') : ''}`
 }
 
 function safeUser(): string {

@@ -202,8 +202,9 @@ function functionsSchemas(names: readonly string[]): Record<string, RouteSchema>
         deployedBy: { type: 'string' },
         deployedAt: { type: 'string', format: 'date-time' },
         active: { type: 'boolean' },
+        storedIn: { type: 'string', enum: ['database', 'storage'], description: 'Where its bundle and source map are kept: the database, or the storage bucket (KOYA_FUNCTIONS_VERSIONS=storage).' },
       },
-      required: ['function', 'number', 'version', 'bytes', 'deployedBy', 'deployedAt', 'active'],
+      required: ['function', 'number', 'version', 'bytes', 'deployedBy', 'deployedAt', 'active', 'storedIn'],
     },
     FunctionInvocation: {
       type: 'object',

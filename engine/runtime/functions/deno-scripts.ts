@@ -2,58 +2,61 @@
  * The two scripts every Deno worker runs, written beside the function's bundle (fn.js) in the
  * version's directory. Plain JavaScript: Deno runs them as they are.
  *
- * - main.js, the supervisor (the process's main thread): passes the server's messages, one JSON
- *   object per line, from stdin to the function's thread and that thread's lines to stdout. It runs no user code, so it always
- *   sees stdin close: when the server goes away (even kill -9), the pipe closes and the worker
- *   exits, whatever the function is doing.
- * - user.js, a Web Worker: takes stdin/stdout/stderr out of its `Deno` namespace, captures the
- *   console into log messages (each to the call that wrote it), imports fn.js and runs the calls
- *   it is given, several at once (async handlers interleave), each with its `ctx`.
+ * - user.js, a Web Worker: the function's thread. It takes stdin and stdout for itself, then
+ *   removes stdin/stdout/stderr from its `Deno` namespace before the function is imported, so the
+ *   function cannot reach them. It reads the server's messages (one JSON object per line) from
+ *   stdin, runs the calls it is given, several at once (async handlers interleave), each with its
+ *   `ctx`, captures the console into log messages (each to the call that wrote it) and writes its
+ *   answers to stdout: the lines of one turn in one write. When stdin closes (the server stopped)
+ *   it tells the supervisor, which exits.
+ * - main.js, the supervisor (the process's main thread): starts that thread and runs no user code,
+ *   so it keeps running whatever the function does: when the server goes away (even kill -9) its
+ *   parent changes and it exits, within WATCH_PARENT_MS, even while a call holds the function's
+ *   thread in a loop. (It used to relay every line between the pipe and the function's thread:
+ *   two more thread wake-ups per batch of calls; decision 205.)
  *
  * Bodies travel base64-encoded. `ctx.fetch` (and `ctx.client`, built on it) sends requests to
  * the KoyaLite server as `call` messages on the same channel: the server runs them as the caller,
  * in process, so the function never needs network access to the server.
  */
 
+/** How often the supervisor checks that the server (its parent process) is still there. */
+const WATCH_PARENT_MS = 100
+
 export const MAIN_SCRIPT = `// KoyaLite functions: the worker's supervisor. Generated; do not edit.
-// Lines pass through as they are, both ways: the function's thread parses and writes the JSON.
-const encoder = new TextEncoder()
-function send(line) {
-  let bytes = encoder.encode(line)
-  while (bytes.length > 0) bytes = bytes.subarray(Deno.stdout.writeSync(bytes))
-}
+const parent = Deno.ppid
 const worker = new Worker(new URL('./user.js', import.meta.url), { type: 'module' })
-worker.onmessage = (event) => send(event.data)
+// The function's thread saw the server close the pipe (it stopped): so does the worker.
+worker.onmessage = () => Deno.exit(0)
 worker.onerror = (event) => {
   event.preventDefault()
-  send(JSON.stringify({ t: 'fatal', message: String(event.message ?? event) }) + '\\n')
+  let bytes = new TextEncoder().encode(JSON.stringify({ t: 'fatal', message: String(event.message ?? event) }) + '\\n')
+  while (bytes.length > 0) bytes = bytes.subarray(Deno.stdout.writeSync(bytes))
   Deno.exit(70)
 }
-let buffered = ''
-const decoder = new TextDecoder()
-for await (const chunk of Deno.stdin.readable) {
-  buffered += decoder.decode(chunk, { stream: true })
-  const end = buffered.lastIndexOf('\\n')
-  if (end < 0) continue
-  worker.postMessage(buffered.slice(0, end))
-  buffered = buffered.slice(end + 1)
-}
-// The server closed the pipe (it stopped, or died): so does the worker.
-Deno.exit(0)
+// The server died (kill -9 included): this process was handed to another parent.
+setInterval(() => {
+  if (Deno.ppid !== parent) Deno.exit(0)
+}, ${WATCH_PARENT_MS})
 `
 
 export const USER_SCRIPT = `// KoyaLite functions: the thread that runs the function. Generated; do not edit.
+// The pipe to the server is this thread's alone: the function gets no stdin/stdout/stderr.
+const stdin = Deno.stdin
+const stdout = Deno.stdout
 for (const name of ['stdin', 'stdout', 'stderr']) {
   try { delete Deno[name] } catch { Object.defineProperty(Deno, name, { value: undefined }) }
 }
 import { AsyncLocalStorage } from 'node:async_hooks'
 // Several calls run at once: each console line goes to the call whose code wrote it.
 const current = new AsyncLocalStorage()
-// Lines written in one turn go to the supervisor as one message (one write to the pipe).
+// Lines written in one turn go to the server in one write.
+const encoder = new TextEncoder()
 let outbox = ''
 const flush = () => {
-  self.postMessage(outbox)
+  let bytes = encoder.encode(outbox)
   outbox = ''
+  while (bytes.length > 0) bytes = bytes.subarray(stdout.writeSync(bytes))
 }
 const post = (message) => {
   if (outbox === '') queueMicrotask(flush)
@@ -153,15 +156,17 @@ function receive(message) {
   } else if (message.t === 'invoke') current.run(message.id, run, message)
   else if (message.t === 'ping') post({ t: 'pong', seq: message.seq })
 }
-// One message may carry several lines: each is one JSON message.
-self.onmessage = ({ data }) => {
+// One read may carry several lines (and the start of the next): each line is one JSON message.
+let buffered = ''
+const decoder = new TextDecoder()
+for await (const chunk of stdin.readable) {
+  buffered += decoder.decode(chunk, { stream: true })
   let start = 0
-  for (;;) {
-    const end = data.indexOf('\\n', start)
-    const line = end < 0 ? data.slice(start) : data.slice(start, end)
-    if (line !== '') receive(JSON.parse(line))
-    if (end < 0) return
-    start = end + 1
+  for (let end; (end = buffered.indexOf('\\n', start)) >= 0; start = end + 1) {
+    if (end > start) receive(JSON.parse(buffered.slice(start, end)))
   }
+  buffered = buffered.slice(start)
 }
+// The server closed the pipe (it stopped): the supervisor ends the process.
+self.postMessage('eof')
 `

@@ -332,10 +332,11 @@ export class DenoWorker {
 
   #send(line: string): void {
     if (this.#exited || !this.#process.stdin.writable) return
-    // Lines sent in one tick leave in one write.
+    // Lines sent in one turn of the event loop (every request that arrived in it) leave in one
+    // write: one wake-up of the worker for all of them (decision 203).
     if (this.#process.stdin.writableCorked === 0) {
       this.#process.stdin.cork()
-      process.nextTick(() => this.#process.stdin.uncork())
+      setImmediate(() => this.#process.stdin.uncork())
     }
     this.#process.stdin.write(`${line}\n`)
   }

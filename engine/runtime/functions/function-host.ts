@@ -7,6 +7,8 @@ import { MAIN_SCRIPT, USER_SCRIPT } from './deno-scripts.ts'
 import type { FunctionStore } from './function-store.ts'
 import { relocateSourceMap } from './source-maps.ts'
 import { versionHash } from './function-store.ts'
+import type { StorageDriver } from '../storage/driver.ts'
+import { readBundle } from './version-bundles.ts'
 import { WorkerPool, type PoolSettings } from './worker-pool.ts'
 
 /**
@@ -29,6 +31,8 @@ export interface HostSettings {
   readonly pool: PoolSettings
   readonly startTimeoutMs: number
   readonly env: Env
+  /** The storage driver, for versions kept in the bucket (version-bundles.ts); made on first use. */
+  readonly bundles: () => Promise<StorageDriver>
 }
 
 interface Current {
@@ -90,7 +94,7 @@ export class FunctionHost {
   }
 
   async #switchTo(fn: FunctionIR, key: string, activeId: number | undefined): Promise<Current> {
-    const code = this.#codeOf(fn, activeId)
+    const code = await this.#codeOf(fn, activeId)
     const version = key === 'source' ? `source-${versionHash(code.code)}` : code.version
     const versionDir = path.join(this.#settings.workDir, `${fn.name}-${version}`)
     if (!existsSync(path.join(versionDir, 'main.js'))) {
@@ -124,9 +128,15 @@ export class FunctionHost {
     return next
   }
 
-  #codeOf(fn: FunctionIR, activeId: number | undefined): { code: string; sourceMap: string | null; version: string } {
+  async #codeOf(fn: FunctionIR, activeId: number | undefined): Promise<{ code: string; sourceMap: string | null; version: string }> {
     if (activeId !== undefined) {
       const row = this.#store.byId(activeId)
+      if (row !== undefined && row.storedIn === 'storage') {
+        // Read once per server and version: the version's directory is kept for the pools after it.
+        const versionDir = path.join(this.#settings.workDir, `${fn.name}-${row.version}`)
+        if (existsSync(path.join(versionDir, 'main.js'))) return { code: '', sourceMap: null, version: row.version }
+        return { ...(await readBundle(await this.#settings.bundles(), fn.name, row.version)), version: row.version }
+      }
       if (row !== undefined) return { code: row.code, sourceMap: row.sourceMap, version: row.version }
     }
     const root = this.#settings.root

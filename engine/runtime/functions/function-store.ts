@@ -52,6 +52,15 @@ CREATE TABLE "_koya_function_invocations" (
 CREATE INDEX "_koya_function_invocations_function" ON "_koya_function_invocations" ("function", "id");
 `,
   },
+  {
+    // Versions whose bundle and map are in the storage bucket (version-bundles.ts): "code" is
+    // empty and "sourceMap" null in the row, "bytes" keeps the bundle's size.
+    name: 'functions_0002_versions_in_storage',
+    sql: `
+ALTER TABLE "_koya_function_versions" ADD COLUMN "storedIn" TEXT NOT NULL DEFAULT 'database' CHECK ("storedIn" IN ('database', 'storage'));
+ALTER TABLE "_koya_function_versions" ADD COLUMN "bytes" INTEGER;
+`,
+  },
 ]
 
 /** A deployed version as listed (without its code). */
@@ -64,9 +73,12 @@ export interface FunctionVersionView {
   readonly deployedBy: string
   readonly deployedAt: string
   readonly active: boolean
+  /** Where its bundle and source map are: the database, or the storage bucket (version-bundles.ts). */
+  readonly storedIn: 'database' | 'storage'
 }
 
 export interface FunctionVersion extends FunctionVersionView {
+  /** The bundle; empty for a version kept in the storage bucket (read it with readBundle). */
   readonly code: string
   readonly sourceMap: string | null
 }
@@ -86,8 +98,14 @@ export interface InvocationView {
 }
 
 export interface FunctionStore {
-  /** Store a bundle as a version (or find the same bytes already stored) and make it the active one. */
-  deploy(fn: string, code: string, sourceMap: string | null, by: string): { version: FunctionVersionView; created: boolean }
+  /**
+   * Store a bundle as a version (or find the same bytes already stored) and make it the active one.
+   * `storedIn: 'storage'`: the bytes are already in the bucket (deployVersion put them there); the
+   * row keeps only their size.
+   */
+  deploy(fn: string, code: string, sourceMap: string | null, by: string, storedIn?: 'database' | 'storage'): { version: FunctionVersionView; created: boolean }
+  /** Whether the function has a version of this content hash. */
+  hasVersion(fn: string, hash: string): boolean
   /** The version a function serves: its id in the table, or undefined when none was deployed. */
   activeId(fn: string): number | undefined
   byId(id: number): FunctionVersion | undefined
@@ -121,9 +139,11 @@ interface VersionRow {
   deployedBy: string
   deployedAt: number
   active: number
+  storedIn: 'database' | 'storage'
+  bytes: number | null
 }
 
-const VERSION_COLUMNS = `v."id", v."function", v."number", v."version", v."code", v."sourceMap", v."deployedBy", v."deployedAt", (a."versionId" IS NOT NULL) AS "active"`
+const VERSION_COLUMNS = `v."id", v."function", v."number", v."version", v."code", v."sourceMap", v."deployedBy", v."deployedAt", v."storedIn", v."bytes", (a."versionId" IS NOT NULL) AS "active"`
 const FROM = `FROM "_koya_function_versions" v LEFT JOIN "_koya_function_active" a ON a."function" = v."function" AND a."versionId" = v."id"`
 
 /**
@@ -139,10 +159,11 @@ export function createFunctionStore(db: SqliteDatabase, clock: () => Date): Func
     function: row.function,
     number: row.number,
     version: row.version,
-    bytes: Buffer.byteLength(row.code),
+    bytes: row.bytes ?? Buffer.byteLength(row.code),
     deployedBy: row.deployedBy,
     deployedAt: new Date(row.deployedAt).toISOString(),
     active: row.active === 1,
+    storedIn: row.storedIn,
     code: row.code,
     sourceMap: row.sourceMap,
   })
@@ -153,7 +174,8 @@ export function createFunctionStore(db: SqliteDatabase, clock: () => Date): Func
   const byHash = db.prepare(`SELECT ${VERSION_COLUMNS} ${FROM} WHERE v."function" = ? AND v."version" = ?`)
   const byNumber = db.prepare(`SELECT ${VERSION_COLUMNS} ${FROM} WHERE v."function" = ? AND v."number" = ?`)
   const list = db.prepare(`SELECT ${VERSION_COLUMNS} ${FROM} WHERE v."function" = ? ORDER BY v."number" DESC`)
-  const insert = db.prepare(`INSERT INTO "_koya_function_versions" ("function", "number", "version", "code", "sourceMap", "deployedBy", "deployedAt") VALUES (?, (SELECT COALESCE(MAX("number"), 0) + 1 FROM "_koya_function_versions" WHERE "function" = ?), ?, ?, ?, ?, ?)`)
+  const insert = db.prepare(`INSERT INTO "_koya_function_versions" ("function", "number", "version", "code", "sourceMap", "deployedBy", "deployedAt", "storedIn", "bytes") VALUES (?, (SELECT COALESCE(MAX("number"), 0) + 1 FROM "_koya_function_versions" WHERE "function" = ?), ?, ?, ?, ?, ?, ?, ?)`)
+  const exists = db.prepare(`SELECT 1 FROM "_koya_function_versions" WHERE "function" = ? AND "version" = ?`).pluck()
   const previous = db.prepare(`SELECT ${VERSION_COLUMNS} ${FROM} WHERE v."function" = ? AND v."number" < ? ORDER BY v."number" DESC LIMIT 1`)
   const record = db.prepare(`INSERT INTO "_koya_function_invocations" ("function", "version", "requestId", "status", "durationMs", "memoryBytes", "stdout", "stderr", "error", "at") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
   const invocations = db.prepare(`SELECT * FROM "_koya_function_invocations" WHERE "function" = ? AND "id" < ? ORDER BY "id" DESC LIMIT +?`)
@@ -176,13 +198,14 @@ export function createFunctionStore(db: SqliteDatabase, clock: () => Date): Func
     const row = statement.get(...args) as VersionRow | undefined
     return row === undefined ? undefined : view(row)
   }
-  const deploy = db.transaction((fn: string, code: string, sourceMap: string | null, by: string) => {
+  const deploy = db.transaction((fn: string, code: string, sourceMap: string | null, by: string, storedIn: 'database' | 'storage') => {
     const hash = versionHash(code)
     const now = clock().getTime()
     let created = false
     let row = get(byHash, fn, hash)
     if (row === undefined) {
-      const id = Number(insert.run(fn, fn, hash, code, sourceMap, by, now).lastInsertRowid)
+      const inBucket = storedIn === 'storage'
+      const id = Number(insert.run(fn, fn, hash, inBucket ? '' : code, inBucket ? null : sourceMap, by, now, storedIn, Buffer.byteLength(code)).lastInsertRowid)
       row = get(byId, id)!
       created = true
     }
@@ -206,7 +229,8 @@ export function createFunctionStore(db: SqliteDatabase, clock: () => Date): Func
     return brief(get(byHash, fn, target.version)!)
   })
   return {
-    deploy: (fn, code, sourceMap, by) => deploy(fn, code, sourceMap, by),
+    deploy: (fn, code, sourceMap, by, storedIn = 'database') => deploy(fn, code, sourceMap, by, storedIn),
+    hasVersion: (fn, hash) => exists.get(fn, hash) !== undefined,
     activeId: (fn) => active.get(fn) as number | undefined,
     byId: (id) => get(byId, id),
     versions: (fn) => (list.all(fn) as VersionRow[]).map((row) => brief(view(row))),

@@ -4,10 +4,12 @@ import { FUNCTIONS_ADMIN_ROUTE_IDS, functionsAdminRoutes, MAX_FUNCTION_INVOCATIO
 import { KoyaError } from '../../shared/errors.ts'
 import { requireAdmin, type AdminDeps } from '../admin/admin-routes.ts'
 import { registerContractRoutes, type RouteHandlers } from '../http/route-contract.ts'
+import type { StorageDriver } from '../storage/driver.ts'
 import type { FunctionStore } from './function-store.ts'
+import { deployVersion } from './version-bundles.ts'
 
 /** The functions group of /admin (engine/ir/routes/functions-routes.ts): versions, deploy, rollback, invocations. */
-export function registerFunctionsAdmin(app: FastifyInstance, deps: { readonly model: ProjectIR; readonly store: FunctionStore; readonly admin: AdminDeps }): void {
+export function registerFunctionsAdmin(app: FastifyInstance, deps: FunctionsAdminDeps): void {
   registerContractRoutes(app, {
     ids: FUNCTIONS_ADMIN_ROUTE_IDS,
     routes: functionsAdminRoutes(deps.model),
@@ -16,12 +18,20 @@ export function registerFunctionsAdmin(app: FastifyInstance, deps: { readonly mo
   })
 }
 
+export interface FunctionsAdminDeps {
+  readonly model: ProjectIR
+  readonly store: FunctionStore
+  readonly admin: AdminDeps
+  /** The storage driver when versions are kept in the bucket (KOYA_FUNCTIONS_VERSIONS=storage). */
+  readonly bundles: (() => Promise<StorageDriver>) | undefined
+}
+
 /** Who did it, for the versions table: `user:<id>` or `service-key`. */
 function byWhom(actorId: string | null): string {
   return actorId === null ? 'service-key' : `user:${actorId}`
 }
 
-function functionsAdminHandlers(deps: { readonly model: ProjectIR; readonly store: FunctionStore; readonly admin: AdminDeps }): RouteHandlers<FunctionsAdminRouteId> {
+function functionsAdminHandlers(deps: FunctionsAdminDeps): RouteHandlers<FunctionsAdminRouteId> {
   const { admin, store } = deps
   const functions = deps.model.functions ?? []
   return {
@@ -36,7 +46,8 @@ function functionsAdminHandlers(deps: { readonly model: ProjectIR; readonly stor
     async deployFunctionVersion(request, reply) {
       const { actorId } = requireAdmin(admin, request)
       const body = request.body as { code: string; sourceMap?: string }
-      const { version } = store.deploy((request.params as { name: string }).name, body.code, body.sourceMap ?? null, byWhom(actorId))
+      const driver = deps.bundles === undefined ? undefined : await deps.bundles()
+      const { version } = await deployVersion(store, driver, (request.params as { name: string }).name, body.code, body.sourceMap ?? null, byWhom(actorId))
       return reply.code(201).send(version)
     },
     async rollbackFunction(request) {

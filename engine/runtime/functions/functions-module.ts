@@ -6,12 +6,16 @@ import { parseDurationMs } from '../../shared/durations.ts'
 import { KoyaError } from '../../shared/errors.ts'
 import type { Env } from '../auth/auth-settings.ts'
 import { defineModule } from '../modules/feature-module.ts'
+import { encryptObjectsWhenConfigured } from '../compliance/encrypted-objects.ts'
+import type { StorageDriver } from '../storage/driver.ts'
+import { createStorageDriver, defaultStorageRoot } from '../storage/drivers/index.ts'
 import { denoBinary } from './deno-binary.ts'
 import type { CallLimits } from './deno-worker.ts'
 import { FunctionHost } from './function-host.ts'
 import { createFunctionStore, FUNCTION_MIGRATIONS } from './function-store.ts'
 import { registerFunctionsAdmin } from './functions-admin.ts'
 import { registerInvokeRoutes } from './invoke-route.ts'
+import { versionsStorageOf } from './version-bundles.ts'
 
 export interface FunctionsModuleOptions {
   /** The project root: generated/functions/<name>.js is read from there (`koyalite start`/`dev` pass the working directory). */
@@ -24,13 +28,13 @@ export interface FunctionsModuleOptions {
   readonly fromSource?: boolean
   /** Warm workers kept per function. Default 1. */
   readonly minWorkers?: number
-  /** Workers at once per function. `KOYA_FUNCTIONS_MAX_WORKERS`, default 4. */
+  /** Workers at once per function. `KOYA_FUNCTIONS_MAX_WORKERS`, default the cores this process may run on, at most 4. */
   readonly maxWorkers?: number
   /** Calls one worker runs at once (async handlers interleave). `KOYA_FUNCTIONS_CONCURRENCY`, default 16. */
   readonly concurrency?: number
   /** Calls waiting for a worker, per function, past which calls are refused (503). Default 256. */
   readonly maxWaiting?: number
-  /** Restart a worker after this many calls. Default 10 000. */
+  /** Restart a worker after this many calls. Default 100 000. */
   readonly maxCallsPerWorker?: number
   /** CPU time one call may use. `KOYA_FUNCTIONS_CPU_LIMIT`, default 5 s (never more than the call's timeout). */
   readonly cpuLimitMs?: number
@@ -59,6 +63,18 @@ export const functionsModule = defineModule<FunctionsModuleOptions | undefined>(
     if (functions.length === 0) return
     const settings = { ...settingsFrom(runtime.env), ...options }
     const store = createFunctionStore(runtime.db, runtime.clock)
+    // Versions in the storage bucket (KOYA_FUNCTIONS_VERSIONS=storage): the storage module's driver
+    // when the app has buckets, else one made here from the same settings (and closed here).
+    const versionsIn = versionsStorageOf(runtime.env)
+    let ownDriver: Promise<StorageDriver> | undefined
+    const bundles = (): Promise<StorageDriver> => {
+      const shared = runtime.storageDriver()
+      if (shared !== undefined) return Promise.resolve(shared)
+      ownDriver ??= createStorageDriver(runtime.env, runtime.storageRoot() ?? defaultStorageRoot(runtime.db.memory ? ':memory:' : runtime.db.name, runtime.env)).then((driver) =>
+        encryptObjectsWhenConfigured(runtime.model, runtime.db, driver),
+      )
+      return ownDriver
+    }
     const workDir = settings.workDir ?? mkdtempSync(path.join(os.tmpdir(), 'koya-functions-'))
     const host = new FunctionHost(
       {
@@ -66,9 +82,10 @@ export const functionsModule = defineModule<FunctionsModuleOptions | undefined>(
         workDir,
         root: settings.root,
         fromSource: settings.fromSource ?? runtime.dev,
-        pool: { min: settings.minWorkers ?? 1, max: settings.maxWorkers ?? 4, perWorker: settings.concurrency ?? 16, maxWaiting: settings.maxWaiting ?? 256, maxCallsPerWorker: settings.maxCallsPerWorker ?? 10_000 },
+        pool: { min: settings.minWorkers ?? 1, max: settings.maxWorkers ?? defaultMaxWorkers(), perWorker: settings.concurrency ?? 16, maxWaiting: settings.maxWaiting ?? 256, maxCallsPerWorker: settings.maxCallsPerWorker ?? 100_000 },
         startTimeoutMs: settings.startTimeoutMs ?? 10_000,
         env: runtime.env,
+        bundles,
       },
       store,
     )
@@ -78,7 +95,7 @@ export const functionsModule = defineModule<FunctionsModuleOptions | undefined>(
       return { wallMs, cpuMs: Math.min(wallMs, settings.cpuLimitMs ?? 5_000), rssBytes: 3 * heap + 128 * MB }
     }
     registerInvokeRoutes(app, { functions, host, store, actorOf: runtime.actorOf, clock: runtime.clock, bodyLimit: settings.bodyLimit ?? MB, limitsOf, dev: runtime.dev })
-    registerFunctionsAdmin(app, { model: runtime.model, store, admin: runtime.adminDeps() })
+    registerFunctionsAdmin(app, { model: runtime.model, store, admin: runtime.adminDeps(), bundles: versionsIn === 'storage' ? bundles : undefined })
     const purge = setInterval(() => {
       try {
         store.purgeInvocations(runtime.clock().getTime() - INVOCATION_RETENTION_MS)
@@ -95,9 +112,18 @@ export const functionsModule = defineModule<FunctionsModuleOptions | undefined>(
       clearInterval(purge)
       await host.close()
       store.flushInvocations()
+      if (ownDriver !== undefined) await (await ownDriver.catch(() => undefined))?.close()
     })
   },
 })
+
+/**
+ * More Deno processes than cores only add context switches (decision 203): the cores this
+ * process may run on (its CPU affinity, so `taskset` counts), at most 4.
+ */
+function defaultMaxWorkers(): number {
+  return Math.max(1, Math.min(4, os.availableParallelism()))
+}
 
 function settingsFrom(env: Env): FunctionsModuleOptions {
   const positive = (name: string): number | undefined => {

@@ -54,9 +54,10 @@ const GENEROUS = Object.fromEntries(Object.keys(DEFAULT_AUTH_RATE_LIMITS).map((n
  * The reference app with the given functions, on a fresh SQLite file, listening on 127.0.0.1 on
  * a free port, its functions run by the real Deno of the `deno` npm package.
  */
-export async function functionsApp(functions: readonly TestFunction[], options: { env?: Record<string, string>; functions?: FunctionsModuleOptions; dev?: boolean } = {}): Promise<FunctionsTestApp> {
+export async function functionsApp(functions: readonly TestFunction[], options: { env?: Record<string, string>; functions?: FunctionsModuleOptions; dev?: boolean; databaseFile?: string } = {}): Promise<FunctionsTestApp> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'koya-fn-'))
-  const file = path.join(root, 'app.db')
+  // Another server on the same database (`databaseFile`: a second app's, left to that app to remove).
+  const file = options.databaseFile ?? path.join(root, 'app.db')
   const db = openDatabase(file)
   applyMigrations(db, readMigrations(repoRoot).migrations)
   const writeBundle = (name: string, code: string) => {

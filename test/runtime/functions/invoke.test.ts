@@ -22,11 +22,33 @@ const WHO = `export default async (req, ctx) => {
   return Response.json({ before: mine, refused, created: created.length ?? 1, after, roles: ctx.roles })
 }`
 
+// Bytes both ways, a loud call, and a call that leaves a file in its temp dir (or looks at it).
+const IO = `export default async (req) => {
+  const url = new URL(req.url)
+  switch (url.searchParams.get('op')) {
+    case 'reverse':
+      return new Response(new Uint8Array(await req.arrayBuffer()).reverse(), { headers: { 'content-type': 'application/octet-stream' } })
+    case 'loud':
+      for (let i = 0; i < 40; i++) console.log(String(i).padStart(4, '0') + 'x'.repeat(996))
+      console.error('e'.repeat(20000))
+      return new Response('loud')
+    case 'leave': {
+      const file = await Deno.makeTempFile({ prefix: 'left-' })
+      await Deno.writeTextFile(file, 'from an earlier call')
+      return new Response(file)
+    }
+    case 'look':
+      return Response.json([...Deno.readDirSync(url.searchParams.get('dir'))].map((entry) => entry.name))
+  }
+  return new Response('no op', { status: 400 })
+}`
+
 describe('functions: invoking', () => {
   let t: FunctionsTestApp
   beforeAll(async () => {
     t = await functionsApp([
       { name: 'hello', code: HELLO },
+      { name: 'io', code: IO },
       { name: 'who', code: WHO, auth: 'user' },
       { name: 'internal', code: 'export default () => new Response("ok")', auth: 'system' },
       { name: 'broken', code: 'throw new Error("boom at load")\nexport default () => new Response("never")' },
@@ -52,6 +74,29 @@ describe('functions: invoking', () => {
     expect(log.body[0].version).toMatch(/^source-[0-9a-f]{12}$/)
     expect(log.body[0].durationMs).toBeGreaterThanOrEqual(0)
     expect(log.body[0].memoryBytes).toBeGreaterThan(1_000_000)
+  })
+
+  it('passes binary bodies through byte for byte, both ways', async () => {
+    const bytes = Uint8Array.from({ length: 256 * 4 }, (_, i) => i % 256)
+    const response = await fetch(`${t.url}/functions/io?op=reverse`, { method: 'POST', body: bytes, headers: { 'content-type': 'application/octet-stream' } })
+    expect(response.status).toBe(200)
+    expect([...new Uint8Array(await response.arrayBuffer())]).toEqual([...bytes].reverse())
+  })
+
+  it('cuts captured stdout and stderr at 16 KiB in the invocation log', async () => {
+    expect(await (await fetch(`${t.url}/functions/io?op=loud`)).text()).toBe('loud')
+    const [entry] = (await call(t, 'GET', '/admin/functions/io/invocations?limit=1', { headers: admin() })).body
+    expect(entry.stdout.startsWith(`0000${'x'.repeat(996)}\n0001`)).toBe(true)
+    expect(entry.stdout).toMatch(/…\(truncated\)$/)
+    expect(entry.stdout.length).toBeLessThan(16 * 1024 + 20)
+    expect(entry.stderr).toMatch(/^e{16384}\n…\(truncated\)$/)
+  })
+
+  it('empties the temp dir between calls: a file one call leaves is gone for the next', async () => {
+    const file = await (await fetch(`${t.url}/functions/io?op=leave`)).text()
+    expect(path.basename(file)).toMatch(/^left-/)
+    const dir = path.dirname(file)
+    expect(await (await fetch(`${t.url}/functions/io?op=look&dir=${encodeURIComponent(dir)}`)).json()).toEqual([])
   })
 
   it('refuses a body over the limit with 413', async () => {

@@ -20,7 +20,8 @@ const ESCAPE = `export default async (req, ctx) => {
     writeOutside: () => Deno.writeTextFile('/tmp/koya-escape-' + Date.now(), 'x'),
     scratch: async () => { const file = await Deno.makeTempFile(); await Deno.writeTextFile(file, 'scratch ok'); return Deno.readTextFile(file) },
     declaredEnv: () => ctx.env.GREETING + ':' + Object.keys(ctx.env).join(','),
-    stdout: () => { if (Deno.stdout) throw new Error('stdout is reachable'); return 'no stdout' },
+    stdout: () => { for (const name of ['stdin', 'stdout', 'stderr']) if (Deno[name]) throw new Error(name + ' is reachable'); return 'no stdout' },
+    pipeByPath: () => Deno.openSync('/proc/self/fd/1', { write: true }),
   }
   try {
     const value = await attempts[url.searchParams.get('try')]()
@@ -107,7 +108,9 @@ describe('functions: the sandbox', () => {
     expect(await attempt('ffi')).toMatchObject({ ok: false, name: 'NotCapable' })
     expect(await attempt('writeOutside')).toMatchObject({ ok: false, name: 'NotCapable' })
     expect(await attempt('scratch')).toEqual({ ok: true, value: 'scratch ok' })
+    // The pipe to the server is the thread's own: the function has no stdio, not even by path.
     expect(await attempt('stdout')).toEqual({ ok: true, value: 'no stdout' })
+    expect(await attempt('pipeByPath')).toMatchObject({ ok: false, name: 'NotCapable' })
   })
 
   it('kills an infinite loop at its wall-clock timeout, and the pool recovers', async () => {

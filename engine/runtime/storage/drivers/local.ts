@@ -10,7 +10,9 @@ import type { ByteRange, PutInfo, StorageDriver } from '../driver.ts'
 /** Keys the storage module makes: `<bucket>/<object id>` (decision 109). Anything else is refused. */
 // An object (`<bucket>/<id>`), or a thumbnail cached beside one (thumbnails.ts: `_thumbs/<object key>/w…-h…-<fit>.<format>`).
 const OBJECT_KEY = '[a-z][a-z0-9-]{0,62}\\/[A-Za-z0-9_-]{1,64}'
-const KEY_PATTERN = new RegExp(`^(?:${OBJECT_KEY}|_thumbs\\/${OBJECT_KEY}\\/w\\d{1,5}-h\\d{1,5}-(?:cover|contain|inside)\\.(?:webp|avif|jpeg|png))$`)
+// A deployed function version kept in the bucket (functions/version-bundles.ts: `_functions/<name>/<hash>.js[.map]`).
+const FUNCTION_KEY = '_functions\\/[A-Za-z][A-Za-z0-9_-]{0,62}\\/[0-9a-f]{12}\\.js(?:\\.map)?'
+const KEY_PATTERN = new RegExp(`^(?:${OBJECT_KEY}|_thumbs\\/${OBJECT_KEY}\\/w\\d{1,5}-h\\d{1,5}-(?:cover|contain|inside)\\.(?:webp|avif|jpeg|png)|${FUNCTION_KEY})$`)
 const IS_OBJECT_KEY = new RegExp(`^${OBJECT_KEY}$`)
 
 /** Temp files live beside the objects, so the rename is on one file system (atomic). */
