@@ -17,7 +17,9 @@ export interface ChildServer {
 
 /** Start child-server.ts on `dir` (with `env` added, e.g. KOYA_STORAGE_DRIVER=s3) and wait (at most 120 s) for its first line. */
 export async function startChildServer(dir: string, env: Readonly<Record<string, string>> = {}): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'child-server.ts')], { env: { ...process.env, ...env, KOYA_TEST_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] })
+  // V8's young generation capped as `koyalite start` caps it (bin/koyalite.js, decision 87): the
+  // server's RSS under a burst is then what users run, not the nursery growing to its default.
+  const child = spawn(process.execPath, ['--max-semi-space-size=8', '--import', 'tsx', path.join(HERE, 'child-server.ts')], { env: { ...process.env, ...env, KOYA_TEST_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] })
   let errors = ''
   child.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()))
   const line = await new Promise<string>((resolve, reject) => {
