@@ -40,7 +40,15 @@ async function fakerOf(root: string | undefined): Promise<unknown> {
   } catch {
     return undefined
   }
-  const { faker } = (await import(pathToFileURL(resolved).href)) as { faker: { seed(value: number): unknown } }
+  let faker: { seed(value: number): unknown } | undefined
+  try {
+    ;({ faker } = (await import(pathToFileURL(resolved).href)) as { faker?: { seed(value: number): unknown } })
+  } catch (cause) {
+    throw new KoyaError('KL_SEED_FAILED', `The project's @faker-js/faker (${resolved}) could not be loaded.`, { hint: 'Reinstall it (npm i -D @faker-js/faker), or remove it to seed without faker.', cause })
+  }
+  if (typeof faker?.seed !== 'function') {
+    throw new KoyaError('KL_SEED_FAILED', "The project's @faker-js/faker exports no `faker` with seed().", { hint: 'Install @faker-js/faker 9 or later.' })
+  }
   faker.seed(FAKER_SEED)
   return faker
 }
